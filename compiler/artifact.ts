@@ -1,0 +1,115 @@
+// The compiled artifact: manifest.json plus WGSL kernel texts. The runtime reads only this.
+
+export const ARTIFACT_FORMAT = 'dlc-artifact';
+export const ARTIFACT_VERSION = 1;
+
+export type DType = 'f32' | 'i32';
+
+/** Bytes of the per-step uniform block: lr (f32), step (u32, 1-based), seed (u32), pad (u32). */
+export const STEP_PARAMS_BYTES = 16;
+
+export type Initializer =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'constant'; value: number }
+  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal'; fanIn: number; fanOut: number };
+
+/** A GPU buffer the runtime creates once; sizes in bytes, a multiple of 4 and never 0. */
+export interface BufferSpec {
+  id: number;
+  size: number;
+  /** What lives in it, for debugging and memory reports. */
+  label: string;
+  /** 'uniform' only for the step-parameter block. */
+  kind: 'storage' | 'uniform';
+}
+
+export interface TensorSlot {
+  name: string;
+  dtype: DType;
+  /** Full shape including the batch dimension where there is one. */
+  shape: number[];
+  buffer: number;
+}
+
+export interface ParamSpec extends TensorSlot {
+  init: Initializer;
+  /** The layer it belongs to, e.g. "dense_1". */
+  layer: string;
+}
+
+export interface StateSpec extends TensorSlot {
+  init: Initializer;
+  /** e.g. "optimizer" or "metric". */
+  owner: string;
+}
+
+export interface BindingSpec {
+  binding: number;
+  buffer: number;
+  access: 'read' | 'read_write' | 'uniform';
+}
+
+export interface KernelSpec {
+  name: string;
+  /** Key into Artifact.shaders (file name under kernels/). */
+  shader: string;
+  bindings: BindingSpec[];
+  workgroups: [number, number, number];
+  /** The source line of net.dl this kernel came from, for error reports. */
+  origin?: string;
+}
+
+export interface ProgramSpec {
+  /** Indices into Artifact.kernels, in dispatch order. */
+  kernels: number[];
+  /** Input names the program reads. */
+  inputs: string[];
+  /** Values the caller may read back after the program ran. */
+  outputs: TensorSlot[];
+}
+
+export interface OptimizerSpec {
+  kind: 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
+  lr: number;
+  hyper: Record<string, number | boolean>;
+}
+
+export interface TrainSpec {
+  loss: string;
+  optimizer: OptimizerSpec;
+  batch: number;
+  epochs: number;
+  metrics: string[];
+  seed: number;
+  shuffle: boolean;
+  /** Name of the label input and the prediction output the metrics use. */
+  label: string;
+  prediction: string;
+  /** Running sums the train step accumulates (Σ loss over steps, Σ correct over samples). */
+  lossSum?: TensorSlot;
+  correctSum?: TensorSlot;
+}
+
+export interface Manifest {
+  format: typeof ARTIFACT_FORMAT;
+  version: number;
+  model: string;
+  sourceHash: string;
+  batch: number;
+  inputs: TensorSlot[];
+  params: ParamSpec[];
+  state: StateSpec[];
+  buffers: BufferSpec[];
+  stepParamsBuffer: number;
+  kernels: KernelSpec[];
+  programs: { train_step: ProgramSpec; eval: ProgramSpec; forward: ProgramSpec };
+  train: TrainSpec;
+  stats: { dispatches: Record<string, number>; bufferBytes: number };
+}
+
+export interface Artifact {
+  manifest: Manifest;
+  /** shader file name (e.g. "k3_matmul.wgsl") → WGSL text */
+  shaders: Record<string, string>;
+}

@@ -1,0 +1,61 @@
+// Turns a graph whose programs are assembled into an artifact: plan, codegen, manifest.
+import { InternalError } from '../dsl/diagnostics.ts';
+import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type Manifest, type ProgramSpec, type TensorSlot, type TrainSpec } from './artifact.ts';
+import { generateKernels, type Codegen } from './codegen/kernels.ts';
+import type { Graph } from './ir/graph.ts';
+import type { ProgramName, ValueId } from './ir/types.ts';
+import { planMemory, type MemoryPlan } from './passes/plan.ts';
+
+export interface ArtifactMeta {
+  model: string;
+  sourceHash: string;
+  train: TrainSpec;
+  metricSlots?: { lossSum: ValueId; correctSum?: ValueId } | undefined;
+}
+
+/** Plans memory and generates kernels for a graph, then writes the manifest. */
+export function compileGraph(g: Graph, meta: ArtifactMeta): Artifact {
+  const plan = planMemory(g);
+  return artifactFromGraph(g, plan, generateKernels(g, plan), meta);
+}
+
+export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, meta: ArtifactMeta): Artifact {
+  const slot = (name: string, v: ValueId): TensorSlot => {
+    const buffer = plan.bufferOf.get(v);
+    if (buffer === undefined) throw new InternalError(`value ${name} has no buffer`);
+    return { name, dtype: g.value(v).dtype, shape: [...g.value(v).shape], buffer };
+  };
+  const program = (p: ProgramName): ProgramSpec => {
+    const used = new Set(g.programs[p].nodes.flatMap((id) => g.nodes[id]!.inputs));
+    return {
+      kernels: code.programs[p],
+      inputs: g.inputs.filter((i) => used.has(i.value)).map((i) => i.name),
+      outputs: g.programs[p].outputs.map((o) => slot(o.name, o.value)),
+    };
+  };
+  const train: TrainSpec = { ...meta.train };
+  if (meta.metricSlots) {
+    train.lossSum = slot('metric.loss_sum', meta.metricSlots.lossSum);
+    if (meta.metricSlots.correctSum !== undefined) train.correctSum = slot('metric.correct_sum', meta.metricSlots.correctSum);
+  }
+  const manifest: Manifest = {
+    format: ARTIFACT_FORMAT,
+    version: ARTIFACT_VERSION,
+    model: meta.model,
+    sourceHash: meta.sourceHash,
+    batch: meta.train.batch,
+    inputs: g.inputs.map((i) => slot(i.name, i.value)),
+    params: g.params.map((p) => ({ ...slot(g.value(p.value).name, p.value), init: p.init, layer: p.layer })),
+    state: g.state.map((s) => ({ ...slot(g.value(s.value).name, s.value), init: s.init, owner: s.owner })),
+    buffers: plan.buffers,
+    stepParamsBuffer: plan.stepParamsBuffer,
+    kernels: code.kernels,
+    programs: { train_step: program('train_step'), eval: program('eval'), forward: program('forward') },
+    train,
+    stats: {
+      dispatches: Object.fromEntries(Object.entries(code.programs).map(([k, v]) => [k, v.length])),
+      bufferBytes: plan.buffers.reduce((s, b) => s + b.size, 0),
+    },
+  };
+  return { manifest, shaders: code.shaders };
+}

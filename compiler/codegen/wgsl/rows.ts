@@ -1,0 +1,69 @@
+// Row-wise kernels over the last axis: softmax family, softmax cross-entropy, argmax correctness.
+import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
+import { numel } from '../../ir/tensor.ts';
+import { flatIndex, grid, u32Lit } from './common.ts';
+
+const WG = 64;
+
+/** Which row-wise computation to emit. */
+export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct';
+
+function rowBody(kind: RowKind, io: KernelIO): string {
+  const [a, b, c] = io.inputs.map((i) => i.name);
+  const o = io.output!.name;
+  const maxLoop = `var mx = -3.402823e38;
+  for (var j = 0u; j < C; j = j + 1u) { mx = max(mx, ${a}[base + j]); }
+  var s = 0.0;
+  for (var j = 0u; j < C; j = j + 1u) { s = s + exp(${a}[base + j] - mx); }`;
+  switch (kind) {
+    case 'softmax':
+      return `${maxLoop}
+  for (var j = 0u; j < C; j = j + 1u) { ${o}[base + j] = exp(${a}[base + j] - mx) / s; }`;
+    case 'log_softmax':
+      return `${maxLoop}
+  let lse = mx + log(s);
+  for (var j = 0u; j < C; j = j + 1u) { ${o}[base + j] = ${a}[base + j] - lse; }`;
+    case 'softmax_bwd': // a = y, b = g
+      return `var d = 0.0;
+  for (var j = 0u; j < C; j = j + 1u) { d = d + ${a}[base + j] * ${b}[base + j]; }
+  for (var j = 0u; j < C; j = j + 1u) { ${o}[base + j] = ${a}[base + j] * (${b}[base + j] - d); }`;
+    case 'log_softmax_bwd': // a = y, b = g
+      return `var d = 0.0;
+  for (var j = 0u; j < C; j = j + 1u) { d = d + ${b}[base + j]; }
+  for (var j = 0u; j < C; j = j + 1u) { ${o}[base + j] = ${b}[base + j] - exp(${a}[base + j]) * d; }`;
+    case 'softmax_ce': // a = logits, b = labels
+      return `${maxLoop}
+  let label = u32(${b}[r]);
+  ${o}[r] = mx + log(s) - ${a}[base + min(label, C - 1u)];`;
+    case 'softmax_ce_bwd': // a = logits, b = labels, c = g per row
+      return `${maxLoop}
+  let label = u32(${b}[r]);
+  let g = ${c}[r];
+  for (var j = 0u; j < C; j = j + 1u) {
+    ${o}[base + j] = g * (exp(${a}[base + j] - mx) / s - select(0.0, 1.0, j == label));
+  }`;
+    case 'correct': // a = logits, b = labels
+      return `var best = 0u;
+  var mx = ${a}[base];
+  for (var j = 1u; j < C; j = j + 1u) { if (${a}[base + j] > mx) { mx = ${a}[base + j]; best = j; } }
+  ${o}[r] = select(0.0, 1.0, best == u32(${b}[r]));`;
+  }
+}
+
+export function emitRows(kind: RowKind) {
+  return (io: KernelIO): EmittedKernel => {
+    const x = io.inputs[0]!;
+    const C = x.shape[x.shape.length - 1]!;
+    const rows = numel(x.shape) / C;
+    const groups = Math.ceil(rows / WG);
+    const body = `const C = ${u32Lit(C)};
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let r = ${flatIndex(groups, WG)};
+  if (r >= ${u32Lit(rows)}) { return; }
+  let base = r * C;
+  ${rowBody(kind, io)}
+}`;
+    return { body, workgroups: grid(groups) };
+  };
+}

@@ -1,0 +1,114 @@
+// The IR graph: values, nodes in topological order, parameters, state and the three programs.
+import type { Span } from '../../dsl/diagnostics.ts';
+import type { Initializer } from '../artifact.ts';
+import { opDef, type GradBuilder, type TensorType } from './ops/index.ts';
+import { broadcastShapes, shapeStr } from './tensor.ts';
+import type { Attrs, DType, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
+import { ShapeError } from './ops/def.ts';
+
+/** Where new nodes go and what they are tagged with. */
+export interface Emit {
+  phase: Phase;
+  span?: Span;
+  layer?: string;
+  /** Role of the values the nodes define (activation by default, grad in the backward pass). */
+  role?: Role;
+}
+
+export class Graph {
+  readonly values: Value[] = [];
+  readonly nodes: Node[] = [];
+  readonly inputs: { name: string; value: ValueId }[] = [];
+  readonly params: ParamInfo[] = [];
+  readonly state: StateInfo[] = [];
+  readonly programs: Record<ProgramName, Program> = {
+    train_step: { nodes: [], outputs: [] },
+    eval: { nodes: [], outputs: [] },
+    forward: { nodes: [], outputs: [] },
+  };
+  /** The node that defines each value (absent for inputs, params and state). */
+  readonly producer = new Map<ValueId, number>();
+
+  value(id: ValueId): Value {
+    const v = this.values[id];
+    if (!v) throw new Error(`internal error: no value %${id}`);
+    return v;
+  }
+
+  newValue(dtype: DType, shape: number[], role: Role, name: string): ValueId {
+    const id = this.values.length;
+    this.values.push({ id, dtype, shape: [...shape], role, name });
+    return id;
+  }
+
+  addInput(name: string, dtype: DType, shape: number[]): ValueId {
+    const v = this.newValue(dtype, shape, 'input', name);
+    this.inputs.push({ name, value: v });
+    return v;
+  }
+
+  addParam(name: string, shape: number[], init: Initializer, layer: string, regularize: boolean): ValueId {
+    const v = this.newValue('f32', shape, 'param', name);
+    this.params.push({ value: v, init, layer, regularize });
+    return v;
+  }
+
+  addState(name: string, shape: number[], init: Initializer, owner: string): ValueId {
+    const v = this.newValue('f32', shape, 'state', name);
+    this.state.push({ value: v, init, owner });
+    return v;
+  }
+
+  /** The output type of `op` on these inputs; throws ShapeError with the op's message. */
+  inferType(op: string, inputs: ValueId[], attrs: Attrs): TensorType | null {
+    const def = opDef(op);
+    const ins = inputs.map((i) => ({ shape: this.value(i).shape, dtype: this.value(i).dtype }));
+    if (ins.length !== def.arity) throw new Error(`internal error: ${op} takes ${def.arity} inputs, got ${ins.length}`);
+    for (const k of def.intInputs ?? []) {
+      if (ins[k]!.dtype !== 'i32') throw new ShapeError(`${op} needs class labels (i32) as input ${k + 1}, got ${ins[k]!.dtype}`);
+    }
+    ins.forEach((t, k) => {
+      if (t.dtype === 'i32' && !(def.intInputs ?? []).includes(k)) throw new ShapeError(`${op} needs f32 input, got class labels ${shapeStr(t.shape)}`);
+    });
+    switch (def.kind) {
+      case 'elementwise': {
+        if (def.shape) return def.shape(ins, attrs);
+        let shape: number[] | undefined = ins[0]!.shape;
+        for (const t of ins.slice(1)) {
+          const next: number[] | undefined = broadcastShapes(shape!, t.shape);
+          if (!next) throw new ShapeError(`shapes ${shapeStr(shape!)} and ${shapeStr(t.shape)} do not broadcast`);
+          shape = next;
+        }
+        return { shape: shape!, dtype: 'f32' };
+      }
+      case 'kernel':
+      case 'view':
+        return def.shape(ins, attrs);
+      case 'update':
+        def.check(ins, attrs);
+        return null;
+    }
+  }
+
+  /** Appends a node (shape-checked) and returns the value it defines (-1 for updates). */
+  add(op: string, inputs: ValueId[], attrs: Attrs, at: Emit, name?: string): ValueId {
+    const t = this.inferType(op, inputs, attrs);
+    let out: ValueId | null = null;
+    if (t) out = this.newValue(t.dtype, t.shape, at.role ?? 'activation', name ?? `${op}_${this.values.length}`);
+    const node: Node = { id: this.nodes.length, op, inputs, output: out, attrs, phase: at.phase };
+    if (at.span) node.span = at.span;
+    if (at.layer) node.layer = at.layer;
+    this.nodes.push(node);
+    if (out !== null) this.producer.set(out, node.id);
+    return out ?? -1;
+  }
+
+  /** A GradBuilder that emits into this graph with the given tags. */
+  builder(at: Emit): GradBuilder {
+    return {
+      op: (op, inputs, attrs = {}) => this.add(op, inputs, attrs, at),
+      shape: (v) => this.value(v).shape,
+      dtype: (v) => this.value(v).dtype,
+    };
+  }
+}

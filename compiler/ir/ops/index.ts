@@ -1,0 +1,18 @@
+// OP_TABLE: every primitive op of the IR, each defined in exactly one place.
+import type { OpDef } from './def.ts';
+import { ELEMENTWISE_OPS } from './elementwise.ts';
+import { ROW_OPS } from './rows.ts';
+import { STRUCTURAL_OPS } from './structural.ts';
+import { UPDATE_OPS } from './update.ts';
+
+export const OP_TABLE = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...ROW_OPS, ...UPDATE_OPS } satisfies Record<string, OpDef>;
+
+export type OpKind = keyof typeof OP_TABLE;
+
+export function opDef(op: string): OpDef {
+  const d = (OP_TABLE as Record<string, OpDef>)[op];
+  if (!d) throw new Error(`internal error: unknown op '${op}'`);
+  return d;
+}
+
+export * from './def.ts';

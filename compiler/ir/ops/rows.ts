@@ -1,0 +1,104 @@
+// Ops over the last axis: softmax, log-softmax, softmax cross-entropy and argmax correctness.
+import { emitRows, type RowKind } from '../../codegen/wgsl/rows.ts';
+import { sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
+import { ShapeError, type KernelDef, type TensorType, type VjpRule } from './def.ts';
+
+function rowsOf(x: Tensor): { C: number; R: number } {
+  const C = x.shape[x.shape.length - 1]!;
+  return { C, R: x.data.length / C };
+}
+
+function logSumExp(x: Float64Array, base: number, C: number): { mx: number; lse: number } {
+  let mx = -Infinity;
+  for (let j = 0; j < C; j++) mx = Math.max(mx, x[base + j]!);
+  let s = 0;
+  for (let j = 0; j < C; j++) s += Math.exp(x[base + j]! - mx);
+  return { mx, lse: mx + Math.log(s) };
+}
+
+const sameAsFirst = (ins: TensorType[]): TensorType => {
+  if (ins[0]!.shape.length < 1) throw new ShapeError('needs at least one axis');
+  for (const t of ins.slice(1)) if (!sameShape(t.shape, ins[0]!.shape)) throw new ShapeError(`shapes differ: ${shapeStr(ins[0]!.shape)} and ${shapeStr(t.shape)}`);
+  return { shape: [...ins[0]!.shape], dtype: 'f32' };
+};
+
+/** logits [..., C] with labels [...] (i32 class indices) → one value per row. */
+const perRow = (ins: TensorType[]): TensorType => {
+  const [x, l] = ins;
+  const lead = x!.shape.slice(0, -1);
+  if (x!.shape.length < 2 || !sameShape(lead, l!.shape)) throw new ShapeError(`expected logits [rows, classes] and labels [rows], got ${shapeStr(x!.shape)} and ${shapeStr(l!.shape)}`);
+  return { shape: lead, dtype: 'f32' };
+};
+
+const rowOp = (kind: RowKind, doc: string, arity: number, shape: KernelDef['shape'], reference: KernelDef['reference'], vjp: VjpRule | null, intInputs?: number[]): KernelDef =>
+  ({ kind: 'kernel', doc, arity, shape, reference, vjp, emit: emitRows(kind), ...(intInputs ? { intInputs } : {}) });
+
+export const ROW_OPS = {
+  softmax: rowOp('softmax', 'softmax over the last axis', 1, sameAsFirst, ([x]) => {
+    const y = tensor(x!.shape);
+    const { C, R } = rowsOf(x!);
+    for (let r = 0; r < R; r++) {
+      const { lse } = logSumExp(x!.data, r * C, C);
+      for (let j = 0; j < C; j++) y.data[r * C + j] = Math.exp(x!.data[r * C + j]! - lse);
+    }
+    return y;
+  }, (b, n, g) => [b.op('softmax_bwd', [n.output!, g])]),
+  log_softmax: rowOp('log_softmax', 'log-softmax over the last axis', 1, sameAsFirst, ([x]) => {
+    const y = tensor(x!.shape);
+    const { C, R } = rowsOf(x!);
+    for (let r = 0; r < R; r++) {
+      const { lse } = logSumExp(x!.data, r * C, C);
+      for (let j = 0; j < C; j++) y.data[r * C + j] = x!.data[r * C + j]! - lse;
+    }
+    return y;
+  }, (b, n, g) => [b.op('log_softmax_bwd', [n.output!, g])]),
+  softmax_bwd: rowOp('softmax_bwd', 'y·(g − Σ g·y), y = softmax(x)', 2, sameAsFirst, ([y, g]) => {
+    const o = tensor(y!.shape);
+    const { C, R } = rowsOf(y!);
+    for (let r = 0; r < R; r++) {
+      let d = 0;
+      for (let j = 0; j < C; j++) d += y!.data[r * C + j]! * g!.data[r * C + j]!;
+      for (let j = 0; j < C; j++) o.data[r * C + j] = y!.data[r * C + j]! * (g!.data[r * C + j]! - d);
+    }
+    return o;
+  }, null),
+  log_softmax_bwd: rowOp('log_softmax_bwd', 'g − e^y·Σ g, y = log_softmax(x)', 2, sameAsFirst, ([y, g]) => {
+    const o = tensor(y!.shape);
+    const { C, R } = rowsOf(y!);
+    for (let r = 0; r < R; r++) {
+      let d = 0;
+      for (let j = 0; j < C; j++) d += g!.data[r * C + j]!;
+      for (let j = 0; j < C; j++) o.data[r * C + j] = g!.data[r * C + j]! - Math.exp(y!.data[r * C + j]!) * d;
+    }
+    return o;
+  }, null),
+  softmax_ce: rowOp('softmax_ce', 'per-row cross-entropy of softmax(logits) against class labels', 2, perRow, ([x, l]) => {
+    const { C, R } = rowsOf(x!);
+    const o = tensor([R]);
+    for (let r = 0; r < R; r++) o.data[r] = logSumExp(x!.data, r * C, C).lse - x!.data[r * C + l!.data[r]!]!;
+    return o;
+  }, (b, n, g) => [b.op('softmax_ce_bwd', [n.inputs[0]!, n.inputs[1]!, g]), null], [1]),
+  softmax_ce_bwd: rowOp('softmax_ce_bwd', 'g_row · (softmax(logits) − onehot(label))', 3, (ins) => {
+    perRow(ins);
+    if (!sameShape(ins[2]!.shape, ins[1]!.shape)) throw new ShapeError(`row gradient ${shapeStr(ins[2]!.shape)} does not match labels ${shapeStr(ins[1]!.shape)}`);
+    return { shape: [...ins[0]!.shape], dtype: 'f32' };
+  }, ([x, l, g]) => {
+    const o = tensor(x!.shape);
+    const { C, R } = rowsOf(x!);
+    for (let r = 0; r < R; r++) {
+      const { lse } = logSumExp(x!.data, r * C, C);
+      for (let j = 0; j < C; j++) o.data[r * C + j] = g!.data[r]! * (Math.exp(x!.data[r * C + j]! - lse) - (j === l!.data[r] ? 1 : 0));
+    }
+    return o;
+  }, null, [1]),
+  correct: rowOp('correct', '1 where argmax(logits) equals the label (first maximum wins), else 0', 2, perRow, ([x, l]) => {
+    const { C, R } = rowsOf(x!);
+    const o = tensor([R]);
+    for (let r = 0; r < R; r++) {
+      let best = 0;
+      for (let j = 1; j < C; j++) if (x!.data[r * C + j]! > x!.data[r * C + best]!) best = j;
+      o.data[r] = best === l!.data[r] ? 1 : 0;
+    }
+    return o;
+  }, null, [1]),
+} satisfies Record<string, KernelDef>;

@@ -1,0 +1,134 @@
+// In-place updates: optimizer rules (Keras semantics) and metric accumulators.
+import { f32Lit, flatIndex, grid, u32Lit } from '../../codegen/wgsl/common.ts';
+import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
+import type { Attrs } from '../types.ts';
+import { ShapeError, type EmittedKernel, type KernelIO, type StepContext, type TensorType, type UpdateDef } from './def.ts';
+
+const WG = 64;
+const n = (a: Attrs, k: string): number => a[k] as number;
+
+function sameShapes(ins: TensorType[]): void {
+  for (const t of ins.slice(1)) {
+    if (!sameShape(t.shape, ins[0]!.shape)) throw new ShapeError(`update operands differ: ${shapeStr(ins[0]!.shape)} and ${shapeStr(t.shape)}`);
+  }
+}
+
+/**
+ * An element-wise in-place update. `ref` maps (p, g, ...states) at one element to their new values;
+ * `wgsl` is the same rule as WGSL statements over `p`, `g`, `s0`, `s1` (vars) and `lr`, `t` (lets).
+ */
+function elementUpdate(
+  doc: string,
+  states: number,
+  ref: (p: number, g: number, s: number[], a: Attrs, ctx: StepContext) => number[],
+  wgsl: (a: Attrs) => string,
+): UpdateDef {
+  const writes = [0, ...Array.from({ length: states }, (_, i) => i + 2)];
+  return {
+    kind: 'update', doc, arity: 2 + states, writes, usesStep: true, vjp: null,
+    check: sameShapes,
+    reference: (ins, attrs, ctx) => {
+      const outs = writes.map((w) => tensor(ins[w]!.shape));
+      for (let i = 0; i < ins[0]!.data.length; i++) {
+        const s = ins.slice(2).map((t) => t.data[i]!);
+        const r = ref(ins[0]!.data[i]!, ins[1]!.data[i]!, s, attrs, ctx);
+        r.forEach((v, k) => { outs[k]!.data[i] = v; });
+      }
+      return outs;
+    },
+    emit: (io: KernelIO): EmittedKernel => {
+      const N = numel(io.inputs[0]!.shape);
+      const groups = Math.ceil(N / WG);
+      const names = io.inputs.map((x) => x.name);
+      const loadStates = names.slice(2).map((s, k) => `  var s${k} = ${s}[i];`).join('\n');
+      const storeStates = names.slice(2).map((s, k) => `  ${s}[i] = s${k};`).join('\n');
+      const body = `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = ${flatIndex(groups, WG)};
+  if (i >= ${u32Lit(N)}) { return; }
+  let lr = ${io.step}.lr;
+  let t = f32(${io.step}.step);
+  var p = ${names[0]}[i];
+  let g = ${names[1]}[i];
+${loadStates}
+  ${wgsl(io.attrs)}
+  ${names[0]}[i] = p;
+${storeStates}
+}`;
+      return { body, workgroups: grid(groups) };
+    },
+  };
+}
+
+export const UPDATE_OPS = {
+  sgd: elementUpdate('p −= lr·g', 0, (p, g, _s, _a, c) => [p - c.lr * g], () => 'p = p - lr * g;'),
+  /** Keras SGD(momentum): v = μv − lr·g; p += v, or with Nesterov p += μv − lr·g. */
+  momentum: elementUpdate('heavy-ball or Nesterov momentum', 1, (p, g, [v], a, c) => {
+    const v1 = n(a, 'momentum') * v! - c.lr * g;
+    return [a.nesterov ? p + n(a, 'momentum') * v1 - c.lr * g : p + v1, v1];
+  }, (a) => `s0 = ${f32Lit(n(a, 'momentum'))} * s0 - lr * g;
+  p = p + ${a.nesterov ? `${f32Lit(n(a, 'momentum'))} * s0 - lr * g` : 's0'};`),
+  /** Keras Adagrad: acc += g²; p −= lr·g / (√acc + ε). */
+  adagrad: elementUpdate('AdaGrad', 1, (p, g, [acc], a, c) => {
+    const a1 = acc! + g * g;
+    return [p - (c.lr * g) / (Math.sqrt(a1) + n(a, 'eps')), a1];
+  }, (a) => `s0 = s0 + g * g;
+  p = p - lr * g / (sqrt(s0) + ${f32Lit(n(a, 'eps'))});`),
+  /** Keras RMSprop: ms = ρ·ms + (1−ρ)g²; p −= lr·g / (√ms + ε). */
+  rmsprop: elementUpdate('RMSprop', 1, (p, g, [ms], a, c) => {
+    const m1 = n(a, 'rho') * ms! + (1 - n(a, 'rho')) * g * g;
+    return [p - (c.lr * g) / (Math.sqrt(m1) + n(a, 'eps')), m1];
+  }, (a) => `s0 = ${f32Lit(n(a, 'rho'))} * s0 + ${f32Lit(1 - n(a, 'rho'))} * g * g;
+  p = p - lr * g / (sqrt(s0) + ${f32Lit(n(a, 'eps'))});`),
+  /**
+   * Adam with bias correction; weight_decay adds wd·p to the gradient (L2, as PyTorch Adam) or,
+   * with decoupled (AdamW), shrinks p by lr·wd·p before the step.
+   */
+  adam: elementUpdate('Adam / AdamW', 2, (p, g, [m, v], a, c) => {
+    const b1 = n(a, 'beta1'), b2 = n(a, 'beta2'), wd = n(a, 'weight_decay');
+    let gg = g;
+    let pp = p;
+    if (a.decoupled) pp = p - c.lr * wd * p;
+    else gg = g + wd * p;
+    const m1 = b1 * m! + (1 - b1) * gg;
+    const v1 = b2 * v! + (1 - b2) * gg * gg;
+    const mh = m1 / (1 - Math.pow(b1, c.step));
+    const vh = v1 / (1 - Math.pow(b2, c.step));
+    return [pp - (c.lr * mh) / (Math.sqrt(vh) + n(a, 'eps')), m1, v1];
+  }, (a) => {
+    const wd = n(a, 'weight_decay');
+    const decay = wd === 0 ? '' : a.decoupled ? `p = p - lr * ${f32Lit(wd)} * p;\n  ` : '';
+    const grad = wd !== 0 && !a.decoupled ? `g + ${f32Lit(wd)} * p` : 'g';
+    return `let gg = ${grad};
+  ${decay}s0 = ${f32Lit(n(a, 'beta1'))} * s0 + ${f32Lit(1 - n(a, 'beta1'))} * gg;
+  s1 = ${f32Lit(n(a, 'beta2'))} * s1 + ${f32Lit(1 - n(a, 'beta2'))} * gg * gg;
+  let mh = s0 / (1.0 - pow(${f32Lit(n(a, 'beta1'))}, t));
+  let vh = s1 / (1.0 - pow(${f32Lit(n(a, 'beta2'))}, t));
+  p = p - lr * mh / (sqrt(vh) + ${f32Lit(n(a, 'eps'))});`;
+  }),
+  /** acc[0] += Σ x: running sums of per-row losses and correct counts over an epoch. */
+  accumulate: {
+    kind: 'update', doc: 'acc[0] += Σ x', arity: 2, writes: [0], vjp: null,
+    check: ([acc]) => {
+      if (numel(acc!.shape) !== 1) throw new ShapeError(`accumulator must hold one value, got ${shapeStr(acc!.shape)}`);
+    },
+    reference: ([acc, x]): Tensor[] => {
+      let s = acc!.data[0]!;
+      for (const v of x!.data) s += v;
+      return [tensor(acc!.shape, [s])];
+    },
+    emit: (io) => {
+      const N = numel(io.inputs[1]!.shape);
+      const [acc, x] = io.inputs.map((i) => i.name);
+      return {
+        body: `@compute @workgroup_size(1)
+fn main() {
+  var s = 0.0;
+  for (var i = 0u; i < ${u32Lit(N)}; i = i + 1u) { s = s + ${x}[i]; }
+  ${acc}[0] = ${acc}[0] + s;
+}`,
+        workgroups: [1, 1, 1],
+      };
+    },
+  },
+} satisfies Record<string, UpdateDef>;

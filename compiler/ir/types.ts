@@ -1,0 +1,61 @@
+// The IR's data: tensor values and the nodes (op applications) of one SSA graph.
+import type { Span } from '../../dsl/diagnostics.ts';
+import type { DType, Initializer } from '../artifact.ts';
+
+export type { DType };
+export type ValueId = number;
+
+/** What a value is for; decides where it lives and how long. */
+export type Role = 'input' | 'param' | 'state' | 'activation' | 'grad';
+
+/** Which part of the compiled step a node belongs to. */
+export type Phase = 'forward' | 'loss' | 'backward' | 'update' | 'eval';
+
+export interface Value {
+  id: ValueId;
+  dtype: DType;
+  shape: number[];
+  role: Role;
+  /** Human-readable name for printing and buffer labels. */
+  name: string;
+}
+
+/** Attributes are plain JSON data so nodes print and hash deterministically. */
+export type AttrValue = number | boolean | string | number[];
+export type Attrs = Record<string, AttrValue>;
+
+export interface Node {
+  id: number;
+  op: string;
+  inputs: ValueId[];
+  /** The value this node defines; update nodes define none (they write inputs in place). */
+  output: ValueId | null;
+  attrs: Attrs;
+  phase: Phase;
+  /** Where in net.dl this node came from. */
+  span?: Span;
+  /** The layer name it belongs to, e.g. "dense_2". */
+  layer?: string;
+}
+
+export interface ParamInfo {
+  value: ValueId;
+  init: Initializer;
+  layer: string;
+  /** Kernels get L1/L2 regularisation; biases do not (as in Keras). */
+  regularize: boolean;
+}
+
+export interface StateInfo {
+  value: ValueId;
+  init: Initializer;
+  owner: string;
+}
+
+/** One program of the artifact: nodes in execution order, inputs read, outputs readable. */
+export interface Program {
+  nodes: number[];
+  outputs: { name: string; value: ValueId }[];
+}
+
+export type ProgramName = 'train_step' | 'eval' | 'forward';

@@ -1,0 +1,274 @@
+// Evaluates expressions of the language into graph values: chains, calls, blocks, arithmetic.
+import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
+import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
+import { ShapeError } from '../ir/ops/def.ts';
+import type { ValueId } from '../ir/types.ts';
+import { LAYERS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { Scope, userShape, type Lowering } from './scope.ts';
+import { coerce, describeVal, type Hyper, type Val } from './values.ts';
+
+const MAX_BLOCK_DEPTH = 32;
+const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
+const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'] } as const;
+
+export class ExprLowerer {
+  constructor(private readonly L: Lowering) {}
+
+  private get g() { return this.L.graph; }
+
+  /** Evaluates an expression; undefined when it failed (a diagnostic was recorded). */
+  eval(e: Expr, scope: Scope): Val | undefined {
+    switch (e.kind) {
+      case 'num': return { kind: 'num', value: e.value, isInt: e.isInt, span: e.span };
+      case 'str': return { kind: 'str', value: e.value, span: e.span };
+      case 'bool': return { kind: 'bool', value: e.value, span: e.span };
+      case 'list': {
+        const items: Val[] = [];
+        for (const it of e.items) {
+          const v = this.eval(it, scope);
+          if (!v) return undefined;
+          items.push(v);
+        }
+        return { kind: 'list', items, span: e.span };
+      }
+      case 'ident': {
+        const found = scope.lookup(e.name);
+        if (found) return { ...found.val, span: e.span };
+        return { kind: 'name', value: e.name, span: e.span };
+      }
+      case 'call':
+        return this.call(e.callee, e.calleeSpan, e.args, undefined, e.span, scope);
+      case 'chain': {
+        let cur = this.eval(e.head, scope);
+        if (!cur) return undefined;
+        const head = this.tensor(cur, scope);
+        if (head === undefined) return undefined;
+        cur = { kind: 'tensor', id: head, span: e.head.span };
+        for (let i = 0; i < e.stages.length; i++) {
+          const st = e.stages[i]!;
+          const next = e.stages[i + 1];
+          const nextName = next?.kind === 'ident' ? next.name : next?.kind === 'call' ? next.callee : undefined;
+          const nextAct = nextName && ACTIVATION_STAGES.has(nextName) ? nextName : undefined;
+          if (st.kind === 'ident') cur = this.call(st.name, st.span, [], cur, st.span, scope, nextAct);
+          else if (st.kind === 'call') cur = this.call(st.callee, st.calleeSpan, st.args, cur, st.span, scope, nextAct);
+          else return this.L.error('E-SYNTAX', 'a chain stage must be a layer or block call', st.span);
+          if (!cur) return undefined;
+        }
+        return cur;
+      }
+      case 'binary':
+        return this.binary(e.op, e.left, e.right, e.span, scope);
+    }
+  }
+
+  /** The tensor a value names, or a diagnostic saying why it is not one. */
+  tensor(v: Val, scope: Scope, what = 'a tensor'): ValueId | undefined {
+    if (v.kind === 'tensor') return v.id;
+    if (v.kind === 'name') {
+      const isLayer = v.value in LAYERS || this.L.blocks.has(v.value);
+      if (isLayer) return this.L.error('E-ARITY', `'${v.value}' is a layer; apply it to an input, e.g. x -> ${v.value} or ${v.value}(x)`, v.span);
+      return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${didYouMean(v.value, scope.allNames())}`, v.span);
+    }
+    return this.L.error('E-TYPE', `expected ${what}, got ${describeVal(v)}`, v.span);
+  }
+
+  private binary(op: '+' | '-' | '*', le: Expr, re: Expr, span: Span, scope: Scope): Val | undefined {
+    const a = this.eval(le, scope);
+    const b = this.eval(re, scope);
+    if (!a || !b) return undefined;
+    if (a.kind === 'num' && b.kind === 'num') {
+      const value = op === '+' ? a.value + b.value : op === '-' ? a.value - b.value : a.value * b.value;
+      return { kind: 'num', value, isInt: a.isInt && b.isInt, span };
+    }
+    if (op === '*' && (a.kind === 'num' || b.kind === 'num')) {
+      const [t, k] = a.kind === 'num' ? [b, a] : [a, b];
+      const x = this.tensor(t, scope);
+      if (x === undefined || k.kind !== 'num') return undefined;
+      return { kind: 'tensor', id: this.g.add('scale', [x], { factor: k.value }, this.emitAt(span)), span };
+    }
+    const x = this.tensor(a, scope);
+    const y = this.tensor(b, scope);
+    if (x === undefined || y === undefined) return undefined;
+    const [irOp, verb] = BINARY_OPS[op];
+    const sx = this.g.value(x).shape;
+    const sy = this.g.value(y).shape;
+    if (this.g.value(x).dtype !== 'f32' || this.g.value(y).dtype !== 'f32') {
+      return this.L.error('E-TYPE', `cannot ${verb} class labels; '${op}' needs float tensors`, span);
+    }
+    try {
+      return { kind: 'tensor', id: this.g.add(irOp, [x, y], {}, this.emitAt(span)), span };
+    } catch (err) {
+      if (!(err instanceof ShapeError)) throw err;
+      return this.L.error('E-SHAPE', `cannot ${verb} tensors of shapes ${userShape(sx)} and ${userShape(sy)}: the shapes do not broadcast`, span);
+    }
+  }
+
+  private emitAt(span: Span, layer?: string) {
+    return { phase: this.L.training ? ('forward' as const) : ('eval' as const), span, ...(layer ? { layer } : {}) };
+  }
+
+  /** Applies a layer or block; `piped` is the value flowing in from a chain. */
+  call(callee: string, calleeSpan: Span, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
+    const block = this.L.blocks.get(callee);
+    if (block) return this.callBlock(block, args, piped, span, scope);
+    const def = LAYERS[callee];
+    if (!def) {
+      const candidates = [...Object.keys(LAYERS), ...this.L.blocks.keys()];
+      return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${didYouMean(callee, candidates)}`, calleeSpan);
+    }
+    return this.callLayer(callee, def, args, piped, span, scope, nextAct);
+  }
+
+  private callLayer(type: string, def: LayerDef, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
+    const xs: ValueId[] = [];
+    if (piped) {
+      const x = this.tensor(piped, scope);
+      if (x === undefined) return undefined;
+      xs.push(x);
+    }
+    const hyper: Record<string, Hyper> = {};
+    let nextHyper = 0;
+    let ok = true;
+    for (const a of args) {
+      const v = this.eval(a.value, scope);
+      if (!v) { ok = false; continue; }
+      if (a.name === undefined && xs.length < def.inputs) {
+        const x = this.tensor(v, scope, `input tensor ${xs.length + 1} of ${type}`);
+        if (x === undefined) { ok = false; continue; }
+        xs.push(x);
+        continue;
+      }
+      let spec;
+      if (a.name === undefined) {
+        spec = def.hyper[nextHyper++];
+        if (!spec) {
+          const most = def.hyper.length;
+          ok = this.L.error('E-ARITY', `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and at most ${most} argument${most === 1 ? '' : 's'}${most ? ` (${def.hyper.map((h) => h.name).join(', ')})` : ''}; this is one too many`, a.span) ?? false;
+          continue;
+        }
+      } else {
+        spec = def.hyper.find((h) => h.name === a.name);
+        if (!spec) {
+          ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${type}${didYouMean(a.name, def.hyper.map((h) => h.name))}`, a.nameSpan ?? a.span) ?? false;
+          continue;
+        }
+      }
+      if (spec.name in hyper) {
+        ok = this.L.error('E-DUPLICATE', `argument '${spec.name}' of ${type} is given twice`, a.span) ?? false;
+        continue;
+      }
+      const c = coerce(v, spec.type);
+      if ('error' in c) {
+        ok = this.L.error('E-TYPE', `argument '${spec.name}' of ${type}: ${c.error}`, a.value.span) ?? false;
+        continue;
+      }
+      if (spec.oneOf && !spec.oneOf.includes(c.ok as string)) {
+        ok = this.L.error('E-TYPE', `argument '${spec.name}' of ${type}: unknown value '${c.ok}'${didYouMean(String(c.ok), spec.oneOf)} (one of ${spec.oneOf.join(', ')})`, a.value.span) ?? false;
+        continue;
+      }
+      hyper[spec.name] = c.ok;
+    }
+    if (!ok) return undefined;
+    if (xs.length < def.inputs) {
+      const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `pass ${def.inputs} inputs`;
+      return this.L.error('E-ARITY', `${type} needs ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}: ${how}`, span);
+    }
+    for (const h of def.hyper) {
+      if (h.name in hyper) continue;
+      if (h.default === undefined) return this.L.error('E-MISSING-ARG', `${type} needs argument '${h.name}'`, span);
+      hyper[h.name] = h.default;
+    }
+    for (const x of xs) {
+      if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
+    }
+    const name = this.L.layerName(type);
+    const cx = this.layerContext(name, span, nextAct);
+    let y: ValueId;
+    try {
+      y = def.lower(cx, xs, hyper);
+    } catch (err) {
+      if (err instanceof LayerError) return this.L.error('E-SHAPE', `${name}: ${err.message}`, span);
+      if (err instanceof ShapeError) return this.L.error('E-SHAPE', `${name}: ${err.message} (input ${xs.map((x) => userShape(this.g.value(x).shape)).join(', ')})`, span);
+      throw err;
+    }
+    if (this.L.training) {
+      const params = this.L.graph.params.filter((p) => p.layer === name).reduce((s, p) => s + this.g.value(p.value).shape.reduce((a, b) => a * b, 1), 0);
+      this.L.summary.push({ name, type, shape: this.g.value(y).shape, params });
+    }
+    return { kind: 'tensor', id: y, span };
+  }
+
+  private layerContext(name: string, span: Span, nextAct?: string): LayerContext {
+    const L = this.L;
+    return {
+      training: L.training,
+      name,
+      ...(nextAct ? { nextActivation: nextAct } : {}),
+      salt: L.training ? ++L.dropoutSalt : 0,
+      shape: (v) => L.graph.value(v).shape,
+      op: (op, inputs, attrs = {}) => L.graph.add(op, inputs, attrs, this.emitAt(span, name)),
+      param: (suffix, shape, init, regularize) => {
+        const full = `${name}.${suffix}`;
+        const have = L.paramsByName.get(full);
+        if (have !== undefined) return have;
+        const v = L.graph.addParam(full, shape, init, name, regularize);
+        L.paramsByName.set(full, v);
+        return v;
+      },
+    };
+  }
+
+  private callBlock(block: BlockDecl, args: Arg[], piped: Val | undefined, span: Span, scope: Scope): Val | undefined {
+    if (this.L.blockDepth >= MAX_BLOCK_DEPTH) {
+      return this.L.error('E-RECURSION', `block '${block.name}' nests more than ${MAX_BLOCK_DEPTH} deep (does it call itself?)`, span);
+    }
+    const bound = new Map<string, Val>();
+    const positional: Val[] = piped ? [piped] : [];
+    let ok = true;
+    for (const a of args) {
+      const v = this.eval(a.value, scope);
+      if (!v) { ok = false; continue; }
+      if (a.name === undefined) { positional.push(v); continue; }
+      if (!block.params.some((p) => p.name === a.name)) {
+        ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for block ${block.name}${didYouMean(a.name, block.params.map((p) => p.name))}`, a.nameSpan ?? a.span) ?? false;
+        continue;
+      }
+      if (bound.has(a.name)) { ok = this.L.error('E-DUPLICATE', `argument '${a.name}' of block ${block.name} is given twice`, a.span) ?? false; continue; }
+      bound.set(a.name, v);
+    }
+    if (!ok) return undefined;
+    if (positional.length > block.params.length) {
+      return this.L.error('E-ARITY', `block ${block.name} takes ${block.params.length} argument${block.params.length === 1 ? '' : 's'} (${block.params.map((p) => p.name).join(', ')}), got ${positional.length}`, span);
+    }
+    const inner = new Scope();
+    for (let i = 0; i < block.params.length; i++) {
+      const p = block.params[i]!;
+      const pos = positional[i];
+      if (pos && bound.has(p.name)) return this.L.error('E-DUPLICATE', `argument '${p.name}' of block ${block.name} is given twice`, span);
+      let v: Val | undefined = pos ?? bound.get(p.name);
+      if (!v && p.default) v = this.eval(p.default, inner);
+      if (!v) return this.L.error('E-MISSING-ARG', `block ${block.name} needs argument '${p.name}'`, span);
+      inner.define(p.name, v, p.span);
+    }
+    this.L.blockDepth++;
+    try {
+      for (const st of block.body) if (!this.assign(st, inner)) return undefined;
+      return this.eval(block.result, inner);
+    } finally {
+      this.L.blockDepth--;
+    }
+  }
+
+  /** `name = expr` in a model or block; false when it failed. */
+  assign(st: Assign, scope: Scope): boolean {
+    if (scope.has(st.name)) {
+      const prev = scope.lookup(st.name)!;
+      this.L.error('E-DUPLICATE', `'${st.name}' is already defined (line ${prev.span.line}); names are assigned once`, st.nameSpan);
+      return false;
+    }
+    const v = this.eval(st.value, scope);
+    if (!v) return false;
+    scope.define(st.name, v, st.nameSpan);
+    return true;
+  }
+}

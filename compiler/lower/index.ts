@@ -1,0 +1,89 @@
+// Lowering pass: AST → IR graph with the training forward, loss, eval forward and eval loss.
+import type { BlockDecl, ModelDecl, Program, TrainDecl } from '../../dsl/ast.ts';
+import { didYouMean, type Diagnostic } from '../../dsl/diagnostics.ts';
+import { Graph } from '../ir/graph.ts';
+import type { ValueId } from '../ir/types.ts';
+import { lowerLoss, scalarLoss, type LossValues } from './loss.ts';
+import { lowerModel } from './model.ts';
+import { Lowering, type SummaryRow } from './scope.ts';
+import { readTrain, type TrainConfig } from './train.ts';
+
+export interface Lowered {
+  graph: Graph;
+  model: ModelDecl;
+  train: TrainConfig;
+  hasTrain: boolean;
+  summary: SummaryRow[];
+  /** Model outputs (eval mode; the forward program returns them). */
+  outputs: { name: string; value: ValueId }[];
+  /** Training-mode scalar loss and per-row values; absent without a train section. */
+  trainLoss?: { loss: ValueId; values: LossValues };
+  evalLoss?: LossValues;
+}
+
+export interface LowerResult {
+  lowered?: Lowered;
+  diagnostics: Diagnostic[];
+}
+
+/** Picks the model to compile: the one named, the one the train section names, or the only one. */
+function pickModel(p: Program, want: string | undefined, diags: Diagnostic[]): { model?: ModelDecl; train?: TrainDecl } {
+  const models = p.decls.filter((d): d is ModelDecl => d.kind === 'model');
+  const trains = p.decls.filter((d): d is TrainDecl => d.kind === 'train');
+  const seen = new Map<string, ModelDecl>();
+  for (const m of models) {
+    if (seen.has(m.name)) diags.push({ code: 'E-DUPLICATE', message: `model '${m.name}' is already defined (line ${seen.get(m.name)!.nameSpan.line})`, span: m.nameSpan });
+    seen.set(m.name, m);
+  }
+  for (const t of trains) {
+    if (!seen.has(t.model)) diags.push({ code: 'E-UNDEFINED', message: `train section names unknown model '${t.model}'${didYouMean(t.model, seen.keys())}`, span: t.modelSpan });
+  }
+  const trainFor = (m: ModelDecl) => trains.find((t) => t.model === m.name);
+  if (want !== undefined) {
+    const m = seen.get(want);
+    if (!m) return {};
+    const t = trainFor(m);
+    return t ? { model: m, train: t } : { model: m };
+  }
+  const m = trains.length ? seen.get(trains[0]!.model) : models.length === 1 ? models[0] : undefined;
+  if (!m) return {};
+  const t = trainFor(m);
+  return t ? { model: m, train: t } : { model: m };
+}
+
+export function lower(p: Program, opts: { model?: string; batch?: number } = {}): LowerResult {
+  const diagnostics: Diagnostic[] = [];
+  const blocks = new Map<string, BlockDecl>();
+  for (const b of p.decls.filter((d): d is BlockDecl => d.kind === 'block')) {
+    if (blocks.has(b.name)) diagnostics.push({ code: 'E-DUPLICATE', message: `block '${b.name}' is already defined (line ${blocks.get(b.name)!.nameSpan.line})`, span: b.nameSpan });
+    blocks.set(b.name, b);
+  }
+  const { model, train } = pickModel(p, opts.model, diagnostics);
+  if (!model) {
+    const models = p.decls.filter((d) => d.kind === 'model').map((d) => d.name);
+    const message = opts.model !== undefined ? `no model named '${opts.model}'${didYouMean(opts.model, models)}`
+      : models.length === 0 ? 'the file defines no model' : `the file defines several models (${models.join(', ')}) and no train section picks one`;
+    diagnostics.push({ code: 'E-NO-MODEL', message, span: { file: p.file, line: 1, col: 1, endLine: 1, endCol: 2, start: 0, end: 0 } });
+    return { diagnostics };
+  }
+  const g = new Graph();
+  const L = new Lowering(g, blocks, 1, true);
+  const cfg = readTrain(L, train);
+  const batch = opts.batch ?? cfg?.batch ?? 32;
+  L.batch = batch;
+  const fwd = lowerModel(L, model);
+  let trainLoss: Lowered['trainLoss'];
+  if (fwd && cfg?.loss) {
+    const values = lowerLoss(L, fwd.scope, cfg.loss, cfg.metrics, { phase: 'loss' });
+    if (values) trainLoss = { loss: scalarLoss(L, values.rows, cfg, { phase: 'loss', layer: 'loss' }), values };
+  }
+  diagnostics.push(...L.diagnostics);
+  if (diagnostics.length || !fwd || !cfg || (train && !trainLoss)) return { diagnostics };
+  L.restart(false);
+  const ev = lowerModel(L, model)!;
+  const evalLoss = cfg.loss ? lowerLoss(L, ev.scope, cfg.loss, cfg.metrics, { phase: 'eval' }) : undefined;
+  const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
+  if (trainLoss) lowered.trainLoss = trainLoss;
+  if (evalLoss) lowered.evalLoss = evalLoss;
+  return { lowered, diagnostics };
+}

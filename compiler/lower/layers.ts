@@ -1,0 +1,134 @@
+// The layers of the language (dense, activations, dropout, flatten, ...): each lowers to IR primitives.
+import type { Initializer } from '../artifact.ts';
+import { numel, shapeStr } from '../ir/tensor.ts';
+import type { ValueId } from '../ir/types.ts';
+import type { Hyper, HyperType } from './values.ts';
+
+export interface HyperSpec {
+  name: string;
+  type: HyperType;
+  /** Absent: the hyper-parameter is required. */
+  default?: Hyper;
+  /** For 'word' hyper-parameters: the accepted names. */
+  oneOf?: readonly string[];
+}
+
+/** A user-facing error in a layer call; lowering reports it at the call. */
+export class LayerError extends Error {}
+
+/** What a layer may do while lowering. */
+export interface LayerContext {
+  readonly training: boolean;
+  /** The layer's instance name, e.g. "dense_2". */
+  readonly name: string;
+  /** Next stage in the chain when it is an activation, e.g. "relu": picks He vs Glorot init. */
+  readonly nextActivation?: string;
+  /** A per-call number that makes each dropout's random stream distinct. */
+  readonly salt: number;
+  shape(v: ValueId): number[];
+  op(op: string, inputs: ValueId[], attrs?: Record<string, Hyper>): ValueId;
+  param(suffix: string, shape: number[], init: Initializer, regularize: boolean): ValueId;
+}
+
+export interface LayerDef {
+  doc: string;
+  /** How many tensor inputs the layer takes. */
+  inputs: number;
+  hyper: HyperSpec[];
+  lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;
+}
+
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'leaky_relu', 'softmax', 'log_softmax'] as const;
+const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu']);
+const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'] as const;
+
+/** Applies a named activation (the `activation:` argument of dense). */
+function activate(cx: LayerContext, x: ValueId, act: string): ValueId {
+  switch (act) {
+    case 'linear': return x;
+    case 'leaky_relu': return cx.op('leaky_relu', [x], { alpha: 0.3 });
+    default: return cx.op(act, [x]);
+  }
+}
+
+function unary(op: string, doc: string): LayerDef {
+  return { doc, inputs: 1, hyper: [], lower: (cx, [x]) => cx.op(op, [x!]) };
+}
+
+function binary(op: string, doc: string): LayerDef {
+  return { doc, inputs: 2, hyper: [], lower: (cx, [a, b]) => cx.op(op, [a!, b!]) };
+}
+
+export const LAYERS: Record<string, LayerDef> = {
+  dense: {
+    doc: 'fully connected layer on the last axis: x·W + b',
+    inputs: 1,
+    hyper: [
+      { name: 'units', type: 'posint' },
+      { name: 'activation', type: 'word', default: 'linear', oneOf: ACTIVATIONS },
+      { name: 'use_bias', type: 'bool', default: true },
+      { name: 'init', type: 'word', default: 'auto', oneOf: INITS },
+    ],
+    lower(cx, [x], h) {
+      const shape = cx.shape(x!);
+      if (shape.length < 2) throw new LayerError(`dense needs an input with features, got ${shapeStr(shape)}`);
+      const units = h.units as number;
+      const fanIn = shape[shape.length - 1]!;
+      const act = h.activation as string;
+      let initKind = h.init as string;
+      // Keras uses Glorot everywhere; He keeps ReLU nets' activations from shrinking layer by layer.
+      if (initKind === 'auto') initKind = RELU_LIKE.has(act) || RELU_LIKE.has(cx.nextActivation ?? '') ? 'he_uniform' : 'glorot_uniform';
+      const init: Initializer = initKind === 'zeros' ? { kind: 'zeros' } : { kind: initKind as 'he_uniform', fanIn, fanOut: units };
+      const w = cx.param('kernel', [fanIn, units], init, true);
+      const rows = numel(shape) / fanIn;
+      const flat = shape.length === 2 ? x! : cx.op('reshape', [x!], { shape: [rows, fanIn] });
+      let y = cx.op('matmul', [flat, w]);
+      if (h.use_bias) y = cx.op('add', [y, cx.param('bias', [units], { kind: 'zeros' }, false)]);
+      if (shape.length !== 2) y = cx.op('reshape', [y], { shape: [...shape.slice(0, -1), units] });
+      return activate(cx, y, act);
+    },
+  },
+  relu: unary('relu', 'max(x, 0)'),
+  sigmoid: unary('sigmoid', 'logistic sigmoid'),
+  tanh: unary('tanh', 'hyperbolic tangent'),
+  gelu: unary('gelu', 'GELU (tanh approximation)'),
+  softmax: unary('softmax', 'softmax over the last axis'),
+  log_softmax: unary('log_softmax', 'log-softmax over the last axis'),
+  leaky_relu: {
+    doc: 'x for x > 0, alpha·x otherwise',
+    inputs: 1,
+    hyper: [{ name: 'alpha', type: 'float', default: 0.3 }],
+    lower: (cx, [x], h) => cx.op('leaky_relu', [x!], { alpha: h.alpha as number }),
+  },
+  dropout: {
+    doc: 'zeroes a fraction `rate` of values while training (scaling the rest); identity in eval',
+    inputs: 1,
+    hyper: [{ name: 'rate', type: 'rate' }],
+    lower: (cx, [x], h) => (cx.training && (h.rate as number) > 0 ? cx.op('dropout', [x!], { rate: h.rate as number, salt: cx.salt }) : x!),
+  },
+  flatten: {
+    doc: 'keeps the batch axis and flattens the rest',
+    inputs: 1,
+    hyper: [],
+    lower: (cx, [x]) => {
+      const s = cx.shape(x!);
+      return s.length === 2 ? x! : cx.op('reshape', [x!], { shape: [s[0]!, numel(s.slice(1))] });
+    },
+  },
+  reshape: {
+    doc: 'new per-sample shape, same number of values',
+    inputs: 1,
+    hyper: [{ name: 'shape', type: 'ints' }],
+    lower: (cx, [x], h) => {
+      const s = cx.shape(x!);
+      const target = h.shape as number[];
+      if (numel(target) !== numel(s.slice(1))) {
+        throw new LayerError(`cannot reshape per-sample shape ${shapeStr(s.slice(1))} (${numel(s.slice(1))} values) to ${shapeStr(target)} (${numel(target)} values)`);
+      }
+      return cx.op('reshape', [x!], { shape: [s[0]!, ...target] });
+    },
+  },
+  add: binary('add', 'element-wise a + b (broadcasting)'),
+  sub: binary('sub', 'element-wise a - b (broadcasting)'),
+  mul: binary('mul', 'element-wise a * b (broadcasting)'),
+};

@@ -1,0 +1,96 @@
+// Lowers the loss and metrics of a train section onto the model's values, for training or eval.
+import type { Span } from '../../dsl/diagnostics.ts';
+import type { Emit } from '../ir/graph.ts';
+import { numel } from '../ir/tensor.ts';
+import type { ValueId } from '../ir/types.ts';
+import { userShape, type Lowering, type Scope } from './scope.ts';
+import type { LossConfig, TrainConfig } from './train.ts';
+
+export interface LossValues {
+  /** Per-sample loss [batch]. */
+  rows: ValueId;
+  /** Per-sample 1/0 correctness [batch], when accuracy is asked for. */
+  correct?: ValueId;
+  /** Name of the label input and of the prediction the metrics use. */
+  label: string;
+  prediction: string;
+}
+
+function named(L: Lowering, scope: Scope, ref: { name: string; span: Span }, what: string): ValueId | undefined {
+  const found = scope.lookup(ref.name);
+  if (!found || found.val.kind !== 'tensor') return L.error('E-UNDEFINED', `${what} '${ref.name}' is not a value of the model`, ref.span);
+  return found.val.id;
+}
+
+/** Per-row mean over the non-batch axes of an element-wise loss. */
+function rowMean(L: Lowering, x: ValueId, at: Emit): ValueId {
+  const g = L.graph;
+  const shape = g.value(x).shape;
+  if (shape.length === 1) return x;
+  const perRow = numel(shape.slice(1));
+  const summed = g.add('sum_to', [x], { shape: [shape[0]!, ...shape.slice(1).map(() => 1)] }, at);
+  const flat = g.add('reshape', [summed], { shape: [shape[0]!] }, at);
+  return perRow === 1 ? flat : g.add('scale', [flat], { factor: 1 / perRow }, at);
+}
+
+export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: string[], at: Emit): LossValues | undefined {
+  const g = L.graph;
+  const pred = named(L, scope, loss.pred, 'prediction');
+  const target = named(L, scope, loss.target, 'target');
+  if (pred === undefined || target === undefined) return undefined;
+  const ps = g.value(pred).shape;
+  const producer = g.producer.get(pred);
+  const prodOp = producer === undefined ? undefined : g.nodes[producer]!.op;
+  const lossAt: Emit = { ...at, span: loss.span, layer: 'loss' };
+  let rows: ValueId;
+  let correct: ValueId | undefined;
+  switch (loss.kind) {
+    case 'cross_entropy': {
+      const classes = L.classCount.get(target);
+      if (classes === undefined) return L.error('E-TYPE', `cross_entropy needs class labels as its target; '${loss.target.name}' is not declared as class[n]`, loss.target.span);
+      if (ps.length !== 2 || ps[1] !== classes) {
+        return L.error('E-SHAPE', `cross_entropy: prediction '${loss.pred.name}' has shape ${userShape(ps)} but '${loss.target.name}' has ${classes} classes; expected [batch, ${classes}]`, loss.span);
+      }
+      // Softmax (or log-softmax) followed by cross-entropy is computed from the logits, stably.
+      const logits = prodOp === 'softmax' || prodOp === 'log_softmax' ? g.nodes[producer!]!.inputs[0]! : pred;
+      rows = g.add('softmax_ce', [logits, target], {}, lossAt);
+      if (metrics.includes('accuracy')) correct = g.add('correct', [logits, target], {}, { ...lossAt, layer: 'metrics' });
+      break;
+    }
+    case 'mse':
+    case 'binary_cross_entropy': {
+      const ts = g.value(target).shape;
+      if (g.value(target).dtype !== 'f32') return L.error('E-TYPE', `${loss.kind} needs float targets; '${loss.target.name}' holds class labels (use cross_entropy)`, loss.target.span);
+      if (ps.join() !== ts.join()) return L.error('E-SHAPE', `${loss.kind}: prediction '${loss.pred.name}' has shape ${userShape(ps)} but target '${loss.target.name}' has shape ${userShape(ts)}`, loss.span);
+      if (loss.kind === 'mse') {
+        const d = g.add('sub', [pred, target], {}, lossAt);
+        rows = rowMean(L, g.add('square', [d], {}, lossAt), lossAt);
+      } else {
+        let logits = pred;
+        if (prodOp === 'sigmoid') logits = g.nodes[producer!]!.inputs[0]!;
+        else if (!loss.fromLogits) return L.error('E-TYPE', `binary_cross_entropy needs a prediction made by sigmoid, or from_logits: true`, loss.pred.span);
+        rows = rowMean(L, g.add('bce_logits', [logits, target], {}, lossAt), lossAt);
+      }
+      if (metrics.includes('accuracy')) return L.error('E-UNKNOWN-METRIC', `accuracy needs a cross_entropy loss with class labels`, loss.span);
+      break;
+    }
+  }
+  return { rows, ...(correct !== undefined ? { correct } : {}), label: loss.target.name, prediction: loss.pred.name };
+}
+
+/** The scalar training loss: batch mean of the rows plus L1/L2 penalties on kernels. */
+export function scalarLoss(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emit): ValueId {
+  const g = L.graph;
+  const B = g.value(rows).shape[0]!;
+  let loss = g.add('scale', [g.add('sum_to', [rows], { shape: [] }, at)], { factor: 1 / B }, at, 'loss');
+  const reg = (op: 'abs' | 'square', factor: number): void => {
+    if (factor === 0) return;
+    for (const p of g.params.filter((q) => q.regularize)) {
+      const pen = g.add('sum_to', [g.add(op, [p.value], {}, { ...at, layer: 'regularize' })], { shape: [] }, { ...at, layer: 'regularize' });
+      loss = g.add('add', [loss, g.add('scale', [pen], { factor }, { ...at, layer: 'regularize' })], {}, at, 'loss');
+    }
+  };
+  reg('abs', cfg.l1);
+  reg('square', cfg.l2);
+  return loss;
+}

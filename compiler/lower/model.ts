@@ -1,0 +1,73 @@
+// Lowers a `model` declaration (inputs, assignments, outputs) into graph values for one mode.
+import type { ModelDecl } from '../../dsl/ast.ts';
+import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
+import type { ValueId } from '../ir/types.ts';
+import { ExprLowerer } from './expr.ts';
+import { Scope, type Lowering } from './scope.ts';
+
+const DTYPES = ['f32', 'class'];
+
+export interface LoweredModel {
+  scope: Scope;
+  outputs: { name: string; value: ValueId; span: Span }[];
+}
+
+/** Lowers the model in the Lowering's current mode (training or eval); undefined on errors. */
+export function lowerModel(L: Lowering, model: ModelDecl): LoweredModel | undefined {
+  const scope = new Scope();
+  const ex = new ExprLowerer(L);
+  const outputs: LoweredModel['outputs'] = [];
+  let failed = false;
+  for (const st of model.body) {
+    if (st.kind === 'input') {
+      if (scope.has(st.name)) {
+        L.error('E-DUPLICATE', `'${st.name}' is already defined (line ${scope.lookup(st.name)!.span.line}); names are assigned once`, st.nameSpan);
+        failed = true;
+        continue;
+      }
+      const id = input(L, st.name, st.dtype, st.dims, st.dtypeSpan);
+      if (id === undefined) { failed = true; continue; }
+      scope.define(st.name, { kind: 'tensor', id, span: st.nameSpan }, st.nameSpan);
+    } else if (st.kind === 'assign') {
+      if (!ex.assign(st, scope)) failed = true;
+    } else {
+      for (const o of st.names) {
+        const found = scope.lookup(o.name);
+        if (!found) {
+          L.error('E-UNDEFINED', `undefined name '${o.name}'${didYouMean(o.name, scope.allNames())}`, o.span);
+          failed = true;
+          continue;
+        }
+        const id = ex.tensor(found.val, scope);
+        if (id === undefined) { failed = true; continue; }
+        outputs.push({ name: o.name, value: id, span: o.span });
+      }
+    }
+  }
+  if (!failed && outputs.length === 0) {
+    L.error('E-NO-OUTPUT', `model '${model.name}' has no output; add a line such as 'output logits'`, model.nameSpan);
+    failed = true;
+  }
+  return failed ? undefined : { scope, outputs };
+}
+
+function input(L: Lowering, name: string, dtype: string, dims: number[], span: Span): ValueId | undefined {
+  const have = L.inputsByName.get(name);
+  if (have !== undefined) return have;
+  if (!DTYPES.includes(dtype)) {
+    return L.error('E-TYPE', `unknown input type '${dtype}'${didYouMean(dtype, DTYPES)} (f32[dims] for values, class[n] for class labels)`, span);
+  }
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
+    return L.error('E-TYPE', `input '${name}' needs positive dimensions, e.g. ${dtype}[10]`, span);
+  }
+  let id: ValueId;
+  if (dtype === 'class') {
+    if (dims.length !== 1 || dims[0]! < 2) return L.error('E-TYPE', `class labels take one dimension, the number of classes (at least 2), e.g. class[10]`, span);
+    id = L.graph.addInput(name, 'i32', [L.batch]);
+    L.classCount.set(id, dims[0]!);
+  } else {
+    id = L.graph.addInput(name, 'f32', [L.batch, ...dims]);
+  }
+  L.inputsByName.set(name, id);
+  return id;
+}

@@ -1,0 +1,189 @@
+// Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
+import type { Expr, TrainDecl } from '../../dsl/ast.ts';
+import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
+import type { OptimizerSpec } from '../artifact.ts';
+import { coerce, type Hyper, type HyperType, type Val } from './values.ts';
+import type { Lowering } from './scope.ts';
+
+export type LossKind = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
+
+export interface LossConfig {
+  kind: LossKind;
+  pred: { name: string; span: Span };
+  target: { name: string; span: Span };
+  fromLogits: boolean;
+  span: Span;
+}
+
+export interface TrainConfig {
+  loss?: LossConfig;
+  optimizer: OptimizerSpec;
+  batch: number;
+  epochs: number;
+  metrics: string[];
+  seed: number;
+  shuffle: boolean;
+  l1: number;
+  l2: number;
+}
+
+const LOSS_NAMES: Record<string, LossKind> = {
+  cross_entropy: 'cross_entropy', categorical_crossentropy: 'cross_entropy', sparse_categorical_crossentropy: 'cross_entropy',
+  mse: 'mse', mean_squared_error: 'mse',
+  binary_cross_entropy: 'binary_cross_entropy', binary_crossentropy: 'binary_cross_entropy', bce: 'binary_cross_entropy',
+};
+
+interface OptimizerDef { kind: OptimizerSpec['kind']; hyper: { name: string; type: HyperType; default: Hyper }[] }
+const BETAS = [{ name: 'beta1', type: 'rate', default: 0.9 }, { name: 'beta2', type: 'rate', default: 0.999 }, { name: 'eps', type: 'posfloat', default: 1e-7 }] as const;
+/** Keras defaults. */
+export const OPTIMIZERS: Record<string, OptimizerDef> = {
+  sgd: { kind: 'sgd', hyper: [{ name: 'lr', type: 'posfloat', default: 0.01 }, { name: 'momentum', type: 'rate', default: 0 }, { name: 'nesterov', type: 'bool', default: false }] },
+  momentum: { kind: 'momentum', hyper: [{ name: 'lr', type: 'posfloat', default: 0.01 }, { name: 'momentum', type: 'rate', default: 0.9 }, { name: 'nesterov', type: 'bool', default: false }] },
+  adagrad: { kind: 'adagrad', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, { name: 'eps', type: 'posfloat', default: 1e-7 }, { name: 'initial', type: 'float', default: 0.1 }] },
+  rmsprop: { kind: 'rmsprop', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, { name: 'rho', type: 'rate', default: 0.9 }, { name: 'eps', type: 'posfloat', default: 1e-7 }] },
+  adam: { kind: 'adam', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, ...BETAS, { name: 'weight_decay', type: 'float', default: 0 }] },
+  adamw: { kind: 'adamw', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, ...BETAS, { name: 'weight_decay', type: 'float', default: 0.004 }] },
+};
+export const METRICS = ['accuracy', 'loss'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize'];
+
+export function defaultTrainConfig(): TrainConfig {
+  return { optimizer: { kind: 'adam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 } }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
+}
+
+/** Constant value of a train entry (no tensors in a train section, except names inside the loss). */
+function constant(e: Expr): Val | undefined {
+  switch (e.kind) {
+    case 'num': return { kind: 'num', value: e.value, isInt: e.isInt, span: e.span };
+    case 'str': return { kind: 'str', value: e.value, span: e.span };
+    case 'bool': return { kind: 'bool', value: e.value, span: e.span };
+    case 'ident': return { kind: 'name', value: e.name, span: e.span };
+    case 'list': {
+      const items = e.items.map(constant);
+      return items.every((x) => x) ? { kind: 'list', items: items as Val[], span: e.span } : undefined;
+    }
+    default: return undefined;
+  }
+}
+
+export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig | undefined {
+  const cfg = defaultTrainConfig();
+  if (!decl) return cfg;
+  const seen = new Map<string, Span>();
+  let ok = true;
+  const fail = (code: string, msg: string, span: Span): void => { L.error(code, msg, span); ok = false; };
+  for (const en of decl.entries) {
+    if (!KEYS.includes(en.key)) { fail('E-UNKNOWN-KEY', `unknown train setting '${en.key}'${didYouMean(en.key, KEYS)}`, en.keySpan); continue; }
+    if (seen.has(en.key)) { fail('E-DUPLICATE', `train setting '${en.key}' is already set (line ${seen.get(en.key)!.line})`, en.keySpan); continue; }
+    seen.set(en.key, en.keySpan);
+    const v = en.value;
+    switch (en.key) {
+      case 'loss': {
+        const loss = readLoss(v, fail);
+        if (loss) cfg.loss = loss;
+        break;
+      }
+      case 'optimizer': {
+        const opt = readOptimizer(v, fail);
+        if (opt) cfg.optimizer = opt;
+        break;
+      }
+      case 'batch': case 'epochs': case 'seed': case 'shuffle': {
+        const type: HyperType = en.key === 'shuffle' ? 'bool' : en.key === 'seed' ? 'int' : 'posint';
+        const c = constant(v);
+        const r = c ? coerce(c, type) : { error: 'expected a constant' };
+        if ('error' in r) fail('E-TYPE', `train setting '${en.key}': ${r.error}`, v.span);
+        else (cfg as unknown as Record<string, Hyper>)[en.key] = r.ok;
+        break;
+      }
+      case 'metrics': {
+        const c = constant(v);
+        const items = c?.kind === 'list' ? c.items : c ? [c] : [];
+        if (!c) fail('E-TYPE', `train setting 'metrics': expected a list such as [accuracy]`, v.span);
+        for (const it of items) {
+          const name = it.kind === 'name' || it.kind === 'str' ? it.value : undefined;
+          if (!name || !METRICS.includes(name)) fail('E-UNKNOWN-METRIC', `unknown metric ${name ? `'${name}'` : 'value'}${name ? didYouMean(name, METRICS) : ''} (supported: ${METRICS.join(', ')})`, it.span);
+          else if (name !== 'loss' && !cfg.metrics.includes(name)) cfg.metrics.push(name);
+        }
+        break;
+      }
+      case 'regularize': {
+        const r = readRegularizer(v, fail);
+        if (r) { cfg.l1 = r.l1; cfg.l2 = r.l2; }
+        break;
+      }
+    }
+  }
+  if (!cfg.loss && ok) fail('E-MISSING-KEY', `train section for '${decl.model}' needs a loss, e.g. loss = cross_entropy(logits, label)`, decl.modelSpan);
+  return ok ? cfg : undefined;
+}
+
+type Fail = (code: string, msg: string, span: Span) => void;
+
+function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
+  if (v.kind !== 'call') { fail('E-TYPE', `loss must be a call such as cross_entropy(logits, label)`, v.span); return undefined; }
+  const kind = LOSS_NAMES[v.callee];
+  if (!kind) { fail('E-UNKNOWN-LOSS', `unknown loss '${v.callee}'${didYouMean(v.callee, Object.keys(LOSS_NAMES))}`, v.calleeSpan); return undefined; }
+  const pos = v.args.filter((a) => a.name === undefined);
+  let fromLogits = false;
+  for (const a of v.args.filter((x) => x.name !== undefined)) {
+    if (a.name === 'from_logits' && kind === 'binary_cross_entropy' && a.value.kind === 'bool') fromLogits = a.value.value;
+    else { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${kind === 'binary_cross_entropy' ? didYouMean(a.name!, ['from_logits']) : ''}`, a.nameSpan ?? a.span); return undefined; }
+  }
+  if (pos.length !== 2) { fail('E-ARITY', `${v.callee} takes 2 arguments (prediction, target), got ${pos.length}`, v.span); return undefined; }
+  const [p, t] = pos.map((a) => a.value);
+  for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
+  const name = (e: Expr) => ({ name: (e as { name: string }).name, span: e.span });
+  return { kind, pred: name(p!), target: name(t!), fromLogits, span: v.span };
+}
+
+function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
+  const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
+  if (!callee) { fail('E-TYPE', `optimizer must be a call such as adam(lr: 1e-3)`, v.span); return undefined; }
+  const def = OPTIMIZERS[callee];
+  if (!def) { fail('E-UNKNOWN-OPTIMIZER', `unknown optimizer '${callee}'${didYouMean(callee, Object.keys(OPTIMIZERS))}`, v.kind === 'call' ? v.calleeSpan : v.span); return undefined; }
+  const hyper: Record<string, Hyper> = {};
+  let next = 0;
+  let ok = true;
+  for (const a of v.kind === 'call' ? v.args : []) {
+    const spec = a.name === undefined ? def.hyper[next++] : def.hyper.find((h) => h.name === a.name);
+    if (!spec) {
+      if (a.name === undefined) fail('E-ARITY', `${callee} takes at most ${def.hyper.length} arguments (${def.hyper.map((h) => h.name).join(', ')})`, a.span);
+      else fail('E-UNKNOWN-ARG', `unknown hyper-parameter '${a.name}' for ${callee}${didYouMean(a.name, def.hyper.map((h) => h.name))}`, a.nameSpan ?? a.span);
+      ok = false;
+      continue;
+    }
+    const c = constant(a.value);
+    const r = c ? coerce(c, spec.type) : { error: 'expected a constant' };
+    if ('error' in r) { fail('E-TYPE', `hyper-parameter '${spec.name}' of ${callee}: ${r.error}`, a.value.span); ok = false; continue; }
+    hyper[spec.name] = r.ok;
+  }
+  if (!ok) return undefined;
+  for (const h of def.hyper) if (!(h.name in hyper)) hyper[h.name] = h.default;
+  const { lr, ...rest } = hyper;
+  let kind = def.kind;
+  if (kind === 'sgd' && (rest.momentum as number) > 0) kind = 'momentum';
+  return { kind, lr: lr as number, hyper: rest as Record<string, number | boolean> };
+}
+
+function readRegularizer(v: Expr, fail: Fail): { l1: number; l2: number } | undefined {
+  const names = ['l1', 'l2', 'l1_l2'];
+  if (v.kind !== 'call' || !names.includes(v.callee)) {
+    const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : '';
+    fail('E-TYPE', `regularize must be l1(factor), l2(factor) or l1_l2(l1: a, l2: b)${callee ? didYouMean(callee, names) : ''}`, v.span);
+    return undefined;
+  }
+  const out = { l1: 0, l2: 0 };
+  const slots = v.callee === 'l1_l2' ? ['l1', 'l2'] : [v.callee];
+  let next = 0;
+  for (const a of v.args) {
+    const slot = a.name ?? slots[next++];
+    if (!slot || !slots.includes(slot)) { fail('E-UNKNOWN-ARG', `unknown argument${a.name ? ` '${a.name}'` : ''} for ${v.callee}`, a.span); return undefined; }
+    const c = constant(a.value);
+    const r = c ? coerce(c, 'float') : { error: 'expected a constant' };
+    if ('error' in r || (r.ok as number) < 0) { fail('E-TYPE', `${v.callee} factor: ${'error' in r ? r.error : 'must not be negative'}`, a.value.span); return undefined; }
+    out[slot as 'l1' | 'l2'] = r.ok as number;
+  }
+  if (v.args.length === 0) { fail('E-MISSING-ARG', `${v.callee} needs a factor, e.g. ${v.callee === 'l1_l2' ? 'l1_l2(l1: 1e-5, l2: 1e-4)' : `${v.callee}(1e-4)`}`, v.span); return undefined; }
+  return out;
+}

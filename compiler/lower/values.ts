@@ -1,0 +1,69 @@
+// What an expression of the language evaluates to while lowering, and how to read hyper-parameters.
+import type { Span } from '../../dsl/diagnostics.ts';
+import type { ValueId } from '../ir/types.ts';
+
+/** A tensor in the graph, or a compile-time constant (number, string, bool, list, bare name). */
+export type Val =
+  | { kind: 'tensor'; id: ValueId; span: Span }
+  | { kind: 'num'; value: number; isInt: boolean; span: Span }
+  | { kind: 'str'; value: string; span: Span }
+  | { kind: 'bool'; value: boolean; span: Span }
+  | { kind: 'name'; value: string; span: Span }
+  | { kind: 'list'; items: Val[]; span: Span };
+
+/** The type a hyper-parameter accepts. */
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints';
+
+export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
+  int: 'an integer',
+  posint: 'a positive integer',
+  float: 'a number',
+  posfloat: 'a positive number',
+  rate: 'a number in [0, 1)',
+  bool: 'true or false',
+  word: 'a name or string',
+  ints: 'a list of positive integers',
+};
+
+export function describeVal(v: Val): string {
+  switch (v.kind) {
+    case 'tensor': return 'a tensor';
+    case 'num': return `${v.isInt ? 'the integer' : 'the number'} ${v.value}`;
+    case 'str': return `the string "${v.value}"`;
+    case 'bool': return String(v.value);
+    case 'name': return `'${v.value}'`;
+    case 'list': return 'a list';
+  }
+}
+
+export type Hyper = number | boolean | string | number[];
+
+/** Converts a constant to the hyper-parameter type, or returns an error message. */
+export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } {
+  const bad = { error: `expected ${HYPER_TYPE_TEXT[t]}, got ${describeVal(v)}` };
+  switch (t) {
+    case 'int':
+      return v.kind === 'num' && Number.isInteger(v.value) ? { ok: v.value } : bad;
+    case 'posint':
+      return v.kind === 'num' && Number.isInteger(v.value) && v.value > 0 ? { ok: v.value } : bad;
+    case 'float':
+      return v.kind === 'num' ? { ok: v.value } : bad;
+    case 'posfloat':
+      return v.kind === 'num' && v.value > 0 ? { ok: v.value } : bad;
+    case 'rate':
+      return v.kind === 'num' && v.value >= 0 && v.value < 1 ? { ok: v.value } : bad;
+    case 'bool':
+      return v.kind === 'bool' ? { ok: v.value } : bad;
+    case 'word':
+      return v.kind === 'name' || v.kind === 'str' ? { ok: v.value } : bad;
+    case 'ints': {
+      if (v.kind !== 'list') return bad;
+      const out: number[] = [];
+      for (const it of v.items) {
+        if (it.kind !== 'num' || !Number.isInteger(it.value) || it.value <= 0) return bad;
+        out.push(it.value);
+      }
+      return { ok: out };
+    }
+  }
+}

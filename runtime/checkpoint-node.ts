@@ -1,0 +1,71 @@
+// Checkpoint files in Node: safetensors saved by write-to-temp, fsync, rename, so a crash never leaves a torn file.
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type NamedTensor } from './safetensors.ts';
+
+/** A checkpoint file could not be read or written; the message names the path. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/**
+ * Replaces `path` with `bytes` atomically: the bytes go to `${path}.tmp-${pid}-${random}` in
+ * the same directory (rename is atomic only within one filesystem), are fsynced, then renamed
+ * over `path`. On failure the temporary file is removed and `path` is left as it was.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    const file = await open(tmp, 'wx');
+    try {
+      await file.writeFile(bytes);
+      // Without fsync a crash after rename can leave the new name pointing at unwritten blocks.
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new CheckpointError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Makes the rename itself durable; best effort, since some platforms cannot open a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Windows and some filesystems refuse: the data itself is already synced.
+  }
+}
+
+/** Encodes `tensors` and `metadata` as safetensors and writes them atomically to `path`. */
+export async function saveSafetensors(path: string, tensors: NamedTensor[], metadata?: Record<string, string>): Promise<void> {
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/**
+ * Reads and decodes a safetensors file.
+ * @throws CheckpointError when the file is missing or unreadable; SafetensorsError when malformed.
+ */
+export async function loadSafetensors(
+  path: string,
+): Promise<{ tensors: Map<string, DecodedTensor>; metadata: Record<string, string> }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new CheckpointError(`cannot read checkpoint ${path}: ${why}`, { cause: err });
+  }
+  return decodeSafetensors(bytes, path);
+}

@@ -1,0 +1,167 @@
+// Opening a WebGPU device in Node through Dawn (npm 'webgpu'), on Mesa's Vulkan or OpenGL ES drivers; says exactly what is missing.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ADAPTER_CHOICES,
+  describeAdapter,
+  handleFor,
+  isNullAdapter,
+  requestDeviceFromAdapter,
+  type AdapterChoice,
+  type DeviceHandle,
+} from './device.ts';
+
+/** No usable adapter was found. The message is for the user: it names what to install or set. */
+export class DeviceUnavailableError extends Error {
+  override name = 'DeviceUnavailableError';
+  constructor(message: string) {
+    super(message);
+    // A stack trace adds nothing to "install this package"; print the message alone.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/** A Node device handle; it holds the Dawn instance so it is not collected while the device lives. */
+export interface NodeDeviceHandle extends DeviceHandle {
+  adapterKind: 'vulkan' | 'gles';
+  gpu: GPU;
+}
+
+type Kind = 'vulkan' | 'gles';
+type Dawn = typeof import('webgpu');
+
+const VULKAN_INSTALL =
+  "install Mesa's lavapipe >= 25 (Debian: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1) or run scripts/setup.sh";
+const GLES_INSTALL =
+  'install Mesa EGL/GLES (Debian: apt-get install libegl1 libgles2 libegl-mesa0) and set EGL_PLATFORM=surfaceless, or run scripts/setup.sh';
+
+const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'];
+const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+let dawn: Promise<Dawn> | undefined;
+
+/**
+ * Loads Dawn once, after setting the environment Mesa reads when the first instance starts:
+ * without XDG_RUNTIME_DIR Mesa prints errors, without EGL_PLATFORM=surfaceless EGL cannot
+ * initialise on a machine with no display. Values the user set are kept.
+ */
+function loadDawn(): Promise<Dawn> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  dawn ??= import('webgpu').then((mod) => {
+    // GPUBufferUsage, GPUMapMode, ... are globals in a browser; Dawn exports them instead.
+    Object.assign(globalThis, mod.globals);
+    return mod;
+  });
+  return dawn;
+}
+
+/** Reads DLC_ADAPTER-style input and rejects anything but the three valid choices. */
+function parseChoice(choice: string, fromEnv: boolean): AdapterChoice {
+  if ((ADAPTER_CHOICES as readonly string[]).includes(choice)) return choice as AdapterChoice;
+  const where = fromEnv ? 'DLC_ADAPTER' : 'adapter choice';
+  throw new Error(`${where} "${choice}" is not valid: use one of ${ADAPTER_CHOICES.join(', ')}`);
+}
+
+/** Asks Dawn for one kind of adapter; returns it with its instance, or a reason it is unusable. */
+async function findAdapter(kind: Kind): Promise<{ gpu: GPU; adapter: GPUAdapter } | { missing: string }> {
+  const { create } = await loadDawn();
+  const gpu = kind === 'vulkan' ? create([]) : create(['backend=opengles']);
+  const adapter = await gpu.requestAdapter(kind === 'vulkan' ? {} : { featureLevel: 'compatibility' });
+  if (adapter && !isNullAdapter(adapter.info)) return { gpu, adapter };
+  if (adapter) {
+    const [name, install] = kind === 'vulkan' ? ['Vulkan', VULKAN_INSTALL] : ['OpenGL ES', GLES_INSTALL];
+    return { missing: `no ${name} adapter: Dawn offered only its null backend, which computes nothing; ${install}` };
+  }
+  return { missing: kind === 'vulkan' ? vulkanMissing() : glesMissing() };
+}
+
+/** The path of library `name` in a system library directory, or undefined. */
+function findLib(name: string): string | undefined {
+  return LIB_DIRS.map((dir) => join(dir, name)).find((path) => existsSync(path));
+}
+
+/** Why no Vulkan adapter came back, as precisely as a few file checks allow. */
+function vulkanMissing(): string {
+  if (process.platform !== 'linux') return 'no core WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 driver';
+  if (!findLib('libvulkan.so.1')) return `no Vulkan adapter: the Vulkan loader libvulkan.so.1 is not installed; ${VULKAN_INSTALL}`;
+  const icd = ICD_DIRS.flatMap((dir) => {
+    try {
+      return readdirSync(dir).filter((f) => /^lvp_icd.*\.json$/.test(f)).map((f) => join(dir, f));
+    } catch {
+      return [];
+    }
+  })[0];
+  // The Vulkan loader honours these over the installed ICDs; a stale value hides every driver.
+  const override = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
+  if (override) {
+    return `no Vulkan adapter: VK_DRIVER_FILES/VK_ICD_FILENAMES="${override}" names no driver that loads; unset it, or ${VULKAN_INSTALL}`;
+  }
+  if (!icd) return `no Vulkan adapter: Mesa's lavapipe driver (lvp_icd*.json under /usr/share/vulkan/icd.d) is not installed; ${VULKAN_INSTALL}`;
+  // lavapipe is there but Dawn refused it: Mesa 22.3 (bookworm's own) lacks features Dawn requires.
+  return `no Vulkan adapter: lavapipe is installed (${icd}) but Dawn rejected it, most likely because Mesa is older than 25; ${VULKAN_INSTALL}`;
+}
+
+/** Why no OpenGL ES adapter came back, as precisely as a few file checks allow. */
+function glesMissing(): string {
+  if (process.platform !== 'linux') return 'no OpenGL ES adapter: Dawn found no EGL/OpenGL ES driver';
+  const libs: [string, string][] = [
+    ['libEGL.so.1', 'libegl1'],
+    ['libGLESv2.so.2', 'libgles2'],
+    ['libEGL_mesa.so.0', 'libegl-mesa0'],
+  ];
+  const absent = libs.filter(([lib]) => !findLib(lib));
+  if (absent.length > 0) {
+    const names = absent.map(([lib, pkg]) => `${lib} (${pkg})`).join(', ');
+    return `no OpenGL ES adapter: missing ${names}; ${GLES_INSTALL}`;
+  }
+  const platform = process.env.EGL_PLATFORM;
+  if (platform !== 'surfaceless') {
+    return `no OpenGL ES adapter: EGL could not initialise with EGL_PLATFORM="${platform}"; without a display set EGL_PLATFORM=surfaceless (or leave it unset)`;
+  }
+  return `no OpenGL ES adapter: libegl1, libgles2 and libegl-mesa0 are installed but EGL could not create an OpenGL ES 3.1 context; ${GLES_INSTALL}`;
+}
+
+/** Opens one kind of adapter, or throws DeviceUnavailableError naming what is missing. */
+async function openKind(kind: Kind, requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
+  const found = await findAdapter(kind);
+  if ('missing' in found) throw new DeviceUnavailableError(found.missing);
+  const device = await requestDeviceFromAdapter(found.adapter, requiredLimits);
+  // The handle keeps `gpu` reachable: if the instance is collected, Dawn tears down its backend.
+  return { ...handleFor(device, kind, describeAdapter(found.adapter.info)), adapterKind: kind, gpu: found.gpu };
+}
+
+/**
+ * Opens a WebGPU device through Dawn. 'vulkan' is the core adapter (Mesa lavapipe or a real
+ * GPU), 'gles' the OpenGL ES compatibility adapter, 'auto' tries Vulkan then OpenGL ES.
+ * The adapter's maximum limits are requested (see MAX_LIMITS), then `requiredLimits`.
+ * @param choice defaults to $DLC_ADAPTER, else 'auto'.
+ * @throws DeviceUnavailableError when no adapter of that kind exists; Error for an invalid choice.
+ */
+export async function openDevice(
+  choice: AdapterChoice = (process.env.DLC_ADAPTER || 'auto') as AdapterChoice,
+  requiredLimits?: Record<string, number>,
+): Promise<NodeDeviceHandle> {
+  const kind = parseChoice(choice, choice === process.env.DLC_ADAPTER);
+  if (kind !== 'auto') return openKind(kind, requiredLimits);
+  const reasons: string[] = [];
+  for (const k of ['vulkan', 'gles'] as const) {
+    try {
+      return await openKind(k, requiredLimits);
+    } catch (err) {
+      if (!(err instanceof DeviceUnavailableError)) throw err;
+      reasons.push(err.message);
+    }
+  }
+  throw new DeviceUnavailableError(`no WebGPU adapter (tried Vulkan, then OpenGL ES):\n  - ${reasons.join('\n  - ')}`);
+}
+
+/** Lists the usable adapters Dawn finds, for `dlc` diagnostics; opens no device. */
+export async function listAdapters(): Promise<{ kind: Kind; description: string }[]> {
+  const out: { kind: Kind; description: string }[] = [];
+  for (const kind of ['vulkan', 'gles'] as const) {
+    const found = await findAdapter(kind);
+    if (!('missing' in found)) out.push({ kind, description: describeAdapter(found.adapter.info) });
+  }
+  return out;
+}

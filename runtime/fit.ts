@@ -1,0 +1,129 @@
+// The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
+import { Rng } from './random.ts';
+import type { Session, TensorData } from './session.ts';
+
+/** A data set: one flat array per model input, `count` samples each. */
+export interface Samples {
+  count: number;
+  tensors: Record<string, TensorData>;
+}
+
+export interface EpochResult {
+  epoch: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  /** Training accuracy over the epoch's samples, when the model computes it. */
+  accuracy?: number;
+  samples: number;
+  seconds: number;
+  val?: EvalResult;
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy?: number;
+  count: number;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  shuffle?: boolean;
+  seed?: number;
+  validation?: Samples;
+  onEpoch?: (r: EpochResult) => void | Promise<void>;
+  /** Called after every step with the step number (for progress display). */
+  onStep?: (step: number, stepsPerEpoch: number) => void;
+}
+
+function perSample(session: Session, name: string): number {
+  const slot = session.manifest.inputs.find((i) => i.name === name)!;
+  return slot.shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/** Copies rows `idx` (sample indices) of every input into batch buffers. */
+function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: string[]): Record<string, TensorData> {
+  const B = session.manifest.batch;
+  const out: Record<string, TensorData> = {};
+  for (const name of names) {
+    const src = data.tensors[name];
+    if (!src) throw new Error(`data has no '${name}' (it has ${Object.keys(data.tensors).join(', ')})`);
+    const k = perSample(session, name);
+    const dst = src instanceof Int32Array ? new Int32Array(B * k) : new Float32Array(B * k);
+    for (let r = 0; r < idx.length; r++) dst.set(src.subarray(idx[r]! * k, idx[r]! * k + k), r * k);
+    out[name] = dst;
+  }
+  return out;
+}
+
+/**
+ * Trains for `epochs` epochs. Each epoch shuffles the samples (seeded), runs every full batch
+ * (the last partial batch is skipped, its samples come up in later shuffles), then reads the
+ * GPU-side metric sums once.
+ */
+export async function fit(session: Session, data: Samples, opts: FitOptions = {}): Promise<EpochResult[]> {
+  const t = session.manifest.train;
+  const B = session.manifest.batch;
+  const epochs = opts.epochs ?? t.epochs;
+  const rng = new Rng(opts.seed ?? t.seed);
+  const steps = Math.floor(data.count / B);
+  if (steps === 0) throw new Error(`need at least one full batch of ${B} samples, got ${data.count}`);
+  const names = session.manifest.programs.train_step.inputs;
+  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  const history: EpochResult[] = [];
+  for (let e = 1; e <= epochs; e++) {
+    const start = performance.now();
+    if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+    session.resetMetrics();
+    for (let s = 0; s < steps; s++) {
+      await session.trainStep(gather(session, data, order.subarray(s * B, s * B + B), names));
+      opts.onStep?.(s + 1, steps);
+    }
+    const sums = await session.metricSums();
+    const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - start) / 1000 };
+    if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
+    if (opts.validation) r.val = await evaluate(session, opts.validation);
+    history.push(r);
+    await opts.onEpoch?.(r);
+  }
+  return history;
+}
+
+/** Loss (and accuracy) over every sample; the last batch is padded and its padding ignored. */
+export async function evaluate(session: Session, data: Samples): Promise<EvalResult> {
+  const B = session.manifest.batch;
+  const spec = session.manifest.programs.eval;
+  const hasCorrect = spec.outputs.some((o) => o.name === 'correct_rows');
+  const read = hasCorrect ? ['loss_rows', 'correct_rows'] : ['loss_rows'];
+  let loss = 0;
+  let correct = 0;
+  for (let s = 0; s < data.count; s += B) {
+    const n = Math.min(B, data.count - s);
+    const idx = Array.from({ length: n }, (_, i) => s + i);
+    const res = await session.run('eval', gather(session, data, idx, spec.inputs), read);
+    for (let i = 0; i < n; i++) {
+      loss += res.loss_rows![i]!;
+      if (hasCorrect) correct += res.correct_rows![i]!;
+    }
+  }
+  const out: EvalResult = { loss: loss / data.count, count: data.count };
+  if (hasCorrect) out.accuracy = correct / data.count;
+  return out;
+}
+
+/** Model outputs for every sample, concatenated per output name. */
+export async function predict(session: Session, data: Samples): Promise<Record<string, Float32Array>> {
+  const B = session.manifest.batch;
+  const spec = session.manifest.programs.forward;
+  const out: Record<string, Float32Array> = {};
+  for (const o of spec.outputs) out[o.name] = new Float32Array(data.count * (o.shape.slice(1).reduce((a, b) => a * b, 1)));
+  for (let s = 0; s < data.count; s += B) {
+    const n = Math.min(B, data.count - s);
+    const idx = Array.from({ length: n }, (_, i) => s + i);
+    const res = await session.run('forward', gather(session, data, idx, spec.inputs), spec.outputs.map((o) => o.name));
+    for (const o of spec.outputs) {
+      const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+      out[o.name]!.set((res[o.name] as Float32Array).subarray(0, n * k), s * k);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,265 @@
+// A Session runs a compiled artifact on a GPUDevice: buffers and pipelines made once, one command
+// buffer per step, and only what the caller asks for read back. Browser-safe (no Node imports).
+/// <reference types="@webgpu/types" />
+import type { Artifact, KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
+import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
+import { initialTensors } from './init.ts';
+
+export type ProgramName = 'train_step' | 'eval' | 'forward';
+export type TensorData = Float32Array | Int32Array;
+
+/** Per-step values the kernels read from the step uniform block. */
+export interface StepParams {
+  lr: number;
+  step: number;
+  seed: number;
+}
+
+/** A user-facing runtime error (bad inputs, missing program); printed without a stack. */
+export class SessionError extends Error {
+  override name = 'SessionError';
+}
+
+const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so the module loads before globals exist.
+const COPY_SRC = 0x04;
+const COPY_DST = 0x08;
+const MAP_READ = 0x01;
+const UNIFORM = 0x40;
+const MAP_MODE_READ = 0x01;
+const COMPUTE = 0x4;
+
+function checkManifest(m: Manifest): void {
+  if (m.format !== ARTIFACT_FORMAT) throw new SessionError(`not a dlc artifact (format '${String(m.format)}')`);
+  if (m.version !== ARTIFACT_VERSION) throw new SessionError(`artifact format version ${m.version} is not supported (this runtime reads version ${ARTIFACT_VERSION}); recompile with dlc compile`);
+}
+
+export class Session {
+  readonly manifest: Manifest;
+  /** Optimizer steps taken so far; the next train step uses step + 1. */
+  step = 0;
+  /** Learning rate the next train step uses (the manifest's, until a schedule changes it). */
+  lr: number;
+  private readonly buffers: GPUBuffer[];
+  private readonly kernels: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; spec: KernelSpec }[];
+  private readonly staging = new Map<number, GPUBuffer>();
+  private readonly slots = new Map<string, TensorSlot>();
+  private disposed = false;
+
+  private constructor(readonly device: GPUDevice, artifact: Artifact, kernels: Session['kernels'], buffers: GPUBuffer[]) {
+    this.manifest = artifact.manifest;
+    this.kernels = kernels;
+    this.buffers = buffers;
+    this.lr = artifact.manifest.train.optimizer.lr;
+    for (const t of [...this.manifest.inputs, ...this.manifest.params, ...this.manifest.state]) this.slots.set(t.name, t);
+  }
+
+  /** Creates every buffer and pipeline of the artifact; reports WGSL errors with the kernel name. */
+  static async create(artifact: Artifact, device: GPUDevice): Promise<Session> {
+    const m = artifact.manifest;
+    checkManifest(m);
+    const buffers = m.buffers.map((b) => device.createBuffer({
+      size: b.size,
+      usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
+      label: b.label,
+    }));
+    const modules = new Map<string, GPUShaderModule>();
+    const layouts = new Map<string, GPUBindGroupLayout>();
+    const pipelines = new Map<string, GPUComputePipeline>();
+    const kernels: Session['kernels'] = [];
+    device.pushErrorScope('validation');
+    for (const k of m.kernels) {
+      const code = artifact.shaders[k.shader];
+      if (code === undefined) throw new SessionError(`artifact is missing kernel file ${k.shader}`);
+      const layoutKey = k.bindings.map((b) => b.access).join(',');
+      let layout = layouts.get(layoutKey);
+      if (!layout) {
+        layout = device.createBindGroupLayout({
+          entries: k.bindings.map((b) => ({
+            binding: b.binding,
+            visibility: COMPUTE,
+            buffer: { type: b.access === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' },
+          })),
+        });
+        layouts.set(layoutKey, layout);
+      }
+      const pipeKey = `${k.shader}|${layoutKey}`;
+      let pipeline = pipelines.get(pipeKey);
+      if (!pipeline) {
+        let module = modules.get(k.shader);
+        if (!module) {
+          module = device.createShaderModule({ code, label: k.shader });
+          const info = await module.getCompilationInfo();
+          const errors = info.messages.filter((x) => x.type === 'error');
+          if (errors.length) throw new Error(`internal error: kernel ${k.name} (${k.shader}) does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
+          modules.set(k.shader, module);
+        }
+        pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
+        pipelines.set(pipeKey, pipeline);
+      }
+      const bindGroup = device.createBindGroup({
+        layout,
+        entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: buffers[b.buffer]! } })),
+      });
+      kernels.push({ pipeline, bindGroup, spec: k });
+    }
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`internal error: creating pipelines failed: ${err.message}`);
+    const s = new Session(device, artifact, kernels, buffers);
+    s.initialize(m.train.seed);
+    return s;
+  }
+
+  /** Sets parameters to their initial values (seeded) and all state to its initial value; step = 0. */
+  initialize(seed: number = this.manifest.train.seed): void {
+    const init = initialTensors(this.manifest.params, seed);
+    for (const p of this.manifest.params) this.write(p.name, init.get(p.name)!);
+    const state = initialTensors(this.manifest.state, 0);
+    for (const s of this.manifest.state) this.write(s.name, state.get(s.name)!);
+    this.step = 0;
+  }
+
+  /** Writes a named input, parameter or state tensor (sizes are checked). */
+  write(name: string, data: TensorData): void {
+    this.live();
+    const slot = this.slots.get(name);
+    if (!slot) throw new SessionError(`no tensor named '${name}' (inputs: ${this.manifest.inputs.map((i) => i.name).join(', ')})`);
+    const n = slot.shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) throw new SessionError(`'${name}' needs ${n} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
+    const wantInt = slot.dtype === 'i32';
+    if (wantInt !== data instanceof Int32Array) throw new SessionError(`'${name}' holds ${wantInt ? 'class labels (Int32Array)' : 'floats (Float32Array)'}`);
+    this.device.queue.writeBuffer(this.buffers[slot.buffer]!, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Reads a named parameter, state or input tensor back from the GPU. */
+  async read(name: string): Promise<TensorData> {
+    const slot = this.slots.get(name);
+    if (!slot) throw new SessionError(`no tensor named '${name}'`);
+    return (await this.readSlots([slot]))[0]!;
+  }
+
+  /** Every parameter, by name (what a checkpoint saves). */
+  async weights(): Promise<Map<string, Float32Array>> {
+    const vals = await this.readSlots(this.manifest.params);
+    return new Map(this.manifest.params.map((p, i) => [p.name, vals[i] as Float32Array]));
+  }
+
+  /** The optimizer and metric state, by name. */
+  async stateTensors(): Promise<Map<string, Float32Array>> {
+    const vals = await this.readSlots(this.manifest.state);
+    return new Map(this.manifest.state.map((p, i) => [p.name, vals[i] as Float32Array]));
+  }
+
+  /**
+   * Runs one program: writes the inputs, encodes every dispatch into one command buffer, submits
+   * once, and reads back only the outputs named in `read`.
+   */
+  async run(program: ProgramName, inputs: Record<string, TensorData>, read: string[] = [], step?: StepParams): Promise<Record<string, TensorData>> {
+    this.live();
+    const spec = this.manifest.programs[program];
+    if (spec.kernels.length === 0) throw new SessionError(`this artifact has no ${program} program${program === 'train_step' ? ' (the model has no train section)' : ''}`);
+    for (const name of spec.inputs) {
+      const data = inputs[name];
+      if (!data) throw new SessionError(`${program} needs input '${name}'`);
+      this.write(name, data);
+    }
+    if (step) {
+      const u = new ArrayBuffer(STEP_PARAMS_BYTES);
+      new Float32Array(u, 0, 1)[0] = step.lr;
+      new Uint32Array(u, 4, 2).set([step.step >>> 0, step.seed >>> 0]);
+      this.device.queue.writeBuffer(this.buffers[this.manifest.stepParamsBuffer]!, 0, u);
+    }
+    const outs = read.map((name) => {
+      const o = spec.outputs.find((x) => x.name === name);
+      if (!o) throw new SessionError(`${program} has no output '${name}' (outputs: ${spec.outputs.map((x) => x.name).join(', ')})`);
+      return o;
+    });
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (const k of spec.kernels) {
+      const { pipeline, bindGroup, spec: ks } = this.kernels[k]!;
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...ks.workgroups);
+    }
+    pass.end();
+    const vals = await this.submitAndRead(enc, outs);
+    return Object.fromEntries(outs.map((o, i) => [o.name, vals[i]!]));
+  }
+
+  /** One optimizer step on a batch; returns the loss only when asked (reading it back syncs). */
+  async trainStep(inputs: Record<string, TensorData>, opts: { readLoss?: boolean } = {}): Promise<number | undefined> {
+    const step = this.step + 1;
+    const res = await this.run('train_step', inputs, opts.readLoss ? ['loss'] : [], { lr: this.lr, step, seed: this.manifest.train.seed });
+    this.step = step;
+    return opts.readLoss ? res.loss![0] : undefined;
+  }
+
+  /** Σ loss over train steps and Σ correct samples since the last reset. */
+  async metricSums(): Promise<{ lossSum: number; correctSum?: number }> {
+    const t = this.manifest.train;
+    if (!t.lossSum) return { lossSum: NaN };
+    const slots = t.correctSum ? [t.lossSum, t.correctSum] : [t.lossSum];
+    const v = await this.readSlots(slots);
+    return t.correctSum ? { lossSum: v[0]![0]!, correctSum: v[1]![0]! } : { lossSum: v[0]![0]! };
+  }
+
+  resetMetrics(): void {
+    const t = this.manifest.train;
+    for (const s of [t.lossSum, t.correctSum]) if (s) this.device.queue.writeBuffer(this.buffers[s.buffer]!, 0, new Float32Array([0]));
+  }
+
+  /**
+   * Fills every scratch buffer (not an input, parameter, state or the step block) with NaN, so a
+   * kernel that leaves an element unwritten, or reads one nobody wrote, shows up in its output.
+   */
+  poisonScratch(): void {
+    this.live();
+    const persistent = new Set([...this.slots.values()].map((s) => s.buffer));
+    persistent.add(this.manifest.stepParamsBuffer);
+    for (const b of this.manifest.buffers) {
+      if (persistent.has(b.id)) continue;
+      this.device.queue.writeBuffer(this.buffers[b.id]!, 0, new Float32Array(b.size / 4).fill(NaN));
+    }
+  }
+
+  /** Frees every GPU buffer this session made. The device stays open (the caller owns it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.buffers) b.destroy();
+    for (const b of this.staging.values()) b.destroy();
+  }
+
+  private live(): void {
+    if (this.disposed) throw new SessionError('session was disposed');
+  }
+
+  private async readSlots(slots: TensorSlot[]): Promise<TensorData[]> {
+    return this.submitAndRead(this.device.createCommandEncoder(), slots);
+  }
+
+  private async submitAndRead(enc: GPUCommandEncoder, slots: TensorSlot[]): Promise<TensorData[]> {
+    const stage = slots.map((s) => {
+      const size = this.manifest.buffers[s.buffer]!.size;
+      const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
+      let sb = this.staging.get(s.buffer);
+      if (!sb) {
+        sb = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST, label: `read ${s.name}` });
+        this.staging.set(s.buffer, sb);
+      }
+      enc.copyBufferToBuffer(this.buffers[s.buffer]!, 0, sb, 0, Math.max(4, bytes));
+      return { sb, bytes, s };
+    });
+    this.device.queue.submit([enc.finish()]);
+    const out: TensorData[] = [];
+    // Distinct slots may share a buffer only if they are views; map each staging buffer once.
+    for (const { sb, bytes, s } of stage) {
+      await sb.mapAsync(MAP_MODE_READ, 0, Math.max(4, bytes));
+      const copy = sb.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
+      sb.unmap();
+      out.push(s.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy));
+    }
+    if (stage.length === 0) await this.device.queue.onSubmittedWorkDone();
+    return out;
+  }
+}

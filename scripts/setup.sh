@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine (root, no GPU) lacks to build, test and train with dlc:
+# Mesa's software WebGPU drivers (see shared/webgpu-on-cpu.md) and the npm dependencies.
+# Idempotent: every step checks before it changes anything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+need_apt=0
+# lavapipe from Mesa >= 25 (bookworm-backports): bookworm's own 22.3 is too old for Dawn.
+lvp_version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+case "$lvp_version" in
+  25.*|26.*|27.*) ;;
+  *) need_apt=1 ;;
+esac
+for pkg in libvulkan1 libegl1 libgles2 libegl-mesa0; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt=1
+done
+
+if [ "$need_apt" = 1 ]; then
+  if [ -f /etc/debian_version ] && grep -q '^12' /etc/debian_version; then
+    src=/etc/apt/sources.list.d/bookworm-backports.sources
+    if [ ! -f "$src" ]; then
+      $SUDO tee "$src" >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq libvulkan1 libegl1 libgles2 libegl-mesa0 >/dev/null
+    $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers >/dev/null
+  else
+    echo "setup: not Debian 12; install Mesa >= 25 (mesa-vulkan-drivers), libvulkan1, libegl1, libgles2, libegl-mesa0 yourself" >&2
+  fi
+fi
+
+# npm dependencies: only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.dlc-lock-stamp 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.dlc-lock-stamp
+fi
+echo "setup: ready"

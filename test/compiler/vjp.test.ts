@@ -1,0 +1,89 @@
+// Every op's VJP against central finite differences of its float64 reference, looped over OP_TABLE.
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../compiler/ir/graph.ts';
+import { OP_TABLE, opDef, type StepContext } from '../../compiler/ir/ops/index.ts';
+import { tensor, type Tensor } from '../../compiler/ir/tensor.ts';
+import { evalOp, runNode, type Env } from '../../compiler/reference/interp.ts';
+import { Rng } from '../../runtime/random.ts';
+import { caseName, drawInput, dtypeOf, OP_CASES, type OpCase } from '../helpers/op-cases.ts';
+
+/** Ops that declare no VJP. Listed here so a new op cannot become non-differentiable unnoticed. */
+const NON_DIFFERENTIABLE = new Set([
+  'sign', 'ones_like', 'relu_bwd', 'leaky_relu_bwd', 'sigmoid_bwd', 'tanh_bwd', 'gelu_bwd', 'bce_logits_bwd',
+  'softmax_bwd', 'log_softmax_bwd', 'softmax_ce_bwd', 'correct',
+  'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'accumulate',
+]);
+/** f32 inputs that deliberately get no gradient: (op, input index). */
+const NO_GRAD_INPUTS = new Set(['bce_logits:1']);
+const CTX: StepContext = { lr: 0.01, step: 3, seed: 11 };
+
+function setup(op: string, c: OpCase, rng: Rng) {
+  const g = new Graph();
+  const ins = c.shapes.map((s, k) => g.addInput(`x${k}`, dtypeOf(c, k), s));
+  const out = g.add(op, ins, c.attrs ?? {}, { phase: 'forward' });
+  const env: Env = new Map();
+  ins.forEach((v, k) => env.set(v, { shape: c.shapes[k]!, data: drawInput(c, k, rng) }));
+  return { g, ins, out, env };
+}
+
+/** Σ out · cotangent, the scalar whose gradient the VJP computes. */
+function objective(op: string, xs: Tensor[], attrs: OpCase['attrs'], outShape: number[], cot: Float64Array): number {
+  const y = evalOp(op, xs, attrs ?? {}, outShape, CTX)[0]!;
+  let s = 0;
+  for (let i = 0; i < y.data.length; i++) s += y.data[i]! * cot[i]!;
+  return s;
+}
+
+describe('VJP rules', () => {
+  it('every op either has a VJP or is listed as non-differentiable', () => {
+    const nullVjp = Object.entries(OP_TABLE).filter(([, d]) => d.vjp === null).map(([k]) => k).sort();
+    expect(nullVjp).toEqual([...NON_DIFFERENTIABLE].sort());
+  });
+
+  const differentiable = Object.keys(OP_TABLE).filter((op) => !NON_DIFFERENTIABLE.has(op)) as (keyof typeof OP_TABLE)[];
+  for (const op of differentiable) {
+    for (const c of OP_CASES[op]) {
+      it(`${caseName(op, c)} matches finite differences`, () => {
+        const rng = new Rng(caseName(op, c).length * 7919 + 13);
+        const { g, ins, out, env } = setup(op, c, rng);
+        const node = g.nodes[g.nodes.length - 1]!;
+        runNode(g, node, env, CTX);
+        const outShape = g.value(out).shape;
+        const cot = tensor(outShape, drawInput({ shapes: [outShape] }, 0, rng));
+        const gv = g.addInput('cotangent', 'f32', outShape);
+        env.set(gv, cot);
+        const grads = opDef(op).vjp!(g.builder({ phase: 'backward' }), node, gv);
+        for (const n of g.nodes.slice(node.id + 1)) runNode(g, n, env, CTX);
+        expect(grads.length).toBe(ins.length);
+        let checked = 0;
+        ins.forEach((v, k) => {
+          const gk = grads[k];
+          if (dtypeOf(c, k) === 'i32' || NO_GRAD_INPUTS.has(`${op}:${k}`)) {
+            expect(gk ?? null).toBeNull();
+            return;
+          }
+          expect(gk, `gradient of input ${k}`).not.toBeNull();
+          const analytic = env.get(gk!)!;
+          expect(analytic.shape).toEqual(c.shapes[k]);
+          const xs = ins.map((u) => env.get(u)!);
+          const n = xs[k]!.data.length;
+          // Probe at most 40 elements, spread over the tensor.
+          const probes = n <= 40 ? [...Array(n).keys()] : Array.from({ length: 40 }, (_, i) => Math.floor((i * n) / 40));
+          let err = 0;
+          let norm = 0;
+          for (const j of probes) {
+            const x0 = xs[k]!.data[j]!;
+            const h = 1e-6 * Math.max(1, Math.abs(x0));
+            const shifted = (d: number): Tensor[] => xs.map((t, i) => (i === k ? { shape: t.shape, data: Float64Array.from(t.data, (v, q) => (q === j ? v + d : v)) } : t));
+            const fd = (objective(op, shifted(h), c.attrs, outShape, cot.data) - objective(op, shifted(-h), c.attrs, outShape, cot.data)) / (2 * h);
+            err += (fd - analytic.data[j]!) ** 2;
+            norm += fd ** 2;
+            checked++;
+          }
+          expect(Math.sqrt(err) / Math.max(1e-8, Math.sqrt(norm))).toBeLessThan(1e-6);
+        });
+        expect(checked).toBeGreaterThan(0);
+      });
+    }
+  }
+});
