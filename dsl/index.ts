@@ -2,7 +2,7 @@
 import { EOF, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
 import type { Program } from './ast.ts';
 import type { Diagnostic, Span } from './diagnostics.ts';
-import { parser } from './parser.ts';
+import { parser, visible } from './parser.ts';
 import { toAst } from './to-ast.ts';
 import { BadNumber, Block, Ident, LBracket, LCurly, LParen, lexer, Model, RBracket, RCurly, RParen, Train, UnterminatedString } from './tokens.ts';
 
@@ -78,11 +78,6 @@ function endSpan(source: string, file: string): Span {
   const line = before.split('\n').length;
   const col = end - (before.lastIndexOf('\n') + 1) + 1;
   return { file, line, col, endLine: line, endCol: col, start: end, end };
-}
-
-/** Control characters are escaped so the message stays on one line. */
-function visible(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function lexDiagnostic(e: ILexingError, source: string, file: string): Diagnostic {

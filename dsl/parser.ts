@@ -5,11 +5,16 @@ import {
   NumberLit, Output, Plus, RBracket, RCurly, Return, RParen, Semi, Star, StringLit, Train, True,
 } from './tokens.ts';
 
-/** How an offending token is named in a message: its source text, or "end of file". */
+/** Control characters are escaped so that a message stays on one line. */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** How an offending token is named in a message: its source text (shortened), or "end of file". */
 export function describeToken(t: IToken): string {
   if (t.tokenType === EOF) return 'end of file';
   const text = t.image.length > 24 ? `${t.image.slice(0, 21)}...` : t.image;
-  return `'${text}'`;
+  return `'${visible(text)}'`;
 }
 
 /** What an expected identifier means at this point of the grammar, so messages say "a model name", not "Ident". */

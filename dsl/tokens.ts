@@ -2,8 +2,8 @@
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
 // Newlines are plain whitespace: every statement starts with a keyword or `name =`, so the grammar needs no terminators.
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true, label: 'whitespace' });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: Lexer.SKIPPED, label: 'a comment' });
 
 export const Ident = createToken({ name: 'Ident', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'a name' });
 
@@ -23,7 +23,7 @@ export const False = keyword('false');
 // once by the front end and parsed as a number, rather than a number and a name that confuse the parser.
 const numberRe = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
 const badNumberRe = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/y;
-export const NumberLit = createToken({ name: 'NumberLit', pattern: numberRe, label: 'a number' });
+export const NumberLit = createToken({ name: 'NumberLit', pattern: new RegExp(numberRe.source), label: 'a number' });
 export const BadNumber = createToken({
   name: 'BadNumber',
   label: 'a number',
@@ -66,7 +66,8 @@ export const RBracket = punct('RBracket', ']');
 export const LCurly = punct('LCurly', '{');
 export const RCurly = punct('RCurly', '}');
 
-// Order matters: keywords before Ident, `->` before `-`, closed strings before unterminated ones.
+// Order matters (first match wins): keywords before Ident, BadNumber before NumberLit, `->` before `-`,
+// closed strings before unterminated ones.
 export const allTokens: TokenType[] = [
   WhiteSpace, Comment,
   Model, Block, Train, Input, Output, Return, True, False, Ident,

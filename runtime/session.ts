@@ -39,6 +39,8 @@ export class Session {
   step = 0;
   /** Learning rate the next train step uses (the manifest's, until a schedule changes it). */
   lr: number;
+  /** Seed of the in-kernel random streams (dropout); set by initialize(). */
+  seed: number;
   private readonly buffers: GPUBuffer[];
   private readonly kernels: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; spec: KernelSpec }[];
   private readonly staging = new Map<number, GPUBuffer>();
@@ -50,6 +52,7 @@ export class Session {
     this.kernels = kernels;
     this.buffers = buffers;
     this.lr = artifact.manifest.train.optimizer.lr;
+    this.seed = artifact.manifest.train.seed;
     for (const t of [...this.manifest.inputs, ...this.manifest.params, ...this.manifest.state]) this.slots.set(t.name, t);
   }
 
@@ -116,6 +119,21 @@ export class Session {
     const state = initialTensors(this.manifest.state, 0);
     for (const s of this.manifest.state) this.write(s.name, state.get(s.name)!);
     this.step = 0;
+    this.seed = seed;
+  }
+
+  /** Replaces parameters by name (e.g. from a checkpoint); every name and shape must match. */
+  setWeights(weights: Map<string, Float32Array | Int32Array>, source = 'weights'): void {
+    for (const p of this.manifest.params) {
+      const w = weights.get(p.name);
+      if (!w) throw new SessionError(`${source} has no tensor '${p.name}' (the model's parameters: ${this.manifest.params.map((q) => q.name).join(', ')})`);
+    }
+    for (const [name, w] of weights) {
+      const p = this.manifest.params.find((q) => q.name === name);
+      if (!p) continue;
+      if (!(w instanceof Float32Array)) throw new SessionError(`${source}: '${name}' must be F32`);
+      this.write(name, w);
+    }
   }
 
   /** Writes a named input, parameter or state tensor (sizes are checked). */
@@ -189,7 +207,7 @@ export class Session {
   /** One optimizer step on a batch; returns the loss only when asked (reading it back syncs). */
   async trainStep(inputs: Record<string, TensorData>, opts: { readLoss?: boolean } = {}): Promise<number | undefined> {
     const step = this.step + 1;
-    const res = await this.run('train_step', inputs, opts.readLoss ? ['loss'] : [], { lr: this.lr, step, seed: this.manifest.train.seed });
+    const res = await this.run('train_step', inputs, opts.readLoss ? ['loss'] : [], { lr: this.lr, step, seed: this.seed });
     this.step = step;
     return opts.readLoss ? res.loss![0] : undefined;
   }

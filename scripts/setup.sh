@@ -40,9 +40,26 @@ SRC
   fi
 fi
 
+# Node.js >= 20 (the machines this runs on ship it; a bare Debian gets its own package).
+if ! command -v node >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: dlc needs Node.js >= 20, found $(node --version); install a newer Node.js (e.g. from nodejs.org or NodeSource)" >&2
+  exit 1
+fi
+
 # npm dependencies: only when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.dlc-lock-stamp 2>/dev/null; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci refuses a lockfile that lacks optional platform packages (rollup's, via vitest) which
+  # some registry mirrors do not carry; npm install then installs the same locked versions.
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/dlc-npm-ci.log; then
+    echo "setup: npm ci failed ($(grep -m1 -o 'Missing: [^ ]*' /tmp/dlc-npm-ci.log || echo see /tmp/dlc-npm-ci.log)); installing the locked versions with npm install" >&2
+    npm install --no-audit --no-fund --loglevel=error
+  fi
   cp package-lock.json node_modules/.dlc-lock-stamp
 fi
 echo "setup: ready"

@@ -7,7 +7,6 @@ import { LAYERS, LayerError, type LayerContext, type LayerDef } from './layers.t
 import { Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
 
-const MAX_BLOCK_DEPTH = 32;
 const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
 const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'] } as const;
 
@@ -64,6 +63,7 @@ export class ExprLowerer {
   /** The tensor a value names, or a diagnostic saying why it is not one. */
   tensor(v: Val, scope: Scope, what = 'a tensor'): ValueId | undefined {
     if (v.kind === 'tensor') return v.id;
+    if (v.kind === 'failed') return undefined;
     if (v.kind === 'name') {
       const isLayer = v.value in LAYERS || this.L.blocks.has(v.value);
       if (isLayer) return this.L.error('E-ARITY', `'${v.value}' is a layer; apply it to an input, e.g. x -> ${v.value} or ${v.value}(x)`, v.span);
@@ -75,7 +75,7 @@ export class ExprLowerer {
   private binary(op: '+' | '-' | '*', le: Expr, re: Expr, span: Span, scope: Scope): Val | undefined {
     const a = this.eval(le, scope);
     const b = this.eval(re, scope);
-    if (!a || !b) return undefined;
+    if (!a || !b || a.kind === 'failed' || b.kind === 'failed') return undefined;
     if (a.kind === 'num' && b.kind === 'num') {
       const value = op === '+' ? a.value + b.value : op === '-' ? a.value - b.value : a.value * b.value;
       return { kind: 'num', value, isInt: a.isInt && b.isInt, span };
@@ -131,7 +131,7 @@ export class ExprLowerer {
     let ok = true;
     for (const a of args) {
       const v = this.eval(a.value, scope);
-      if (!v) { ok = false; continue; }
+      if (!v || v.kind === 'failed') { ok = false; continue; }
       if (a.name === undefined && xs.length < def.inputs) {
         const x = this.tensor(v, scope, `input tensor ${xs.length + 1} of ${type}`);
         if (x === undefined) { ok = false; continue; }
@@ -143,13 +143,14 @@ export class ExprLowerer {
         spec = def.hyper[nextHyper++];
         if (!spec) {
           const most = def.hyper.length;
-          ok = this.L.error('E-ARITY', `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and at most ${most} argument${most === 1 ? '' : 's'}${most ? ` (${def.hyper.map((h) => h.name).join(', ')})` : ''}; this is one too many`, a.span) ?? false;
+          const takes = most ? `at most ${most} argument${most === 1 ? '' : 's'} (${def.hyper.map((h) => h.name).join(', ')})` : 'no arguments';
+          ok = this.L.error('E-ARITY', `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takes}; this is one too many`, a.span) ?? false;
           continue;
         }
       } else {
         spec = def.hyper.find((h) => h.name === a.name);
         if (!spec) {
-          ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${type}${didYouMean(a.name, def.hyper.map((h) => h.name))}`, a.nameSpan ?? a.span) ?? false;
+          ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${type}${didYouMeanOrList(a.name, def.hyper.map((h) => h.name))}`, a.nameSpan ?? a.span) ?? false;
           continue;
         }
       }
@@ -170,7 +171,7 @@ export class ExprLowerer {
     }
     if (!ok) return undefined;
     if (xs.length < def.inputs) {
-      const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `pass ${def.inputs} inputs`;
+      const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `write ${type}(a, b), or a -> ${type}(b) in a chain`;
       return this.L.error('E-ARITY', `${type} needs ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}: ${how}`, span);
     }
     for (const h of def.hyper) {
@@ -219,8 +220,12 @@ export class ExprLowerer {
   }
 
   private callBlock(block: BlockDecl, args: Arg[], piped: Val | undefined, span: Span, scope: Scope): Val | undefined {
-    if (this.L.blockDepth >= MAX_BLOCK_DEPTH) {
-      return this.L.error('E-RECURSION', `block '${block.name}' nests more than ${MAX_BLOCK_DEPTH} deep (does it call itself?)`, span);
+    // Blocks have no conditionals, so a block that calls itself, directly or through others, never ends.
+    const active = this.L.blockCalls.findIndex((c) => c.name === block.name);
+    if (active >= 0) {
+      const cycle = [...this.L.blockCalls.slice(active).map((c) => c.name), block.name];
+      const how = cycle.length === 2 ? 'calls itself' : `calls itself through ${cycle.join(' -> ')}`;
+      return this.L.error('E-RECURSION', `block '${block.name}' ${how}; blocks cannot be recursive`, span);
     }
     const bound = new Map<string, Val>();
     const positional: Val[] = piped ? [piped] : [];
@@ -230,7 +235,7 @@ export class ExprLowerer {
       if (!v) { ok = false; continue; }
       if (a.name === undefined) { positional.push(v); continue; }
       if (!block.params.some((p) => p.name === a.name)) {
-        ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for block ${block.name}${didYouMean(a.name, block.params.map((p) => p.name))}`, a.nameSpan ?? a.span) ?? false;
+        ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for block ${block.name}${didYouMeanOrList(a.name, block.params.map((p) => p.name))}`, a.nameSpan ?? a.span) ?? false;
         continue;
       }
       if (bound.has(a.name)) { ok = this.L.error('E-DUPLICATE', `argument '${a.name}' of block ${block.name} is given twice`, a.span) ?? false; continue; }
@@ -238,7 +243,8 @@ export class ExprLowerer {
     }
     if (!ok) return undefined;
     if (positional.length > block.params.length) {
-      return this.L.error('E-ARITY', `block ${block.name} takes ${block.params.length} argument${block.params.length === 1 ? '' : 's'} (${block.params.map((p) => p.name).join(', ')}), got ${positional.length}`, span);
+      const counted = piped ? ', counting the chain\'s input as the first' : '';
+      return this.L.error('E-ARITY', `block ${block.name} takes ${block.params.length} argument${block.params.length === 1 ? '' : 's'} (${block.params.map((p) => p.name).join(', ')}), got ${positional.length}${counted}`, span);
     }
     const inner = new Scope();
     for (let i = 0; i < block.params.length; i++) {
@@ -250,12 +256,12 @@ export class ExprLowerer {
       if (!v) return this.L.error('E-MISSING-ARG', `block ${block.name} needs argument '${p.name}'`, span);
       inner.define(p.name, v, p.span);
     }
-    this.L.blockDepth++;
+    this.L.blockCalls.push({ name: block.name, span });
     try {
       for (const st of block.body) if (!this.assign(st, inner)) return undefined;
       return this.eval(block.result, inner);
     } finally {
-      this.L.blockDepth--;
+      this.L.blockCalls.pop();
     }
   }
 
@@ -267,8 +273,13 @@ export class ExprLowerer {
       return false;
     }
     const v = this.eval(st.value, scope);
+    scope.define(st.name, v ?? { kind: 'failed', span: st.nameSpan }, st.nameSpan);
     if (!v) return false;
-    scope.define(st.name, v, st.nameSpan);
     return true;
   }
+}
+
+/** "; did you mean 'x'?" when a name is close, else the accepted names: " (accepted: a, b)". */
+function didYouMeanOrList(name: string, accepted: string[]): string {
+  return didYouMean(name, accepted) || (accepted.length ? ` (accepted: ${accepted.join(', ')})` : ' (it takes no named arguments)');
 }

@@ -4,6 +4,7 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import type { ValueId } from '../ir/types.ts';
 import { ExprLowerer } from './expr.ts';
 import { Scope, type Lowering } from './scope.ts';
+import type { Val } from './values.ts';
 
 const DTYPES = ['f32', 'class'];
 
@@ -26,19 +27,20 @@ export function lowerModel(L: Lowering, model: ModelDecl): LoweredModel | undefi
         continue;
       }
       const id = input(L, st.name, st.dtype, st.dims, st.dtypeSpan);
-      if (id === undefined) { failed = true; continue; }
+      if (id === undefined) {
+        // Reported already; uses of the input stay silent instead of saying it is undefined.
+        scope.define(st.name, { kind: 'failed', span: st.nameSpan }, st.nameSpan);
+        failed = true;
+        continue;
+      }
       scope.define(st.name, { kind: 'tensor', id, span: st.nameSpan }, st.nameSpan);
     } else if (st.kind === 'assign') {
       if (!ex.assign(st, scope)) failed = true;
     } else {
       for (const o of st.names) {
-        const found = scope.lookup(o.name);
-        if (!found) {
-          L.error('E-UNDEFINED', `undefined name '${o.name}'${didYouMean(o.name, scope.allNames())}`, o.span);
-          failed = true;
-          continue;
-        }
-        const id = ex.tensor(found.val, scope);
+        // Not found: a layer name or an undefined one, which tensor() tells apart. Shown at the output line.
+        const val: Val = scope.lookup(o.name)?.val ?? { kind: 'name', value: o.name, span: o.span };
+        const id = ex.tensor({ ...val, span: o.span }, scope, `output '${o.name}' to be a tensor`);
         if (id === undefined) { failed = true; continue; }
         outputs.push({ name: o.name, value: id, span: o.span });
       }

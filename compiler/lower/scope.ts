@@ -23,8 +23,8 @@ export class Lowering {
   readonly classCount = new Map<ValueId, number>();
   private counters = new Map<string, number>();
   dropoutSalt = 0;
-  /** Block nesting, to stop a block that calls itself. */
-  blockDepth = 0;
+  /** The block calls being lowered, outermost first: stops recursion and says where a block's error came from. */
+  readonly blockCalls: { name: string; span: Span }[] = [];
 
   constructor(
     readonly graph: Graph,
@@ -49,7 +49,11 @@ export class Lowering {
 
   error(code: string, message: string, span: Span, notes?: string[]): undefined {
     // The eval lowering repeats the training one; report each problem once.
-    if (this.training) this.diagnostics.push(notes ? { code, message, span, notes } : { code, message, span });
+    if (!this.training) return undefined;
+    // A block used several times repeats the errors of its body; the first call's report is enough.
+    if (this.diagnostics.some((d) => d.code === code && d.message === message && d.span.start === span.start && d.span.end === span.end)) return undefined;
+    const all = [...(notes ?? []), ...[...this.blockCalls].reverse().map((c) => `in block '${c.name}' called at line ${c.span.line}`)];
+    this.diagnostics.push(all.length ? { code, message, span, notes: all } : { code, message, span });
     return undefined;
   }
 }

@@ -9,7 +9,9 @@ export type Val =
   | { kind: 'str'; value: string; span: Span }
   | { kind: 'bool'; value: boolean; span: Span }
   | { kind: 'name'; value: string; span: Span }
-  | { kind: 'list'; items: Val[]; span: Span };
+  | { kind: 'list'; items: Val[]; span: Span }
+  /** A name whose definition failed: uses of it stay silent, since its error was reported. */
+  | { kind: 'failed'; span: Span };
 
 /** The type a hyper-parameter accepts. */
 export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints';
@@ -33,6 +35,7 @@ export function describeVal(v: Val): string {
     case 'bool': return String(v.value);
     case 'name': return `'${v.value}'`;
     case 'list': return 'a list';
+    case 'failed': return 'a value that failed to compile';
   }
 }
 

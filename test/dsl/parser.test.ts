@@ -354,6 +354,14 @@ describe('syntax error messages', () => {
     ].join('\n'));
   });
 
+  it('numbers run into letters', () => {
+    expect(errors('model m {\n  h = dense(2x)\n}')).toBe([
+      "bad.dl:2:13: error: invalid number '2x': a name cannot start with a digit",
+      ' 2 |   h = dense(2x)',
+      '   |             ^^',
+    ].join('\n'));
+  });
+
   it('unknown string escapes', () => {
     expect(errors('model m {\n  s = "a\\qb"\n}')).toBe([
       "bad.dl:2:9: error: unknown escape '\\q' in string; use '\\\\' for a backslash",

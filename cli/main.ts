@@ -1,0 +1,133 @@
+// dlc command line: compile | check | train. User errors print one message and exit 1.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { compile, type CompileResult } from '../compiler/compile.ts';
+import { formatDiagnostics } from '../dsl/diagnostics.ts';
+import { ReportedError, UserError } from './errors.ts';
+import { writeArtifact } from './artifact-io.ts';
+import { formatSummary } from './summary.ts';
+import { trainCommand } from './train.ts';
+
+const USAGE = `usage: dlc <command> [options]
+
+commands:
+  compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl
+  check <net.dl>              check the program and print a model summary
+  train <net.dl>              train on a data set (default: mnist) and save the weights
+
+options:
+  -o, --out <dir>         output folder (compile: required; train: default runs/<model>)
+  --model <name>          the model to compile when the file has several
+  --batch <n>             override the train section's batch size
+  --epochs <n>            (train) override the number of epochs
+  --lr <x>                (train) override the learning rate
+  --seed <n>              (train) override the seed
+  --data <name>           (train) data set: mnist
+  --adapter <kind>        (train) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
+  -h, --help              show this help`;
+
+export interface CliOptions {
+  out?: string;
+  model?: string;
+  batch?: number;
+  epochs?: number;
+  lr?: number;
+  seed?: number;
+  data?: string;
+  adapter?: string;
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+function parse(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
+        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UserError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  const [command, file, ...rest] = parsed.positionals;
+  if (rest.length) throw new UserError(`unexpected argument '${rest[0]}'`);
+  const opts: CliOptions = {};
+  if (v.out !== undefined) opts.out = v.out;
+  if (v.model !== undefined) opts.model = v.model;
+  if (v.data !== undefined) opts.data = v.data;
+  if (v.adapter !== undefined) opts.adapter = v.adapter;
+  const batch = intFlag('batch', v.batch, 1);
+  if (batch !== undefined) opts.batch = batch;
+  const epochs = intFlag('epochs', v.epochs, 1);
+  if (epochs !== undefined) opts.epochs = epochs;
+  const seed = intFlag('seed', v.seed, 0);
+  if (seed !== undefined) opts.seed = seed;
+  if (v.lr !== undefined) {
+    const lr = Number(v.lr);
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new UserError(`--lr must be a positive number, got '${v.lr}'`);
+    opts.lr = lr;
+  }
+  return { command, file, opts, help: v.help === true };
+}
+
+/** Reads and compiles a .dl file; prints diagnostics and throws ReportedError when it has errors. */
+export async function compileFile(file: string, opts: CliOptions): Promise<CompileResult> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `cannot read ${file}: no such file` : code === 'EISDIR' ? `cannot read ${file}: it is a directory` : `cannot read ${file}: ${(err as Error).message}`);
+  }
+  const r = compile(source, { file, ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
+  if (!r.ok) {
+    const n = r.diagnostics.length;
+    process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
+    throw new ReportedError();
+  }
+  return r;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { command, file, opts, help } = parse(argv);
+  if (help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    if (!command && !help) throw new ReportedError();
+    return;
+  }
+  if (!['compile', 'check', 'train'].includes(command)) throw new UserError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!file) throw new UserError(`${command} needs a .dl file, e.g. dlc ${command} samples/mnist_mlp.dl`);
+  if (command === 'compile') {
+    if (!opts.out) throw new UserError('compile needs an output folder: -o <dir>');
+    const r = await compileFile(file, opts);
+    await writeArtifact(opts.out, r.artifact!);
+    const m = r.artifact!.manifest;
+    process.stdout.write(`wrote ${opts.out}/manifest.json and ${Object.keys(r.artifact!.shaders).length} kernels (train_step ${m.stats.dispatches.train_step} dispatches)\n`);
+  } else if (command === 'check') {
+    const r = await compileFile(file, opts);
+    process.stdout.write(`${formatSummary(r)}\n`);
+  } else {
+    await trainCommand(file, opts);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ReportedError) {
+    // Diagnostics were printed already.
+  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'SafetensorsError'].includes(err.name))) {
+    process.stderr.write(`dlc: ${err.message}\n`);
+  } else {
+    process.stderr.write(`dlc: internal error (a bug in dlc, please report it): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,11 @@
+// dlc's library entry for Node: the compiler, the runtime Session and training loop, and Dawn devices.
+export { compile, type CompileOptions, type CompileResult } from './compiler/compile.ts';
+export type { Artifact, Manifest } from './compiler/artifact.ts';
+export { formatDiagnostics, type Diagnostic, type Span } from './dsl/diagnostics.ts';
+export { Session, SessionError, type StepParams, type TensorData, type ProgramName } from './runtime/session.ts';
+export { fit, evaluate, predict, type Samples, type EpochResult, type EvalResult, type FitOptions } from './runtime/fit.ts';
+export { openDevice, listAdapters, DeviceUnavailableError, type NodeDeviceHandle } from './runtime/device-node.ts';
+export type { AdapterChoice, DeviceHandle } from './runtime/device.ts';
+export { saveWeights, loadWeights } from './runtime/weights-node.ts';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './runtime/safetensors.ts';
+export { loadMnist, type Dataset } from './runtime/data/mnist.ts';

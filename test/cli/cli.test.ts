@@ -1,0 +1,86 @@
+// The dlc command: summaries, artifacts on disk, and user errors (exit 1, clear text, nothing written).
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dlc } from '../helpers/cli.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'dlc-cli-'));
+
+describe('dlc check', () => {
+  it('prints a Keras-style summary of the MNIST MLP', () => {
+    const r = dlc(['check', 'samples/mnist_mlp.dl']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Model: "mnist_mlp"');
+    expect(r.stdout).toMatch(/dense_1 \(dense\)\s+\(batch, 128\)\s+100,480/);
+    expect(r.stdout).toMatch(/dense_2 \(dense\)\s+\(batch, 10\)\s+1,290/);
+    expect(r.stdout).toContain('Total params: 101,770');
+  });
+
+  it('prints diagnostics with file:line:col and a caret, and exits 1', () => {
+    const dir = tmp();
+    const file = join(dir, 'bad.dl');
+    writeFileSync(file, 'model m {\n  input x: f32[4]\n  y = x -> dens(3)\n  output y\n}\n');
+    const r = dlc(['check', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${file}:3:12: error: unknown layer 'dens'; did you mean 'dense'?\n 3 |   y = x -> dens(3)\n   |            ^^^^\n1 error\n`);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('dlc compile', () => {
+  it('writes manifest.json and the kernels it names', () => {
+    const out = join(tmp(), 'art');
+    const r = dlc(['compile', 'samples/mnist_mlp.dl', '-o', out]);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(m.format).toBe('dlc-artifact');
+    const files = new Set(readdirSync(join(out, 'kernels')));
+    for (const k of m.kernels) expect(files.has(k.shader)).toBe(true);
+    expect(m.programs.train_step.kernels.length).toBeGreaterThan(0);
+  });
+
+  it('writes nothing for a broken file, and leaves an existing artifact untouched', () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.dl');
+    writeFileSync(bad, 'model m {\n  input x: f32[4]\n  y = (x -> dense(3)) + x\n  output y\n}\n');
+    const fresh = join(dir, 'fresh');
+    const r = dlc(['compile', bad, '-o', fresh]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: cannot add tensors of shapes [batch, 3] and [batch, 4]');
+    expect(existsSync(fresh)).toBe(false);
+    const old = join(dir, 'old');
+    expect(dlc(['compile', 'samples/mnist_mlp.dl', '-o', old]).code).toBe(0);
+    const before = readFileSync(join(old, 'manifest.json'), 'utf8');
+    expect(dlc(['compile', bad, '-o', old]).code).toBe(1);
+    expect(readFileSync(join(old, 'manifest.json'), 'utf8')).toBe(before);
+    expect(readdirSync(dir).sort()).toEqual(['bad.dl', 'old']);
+  });
+
+  it('needs -o', () => {
+    const r = dlc(['compile', 'samples/mnist_mlp.dl']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dlc: compile needs an output folder: -o <dir>\n');
+  });
+});
+
+describe('user errors never print a stack trace', () => {
+  const cases: [string, string[], string][] = [
+    ['a missing file', ['check', 'nope.dl'], 'dlc: cannot read nope.dl: no such file\n'],
+    ['a directory', ['check', 'samples'], 'dlc: cannot read samples: it is a directory\n'],
+    ['an unknown command', ['frobnicate', 'x.dl'], "dlc: unknown command 'frobnicate'"],
+    ['a bad flag value', ['train', 'samples/mnist_mlp.dl', '--epochs', 'many'], "dlc: --epochs must be an integer ≥ 1, got 'many'\n"],
+    ['an unknown flag', ['check', 'samples/mnist_mlp.dl', '--fast'], "dlc: Unknown option '--fast'"],
+    ['an unknown data set', ['train', 'samples/mnist_mlp.dl', '--data', 'cifar'], "dlc: unknown data set 'cifar' (available: mnist)\n"],
+    ['a bad adapter', ['train', 'samples/mnist_mlp.dl', '--adapter', 'cuda', '--epochs', '1'], "dlc: --adapter must be one of vulkan, gles, auto, got 'cuda'\n"],
+  ];
+  for (const [what, args, start] of cases) {
+    it(`for ${what}`, () => {
+      const r = dlc(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.startsWith(start), r.stderr).toBe(true);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr).not.toContain('internal error');
+    });
+  }
+});
