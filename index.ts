@@ -7,5 +7,6 @@ export { fit, evaluate, predict, type Samples, type EpochResult, type EvalResult
 export { openDevice, listAdapters, DeviceUnavailableError, type NodeDeviceHandle } from './runtime/device-node.ts';
 export type { AdapterChoice, DeviceHandle } from './runtime/device.ts';
 export { saveWeights, loadWeights } from './runtime/weights-node.ts';
+export { loadArtifact } from './runtime/artifact-node.ts';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './runtime/safetensors.ts';
 export { loadMnist, type Dataset } from './runtime/data/mnist.ts';

@@ -1,8 +1,8 @@
-// Reading and writing an artifact folder (manifest.json + kernels/*.wgsl) with no partial results.
+// Writing an artifact folder (manifest.json + kernels/*.wgsl) with no partial results.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Artifact, Manifest } from '../compiler/artifact.ts';
+import type { Artifact } from '../compiler/artifact.ts';
 import { UserError } from './errors.ts';
 
 /**
@@ -28,23 +28,4 @@ export async function writeArtifact(dir: string, a: Artifact): Promise<void> {
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-export async function readArtifact(dir: string): Promise<Artifact> {
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  } catch (err) {
-    throw new UserError(`cannot read ${join(dir, 'manifest.json')}: ${(err as Error).message}`);
-  }
-  const shaders: Record<string, string> = {};
-  for (const k of manifest.kernels ?? []) {
-    if (shaders[k.shader] !== undefined) continue;
-    try {
-      shaders[k.shader] = await readFile(join(dir, 'kernels', k.shader), 'utf8');
-    } catch {
-      throw new UserError(`artifact ${dir} is missing kernels/${k.shader}`);
-    }
-  }
-  return { manifest, shaders };
 }

@@ -13,7 +13,8 @@ const USAGE = `usage: dlc <command> [options]
 commands:
   compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl
   check <net.dl>              check the program and print a model summary
-  train <net.dl>              train on a data set (default: mnist) and save the weights
+  train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
+                              a folder written by compile is loaded instead of compiled
 
 options:
   -o, --out <dir>         output folder (compile: required; train: default runs/<model>)

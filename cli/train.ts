@@ -1,5 +1,8 @@
 // `dlc train`: compile, open a device, train with per-epoch progress, evaluate held-out data, save weights.
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import type { Artifact } from '../compiler/artifact.ts';
+import { loadArtifact } from '../runtime/artifact-node.ts';
 import { join } from 'node:path';
 import { saveWeights } from '../runtime/weights-node.ts';
 import { openDevice } from '../runtime/device-node.ts';
@@ -19,9 +22,15 @@ function epochLine(r: EpochResult, epochs: number): string {
   return parts.join('  ');
 }
 
+/** A .dl file is compiled; a folder written by `dlc compile` is loaded as it is. */
+async function artifactFor(path: string, opts: CliOptions): Promise<Artifact> {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return (await compileFile(path, opts)).artifact!;
+  if (opts.batch !== undefined || opts.model !== undefined) throw new UserError(`--batch and --model apply to .dl files; ${path} is already compiled (recompile it with dlc compile)`);
+  return loadArtifact(path);
+}
+
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
-  const r = await compileFile(file, opts);
-  const artifact = r.artifact!;
+  const artifact = await artifactFor(file, opts);
   const m = artifact.manifest;
   if (!m.train.loss) throw new UserError(`${file} has no train section for model '${m.model}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
   const data = loadData(opts.data ?? 'mnist', m);

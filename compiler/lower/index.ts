@@ -60,6 +60,9 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   }
   const { model, train } = pickModel(p, opts.model, diagnostics);
   if (!model) {
+    // A train section naming an unknown model was reported just now; that is the reason.
+    const firstTrain = p.decls.find((d): d is TrainDecl => d.kind === 'train');
+    if (opts.model === undefined && firstTrain && diagnostics.some((d) => d.span === firstTrain.modelSpan)) return { diagnostics };
     const models = p.decls.filter((d) => d.kind === 'model').map((d) => d.name);
     const message = opts.model !== undefined ? `no model named '${opts.model}'${didYouMean(opts.model, models)}`
       : models.length === 0 ? 'the file defines no model' : `the file defines several models (${models.join(', ')}) and no train section picks one`;
@@ -77,7 +80,9 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
     const values = lowerLoss(L, fwd.scope, cfg.loss, cfg.metrics, { phase: 'loss' });
     if (values) trainLoss = { loss: scalarLoss(L, values.rows, cfg, { phase: 'loss', layer: 'loss' }), values };
   }
+  // Source order: the train section is read before the model is lowered.
   diagnostics.push(...L.diagnostics);
+  diagnostics.sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length || !fwd || !cfg || (train && !trainLoss)) return { diagnostics };
   L.restart(false);
   const ev = lowerModel(L, model)!;

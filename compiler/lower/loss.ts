@@ -1,5 +1,5 @@
 // Lowers the loss and metrics of a train section onto the model's values, for training or eval.
-import type { Span } from '../../dsl/diagnostics.ts';
+import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import type { Emit } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
@@ -18,7 +18,7 @@ export interface LossValues {
 
 function named(L: Lowering, scope: Scope, ref: { name: string; span: Span }, what: string): ValueId | undefined {
   const found = scope.lookup(ref.name);
-  if (!found || found.val.kind !== 'tensor') return L.error('E-UNDEFINED', `${what} '${ref.name}' is not a value of the model`, ref.span);
+  if (!found || found.val.kind !== 'tensor') return L.error('E-UNDEFINED', `${what} '${ref.name}' is not a value of the model${found ? '' : didYouMean(ref.name, scope.allNames())}`, ref.span);
   return found.val.id;
 }
 
@@ -47,6 +47,9 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
   switch (loss.kind) {
     case 'cross_entropy': {
       const classes = L.classCount.get(target);
+      if (classes === undefined && L.classCount.has(pred)) {
+        return L.error('E-TYPE', `cross_entropy takes (prediction, target), but '${loss.pred.name}' holds class labels; write cross_entropy(${loss.target.name}, ${loss.pred.name})`, loss.span);
+      }
       if (classes === undefined) return L.error('E-TYPE', `cross_entropy needs class labels as its target; '${loss.target.name}' is not declared as class[n]`, loss.target.span);
       if (ps.length !== 2 || ps[1] !== classes) {
         return L.error('E-SHAPE', `cross_entropy: prediction '${loss.pred.name}' has shape ${userShape(ps)} but '${loss.target.name}' has ${classes} classes; expected [batch, ${classes}]`, loss.span);

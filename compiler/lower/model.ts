@@ -38,9 +38,11 @@ export function lowerModel(L: Lowering, model: ModelDecl): LoweredModel | undefi
       if (!ex.assign(st, scope)) failed = true;
     } else {
       for (const o of st.names) {
-        // Not found: a layer name or an undefined one, which tensor() tells apart. Shown at the output line.
-        const val: Val = scope.lookup(o.name)?.val ?? { kind: 'name', value: o.name, span: o.span };
-        const id = ex.tensor({ ...val, span: o.span }, scope, `output '${o.name}' to be a tensor`);
+        // Not found: a layer name or an undefined one, which tensor() tells apart. A bare name an assignment
+        // stored (`y = relu`) is shown where it was written; another constant (`k = 3`) at the output line.
+        const found = scope.lookup(o.name)?.val;
+        const val: Val = !found ? { kind: 'name', value: o.name, span: o.span } : found.kind === 'name' ? found : { ...found, span: o.span };
+        const id = ex.tensor(val, scope, `output '${o.name}' to be a tensor`);
         if (id === undefined) { failed = true; continue; }
         outputs.push({ name: o.name, value: id, span: o.span });
       }

@@ -44,6 +44,10 @@ export const OPTIMIZERS: Record<string, OptimizerDef> = {
   adam: { kind: 'adam', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, ...BETAS, { name: 'weight_decay', type: 'float', default: 0 }] },
   adamw: { kind: 'adamw', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, ...BETAS, { name: 'weight_decay', type: 'float', default: 0.004 }] },
 };
+/** Keras spellings of optimizer hyper-parameters, suggested as the short names used here. */
+const KERAS_HYPER_NAMES: Record<string, string> = {
+  learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
+};
 export const METRICS = ['accuracy', 'loss'];
 const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize'];
 
@@ -127,8 +131,12 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const pos = v.args.filter((a) => a.name === undefined);
   let fromLogits = false;
   for (const a of v.args.filter((x) => x.name !== undefined)) {
-    if (a.name === 'from_logits' && kind === 'binary_cross_entropy' && a.value.kind === 'bool') fromLogits = a.value.value;
-    else { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${kind === 'binary_cross_entropy' ? didYouMean(a.name!, ['from_logits']) : ''}`, a.nameSpan ?? a.span); return undefined; }
+    if (a.name === 'from_logits' && kind === 'binary_cross_entropy') {
+      const c = constant(a.value);
+      const r = c ? coerce(c, 'bool') : { error: 'expected true or false' };
+      if ('error' in r) { fail('E-TYPE', `argument 'from_logits' of ${v.callee}: ${r.error}`, a.value.span); return undefined; }
+      fromLogits = r.ok as boolean;
+    } else { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${kind === 'binary_cross_entropy' ? didYouMean(a.name!, ['from_logits']) : ''}`, a.nameSpan ?? a.span); return undefined; }
   }
   if (pos.length !== 2) { fail('E-ARITY', `${v.callee} takes 2 arguments (prediction, target), got ${pos.length}`, v.span); return undefined; }
   const [p, t] = pos.map((a) => a.value);
@@ -141,7 +149,11 @@ function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
   const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
   if (!callee) { fail('E-TYPE', `optimizer must be a call such as adam(lr: 1e-3)`, v.span); return undefined; }
   const def = OPTIMIZERS[callee];
-  if (!def) { fail('E-UNKNOWN-OPTIMIZER', `unknown optimizer '${callee}'${didYouMean(callee, Object.keys(OPTIMIZERS))}`, v.kind === 'call' ? v.calleeSpan : v.span); return undefined; }
+  if (!def) {
+    const names = Object.keys(OPTIMIZERS);
+    fail('E-UNKNOWN-OPTIMIZER', `unknown optimizer '${callee}'${didYouMean(callee, names) || ` (supported: ${names.join(', ')})`}`, v.kind === 'call' ? v.calleeSpan : v.span);
+    return undefined;
+  }
   const hyper: Record<string, Hyper> = {};
   let next = 0;
   let ok = true;
@@ -149,7 +161,12 @@ function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
     const spec = a.name === undefined ? def.hyper[next++] : def.hyper.find((h) => h.name === a.name);
     if (!spec) {
       if (a.name === undefined) fail('E-ARITY', `${callee} takes at most ${def.hyper.length} arguments (${def.hyper.map((h) => h.name).join(', ')})`, a.span);
-      else fail('E-UNKNOWN-ARG', `unknown hyper-parameter '${a.name}' for ${callee}${didYouMean(a.name, def.hyper.map((h) => h.name))}`, a.nameSpan ?? a.span);
+      else {
+        const names = def.hyper.map((h) => h.name);
+        const alias = KERAS_HYPER_NAMES[a.name];
+        const hint = alias && names.includes(alias) ? `; did you mean '${alias}'?` : didYouMean(a.name, names) || ` (accepted: ${names.join(', ')})`;
+        fail('E-UNKNOWN-ARG', `unknown hyper-parameter '${a.name}' for ${callee}${hint}`, a.nameSpan ?? a.span);
+      }
       ok = false;
       continue;
     }

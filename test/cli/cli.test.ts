@@ -64,6 +64,21 @@ describe('dlc compile', () => {
   });
 });
 
+describe('dlc train', () => {
+  it('trains a compiled folder from disk exactly as it trains the .dl file', () => {
+    const dir = tmp();
+    expect(dlc(['compile', 'samples/mnist_mlp.dl', '-o', join(dir, 'art')]).code).toBe(0);
+    const fromDisk = dlc(['train', join(dir, 'art'), '--epochs', '1', '--out', join(dir, 'a'), '--adapter', 'gles']);
+    const fromSource = dlc(['train', 'samples/mnist_mlp.dl', '--epochs', '1', '--out', join(dir, 'b'), '--adapter', 'gles']);
+    expect(fromDisk.code, fromDisk.stderr).toBe(0);
+    expect(fromSource.code, fromSource.stderr).toBe(0);
+    const lossOf = (out: string) => /epoch 1\/1  loss ([\d.]+)  accuracy ([\d.]+)%/.exec(out)?.slice(1);
+    expect(lossOf(fromDisk.stdout)).toBeDefined();
+    expect(lossOf(fromDisk.stdout)).toEqual(lossOf(fromSource.stdout));
+    expect(readFileSync(join(dir, 'a', 'weights.safetensors'))).toEqual(readFileSync(join(dir, 'b', 'weights.safetensors')));
+  }, 120_000);
+});
+
 describe('user errors never print a stack trace', () => {
   const cases: [string, string[], string][] = [
     ['a missing file', ['check', 'nope.dl'], 'dlc: cannot read nope.dl: no such file\n'],
@@ -72,6 +87,7 @@ describe('user errors never print a stack trace', () => {
     ['a bad flag value', ['train', 'samples/mnist_mlp.dl', '--epochs', 'many'], "dlc: --epochs must be an integer ≥ 1, got 'many'\n"],
     ['an unknown flag', ['check', 'samples/mnist_mlp.dl', '--fast'], "dlc: Unknown option '--fast'"],
     ['an unknown data set', ['train', 'samples/mnist_mlp.dl', '--data', 'cifar'], "dlc: unknown data set 'cifar' (available: mnist)\n"],
+    ['a folder that is not an artifact', ['train', 'test'], 'dlc: cannot read test/manifest.json: no such file (is this a folder written by dlc compile?)\n'],
     ['a bad adapter', ['train', 'samples/mnist_mlp.dl', '--adapter', 'cuda', '--epochs', '1'], "dlc: --adapter must be one of vulkan, gles, auto, got 'cuda'\n"],
   ];
   for (const [what, args, start] of cases) {
