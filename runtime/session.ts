@@ -124,12 +124,13 @@ export class Session {
 
   /** Replaces parameters by name (e.g. from a checkpoint); every name and shape must match. */
   setWeights(weights: Map<string, Float32Array | Int32Array>, source = 'weights'): void {
-    for (const p of this.manifest.params) {
+    const slots = this.weightSlots;
+    for (const p of slots) {
       const w = weights.get(p.name);
-      if (!w) throw new SessionError(`${source} has no tensor '${p.name}' (the model's parameters: ${this.manifest.params.map((q) => q.name).join(', ')})`);
+      if (!w) throw new SessionError(`${source} has no tensor '${p.name}' (the model's weights: ${slots.map((q) => q.name).join(', ')})`);
     }
     for (const [name, w] of weights) {
-      const p = this.manifest.params.find((q) => q.name === name);
+      const p = slots.find((q) => q.name === name);
       if (!p) continue;
       if (!(w instanceof Float32Array)) throw new SessionError(`${source}: '${name}' must be F32`);
       this.write(name, w);
@@ -155,10 +156,16 @@ export class Session {
     return (await this.readSlots([slot]))[0]!;
   }
 
-  /** Every parameter, by name (what a checkpoint saves). */
+  /** What a checkpoint of the model holds: parameters and layer state (batch norm's running statistics). */
+  get weightSlots(): TensorSlot[] {
+    return [...this.manifest.params, ...this.manifest.state.filter((s) => s.owner === 'layer')];
+  }
+
+  /** Every parameter and layer-state tensor, by name (what a checkpoint saves). */
   async weights(): Promise<Map<string, Float32Array>> {
-    const vals = await this.readSlots(this.manifest.params);
-    return new Map(this.manifest.params.map((p, i) => [p.name, vals[i] as Float32Array]));
+    const slots = this.weightSlots;
+    const vals = await this.readSlots(slots);
+    return new Map(slots.map((p, i) => [p.name, vals[i] as Float32Array]));
   }
 
   /** The optimizer and metric state, by name. */

@@ -6,7 +6,7 @@ import { SessionError, type Session } from './session.ts';
 export async function saveWeights(session: Session, path: string, metadata: Record<string, string> = {}): Promise<void> {
   const m = session.manifest;
   const w = await session.weights();
-  await saveSafetensors(path, m.params.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: p.shape, data: w.get(p.name)! })), {
+  await saveSafetensors(path, session.weightSlots.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: p.shape, data: w.get(p.name)! })), {
     model: m.model, source_hash: m.sourceHash, step: String(session.step), ...metadata,
   });
 }
@@ -15,7 +15,7 @@ export async function saveWeights(session: Session, path: string, metadata: Reco
 export async function loadWeights(session: Session, path: string): Promise<Record<string, string>> {
   const { tensors, metadata } = await loadSafetensors(path);
   const weights = new Map<string, Float32Array | Int32Array>();
-  for (const p of session.manifest.params) {
+  for (const p of session.weightSlots) {
     const t = tensors.get(p.name);
     if (!t) continue;
     if (t.dtype !== 'F32') throw new SessionError(`${path}: '${p.name}' is ${t.dtype}, expected F32`);

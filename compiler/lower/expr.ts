@@ -3,7 +3,8 @@ import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import type { ValueId } from '../ir/types.ts';
-import { LAYERS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { LAYERS } from './registry.ts';
 import { Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
 
@@ -65,7 +66,7 @@ export class ExprLowerer {
     if (v.kind === 'tensor') return v.id;
     if (v.kind === 'failed') return undefined;
     if (v.kind === 'name') {
-      const isLayer = v.value in LAYERS || this.L.blocks.has(v.value);
+      const isLayer = isLayerName(v.value) || this.L.blocks.has(v.value);
       if (isLayer) return this.L.error('E-ARITY', `'${v.value}' is a layer; apply it to an input, e.g. x -> ${v.value} or ${v.value}(x)`, v.span);
       return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${didYouMean(v.value, scope.allNames())}`, v.span);
     }
@@ -109,9 +110,16 @@ export class ExprLowerer {
 
   /** Applies a layer or block; `piped` is the value flowing in from a chain. */
   call(callee: string, calleeSpan: Span, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
+    if (!this.L.blocks.has(callee) && !isLayerName(callee)) {
+      // A name bound in scope: a block parameter such as `act: relu` applies that layer; a tensor is no layer.
+      const bound = scope.lookup(callee)?.val;
+      if (bound?.kind === 'failed') return undefined;
+      if (bound?.kind === 'name' && (isLayerName(bound.value) || this.L.blocks.has(bound.value))) callee = bound.value;
+      else if (bound) return this.L.error('E-TYPE', `'${callee}' is ${describeVal(bound)}, not a layer`, calleeSpan);
+    }
     const block = this.L.blocks.get(callee);
     if (block) return this.callBlock(block, args, piped, span, scope);
-    const def = LAYERS[callee];
+    const def = isLayerName(callee) ? LAYERS[callee] : undefined;
     if (!def) {
       const candidates = [...Object.keys(LAYERS), ...this.L.blocks.keys()];
       return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${didYouMean(callee, candidates)}`, calleeSpan);
@@ -216,6 +224,14 @@ export class ExprLowerer {
         L.paramsByName.set(full, v);
         return v;
       },
+      state: (suffix, shape, init) => {
+        const full = `${name}.${suffix}`;
+        const have = L.paramsByName.get(full);
+        if (have !== undefined) return have;
+        const v = L.graph.addState(full, shape, init, 'layer');
+        L.paramsByName.set(full, v);
+        return v;
+      },
     };
   }
 
@@ -282,4 +298,9 @@ export class ExprLowerer {
 /** "; did you mean 'x'?" when a name is close, else the accepted names: " (accepted: a, b)". */
 function didYouMeanOrList(name: string, accepted: string[]): string {
   return didYouMean(name, accepted) || (accepted.length ? ` (accepted: ${accepted.join(', ')})` : ' (it takes no named arguments)');
+}
+
+/** An own key of LAYERS (not 'constructor' or another Object.prototype name). */
+function isLayerName(name: string): boolean {
+  return Object.hasOwn(LAYERS, name);
 }

@@ -28,6 +28,8 @@ export interface LayerContext {
   shape(v: ValueId): number[];
   op(op: string, inputs: ValueId[], attrs?: Record<string, Hyper>): ValueId;
   param(suffix: string, shape: number[], init: Initializer, regularize: boolean): ValueId;
+  /** Non-trainable layer state saved with the weights (batch norm's running statistics). */
+  state(suffix: string, shape: number[], init: Initializer): ValueId;
 }
 
 export interface LayerDef {
@@ -40,10 +42,10 @@ export interface LayerDef {
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'leaky_relu', 'softmax', 'log_softmax'] as const;
 const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu']);
-const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'] as const;
+export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'] as const;
 
 /** Applies a named activation (the `activation:` argument of dense). */
-function activate(cx: LayerContext, x: ValueId, act: string): ValueId {
+export function activate(cx: LayerContext, x: ValueId, act: string): ValueId {
   switch (act) {
     case 'linear': return x;
     case 'leaky_relu': return cx.op('leaky_relu', [x], { alpha: 0.3 });
@@ -59,7 +61,17 @@ function binary(op: string, doc: string): LayerDef {
   return { doc, inputs: 2, hyper: [], lower: (cx, [a, b]) => cx.op(op, [a!, b!]) };
 }
 
-export const LAYERS: Record<string, LayerDef> = {
+/**
+ * The initialiser a layer asked for; 'auto' is He uniform before relu-like activations (it keeps
+ * ReLU nets' activations from shrinking layer by layer), Glorot uniform otherwise (Keras's default).
+ */
+export function heOrGlorot(kind: string, act: string, next: string | undefined, fanIn: number, fanOut: number): Initializer {
+  let k = kind;
+  if (k === 'auto') k = RELU_LIKE.has(act) || RELU_LIKE.has(next ?? '') ? 'he_uniform' : 'glorot_uniform';
+  return k === 'zeros' ? { kind: 'zeros' } : { kind: k as 'he_uniform', fanIn, fanOut };
+}
+
+export const DENSE_LAYERS: Record<string, LayerDef> = {
   dense: {
     doc: 'fully connected layer on the last axis: x·W + b',
     inputs: 1,
@@ -75,10 +87,7 @@ export const LAYERS: Record<string, LayerDef> = {
       const units = h.units as number;
       const fanIn = shape[shape.length - 1]!;
       const act = h.activation as string;
-      let initKind = h.init as string;
-      // Keras uses Glorot everywhere; He keeps ReLU nets' activations from shrinking layer by layer.
-      if (initKind === 'auto') initKind = RELU_LIKE.has(act) || RELU_LIKE.has(cx.nextActivation ?? '') ? 'he_uniform' : 'glorot_uniform';
-      const init: Initializer = initKind === 'zeros' ? { kind: 'zeros' } : { kind: initKind as 'he_uniform', fanIn, fanOut: units };
+      const init = heOrGlorot(h.init as string, act, cx.nextActivation, fanIn, units);
       const w = cx.param('kernel', [fanIn, units], init, true);
       const rows = numel(shape) / fanIn;
       const flat = shape.length === 2 ? x! : cx.op('reshape', [x!], { shape: [rows, fanIn] });

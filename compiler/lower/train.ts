@@ -126,7 +126,7 @@ type Fail = (code: string, msg: string, span: Span) => void;
 
 function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   if (v.kind !== 'call') { fail('E-TYPE', `loss must be a call such as cross_entropy(logits, label)`, v.span); return undefined; }
-  const kind = LOSS_NAMES[v.callee];
+  const kind = Object.hasOwn(LOSS_NAMES, v.callee) ? LOSS_NAMES[v.callee] : undefined;
   if (!kind) { fail('E-UNKNOWN-LOSS', `unknown loss '${v.callee}'${didYouMean(v.callee, Object.keys(LOSS_NAMES))}`, v.calleeSpan); return undefined; }
   const pos = v.args.filter((a) => a.name === undefined);
   let fromLogits = false;
@@ -148,7 +148,7 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
 function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
   const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
   if (!callee) { fail('E-TYPE', `optimizer must be a call such as adam(lr: 1e-3)`, v.span); return undefined; }
-  const def = OPTIMIZERS[callee];
+  const def = Object.hasOwn(OPTIMIZERS, callee) ? OPTIMIZERS[callee] : undefined;
   if (!def) {
     const names = Object.keys(OPTIMIZERS);
     fail('E-UNKNOWN-OPTIMIZER', `unknown optimizer '${callee}'${didYouMean(callee, names) || ` (supported: ${names.join(', ')})`}`, v.kind === 'call' ? v.calleeSpan : v.span);
@@ -163,7 +163,7 @@ function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
       if (a.name === undefined) fail('E-ARITY', `${callee} takes at most ${def.hyper.length} arguments (${def.hyper.map((h) => h.name).join(', ')})`, a.span);
       else {
         const names = def.hyper.map((h) => h.name);
-        const alias = KERAS_HYPER_NAMES[a.name];
+        const alias = Object.hasOwn(KERAS_HYPER_NAMES, a.name) ? KERAS_HYPER_NAMES[a.name] : undefined;
         const hint = alias && names.includes(alias) ? `; did you mean '${alias}'?` : didYouMean(a.name, names) || ` (accepted: ${names.join(', ')})`;
         fail('E-UNKNOWN-ARG', `unknown hyper-parameter '${a.name}' for ${callee}${hint}`, a.nameSpan ?? a.span);
       }

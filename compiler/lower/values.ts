@@ -14,7 +14,7 @@ export type Val =
   | { kind: 'failed'; span: Span };
 
 /** The type a hyper-parameter accepts. */
-export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints';
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'pair' | 'padding';
 
 export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   int: 'an integer',
@@ -25,6 +25,8 @@ export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   bool: 'true or false',
   word: 'a name or string',
   ints: 'a list of positive integers',
+  pair: 'a positive integer or a list of two',
+  padding: "'valid', 'same', an integer, or a list of 2 or 4 integers",
 };
 
 export function describeVal(v: Val): string {
@@ -59,6 +61,21 @@ export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } 
       return v.kind === 'bool' ? { ok: v.value } : bad;
     case 'word':
       return v.kind === 'name' || v.kind === 'str' ? { ok: v.value } : bad;
+    case 'pair': {
+      if (v.kind === 'num' && Number.isInteger(v.value) && v.value > 0) return { ok: v.value };
+      if (v.kind === 'list' && v.items.length === 2 && v.items.every((i) => i.kind === 'num' && Number.isInteger(i.value) && i.value > 0)) {
+        return { ok: v.items.map((i) => (i as { value: number }).value) };
+      }
+      return bad;
+    }
+    case 'padding': {
+      if ((v.kind === 'name' || v.kind === 'str') && (v.value === 'valid' || v.value === 'same')) return { ok: v.value };
+      if (v.kind === 'num' && Number.isInteger(v.value) && v.value >= 0) return { ok: v.value };
+      if (v.kind === 'list' && (v.items.length === 2 || v.items.length === 4) && v.items.every((i) => i.kind === 'num' && Number.isInteger(i.value) && i.value >= 0)) {
+        return { ok: v.items.map((i) => (i as { value: number }).value) };
+      }
+      return bad;
+    }
     case 'ints': {
       if (v.kind !== 'list') return bad;
       const out: number[] = [];

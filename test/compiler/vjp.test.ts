@@ -11,7 +11,9 @@ import { caseName, drawInput, dtypeOf, OP_CASES, type OpCase } from '../helpers/
 const NON_DIFFERENTIABLE = new Set([
   'sign', 'ones_like', 'relu_bwd', 'leaky_relu_bwd', 'sigmoid_bwd', 'tanh_bwd', 'gelu_bwd', 'bce_logits_bwd',
   'softmax_bwd', 'log_softmax_bwd', 'softmax_ce_bwd', 'correct',
-  'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'accumulate',
+  'conv2d_bwd_input', 'conv2d_bwd_filter',
+  'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'slice_bwd',
+  'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'accumulate', 'ema',
 ]);
 /** f32 inputs that deliberately get no gradient: (op, input index). */
 const NO_GRAD_INPUTS = new Set(['bce_logits:1']);

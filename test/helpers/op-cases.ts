@@ -40,13 +40,55 @@ const UPDATE = (states: number, attrs: Attrs): OpCase[] => [1, 67, 1000].map((n)
   draws: ['normal', 'normal', ...Array.from({ length: states }, (_, k) => (k === states - 1 ? 'positive' : 'normal') as Draw)],
 }));
 
+// NCHW pooling geometries: odd sizes, batch 1, kernel 3 stride 2, kernel ≠ stride, non-square,
+// asymmetric TF 'same' padding, half-padding edge windows, an MNIST-sized pool.
+const POOLS: { x: number[]; attrs: Attrs }[] = [
+  { x: [1, 1, 7, 5], attrs: { kernel: [3, 3], stride: [2, 2], padding: [0, 0, 0, 0] } },
+  { x: [2, 3, 8, 6], attrs: { kernel: [3, 3], stride: [2, 2], padding: [0, 0, 1, 1] } },
+  { x: [1, 2, 9, 7], attrs: { kernel: [3, 2], stride: [1, 2], padding: [1, 0, 1, 1] } },
+  { x: [3, 2, 5, 7], attrs: { kernel: [3, 3], stride: [1, 1], padding: [1, 1, 1, 1] } },
+  { x: [1, 3, 6, 6], attrs: { kernel: [2, 2], stride: [2, 2], padding: [1, 1, 1, 1] } },
+  { x: [2, 3, 7, 9], attrs: { kernel: [2, 3], stride: [3, 2], padding: [0, 1, 0, 0] } },
+  { x: [2, 32, 26, 26], attrs: { kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] } },
+];
+const pooled = ({ x, attrs }: { x: number[]; attrs: Attrs }): number[] => {
+  const [k, s, p] = [attrs.kernel, attrs.stride, attrs.padding] as number[][];
+  return [x[0]!, x[1]!, Math.floor((x[2]! + p![0]! + p![2]! - k![0]!) / s![0]!) + 1, Math.floor((x[3]! + p![1]! + p![3]! - k![1]!) / s![1]!) + 1];
+};
+const UPSAMPLES: { x: number[]; factor: number[] }[] = [
+  { x: [1, 1, 1, 1], factor: [2, 3] }, { x: [2, 3, 7, 5], factor: [2, 2] }, { x: [1, 4, 13, 13], factor: [2, 2] }, { x: [1, 2, 3, 4], factor: [1, 3] },
+];
+
+/** Convolution problems (x, w, attrs) off every tile size: odd images, strides, padding, dilation, groups. */
+const CONV: { x: number[]; w: number[]; a: Attrs }[] = [
+  { x: [1, 3, 7, 5], w: [5, 3, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } }, // batch 1, 'same'
+  { x: [2, 3, 8, 6], w: [6, 3, 3, 3], a: { stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 1 } }, // stride 2, asymmetric 'same'
+  { x: [2, 2, 7, 5], w: [3, 2, 4, 2], a: { stride: [1, 1], padding: [1, 0, 2, 1], dilation: [1, 1], groups: 1 } }, // even kernel, asymmetric 'same'
+  { x: [2, 3, 9, 7], w: [4, 3, 3, 3], a: { stride: [1, 2], padding: [2, 1, 2, 0], dilation: [2, 1], groups: 1 } }, // dilation 2
+  { x: [2, 4, 6, 5], w: [6, 2, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 2 } }, // groups 2
+  { x: [1, 6, 5, 5], w: [10, 3, 3, 3], a: { stride: [1, 1], padding: [0, 1, 2, 1], dilation: [2, 2], groups: 2 } }, // groups 2, dilated
+  { x: [2, 5, 7, 5], w: [5, 1, 3, 3], a: { stride: [2, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 5 } }, // depthwise
+  { x: [3, 6, 5, 7], w: [9, 6, 1, 1], a: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } }, // 1×1
+  { x: [2, 3, 4, 4], w: [5, 3, 5, 5], a: { stride: [1, 1], padding: [1, 0, 0, 1], dilation: [1, 1], groups: 1 } }, // kernel = padded input: 1×1 output
+  { x: [2, 3, 6, 6], w: [17, 3, 2, 2], a: { stride: [2, 1], padding: [0, 0, 1, 0], dilation: [1, 1], groups: 1 } }, // 17 output channels: partial blocks
+  { x: [1, 17, 5, 5], w: [4, 17, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } }, // 17 input channels: partial blocks
+  { x: [3, 32, 13, 13], w: [64, 32, 3, 3], a: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } }, // MNIST-sized
+];
+/** conv2d output shape [N, CO, OH, OW]. */
+const convOut = ({ x, w, a }: (typeof CONV)[number]): number[] => {
+  const [s, p, d] = [a.stride as number[], a.padding as number[], a.dilation as number[]];
+  return [x[0]!, w[0]!, Math.floor((x[2]! + p[0]! + p[2]! - d[0]! * (w[2]! - 1) - 1) / s[0]!) + 1, Math.floor((x[3]! + p[1]! + p[3]! - d[1]! * (w[3]! - 1) - 1) / s[1]!) + 1];
+};
+
 export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   add: BINARY, sub: BINARY, mul: BINARY,
   div: BINARY.map((c) => ({ ...c, draws: ['normal', 'away0'] })),
   neg: UNARY, exp: UNARY,
+  shift: UNARY.map((c) => ({ ...c, attrs: { offset: 0.001 } })),
   scale: UNARY.map((c) => ({ ...c, attrs: { factor: -0.37 } })),
   log: UNARY.map((c) => ({ ...c, draws: ['positive'] })),
   sqrt: UNARY.map((c) => ({ ...c, draws: ['positive'] })),
+  rsqrt: UNARY.map((c) => ({ ...c, draws: ['positive'] })),
   square: UNARY, abs: UNARY.map((c) => ({ ...c, draws: ['away0'] })), sign: UNARY, ones_like: UNARY,
   relu: UNARY.map((c) => ({ ...c, draws: ['away0'] })),
   leaky_relu: UNARY.map((c) => ({ ...c, attrs: { alpha: 0.3 }, draws: ['away0'] })),
@@ -77,6 +119,33 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   softmax: ROWS, log_softmax: ROWS, softmax_bwd: ROWS2,
   log_softmax_bwd: ROWS2.map((c) => ({ ...c, draws: ['normal', 'normal'] })),
   softmax_ce: LABELLED(), softmax_ce_bwd: LABELLED([[0]]), correct: LABELLED(),
+  maxpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),
+  maxpool2d_bwd: POOLS.map((p) => ({ shapes: [p.x, pooled(p)], attrs: p.attrs })),
+  avgpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),
+  avgpool2d_bwd: POOLS.map((p) => ({ shapes: [pooled(p)], attrs: { ...p.attrs, inputShape: p.x } })),
+  upsample: UPSAMPLES.map((u) => ({ shapes: [u.x], attrs: { factor: u.factor } })),
+  upsample_bwd: UPSAMPLES.map((u) => ({ shapes: [[u.x[0]!, u.x[1]!, u.x[2]! * u.factor[0]!, u.x[3]! * u.factor[1]!]], attrs: { factor: u.factor } })),
+  concat: [
+    { shapes: [[1, 3, 4], [2, 3, 4]], attrs: { axis: 0 } },
+    { shapes: [[2, 3, 5, 5], [2, 7, 5, 5]], attrs: { axis: 1 } },
+    { shapes: [[2, 3, 4, 5], [2, 3, 1, 5]], attrs: { axis: 2 } },
+    { shapes: [[7, 5], [7, 13]], attrs: { axis: 1 } },
+    { shapes: [[1], [67]], attrs: { axis: 0 } },
+  ],
+  slice: [
+    { shapes: [[7, 13]], attrs: { axis: 1, start: 3, size: 5 } },
+    { shapes: [[2, 5, 4, 3]], attrs: { axis: 0, start: 1, size: 1 } },
+    { shapes: [[2, 5, 4, 3]], attrs: { axis: 3, start: 0, size: 3 } },
+    { shapes: [[65]], attrs: { axis: 0, start: 64, size: 1 } },
+    { shapes: [[2, 64, 13, 13]], attrs: { axis: 1, start: 32, size: 32 } },
+  ],
+  slice_bwd: [
+    { shapes: [[7, 5]], attrs: { axis: 1, start: 3, shape: [7, 13] } },
+    { shapes: [[1, 5, 4, 3]], attrs: { axis: 0, start: 1, shape: [2, 5, 4, 3] } },
+    { shapes: [[1]], attrs: { axis: 0, start: 64, shape: [65] } },
+    // Output above 65,535 × 64 elements: the grid spills into y.
+    { shapes: [[2, 1050, 1001]], attrs: { axis: 1, start: 1050, shape: [2, 2100, 1001] } },
+  ],
   sgd: UPDATE(0, {}),
   momentum: [...UPDATE(1, { momentum: 0.9, nesterov: false }), ...UPDATE(1, { momentum: 0.8, nesterov: true })],
   adagrad: UPDATE(1, { eps: 1e-7 }),
@@ -84,7 +153,11 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   adam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false }),
     ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01, decoupled: false }),
     ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004, decoupled: true })],
+  ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
+  conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),
+  conv2d_bwd_input: CONV.map((c) => ({ shapes: [convOut(c), c.w], attrs: { ...c.a, inputShape: c.x } })),
+  conv2d_bwd_filter: CONV.map((c) => ({ shapes: [c.x, convOut(c)], attrs: { ...c.a, filterShape: c.w } })),
 };
 
 /** The dtype an op case's input k has. */

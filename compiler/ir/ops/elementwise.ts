@@ -74,10 +74,16 @@ export const ELEMENTWISE_OPS = {
   scale: unary('x * factor', (x, a) => x * num(a, 'factor'), (x, a) => `${x} * ${f32Lit(num(a, 'factor'))}`, (b, n, g) => [
     b.op('scale', [g], { factor: n.attrs.factor! }),
   ]),
+  shift: unary('x + offset', (x, a) => x + num(a, 'offset'), (x, a) => `${x} + ${f32Lit(num(a, 'offset'))}`, (_b, _n, g) => [g]),
   exp: unary('exp(x)', Math.exp, (x) => `exp(${x})`, (b, n, g) => [b.op('mul', [g, b.op('exp', [n.inputs[0]!])])]),
   log: unary('log(x)', Math.log, (x) => `log(${x})`, (b, n, g) => [b.op('div', [g, n.inputs[0]!])]),
   sqrt: unary('sqrt(x)', Math.sqrt, (x) => `sqrt(${x})`, (b, n, g) => [
     b.op('div', [b.op('scale', [g], { factor: 0.5 }), b.op('sqrt', [n.inputs[0]!])]),
+  ]),
+  /** 1/√x, for normalisation layers. */
+  rsqrt: unary('1 / sqrt(x)', (x) => 1 / Math.sqrt(x), (x) => `inverseSqrt(${x})`, (b, n, g) => [
+    // d/dx x^(-1/2) = -1/2 · x^(-3/2) = -1/2 · y / x
+    b.op('mul', [b.op('scale', [g], { factor: -0.5 }), b.op('div', [n.output!, n.inputs[0]!])]),
   ]),
   square: unary('x²', (x) => x * x, (x) => `${x} * ${x}`, (b, n, g) => [b.op('mul', [b.op('scale', [g], { factor: 2 }), n.inputs[0]!])]),
   abs: unary('|x|', Math.abs, (x) => `abs(${x})`, (b, n, g) => [b.op('mul', [g, b.op('sign', [n.inputs[0]!])])]),

@@ -106,6 +106,27 @@ export const UPDATE_OPS = {
   let vh = s1 / (1.0 - pow(${f32Lit(n(a, 'beta2'))}, t));
   p = p - lr * mh / (sqrt(vh) + ${f32Lit(n(a, 'eps'))});`;
   }),
+  /** Exponential moving average (batch norm's running statistics, Keras convention). */
+  ema: {
+    kind: 'update', doc: 'r = momentum·r + (1 − momentum)·x', arity: 2, writes: [0], vjp: null,
+    check: sameShapes,
+    reference: ([r, x], a) => [tensor(r!.shape, r!.data.map((v, i) => n(a, 'momentum') * v + (1 - n(a, 'momentum')) * x!.data[i]!))],
+    emit: (io) => {
+      const N = numel(io.inputs[0]!.shape);
+      const groups = Math.ceil(N / WG);
+      const [r, x] = io.inputs.map((i) => i.name);
+      const m = n(io.attrs, 'momentum');
+      return {
+        body: `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = ${flatIndex(groups, WG)};
+  if (i >= ${u32Lit(N)}) { return; }
+  ${r}[i] = ${f32Lit(m)} * ${r}[i] + ${f32Lit(1 - m)} * ${x}[i];
+}`,
+        workgroups: grid(groups),
+      };
+    },
+  },
   /** acc[0] += Σ x: running sums of per-row losses and correct counts over an epoch. */
   accumulate: {
     kind: 'update', doc: 'acc[0] += Σ x', arity: 2, writes: [0], vjp: null,

@@ -1,0 +1,5 @@
+// Every layer the language knows, by name.
+import { DENSE_LAYERS, type LayerDef } from './layers.ts';
+import { SPATIAL_LAYERS } from './layers-spatial.ts';
+
+export const LAYERS: Record<string, LayerDef> = { ...DENSE_LAYERS, ...SPATIAL_LAYERS };
