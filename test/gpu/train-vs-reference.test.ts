@@ -1,12 +1,10 @@
 // A 3-layer network trained 20 steps on each adapter follows the float64 interpreter's loss curve.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
-import { tensor } from '../../compiler/ir/tensor.ts';
-import { runProgram, type Env } from '../../compiler/reference/interp.ts';
-import { initialTensors } from '../../runtime/init.ts';
 import { Rng } from '../../runtime/random.ts';
 import { Session } from '../../runtime/session.ts';
 import { ADAPTERS, useDevice } from '../helpers/gpu.ts';
+import { ReferenceRun } from '../helpers/reference.ts';
 
 // Dropout, L2, a broadcast residual-free 3-layer stack, Adam: most of the train step's machinery.
 const SOURCE = `
@@ -39,21 +37,8 @@ function batches(B: number): { x: Float32Array; y: Int32Array }[] {
 /** The reference: the same graph, run by the float64 interpreter, from the same initial values. */
 function referenceCurve(): number[] {
   const r = compile(SOURCE, { file: 'three.dl' });
-  const g = r.graph!;
-  const m = r.artifact!.manifest;
-  const env: Env = new Map();
-  const params = initialTensors(m.params, m.train.seed);
-  for (const p of g.params) env.set(p.value, tensor(g.value(p.value).shape, params.get(g.value(p.value).name)!));
-  const state = initialTensors(m.state, 0);
-  for (const s of g.state) env.set(s.value, tensor(g.value(s.value).shape, state.get(g.value(s.value).name)!));
-  const loss = g.programs.train_step.outputs.find((o) => o.name === 'loss')!.value;
-  const [x, y] = ['x', 'y'].map((n) => g.inputs.find((i) => i.name === n)!.value);
-  return batches(m.batch).map((b, k) => {
-    env.set(x!, tensor(g.value(x!).shape, b.x));
-    env.set(y!, tensor(g.value(y!).shape, b.y));
-    runProgram(g, 'train_step', env, { lr: m.train.optimizer.lr, step: k + 1, seed: m.train.seed });
-    return env.get(loss)!.data[0]!;
-  });
+  const ref = new ReferenceRun(r);
+  return batches(r.artifact!.manifest.batch).map((b) => ref.trainStep({ x: b.x, y: b.y }));
 }
 
 describe('training follows the reference interpreter', () => {
