@@ -52,7 +52,7 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       }
       if (classes === undefined) return L.error('E-TYPE', `cross_entropy needs class labels as its target; '${loss.target.name}' is not declared as class[n]`, loss.target.span);
       if (ps.length !== 2 || ps[1] !== classes) {
-        return L.error('E-SHAPE', `cross_entropy: prediction '${loss.pred.name}' has shape ${userShape(ps)} but '${loss.target.name}' has ${classes} classes; expected [batch, ${classes}]`, loss.span);
+        return L.error('E-SHAPE', `cross_entropy: prediction '${loss.pred.name}' has shape ${userShape(ps)} but '${loss.target.name}' has ${classes} classes; expected [batch, ${classes}]${ps.length > 2 ? ' (flatten or global_avgpool the feature maps before the dense layer)' : ''}`, loss.span);
       }
       // Softmax (or log-softmax) followed by cross-entropy is computed from the logits, stably.
       const logits = prodOp === 'softmax' || prodOp === 'log_softmax' ? g.nodes[producer!]!.inputs[0]! : pred;

@@ -676,6 +676,123 @@ net.dl:10:3: error: unknown train setting 'epoch'; did you mean 'epochs'?
 });
 
 
+describe('convolutions', () => {
+  it('conv2d on a flat input says which rank it needs', () => {
+    const src = `model m {
+  input x: f32[784]
+  y = x -> conv2d(8, kernel: 3)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:12: error: conv2d_1: conv2d needs an input of shape [batch, channels, height, width], got [batch, 784]; declare the input as e.g. f32[1, 28, 28] or reshape it
+ 3 |   y = x -> conv2d(8, kernel: 3)
+   |            ^^^^^^^^^^^^^^^^^^^^`);
+  });
+
+  it('a kernel larger than the padded input', () => {
+    const src = `model m {
+  input x: f32[1, 4, 4]
+  y = x -> conv2d(8, kernel: 5)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:12: error: conv2d_1: the 5×5 kernel is larger than the padded input 4×4
+ 3 |   y = x -> conv2d(8, kernel: 5)
+   |            ^^^^^^^^^^^^^^^^^^^^`);
+  });
+
+  it('a dilated kernel larger than the input gives its dilated size', () => {
+    const src = `model m {
+  input x: f32[1, 6, 6]
+  y = x -> conv2d(8, kernel: 3, dilation: 3)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:12: error: conv2d_1: the 3×3 kernel (dilated to 7×7) is larger than the padded input 6×6
+ 3 |   y = x -> conv2d(8, kernel: 3, dilation: 3)
+   |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^`);
+  });
+
+  it('groups that do not divide the channels name both counts', () => {
+    const src = `model m {
+  input x: f32[3, 8, 8]
+  y = x -> conv2d(8, kernel: 3, groups: 2)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:12: error: conv2d_1: groups 2 must divide the input channels (3) and the filters (8)
+ 3 |   y = x -> conv2d(8, kernel: 3, groups: 2)
+   |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^`);
+  });
+
+  it('a skip connection across a channel change names both shapes', () => {
+    const src = `model m {
+  input x: f32[3, 8, 8]
+  h = x -> conv2d(16, kernel: 3, padding: same)
+  y = x + h
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:4:7: error: cannot add tensors of shapes [batch, 3, 8, 8] and [batch, 16, 8, 8]: the shapes do not broadcast
+ 4 |   y = x + h
+   |       ^^^^^`);
+  });
+
+  it('a pooling window larger than the input', () => {
+    const src = `model m {
+  input x: f32[2, 3, 3]
+  y = x -> maxpool(4)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:12: error: maxpool_1: maxpool2d window 4×4 is larger than the padded input 3×3 (input [batch, 2, 3, 3])
+ 3 |   y = x -> maxpool(4)
+   |            ^^^^^^^^^^`);
+  });
+
+  it('concat of feature maps with different sizes', () => {
+    const src = `model m {
+  input x: f32[3, 8, 8]
+  a = x -> conv2d(4, kernel: 3)
+  b = x -> conv2d(4, kernel: 3, padding: same)
+  y = concat(a, b)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:5:7: error: concat_1: concat along axis 1 needs equal other dimensions, got [batch, 4, 6, 6] and [batch, 4, 8, 8]
+ 5 |   y = concat(a, b)
+   |       ^^^^^^^^^^^^`);
+  });
+
+  it('an unknown padding mode lists the accepted forms', () => {
+    const src = `model m {
+  input x: f32[3, 8, 8]
+  y = x -> conv2d(4, kernel: 3, padding: full)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:42: error: argument 'padding' of conv2d: expected 'valid', 'same', an integer, or a list of 2 or 4 integers, got 'full'
+ 3 |   y = x -> conv2d(4, kernel: 3, padding: full)
+   |                                          ^^^^`);
+  });
+
+  it('a zero stride', () => {
+    const src = `model m {
+  input x: f32[3, 8, 8]
+  y = x -> conv2d(4, kernel: 3, stride: 0)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:41: error: argument 'stride' of conv2d: expected a positive integer or a list of two, got the integer 0
+ 3 |   y = x -> conv2d(4, kernel: 3, stride: 0)
+   |                                         ^`);
+  });
+
+  it('feature maps fed to the loss without flatten get a hint', () => {
+    const src = `model m {
+  input x: f32[1, 28, 28]
+  input y: class[10]
+  logits = x -> conv2d(4, kernel: 3) -> dense(10)
+  output logits
+}
+train m { loss = cross_entropy(logits, y); optimizer = adam() }`;
+    expect(errors(src)).toBe(`net.dl:7:18: error: cross_entropy: prediction 'logits' has shape [batch, 4, 26, 10] but 'y' has 10 classes; expected [batch, 10] (flatten or global_avgpool the feature maps before the dense layer)
+ 7 | train m { loss = cross_entropy(logits, y); optimizer = adam() }
+   |                  ^^^^^^^^^^^^^^^^^^^^^^^^`);
+  });
+});
+
 describe('valid programs', () => {
   it('a residual block used twice compiles', () => {
     const r = compiles(`block residual(x, width, act: relu) {
