@@ -11,6 +11,7 @@ import { lower, type Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
 import { addMetricSums, addOptimizer } from './passes/optimizer.ts';
 import { autodiff } from './passes/autodiff.ts';
+import { fuse, type FuseOptions } from './passes/fuse.ts';
 import { planMemory, type MemoryPlan } from './passes/plan.ts';
 import { assemblePrograms } from './programs.ts';
 
@@ -21,6 +22,8 @@ export interface CompileOptions {
   model?: string;
   /** Overrides the train section's batch size. */
   batch?: number;
+  /** Kernel fusion (on by default); `false` or per-kind switches, for benchmarks and tests. */
+  fuse?: FuseOptions | false;
 }
 
 export interface CompileResult {
@@ -63,6 +66,10 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   }
   assemblePrograms(g, { trainOutputs, evalOutputs, forwardOutputs: lowered.outputs });
   verifyGraph(g);
+  if (opts.fuse !== false) {
+    fuse(g, opts.fuse ?? {});
+    verifyGraph(g);
+  }
   const plan = planMemory(g);
   const code = generateKernels(g, plan);
   const artifact = buildArtifact(source, lowered, plan, code, metricSlots);

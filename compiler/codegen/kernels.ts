@@ -1,8 +1,9 @@
 // Codegen: one WGSL kernel per non-view node of each program, bound to the memory plan's buffers.
 import type { BindingSpec, KernelSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
+import { chainLabel } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
-import type { KernelIO } from '../ir/ops/def.ts';
+import { opUsesStep, type KernelIO } from '../ir/ops/def.ts';
 import type { Node, ProgramName } from '../ir/types.ts';
 import type { MemoryPlan } from '../passes/plan.ts';
 import { emitElementwise } from './wgsl/elementwise.ts';
@@ -49,7 +50,7 @@ export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; b
   const outName = outBuf === undefined ? undefined : bind(outBuf, g.value(n.output!).dtype, 'read_write');
   const inputs = vals.map(({ v, buf }) => ({ name: bind(buf, g.value(v).dtype, 'read'), shape: g.value(v).shape, dtype: g.value(v).dtype }));
   let step = '';
-  if (def.usesStep) {
+  if (opUsesStep(def, n.attrs)) {
     step = 'step_params';
     bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
     decls.push(`${STEP_STRUCT}\n@group(0) @binding(${bindings.length - 1}) var<uniform> step_params: StepParams;`);
@@ -65,6 +66,13 @@ export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; b
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
   const header = `// ${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
   return { wgsl: `${header}\n${decls.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
+}
+
+/** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
+function kernelLabel(n: Node): string {
+  if (n.op === 'fused') return chainLabel(n.attrs);
+  if (n.op === 'matmul_chain') return `matmul+${chainLabel(n.attrs)}`;
+  return n.op;
 }
 
 export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
@@ -83,7 +91,7 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
         const file = `${n.op}_${shortHash(body)}.wgsl`;
         shaders[file] ??= wgsl;
         k = kernels.length;
-        const spec: KernelSpec = { name: `${n.op}${n.layer ? `:${n.layer}` : ''}`, shader: file, bindings, workgroups };
+        const spec: KernelSpec = { name: `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, shader: file, bindings, workgroups };
         if (n.span) spec.origin = `${n.span.file}:${n.span.line}:${n.span.col}`;
         kernels.push(spec);
         byNode.set(id, k);

@@ -2,9 +2,9 @@
 import type { Span } from '../../dsl/diagnostics.ts';
 import type { Initializer } from '../artifact.ts';
 import { opDef, type GradBuilder, type TensorType } from './ops/index.ts';
-import { broadcastShapes, shapeStr } from './tensor.ts';
+import { broadcastShapes, sameShape as shapesEqual, shapeStr } from './tensor.ts';
 import type { Attrs, DType, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
-import { ShapeError } from './ops/def.ts';
+import { arityAccepts, ShapeError } from './ops/def.ts';
 
 /** Where new nodes go and what they are tagged with. */
 export interface Emit {
@@ -63,7 +63,7 @@ export class Graph {
   inferType(op: string, inputs: ValueId[], attrs: Attrs): TensorType | null {
     const def = opDef(op);
     const ins = inputs.map((i) => ({ shape: this.value(i).shape, dtype: this.value(i).dtype }));
-    if (ins.length !== def.arity) throw new Error(`internal error: ${op} takes ${def.arity} inputs, got ${ins.length}`);
+    if (!arityAccepts(def, ins.length)) throw new Error(`internal error: ${op} takes ${def.arity} inputs, got ${ins.length}`);
     for (const k of def.intInputs ?? []) {
       if (ins[k]!.dtype !== 'i32') throw new ShapeError(`${op} needs class labels (i32) as input ${k + 1}, got ${ins[k]!.dtype}`);
     }
@@ -101,6 +101,27 @@ export class Graph {
     this.nodes.push(node);
     if (out !== null) this.producer.set(out, node.id);
     return out ?? -1;
+  }
+
+  /**
+   * Replaces the nodes `members` (which must end with the one defining `output`) by one new node
+   * of `op` that defines the same value, in every program. Used by the fusion pass.
+   */
+  replaceNodes(members: number[], op: string, inputs: ValueId[], attrs: Attrs): Node {
+    const last = this.nodes[members[members.length - 1]!]!;
+    const t = this.inferType(op, inputs, attrs);
+    if (!t || last.output === null || !shapesEqual(t.shape, this.value(last.output).shape)) throw new Error(`internal error: ${op} does not define ${last.output}`);
+    const node: Node = { id: this.nodes.length, op, inputs, output: last.output, attrs, phase: last.phase };
+    if (last.span) node.span = last.span;
+    if (last.layer) node.layer = last.layer;
+    this.nodes.push(node);
+    this.producer.set(last.output, node.id);
+    const gone = new Set(members);
+    for (const p of Object.values(this.programs)) {
+      if (!p.nodes.includes(last.id)) continue;
+      p.nodes = p.nodes.flatMap((id) => (id === last.id ? [node.id] : gone.has(id) ? [] : [id]));
+    }
+    return node;
   }
 
   /** A GradBuilder that emits into this graph with the given tags. */

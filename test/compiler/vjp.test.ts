@@ -14,6 +14,8 @@ const NON_DIFFERENTIABLE = new Set([
   'conv2d_bwd_input', 'conv2d_bwd_filter',
   'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'slice_bwd',
   'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'accumulate', 'ema',
+  // made by the fusion pass after autodiff: never differentiated
+  'fused', 'matmul_chain',
 ]);
 /** f32 inputs that deliberately get no gradient: (op, input index). */
 const NO_GRAD_INPUTS = new Set(['bce_logits:1']);

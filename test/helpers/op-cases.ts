@@ -74,6 +74,25 @@ const CONV: { x: number[]; w: number[]; a: Attrs }[] = [
   { x: [1, 17, 5, 5], w: [4, 17, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } }, // 17 input channels: partial blocks
   { x: [3, 32, 13, 13], w: [64, 32, 3, 3], a: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } }, // MNIST-sized
 ];
+/** A fused chain as the fusion pass writes it: steps over sources (0…) then earlier steps. */
+const chain = (...steps: [string, number[], Attrs?][]): string => JSON.stringify(steps.map(([op, args, attrs]) => ({ op, args, attrs: attrs ?? {} })));
+// Chains the fusion pass makes: bias + relu, relu gradient masks, Adam-free arithmetic with a
+// broadcast scalar, dropout (reads the step uniform), a value used twice.
+const BIAS_RELU = chain(['add', [0, 1]], ['relu', [2]]);
+const FUSED_CASES: OpCase[] = [
+  { shapes: [[1], [1]], attrs: { shape: [1], chain: BIAS_RELU } },
+  { shapes: [[7, 13], [13]], attrs: { shape: [7, 13], chain: BIAS_RELU } },
+  { shapes: [[65, 3], [65, 3], [1]], attrs: { shape: [65, 3], chain: chain(['relu_bwd', [0, 1]], ['mul', [3, 2]], ['tanh', [4]], ['square', [5]]) } },
+  { shapes: [[3, 5, 67], [5, 1]], attrs: { shape: [3, 5, 67], chain: chain(['sub', [0, 1]], ['dropout', [2], { rate: 0.3, salt: 4 }], ['mul', [3, 3]]) } },
+];
+const MATMUL_CHAIN_CASES: OpCase[] = [
+  { shapes: [[1, 1], [1, 1], [1]], attrs: { chain: BIAS_RELU } },
+  { shapes: [[7, 13], [13, 5], [5]], attrs: { chain: BIAS_RELU } },
+  { shapes: [[33, 70], [65, 70], [33, 65]], attrs: { transB: true, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] },
+  { shapes: [[13, 37], [13, 9], [9]], attrs: { transA: true, chain: chain(['add', [0, 1]], ['dropout', [2], { rate: 0.5, salt: 9 }], ['gelu', [3]]) } },
+  { shapes: [[130, 17], [17, 3]], attrs: { chain: chain(['sigmoid', [0]]) } },
+];
+
 /** conv2d output shape [N, CO, OH, OW]. */
 const convOut = ({ x, w, a }: (typeof CONV)[number]): number[] => {
   const [s, p, d] = [a.stride as number[], a.padding as number[], a.dilation as number[]];
@@ -158,6 +177,8 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),
   conv2d_bwd_input: CONV.map((c) => ({ shapes: [convOut(c), c.w], attrs: { ...c.a, inputShape: c.x } })),
   conv2d_bwd_filter: CONV.map((c) => ({ shapes: [c.x, convOut(c)], attrs: { ...c.a, filterShape: c.w } })),
+  fused: FUSED_CASES,
+  matmul_chain: MATMUL_CHAIN_CASES,
 };
 
 /** The dtype an op case's input k has. */

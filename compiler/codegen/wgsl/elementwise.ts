@@ -6,7 +6,7 @@ import { flatIndex, grid, HASH_WGSL, u32Lit } from './common.ts';
 const WG = 64;
 
 /** WGSL index expression of input `inShape` at flat output index `i` of `outShape`. */
-function inputIndex(inShape: number[], outShape: number[], i: string): string {
+export function inputIndex(inShape: number[], outShape: number[], i: string): string {
   if (sameShape(inShape, outShape)) return i;
   if (numel(inShape) === 1) return '0u';
   const bs = broadcastStrides(inShape, outShape);
@@ -25,13 +25,15 @@ export function emitElementwise(def: ElementwiseDef, io: KernelIO): EmittedKerne
   const N = numel(out.shape);
   const groups = Math.ceil(N / WG);
   const loads = io.inputs.map((x, k) => `  let x${k} = ${x.name}[${inputIndex(x.shape, out.shape, 'i')}];`);
-  const expr = def.wgsl(io.inputs.map((_, k) => `x${k}`), io.attrs, 'i', io.step);
-  const body = `${expr.includes('dlc_uniform') ? `${HASH_WGSL}\n` : ''}@compute @workgroup_size(${WG})
+  const xs = io.inputs.map((_, k) => `x${k}`);
+  const { lets, value } = def.wgslLets ? def.wgslLets(xs, io.attrs, 'i', io.step) : { lets: [], value: def.wgsl(xs, io.attrs, 'i', io.step) };
+  const code = [...loads, ...lets.map((l) => `  ${l}`)].join('\n');
+  const body = `${code.includes('dlc_uniform') || value.includes('dlc_uniform') ? `${HASH_WGSL}\n` : ''}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(groups, WG)};
   if (i >= ${u32Lit(N)}) { return; }
-${loads.join('\n')}
-  ${out.name}[i] = ${expr};
+${code}
+  ${out.name}[i] = ${value};
 }`;
   return { body, workgroups: grid(groups) };
 }

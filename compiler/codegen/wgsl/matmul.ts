@@ -1,6 +1,6 @@
 // Matmul kernel: each invocation computes a 4×4 block of C = op(A)·op(B), op = optional transpose.
 import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
-import { u32Lit } from './common.ts';
+import { HASH_WGSL, u32Lit } from './common.ts';
 
 const TILE = 4;
 const WG = 8;
@@ -12,7 +12,10 @@ export function matmulDims(a: number[], b: number[], transA: boolean, transB: bo
   return { M, K, N, Kb };
 }
 
-export function emitMatmul(io: KernelIO): EmittedKernel {
+/** WGSL that turns the accumulated value `acc` at flat output index `idx` into what is stored. */
+export type MatmulEpilogue = (acc: string, idx: string) => { lets: string[]; value: string };
+
+export function emitMatmul(io: KernelIO, epilogue?: MatmulEpilogue): EmittedKernel {
   const [A, B] = io.inputs;
   const out = io.output!;
   const transA = io.attrs.transA === true;
@@ -21,7 +24,11 @@ export function emitMatmul(io: KernelIO): EmittedKernel {
   const aIdx = transA ? `k * M + m` : `m * K + k`;
   const bIdx = transB ? `n * K + k` : `k * N + n`;
   const rows = Array.from({ length: TILE }, (_, r) => r);
-  const body = `const M = ${u32Lit(M)};
+  const ep = epilogue?.('acc[r][c]', 'idx');
+  const store = ep
+    ? `\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${out.name}[idx] = ${ep.value};\n      `
+    : ` ${out.name}[m * N + n] = acc[r][c]; `;
+  const body = `${(ep?.lets.join('') ?? '').includes('dlc_uniform') ? `${HASH_WGSL}\n` : ''}const M = ${u32Lit(M)};
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
 fn load_a(m: u32, k: u32) -> f32 {
@@ -45,7 +52,7 @@ ${rows.map((r) => `    acc[${r}] = acc[${r}] + load_a(row0 + ${r}u, k) * b;`).jo
     if (m >= M) { break; }
     for (var c = 0u; c < ${TILE}u; c = c + 1u) {
       let n = col0 + c;
-      if (n < N) { ${out.name}[m * N + n] = acc[r][c]; }
+      if (n < N) {${store}}
     }
   }
 }`;

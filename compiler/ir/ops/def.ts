@@ -46,12 +46,13 @@ export interface EmittedKernel {
 interface OpDefCommon {
   /** One line, for printers and docs. */
   doc: string;
-  /** Number of inputs. */
+  /** Number of inputs; with `variadic`, the least number (fused ops take any number of extras). */
   arity: number;
+  variadic?: boolean;
   /** Inputs that must hold i32 (class labels). */
   intInputs?: number[];
-  /** True when the kernel reads the step uniform (lr, step, seed). */
-  usesStep?: boolean;
+  /** True when the kernel reads the step uniform (lr, step, seed); fused ops decide from their attrs. */
+  usesStep?: boolean | ((attrs: Attrs) => boolean);
   /** null: not differentiable; autodiff refuses to push a gradient through it. */
   vjp: VjpRule | null;
 }
@@ -65,6 +66,8 @@ export interface ElementwiseDef extends OpDefCommon {
   scalar: (x: number[], attrs: Attrs, i: number, ctx: StepContext) => number;
   /** WGSL expression of the same rule; `i` names the u32 flat output index. */
   wgsl: (x: string[], attrs: Attrs, i: string, step: string) => string;
+  /** Several statements instead of one expression (fused chains): `let` lines, then the value. */
+  wgslLets?: (x: string[], attrs: Attrs, i: string, step: string) => { lets: string[]; value: string };
 }
 
 /** Op with its own kernel template. */
@@ -93,3 +96,13 @@ export interface UpdateDef extends OpDefCommon {
 }
 
 export type OpDef = ElementwiseDef | KernelDef | ViewDef | UpdateDef;
+
+/** Whether a node of this op reads the step uniform block. */
+export function opUsesStep(def: OpDef, attrs: Attrs): boolean {
+  return typeof def.usesStep === 'function' ? def.usesStep(attrs) : def.usesStep === true;
+}
+
+/** Whether `n` inputs suit the op's arity. */
+export function arityAccepts(def: OpDef, n: number): boolean {
+  return def.variadic ? n >= def.arity : n === def.arity;
+}

@@ -90,7 +90,9 @@ export const ELEMENTWISE_OPS = {
   /** 1 everywhere, shaped like x: the seed gradient d(loss)/d(loss). */
   ones_like: unary('1, shaped like x', () => 1, () => '1.0', null),
   sign: unary('sign(x), 0 at 0', Math.sign, (x) => `sign(${x})`, null),
-  relu: unary('max(x, 0)', (x) => (x > 0 ? x : 0), (x) => `max(${x}, 0.0)`, (b, n, g) => [b.op('relu_bwd', [n.inputs[0]!, g])]),
+  // The mask comes from relu's output (y > 0 exactly where x > 0), so the pre-activation can die
+  // inside a fused matmul + bias + relu kernel.
+  relu: unary('max(x, 0)', (x) => (x > 0 ? x : 0), (x) => `max(${x}, 0.0)`, (b, n, g) => [b.op('relu_bwd', [n.output!, g])]),
   leaky_relu: unary('x > 0 ? x : alpha·x', (x, a) => (x > 0 ? x : num(a, 'alpha') * x),
     (x, a) => `select(${f32Lit(num(a, 'alpha'))} * ${x}, ${x}, ${x} > 0.0)`,
     (b, n, g) => [b.op('leaky_relu_bwd', [n.inputs[0]!, g], { alpha: n.attrs.alpha! })]),
@@ -98,7 +100,7 @@ export const ELEMENTWISE_OPS = {
   tanh: unary('tanh(x)', Math.tanh, wTanh, (b, n, g) => [b.op('tanh_bwd', [n.output!, g])]),
   gelu: unary('x·Φ(x), tanh approximation', geluRef, (x) => `0.5 * ${x} * (1.0 + ${wGeluT(x)})`,
     (b, n, g) => [b.op('gelu_bwd', [n.inputs[0]!, g])]),
-  relu_bwd: grad2('g · [x > 0]', (x, g) => (x > 0 ? g : 0), (x, g) => `select(0.0, ${g}, ${x} > 0.0)`),
+  relu_bwd: grad2('g · [x > 0]; x is relu\'s input or output', (x, g) => (x > 0 ? g : 0), (x, g) => `select(0.0, ${g}, ${x} > 0.0)`),
   leaky_relu_bwd: grad2('g · (x > 0 ? 1 : alpha)', (x, g, a) => (x > 0 ? g : num(a, 'alpha') * g),
     (x, g, a) => `select(${f32Lit(num(a, 'alpha'))} * ${g}, ${g}, ${x} > 0.0)`),
   sigmoid_bwd: grad2('g · y(1 - y), y = sigmoid(x)', (y, g) => g * y * (1 - y), (y, g) => `${g} * ${y} * (1.0 - ${y})`),

@@ -1,0 +1,117 @@
+// Fusion pass: element-wise chains become one `fused` kernel, and an element-wise consumer of a
+// matmul becomes that matmul's store epilogue (`matmul_chain`). Values inside a group never reach
+// memory. A value is kept inside a group only when the group's one node reads it, no program
+// outputs it and it has the group's shape (so the flat index, which dropout's mask uses, agrees).
+import type { Graph } from '../ir/graph.ts';
+import type { ChainStep } from '../ir/ops/fused.ts';
+import { opDef } from '../ir/ops/index.ts';
+import { sameShape } from '../ir/tensor.ts';
+import type { Node, ValueId } from '../ir/types.ts';
+
+export interface FuseOptions {
+  /** Element-wise chains into one kernel (default on). */
+  elementwise?: boolean;
+  /** Element-wise consumers into the matmul that feeds them (default on). */
+  epilogues?: boolean;
+}
+
+/** A chain under construction: args name graph values (sources) or earlier steps. */
+type Ref = { src: ValueId } | { step: number };
+interface Chain {
+  members: number[];
+  steps: { op: string; args: Ref[]; attrs: ChainStep['attrs'] }[];
+}
+
+/** Every node that reads each value, over all programs, and the values programs output. */
+function uses(g: Graph): { consumers: Map<ValueId, Set<number>>; outputs: Set<ValueId>; live: number[] } {
+  const live = [...new Set(Object.values(g.programs).flatMap((p) => p.nodes))].sort((a, b) => a - b);
+  const consumers = new Map<ValueId, Set<number>>();
+  for (const id of live) {
+    for (const v of g.nodes[id]!.inputs) {
+      if (!consumers.has(v)) consumers.set(v, new Set());
+      consumers.get(v)!.add(id);
+    }
+  }
+  const outputs = new Set(Object.values(g.programs).flatMap((p) => p.outputs.map((o) => o.value)));
+  return { consumers, outputs, live };
+}
+
+const isChainable = (n: Node): boolean => opDef(n.op).kind === 'elementwise' && n.op !== 'fused';
+
+/** Numbers a chain's refs: sources first (in order of first use), then steps. */
+function encode(c: Chain): { sources: ValueId[]; steps: ChainStep[] } {
+  const sources: ValueId[] = [];
+  for (const s of c.steps) for (const a of s.args) if ('src' in a && !sources.includes(a.src)) sources.push(a.src);
+  const index = (a: Ref): number => ('src' in a ? sources.indexOf(a.src) : sources.length + a.step);
+  return { sources, steps: c.steps.map((s) => ({ op: s.op, args: s.args.map(index), attrs: s.attrs })) };
+}
+
+export function fuse(g: Graph, opts: FuseOptions = {}): void {
+  const { consumers, outputs, live } = uses(g);
+  const single = (v: ValueId, reader: number): boolean => !outputs.has(v) && consumers.get(v)?.size === 1 && consumers.get(v)!.has(reader);
+
+  // 1. Element-wise chains: grow each group from its root (a node whose value must be stored).
+  const chains: Chain[] = [];
+  if (opts.elementwise !== false) {
+    const inlinable = (v: ValueId, reader: Node): boolean => {
+      const p = g.producer.get(v);
+      if (p === undefined || !isChainable(g.nodes[p]!) || !isChainable(reader)) return false;
+      return single(v, reader.id) && sameShape(g.value(v).shape, g.value(reader.output!).shape);
+    };
+    const isRoot = (n: Node): boolean => {
+      const readers = consumers.get(n.output!);
+      if (!readers || readers.size !== 1) return true;
+      return !inlinable(n.output!, g.nodes[[...readers][0]!]!);
+    };
+    for (const id of live) {
+      const root = g.nodes[id]!;
+      if (!isChainable(root) || !isRoot(root)) continue;
+      const chain: Chain = { members: [], steps: [] };
+      const memo = new Map<ValueId, Ref>();
+      const visit = (n: Node): Ref => {
+        const args = n.inputs.map((v) => {
+          const have = memo.get(v);
+          if (have) return have;
+          const ref: Ref = inlinable(v, n) ? visit(g.nodes[g.producer.get(v)!]!) : { src: v };
+          memo.set(v, ref);
+          return ref;
+        });
+        chain.members.push(n.id);
+        chain.steps.push({ op: n.op, args, attrs: n.attrs });
+        return { step: chain.steps.length - 1 };
+      };
+      visit(root);
+      chain.members.sort((a, b) => a - b);
+      chains.push(chain);
+    }
+  }
+  // Single nodes stay as they are unless an epilogue takes them.
+  const asChain = (n: Node): Chain => ({ members: [n.id], steps: [{ op: n.op, args: n.inputs.map((v) => ({ src: v })), attrs: n.attrs }] });
+  if (opts.elementwise === false) for (const id of live) if (isChainable(g.nodes[id]!)) chains.push(asChain(g.nodes[id]!));
+
+  for (const chain of chains) {
+    const root = g.nodes[chain.members[chain.members.length - 1]!]!;
+    const { sources, steps } = encode(chain);
+    // 2. Epilogue: a source made by a plain matmul that only this chain reads, of the chain's shape.
+    const mm = opts.epilogues === false ? undefined : sources.find((v) => {
+      const p = g.producer.get(v);
+      if (p === undefined || g.nodes[p]!.op !== 'matmul' || outputs.has(v)) return false;
+      const readers = consumers.get(v)!;
+      return [...readers].every((r) => chain.members.includes(r)) && sameShape(g.value(v).shape, g.value(root.output!).shape);
+    });
+    if (mm !== undefined) {
+      const m = g.nodes[g.producer.get(mm)!]!;
+      // Source order for the epilogue: the accumulator first, then the other sources.
+      const rest = sources.filter((v) => v !== mm);
+      const order = [mm, ...rest];
+      const remap = (k: number): number => (k < sources.length ? order.indexOf(sources[k]!) : k);
+      const epi = steps.map((s) => ({ ...s, args: s.args.map(remap) }));
+      const { transA, transB } = m.attrs;
+      g.replaceNodes([m.id, ...chain.members], 'matmul_chain', [m.inputs[0]!, m.inputs[1]!, ...rest], {
+        ...(transA !== undefined ? { transA } : {}), ...(transB !== undefined ? { transB } : {}), chain: JSON.stringify(epi),
+      });
+    } else if (steps.length > 1) {
+      g.replaceNodes(chain.members, 'fused', sources, { shape: [...g.value(root.output!).shape], chain: JSON.stringify(steps) });
+    }
+  }
+}
