@@ -11,7 +11,9 @@ import { lower, type Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
 import { addMetricSums, addOptimizer } from './passes/optimizer.ts';
 import { autodiff } from './passes/autodiff.ts';
+import { foldConstants } from './passes/constants.ts';
 import { fuse, type FuseOptions } from './passes/fuse.ts';
+import { fuseLossHead } from './passes/loss-head.ts';
 import { planMemory, type MemoryPlan } from './passes/plan.ts';
 import { assemblePrograms } from './programs.ts';
 
@@ -67,7 +69,10 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   assemblePrograms(g, { trainOutputs, evalOutputs, forwardOutputs: lowered.outputs });
   verifyGraph(g);
   if (opts.fuse !== false) {
-    fuse(g, opts.fuse ?? {});
+    const f = opts.fuse ?? {};
+    foldConstants(g);
+    if (metricSlots && f.lossHead !== false) fuseLossHead(g, metricSlots);
+    fuse(g, f);
     verifyGraph(g);
   }
   const plan = planMemory(g);

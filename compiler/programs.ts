@@ -34,3 +34,24 @@ export function assemblePrograms(g: Graph, r: ProgramRoots): void {
   g.programs.forward = { nodes: liveNodes(g, ['eval'], r.forwardOutputs.map((o) => o.value), false), outputs: r.forwardOutputs };
   if (g.programs.train_step.nodes.length === 0 && r.trainOutputs.length === 0) g.programs.train_step = { nodes: [], outputs: [] };
 }
+
+/** Drops nodes whose values no later node of the program reads and no output needs (updates stay). */
+export function pruneDeadNodes(g: Graph): void {
+  for (const p of Object.values(g.programs)) {
+    const need = new Set<ValueId>(p.outputs.map((o) => o.value));
+    const keep = new Set<number>();
+    for (let k = p.nodes.length - 1; k >= 0; k--) {
+      const n = g.nodes[p.nodes[k]!]!;
+      if (opDef(n.op).kind === 'update' || (n.output !== null && need.has(n.output))) {
+        keep.add(n.id);
+        for (const i of n.inputs) need.add(i);
+      }
+    }
+    p.nodes = p.nodes.filter((id) => keep.has(id));
+  }
+}
+
+/** Every node of any program once, in an order that respects each program's (train_step first). */
+export function programOrder(g: Graph): number[] {
+  return [...new Set([...g.programs.train_step.nodes, ...g.programs.eval.nodes, ...g.programs.forward.nodes])];
+}

@@ -3,7 +3,7 @@ import type { BindingSpec, KernelSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
 import { chainLabel } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
-import { opUsesStep, type KernelIO } from '../ir/ops/def.ts';
+import { opUsesStep, updateWrites, type KernelIO } from '../ir/ops/def.ts';
 import type { Node, ProgramName } from '../ir/types.ts';
 import type { MemoryPlan } from '../passes/plan.ts';
 import { emitElementwise } from './wgsl/elementwise.ts';
@@ -29,7 +29,7 @@ function shortHash(s: string): string {
 /** The complete WGSL of one node with its bindings (pure: no device involved). */
 export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
   const def = opDef(n.op);
-  const writes = new Set(def.kind === 'update' ? def.writes.map((w) => plan.bufferOf.get(n.inputs[w]!)!) : []);
+  const writes = new Set(def.kind === 'update' ? updateWrites(def, n.attrs).map((w) => plan.bufferOf.get(n.inputs[w]!)!) : []);
   const bindings: BindingSpec[] = [];
   const decls: string[] = [];
   const varOf = new Map<number, string>();

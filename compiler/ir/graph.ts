@@ -86,7 +86,7 @@ export class Graph {
         return def.shape(ins, attrs);
       case 'update':
         def.check(ins, attrs);
-        return null;
+        return def.output ? def.output(ins, attrs) : null;
     }
   }
 

@@ -85,15 +85,20 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
 export function scalarLoss(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emit): ValueId {
   const g = L.graph;
   const B = g.value(rows).shape[0]!;
-  let loss = g.add('scale', [g.add('sum_to', [rows], { shape: [] }, at)], { factor: 1 / B }, at, 'loss');
+  const mean = g.add('scale', [g.add('sum_to', [rows], { shape: [] }, at)], { factor: 1 / B }, at, 'loss');
+  // The penalties are summed on their own and added to the data term once, so the data term stays
+  // a recognisable mean (the loss-head pass fuses it with the gradient and the metric sums).
+  let penalty: ValueId | undefined;
+  const regAt = { ...at, layer: 'regularize' };
   const reg = (op: 'abs' | 'square', factor: number): void => {
     if (factor === 0) return;
     for (const p of g.params.filter((q) => q.regularize)) {
-      const pen = g.add('sum_to', [g.add(op, [p.value], {}, { ...at, layer: 'regularize' })], { shape: [] }, { ...at, layer: 'regularize' });
-      loss = g.add('add', [loss, g.add('scale', [pen], { factor }, { ...at, layer: 'regularize' })], {}, at, 'loss');
+      const pen = g.add('scale', [g.add('sum_to', [g.add(op, [p.value], {}, regAt)], { shape: [] }, regAt)], { factor }, regAt);
+      penalty = penalty === undefined ? pen : g.add('add', [penalty, pen], {}, regAt);
     }
   };
   reg('abs', cfg.l1);
   reg('square', cfg.l2);
+  const loss = penalty === undefined ? mean : g.add('add', [mean, penalty], {}, at, 'loss');
   return loss;
 }

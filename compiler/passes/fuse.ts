@@ -7,12 +7,15 @@ import type { ChainStep } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
 import { sameShape } from '../ir/tensor.ts';
 import type { Node, ValueId } from '../ir/types.ts';
+import { programOrder } from '../programs.ts';
 
 export interface FuseOptions {
   /** Element-wise chains into one kernel (default on). */
   elementwise?: boolean;
   /** Element-wise consumers into the matmul that feeds them (default on). */
   epilogues?: boolean;
+  /** Softmax cross-entropy, its gradient and the metric sums in one kernel (default on). */
+  lossHead?: boolean;
 }
 
 /** A chain under construction: args name graph values (sources) or earlier steps. */
@@ -24,7 +27,7 @@ interface Chain {
 
 /** Every node that reads each value, over all programs, and the values programs output. */
 function uses(g: Graph): { consumers: Map<ValueId, Set<number>>; outputs: Set<ValueId>; live: number[] } {
-  const live = [...new Set(Object.values(g.programs).flatMap((p) => p.nodes))].sort((a, b) => a - b);
+  const live = programOrder(g);
   const consumers = new Map<ValueId, Set<number>>();
   for (const id of live) {
     for (const v of g.nodes[id]!.inputs) {
@@ -80,8 +83,7 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
         chain.steps.push({ op: n.op, args, attrs: n.attrs });
         return { step: chain.steps.length - 1 };
       };
-      visit(root);
-      chain.members.sort((a, b) => a - b);
+      visit(root); // post-order: the root comes last, where the fused node will run
       chains.push(chain);
     }
   }

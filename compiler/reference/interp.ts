@@ -1,6 +1,6 @@
 // The float64 interpreter: runs IR nodes on the CPU with each op's reference rule. The oracle.
 import type { Graph } from '../ir/graph.ts';
-import { opDef, type StepContext } from '../ir/ops/index.ts';
+import { opDef, updateWrites, type StepContext } from '../ir/ops/index.ts';
 import { broadcastIndex, broadcastStrides, tensor, type Tensor } from '../ir/tensor.ts';
 import type { Attrs, Node, ProgramName, ValueId } from '../ir/types.ts';
 
@@ -41,8 +41,11 @@ export function runNode(g: Graph, n: Node, env: Env, ctx: StepContext): void {
   const outShape = n.output === null ? null : g.value(n.output).shape;
   const res = evalOp(n.op, ins, n.attrs, outShape, ctx);
   const def = opDef(n.op);
-  if (def.kind === 'update') def.writes.forEach((w, k) => env.set(n.inputs[w]!, res[k]!));
-  else env.set(n.output!, res[0]!);
+  if (def.kind === 'update') {
+    const writes = updateWrites(def, n.attrs);
+    writes.forEach((w, k) => env.set(n.inputs[w]!, res[k]!));
+    if (n.output !== null) env.set(n.output, res[writes.length]!);
+  } else env.set(n.output!, res[0]!);
 }
 
 /** Runs a whole program; `env` must hold its inputs, params and state, and is updated in place. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../compiler/assemble.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
-import { OP_TABLE, opDef, type StepContext } from '../../compiler/ir/ops/index.ts';
+import { OP_TABLE, opDef, updateWrites, type StepContext } from '../../compiler/ir/ops/index.ts';
 import { evalOp } from '../../compiler/reference/interp.ts';
 import type { ValueId } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
@@ -16,20 +16,27 @@ const TRAIN = { loss: '', optimizer: { kind: 'sgd' as const, lr: CTX.lr, hyper: 
 
 const asData = (x: Float64Array, i32: boolean): TensorData => (i32 ? Int32Array.from(x) : Float32Array.from(x));
 
-/** One-node artifact: inputs x0.. (update ops: x0 a parameter, x2.. state), the op, its output. */
+/**
+ * One-node artifact: inputs x0.. and the op's output. An update op's written inputs are state
+ * (its first, when it is an optimizer's parameter, a parameter), the rest plain inputs.
+ */
 function oneOp(op: string, c: OpCase) {
   const g = new Graph();
-  const isUpdate = opDef(op).kind === 'update';
+  const def = opDef(op);
+  const writes = def.kind === 'update' ? updateWrites(def, c.attrs ?? {}) : [];
+  const isOptimizer = writes.includes(0) && op !== 'accumulate';
   const ins: ValueId[] = c.shapes.map((s, k) => {
-    if (isUpdate && k === 0 && op !== 'accumulate') return g.addParam('x0', s, { kind: 'zeros' }, 'test', false);
-    if (isUpdate && (op === 'accumulate' ? k === 0 : k >= 2)) return g.addState(`x${k}`, s, { kind: 'zeros' }, 'test');
+    if (isOptimizer && k === 0) return g.addParam('x0', s, { kind: 'zeros' }, 'test', false);
+    if (writes.includes(k)) return g.addState(`x${k}`, s, { kind: 'zeros' }, 'test');
     return g.addInput(`x${k}`, dtypeOf(c, k), s);
   });
+  const isUpdate = def.kind === 'update';
   const out = g.add(op, ins, c.attrs ?? {}, { phase: isUpdate ? 'update' : 'eval' });
   const ids = g.nodes.map((n) => n.id);
-  if (isUpdate) g.programs.train_step = { nodes: ids, outputs: [] };
-  else g.programs.eval = g.programs.forward = { nodes: ids, outputs: [{ name: 'out', value: out }] };
-  return { artifact: compileGraph(g, { model: op, sourceHash: '', train: TRAIN }), g, ins, out };
+  const outputs = out >= 0 ? [{ name: 'out', value: out }] : [];
+  if (isUpdate) g.programs.train_step = { nodes: ids, outputs };
+  else g.programs.eval = g.programs.forward = { nodes: ids, outputs };
+  return { artifact: compileGraph(g, { model: op, sourceHash: '', train: TRAIN }), g, ins, out, writes };
 }
 
 for (const adapter of ADAPTERS) {
@@ -41,7 +48,7 @@ for (const adapter of ADAPTERS) {
         it(`${caseName(op, c)} matches the float64 reference`, async (t) => {
           const h = device();
           if (!h) return t.skip();
-          const { artifact, g, ins, out } = oneOp(op, c);
+          const { artifact, g, ins, out, writes } = oneOp(op, c);
           const rng = new Rng(caseName(op, c).length * 31 + adapter.length);
           const xs = c.shapes.map((s, k) => ({ shape: s, data: drawInput(c, k, rng) }));
           const s = await Session.create(artifact, h.device);
@@ -51,12 +58,13 @@ for (const adapter of ADAPTERS) {
             s.poisonScratch();
             const def = opDef(op);
             if (def.kind === 'update') {
-              await s.run('train_step', feed, [], CTX);
-              const ref = evalOp(op, xs, c.attrs ?? {}, null, CTX);
-              for (const [k, w] of def.writes.entries()) {
+              const res = await s.run('train_step', feed, out >= 0 ? ['out'] : [], CTX);
+              const ref = evalOp(op, xs, c.attrs ?? {}, out >= 0 ? g.value(out).shape : null, CTX);
+              for (const [k, w] of writes.entries()) {
                 const got = await s.read(g.value(ins[w]!).name);
                 expect(relError(got, ref[k]!.data), `written input ${w}`).toBeLessThan(TOLERANCE);
               }
+              if (out >= 0) expect(relError(res.out!, ref[writes.length]!.data), 'output').toBeLessThan(TOLERANCE);
             } else {
               const res = await s.run('forward', feed, ['out'], CTX);
               const ref = evalOp(op, xs, c.attrs ?? {}, g.value(out).shape, CTX)[0]!;

@@ -178,6 +178,13 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   conv2d_bwd_input: CONV.map((c) => ({ shapes: [convOut(c), c.w], attrs: { ...c.a, inputShape: c.x } })),
   conv2d_bwd_filter: CONV.map((c) => ({ shapes: [c.x, convOut(c)], attrs: { ...c.a, filterShape: c.w } })),
   fused: FUSED_CASES,
+  fill: [{ shapes: [], attrs: { shape: [1], value: 0.25 } }, { shapes: [], attrs: { shape: [7, 13], value: -3.5 } }, { shapes: [], attrs: { shape: [130], value: 1 / 128 } }],
+  // logits, labels, loss, loss sum, correct sum, penalty: batch 1, a partial workgroup, several rows per thread.
+  softmax_ce_head: [
+    { shapes: [[1, 2], [1], [1], [1]], attrs: { lossScale: 1, gradScale: 1, correct: false, extra: false }, draws: ['normal', lab(2), 'normal', 'normal'] },
+    { shapes: [[5, 10], [5], [1], [1], [1]], attrs: { lossScale: 0.2, gradScale: 0.2, correct: true, extra: false }, draws: ['normal', lab(10), 'normal', 'normal', 'positive'] },
+    { shapes: [[600, 3], [600], [1], [1], [1], [1]], attrs: { lossScale: 1 / 600, gradScale: 0.5, correct: true, extra: true }, draws: ['normal', lab(3), 'normal', 'normal', 'positive', 'positive'] },
+  ],
   matmul_chain: MATMUL_CHAIN_CASES,
 };
 

@@ -87,10 +87,12 @@ export interface ViewDef extends OpDefCommon {
 /** In-place update of some inputs (optimizer steps, metric accumulators); defines no value. */
 export interface UpdateDef extends OpDefCommon {
   kind: 'update';
-  /** Indices of the inputs written in place. */
-  writes: number[];
+  /** Indices of the inputs written in place (fused updates decide from their attrs). */
+  writes: number[] | ((attrs: Attrs) => number[]);
   check: (ins: TensorType[], attrs: Attrs) => void;
-  /** Returns the new contents of the written inputs, in `writes` order. */
+  /** A value the update also defines (the loss head's logits gradient); none by default. */
+  output?: (ins: TensorType[], attrs: Attrs) => TensorType;
+  /** Returns the new contents of the written inputs, in `writes` order, then the output if any. */
   reference: (ins: Tensor[], attrs: Attrs, ctx: StepContext) => Tensor[];
   emit: (io: KernelIO) => EmittedKernel;
 }
@@ -105,4 +107,9 @@ export function opUsesStep(def: OpDef, attrs: Attrs): boolean {
 /** Whether `n` inputs suit the op's arity. */
 export function arityAccepts(def: OpDef, n: number): boolean {
   return def.variadic ? n >= def.arity : n === def.arity;
+}
+
+/** The inputs an update node writes in place. */
+export function updateWrites(def: UpdateDef, attrs: Attrs): number[] {
+  return typeof def.writes === 'function' ? def.writes(attrs) : def.writes;
 }

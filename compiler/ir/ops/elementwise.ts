@@ -127,6 +127,12 @@ export const ELEMENTWISE_OPS = {
       `select(0.0, ${x} * ${f32Lit(1 / (1 - num(a, 'rate')))}, dlc_uniform(${step}.seed, ${step}.step, ${a.salt}u, ${i}) >= ${f32Lit(num(a, 'rate'))})`,
     vjp: (b, n, g) => [b.op('dropout', [g], { ...n.attrs })],
   },
+  /** A compile-time constant (folded from data-independent chains such as the loss's seed gradient). */
+  fill: {
+    kind: 'elementwise', doc: 'value everywhere, shaped like attrs.shape', arity: 0, vjp: null,
+    shape: (_ins, a) => ({ shape: [...(a.shape as number[])], dtype: 'f32' }),
+    scalar: (_x, a) => num(a, 'value'), wgsl: (_x, a) => f32Lit(num(a, 'value')),
+  },
   /** Broadcasts x to `shape`; its VJP sums back. */
   broadcast_to: {
     kind: 'elementwise', doc: 'x broadcast to shape', arity: 1,

@@ -1,0 +1,59 @@
+// The fused softmax cross-entropy head: one workgroup walks the rows, writes the logits gradient,
+// and reduces the loss and the correct count in workgroup memory; thread 0 stores the mean loss and
+// adds both to the epoch's running sums.
+import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
+import { numel } from '../../ir/tensor.ts';
+import { f32Lit, u32Lit } from './common.ts';
+
+const WG = 256;
+
+export function emitLossHead(io: KernelIO): EmittedKernel {
+  const a = io.attrs;
+  const [x, labels, lossOut, lossSum, ...rest] = io.inputs.map((i) => i.name);
+  const correctSum = a.correct ? rest.shift() : undefined;
+  const extra = a.extra ? rest.shift() : undefined;
+  const C = io.inputs[0]!.shape[io.inputs[0]!.shape.length - 1]!;
+  const R = numel(io.inputs[0]!.shape) / C;
+  const d = io.output!.name;
+  const body = `const R = ${u32Lit(R)};
+const C = ${u32Lit(C)};
+var<workgroup> part_loss: array<f32, ${WG}>;
+var<workgroup> part_correct: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_id) lid: vec3u) {
+  let t = lid.x;
+  var loss = 0.0;
+  var correct = 0.0;
+  for (var r = t; r < R; r = r + ${WG}u) {
+    let base = r * C;
+    var mx = ${x}[base];
+    var best = 0u;
+    for (var j = 1u; j < C; j = j + 1u) { let v = ${x}[base + j]; if (v > mx) { mx = v; best = j; } }
+    var s = 0.0;
+    for (var j = 0u; j < C; j = j + 1u) { s = s + exp(${x}[base + j] - mx); }
+    let lse = mx + log(s);
+    let label = min(u32(${labels}[r]), C - 1u);
+    loss = loss + (lse - ${x}[base + label]);
+    correct = correct + select(0.0, 1.0, best == label);
+    for (var j = 0u; j < C; j = j + 1u) {
+      ${d}[base + j] = ${f32Lit(a.gradScale as number)} * (exp(${x}[base + j] - lse) - select(0.0, 1.0, j == label));
+    }
+  }
+  part_loss[t] = loss;
+  part_correct[t] = correct;
+  workgroupBarrier();
+  for (var w = ${WG / 2}u; w > 0u; w = w >> 1u) {
+    if (t < w) {
+      part_loss[t] = part_loss[t] + part_loss[t + w];
+      part_correct[t] = part_correct[t] + part_correct[t + w];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    let mean = part_loss[0] * ${f32Lit(a.lossScale as number)}${extra ? ` + ${extra}[0]` : ''};
+    ${lossOut}[0] = mean;
+    ${lossSum}[0] = ${lossSum}[0] + mean;${correctSum ? `\n    ${correctSum}[0] = ${correctSum}[0] + part_correct[0];` : ''}
+  }
+}`;
+  return { body, workgroups: [1, 1, 1] };
+}

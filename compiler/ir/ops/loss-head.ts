@@ -1,0 +1,52 @@
+// softmax_ce_head: the whole softmax cross-entropy step in one kernel, made by the loss-head pass.
+// Inputs: logits [R, C], labels [R], then written in place: the loss [1], the epoch's loss sum [1]
+// and (attrs.correct) correct count [1]; then (attrs.extra) a scalar added to the loss (the
+// regularisation penalty). Output: the logits gradient gradScale·(softmax − onehot).
+import { emitLossHead } from '../../codegen/wgsl/loss-head.ts';
+import { numel, shapeStr, tensor } from '../tensor.ts';
+import type { Attrs } from '../types.ts';
+import { ShapeError, type UpdateDef } from './def.ts';
+
+const writes = (a: Attrs): number[] => (a.correct ? [2, 3, 4] : [2, 3]);
+
+export const LOSS_HEAD_OPS = {
+  softmax_ce_head: {
+    kind: 'update', doc: 'mean softmax cross-entropy, its logits gradient, and the epoch sums, in one kernel',
+    arity: 4, variadic: true, intInputs: [1], writes, vjp: null,
+    check: (ins, a) => {
+      const [x, l] = ins;
+      const want = 4 + (a.correct ? 1 : 0) + (a.extra ? 1 : 0);
+      if (ins.length !== want) throw new ShapeError(`softmax_ce_head takes ${want} inputs with these attrs, got ${ins.length}`);
+      if (x!.shape.length !== 2 || l!.shape.length !== 1 || l!.shape[0] !== x!.shape[0]) throw new ShapeError(`expected logits [rows, classes] and labels [rows], got ${shapeStr(x!.shape)} and ${shapeStr(l!.shape)}`);
+      for (const t of ins.slice(2)) if (numel(t.shape) !== 1) throw new ShapeError(`loss slots hold one value, got ${shapeStr(t.shape)}`);
+    },
+    output: ([x]) => ({ shape: [...x!.shape], dtype: 'f32' }),
+    reference: (ins, a) => {
+      const [x, l, lossOut, lossSum] = ins;
+      const correctSum = a.correct ? ins[4] : undefined;
+      const extra = a.extra ? ins[ins.length - 1] : undefined;
+      const [R, C] = x!.shape as [number, number];
+      const d = tensor(x!.shape);
+      let loss = 0;
+      let correct = 0;
+      for (let r = 0; r < R; r++) {
+        const base = r * C;
+        let mx = x!.data[base]!;
+        let best = 0;
+        for (let j = 1; j < C; j++) if (x!.data[base + j]! > mx) { mx = x!.data[base + j]!; best = j; }
+        let s = 0;
+        for (let j = 0; j < C; j++) s += Math.exp(x!.data[base + j]! - mx);
+        const lse = mx + Math.log(s);
+        const label = Math.min(l!.data[r]!, C - 1);
+        loss += lse - x!.data[base + label]!;
+        if (best === label) correct++;
+        for (let j = 0; j < C; j++) d.data[base + j] = (a.gradScale as number) * (Math.exp(x!.data[base + j]! - lse) - (j === label ? 1 : 0));
+      }
+      const mean = loss * (a.lossScale as number) + (extra ? extra.data[0]! : 0);
+      const outs = [tensor(lossOut!.shape, [mean]), tensor(lossSum!.shape, [lossSum!.data[0]! + mean])];
+      if (correctSum) outs.push(tensor(correctSum.shape, [correctSum.data[0]! + correct]));
+      return [...outs, d];
+    },
+    emit: emitLossHead,
+  } satisfies UpdateDef,
+};
