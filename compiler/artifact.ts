@@ -1,7 +1,7 @@
 // The compiled artifact: manifest.json plus WGSL kernel texts. The runtime reads only this.
 
 export const ARTIFACT_FORMAT = 'dlc-artifact';
-export const ARTIFACT_VERSION = 1;
+export const ARTIFACT_VERSION = 2;
 
 export type DType = 'f32' | 'i32';
 
@@ -22,6 +22,11 @@ export interface BufferSpec {
   label: string;
   /** 'uniform' only for the step-parameter block. */
   kind: 'storage' | 'uniform';
+  /**
+   * Arenas hold every parameter (or every gradient, or one optimizer state of every parameter) at
+   * the same 256-byte-aligned offsets, so one kernel can update them all.
+   */
+  arena?: 'params' | 'grads' | 'optimizer_state';
 }
 
 export interface TensorSlot {
@@ -30,6 +35,8 @@ export interface TensorSlot {
   /** Full shape including the batch dimension where there is one. */
   shape: number[];
   buffer: number;
+  /** Byte offset in the buffer (arenas); absent means 0. */
+  offset?: number;
 }
 
 export interface ParamSpec extends TensorSlot {
@@ -48,6 +55,9 @@ export interface BindingSpec {
   binding: number;
   buffer: number;
   access: 'read' | 'read_write' | 'uniform';
+  /** A sub-range of the buffer in bytes (offset a multiple of 256); absent means the whole buffer. */
+  offset?: number;
+  size?: number;
 }
 
 export interface KernelSpec {

@@ -23,7 +23,8 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
   const slot = (name: string, v: ValueId): TensorSlot => {
     const buffer = plan.bufferOf.get(v);
     if (buffer === undefined) throw new InternalError(`value ${name} has no buffer`);
-    return { name, dtype: g.value(v).dtype, shape: [...g.value(v).shape], buffer };
+    const offset = plan.offsetOf.get(v);
+    return { name, dtype: g.value(v).dtype, shape: [...g.value(v).shape], buffer, ...(offset ? { offset } : {}) };
   };
   const program = (p: ProgramName): ProgramSpec => {
     const used = new Set(g.programs[p].nodes.flatMap((id) => g.nodes[id]!.inputs));

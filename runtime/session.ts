@@ -43,7 +43,7 @@ export class Session {
   seed: number;
   private readonly buffers: GPUBuffer[];
   private readonly kernels: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; spec: KernelSpec }[];
-  private readonly staging = new Map<number, GPUBuffer>();
+  private readonly staging = new Map<string, GPUBuffer>();
   private readonly slots = new Map<string, TensorSlot>();
   private disposed = false;
 
@@ -101,7 +101,7 @@ export class Session {
       }
       const bindGroup = device.createBindGroup({
         layout,
-        entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: buffers[b.buffer]! } })),
+        entries: k.bindings.map((b) => ({ binding: b.binding, resource: b.size === undefined ? { buffer: buffers[b.buffer]! } : { buffer: buffers[b.buffer]!, offset: b.offset ?? 0, size: b.size } })),
       });
       kernels.push({ pipeline, bindGroup, spec: k });
     }
@@ -146,7 +146,7 @@ export class Session {
     if (data.length !== n) throw new SessionError(`'${name}' needs ${n} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
     const wantInt = slot.dtype === 'i32';
     if (wantInt !== data instanceof Int32Array) throw new SessionError(`'${name}' holds ${wantInt ? 'class labels (Int32Array)' : 'floats (Float32Array)'}`);
-    this.device.queue.writeBuffer(this.buffers[slot.buffer]!, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(this.buffers[slot.buffer]!, slot.offset ?? 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Reads a named parameter, state or input tensor back from the GPU. */
@@ -230,7 +230,7 @@ export class Session {
 
   resetMetrics(): void {
     const t = this.manifest.train;
-    for (const s of [t.lossSum, t.correctSum]) if (s) this.device.queue.writeBuffer(this.buffers[s.buffer]!, 0, new Float32Array([0]));
+    for (const s of [t.lossSum, t.correctSum]) if (s) this.device.queue.writeBuffer(this.buffers[s.buffer]!, s.offset ?? 0, new Float32Array([0]));
   }
 
   /**
@@ -242,7 +242,9 @@ export class Session {
     const persistent = new Set([...this.slots.values()].map((s) => s.buffer));
     persistent.add(this.manifest.stepParamsBuffer);
     for (const b of this.manifest.buffers) {
-      if (persistent.has(b.id)) continue;
+      // Arenas are skipped: the gaps between their tensors must stay zero (the fused optimizer
+      // sweeps them), and their tensors are parameters, state or gradients every step rewrites.
+      if (persistent.has(b.id) || b.arena) continue;
       this.device.queue.writeBuffer(this.buffers[b.id]!, 0, new Float32Array(b.size / 4).fill(NaN));
     }
   }
@@ -265,14 +267,14 @@ export class Session {
 
   private async submitAndRead(enc: GPUCommandEncoder, slots: TensorSlot[]): Promise<TensorData[]> {
     const stage = slots.map((s) => {
-      const size = this.manifest.buffers[s.buffer]!.size;
       const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
-      let sb = this.staging.get(s.buffer);
+      const key = `${s.buffer}@${s.offset ?? 0}`;
+      let sb = this.staging.get(key);
       if (!sb) {
-        sb = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST, label: `read ${s.name}` });
-        this.staging.set(s.buffer, sb);
+        sb = this.device.createBuffer({ size: Math.max(4, bytes), usage: MAP_READ | COPY_DST, label: `read ${s.name}` });
+        this.staging.set(key, sb);
       }
-      enc.copyBufferToBuffer(this.buffers[s.buffer]!, 0, sb, 0, Math.max(4, bytes));
+      enc.copyBufferToBuffer(this.buffers[s.buffer]!, s.offset ?? 0, sb, 0, Math.max(4, bytes));
       return { sb, bytes, s };
     });
     this.device.queue.submit([enc.finish()]);

@@ -1,11 +1,13 @@
-// Codegen: one WGSL kernel per non-view node of each program, bound to the memory plan's buffers.
+// Codegen: one WGSL kernel per non-view node of each program, bound to the memory plan's buffers;
+// a run of optimizer updates over arena members becomes one kernel over the whole arenas.
 import type { BindingSpec, KernelSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
 import { chainLabel } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
 import { opUsesStep, updateWrites, type KernelIO } from '../ir/ops/def.ts';
-import type { Node, ProgramName } from '../ir/types.ts';
-import type { MemoryPlan } from '../passes/plan.ts';
+import type { Attrs, DType, Node, ProgramName, ValueId } from '../ir/types.ts';
+import { numel } from '../ir/tensor.ts';
+import { OPTIMIZER_OPS, type MemoryPlan } from '../passes/plan.ts';
 import { emitElementwise } from './wgsl/elementwise.ts';
 import { STEP_STRUCT } from './wgsl/common.ts';
 
@@ -14,6 +16,15 @@ export interface Codegen {
   shaders: Record<string, string>;
   /** Kernel indices of each program, in dispatch order. */
   programs: Record<ProgramName, number[]>;
+}
+
+/** A tensor a kernel reads or writes: a buffer range with its shape. */
+interface Operand {
+  buffer: number;
+  offset: number;
+  bytes: number;
+  shape: number[];
+  dtype: DType;
 }
 
 /** A hash of the WGSL text: identical kernels share one file (and one pipeline at run time). */
@@ -26,46 +37,59 @@ function shortHash(s: string): string {
   return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).slice(0, 12);
 }
 
-/** The complete WGSL of one node with its bindings (pure: no device involved). */
-export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
-  const def = opDef(n.op);
-  const writes = new Set(def.kind === 'update' ? updateWrites(def, n.attrs).map((w) => plan.bufferOf.get(n.inputs[w]!)!) : []);
+function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
+  const buffer = plan.bufferOf.get(v);
+  if (buffer === undefined) throw new Error(`internal error: %${v} has no buffer`);
+  const shape = g.value(v).shape;
+  return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: Math.max(4, numel(shape) * 4), shape, dtype: g.value(v).dtype };
+}
+
+/** The complete WGSL of one kernel and its bindings: operands in, written operands, output. */
+function emitKernel(
+  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, header: string,
+): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
+  const def = opDef(op);
   const bindings: BindingSpec[] = [];
   const decls: string[] = [];
-  const varOf = new Map<number, string>();
-  const bind = (buffer: number, dtype: string, access: 'read' | 'read_write'): string => {
-    const have = varOf.get(buffer);
+  const varOf = new Map<string, string>();
+  const bind = (o: Operand, access: 'read' | 'read_write'): string => {
+    const key = `${o.buffer}@${o.offset}`;
+    const have = varOf.get(key);
     if (have) return have;
     const name = `b${bindings.length}`;
-    bindings.push({ binding: bindings.length, buffer, access });
-    decls.push(`@group(0) @binding(${bindings.length - 1}) var<storage, ${access}> ${name}: array<${dtype}>;`);
-    varOf.set(buffer, name);
+    const whole = o.offset === 0 && o.bytes === plan.buffers[o.buffer]!.size;
+    bindings.push({ binding: bindings.length, buffer: o.buffer, access, ...(whole ? {} : { offset: o.offset, size: o.bytes }) });
+    decls.push(`@group(0) @binding(${bindings.length - 1}) var<storage, ${access}> ${name}: array<${o.dtype}>;`);
+    varOf.set(key, name);
     return name;
   };
-  // Writable bindings first, so a buffer both read and written is declared read_write once.
-  const outBuf = n.output === null ? undefined : plan.bufferOf.get(n.output)!;
-  if (outBuf !== undefined) writes.add(outBuf);
-  const vals = n.inputs.map((v) => ({ v, buf: plan.bufferOf.get(v)! }));
-  for (const { v, buf } of vals) if (writes.has(buf)) bind(buf, g.value(v).dtype, 'read_write');
-  const outName = outBuf === undefined ? undefined : bind(outBuf, g.value(n.output!).dtype, 'read_write');
-  const inputs = vals.map(({ v, buf }) => ({ name: bind(buf, g.value(v).dtype, 'read'), shape: g.value(v).shape, dtype: g.value(v).dtype }));
-  let step = '';
-  if (opUsesStep(def, n.attrs)) {
-    step = 'step_params';
+  // Writable bindings first, so a range both read and written is declared read_write once.
+  for (const w of writes) bind(inputs[w]!, 'read_write');
+  const outName = output && bind(output, 'read_write');
+  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step: '' };
+  if (opUsesStep(def, attrs)) {
+    io.step = 'step_params';
     bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
     decls.push(`${STEP_STRUCT}\n@group(0) @binding(${bindings.length - 1}) var<uniform> step_params: StepParams;`);
   }
-  const io: KernelIO = { inputs, attrs: n.attrs, step };
-  if (outName !== undefined) io.output = { name: outName, shape: g.value(n.output!).shape, dtype: g.value(n.output!).dtype };
+  if (outName !== undefined) io.output = { name: outName, shape: output!.shape, dtype: output!.dtype };
   let emitted;
   switch (def.kind) {
     case 'elementwise': emitted = emitElementwise(def, io); break;
     case 'kernel': case 'update': emitted = def.emit(io); break;
     case 'view': throw new Error('internal error: views have no kernel');
   }
+  return { wgsl: `${header}\n${decls.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
+}
+
+/** The complete WGSL of one node with its bindings (pure: no device involved). */
+export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
+  const def = opDef(n.op);
+  const writes = def.kind === 'update' ? updateWrites(def, n.attrs) : [];
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
   const header = `// ${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
-  return { wgsl: `${header}\n${decls.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
+  const output = n.output === null ? undefined : operand(g, plan, n.output);
+  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, header);
 }
 
 /** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
@@ -75,25 +99,69 @@ function kernelLabel(n: Node): string {
   return n.op;
 }
 
+/**
+ * Optimizer updates that can run as one kernel over the arenas: consecutive, the same rule and
+ * hyper-parameters, every one reading its parameter, gradient and states at the same arena offset.
+ */
+function updateRun(g: Graph, plan: MemoryPlan, nodes: number[], start: number): number[] {
+  const first = g.nodes[nodes[start]!]!;
+  if (!OPTIMIZER_OPS.has(first.op)) return [];
+  const inArenas = (n: Node): boolean => {
+    const off = plan.offsetOf.get(n.inputs[0]!);
+    return off !== undefined && n.inputs.every((v) => plan.offsetOf.get(v) === off && plan.buffers[plan.bufferOf.get(v)!]!.arena !== undefined);
+  };
+  const key = JSON.stringify(first.attrs);
+  const run: number[] = [];
+  for (let k = start; k < nodes.length; k++) {
+    const n = g.nodes[nodes[k]!]!;
+    if (n.op !== first.op || JSON.stringify(n.attrs) !== key || !inArenas(n)) break;
+    run.push(n.id);
+  }
+  // Only when the run covers every parameter: the kernel sweeps the whole arena.
+  return run.length === g.params.length ? run : [];
+}
+
+function arenaOperand(plan: MemoryPlan, buffer: number): Operand {
+  const bytes = plan.buffers[buffer]!.size;
+  return { buffer, offset: 0, bytes, shape: [bytes / 4], dtype: 'f32' };
+}
+
 export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
   const kernels: KernelSpec[] = [];
   const shaders: Record<string, string> = {};
   const byNode = new Map<number, number>();
   const programs = { train_step: [], eval: [], forward: [] } as Record<ProgramName, number[]>;
+  const add = (emitted: ReturnType<typeof emitNode>, op: string, name: string, origin?: string): number => {
+    const body = emitted.wgsl.slice(emitted.wgsl.indexOf('\n') + 1); // the header comment does not change the shader
+    const file = `${op}_${shortHash(body)}.wgsl`;
+    shaders[file] ??= emitted.wgsl;
+    const spec: KernelSpec = { name, shader: file, bindings: emitted.bindings, workgroups: emitted.workgroups };
+    if (origin) spec.origin = origin;
+    kernels.push(spec);
+    return kernels.length - 1;
+  };
   for (const p of Object.keys(programs) as ProgramName[]) {
-    for (const id of g.programs[p].nodes) {
+    const nodes = g.programs[p].nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const id = nodes[i]!;
       const n = g.nodes[id]!;
       if (opDef(n.op).kind === 'view') continue;
+      const run = byNode.has(id) ? [] : updateRun(g, plan, nodes, i);
+      if (run.length > 1) {
+        const def = opDef(n.op);
+        if (def.kind !== 'update') throw new Error(`internal error: ${n.op} is not an update`);
+        const operands = n.inputs.map((v) => arenaOperand(plan, plan.bufferOf.get(v)!));
+        const emitted = emitKernel(plan, n.op, n.attrs, operands, updateWrites(def, n.attrs), undefined, `// ${n.op} of every parameter`);
+        const k = add(emitted, n.op, `${n.op}:all parameters`);
+        for (const r of run) byNode.set(r, k);
+        programs[p].push(k);
+        i += run.length - 1;
+        continue;
+      }
       let k = byNode.get(id);
       if (k === undefined) {
-        const { wgsl, bindings, workgroups } = emitNode(g, n, plan);
-        const body = wgsl.slice(wgsl.indexOf('\n') + 1); // the header comment does not change the shader
-        const file = `${n.op}_${shortHash(body)}.wgsl`;
-        shaders[file] ??= wgsl;
-        k = kernels.length;
-        const spec: KernelSpec = { name: `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, shader: file, bindings, workgroups };
-        if (n.span) spec.origin = `${n.span.file}:${n.span.line}:${n.span.col}`;
-        kernels.push(spec);
+        const origin = n.span ? `${n.span.file}:${n.span.line}:${n.span.col}` : undefined;
+        k = add(emitNode(g, n, plan), n.op, `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, origin);
         byNode.set(id, k);
       }
       programs[p].push(k);

@@ -1,49 +1,111 @@
-// Memory plan: one buffer per persistent tensor; activations and gradients share buffers when their
-// lifetimes over the whole compiled step (train_step, then eval) do not overlap.
+// Memory plan: where every value lives. Parameters, their gradients and each optimizer state sit in
+// arenas (one buffer each, every tensor at the same 256-byte-aligned offset) so one kernel can update
+// them all; inputs and other state get a buffer each; activations and gradients share buffers when
+// their lifetimes over the whole compiled step (train_step, then eval) do not overlap.
 import type { BufferSpec } from '../artifact.ts';
 import { STEP_PARAMS_BYTES } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
 import { opDef } from '../ir/ops/index.ts';
 import { numel } from '../ir/tensor.ts';
-import type { ProgramName, ValueId } from '../ir/types.ts';
+import type { Node, ProgramName, ValueId } from '../ir/types.ts';
 
 export interface MemoryPlan {
   buffers: BufferSpec[];
   bufferOf: Map<ValueId, number>;
+  /** Byte offset of a value inside its buffer (arena members); absent means 0. */
+  offsetOf: Map<ValueId, number>;
   stepParamsBuffer: number;
 }
 
-const bytesOf = (g: Graph, v: ValueId): number => Math.max(4, numel(g.value(v).shape) * 4);
+export interface PlanOptions {
+  /** Put parameters, gradients and optimizer state in arenas (default on). */
+  arenas?: boolean;
+}
 
-export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval']): MemoryPlan {
+/** Bindings at an offset must start at a multiple of minStorageBufferOffsetAlignment (256). */
+export const ARENA_ALIGN = 256;
+/** Update ops that are optimizer rules over (param, grad, ...states). */
+export const OPTIMIZER_OPS = new Set(['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam']);
+
+const bytesOf = (g: Graph, v: ValueId): number => Math.max(4, numel(g.value(v).shape) * 4);
+const alignUp = (n: number): number => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
+
+/** The value a view chain reads from: views share their source's buffer. */
+export function viewRoot(g: Graph, v: ValueId): ValueId {
+  const p = g.producer.get(v);
+  if (p === undefined) return v;
+  const n = g.nodes[p]!;
+  return opDef(n.op).kind === 'view' ? viewRoot(g, n.inputs[0]!) : v;
+}
+
+/**
+ * The optimizer update of each parameter, when every parameter has exactly one and each gradient
+ * and state belongs to one update: the condition for arenas.
+ */
+export function optimizerUpdates(g: Graph): Node[] | undefined {
+  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
+  if (updates.length === 0 || updates.length !== g.params.length) return undefined;
+  const params = new Set(updates.map((n) => n.inputs[0]!));
+  if (params.size !== g.params.length || g.params.some((p) => !params.has(p.value))) return undefined;
+  const seen = new Set<ValueId>();
+  for (const n of updates) {
+    for (const v of [viewRoot(g, n.inputs[1]!), ...n.inputs.slice(2)]) {
+      if (seen.has(v)) return undefined;
+      seen.add(v);
+    }
+    const grad = g.value(viewRoot(g, n.inputs[1]!));
+    if (grad.role !== 'activation' && grad.role !== 'grad') return undefined;
+  }
+  return updates;
+}
+
+export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval'], opts: PlanOptions = {}): MemoryPlan {
   const buffers: BufferSpec[] = [{ id: 0, size: STEP_PARAMS_BYTES, label: 'step_params', kind: 'uniform' }];
   const bufferOf = new Map<ValueId, number>();
-  const newBuffer = (size: number, label: string): number => {
-    buffers.push({ id: buffers.length, size, label, kind: 'storage' });
+  const offsetOf = new Map<ValueId, number>();
+  const pinned = new Set<ValueId>(); // values in arenas: never returned to the free pool
+  const newBuffer = (size: number, label: string, arena?: BufferSpec['arena']): number => {
+    buffers.push({ id: buffers.length, size, label, kind: 'storage', ...(arena ? { arena } : {}) });
     return buffers.length - 1;
   };
-  for (const v of g.values) {
-    if (v.role === 'input' || v.role === 'param' || v.role === 'state') bufferOf.set(v.id, newBuffer(bytesOf(g, v.id), v.name));
+
+  const updates = opts.arenas === false ? undefined : optimizerUpdates(g);
+  if (updates) {
+    const offsets = new Map<ValueId, number>();
+    let end = 0;
+    for (const p of g.params) {
+      offsets.set(p.value, end);
+      end = alignUp(end + bytesOf(g, p.value));
+    }
+    const place = (arena: number, v: ValueId, off: number): void => {
+      bufferOf.set(v, arena);
+      offsetOf.set(v, off);
+      pinned.add(v);
+    };
+    const params = newBuffer(end, 'arena: parameters', 'params');
+    for (const p of g.params) place(params, p.value, offsets.get(p.value)!);
+    const grads = newBuffer(end, 'arena: gradients', 'grads');
+    for (const n of updates) place(grads, viewRoot(g, n.inputs[1]!), offsets.get(n.inputs[0]!)!);
+    const states = Math.max(...updates.map((n) => n.inputs.length - 2));
+    for (let k = 0; k < states; k++) {
+      const arena = newBuffer(end, `arena: ${updates[0]!.op} state ${k}`, 'optimizer_state');
+      for (const n of updates) if (n.inputs[2 + k] !== undefined) place(arena, n.inputs[2 + k]!, offsets.get(n.inputs[0]!)!);
+    }
   }
-  // Views share their source's buffer; `root` follows them back.
-  const root = (v: ValueId): ValueId => {
-    const p = g.producer.get(v);
-    if (p === undefined) return v;
-    const n = g.nodes[p]!;
-    return opDef(n.op).kind === 'view' ? root(n.inputs[0]!) : v;
-  };
+  for (const v of g.values) {
+    if ((v.role === 'input' || v.role === 'param' || v.role === 'state') && !bufferOf.has(v.id)) bufferOf.set(v.id, newBuffer(bytesOf(g, v.id), v.name));
+  }
   // Linear schedule over all programs; last use of each root value.
   const seq: number[] = order.flatMap((p) => g.programs[p].nodes);
   const lastUse = new Map<ValueId, number>();
   let t = 0;
   for (const p of order) {
-    const start = t;
     for (const id of g.programs[p].nodes) {
-      for (const i of g.nodes[id]!.inputs) lastUse.set(root(i), Math.max(lastUse.get(root(i)) ?? -1, t));
+      for (const i of g.nodes[id]!.inputs) lastUse.set(viewRoot(g, i), Math.max(lastUse.get(viewRoot(g, i)) ?? -1, t));
       t++;
     }
     // Outputs are read back after the program: alive to its end.
-    for (const o of g.programs[p].outputs) lastUse.set(root(o.value), Math.max(lastUse.get(root(o.value)) ?? -1, t - 1 + (t === start ? 0 : 0)));
+    for (const o of g.programs[p].outputs) lastUse.set(viewRoot(g, o.value), Math.max(lastUse.get(viewRoot(g, o.value)) ?? -1, t - 1));
   }
   const free = new Map<number, number[]>(); // size → free buffer ids
   const dying = new Map<number, ValueId[]>(); // time → roots whose last use it is
@@ -55,8 +117,11 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     const n = g.nodes[id]!;
     const out = n.output;
     if (out !== null && !bufferOf.has(out)) {
-      if (opDef(n.op).kind === 'view') bufferOf.set(out, bufferOf.get(root(out))!);
-      else {
+      if (opDef(n.op).kind === 'view') {
+        const r = viewRoot(g, out);
+        bufferOf.set(out, bufferOf.get(r)!);
+        if (offsetOf.has(r)) offsetOf.set(out, offsetOf.get(r)!);
+      } else {
         // Allocate before freeing this node's inputs: a kernel never writes a buffer it reads.
         const size = bytesOf(g, out);
         const pool = free.get(size);
@@ -66,7 +131,7 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     }
     for (const v of dying.get(time) ?? []) {
       const role = g.value(v).role;
-      if (role === 'input' || role === 'param' || role === 'state') continue;
+      if (role === 'input' || role === 'param' || role === 'state' || pinned.has(v)) continue;
       const buf = bufferOf.get(v);
       if (buf === undefined) continue;
       const size = buffers[buf]!.size;
@@ -74,5 +139,5 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
       free.get(size)!.push(buf);
     }
   });
-  return { buffers, bufferOf, stepParamsBuffer: 0 };
+  return { buffers, bufferOf, offsetOf, stepParamsBuffer: 0 };
 }
