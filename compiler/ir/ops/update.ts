@@ -5,6 +5,18 @@ import type { Attrs } from '../types.ts';
 import { ShapeError, type EmittedKernel, type KernelIO, type StepContext, type TensorType, type UpdateDef } from './def.ts';
 
 const WG = 64;
+
+/**
+ * 1 − βᵗ from ln β, without the cancellation of 1.0 − pow(β, t) in f32 (for β = 0.999 that loses
+ * about four digits): −expm1(t·ln β), by its Taylor series near 0 and 1 − exp otherwise.
+ */
+const ONE_MINUS_POW_WGSL = `fn dlc_one_minus_pow(log_beta: f32, t: f32) -> f32 {
+  let x = t * log_beta;
+  if (x > -0.1) {
+    return -x * (1.0 + x * (0.5 + x * (${f32Lit(1 / 6)} + x * (${f32Lit(1 / 24)} + x * (${f32Lit(1 / 120)} + x * (${f32Lit(1 / 720)} + x * ${f32Lit(1 / 5040)}))))));
+  }
+  return 1.0 - exp(x);
+}`;
 const n = (a: Attrs, k: string): number => a[k] as number;
 
 function sameShapes(ins: TensorType[]): void {
@@ -42,7 +54,8 @@ function elementUpdate(
       const names = io.inputs.map((x) => x.name);
       const loadStates = names.slice(2).map((s, k) => `  var s${k} = ${s}[i];`).join('\n');
       const storeStates = names.slice(2).map((s, k) => `  ${s}[i] = s${k};`).join('\n');
-      const body = `@compute @workgroup_size(${WG})
+      const rule = wgsl(io.attrs);
+      const body = `${rule.includes('dlc_one_minus_pow') ? `${ONE_MINUS_POW_WGSL}\n` : ''}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(groups, WG)};
   if (i >= ${u32Lit(N)}) { return; }
@@ -51,7 +64,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var p = ${names[0]}[i];
   let g = ${names[1]}[i];
 ${loadStates}
-  ${wgsl(io.attrs)}
+  ${rule}
   ${names[0]}[i] = p;
 ${storeStates}
 }`;
@@ -102,8 +115,8 @@ export const UPDATE_OPS = {
     return `let gg = ${grad};
   ${decay}s0 = ${f32Lit(n(a, 'beta1'))} * s0 + ${f32Lit(1 - n(a, 'beta1'))} * gg;
   s1 = ${f32Lit(n(a, 'beta2'))} * s1 + ${f32Lit(1 - n(a, 'beta2'))} * gg * gg;
-  let mh = s0 / (1.0 - pow(${f32Lit(n(a, 'beta1'))}, t));
-  let vh = s1 / (1.0 - pow(${f32Lit(n(a, 'beta2'))}, t));
+  let mh = s0 / dlc_one_minus_pow(${f32Lit(Math.log(n(a, 'beta1')))}, t);
+  let vh = s1 / dlc_one_minus_pow(${f32Lit(Math.log(n(a, 'beta2')))}, t);
   p = p - lr * mh / (sqrt(vh) + ${f32Lit(n(a, 'eps'))});`;
   }),
   /** Exponential moving average (batch norm's running statistics, Keras convention). */
