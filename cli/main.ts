@@ -5,7 +5,7 @@ import { compile, type CompileResult } from '../compiler/compile.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { ReportedError, UserError } from './errors.ts';
 import { writeArtifact } from './artifact-io.ts';
-import { formatSummary } from './summary.ts';
+import { formatStats, formatSummary } from './summary.ts';
 import { trainCommand } from './train.ts';
 
 const USAGE = `usage: dlc <command> [options]
@@ -18,6 +18,7 @@ commands:
 
 options:
   -o, --out <dir>         output folder (compile: required; train: default runs/<model>)
+  --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
   --model <name>          the model to compile when the file has several
   --batch <n>             override the train section's batch size
   --epochs <n>            (train) override the number of epochs
@@ -36,6 +37,7 @@ export interface CliOptions {
   seed?: number;
   data?: string;
   adapter?: string;
+  stats?: boolean;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -53,7 +55,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
       allowPositionals: true,
       options: {
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -67,6 +69,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   if (v.model !== undefined) opts.model = v.model;
   if (v.data !== undefined) opts.data = v.data;
   if (v.adapter !== undefined) opts.adapter = v.adapter;
+  if (v.stats) opts.stats = true;
   const batch = intFlag('batch', v.batch, 1);
   if (batch !== undefined) opts.batch = batch;
   const epochs = intFlag('epochs', v.epochs, 1);
@@ -114,9 +117,11 @@ async function main(argv: string[]): Promise<void> {
     await writeArtifact(opts.out, r.artifact!);
     const m = r.artifact!.manifest;
     process.stdout.write(`wrote ${opts.out}/manifest.json and ${Object.keys(r.artifact!.shaders).length} kernels (train_step ${m.stats.dispatches.train_step} dispatches)\n`);
+    if (opts.stats) process.stdout.write(`${formatStats(m)}\n`);
   } else if (command === 'check') {
     const r = await compileFile(file, opts);
     process.stdout.write(`${formatSummary(r)}\n`);
+    if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest)}\n`);
   } else {
     await trainCommand(file, opts);
   }

@@ -1,4 +1,5 @@
 // Keras-style model summary: layer, output shape, parameter count, totals.
+import type { Manifest } from '../compiler/artifact.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
@@ -21,4 +22,23 @@ export function formatSummary(r: CompileResult): string {
   }
   out.push(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${fmtInt(m.stats.bufferBytes)} bytes`);
   return out.join('\n');
+}
+
+/** `--stats`: what the compiled step costs, against the least memory any plan could use. */
+export function formatStats(m: Manifest): string {
+  const d = m.stats.dispatches;
+  const s = m.stats.memory;
+  const row = (label: string, bytes: number): string => `  ${label.padEnd(30)}${fmtInt(bytes).padStart(14)} bytes`;
+  return [
+    `Dispatches: train_step ${d.train_step ?? 0}, eval ${d.eval ?? 0}, forward ${d.forward ?? 0} (one submission per program run)`,
+    'GPU memory:',
+    row('allocated', s.allocatedBytes),
+    row('lower bound', s.lowerBoundBytes),
+    row('  parameters', s.parameters),
+    row('  gradients', s.gradients),
+    row('  optimizer and layer state', s.state),
+    row('  inputs', s.inputs),
+    row(`  peak live values (${s.peakProgram})`, s.peakActivations),
+    `  allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)}`,
+  ].join('\n');
 }

@@ -1,6 +1,8 @@
 // The compiled artifact: manifest.json plus WGSL kernel texts. The runtime reads only this.
 
 export const ARTIFACT_FORMAT = 'dlc-artifact';
+import type { MemoryStats } from './stats.ts';
+
 export const ARTIFACT_VERSION = 2;
 
 export type DType = 'f32' | 'i32';
@@ -115,7 +117,7 @@ export interface Manifest {
   kernels: KernelSpec[];
   programs: { train_step: ProgramSpec; eval: ProgramSpec; forward: ProgramSpec };
   train: TrainSpec;
-  stats: { dispatches: Record<string, number>; bufferBytes: number };
+  stats: { dispatches: Record<string, number>; bufferBytes: number; memory: MemoryStats };
 }
 
 export interface Artifact {

@@ -5,6 +5,7 @@ import { generateKernels, type Codegen } from './codegen/kernels.ts';
 import type { Graph } from './ir/graph.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
 import { planMemory, type MemoryPlan } from './passes/plan.ts';
+import { memoryStats } from './stats.ts';
 
 export interface ArtifactMeta {
   model: string;
@@ -56,6 +57,7 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     stats: {
       dispatches: Object.fromEntries(Object.entries(code.programs).map(([k, v]) => [k, v.length])),
       bufferBytes: plan.buffers.reduce((s, b) => s + b.size, 0),
+      memory: memoryStats(g, plan),
     },
   };
   return { manifest, shaders: code.shaders };

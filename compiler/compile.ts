@@ -14,7 +14,7 @@ import { autodiff } from './passes/autodiff.ts';
 import { foldConstants } from './passes/constants.ts';
 import { fuse, type FuseOptions } from './passes/fuse.ts';
 import { fuseLossHead } from './passes/loss-head.ts';
-import { planMemory, type MemoryPlan } from './passes/plan.ts';
+import { planMemory, type MemoryPlan, type PlanOptions } from './passes/plan.ts';
 import { assemblePrograms } from './programs.ts';
 
 export interface CompileOptions {
@@ -26,6 +26,8 @@ export interface CompileOptions {
   batch?: number;
   /** Kernel fusion (on by default); `false` or per-kind switches, for benchmarks and tests. */
   fuse?: FuseOptions | false;
+  /** Memory planning switches (arenas, buffer reuse), for benchmarks and tests. */
+  plan?: PlanOptions;
 }
 
 export interface CompileResult {
@@ -75,7 +77,7 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
     fuse(g, f);
     verifyGraph(g);
   }
-  const plan = planMemory(g);
+  const plan = planMemory(g, ['train_step', 'eval'], opts.plan ?? {});
   const code = generateKernels(g, plan);
   const artifact = buildArtifact(source, lowered, plan, code, metricSlots);
   return { ok: true, diagnostics: [], artifact, graph: g, summary: lowered.summary, lowered };

@@ -20,6 +20,8 @@ export interface MemoryPlan {
 export interface PlanOptions {
   /** Put parameters, gradients and optimizer state in arenas (default on). */
   arenas?: boolean;
+  /** Let values whose lifetimes do not overlap share buffers (default on). */
+  reuse?: boolean;
 }
 
 /** Bindings at an offset must start at a multiple of minStorageBufferOffsetAlignment (256). */
@@ -107,7 +109,23 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     // Outputs are read back after the program: alive to its end.
     for (const o of g.programs[p].outputs) lastUse.set(viewRoot(g, o.value), Math.max(lastUse.get(viewRoot(g, o.value)) ?? -1, t - 1));
   }
-  const free = new Map<number, number[]>(); // size → free buffer ids
+  // Free buffers; a value takes the smallest that fits, or grows the largest free one (sizes are
+  // only fixed when the plan is done), or gets a new buffer when none is free.
+  const free = new Set<number>();
+  const take = (size: number, label: string): number => {
+    let best: number | undefined;
+    let largest: number | undefined;
+    for (const b of free) {
+      const bs = buffers[b]!.size;
+      if (bs >= size && (best === undefined || bs < buffers[best]!.size)) best = b;
+      if (largest === undefined || bs > buffers[largest]!.size) largest = b;
+    }
+    const pick = best ?? largest;
+    if (pick === undefined || opts.reuse === false) return newBuffer(size, label);
+    free.delete(pick);
+    buffers[pick]!.size = Math.max(buffers[pick]!.size, size);
+    return pick;
+  };
   const dying = new Map<number, ValueId[]>(); // time → roots whose last use it is
   for (const [v, when] of lastUse) {
     if (!dying.has(when)) dying.set(when, []);
@@ -123,20 +141,14 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
         if (offsetOf.has(r)) offsetOf.set(out, offsetOf.get(r)!);
       } else {
         // Allocate before freeing this node's inputs: a kernel never writes a buffer it reads.
-        const size = bytesOf(g, out);
-        const pool = free.get(size);
-        const buf = pool && pool.length ? pool.pop()! : newBuffer(size, g.value(out).name);
-        bufferOf.set(out, buf);
+        bufferOf.set(out, take(bytesOf(g, out), g.value(out).name));
       }
     }
     for (const v of dying.get(time) ?? []) {
       const role = g.value(v).role;
       if (role === 'input' || role === 'param' || role === 'state' || pinned.has(v)) continue;
       const buf = bufferOf.get(v);
-      if (buf === undefined) continue;
-      const size = buffers[buf]!.size;
-      if (!free.has(size)) free.set(size, []);
-      free.get(size)!.push(buf);
+      if (buf !== undefined) free.add(buf);
     }
   });
   return { buffers, bufferOf, offsetOf, stepParamsBuffer: 0 };

@@ -29,6 +29,18 @@ describe('dlc check', () => {
 });
 
 describe('dlc compile', () => {
+  it('--stats reports dispatches and GPU memory against the lower bound, as the manifest records them', () => {
+    const out = join(tmp(), 'art');
+    const r = dlc(['compile', 'samples/mnist_mlp.dl', '-o', out, '--stats']);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const s = m.stats.memory;
+    expect(r.stdout).toContain(`Dispatches: train_step ${m.stats.dispatches.train_step}, eval ${m.stats.dispatches.eval}, forward ${m.stats.dispatches.forward}`);
+    expect(r.stdout).toMatch(new RegExp(`allocated\\s+${s.allocatedBytes.toLocaleString('en-US')} bytes`));
+    expect(r.stdout).toMatch(new RegExp(`lower bound\\s+${s.lowerBoundBytes.toLocaleString('en-US')} bytes`));
+    expect(r.stdout).toContain(`allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)}`);
+  });
+
   it('writes manifest.json and the kernels it names', () => {
     const out = join(tmp(), 'art');
     const r = dlc(['compile', 'samples/mnist_mlp.dl', '-o', out]);

@@ -1,0 +1,68 @@
+// What a compiled step costs: dispatches per program, GPU bytes the plan allocates, and the lower
+// bound no plan can beat: parameters + gradients + optimizer and layer state + inputs + the largest
+// set of values alive at once in any program (each value counted at its exact size, views once).
+import type { Graph } from './ir/graph.ts';
+import { opDef } from './ir/ops/index.ts';
+import { numel } from './ir/tensor.ts';
+import type { ProgramName, ValueId } from './ir/types.ts';
+import { OPTIMIZER_OPS, viewRoot, type MemoryPlan } from './passes/plan.ts';
+
+export interface MemoryStats {
+  /** Bytes of every buffer the plan creates (the step block included). */
+  allocatedBytes: number;
+  lowerBoundBytes: number;
+  /** The lower bound's parts. */
+  parameters: number;
+  gradients: number;
+  state: number;
+  inputs: number;
+  /** Peak bytes of intermediate values alive at once, and the program where it occurs. */
+  peakActivations: number;
+  peakProgram: ProgramName;
+}
+
+const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * 4;
+
+/** The largest total size of intermediate values alive at once while `program` runs. */
+function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>): number {
+  const nodes = g.programs[program].nodes.map((id) => g.nodes[id]!);
+  const last = new Map<ValueId, number>();
+  nodes.forEach((n, t) => { for (const v of n.inputs) last.set(viewRoot(g, v), t); });
+  for (const o of g.programs[program].outputs) last.set(viewRoot(g, o.value), nodes.length);
+  let live = 0;
+  let peak = 0;
+  const dying = new Map<number, number>();
+  nodes.forEach((n, t) => {
+    if (n.output !== null && opDef(n.op).kind !== 'view' && !exclude.has(n.output)) {
+      const role = g.value(n.output).role;
+      if (role === 'activation' || role === 'grad') {
+        live += bytes(g, n.output);
+        const end = last.get(n.output) ?? t; // a value nobody reads still exists while its kernel runs
+        dying.set(end, (dying.get(end) ?? 0) + bytes(g, n.output));
+      }
+    }
+    peak = Math.max(peak, live);
+    live -= dying.get(t) ?? 0;
+  });
+  return peak;
+}
+
+export function memoryStats(g: Graph, plan: MemoryPlan): MemoryStats {
+  const sum = (vs: ValueId[]): number => vs.reduce((s, v) => s + bytes(g, v), 0);
+  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
+  const gradValues = updates.map((n) => viewRoot(g, n.inputs[1]!));
+  const parameters = sum(g.params.map((p) => p.value));
+  const gradients = sum(gradValues);
+  const state = sum(g.state.map((s) => s.value));
+  const inputs = sum(g.inputs.map((i) => i.value));
+  const exclude = new Set(gradValues);
+  const peaks = (['train_step', 'eval'] as ProgramName[]).map((p) => ({ p, bytes: peakLive(g, p, exclude) }));
+  const top = peaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return {
+    allocatedBytes: plan.buffers.reduce((s, b) => s + b.size, 0),
+    lowerBoundBytes: parameters + gradients + state + inputs + top.bytes,
+    parameters, gradients, state, inputs,
+    peakActivations: top.bytes,
+    peakProgram: top.p,
+  };
+}
