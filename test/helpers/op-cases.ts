@@ -91,6 +91,7 @@ const MATMUL_CHAIN_CASES: OpCase[] = [
   { shapes: [[33, 70], [65, 70], [33, 65]], attrs: { transB: true, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] },
   { shapes: [[13, 37], [13, 9], [9]], attrs: { transA: true, chain: chain(['add', [0, 1]], ['dropout', [2], { rate: 0.5, salt: 9 }], ['gelu', [3]]) } },
   { shapes: [[130, 17], [17, 3]], attrs: { chain: chain(['sigmoid', [0]]) } },
+  { shapes: [[257, 33], [33, 263], [263]], attrs: { chain: BIAS_RELU } },
 ];
 
 /** conv2d output shape [N, CO, OH, OW]. */
@@ -126,6 +127,11 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[7, 13], [5, 13]], attrs: { transB: true } },
     { shapes: [[13, 37], [9, 13]], attrs: { transA: true, transB: true } },
     { shapes: [[130, 17], [17, 3]] },
+    // 8×8 tiles per invocation (large outputs), partial tiles on both edges, each transpose.
+    { shapes: [[257, 130], [130, 263]] },
+    { shapes: [[130, 257], [130, 263]], attrs: { transA: true } },
+    { shapes: [[257, 130], [263, 130]], attrs: { transB: true } },
+    { shapes: [[130, 257], [263, 130]], attrs: { transA: true, transB: true } },
   ],
   sum_to: [
     { shapes: [[7, 13]], attrs: { shape: [13] } },

@@ -1,8 +1,10 @@
-// Matmul kernel: each invocation computes a 4×4 block of C = op(A)·op(B), op = optional transpose.
+// Matmul kernel: each invocation computes a TM×TN block of C = op(A)·op(B) (op = optional
+// transpose) in registers. Row and column indices are clamped once, outside the k loop, so the
+// inner loop is loads and fused multiply-adds only; out-of-range rows and columns compute
+// duplicates that are never stored. The tile shrinks for small outputs so enough invocations run.
 import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
 import { HASH_WGSL, u32Lit } from './common.ts';
 
-const TILE = 4;
 const WG = 8;
 
 /** Dimensions of C = op(A)·op(B) given stored shapes and transpose flags. */
@@ -10,6 +12,12 @@ export function matmulDims(a: number[], b: number[], transA: boolean, transB: bo
   const [M, K] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
   const [Kb, N] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
   return { M, K, N, Kb };
+}
+
+/** Rows × columns per invocation: 8×8 for large outputs, 4×4 when that leaves too few invocations. */
+export function matmulTile(M: number, N: number): { TM: number; TN: number } {
+  const big = Math.ceil(M / (8 * WG)) * Math.ceil(N / (8 * WG)) >= 16;
+  return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
 }
 
 /** WGSL that turns the accumulated value `acc` at flat output index `idx` into what is stored. */
@@ -21,40 +29,55 @@ export function emitMatmul(io: KernelIO, epilogue?: MatmulEpilogue): EmittedKern
   const transA = io.attrs.transA === true;
   const transB = io.attrs.transB === true;
   const { M, K, N } = matmulDims(A!.shape, B!.shape, transA, transB);
-  const aIdx = transA ? `k * M + m` : `m * K + k`;
-  const bIdx = transB ? `n * K + k` : `k * N + n`;
-  const rows = Array.from({ length: TILE }, (_, r) => r);
-  const ep = epilogue?.('acc[r][c]', 'idx');
-  const store = ep
-    ? `\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${out.name}[idx] = ${ep.value};\n      `
-    : ` ${out.name}[m * N + n] = acc[r][c]; `;
+  const { TM, TN } = matmulTile(M, N);
+  const rs = Array.from({ length: TM }, (_, r) => r);
+  const cs = Array.from({ length: TN / 4 }, (_, j) => j);
+  const a = A!.name;
+  const b = B!.name;
+  // Clamped row / column indices (and their base offsets), computed once.
+  const setup = [
+    ...rs.map((r) => `  let ar${r} = min(row0 + ${r}u, M - 1u)${transA ? '' : ' * K'};`),
+    ...cs.flatMap((j) => [0, 1, 2, 3].map((c) => `  let bc${4 * j + c} = min(col0 + ${4 * j + c}u, N - 1u)${transB ? ' * K' : ''};`)),
+  ];
+  // Unrolling k (tried: by 4) runs 2-4× slower on llvmpipe: too many live registers at 8×8.
+  const unroll = 1;
+  const kk = (u: number): string => (u === 0 ? 'k' : `(k + ${u}u)`);
+  const loadA = (r: number, u: number): string => (transA ? `${a}[${kk(u)} * M + ar${r}]` : `${a}[ar${r} + ${kk(u)}]`);
+  const loadB = (c: number, u: number): string => (transB ? `${b}[bc${c} + ${kk(u)}]` : `${b}[${kk(u)} * N + bc${c}]`);
+  const inner = Array.from({ length: unroll }, (_, u) => [
+    ...cs.map((j) => `    let b${j}_${u} = vec4f(${[0, 1, 2, 3].map((c) => loadB(4 * j + c, u)).join(', ')});`),
+    ...rs.map((r) => `    let a${r}_${u} = ${loadA(r, u)};`),
+    ...rs.flatMap((r) => cs.map((j) => `    acc${r}_${j} = fma(vec4f(a${r}_${u}), b${j}_${u}, acc${r}_${j});`)),
+  ]).flat();
+  const ep = epilogue?.('v', 'idx');
+  const storeOne = ep
+    ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${out.name}[idx] = ${ep.value};\n      }`
+    : `{ ${out.name}[m * N + n] = v; }`;
+  const stores = rs.flatMap((r) => cs.map((j) => `  store_row(row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`));
   const body = `${(ep?.lets.join('') ?? '').includes('dlc_uniform') ? `${HASH_WGSL}\n` : ''}const M = ${u32Lit(M)};
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
-fn load_a(m: u32, k: u32) -> f32 {
-  return select(0.0, ${A!.name}[min(${aIdx}, ${u32Lit(M * K - 1)})], m < M);
-}
-fn load_b(k: u32, n: u32) -> f32 {
-  return select(0.0, ${B!.name}[min(${bIdx}, ${u32Lit(K * N - 1)})], n < N);
+fn store_row(m: u32, n0: u32, acc: vec4f) {
+  if (m >= M) { return; }
+  for (var c = 0u; c < 4u; c = c + 1u) {
+    let n = n0 + c;
+    if (n < N) {
+      let v = acc[c];
+      ${storeOne}
+    }
+  }
 }
 @compute @workgroup_size(${WG}, ${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let row0 = gid.y * ${TILE}u;
-  let col0 = gid.x * ${TILE}u;
+  let row0 = gid.y * ${TM}u;
+  let col0 = gid.x * ${TN}u;
   if (row0 >= M || col0 >= N) { return; }
-  var acc: array<vec4f, ${TILE}>;
-  for (var k = 0u; k < K; k = k + 1u) {
-    let b = vec4f(load_b(k, col0), load_b(k, col0 + 1u), load_b(k, col0 + 2u), load_b(k, col0 + 3u));
-${rows.map((r) => `    acc[${r}] = acc[${r}] + load_a(row0 + ${r}u, k) * b;`).join('\n')}
+${setup.join('\n')}
+${rs.flatMap((r) => cs.map((j) => `  var acc${r}_${j} = vec4f(0.0);`)).join('\n')}
+  for (var k = 0u; k < K; k = k + ${unroll}u) {
+${inner.join('\n')}
   }
-  for (var r = 0u; r < ${TILE}u; r = r + 1u) {
-    let m = row0 + r;
-    if (m >= M) { break; }
-    for (var c = 0u; c < ${TILE}u; c = c + 1u) {
-      let n = col0 + c;
-      if (n < N) {${store}}
-    }
-  }
+${stores.join('\n')}
 }`;
-  return { body, workgroups: [Math.ceil(N / (TILE * WG)), Math.ceil(M / (TILE * WG)), 1] };
+  return { body, workgroups: [Math.ceil(N / (TN * WG)), Math.ceil(M / (TM * WG)), 1] };
 }

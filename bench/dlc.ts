@@ -1,0 +1,130 @@
+// dlc as a benchmark peer: the same workloads as TF.js and jax-js, compiled ahead of time, with
+// fusion and memory planning switchable to show what each pass buys.
+import { compileGraph } from '../compiler/assemble.ts';
+import { compile, type CompileOptions } from '../compiler/compile.ts';
+import { Graph } from '../compiler/ir/graph.ts';
+import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
+import { Rng } from '../runtime/random.ts';
+import { Session } from '../runtime/session.ts';
+import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type MlpWorkload, type Peer } from './peers/types.ts';
+
+export interface DlcVariant {
+  name: string;
+  options: Pick<CompileOptions, 'fuse' | 'plan'>;
+}
+
+export const DLC_VARIANTS: DlcVariant[] = [
+  { name: 'dlc', options: {} },
+  { name: 'dlc (no fusion)', options: { fuse: false } },
+  { name: 'dlc (no planning)', options: { plan: { arenas: false, reuse: false } } },
+  { name: 'dlc (neither)', options: { fuse: false, plan: { arenas: false, reuse: false } } },
+];
+
+const mlpSource = (w: MlpWorkload): string => `
+model mlp {
+  input image: f32[784]
+  input label: class[10]
+  logits = image -> dense(128) -> relu -> dense(10)
+  output logits
+}
+train mlp { loss = cross_entropy(logits, label); optimizer = adam(lr: ${w.lr}); batch = ${w.batch} }`;
+
+// The Keras MNIST convnet without dropout (so every library does identical work).
+const cnnSource = (w: CnnWorkload): string => `
+model cnn {
+  input image: f32[1, 28, 28]
+  input label: class[10]
+  logits = image -> conv2d(32, kernel: 3) -> relu -> maxpool(2) -> conv2d(64, kernel: 3) -> relu -> maxpool(2)
+    -> flatten -> dense(128) -> relu -> dense(10)
+  output logits
+}
+train cnn { loss = cross_entropy(logits, label); optimizer = adam(lr: ${w.lr}); batch = ${w.batch} }`;
+
+const CNN_NAMES: Record<string, string> = {
+  'conv1.kernel': 'conv2d_1.kernel', 'conv1.bias': 'conv2d_1.bias', 'conv2.kernel': 'conv2d_2.kernel', 'conv2.bias': 'conv2d_2.bias',
+  'dense1.kernel': 'dense_1.kernel', 'dense1.bias': 'dense_1.bias', 'dense2.kernel': 'dense_2.kernel', 'dense2.bias': 'dense_2.bias',
+};
+
+/** Trains `steps` timed steps (after the warm-up), each synchronised by reading its loss. */
+async function timeTraining(
+  session: Session, images: Float32Array, labels: Int32Array, count: number, batch: number, perSample: number, steps: number,
+): Promise<{ seconds: number[]; losses: number[] }> {
+  const seconds: number[] = [];
+  const losses: number[] = [];
+  for (let k = 0; k < TRAIN_WARMUP + steps; k++) {
+    const x = new Float32Array(batch * perSample);
+    const y = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      const s = (k * batch + i) % count;
+      x.set(images.subarray(s * perSample, (s + 1) * perSample), i * perSample);
+      y[i] = labels[s]!;
+    }
+    const t0 = performance.now();
+    const loss = (await session.trainStep({ image: x, label: y }, { readLoss: true }))!;
+    const dt = (performance.now() - t0) / 1000;
+    if (k >= TRAIN_WARMUP) {
+      seconds.push(dt);
+      losses.push(loss);
+    }
+  }
+  return { seconds, losses };
+}
+
+function compiled(source: string, variant: DlcVariant) {
+  const r = compile(source, { file: 'bench.dl', ...variant.options });
+  if (!r.ok) throw new Error(`bench source does not compile: ${JSON.stringify(r.diagnostics)}`);
+  return r.artifact!;
+}
+
+// One device for every dlc variant, open for the whole run: the handle keeps Dawn's instance
+// reachable (if it is collected, Dawn tears its backend down under the device).
+const handles = new Map<string, NodeDeviceHandle>();
+
+export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant): Promise<Peer> {
+  let handle = handles.get(adapter);
+  if (!handle) {
+    handle = await openDevice(adapter);
+    handles.set(adapter, handle);
+  }
+  const device = handle.device;
+  return {
+    name: variant.name,
+    device: handle.description,
+    async matmul(n, reps) {
+      const g = new Graph();
+      const a = g.addParam('a', [n, n], { kind: 'zeros' }, 'bench', false);
+      const b = g.addParam('b', [n, n], { kind: 'zeros' }, 'bench', false);
+      const c = g.add('matmul', [a, b], {}, { phase: 'eval' });
+      g.programs.eval = g.programs.forward = { nodes: [0], outputs: [{ name: 'c', value: c }] };
+      const train = { loss: '', optimizer: { kind: 'sgd' as const, lr: 0, hyper: {} }, batch: 1, epochs: 1, metrics: [], seed: 0, shuffle: false, label: '', prediction: '' };
+      const s = await Session.create(compileGraph(g, { model: 'matmul', sourceHash: '', train }), device);
+      const rng = new Rng(n);
+      for (const name of ['a', 'b']) s.write(name, Float32Array.from({ length: n * n }, () => rng.normal()));
+      const out: number[] = [];
+      for (let r = 0; r < MATMUL_WARMUP + reps; r++) {
+        const t0 = performance.now();
+        await s.run('forward', {}, []); // waits for the queue: the product is in GPU memory
+        if (r >= MATMUL_WARMUP) out.push((performance.now() - t0) / 1000);
+      }
+      s.dispose();
+      return out;
+    },
+    async mlp(w) {
+      const s = await Session.create(compiled(mlpSource(w), variant), device);
+      s.setWeights(new Map([['dense_1.kernel', w.w1], ['dense_1.bias', w.b1], ['dense_2.kernel', w.w2], ['dense_2.bias', w.b2]]));
+      const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
+      s.dispose();
+      return r;
+    },
+    async cnn(w) {
+      const s = await Session.create(compiled(cnnSource(w), variant), device);
+      s.setWeights(new Map(Object.entries(w.weights).map(([k, v]) => [CNN_NAMES[k]!, v])));
+      const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
+      s.dispose();
+      return r;
+    },
+    async dispose() {
+      // The shared device stays open; sessions were disposed after each workload.
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The contract between the benchmark driver and each peer library (TF.js, jax-js).
+
+/**
+ * 784-128-10 MLP: h = relu(x·w1 + b1) [w1 is 784×128 row-major, b1 128], logits = h·w2 + b2
+ * [w2 128×10], mean softmax cross-entropy over the batch, Adam(lr, beta1 0.9, beta2 0.999,
+ * eps 1e-7), batches taken in order (sample k*batch ...) wrapping around count.
+ *
+ * Step k (0-based, the warm-up steps included) trains on samples (k*batch + i) mod count,
+ * i = 0 .. batch-1. `images` is count×784 row-major, `labels` holds class indices 0..9.
+ */
+export interface MlpWorkload {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+  batch: number;
+  steps: number;
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  lr: number;
+}
+
+/**
+ * Keras MNIST CNN in NCHW with batch 64: conv 32 3×3 valid + bias + relu → maxpool 2 → conv 64
+ * 3×3 valid + bias + relu → maxpool 2 → flatten (C,H,W order, 64*5*5=1600) → dense 128 + relu →
+ * dense 10, mean softmax CE, Adam. weights: 'conv1.kernel' [32,1,3,3], 'conv1.bias' [32],
+ * 'conv2.kernel' [64,32,3,3], 'conv2.bias' [64], 'dense1.kernel' [1600,128], 'dense1.bias' [128],
+ * 'dense2.kernel' [128,10], 'dense2.bias' [10]. No dropout (for identical work). A peer may use
+ * NHWC internally (transpose the given weights/images once, outside the timed region).
+ *
+ * `images` is count×1×28×28 (NCHW); batches are taken as in MlpWorkload.
+ */
+export interface CnnWorkload {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+  batch: number;
+  steps: number;
+  weights: Record<string, Float32Array>;
+  lr: number;
+}
+
+export interface Peer {
+  /** e.g. 'tfjs-webgpu', 'jax-webgpu', 'jax-wasm' */
+  name: string;
+  /** The adapter or device the peer runs on, in words (for the report). */
+  device?: string;
+  /**
+   * Seconds per n×n×n f32 matmul, one sample per rep, after 2 warm-up reps, including the wait
+   * for the result (read back or a sync the library offers).
+   */
+  matmul?(n: number, reps: number): Promise<number[]>;
+  /**
+   * Seconds per train step (each step synchronised, e.g. by reading the loss), after 3 warm-up
+   * steps; losses of the timed steps.
+   */
+  mlp?(w: MlpWorkload): Promise<{ seconds: number[]; losses: number[] }>;
+  cnn?(w: CnnWorkload): Promise<{ seconds: number[]; losses: number[] }>;
+  dispose(): Promise<void>;
+}
+
+/** Warm-up counts every peer uses, so that all of them do the same untimed work. */
+export const MATMUL_WARMUP = 2;
+export const TRAIN_WARMUP = 3;

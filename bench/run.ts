@@ -1,0 +1,140 @@
+// npm run bench: dlc against TF.js (WebGPU) and jax-js (WebGPU and WebAssembly), side by side in
+// one process on one Dawn adapter, on identical data, initial weights and optimizer. Prints medians
+// and dlc/peer ratios; writes the same as JSON.
+//   npm run bench -- [--adapter gles|vulkan] [--quick] [--json FILE] [--only dlc,tfjs,...]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadMnist } from '../runtime/data/mnist.ts';
+import { Rng } from '../runtime/random.ts';
+import { DLC_VARIANTS, dlcPeer } from './dlc.ts';
+import type { CnnWorkload, MlpWorkload, Peer } from './peers/types.ts';
+
+const { values: args } = parseArgs({
+  options: { adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' } },
+});
+const adapter = args.adapter as 'gles' | 'vulkan';
+const quick = args.quick === true;
+const only = args.only?.split(',');
+const MATMUL_SIZES = quick ? [256] : [256, 512, 1024];
+const MATMUL_REPS = quick ? 3 : 7;
+const MLP_STEPS = quick ? 10 : 40;
+const CNN_STEPS = quick ? 3 : 12;
+
+/** Glorot-uniform weights from one seeded stream, the same for every library. */
+function glorot(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * limit);
+}
+
+const { train } = loadMnist();
+const rng = new Rng(2024);
+const mlp: MlpWorkload = {
+  images: train.images, labels: train.labels, count: train.count, batch: 128, steps: MLP_STEPS, lr: 1e-3,
+  w1: glorot(rng, 784, 128, 784 * 128), b1: new Float32Array(128), w2: glorot(rng, 128, 10, 1280), b2: new Float32Array(10),
+};
+const cnn: CnnWorkload = {
+  images: train.images, labels: train.labels, count: train.count, batch: 64, steps: CNN_STEPS, lr: 1e-3,
+  weights: {
+    'conv1.kernel': glorot(rng, 9, 32 * 9, 32 * 9), 'conv1.bias': new Float32Array(32),
+    'conv2.kernel': glorot(rng, 32 * 9, 64 * 9, 64 * 32 * 9), 'conv2.bias': new Float32Array(64),
+    'dense1.kernel': glorot(rng, 1600, 128, 1600 * 128), 'dense1.bias': new Float32Array(128),
+    'dense2.kernel': glorot(rng, 128, 10, 1280), 'dense2.bias': new Float32Array(10),
+  },
+};
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Row {
+  peer: string;
+  device?: string;
+  matmulGflops: Record<string, number>;
+  mlpSamplesPerSec?: number;
+  mlpLoss?: [number, number];
+  cnnSamplesPerSec?: number;
+  cnnLoss?: [number, number];
+  errors: string[];
+}
+
+async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer> }[]> {
+  const list: { name: string; make: () => Promise<Peer> }[] = DLC_VARIANTS.map((v) => ({ name: v.name, make: () => dlcPeer(adapter, v) }));
+  // Peers load on first use: importing TF.js's webgpu backend installs globals.
+  list.push({ name: 'tfjs-webgpu', make: async () => (await import('./peers/tfjs.ts')).tfjsPeer(adapter) });
+  list.push({ name: 'jax-webgpu', make: async () => (await import('./peers/jax.ts')).jaxPeer('webgpu', adapter) });
+  list.push({ name: 'jax-wasm', make: async () => (await import('./peers/jax.ts')).jaxPeer('wasm') });
+  return only ? list.filter((p) => only.some((o) => p.name.startsWith(o))) : list;
+}
+
+async function measure(name: string, make: () => Promise<Peer>): Promise<Row> {
+  const row: Row = { peer: name, matmulGflops: {}, errors: [] };
+  let peer: Peer;
+  try {
+    peer = await make();
+  } catch (err) {
+    row.errors.push(`start: ${(err as Error).message}`);
+    return row;
+  }
+  if (peer.device) row.device = peer.device;
+  const attempt = async (what: string, f: () => Promise<void>): Promise<void> => {
+    try {
+      await f();
+    } catch (err) {
+      row.errors.push(`${what}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  };
+  if (peer.matmul) {
+    for (const n of MATMUL_SIZES) {
+      await attempt(`matmul ${n}`, async () => {
+        row.matmulGflops[n] = (2 * n ** 3) / median(await peer.matmul!(n, MATMUL_REPS)) / 1e9;
+      });
+    }
+  }
+  if (peer.mlp) {
+    await attempt('mlp', async () => {
+      const r = await peer.mlp!(mlp);
+      row.mlpSamplesPerSec = mlp.batch / median(r.seconds);
+      row.mlpLoss = [r.losses[0]!, r.losses[r.losses.length - 1]!];
+    });
+  }
+  if (peer.cnn) {
+    await attempt('cnn', async () => {
+      const r = await peer.cnn!(cnn);
+      row.cnnSamplesPerSec = cnn.batch / median(r.seconds);
+      row.cnnLoss = [r.losses[0]!, r.losses[r.losses.length - 1]!];
+    });
+  }
+  await peer.dispose().catch(() => undefined);
+  process.stderr.write(`bench: ${name} done\n`);
+  return row;
+}
+
+const rows: Row[] = [];
+for (const { name, make } of await peerFactories()) rows.push(await measure(name, make));
+
+// The table: one line per peer, then dlc's ratio to each peer.
+const fmt = (x: number | undefined, d = 1): string => (x === undefined ? '—' : x.toFixed(d));
+const cols = [...MATMUL_SIZES.map((n) => `matmul ${n} GFLOP/s`), 'MLP samples/s', 'CNN samples/s'];
+const value = (r: Row, c: number): number | undefined => (c < MATMUL_SIZES.length ? r.matmulGflops[MATMUL_SIZES[c]!] : c === MATMUL_SIZES.length ? r.mlpSamplesPerSec : r.cnnSamplesPerSec);
+const w0 = Math.max(...rows.map((r) => r.peer.length), 4) + 2;
+const line = (cells: string[]): string => cells[0]!.padEnd(w0) + cells.slice(1).map((c, i) => c.padStart(Math.max(cols[i]!.length, 10) + 2)).join('');
+const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${MATMUL_REPS} matmuls, ${MLP_STEPS} MLP steps (batch 128), ${CNN_STEPS} CNN steps (batch 64)`, ''];
+out.push(line(['', ...cols]));
+for (const r of rows) out.push(line([r.peer, ...cols.map((_, c) => fmt(value(r, c)))]));
+const dlc = rows.find((r) => r.peer === 'dlc')!;
+out.push('', 'dlc / peer:');
+for (const r of rows.filter((x) => x !== dlc)) {
+  out.push(line([`÷ ${r.peer}`, ...cols.map((_, c) => {
+    const a = value(dlc, c), b = value(r, c);
+    return a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`;
+  })]));
+}
+out.push('', 'losses (first → last timed step):');
+for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} MLP ${r.mlpLoss ? r.mlpLoss.map((x) => x.toFixed(3)).join(' → ') : '—'}   CNN ${r.cnnLoss ? r.cnnLoss.map((x) => x.toFixed(3)).join(' → ') : '—'}`);
+const errs = rows.filter((r) => r.errors.length);
+if (errs.length) out.push('', 'errors:', ...errs.flatMap((r) => r.errors.map((e) => `  ${r.peer}: ${e}`)));
+process.stdout.write(`${out.join('\n')}\n`);
+writeFileSync(args.json!, `${JSON.stringify({ date: new Date().toISOString(), adapter, quick, rows }, null, 2)}\n`);
+process.stdout.write(`\nwrote ${args.json}\n`);
+process.exit(0);
