@@ -211,6 +211,44 @@ export class Session {
     return Object.fromEntries(outs.map((o, i) => [o.name, vals[i]!]));
   }
 
+  /**
+   * Times every kernel of a program alone: each dispatch in its own submission, waited for. For
+   * finding the slow kernel, not for throughput (it pays one round trip per kernel). The program's
+   * effects happen once, as in run(); train_step advances the step.
+   */
+  async profile(program: ProgramName, inputs: Record<string, TensorData>): Promise<{ kernel: string; ms: number }[]> {
+    this.live();
+    const spec = this.manifest.programs[program];
+    for (const name of spec.inputs) {
+      const data = inputs[name];
+      if (!data) throw new SessionError(`${program} needs input '${name}'`);
+      this.write(name, data);
+    }
+    if (program === 'train_step') {
+      this.step++;
+      const u = new ArrayBuffer(STEP_PARAMS_BYTES);
+      new Float32Array(u, 0, 1)[0] = this.lr;
+      new Uint32Array(u, 4, 2).set([this.step >>> 0, this.seed >>> 0]);
+      this.device.queue.writeBuffer(this.buffers[this.manifest.stepParamsBuffer]!, 0, u);
+    }
+    await this.device.queue.onSubmittedWorkDone();
+    const out: { kernel: string; ms: number }[] = [];
+    for (const k of spec.kernels) {
+      const { pipeline, bindGroup, spec: ks } = this.kernels[k]!;
+      const t0 = performance.now();
+      const enc = this.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...ks.workgroups);
+      pass.end();
+      this.device.queue.submit([enc.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      out.push({ kernel: ks.name, ms: performance.now() - t0 });
+    }
+    return out;
+  }
+
   /** One optimizer step on a batch; returns the loss only when asked (reading it back syncs). */
   async trainStep(inputs: Record<string, TensorData>, opts: { readLoss?: boolean } = {}): Promise<number | undefined> {
     const step = this.step + 1;
