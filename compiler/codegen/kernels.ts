@@ -50,7 +50,7 @@ function emitKernel(
 ): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
   const def = opDef(op);
   const bindings: BindingSpec[] = [];
-  const decls: string[] = [];
+  const decls: { access: string; name: string; dtype: string }[] = [];
   const varOf = new Map<string, string>();
   const bind = (o: Operand, access: 'read' | 'read_write'): string => {
     const key = `${o.buffer}@${o.offset}`;
@@ -59,7 +59,7 @@ function emitKernel(
     const name = `b${bindings.length}`;
     const whole = o.offset === 0 && o.bytes === plan.buffers[o.buffer]!.size;
     bindings.push({ binding: bindings.length, buffer: o.buffer, access, ...(whole ? {} : { offset: o.offset, size: o.bytes }) });
-    decls.push(`@group(0) @binding(${bindings.length - 1}) var<storage, ${access}> ${name}: array<${o.dtype}>;`);
+    decls.push({ access, name, dtype: o.dtype });
     varOf.set(key, name);
     return name;
   };
@@ -70,7 +70,6 @@ function emitKernel(
   if (opUsesStep(def, attrs)) {
     io.step = 'step_params';
     bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
-    decls.push(`${STEP_STRUCT}\n@group(0) @binding(${bindings.length - 1}) var<uniform> step_params: StepParams;`);
   }
   if (outName !== undefined) io.output = { name: outName, shape: output!.shape, dtype: output!.dtype };
   let emitted;
@@ -79,7 +78,10 @@ function emitKernel(
     case 'kernel': case 'update': emitted = def.emit(io); break;
     case 'view': throw new Error('internal error: views have no kernel');
   }
-  return { wgsl: `${header}\n${decls.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
+  const vec4 = new Set(emitted.vec4 ?? []);
+  const lines = decls.map((d, k) => `@group(0) @binding(${k}) var<storage, ${d.access}> ${d.name}: array<${vec4.has(d.name) ? 'vec4f' : d.dtype}>;`);
+  if (io.step) lines.push(`${STEP_STRUCT}\n@group(0) @binding(${decls.length}) var<uniform> step_params: StepParams;`);
+  return { wgsl: `${header}\n${lines.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
 }
 
 /** The complete WGSL of one node with its bindings (pure: no device involved). */
@@ -95,7 +97,7 @@ export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; b
 /** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
 function kernelLabel(n: Node): string {
   if (n.op === 'fused') return chainLabel(n.attrs);
-  if (n.op === 'matmul_chain') return `matmul+${chainLabel(n.attrs)}`;
+  if (n.op.endsWith('_chain')) return `${n.op.slice(0, -'_chain'.length)}+${chainLabel(n.attrs)}`;
   return n.op;
 }
 

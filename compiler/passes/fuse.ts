@@ -1,13 +1,16 @@
 // Fusion pass: element-wise chains become one `fused` kernel, and an element-wise consumer of a
-// matmul becomes that matmul's store epilogue (`matmul_chain`). Values inside a group never reach
+// matmul, conv2d or maxpool2d_bwd becomes that kernel's store epilogue (`matmul_chain`, ...). Values inside a group never reach
 // memory. A value is kept inside a group only when the group's one node reads it, no program
 // outputs it and it has the group's shape (so the flat index, which dropout's mask uses, agrees).
 import type { Graph } from '../ir/graph.ts';
-import type { ChainStep } from '../ir/ops/fused.ts';
+import { EPILOGUE_HOSTS, type ChainStep } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
 import { sameShape } from '../ir/tensor.ts';
 import type { Node, ValueId } from '../ir/types.ts';
 import { programOrder } from '../programs.ts';
+
+/** WebGPU's default maxStorageBuffersPerShaderStage: a fused kernel must not need more. */
+const MAX_STORAGE_BINDINGS = 8;
 
 export interface FuseOptions {
   /** Element-wise chains into one kernel (default on). */
@@ -94,24 +97,24 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
   for (const chain of chains) {
     const root = g.nodes[chain.members[chain.members.length - 1]!]!;
     const { sources, steps } = encode(chain);
-    // 2. Epilogue: a source made by a plain matmul that only this chain reads, of the chain's shape.
+    // 2. Epilogue: a source made by a host kernel (matmul, conv2d, maxpool2d_bwd) that only this
+    // chain reads, of the chain's shape.
     const mm = opts.epilogues === false ? undefined : sources.find((v) => {
       const p = g.producer.get(v);
-      if (p === undefined || g.nodes[p]!.op !== 'matmul' || outputs.has(v)) return false;
+      const host = p === undefined ? undefined : EPILOGUE_HOSTS[g.nodes[p]!.op];
+      if (!host || steps.length > host.maxSteps || outputs.has(v)) return false;
       const readers = consumers.get(v)!;
       return [...readers].every((r) => chain.members.includes(r)) && sameShape(g.value(v).shape, g.value(root.output!).shape);
     });
-    if (mm !== undefined) {
-      const m = g.nodes[g.producer.get(mm)!]!;
+    const host = mm === undefined ? undefined : g.nodes[g.producer.get(mm)!]!;
+    const rest = sources.filter((v) => v !== mm);
+    if (host && host.inputs.length + rest.length + 1 <= MAX_STORAGE_BINDINGS) {
+      const m = host;
       // Source order for the epilogue: the accumulator first, then the other sources.
-      const rest = sources.filter((v) => v !== mm);
       const order = [mm, ...rest];
       const remap = (k: number): number => (k < sources.length ? order.indexOf(sources[k]!) : k);
       const epi = steps.map((s) => ({ ...s, args: s.args.map(remap) }));
-      const { transA, transB } = m.attrs;
-      g.replaceNodes([m.id, ...chain.members], 'matmul_chain', [m.inputs[0]!, m.inputs[1]!, ...rest], {
-        ...(transA !== undefined ? { transA } : {}), ...(transB !== undefined ? { transB } : {}), chain: JSON.stringify(epi),
-      });
+      g.replaceNodes([m.id, ...chain.members], EPILOGUE_HOSTS[m.op]!.op, [...m.inputs, ...rest], { ...m.attrs, chain: JSON.stringify(epi) });
     } else if (steps.length > 1) {
       g.replaceNodes(chain.members, 'fused', sources, { shape: [...g.value(root.output!).shape], chain: JSON.stringify(steps) });
     }

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { matmulTile } from '../../compiler/codegen/wgsl/matmul.ts';
 
 describe('matmul tiles', () => {
-  it('chooses 8×8 for outputs with at least 16 workgroups of them, else 4×4', () => {
+  it('chooses 8×8 for outputs with at least 4 workgroups of them, else 4×4', () => {
     expect(matmulTile(257, 263)).toEqual({ TM: 8, TN: 8 }); // the 8×8 golden cases
     expect(matmulTile(1024, 1024)).toEqual({ TM: 8, TN: 8 });
+    expect(matmulTile(128, 128)).toEqual({ TM: 8, TN: 8 }); // the MNIST MLP's first layer
     expect(matmulTile(33, 65)).toEqual({ TM: 4, TN: 4 });
     expect(matmulTile(128, 10)).toEqual({ TM: 4, TN: 4 });
   });

@@ -15,7 +15,7 @@ const NON_DIFFERENTIABLE = new Set([
   'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'slice_bwd',
   'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'accumulate', 'ema',
   // made by the fusion pass after autodiff: never differentiated
-  'fused', 'matmul_chain', 'fill', 'softmax_ce_head',
+  'fused', 'matmul_chain', 'conv2d_chain', 'maxpool2d_bwd_chain', 'fill', 'softmax_ce_head',
 ]);
 /** f32 inputs that deliberately get no gradient: (op, input index). */
 const NO_GRAD_INPUTS = new Set(['bce_logits:1']);

@@ -14,18 +14,24 @@ export interface OpCase {
 
 const lab = (n: number): Draw => ({ labels: n });
 // Shapes deliberately off the tile sizes: 1, primes, one past a power of two.
-const UNARY: OpCase[] = [{ shapes: [[1]] }, { shapes: [[7, 13]] }, { shapes: [[3, 5, 67]] }, { shapes: [[129, 65]] }];
+// Element counts that are multiples of 4 run the vec4 form (4 × 4 elements per invocation); 4124
+// leaves a partial workgroup and a partial last pass.
+const UNARY: OpCase[] = [{ shapes: [[1]] }, { shapes: [[7, 13]] }, { shapes: [[3, 5, 67]] }, { shapes: [[129, 65]] }, { shapes: [[4, 1031]] }];
 const BINARY: OpCase[] = [
   { shapes: [[1], [1]] },
   { shapes: [[7, 13], [7, 13]] },
   { shapes: [[5, 33], [33]] },
   { shapes: [[3, 1, 7], [1, 5, 1]] },
   { shapes: [[2, 65], []] },
+  { shapes: [[12, 37], [12, 37]] },
+  { shapes: [[8, 33], [33]] },
+  { shapes: [[4, 65], []] },
 ];
 const GRAD2 = (draw: Draw = 'away0'): OpCase[] => [
   { shapes: [[1], [1]], draws: [draw, 'normal'] },
   { shapes: [[7, 13], [7, 13]], draws: [draw, 'normal'] },
   { shapes: [[3, 67], [3, 67]], draws: [draw, 'normal'] },
+  { shapes: [[4, 257], [4, 257]], draws: [draw, 'normal'] },
 ];
 const ROWS: OpCase[] = [{ shapes: [[1, 2]] }, { shapes: [[5, 10]] }, { shapes: [[67, 3]] }, { shapes: [[2, 3, 7]] }];
 const ROWS2: OpCase[] = [{ shapes: [[1, 2], [1, 2]], draws: ['unit', 'normal'] }, { shapes: [[5, 10], [5, 10]], draws: ['unit', 'normal'] }, { shapes: [[67, 3], [67, 3]], draws: ['unit', 'normal'] }];
@@ -34,7 +40,7 @@ const LABELLED = (extra: number[][] = []): OpCase[] => [
   { shapes: [[5, 10], [5], ...extra.map(() => [5])], draws: ['normal', lab(10), 'normal'] },
   { shapes: [[130, 3], [130], ...extra.map(() => [130])], draws: ['normal', lab(3), 'normal'] },
 ];
-const UPDATE = (states: number, attrs: Attrs): OpCase[] => [1, 67, 1000].map((n) => ({
+const UPDATE = (states: number, attrs: Attrs): OpCase[] => [1, 67, 1000, 4100].map((n) => ({
   shapes: Array.from({ length: 2 + states }, () => [n]),
   attrs,
   draws: ['normal', 'normal', ...Array.from({ length: states }, (_, k) => (k === states - 1 ? 'positive' : 'normal') as Draw)],
@@ -50,6 +56,9 @@ const POOLS: { x: number[]; attrs: Attrs }[] = [
   { x: [1, 3, 6, 6], attrs: { kernel: [2, 2], stride: [2, 2], padding: [1, 1, 1, 1] } },
   { x: [2, 3, 7, 9], attrs: { kernel: [2, 3], stride: [3, 2], padding: [0, 1, 0, 0] } },
   { x: [2, 32, 26, 26], attrs: { kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] } },
+  // Tiling windows (stride = kernel, no padding) with rows and columns no window covers.
+  { x: [2, 3, 11, 7], attrs: { kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] } },
+  { x: [1, 2, 9, 10], attrs: { kernel: [3, 3], stride: [3, 3], padding: [0, 0, 0, 0] } },
 ];
 const pooled = ({ x, attrs }: { x: number[]; attrs: Attrs }): number[] => {
   const [k, s, p] = [attrs.kernel, attrs.stride, attrs.padding] as number[][];
@@ -84,6 +93,9 @@ const FUSED_CASES: OpCase[] = [
   { shapes: [[7, 13], [13]], attrs: { shape: [7, 13], chain: BIAS_RELU } },
   { shapes: [[65, 3], [65, 3], [1]], attrs: { shape: [65, 3], chain: chain(['relu_bwd', [0, 1]], ['mul', [3, 2]], ['tanh', [4]], ['square', [5]]) } },
   { shapes: [[3, 5, 67], [5, 1]], attrs: { shape: [3, 5, 67], chain: chain(['sub', [0, 1]], ['dropout', [2], { rate: 0.3, salt: 4 }], ['mul', [3, 3]]) } },
+  // vec4 forms: a broadcast bias read per element beside vec4 loads; dropout's per-element index.
+  { shapes: [[12, 65], [65]], attrs: { shape: [12, 65], chain: BIAS_RELU } },
+  { shapes: [[4, 5, 67], [5, 1]], attrs: { shape: [4, 5, 67], chain: chain(['sub', [0, 1]], ['dropout', [2], { rate: 0.3, salt: 4 }], ['mul', [3, 3]]) } },
 ];
 const MATMUL_CHAIN_CASES: OpCase[] = [
   { shapes: [[1, 1], [1, 1], [1]], attrs: { chain: BIAS_RELU } },
@@ -192,6 +204,19 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[600, 3], [600], [1], [1], [1], [1]], attrs: { lossScale: 1 / 600, gradScale: 0.5, correct: true, extra: true }, draws: ['normal', lab(3), 'normal', 'normal', 'positive', 'positive'] },
   ],
   matmul_chain: MATMUL_CHAIN_CASES,
+  // Convolutions with bias + relu, or an activation gradient, in the store epilogue (padding, stride,
+  // groups, the MNIST size); max-pool gradients (tiling and overlapping windows) into relu_bwd.
+  conv2d_chain: [0, 1, 4, 11].map((k) => {
+    const c = CONV[k]!;
+    const y = convOut(c);
+    return k % 2 === 0
+      ? { shapes: [c.x, c.w, [c.w[0]!, 1, 1]], attrs: { ...c.a, chain: BIAS_RELU } }
+      : { shapes: [c.x, c.w, y], attrs: { ...c.a, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] };
+  }),
+  maxpool2d_bwd_chain: [0, 6, 7].map((k) => {
+    const p = POOLS[k]!;
+    return { shapes: [p.x, pooled(p), p.x], attrs: { ...p.attrs, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] };
+  }),
 };
 
 /** The dtype an op case's input k has. */

@@ -5,7 +5,7 @@
 //    (co, kh, kw) that touch them, respecting stride, dilation and padding (no atomics);
 //  - conv2d_bwd_filter: each workgroup owns TCF × TQ weights and splits the N·OH·OW reduction over its
 //    invocations, then sums their partials in workgroup memory.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
+import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from '../../ir/ops/def.ts';
 import type { Attrs } from '../../ir/types.ts';
 import { flatGroup, flatIndex, grid, u32Lit } from './common.ts';
 
@@ -74,7 +74,7 @@ const vec4Of = (k: number, f: (j: number) => string): string => `vec4f(${range(4
 const balanced = (n: number, max: number): number => Math.ceil(n / Math.ceil(n / max));
 
 /** conv2d(x, w): x [N, C, H, W], w [CO, C/g, KH, KW] → [N, CO, OH, OW]. */
-export function emitConv2d(io: KernelIO): EmittedKernel {
+export function emitConv2d(io: KernelIO, epilogue?: StoreEpilogue): EmittedKernel {
   const [X, Wt] = io.inputs;
   const out = io.output!;
   const G = convGeom(X!.shape, Wt!.shape, io.attrs);
@@ -89,7 +89,8 @@ export function emitConv2d(io: KernelIO): EmittedKernel {
   const px = range(TP);
   const rows = range(T);
   const vecs = range(V);
-  const body = `@compute @workgroup_size(${WG})
+  const st = storeFn(out.name, epilogue);
+  const body = `${st.fn}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(groupsWg, WG)};
   if (i >= ${u32Lit(total)}) { return; }
@@ -125,7 +126,7 @@ ${px.map((j) => `          xo${j} = xo${j} + ${u32Lit(H * W)};`).join('\n')}
     }
   }
 ${rows.map((r) => `  if (co0 + ${r}u < coEnd) {
-${px.map((j) => `    if (v${j}) { ${out.name}[n${j} * ${u32Lit(CO * OH * OW)} + (co0 + ${r}u) * ${u32Lit(OH * OW)} + r${j}] = acc${r}_${j >> 2}[${j & 3}]; }`).join('\n')}
+${px.map((j) => `    if (v${j}) { ${st.store(`n${j} * ${u32Lit(CO * OH * OW)} + (co0 + ${r}u) * ${u32Lit(OH * OW)} + r${j}`, `acc${r}_${j >> 2}[${j & 3}]`)} }`).join('\n')}
   }`).join('\n')}
 }`;
   return { body, workgroups: grid(groupsWg) };

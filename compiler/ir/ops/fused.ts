@@ -1,12 +1,17 @@
-// Fused ops made by the fusion pass: an element-wise chain in one kernel, and a matmul whose
-// element-wise consumers (bias, activation, activation gradient) run in its store epilogue.
+// Fused ops made by the fusion pass: an element-wise chain in one kernel, and a matmul, convolution
+// or max-pool gradient whose element-wise consumers (bias, activation, activation gradient) run in
+// its store epilogue.
 // A chain is a list of steps over sources: step j reads sources and earlier steps by index.
 import { inputIndex } from '../../codegen/wgsl/elementwise.ts';
+import { emitConv2d } from '../../codegen/wgsl/conv.ts';
 import { emitMatmul } from '../../codegen/wgsl/matmul.ts';
+import { emitMaxPool2dBwd } from '../../codegen/wgsl/spatial.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, sameShape, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
-import { ShapeError, type ElementwiseDef, type KernelDef, type StepContext, type TensorType } from './def.ts';
+import { CONV_OPS } from './conv.ts';
+import { ShapeError, type ElementwiseDef, type EmittedKernel, type KernelDef, type KernelIO, type StepContext, type StoreEpilogue, type TensorType } from './def.ts';
 import { ELEMENTWISE_OPS } from './elementwise.ts';
+import { SPATIAL_OPS } from './spatial.ts';
 import { STRUCTURAL_OPS } from './structural.ts';
 
 /** One element-wise op of a chain; `args` index the sources, then the earlier steps. */
@@ -63,7 +68,55 @@ function checkBroadcastsTo(ins: TensorType[], shape: number[]): void {
   }
 }
 
-const matmul = STRUCTURAL_OPS.matmul;
+/**
+ * `<base>_chain`: the base kernel, then the chain in its store epilogue, with source 0 = the base's
+ * value at the stored element and sources 1… = the extra inputs after the base's own.
+ */
+function withEpilogue(
+  base: KernelDef, baseArity: number, doc: string, emit: (io: KernelIO, epilogue: StoreEpilogue) => EmittedKernel,
+): KernelDef {
+  return {
+    kind: 'kernel', doc, arity: baseArity, variadic: true, vjp: null,
+    usesStep: chainUsesStep,
+    shape: (ins, a) => {
+      const t = base.shape(ins.slice(0, baseArity), a);
+      checkBroadcastsTo(ins.slice(baseArity), t.shape);
+      return t;
+    },
+    reference: (ins, a, out, ctx) => {
+      const c = base.reference(ins.slice(0, baseArity), a, out, ctx);
+      const extras = ins.slice(baseArity);
+      const idx = extras.map((t) => broadcastIndex(out.shape, broadcastStrides(t.shape, out.shape)));
+      const steps = chainOf(a);
+      const y = tensor(out.shape);
+      for (let i = 0; i < y.data.length; i++) {
+        y.data[i] = evalChain(steps, [c.data[i]!, ...extras.map((t, k) => t.data[idx[k]!(i)]!)], i, ctx);
+      }
+      return y;
+    },
+    emit: (io) => {
+      const out = io.output!;
+      const extras = io.inputs.slice(baseArity);
+      return emit(io, (acc, idx) => {
+        const loads = extras.map((x, k) => `let e${k} = ${x.name}[${inputIndex(x.shape, out.shape, idx)}];`);
+        const c = chainWgsl(chainOf(io.attrs), [acc, ...extras.map((_, k) => `e${k}`)], idx, io.step);
+        return { lets: [...loads, ...c.lets], value: c.value };
+      });
+    },
+  };
+}
+
+/**
+ * Ops whose kernels take a store epilogue: the fused op each becomes, and the longest chain it
+ * takes. A convolution stores its 16×8 register block element by element and NIR inlines the
+ * epilogue at every store, so long chains (batch norm's) made llvmpipe's compile take minutes:
+ * it takes bias + activation (or an activation gradient) only.
+ */
+export const EPILOGUE_HOSTS: Record<string, { op: string; maxSteps: number }> = {
+  matmul: { op: 'matmul_chain', maxSteps: Infinity },
+  conv2d: { op: 'conv2d_chain', maxSteps: 2 },
+  maxpool2d_bwd: { op: 'maxpool2d_bwd_chain', maxSteps: Infinity },
+};
 
 export const FUSED_OPS = {
   fused: {
@@ -80,36 +133,7 @@ export const FUSED_OPS = {
     },
     wgslLets: (x, a, i, step) => chainWgsl(chainOf(a), x, i, step),
   } satisfies ElementwiseDef,
-  /** C = op(A)·op(B), then the chain with source 0 = C's element and sources 1… = extra inputs. */
-  matmul_chain: {
-    kind: 'kernel', doc: 'matmul with an element-wise epilogue (attrs.chain)', arity: 2, variadic: true, vjp: null,
-    usesStep: chainUsesStep,
-    shape: (ins, a) => {
-      const t = matmul.shape(ins.slice(0, 2), a);
-      checkBroadcastsTo(ins.slice(2), t.shape);
-      return t;
-    },
-    reference: (ins, a, out, ctx) => {
-      const c = matmul.reference(ins.slice(0, 2), a, out);
-      const extras = ins.slice(2);
-      const idx = extras.map((t) => broadcastIndex(out.shape, broadcastStrides(t.shape, out.shape)));
-      const steps = chainOf(a);
-      const y = tensor(out.shape);
-      for (let i = 0; i < y.data.length; i++) {
-        y.data[i] = evalChain(steps, [c.data[i]!, ...extras.map((t, k) => t.data[idx[k]!(i)]!)], i, ctx);
-      }
-      return y;
-    },
-    emit: (io) => {
-      const out = io.output!;
-      const extras = io.inputs.slice(2);
-      return emitMatmul(io, (acc, idx) => {
-        const loads = extras.map((x, k) => `let e${k} = ${x.name}[${inputIndex(x.shape, out.shape, idx)}];`);
-        const c = chainWgsl(chainOf(io.attrs), [acc, ...extras.map((_, k) => `e${k}`)], idx, io.step);
-        return { lets: [...loads, ...c.lets], value: c.value };
-      });
-    },
-  } satisfies KernelDef,
+  matmul_chain: withEpilogue(STRUCTURAL_OPS.matmul, 2, 'matmul with an element-wise epilogue (attrs.chain)', emitMatmul),
+  conv2d_chain: withEpilogue(CONV_OPS.conv2d, 2, 'conv2d with an element-wise epilogue (attrs.chain), e.g. bias and relu', emitConv2d),
+  maxpool2d_bwd_chain: withEpilogue(SPATIAL_OPS.maxpool2d_bwd, 2, 'maxpool2d_bwd with an element-wise epilogue (attrs.chain), e.g. relu_bwd', emitMaxPool2dBwd),
 };
-
-

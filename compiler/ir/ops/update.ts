@@ -1,10 +1,12 @@
 // In-place updates: optimizer rules (Keras semantics) and metric accumulators.
-import { f32Lit, flatIndex, grid, u32Lit } from '../../codegen/wgsl/common.ts';
+import { f32Lit, flatGroup, flatIndex, grid, u32Lit } from '../../codegen/wgsl/common.ts';
 import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type EmittedKernel, type KernelIO, type StepContext, type TensorType, type UpdateDef } from './def.ts';
 
 const WG = 64;
+/** vec4s per invocation when the element count is a multiple of 4. */
+const VECS = 4;
 
 /**
  * 1 − βᵗ from ln β, without the cancellation of 1.0 − pow(β, t) in f32 (for β = 0.999 that loses
@@ -50,25 +52,45 @@ function elementUpdate(
     },
     emit: (io: KernelIO): EmittedKernel => {
       const N = numel(io.inputs[0]!.shape);
-      const groups = Math.ceil(N / WG);
       const names = io.inputs.map((x) => x.name);
-      const loadStates = names.slice(2).map((s, k) => `  var s${k} = ${s}[i];`).join('\n');
-      const storeStates = names.slice(2).map((s, k) => `  ${s}[i] = s${k};`).join('\n');
       const rule = wgsl(io.attrs);
-      const body = `${rule.includes('dlc_one_minus_pow') ? `${ONE_MINUS_POW_WGSL}\n` : ''}@compute @workgroup_size(${WG})
+      // The rules are arithmetic and sqrt only, so the same text runs on vec4s when N allows.
+      const vec = N % 4 === 0;
+      const units = vec ? N / 4 : N;
+      const groups = Math.ceil(units / (WG * (vec ? VECS : 1)));
+      const update = (i: string): string => `  let lr = ${io.step}.lr;
+  let t = f32(${io.step}.step);
+  var p = ${names[0]}[${i}];
+  let g = ${names[1]}[${i}];
+${names.slice(2).map((s, k) => `  var s${k} = ${s}[${i}];`).join('\n')}
+  ${rule}
+  ${names[0]}[${i}] = p;
+${names.slice(2).map((s, k) => `  ${s}[${i}] = s${k};`).join('\n')}`;
+      const helper = rule.includes('dlc_one_minus_pow') ? `${ONE_MINUS_POW_WGSL}\n` : '';
+      if (!vec) {
+        return {
+          body: `${helper}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(groups, WG)};
   if (i >= ${u32Lit(N)}) { return; }
-  let lr = ${io.step}.lr;
-  let t = f32(${io.step}.step);
-  var p = ${names[0]}[i];
-  let g = ${names[1]}[i];
-${loadStates}
-  ${rule}
-  ${names[0]}[i] = p;
-${storeStates}
-}`;
-      return { body, workgroups: grid(groups) };
+${update('i')}
+}`,
+          workgroups: grid(groups),
+        };
+      }
+      return {
+        body: `${helper}@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let w = ${flatGroup(groups)};
+  for (var j = 0u; j < ${u32Lit(VECS)}; j = j + 1u) {
+    let q = w * ${u32Lit(WG * VECS)} + j * ${u32Lit(WG)} + lid;
+    if (q >= ${u32Lit(units)}) { return; }
+  ${update('q').replaceAll('\n', '\n  ')}
+  }
+}`,
+        workgroups: grid(groups),
+        vec4: [...new Set(names)],
+      };
     },
   };
 }
