@@ -33,6 +33,32 @@ function checkManifest(m: Manifest): void {
   if (m.version !== ARTIFACT_VERSION) throw new SessionError(`artifact format version ${m.version} is not supported (this runtime reads version ${ARTIFACT_VERSION}); recompile with dlc compile`);
 }
 
+/**
+ * Shader modules, layouts and pipelines of one device, keyed by WGSL text and binding layout:
+ * every Session on the device shares them, so a kernel compiles once per process (creating a
+ * llvmpipe pipeline costs up to seconds; Mesa's disk cache only helps the next process).
+ */
+interface DeviceCache {
+  modules: Map<string, GPUShaderModule>;
+  layouts: Map<string, GPUBindGroupLayout>;
+  pipelines: Map<string, GPUComputePipeline>;
+}
+const deviceCaches = new WeakMap<GPUDevice, DeviceCache>();
+
+function deviceCache(device: GPUDevice): DeviceCache {
+  let c = deviceCaches.get(device);
+  if (!c) {
+    c = { modules: new Map(), layouts: new Map(), pipelines: new Map() };
+    deviceCaches.set(device, c);
+  }
+  return c;
+}
+
+/** How many compute pipelines this process has created on `device` (for tests of the cache). */
+export function pipelinesCreated(device: GPUDevice): number {
+  return deviceCaches.get(device)?.pipelines.size ?? 0;
+}
+
 export class Session {
   readonly manifest: Manifest;
   /** Optimizer steps taken so far; the next train step uses step + 1. */
@@ -65,9 +91,7 @@ export class Session {
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
       label: b.label,
     }));
-    const modules = new Map<string, GPUShaderModule>();
-    const layouts = new Map<string, GPUBindGroupLayout>();
-    const pipelines = new Map<string, GPUComputePipeline>();
+    const { modules, layouts, pipelines } = deviceCache(device);
     const kernels: Session['kernels'] = [];
     device.pushErrorScope('validation');
     for (const k of m.kernels) {
@@ -85,16 +109,16 @@ export class Session {
         });
         layouts.set(layoutKey, layout);
       }
-      const pipeKey = `${k.shader}|${layoutKey}`;
+      const pipeKey = `${layoutKey}\n${code}`;
       let pipeline = pipelines.get(pipeKey);
       if (!pipeline) {
-        let module = modules.get(k.shader);
+        let module = modules.get(code);
         if (!module) {
           module = device.createShaderModule({ code, label: k.shader });
           const info = await module.getCompilationInfo();
           const errors = info.messages.filter((x) => x.type === 'error');
           if (errors.length) throw new Error(`internal error: kernel ${k.name} (${k.shader}) does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
-          modules.set(k.shader, module);
+          modules.set(code, module);
         }
         pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
         pipelines.set(pipeKey, pipeline);

@@ -42,6 +42,21 @@ describe('fusion', () => {
     expect(kernelNames(mlp, {}, 'eval')[0]).toBe('matmul+add+relu:relu_1');
   });
 
+  it('the CNN fuses bias and relu into each convolution and the relu gradient into each max-pool gradient', () => {
+    const fused = kernelNames(read('mnist_cnn.dl'));
+    expect(fused.slice(0, 3)).toEqual(['conv2d+add+relu:relu_1', 'maxpool2d:maxpool_1', 'conv2d+add+relu:relu_2']);
+    expect(fused).toContain('maxpool2d_bwd+relu_bwd:relu_1');
+    expect(fused).toContain('maxpool2d_bwd+relu_bwd:relu_2');
+    expect(fused.filter((k) => k.startsWith('relu') || k.startsWith('add'))).toEqual([]);
+  });
+
+  it('a convolution takes only short epilogues (bias + activation), not batch norm chains', () => {
+    const resnet = kernelNames(read('resnet_mini.dl'));
+    const convs = resnet.filter((k) => k.startsWith('conv2d+'));
+    expect(convs.length).toBeGreaterThan(0);
+    for (const k of convs) expect(k.split(':')[0]!.split('+').length, k).toBeLessThanOrEqual(3);
+  });
+
   it('each switch can be turned off alone', () => {
     expect(kernelNames(mlp, { fuse: { epilogues: false } }).slice(0, 3)).toEqual(['matmul:dense_1', 'add+relu:relu_1', 'matmul:dense_2']);
     expect(kernelNames(mlp, { fuse: { elementwise: false } }).slice(0, 3)).toEqual(['matmul+add:dense_1', 'relu:relu_1', 'matmul+add:dense_2']);
