@@ -16,9 +16,11 @@ const adapter = args.adapter as 'gles' | 'vulkan';
 const quick = args.quick === true;
 const only = args.only?.split(',');
 const MATMUL_SIZES = quick ? [256] : [256, 512, 1024];
-const MATMUL_REPS = quick ? 3 : 7;
-const MLP_STEPS = quick ? 10 : 40;
-const CNN_STEPS = quick ? 3 : 12;
+/** Interleaved rounds; per round, timed matmuls and train steps of each peer. */
+const ROUNDS = quick ? 1 : 4;
+const MATMUL_REPS = 3;
+const MLP_STEPS = quick ? 10 : 10;
+const CNN_STEPS = quick ? 3 : 3;
 
 /** Glorot-uniform weights from one seeded stream, the same for every library. */
 function glorot(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Array {
@@ -67,51 +69,67 @@ async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer
   return only ? list.filter((p) => only.some((o) => p.name.startsWith(o))) : list;
 }
 
-async function measure(name: string, make: () => Promise<Peer>): Promise<Row> {
-  const row: Row = { peer: name, matmulGflops: {}, errors: [] };
-  let peer: Peer;
-  try {
-    peer = await make();
-  } catch (err) {
-    row.errors.push(`start: ${(err as Error).message}`);
-    return row;
+/**
+ * Runs every workload on every peer in rounds, interleaved (round r of peer A, then of peer B, ...):
+ * the machine's speed drifts over minutes (shared cores), and interleaving spreads the drift over all
+ * peers instead of favouring whichever ran in a quiet phase. Each round is a fresh start (same initial
+ * weights, same batches, warm-up again); medians are over all timed samples of all rounds.
+ */
+async function measureAll(factories: { name: string; make: () => Promise<Peer> }[]): Promise<Row[]> {
+  const entries: { row: Row; peer?: Peer; mm: Record<number, number[]>; mlp: number[]; cnn: number[] }[] = [];
+  for (const { name, make } of factories) {
+    const row: Row = { peer: name, matmulGflops: {}, errors: [] };
+    const e: (typeof entries)[number] = { row, mm: {}, mlp: [], cnn: [] };
+    try {
+      e.peer = await make();
+      if (e.peer.device) row.device = e.peer.device;
+    } catch (err) {
+      row.errors.push(`start: ${(err as Error).message}`);
+    }
+    entries.push(e);
   }
-  if (peer.device) row.device = peer.device;
-  const attempt = async (what: string, f: () => Promise<void>): Promise<void> => {
+  const attempt = async (row: Row, what: string, f: () => Promise<void>): Promise<void> => {
+    if (row.errors.some((x) => x.startsWith(`${what}:`))) return; // failed once: skip later rounds
     try {
       await f();
     } catch (err) {
       row.errors.push(`${what}: ${(err as Error).message.split('\n')[0]}`);
     }
   };
-  if (peer.matmul) {
-    for (const n of MATMUL_SIZES) {
-      await attempt(`matmul ${n}`, async () => {
-        row.matmulGflops[n] = (2 * n ** 3) / median(await peer.matmul!(n, MATMUL_REPS)) / 1e9;
-      });
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const e of entries) {
+      const peer = e.peer;
+      if (!peer) continue;
+      if (peer.matmul) {
+        for (const n of MATMUL_SIZES) await attempt(e.row, `matmul ${n}`, async () => { (e.mm[n] ??= []).push(...await peer.matmul!(n, MATMUL_REPS)); });
+      }
+      if (peer.mlp) {
+        await attempt(e.row, 'mlp', async () => {
+          const t = await peer.mlp!({ ...mlp, steps: MLP_STEPS });
+          e.mlp.push(...t.seconds);
+          e.row.mlpLoss = [t.losses[0]!, t.losses[t.losses.length - 1]!];
+        });
+      }
+      if (peer.cnn) {
+        await attempt(e.row, 'cnn', async () => {
+          const t = await peer.cnn!({ ...cnn, steps: CNN_STEPS });
+          e.cnn.push(...t.seconds);
+          e.row.cnnLoss = [t.losses[0]!, t.losses[t.losses.length - 1]!];
+        });
+      }
     }
+    process.stderr.write(`bench: round ${r + 1} of ${ROUNDS} done\n`);
   }
-  if (peer.mlp) {
-    await attempt('mlp', async () => {
-      const r = await peer.mlp!(mlp);
-      row.mlpSamplesPerSec = mlp.batch / median(r.seconds);
-      row.mlpLoss = [r.losses[0]!, r.losses[r.losses.length - 1]!];
-    });
+  for (const e of entries) {
+    for (const n of MATMUL_SIZES) if (e.mm[n]?.length) e.row.matmulGflops[n] = (2 * n ** 3) / median(e.mm[n]!) / 1e9;
+    if (e.mlp.length) e.row.mlpSamplesPerSec = mlp.batch / median(e.mlp);
+    if (e.cnn.length) e.row.cnnSamplesPerSec = cnn.batch / median(e.cnn);
+    await e.peer?.dispose().catch(() => undefined);
   }
-  if (peer.cnn) {
-    await attempt('cnn', async () => {
-      const r = await peer.cnn!(cnn);
-      row.cnnSamplesPerSec = cnn.batch / median(r.seconds);
-      row.cnnLoss = [r.losses[0]!, r.losses[r.losses.length - 1]!];
-    });
-  }
-  await peer.dispose().catch(() => undefined);
-  process.stderr.write(`bench: ${name} done\n`);
-  return row;
+  return entries.map((e) => e.row);
 }
 
-const rows: Row[] = [];
-for (const { name, make } of await peerFactories()) rows.push(await measure(name, make));
+const rows = await measureAll(await peerFactories());
 
 // The table: one line per peer, then dlc's ratio to each peer.
 const fmt = (x: number | undefined, d = 1): string => (x === undefined ? '—' : x.toFixed(d));
@@ -119,7 +137,7 @@ const cols = [...MATMUL_SIZES.map((n) => `matmul ${n} GFLOP/s`), 'MLP samples/s'
 const value = (r: Row, c: number): number | undefined => (c < MATMUL_SIZES.length ? r.matmulGflops[MATMUL_SIZES[c]!] : c === MATMUL_SIZES.length ? r.mlpSamplesPerSec : r.cnnSamplesPerSec);
 const w0 = Math.max(...rows.map((r) => r.peer.length), 4) + 2;
 const line = (cells: string[]): string => cells[0]!.padEnd(w0) + cells.slice(1).map((c, i) => c.padStart(Math.max(cols[i]!.length, 10) + 2)).join('');
-const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${MATMUL_REPS} matmuls, ${MLP_STEPS} MLP steps (batch 128), ${CNN_STEPS} CNN steps (batch 64)`, ''];
+const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds of ${MATMUL_REPS} matmuls, ${MLP_STEPS} MLP steps (batch 128) and ${CNN_STEPS} CNN steps (batch 64) per peer`, ''];
 out.push(line(['', ...cols]));
 for (const r of rows) out.push(line([r.peer, ...cols.map((_, c) => fmt(value(r, c)))]));
 const dlc = rows.find((r) => r.peer === 'dlc')!;
