@@ -1,4 +1,4 @@
-// dlc command line: compile | check | train. User errors print one message and exit 1.
+// dlc command line: compile | check | train | eval | predict. User errors print one message and exit 1.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { compile, type CompileResult } from '../compiler/compile.ts';
@@ -6,6 +6,7 @@ import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { ReportedError, UserError } from './errors.ts';
 import { writeArtifact } from './artifact-io.ts';
 import { formatStats, formatSummary } from './summary.ts';
+import { evalCommand, predictCommand } from './predict.ts';
 import { trainCommand } from './train.ts';
 
 const USAGE = `usage: dlc <command> [options]
@@ -15,16 +16,25 @@ commands:
   check <net.dl>              check the program and print a model summary
   train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
                               a folder written by compile is loaded instead of compiled
+  eval <net.dl | dir>         loss and accuracy of --weights on --data
+  predict <net.dl | dir>      model outputs of --weights on --data, written to --out
+                              (.csv or .json; classifiers: class and probabilities p0, p1, ...)
 
 options:
-  -o, --out <dir>         output folder (compile: required; train: default runs/<model>)
+  -o, --out <path>        output folder (compile: required; train: default runs/<model>);
+                          predict: the predictions file
+  --weights <file>        (eval, predict) weights written by dlc train
   --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
   --model <name>          the model to compile when the file has several
   --batch <n>             override the train section's batch size
   --epochs <n>            (train) override the number of epochs
   --lr <x>                (train) override the learning rate
   --seed <n>              (train) override the seed
-  --data <name>           (train) data set: mnist
+  --data <name | file>    (train) the built-in data set mnist, or a .csv file (header row;
+                          the label column named like the model's label input)
+  --label <col[,col...]>  (train) the CSV label column(s), when named otherwise
+  --val-split <f>         (train) hold out the last fraction f of the rows for validation
+  --val <file>            (train) a separate validation file
   --adapter <kind>        (train) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
   -h, --help              show this help`;
 
@@ -38,6 +48,10 @@ export interface CliOptions {
   data?: string;
   adapter?: string;
   stats?: boolean;
+  label?: string[];
+  valSplit?: number;
+  val?: string;
+  weights?: string;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -55,7 +69,8 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
       allowPositionals: true,
       options: {
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
+        label: { type: 'string' }, weights: { type: 'string' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -70,6 +85,14 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   if (v.data !== undefined) opts.data = v.data;
   if (v.adapter !== undefined) opts.adapter = v.adapter;
   if (v.stats) opts.stats = true;
+  if (v.label !== undefined) opts.label = v.label.split(',').map((c) => c.trim());
+  if (v.val !== undefined) opts.val = v.val;
+  if (v.weights !== undefined) opts.weights = v.weights;
+  if (v['val-split'] !== undefined) {
+    const f = Number(v['val-split']);
+    if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);
+    opts.valSplit = f;
+  }
   const batch = intFlag('batch', v.batch, 1);
   if (batch !== undefined) opts.batch = batch;
   const epochs = intFlag('epochs', v.epochs, 1);
@@ -109,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
     if (!command && !help) throw new ReportedError();
     return;
   }
-  if (!['compile', 'check', 'train'].includes(command)) throw new UserError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!['compile', 'check', 'train', 'eval', 'predict'].includes(command)) throw new UserError(`unknown command '${command}'\n\n${USAGE}`);
   if (!file) throw new UserError(`${command} needs a .dl file, e.g. dlc ${command} samples/mnist_mlp.dl`);
   if (command === 'compile') {
     if (!opts.out) throw new UserError('compile needs an output folder: -o <dir>');
@@ -122,6 +145,10 @@ async function main(argv: string[]): Promise<void> {
     const r = await compileFile(file, opts);
     process.stdout.write(`${formatSummary(r)}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest)}\n`);
+  } else if (command === 'eval') {
+    await evalCommand(file, opts);
+  } else if (command === 'predict') {
+    await predictCommand(file, opts);
   } else {
     await trainCommand(file, opts);
   }
@@ -130,7 +157,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ReportedError) {
     // Diagnostics were printed already.
-  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'SafetensorsError'].includes(err.name))) {
+  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'SafetensorsError', 'DataError'].includes(err.name))) {
     process.stderr.write(`dlc: ${err.message}\n`);
   } else {
     process.stderr.write(`dlc: internal error (a bug in dlc, please report it): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

@@ -41,6 +41,11 @@ export interface TensorSlot {
   offset?: number;
 }
 
+/** A model input; class-label inputs (i32) say how many classes they have. */
+export interface InputSpec extends TensorSlot {
+  classes?: number;
+}
+
 export interface ParamSpec extends TensorSlot {
   init: Initializer;
   /** The layer it belongs to, e.g. "dense_1". */
@@ -109,7 +114,7 @@ export interface Manifest {
   model: string;
   sourceHash: string;
   batch: number;
-  inputs: TensorSlot[];
+  inputs: InputSpec[];
   params: ParamSpec[];
   state: StateSpec[];
   buffers: BufferSpec[];

@@ -62,19 +62,21 @@ export function formatDiagnostics(diags: Diagnostic[], sources: Map<string, stri
   return out.join('\n');
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment), for "did you mean"
+ * suggestions: "lable" is one edit from "label", as a typist would count it.
+ */
 export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
     }
   }
-  return dp[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /** The closest candidate within a small edit distance, or undefined. */

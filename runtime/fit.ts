@@ -31,8 +31,8 @@ export interface FitOptions {
   seed?: number;
   validation?: Samples;
   onEpoch?: (r: EpochResult) => void | Promise<void>;
-  /** Called after every step with the step number (for progress display). */
-  onStep?: (step: number, stepsPerEpoch: number) => void;
+  /** Called after every step with the step number (for progress display); awaited. */
+  onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void | Promise<void>;
 }
 
 function perSample(session: Session, name: string): number {
@@ -76,7 +76,7 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
     session.resetMetrics();
     for (let s = 0; s < steps; s++) {
       await session.trainStep(gather(session, data, order.subarray(s * B, s * B + B), names));
-      opts.onStep?.(s + 1, steps);
+      await opts.onStep?.(s + 1, steps, e);
     }
     const sums = await session.metricSums();
     const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - start) / 1000 };

@@ -18,7 +18,8 @@ export interface Emit {
 export class Graph {
   readonly values: Value[] = [];
   readonly nodes: Node[] = [];
-  readonly inputs: { name: string; value: ValueId }[] = [];
+  /** Model inputs; `classes` is set for class-label inputs (class[n]). */
+  readonly inputs: { name: string; value: ValueId; classes?: number }[] = [];
   readonly params: ParamInfo[] = [];
   readonly state: StateInfo[] = [];
   readonly programs: Record<ProgramName, Program> = {
@@ -41,9 +42,9 @@ export class Graph {
     return id;
   }
 
-  addInput(name: string, dtype: DType, shape: number[]): ValueId {
+  addInput(name: string, dtype: DType, shape: number[], classes?: number): ValueId {
     const v = this.newValue(dtype, shape, 'input', name);
-    this.inputs.push({ name, value: v });
+    this.inputs.push({ name, value: v, ...(classes !== undefined ? { classes } : {}) });
     return v;
   }
 

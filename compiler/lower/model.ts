@@ -67,7 +67,7 @@ function input(L: Lowering, name: string, dtype: string, dims: number[], span: S
   let id: ValueId;
   if (dtype === 'class') {
     if (dims.length !== 1 || dims[0]! < 2) return L.error('E-TYPE', `class labels take one dimension, the number of classes (at least 2), e.g. class[10]`, span);
-    id = L.graph.addInput(name, 'i32', [L.batch]);
+    id = L.graph.addInput(name, 'i32', [L.batch], dims[0]!);
     L.classCount.set(id, dims[0]!);
   } else {
     id = L.graph.addInput(name, 'f32', [L.batch, ...dims]);

@@ -1,0 +1,108 @@
+// `dlc eval` (loss and accuracy of saved weights on a data set) and `dlc predict` (model outputs per
+// sample, as CSV or JSON; class probabilities for classifiers). The output file is written
+// atomically: a failed run leaves no partial file.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Artifact, Manifest } from '../compiler/artifact.ts';
+import { writeFileAtomic } from '../runtime/checkpoint-node.ts';
+import { parseCsv } from '../runtime/data/csv.ts';
+import { loadMnist } from '../runtime/data/mnist.ts';
+import { evaluate, predict, type Samples } from '../runtime/fit.ts';
+import { Session } from '../runtime/session.ts';
+import { loadWeights } from '../runtime/weights-node.ts';
+import { UserError } from './errors.ts';
+import type { CliOptions } from './main.ts';
+import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
+
+/** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole CSV file. */
+function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
+  const name = opts.data;
+  if (name === undefined) throw new UserError('needs --data: a .csv file, or mnist (its 2,000 held-out digits)');
+  if (name === 'mnist') {
+    const { test } = loadMnist();
+    const image = m.inputs.find((i) => i.dtype === 'f32');
+    const label = m.inputs.find((i) => i.dtype === 'i32');
+    if (!image || !label) throw new UserError(`the mnist data set gives images and class labels; model '${m.model}' has inputs ${m.inputs.map((i) => i.name).join(', ')}`);
+    return { data: { count: test.count, tensors: { [image.name]: test.images, [label.name]: test.labels } }, name: 'mnist (held-out digits)' };
+  }
+  if (extname(name).toLowerCase() !== '.csv') throw new UserError(`cannot read data file ${name}: unsupported type '${extname(name) || '(none)'}' (supported: .csv, or mnist)`);
+  let text: string;
+  try {
+    text = readFileSync(name, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read data file ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
+  }
+  return { data: parseCsv(text, name, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional }), name };
+}
+
+/** Opens a device, loads the weights into a session of the artifact, runs `f`, closes everything. */
+async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, f: (s: Session, m: Manifest) => Promise<T>): Promise<T> {
+  if (opts.weights === undefined) throw new UserError('needs --weights: a .safetensors file written by dlc train');
+  const choice = adapterChoice(opts);
+  const handle = await openChosenDevice(choice);
+  try {
+    const session = await Session.create(artifact, handle.device);
+    try {
+      await loadWeights(session, opts.weights);
+      return await f(session, artifact.manifest);
+    } finally {
+      session.dispose();
+    }
+  } finally {
+    handle.destroy();
+  }
+}
+
+export async function evalCommand(file: string, opts: CliOptions): Promise<void> {
+  const artifact = await artifactFor(file, opts);
+  const { data, name } = samplesFor(artifact.manifest, opts, false);
+  await withTrainedSession(artifact, opts, async (session) => {
+    const ev = await evaluate(session, data);
+    const acc = ev.accuracy !== undefined ? `  accuracy ${(ev.accuracy * 100).toFixed(2)}%` : '';
+    process.stdout.write(`${name}: loss ${ev.loss.toFixed(4)}${acc} on ${ev.count} samples\n`);
+  });
+}
+
+/** Column names and per-sample rows of every forward output; softmax probabilities for classifiers. */
+function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count: number): { columns: string[]; rows: number[][] } {
+  const columns: string[] = [];
+  const rows: number[][] = Array.from({ length: count }, () => []);
+  for (const o of m.programs.forward.outputs) {
+    const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+    const v = outs[o.name]!;
+    const classifier = m.train.loss === 'cross_entropy' && o.name === m.train.prediction;
+    if (classifier) {
+      columns.push('class', ...Array.from({ length: k }, (_, j) => `p${j}`));
+      for (let r = 0; r < count; r++) {
+        const z = v.subarray(r * k, r * k + k);
+        const mx = Math.max(...z);
+        const e = Array.from(z, (x) => Math.exp(x - mx));
+        const s = e.reduce((a, b) => a + b, 0);
+        rows[r]!.push(z.indexOf(mx), ...e.map((x) => x / s));
+      }
+    } else {
+      columns.push(...(k === 1 ? [o.name] : Array.from({ length: k }, (_, j) => `${o.name}_${j}`)));
+      for (let r = 0; r < count; r++) rows[r]!.push(...v.subarray(r * k, r * k + k));
+    }
+  }
+  return { columns, rows };
+}
+
+export async function predictCommand(file: string, opts: CliOptions): Promise<void> {
+  const out = opts.out;
+  if (out === undefined) throw new UserError('predict needs --out: preds.csv or preds.json');
+  const format = extname(out).toLowerCase();
+  if (format !== '.csv' && format !== '.json') throw new UserError(`--out ${out}: write .csv or .json`);
+  const artifact = await artifactFor(file, opts);
+  const { data } = samplesFor(artifact.manifest, opts, true);
+  await withTrainedSession(artifact, opts, async (session, m) => {
+    const outs = await predict(session, data);
+    const { columns, rows } = predictionTable(m, outs, data.count);
+    const text = format === '.csv'
+      ? `${[columns.join(','), ...rows.map((r) => r.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(','))].join('\n')}\n`
+      : `${JSON.stringify({ columns, rows })}\n`;
+    await writeFileAtomic(out, new TextEncoder().encode(text));
+    process.stdout.write(`wrote ${data.count} predictions to ${out}\n`);
+  });
+}

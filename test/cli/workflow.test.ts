@@ -1,0 +1,111 @@
+// The training workflow through the real command: your own CSV with a validation split, eval and
+// predict from saved weights, and each bad input ending with one clear message, exit 1 and no output.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dlc } from '../helpers/cli.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'dlc-wf-'));
+const ENV = { DLC_ADAPTER: 'gles' };
+
+describe('dlc train on a CSV, then eval and predict', () => {
+  const dir = tmp();
+  const out = join(dir, 'run');
+  let train: ReturnType<typeof dlc>;
+  beforeAll(() => {
+    train = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '8', '--out', out], { env: ENV });
+  });
+
+  it('README: trains samples/blobs.dl on samples/blobs.csv with the last 20% held out', () => {
+    expect(train.stderr).toBe('');
+    expect(train.code).toBe(0);
+    expect(train.stdout).toContain('samples/blobs.csv: 480 training samples, 120 held out (the last 20%)');
+    const epochs = train.stdout.split('\n').filter((l) => l.startsWith('epoch'));
+    expect(epochs).toHaveLength(8);
+    for (const l of epochs) expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  [\d,]+ samples\/s  \d+\.\ds$/);
+    // Plain lines when stdout is not a terminal: no carriage returns, no escape codes.
+    expect(train.stdout).not.toMatch(/[\r\x1b]/);
+    const acc = Number(/held-out: loss [\d.]+ {2}accuracy ([\d.]+)% on 120 samples/.exec(train.stdout)![1]);
+    expect(acc).toBeGreaterThan(90);
+    expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
+  });
+
+  it('README: dlc eval reports loss and accuracy of the saved weights on a CSV', () => {
+    const r = dlc(['eval', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', 'samples/blobs.csv'], { env: ENV });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = /^samples\/blobs\.csv: loss ([\d.]+) {2}accuracy ([\d.]+)% on 600 samples\n$/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(90);
+  });
+
+  it('README: dlc predict writes the class and its probabilities per row, as CSV or JSON, from a file without labels', () => {
+    const points = join(dir, 'points.csv');
+    writeFileSync(points, 'x1,x2\n-2,0\n2,1\n0,3\n');
+    const csv = join(dir, 'preds.csv');
+    const r = dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', csv], { env: ENV });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`wrote 3 predictions to ${csv}\n`);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('class,p0,p1,p2');
+    // The three blob centres: each predicted as its own class, probabilities summing to 1.
+    lines.slice(1).forEach((l, k) => {
+      const [cls, ...p] = l.split(',').map(Number);
+      expect(cls).toBe(k);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    });
+    const json = join(dir, 'preds.json');
+    expect(dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', json], { env: ENV }).code).toBe(0);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    expect(j.columns).toEqual(['class', 'p0', 'p1', 'p2']);
+    expect(j.rows.map((r: number[]) => r[0])).toEqual([0, 1, 2]);
+  });
+
+  it('a truncated weights file or a missing --weights stops predict with a message and no output file', () => {
+    const bad = join(dir, 'bad.safetensors');
+    writeFileSync(bad, readFileSync(join(out, 'weights.safetensors')).subarray(0, 100));
+    const preds = join(dir, 'never.csv');
+    const r = dlc(['predict', 'samples/blobs.dl', '--weights', bad, '--data', 'samples/blobs.csv', '--out', preds], { env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^dlc: .*${bad.replace(/[.]/g, '\\.')}.*\\n$`));
+    expect(r.stderr).not.toContain('    at ');
+    expect(existsSync(preds)).toBe(false);
+    const none = dlc(['predict', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--out', preds], { env: ENV });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('dlc: needs --weights: a .safetensors file written by dlc train\n');
+  });
+});
+
+describe('bad data for dlc train', () => {
+  const dir = tmp();
+  const file = (name: string, text: string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const cases: [string, () => string[], string][] = [
+    ['a missing file', () => ['--data', join(dir, 'nope.csv')], `dlc: cannot read data file ${join(dir, 'nope.csv')}: no such file\n`],
+    ['an unknown label column', () => ['--data', file('col.csv', 'x1,x2,lable\n1,2,0\n'), '--label', 'klass'],
+      `dlc: ${join(dir, 'col.csv')}:1: no column named 'klass'; the columns are x1, x2, lable\n`],
+    ['the wrong number of feature columns', () => ['--data', file('shape.csv', 'x1,x2,x3,label\n1,2,3,0\n')],
+      `dlc: ${join(dir, 'shape.csv')}: 3 feature columns besides the label, but the model's input point: f32[2] takes 2 values per sample\n`],
+    ['a label out of range', () => ['--data', file('range.csv', 'x1,x2,label\n1,2,0\n1,2,7\n')],
+      `dlc: ${join(dir, 'range.csv')}:3: column 'label': label 7 is out of range; label: class[3] takes integers 0 to 2\n`],
+    ['NaN in the data', () => ['--data', file('nan.csv', 'x1,x2,label\n1,nan,0\n')], `dlc: ${join(dir, 'nan.csv')}:2: column 'x2': nan is not a finite number\n`],
+    ['an unsupported file type', () => ['--data', file('d.parquet', '')], `dlc: cannot read data file ${join(dir, 'd.parquet')}: unsupported type '.parquet' (supported: .csv, or the built-in data set mnist)\n`],
+    ['a bad --val-split', () => ['--data', 'samples/blobs.csv', '--val-split', '1.5'], "dlc: --val-split must be a fraction between 0 and 1 (e.g. 0.2), got '1.5'\n"],
+    ['fewer samples than a batch', () => ['--data', file('small.csv', 'x1,x2,label\n1,2,0\n')],
+      `dlc: ${join(dir, 'small.csv')}: 1 training samples, fewer than one batch of 32; lower the batch (--batch) or add data\n`],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`${what}: one message, exit 1, nothing written`, () => {
+      const out = join(dir, `out-${what.replace(/\W+/g, '-')}`);
+      const r = dlc(['train', 'samples/blobs.dl', ...args(), '--out', out], { env: ENV });
+      expect(r.stderr).toBe(message);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+});
