@@ -22,8 +22,10 @@ export interface DataOptions {
 
 export interface LoadedData {
   train: Samples;
-  /** Held-out samples, evaluated after training (and per epoch as validation). */
+  /** Held-out samples, evaluated after training. */
   test?: Samples;
+  /** Whether the held-out samples are also the per-epoch validation data (asked for with --val-split or --val). */
+  validate?: boolean;
   description: string;
 }
 
@@ -63,18 +65,18 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
     if (opts.val !== undefined) throw new UserError('--val applies to data files; the mnist data set holds out its own 2,000 digits');
     if (opts.valSplit === undefined) return d;
     const { train, held } = splitTail(d.train, opts.valSplit);
-    return { train, test: held, description: `mnist: ${train.count} training digits, ${held.count} held out (--val-split ${opts.valSplit})` };
+    return { train, test: held, validate: true, description: `mnist: ${train.count} training digits, ${held.count} held out (--val-split ${opts.valSplit})` };
   }
   if (!name.includes('.') && !name.includes('/')) throw new UserError(`unknown data set '${name}' (built in: ${DATASETS.join(', ')}; or a .csv file)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {
     const test = readDataFile(opts.val, m, opts);
-    return { train: all, test, description: `${name}: ${all.count} training samples; ${opts.val}: ${test.count} held out` };
+    return { train: all, test, validate: true, description: `${name}: ${all.count} training samples; ${opts.val}: ${test.count} held out` };
   }
   if (opts.valSplit !== undefined) {
     const { train, held } = splitTail(all, opts.valSplit);
     if (held.count === 0) throw new UserError(`--val-split ${opts.valSplit} of ${all.count} samples holds out none; use a larger fraction`);
-    return { train, test: held, description: `${name}: ${train.count} training samples, ${held.count} held out (the last ${Math.round(opts.valSplit * 100)}%)` };
+    return { train, test: held, validate: true, description: `${name}: ${train.count} training samples, ${held.count} held out (the last ${Math.round(opts.valSplit * 100)}%)` };
   }
   return { train: all, description: `${name}: ${all.count} training samples (no validation data: add --val-split or --val)` };
 }

@@ -24,6 +24,10 @@ options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>);
                           predict: the predictions file
   --weights <file>        (eval, predict) weights written by dlc train
+  --checkpoint-every <n>  (train) write <out>/checkpoint.safetensors every n epochs (default 1)
+  --save-best             (train) also keep <out>/best.safetensors, the epoch with the lowest
+                          val_loss (or loss without validation data)
+  --resume                (train) continue from <out>/checkpoint.safetensors up to --epochs
   --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
   --model <name>          the model to compile when the file has several
   --batch <n>             override the train section's batch size
@@ -52,6 +56,9 @@ export interface CliOptions {
   valSplit?: number;
   val?: string;
   weights?: string;
+  resume?: boolean;
+  checkpointEvery?: number;
+  saveBest?: boolean;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -70,7 +77,8 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
       options: {
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
-        label: { type: 'string' }, weights: { type: 'string' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        label: { type: 'string' }, weights: { type: 'string' },
+        resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -88,6 +96,10 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   if (v.label !== undefined) opts.label = v.label.split(',').map((c) => c.trim());
   if (v.val !== undefined) opts.val = v.val;
   if (v.weights !== undefined) opts.weights = v.weights;
+  if (v.resume) opts.resume = true;
+  if (v['save-best']) opts.saveBest = true;
+  const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
+  if (every !== undefined) opts.checkpointEvery = every;
   if (v['val-split'] !== undefined) {
     const f = Number(v['val-split']);
     if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);

@@ -1,10 +1,13 @@
-// `dlc train`: compile, open a device, train with per-epoch progress, evaluate held-out data, save weights.
+// `dlc train`: compile, open a device, train with progress, checkpoints and history after each
+// epoch (or resume from the last checkpoint), evaluate held-out data, save the weights.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { saveWeights } from '../runtime/weights-node.ts';
-import { evaluate, fit } from '../runtime/fit.ts';
+import { loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
+import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadData } from './data.ts';
+import { historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
 import { progress } from './progress.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
@@ -23,20 +26,47 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     throw new UserError(`${opts.data ?? 'mnist'}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);
   }
   const out = opts.out ?? join('runs', m.model);
+  const checkpoint = join(out, 'checkpoint.safetensors');
+  if (opts.resume && !existsSync(checkpoint)) throw new UserError(`--resume: no checkpoint at ${checkpoint} (train with --out ${out} first)`);
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
     const session = await Session.create(artifact, handle.device);
-    const seed = opts.seed ?? m.train.seed;
+    let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;
     const epochs = opts.epochs ?? m.train.epochs;
+    let startEpoch = 0;
+    let history: HistoryRow[] = [];
+    if (opts.resume) {
+      const at = await loadCheckpoint(session, checkpoint);
+      if (opts.seed !== undefined && opts.seed !== at.seed) throw new UserError(`--seed ${opts.seed} differs from the checkpoint's seed ${at.seed}; a resumed run keeps its seed`);
+      if (at.epoch >= epochs) throw new UserError(`${checkpoint} has ${at.epoch} epochs done; --epochs ${epochs} leaves nothing to train (raise --epochs)`);
+      ({ seed, epoch: startEpoch } = at);
+      history = readHistory(out).filter((r) => r.epoch <= startEpoch);
+    }
     const o = m.train.optimizer;
     process.stdout.write(`training ${m.model} on ${handle.description} (${handle.adapterKind})\n`);
     process.stdout.write(`${data.description}; ${o.kind}(lr ${session.lr}), batch ${m.batch}, ${epochs} epochs, seed ${seed}\n`);
+    if (opts.resume) process.stdout.write(`resuming from ${checkpoint} after epoch ${startEpoch} (step ${session.step})\n`);
+    await mkdir(out, { recursive: true });
+    const every = opts.checkpointEvery ?? 1;
+    let best = Infinity;
     const started = performance.now();
     const show = progress(session, epochs, process.stdout);
-    await fit(session, data.train, { epochs, seed, ...(data.test ? { validation: data.test } : {}), onStep: show.onStep, onEpoch: show.onEpoch });
+    const onEpoch = async (r: EpochResult): Promise<void> => {
+      show.onEpoch(r);
+      history.push(historyRow(r));
+      await writeHistory(out, history, `${m.model}: ${o.kind}, batch ${m.batch}`);
+      const at = { epoch: r.epoch, step: session.step, seed };
+      if (r.epoch % every === 0 || r.epoch === epochs) await saveCheckpoint(session, checkpoint, at);
+      const monitored = r.val ? r.val.loss : r.loss;
+      if (opts.saveBest && monitored < best) {
+        best = monitored;
+        await saveCheckpoint(session, join(out, 'best.safetensors'), at, { monitor: r.val ? 'val_loss' : 'loss', value: String(monitored) });
+      }
+    };
+    await fit(session, data.train, { epochs, seed, startEpoch, ...(data.validate && data.test ? { validation: data.test } : {}), onStep: show.onStep, onEpoch });
     const seconds = (performance.now() - started) / 1000;
     const meta: Record<string, string> = {};
     if (data.test) {
@@ -47,7 +77,6 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     } else {
       process.stdout.write(`trained in ${seconds.toFixed(1)}s\n`);
     }
-    await mkdir(out, { recursive: true });
     const path = join(out, 'weights.safetensors');
     await saveWeights(session, path, meta);
     process.stdout.write(`saved weights to ${path}\n`);

@@ -26,7 +26,13 @@ export interface EvalResult {
 }
 
 export interface FitOptions {
+  /** The last epoch to train (epochs are numbered from 1). */
   epochs?: number;
+  /**
+   * Epochs already trained (resuming from a checkpoint): training continues at startEpoch + 1 with
+   * the shuffles it would have had, so the run matches an uninterrupted one.
+   */
+  startEpoch?: number;
   shuffle?: boolean;
   seed?: number;
   validation?: Samples;
@@ -70,8 +76,11 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
   const names = session.manifest.programs.train_step.inputs;
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   const history: EpochResult[] = [];
-  for (let e = 1; e <= epochs; e++) {
-    const start = performance.now();
+  const start = opts.startEpoch ?? 0;
+  // Replay the shuffles of the epochs already trained: the order is permuted in place each epoch.
+  for (let e = 1; e <= start; e++) if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+  for (let e = start + 1; e <= epochs; e++) {
+    const began = performance.now();
     if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
     session.resetMetrics();
     for (let s = 0; s < steps; s++) {
@@ -79,7 +88,7 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
       await opts.onStep?.(s + 1, steps, e);
     }
     const sums = await session.metricSums();
-    const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - start) / 1000 };
+    const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000 };
     if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
     if (opts.validation) r.val = await evaluate(session, opts.validation);
     history.push(r);

@@ -25,3 +25,64 @@ export async function loadWeights(session: Session, path: string): Promise<Recor
   session.setWeights(weights, path);
   return metadata;
 }
+
+/** Where training stands, saved with a checkpoint so `--resume` continues exactly. */
+export interface TrainingProgress {
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimizer steps taken (drives Adam's bias correction and dropout's random stream). */
+  step: number;
+  /** The seed training started from (initialisation, shuffling, dropout). */
+  seed: number;
+}
+
+const optimizerSlots = (session: Session) => session.manifest.state.filter((s) => s.owner === 'optimizer');
+
+/**
+ * A training checkpoint: weights, layer state and optimizer state, with the epoch, step and seed as
+ * metadata. Written atomically: a crash leaves the previous checkpoint as it was.
+ */
+export async function saveCheckpoint(session: Session, path: string, progress: TrainingProgress, metadata: Record<string, string> = {}): Promise<void> {
+  const m = session.manifest;
+  const w = await session.weights();
+  const state = await session.stateTensors();
+  const tensors = [
+    ...session.weightSlots.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: p.shape, data: w.get(p.name)! })),
+    ...optimizerSlots(session).map((s) => ({ name: s.name, dtype: 'F32' as const, shape: s.shape, data: state.get(s.name)! })),
+  ];
+  await saveSafetensors(path, tensors, {
+    ...metadata, kind: 'checkpoint', model: m.model, source_hash: m.sourceHash,
+    epoch: String(progress.epoch), step: String(progress.step), seed: String(progress.seed),
+  });
+}
+
+/**
+ * Restores a checkpoint written by saveCheckpoint for the same program: weights, optimizer state and
+ * step. Returns where training stood. Refuses a checkpoint of another model or program text.
+ */
+export async function loadCheckpoint(session: Session, path: string): Promise<TrainingProgress> {
+  const { tensors, metadata } = await loadSafetensors(path);
+  const m = session.manifest;
+  if (metadata.kind !== 'checkpoint') throw new SessionError(`${path} holds weights only, not a training checkpoint (no optimizer state or step); resume from a checkpoint.safetensors`);
+  if (metadata.model !== m.model || metadata.source_hash !== m.sourceHash) {
+    throw new SessionError(`${path} was written for model '${metadata.model}' from a different program text; resuming needs the same .dl file (model '${m.model}')`);
+  }
+  const num = (key: string): number => {
+    const v = Number(metadata[key]);
+    if (!Number.isInteger(v) || v < 0) throw new SessionError(`${path}: metadata '${key}' is ${JSON.stringify(metadata[key])}, expected a non-negative integer`);
+    return v;
+  };
+  const progress = { epoch: num('epoch'), step: num('step'), seed: num('seed') };
+  const slots = [...session.weightSlots, ...optimizerSlots(session)];
+  for (const s of slots) {
+    const t = tensors.get(s.name);
+    if (!t) throw new SessionError(`${path} has no tensor '${s.name}'`);
+    if (t.dtype !== 'F32' || t.shape.join() !== s.shape.join()) {
+      throw new SessionError(`${path}: '${s.name}' is ${t.dtype}[${t.shape.join(', ')}], the model expects F32[${s.shape.join(', ')}]`);
+    }
+  }
+  for (const s of slots) session.write(s.name, tensors.get(s.name)!.data as Float32Array);
+  session.step = progress.step;
+  session.seed = progress.seed;
+  return progress;
+}
