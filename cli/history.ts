@@ -11,6 +11,7 @@ export interface HistoryRow {
   accuracy?: number;
   val_loss?: number;
   val_accuracy?: number;
+  lr: number;
   seconds: number;
 }
 
@@ -18,10 +19,11 @@ export const historyRow = (r: EpochResult): HistoryRow => ({
   epoch: r.epoch, loss: r.loss,
   ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}),
   ...(r.val ? { val_loss: r.val.loss, ...(r.val.accuracy !== undefined ? { val_accuracy: r.val.accuracy } : {}) } : {}),
+  lr: r.lr,
   seconds: r.seconds,
 });
 
-const COLUMNS = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds'] as const;
+const COLUMNS = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'seconds'] as const;
 
 export function historyCsv(rows: HistoryRow[]): string {
   const cols = COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));

@@ -28,6 +28,10 @@ options:
   --save-best             (train) also keep <out>/best.safetensors, the epoch with the lowest
                           val_loss (or loss without validation data)
   --resume                (train) continue from <out>/checkpoint.safetensors up to --epochs
+  --schedule <name>       (train) learning-rate schedule with default arguments: constant, step,
+                          exponential, cosine, reduce_on_plateau (arguments: in the train section)
+  --patience <n>          (train) stop early after n epochs without improvement of val_loss
+                          (loss without validation data), restoring the best weights
   --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
   --model <name>          the model to compile when the file has several
   --batch <n>             override the train section's batch size
@@ -41,6 +45,9 @@ options:
   --val <file>            (train) a separate validation file
   --adapter <kind>        (train) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
   -h, --help              show this help`;
+
+/** Schedules --schedule names (with their default arguments; the train section takes arguments). */
+const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_plateau'];
 
 export interface CliOptions {
   out?: string;
@@ -59,6 +66,8 @@ export interface CliOptions {
   resume?: boolean;
   checkpointEvery?: number;
   saveBest?: boolean;
+  schedule?: string;
+  patience?: number;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -78,7 +87,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -100,6 +109,12 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   if (v['save-best']) opts.saveBest = true;
   const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
   if (every !== undefined) opts.checkpointEvery = every;
+  const patience = intFlag('patience', v.patience, 1);
+  if (patience !== undefined) opts.patience = patience;
+  if (v.schedule !== undefined) {
+    if (!CLI_SCHEDULES.includes(v.schedule)) throw new UserError(`--schedule must be one of ${CLI_SCHEDULES.join(', ')}, got '${v.schedule}'`);
+    opts.schedule = v.schedule;
+  }
   if (v['val-split'] !== undefined) {
     const f = Number(v['val-split']);
     if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);

@@ -7,22 +7,26 @@ import type { Session } from '../runtime/session.ts';
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')} samples/s`;
 
-export function epochLine(r: EpochResult, epochs: number): string {
+export function epochLine(r: EpochResult, epochs: number, showLr = false): string {
   const parts = [`epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}`, `loss ${r.loss.toFixed(4)}`];
   if (r.accuracy !== undefined) parts.push(`accuracy ${pct(r.accuracy)}`);
   if (r.val) {
     parts.push(`val_loss ${r.val.loss.toFixed(4)}`);
     if (r.val.accuracy !== undefined) parts.push(`val_accuracy ${pct(r.val.accuracy)}`);
   }
+  if (showLr) parts.push(`lr ${r.lr.toPrecision(3)}`);
   parts.push(rate(r.samples / r.seconds), `${r.seconds.toFixed(1)}s`);
-  return parts.join('  ');
+  const line = parts.join('  ');
+  if (!r.stopped) return line;
+  const restored = r.stopped.restored ? ` (weights of epoch ${r.stopped.bestEpoch} restored)` : '';
+  return r.epoch === epochs && r.stopped.restored ? `${line}\nbest epoch ${r.stopped.bestEpoch}${restored}` : `${line}\nearly stopping after epoch ${r.epoch}: no improvement since epoch ${r.stopped.bestEpoch}${restored}`;
 }
 
 /** Whether to draw the live bar: a terminal, and not CI. */
 export const liveProgress = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.CI;
 
 /** Step and epoch callbacks for fit() that draw progress on `out`. */
-export function progress(session: Session, epochs: number, out: NodeJS.WriteStream) {
+export function progress(session: Session, epochs: number, out: NodeJS.WriteStream, showLr = session.manifest.train?.schedule !== undefined) {
   const live = liveProgress(out);
   const B = session.manifest.batch;
   let epochStart = performance.now();
@@ -51,7 +55,7 @@ export function progress(session: Session, epochs: number, out: NodeJS.WriteStre
       out.write(`\r${parts.join('  ')}\x1b[K`);
     },
     onEpoch: (r: EpochResult): void => {
-      out.write(`${live ? '\r' : ''}${epochLine(r, epochs)}${live ? '\x1b[K' : ''}\n`);
+      out.write(`${live ? '\r' : ''}${epochLine(r, epochs, showLr)}${live ? '\x1b[K' : ''}\n`);
     },
   };
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
+import type { ScheduleSpec } from '../compiler/artifact.ts';
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadData } from './data.ts';
@@ -53,7 +54,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const every = opts.checkpointEvery ?? 1;
     let best = Infinity;
     const started = performance.now();
-    const show = progress(session, epochs, process.stdout);
+    const show = progress(session, epochs, process.stdout, opts.schedule !== undefined || m.train.schedule !== undefined);
     const onEpoch = async (r: EpochResult): Promise<void> => {
       show.onEpoch(r);
       history.push(historyRow(r));
@@ -66,7 +67,11 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
         await saveCheckpoint(session, join(out, 'best.safetensors'), at, { monitor: r.val ? 'val_loss' : 'loss', value: String(monitored) });
       }
     };
-    await fit(session, data.train, { epochs, seed, startEpoch, ...(data.validate && data.test ? { validation: data.test } : {}), onStep: show.onStep, onEpoch });
+    await fit(session, data.train, {
+      epochs, seed, startEpoch,
+      ...(opts.schedule ? { schedule: { kind: opts.schedule as ScheduleSpec['kind'] } } : {}),
+      ...(opts.patience ? { earlyStopping: { monitor: 'val_loss' as const, patience: opts.patience, minDelta: 0, restoreBest: true } } : {}),
+      ...(data.validate && data.test ? { validation: data.test } : {}), onStep: show.onStep, onEpoch });
     const seconds = (performance.now() - started) / 1000;
     const meta: Record<string, string> = {};
     if (data.test) {

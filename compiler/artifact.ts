@@ -92,6 +92,34 @@ export interface OptimizerSpec {
   hyper: Record<string, number | boolean>;
 }
 
+/**
+ * Learning rate over training (host side: the runtime writes each step's rate into the step
+ * uniform). t = epochs done, fractional within an epoch. step: lr·factor^⌊t/every⌋; exponential:
+ * lr·rate^t; cosine: min + (lr − min)(1 + cos(πt/epochs))/2; reduce_on_plateau: lr·factor each time
+ * the monitored loss has not improved by min_delta for `patience` epochs, not below min. warmup:
+ * the first `warmup` epochs ramp linearly up to the schedule, step by step.
+ */
+export interface ScheduleSpec {
+  kind: 'constant' | 'step' | 'exponential' | 'cosine' | 'reduce_on_plateau';
+  every?: number;
+  factor?: number;
+  rate?: number;
+  min?: number;
+  warmup?: number;
+  patience?: number;
+  minDelta?: number;
+  monitor?: 'loss' | 'val_loss';
+}
+
+/** Stop when the monitored loss has not improved by min_delta for `patience` epochs. */
+export interface EarlyStoppingSpec {
+  monitor: 'loss' | 'val_loss';
+  patience: number;
+  minDelta: number;
+  /** Put back the weights of the best epoch when stopping (or at the end). */
+  restoreBest: boolean;
+}
+
 export interface TrainSpec {
   loss: string;
   optimizer: OptimizerSpec;
@@ -100,6 +128,8 @@ export interface TrainSpec {
   metrics: string[];
   seed: number;
   shuffle: boolean;
+  schedule?: ScheduleSpec;
+  earlyStopping?: EarlyStoppingSpec;
   /** Name of the label input and the prediction output the metrics use. */
   label: string;
   prediction: string;

@@ -99,6 +99,8 @@ function buildArtifact(
     metrics: t.metrics,
     seed: t.seed,
     shuffle: t.shuffle,
+    ...(t.schedule ? { schedule: t.schedule } : {}),
+    ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
     label: lowered.trainLoss?.values.label ?? '',
     prediction: lowered.trainLoss?.values.prediction ?? '',
   };

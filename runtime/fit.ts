@@ -1,5 +1,7 @@
 // The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
+import type { EarlyStoppingSpec, ScheduleSpec } from '../compiler/artifact.ts';
 import { Rng } from './random.ts';
+import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
 import type { Session, TensorData } from './session.ts';
 
 /** A data set: one flat array per model input, `count` samples each. */
@@ -17,6 +19,10 @@ export interface EpochResult {
   samples: number;
   seconds: number;
   val?: EvalResult;
+  /** The learning rate of the epoch's last step. */
+  lr: number;
+  /** Early stopping ended training after this epoch (weights restored to `bestEpoch` if asked). */
+  stopped?: { bestEpoch: number; restored: boolean };
 }
 
 export interface EvalResult {
@@ -28,6 +34,10 @@ export interface EvalResult {
 export interface FitOptions {
   /** The last epoch to train (epochs are numbered from 1). */
   epochs?: number;
+  /** Learning-rate schedule (default: the train section's); the base rate is session.lr at the start. */
+  schedule?: ScheduleSpec;
+  /** Early stopping (default: the train section's). */
+  earlyStopping?: EarlyStoppingSpec;
   /**
    * Epochs already trained (resuming from a checkpoint): training continues at startEpoch + 1 with
    * the shuffles it would have had, so the run matches an uninterrupted one.
@@ -79,20 +89,54 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
   const start = opts.startEpoch ?? 0;
   // Replay the shuffles of the epochs already trained: the order is permuted in place each epoch.
   for (let e = 1; e <= start; e++) if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+  const schedule = opts.schedule ?? t.schedule;
+  const stopping = opts.earlyStopping ?? t.earlyStopping;
+  const baseLr = session.lr;
+  // reduce_on_plateau multiplies the rate down; early stopping watches its own monitor. Both restart
+  // their counts when training resumes from a checkpoint.
+  let plateauScale = 1;
+  const plateau = schedule?.kind === 'reduce_on_plateau' ? new Plateau(schedule.minDelta ?? 1e-4) : undefined;
+  const watch = stopping ? new Plateau(stopping.minDelta) : undefined;
+  let bestWeights: Map<string, Float32Array> | undefined;
+  const monitored = (r: EpochResult, m: 'loss' | 'val_loss'): number => (m === 'val_loss' && r.val ? r.val.loss : r.loss);
   for (let e = start + 1; e <= epochs; e++) {
     const began = performance.now();
     if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
     session.resetMetrics();
     for (let s = 0; s < steps; s++) {
+      if (schedule) {
+        let rate = scheduledRate(schedule, baseLr, e - 1 + s / steps, epochs);
+        if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? 0);
+        session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
+      }
       await session.trainStep(gather(session, data, order.subarray(s * B, s * B + B), names));
       await opts.onStep?.(s + 1, steps, e);
     }
     const sums = await session.metricSums();
-    const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000 };
+    const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000, lr: session.lr };
     if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
     if (opts.validation) r.val = await evaluate(session, opts.validation);
+    if (plateau && schedule && !plateau.update(monitored(r, schedule.monitor ?? 'val_loss'), e) && plateau.wait >= (schedule.patience ?? 10)) {
+      plateauScale *= schedule.factor ?? 0.1;
+      plateau.wait = 0;
+    }
+    let stop = false;
+    if (watch && stopping) {
+      if (watch.update(monitored(r, stopping.monitor), e)) {
+        if (stopping.restoreBest) bestWeights = await session.weights();
+      } else if (watch.wait >= stopping.patience) {
+        stop = true;
+      }
+      // At a stop, or at the end of a run whose best epoch was earlier, put the best weights back.
+      if ((stop || e === epochs) && stopping.restoreBest && bestWeights && watch.bestEpoch !== e) {
+        session.setWeights(bestWeights, `weights of epoch ${watch.bestEpoch}`);
+        r.stopped = { bestEpoch: watch.bestEpoch, restored: true };
+      }
+      if (stop) r.stopped ??= { bestEpoch: watch.bestEpoch, restored: false };
+    }
     history.push(r);
     await opts.onEpoch?.(r);
+    if (stop) break;
   }
   return history;
 }

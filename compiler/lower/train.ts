@@ -1,7 +1,7 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import type { OptimizerSpec } from '../artifact.ts';
+import type { EarlyStoppingSpec, OptimizerSpec, ScheduleSpec } from '../artifact.ts';
 import { coerce, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
@@ -25,6 +25,8 @@ export interface TrainConfig {
   shuffle: boolean;
   l1: number;
   l2: number;
+  schedule?: ScheduleSpec;
+  earlyStopping?: EarlyStoppingSpec;
 }
 
 const LOSS_NAMES: Record<string, LossKind> = {
@@ -49,7 +51,7 @@ const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
 export const METRICS = ['accuracy', 'loss'];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping'];
 
 export function defaultTrainConfig(): TrainConfig {
   return { optimizer: { kind: 'adam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 } }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
@@ -114,6 +116,16 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
       case 'regularize': {
         const r = readRegularizer(v, fail);
         if (r) { cfg.l1 = r.l1; cfg.l2 = r.l2; }
+        break;
+      }
+      case 'schedule': {
+        const r = readCall(v, 'schedule', SCHEDULES, fail);
+        if (r) cfg.schedule = scheduleSpec(r.kind as ScheduleSpec['kind'], r.args);
+        break;
+      }
+      case 'early_stopping': {
+        const r = readCall(v, 'early_stopping', { early_stopping: EARLY_STOPPING }, fail);
+        if (r) cfg.earlyStopping = { monitor: r.args.monitor as 'loss' | 'val_loss', patience: r.args.patience as number, minDelta: r.args.min_delta as number, restoreBest: r.args.restore_best as boolean };
         break;
       }
     }
@@ -203,4 +215,62 @@ function readRegularizer(v: Expr, fail: Fail): { l1: number; l2: number } | unde
   }
   if (v.args.length === 0) { fail('E-MISSING-ARG', `${v.callee} needs a factor, e.g. ${v.callee === 'l1_l2' ? 'l1_l2(l1: 1e-5, l2: 1e-4)' : `${v.callee}(1e-4)`}`, v.span); return undefined; }
   return out;
+}
+
+type ArgDef = { name: string; type: HyperType; default: Hyper; oneOf?: string[] };
+const MONITOR: ArgDef = { name: 'monitor', type: 'word', default: 'val_loss', oneOf: ['val_loss', 'loss'] };
+const WARMUP: ArgDef = { name: 'warmup', type: 'int', default: 0 };
+/** Learning-rate schedules and their arguments (Keras / PyTorch defaults where they have one). */
+const SCHEDULES: Record<string, ArgDef[]> = {
+  constant: [WARMUP],
+  step: [{ name: 'every', type: 'posint', default: 10 }, { name: 'factor', type: 'posfloat', default: 0.1 }, WARMUP],
+  exponential: [{ name: 'rate', type: 'posfloat', default: 0.96 }, WARMUP],
+  cosine: [{ name: 'min', type: 'float', default: 0 }, WARMUP],
+  reduce_on_plateau: [{ name: 'factor', type: 'rate', default: 0.1 }, { name: 'patience', type: 'posint', default: 10 }, { name: 'min_delta', type: 'float', default: 1e-4 }, { name: 'min', type: 'float', default: 0 }, MONITOR],
+};
+const EARLY_STOPPING: ArgDef[] = [MONITOR, { name: 'patience', type: 'posint', default: 5 }, { name: 'min_delta', type: 'float', default: 0 }, { name: 'restore_best', type: 'bool', default: true }];
+
+function scheduleSpec(kind: ScheduleSpec['kind'], a: Record<string, Hyper>): ScheduleSpec {
+  const s: ScheduleSpec = { kind };
+  if (a.every !== undefined) s.every = a.every as number;
+  if (a.factor !== undefined) s.factor = a.factor as number;
+  if (a.rate !== undefined) s.rate = a.rate as number;
+  if (a.min !== undefined) s.min = a.min as number;
+  if (a.warmup) s.warmup = a.warmup as number;
+  if (a.patience !== undefined) s.patience = a.patience as number;
+  if (a.min_delta !== undefined) s.minDelta = a.min_delta as number;
+  if (a.monitor !== undefined) s.monitor = a.monitor as 'loss' | 'val_loss';
+  return s;
+}
+
+/** A call such as cosine(min: 1e-5, warmup: 2) against its argument table: arguments with defaults filled in. */
+function readCall(v: Expr, setting: string, defs: Record<string, ArgDef[]>, fail: Fail): { kind: string; args: Record<string, Hyper> } | undefined {
+  const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
+  const names = Object.keys(defs);
+  if (!callee) { fail('E-TYPE', `${setting} must be a call such as ${names[0]}(...)`, v.span); return undefined; }
+  const def = Object.hasOwn(defs, callee) ? defs[callee] : undefined;
+  if (!def) {
+    fail('E-UNKNOWN-ARG', `unknown ${setting} '${callee}'${didYouMean(callee, names) || ` (supported: ${names.join(', ')})`}`, v.kind === 'call' ? v.calleeSpan : v.span);
+    return undefined;
+  }
+  const args: Record<string, Hyper> = {};
+  let next = 0;
+  for (const a of v.kind === 'call' ? v.args : []) {
+    const spec = a.name === undefined ? def[next++] : def.find((d) => d.name === a.name);
+    if (!spec) {
+      const accepted = def.map((d) => d.name);
+      fail('E-UNKNOWN-ARG', a.name === undefined ? `${callee} takes at most ${def.length} arguments (${accepted.join(', ')})` : `unknown argument '${a.name}' for ${callee}${didYouMean(a.name, accepted) || ` (accepted: ${accepted.join(', ')})`}`, a.nameSpan ?? a.span);
+      return undefined;
+    }
+    const c = constant(a.value);
+    const r = c ? coerce(c, spec.type) : { error: 'expected a constant' };
+    if ('error' in r) { fail('E-TYPE', `argument '${spec.name}' of ${callee}: ${r.error}`, a.value.span); return undefined; }
+    if (spec.oneOf && !spec.oneOf.includes(r.ok as string)) {
+      fail('E-TYPE', `argument '${spec.name}' of ${callee}: expected ${spec.oneOf.map((o) => `'${o}'`).join(' or ')}, got '${r.ok}'${didYouMean(String(r.ok), spec.oneOf)}`, a.value.span);
+      return undefined;
+    }
+    args[spec.name] = r.ok;
+  }
+  for (const d of def) if (!(d.name in args)) args[d.name] = d.default;
+  return { kind: callee, args };
 }

@@ -77,6 +77,20 @@ describe('dlc train on a CSV, then eval and predict', () => {
   });
 });
 
+describe('training controls from the command line', () => {
+  it('--schedule cosine lowers the rate each epoch and shows it; --patience stops on a plateau at the latest', () => {
+    const out = join(tmp(), 'run');
+    const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '3', '--schedule', 'cosine', '--patience', '1', '--out', out], { env: ENV });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lrs = [...r.stdout.matchAll(/  lr ([\d.e-]+)  /g)].map((m) => Number(m[1]));
+    expect(lrs.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < lrs.length; i++) expect(lrs[i]!).toBeLessThan(lrs[i - 1]!);
+    const hist = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as { lr: number }[];
+    expect(hist.map((h) => Number(h.lr.toPrecision(3)))).toEqual(lrs);
+  });
+});
+
 describe('bad data for dlc train', () => {
   const dir = tmp();
   const file = (name: string, text: string): string => {
@@ -95,6 +109,8 @@ describe('bad data for dlc train', () => {
     ['NaN in the data', () => ['--data', file('nan.csv', 'x1,x2,label\n1,nan,0\n')], `dlc: ${join(dir, 'nan.csv')}:2: column 'x2': nan is not a finite number\n`],
     ['an unsupported file type', () => ['--data', file('d.parquet', '')], `dlc: cannot read data file ${join(dir, 'd.parquet')}: unsupported type '.parquet' (supported: .csv, or the built-in data set mnist)\n`],
     ['a bad --val-split', () => ['--data', 'samples/blobs.csv', '--val-split', '1.5'], "dlc: --val-split must be a fraction between 0 and 1 (e.g. 0.2), got '1.5'\n"],
+    ['an unknown --schedule', () => ['--data', 'samples/blobs.csv', '--schedule', 'cosin'],
+      "dlc: --schedule must be one of constant, step, exponential, cosine, reduce_on_plateau, got 'cosin'\n"],
     ['fewer samples than a batch', () => ['--data', file('small.csv', 'x1,x2,label\n1,2,0\n')],
       `dlc: ${join(dir, 'small.csv')}: 1 training samples, fewer than one batch of 32; lower the batch (--batch) or add data\n`],
   ];
