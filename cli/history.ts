@@ -11,6 +11,11 @@ export interface HistoryRow {
   accuracy?: number;
   val_loss?: number;
   val_accuracy?: number;
+  val_precision?: number;
+  val_recall?: number;
+  val_f1?: number;
+  val_mae?: number;
+  val_rmse?: number;
   lr: number;
   seconds: number;
 }
@@ -18,12 +23,13 @@ export interface HistoryRow {
 export const historyRow = (r: EpochResult): HistoryRow => ({
   epoch: r.epoch, loss: r.loss,
   ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}),
-  ...(r.val ? { val_loss: r.val.loss, ...(r.val.accuracy !== undefined ? { val_accuracy: r.val.accuracy } : {}) } : {}),
+  ...(r.val ? { val_loss: r.val.loss } : {}),
+  ...Object.fromEntries((['accuracy', 'precision', 'recall', 'f1', 'mae', 'rmse'] as const).filter((k) => r.val?.[k] !== undefined).map((k) => [`val_${k}`, r.val![k]])),
   lr: r.lr,
   seconds: r.seconds,
 });
 
-const COLUMNS = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'seconds'] as const;
+const COLUMNS = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_precision', 'val_recall', 'val_f1', 'val_mae', 'val_rmse', 'lr', 'seconds'] as const;
 
 export function historyCsv(rows: HistoryRow[]): string {
   const cols = COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));

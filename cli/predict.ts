@@ -12,6 +12,7 @@ import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
+import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
 
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole CSV file. */
@@ -59,8 +60,8 @@ export async function evalCommand(file: string, opts: CliOptions): Promise<void>
   const { data, name } = samplesFor(artifact.manifest, opts, false);
   await withTrainedSession(artifact, opts, async (session) => {
     const ev = await evaluate(session, data);
-    const acc = ev.accuracy !== undefined ? `  accuracy ${(ev.accuracy * 100).toFixed(2)}%` : '';
-    process.stdout.write(`${name}: loss ${ev.loss.toFixed(4)}${acc} on ${ev.count} samples\n`);
+    process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} samples\n`);
+    if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
   });
 }
 

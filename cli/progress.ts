@@ -1,19 +1,31 @@
 // Training progress on screen: on a terminal, one line per epoch redrawn in place (bar, steps,
 // samples/s, ETA, running loss and accuracy); elsewhere (a pipe, a file, CI) only the finished
 // epoch lines, so logs stay readable.
-import type { EpochResult } from '../runtime/fit.ts';
+import type { EpochResult, EvalResult } from '../runtime/fit.ts';
 import type { Session } from '../runtime/session.ts';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')} samples/s`;
 
+/** "loss 0.1234  accuracy 95.00%  f1 0.9412 ..." for an evaluation, each name prefixed (e.g. val_). */
+export function evalParts(ev: EvalResult, prefix = ''): string[] {
+  const parts = [`${prefix}loss ${ev.loss.toFixed(4)}`];
+  if (ev.accuracy !== undefined) parts.push(`${prefix}accuracy ${pct(ev.accuracy)}`);
+  for (const k of ['precision', 'recall', 'f1', 'mae', 'rmse'] as const) if (ev[k] !== undefined) parts.push(`${prefix}${k} ${ev[k]!.toFixed(4)}`);
+  return parts;
+}
+
+/** The confusion matrix as a table: rows are true classes, columns predicted ones. */
+export function confusionTable(cm: number[][]): string {
+  const w = Math.max(4, ...cm.flat().map((v) => String(v).length)) + 1;
+  const head = `${'true\\pred'.padEnd(10)}${cm.map((_, j) => String(j).padStart(w)).join('')}`;
+  return [head, ...cm.map((row, i) => `${String(i).padEnd(10)}${row.map((v) => String(v).padStart(w)).join('')}`)].join('\n');
+}
+
 export function epochLine(r: EpochResult, epochs: number, showLr = false): string {
   const parts = [`epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}`, `loss ${r.loss.toFixed(4)}`];
   if (r.accuracy !== undefined) parts.push(`accuracy ${pct(r.accuracy)}`);
-  if (r.val) {
-    parts.push(`val_loss ${r.val.loss.toFixed(4)}`);
-    if (r.val.accuracy !== undefined) parts.push(`val_accuracy ${pct(r.val.accuracy)}`);
-  }
+  if (r.val) parts.push(...evalParts(r.val, 'val_'));
   if (showLr) parts.push(`lr ${r.lr.toPrecision(3)}`);
   parts.push(rate(r.samples / r.seconds), `${r.seconds.toFixed(1)}s`);
   const line = parts.join('  ');

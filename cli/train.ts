@@ -9,12 +9,10 @@ import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadData } from './data.ts';
 import { historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
-import { progress } from './progress.ts';
+import { confusionTable, evalParts, progress } from './progress.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
 import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
-
-const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
@@ -76,8 +74,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const meta: Record<string, string> = {};
     if (data.test) {
       const ev = await evaluate(session, data.test);
-      const acc = ev.accuracy !== undefined ? `  accuracy ${pct(ev.accuracy)}` : '';
-      process.stdout.write(`held-out: loss ${ev.loss.toFixed(4)}${acc} on ${ev.count} samples (trained in ${seconds.toFixed(1)}s)\n`);
+      process.stdout.write(`held-out: ${evalParts(ev).join('  ')} on ${ev.count} samples (trained in ${seconds.toFixed(1)}s)\n`);
+      if (ev.confusion) process.stdout.write(`confusion matrix (held-out):\n${confusionTable(ev.confusion)}\n`);
       if (ev.accuracy !== undefined) meta.heldout_accuracy = String(ev.accuracy);
     } else {
       process.stdout.write(`trained in ${seconds.toFixed(1)}s\n`);

@@ -120,6 +120,11 @@ export interface EarlyStoppingSpec {
   restoreBest: boolean;
 }
 
+/** Metrics of classifiers beyond accuracy, computed on evaluation data from the predictions. */
+export const CLASS_METRICS = ['precision', 'recall', 'f1', 'confusion_matrix'];
+/** Metrics of regressions (mse), computed on evaluation data. */
+export const REGRESSION_METRICS = ['mae', 'rmse'];
+
 export interface TrainSpec {
   loss: string;
   optimizer: OptimizerSpec;
@@ -128,6 +133,8 @@ export interface TrainSpec {
   metrics: string[];
   seed: number;
   shuffle: boolean;
+  /** binary_cross_entropy on logits: its prediction is a logit (threshold 0), else a probability (0.5). */
+  fromLogits?: boolean;
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   /** Name of the label input and the prediction output the metrics use. */

@@ -99,6 +99,7 @@ function buildArtifact(
     metrics: t.metrics,
     seed: t.seed,
     shuffle: t.shuffle,
+    ...(t.loss?.fromLogits ? { fromLogits: true } : {}),
     ...(t.schedule ? { schedule: t.schedule } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
     label: lowered.trainLoss?.values.label ?? '',

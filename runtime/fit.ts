@@ -1,8 +1,9 @@
 // The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
-import type { EarlyStoppingSpec, ScheduleSpec } from '../compiler/artifact.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
+import { argmax, ConfusionMatrix, RegressionErrors } from './metrics.ts';
 import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
-import type { Session, TensorData } from './session.ts';
+import { SessionError, type Session, type TensorData } from './session.ts';
 
 /** A data set: one flat array per model input, `count` samples each. */
 export interface Samples {
@@ -29,6 +30,14 @@ export interface EvalResult {
   loss: number;
   accuracy?: number;
   count: number;
+  /** Macro averages over the classes, when the train section asks for them. */
+  precision?: number;
+  recall?: number;
+  f1?: number;
+  /** confusion[t][p]: samples of true class t predicted as p. */
+  confusion?: number[][];
+  mae?: number;
+  rmse?: number;
 }
 
 export interface FitOptions {
@@ -141,12 +150,28 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
   return history;
 }
 
-/** Loss (and accuracy) over every sample; the last batch is padded and its padding ignored. */
+/**
+ * Loss, accuracy and the train section's other metrics over every sample; the last batch is padded
+ * and its padding ignored. Precision, recall, F1, the confusion matrix, MAE and RMSE come from the
+ * predictions, read back per batch.
+ */
 export async function evaluate(session: Session, data: Samples): Promise<EvalResult> {
-  const B = session.manifest.batch;
-  const spec = session.manifest.programs.eval;
+  const m = session.manifest;
+  const t = m.train;
+  const B = m.batch;
+  const spec = m.programs.eval;
   const hasCorrect = spec.outputs.some((o) => o.name === 'correct_rows');
-  const read = hasCorrect ? ['loss_rows', 'correct_rows'] : ['loss_rows'];
+  const wantClass = t.metrics.some((x) => CLASS_METRICS.includes(x));
+  const wantReg = t.metrics.some((x) => REGRESSION_METRICS.includes(x));
+  const predOut = spec.outputs.find((o) => o.name === t.prediction);
+  if ((wantClass || wantReg) && !predOut) throw new SessionError(`metrics ${t.metrics.join(', ')} need the prediction '${t.prediction}' as a model output (add: output ${t.prediction})`);
+  const read = [...(hasCorrect ? ['loss_rows', 'correct_rows'] : ['loss_rows']), ...(wantClass || wantReg ? [t.prediction] : [])];
+  const K = predOut ? predOut.shape.slice(1).reduce((a, b) => a * b, 1) : 0;
+  const labelSpec = m.inputs.find((i) => i.name === t.label);
+  const binary = t.loss === 'binary_cross_entropy';
+  const cm = wantClass ? new ConfusionMatrix(binary ? 2 : labelSpec?.classes ?? K) : undefined;
+  const reg = wantReg ? new RegressionErrors() : undefined;
+  const labels = data.tensors[t.label];
   let loss = 0;
   let correct = 0;
   for (let s = 0; s < data.count; s += B) {
@@ -157,9 +182,33 @@ export async function evaluate(session: Session, data: Samples): Promise<EvalRes
       loss += res.loss_rows![i]!;
       if (hasCorrect) correct += res.correct_rows![i]!;
     }
+    const pred = res[t.prediction];
+    if (!pred || !labels) continue;
+    for (let i = 0; i < n; i++) {
+      const row = s + i;
+      if (cm && binary) {
+        const threshold = t.fromLogits ? 0 : 0.5;
+        for (let j = 0; j < K; j++) cm.add(labels[row * K + j]! > 0.5 ? 1 : 0, pred[i * K + j]! > threshold ? 1 : 0);
+      } else if (cm) {
+        cm.add(labels[row]!, argmax(pred, i * K, K));
+      }
+      if (reg) for (let j = 0; j < K; j++) reg.add(pred[i * K + j]!, labels[row * K + j]!);
+    }
   }
   const out: EvalResult = { loss: loss / data.count, count: data.count };
   if (hasCorrect) out.accuracy = correct / data.count;
+  if (cm) {
+    const sc = cm.scores();
+    if (t.metrics.includes('precision')) out.precision = sc.precision;
+    if (t.metrics.includes('recall')) out.recall = sc.recall;
+    if (t.metrics.includes('f1')) out.f1 = sc.f1;
+    if (t.metrics.includes('confusion_matrix')) out.confusion = cm.counts;
+  }
+  if (reg) {
+    const sc = reg.scores();
+    if (t.metrics.includes('mae')) out.mae = sc.mae;
+    if (t.metrics.includes('rmse')) out.rmse = sc.rmse;
+  }
   return out;
 }
 

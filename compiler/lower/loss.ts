@@ -4,7 +4,7 @@ import type { Emit } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { userShape, type Lowering, type Scope } from './scope.ts';
-import type { LossConfig, TrainConfig } from './train.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, type LossConfig, type TrainConfig } from './train.ts';
 
 export interface LossValues {
   /** Per-sample loss [batch]. */
@@ -58,6 +58,8 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       const logits = prodOp === 'softmax' || prodOp === 'log_softmax' ? g.nodes[producer!]!.inputs[0]! : pred;
       rows = g.add('softmax_ce', [logits, target], {}, lossAt);
       if (metrics.includes('accuracy')) correct = g.add('correct', [logits, target], {}, { ...lossAt, layer: 'metrics' });
+      const wrong = metrics.find((m) => REGRESSION_METRICS.includes(m));
+      if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);
       break;
     }
     case 'mse':
@@ -75,6 +77,8 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
         rows = rowMean(L, g.add('bce_logits', [logits, target], {}, lossAt), lossAt);
       }
       if (metrics.includes('accuracy')) return L.error('E-UNKNOWN-METRIC', `accuracy needs a cross_entropy loss with class labels`, loss.span);
+      const wrong = metrics.find((m) => (loss.kind === 'mse' ? CLASS_METRICS : REGRESSION_METRICS).includes(m));
+      if (wrong) return L.error('E-UNKNOWN-METRIC', loss.kind === 'mse' ? `${wrong} needs class labels (a cross_entropy or binary_cross_entropy loss)` : `${wrong} is a regression metric (an mse loss)`, loss.span);
       break;
     }
   }

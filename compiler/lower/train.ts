@@ -1,7 +1,8 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import type { EarlyStoppingSpec, OptimizerSpec, ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
+export { CLASS_METRICS, REGRESSION_METRICS };
 import { coerce, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
@@ -50,7 +51,7 @@ export const OPTIMIZERS: Record<string, OptimizerDef> = {
 const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
-export const METRICS = ['accuracy', 'loss'];
+export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
 const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping'];
 
 export function defaultTrainConfig(): TrainConfig {

@@ -39,7 +39,7 @@ describe('checkpoints', () => {
     expect(ha.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2, 3, 4]);
     expect(ha.map((r: { loss: number; val_loss: number }) => [r.loss, r.val_loss])).toEqual(hb.map((r: { loss: number; val_loss: number }) => [r.loss, r.val_loss]));
     const csv = readFileSync(join(a, 'history.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds');
+    expect(csv[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy,val_precision,val_recall,val_f1,lr,seconds');
     expect(csv).toHaveLength(5);
     const svg = readFileSync(join(a, 'history.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

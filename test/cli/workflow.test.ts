@@ -23,21 +23,31 @@ describe('dlc train on a CSV, then eval and predict', () => {
     expect(train.stdout).toContain('samples/blobs.csv: 480 training samples, 120 held out (the last 20%)');
     const epochs = train.stdout.split('\n').filter((l) => l.startsWith('epoch'));
     expect(epochs).toHaveLength(8);
-    for (const l of epochs) expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  [\d,]+ samples\/s  \d+\.\ds$/);
+    for (const l of epochs) {
+      expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  val_precision \d\.\d{4}  val_recall \d\.\d{4}  val_f1 \d\.\d{4}  [\d,]+ samples\/s  \d+\.\ds$/);
+    }
+    // The train section asks for a confusion matrix: printed for the held-out rows, 120 in all.
+    const table = train.stdout.split('confusion matrix (held-out):\n')[1]!.split('\n').slice(1, 4);
+    expect(table.map((l) => l.trim().split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0)).toBe(120);
     // Plain lines when stdout is not a terminal: no carriage returns, no escape codes.
     expect(train.stdout).not.toMatch(/[\r\x1b]/);
-    const acc = Number(/held-out: loss [\d.]+ {2}accuracy ([\d.]+)% on 120 samples/.exec(train.stdout)![1]);
+    const acc = Number(/held-out: loss [\d.]+ {2}accuracy ([\d.]+)% {2}precision [\d.]+ {2}recall [\d.]+ {2}f1 [\d.]+ on 120 samples/.exec(train.stdout)![1]);
     expect(acc).toBeGreaterThan(90);
     expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
   });
 
-  it('README: dlc eval reports loss and accuracy of the saved weights on a CSV', () => {
+  it('README: dlc eval reports loss, accuracy, macro precision, recall and F1, and the confusion matrix on a CSV', () => {
     const r = dlc(['eval', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', 'samples/blobs.csv'], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const m = /^samples\/blobs\.csv: loss ([\d.]+) {2}accuracy ([\d.]+)% on 600 samples\n$/.exec(r.stdout);
-    expect(m).not.toBeNull();
+    const m = /^samples\/blobs\.csv: loss ([\d.]+) {2}accuracy ([\d.]+)% {2}precision ([\d.]+) {2}recall ([\d.]+) {2}f1 ([\d.]+) on 600 samples\nconfusion matrix:\ntrue\\pred +0 +1 +2\n((?:\d +\d+ +\d+ +\d+\n){3})$/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
     expect(Number(m![2])).toBeGreaterThan(90);
+    const counts = m![6]!.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+    expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(600);
+    // Accuracy is the diagonal's share; macro recall the mean of the diagonal over row sums.
+    expect(Number(m![2]) / 100).toBeCloseTo(counts.reduce((s, row, i) => s + row[i]!, 0) / 600, 4);
+    expect(Number(m![4])).toBeCloseTo(counts.reduce((s, row, i) => s + row[i]! / row.reduce((a, b) => a + b, 0), 0) / 3, 4);
   });
 
   it('README: dlc predict writes the class and its probabilities per row, as CSV or JSON, from a file without labels', () => {
