@@ -176,7 +176,7 @@ train m {
   loss = cross_entropy(logits, label)
   metrics = [acuracy]
 }`;
-    expect(errors(src)).toBe(`net.dl:9:14: error: unknown metric 'acuracy'; did you mean 'accuracy'? (supported: accuracy, loss)
+    expect(errors(src)).toBe(`net.dl:9:14: error: unknown metric 'acuracy'; did you mean 'accuracy'? (supported: accuracy, loss, precision, recall, f1, confusion_matrix, mae, rmse)
  9 |   metrics = [acuracy]
    |              ^^^^^^^`);
   });
@@ -190,11 +190,11 @@ train m {
 }
 train m {
   loss = cross_entropy(logits, label)
-  metrics = [accuracy, precision]
+  metrics = [accuracy, auc_roc]
 }`;
-    expect(errors(src)).toBe(`net.dl:9:24: error: unknown metric 'precision' (supported: accuracy, loss)
- 9 |   metrics = [accuracy, precision]
-   |                        ^^^^^^^^^`);
+    expect(errors(src)).toBe(`net.dl:9:24: error: unknown metric 'auc_roc' (supported: accuracy, loss, precision, recall, f1, confusion_matrix, mae, rmse)
+ 9 |   metrics = [accuracy, auc_roc]
+   |                        ^^^^^^^`);
   });
 
   it('a train section naming an unknown model is the only error', () => {
