@@ -1,9 +1,12 @@
 // Data sets the CLI can train on, matched to the model's inputs: the built-in MNIST digits, or a
-// CSV file (header row, label column by name), with an optional validation split or file.
+// data file (CSV with a label column by name, .npz, .npy or IDX with --labels), with an optional
+// validation split or file.
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { Manifest } from '../compiler/artifact.ts';
+import { arraysToSamples, parseIdx, parseNpy, type NdArray } from '../runtime/data/arrays.ts';
 import { parseCsv } from '../runtime/data/csv.ts';
+import { parseNpz } from '../runtime/data/npz-node.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
 import { splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
@@ -18,6 +21,10 @@ export interface DataOptions {
   valSplit?: number;
   /** A separate validation file. */
   val?: string;
+  /** Labels of .npy / IDX features. */
+  labels?: string;
+  /** Multiplies every feature (e.g. 1/255 for bytes). */
+  scale?: number;
 }
 
 export interface LoadedData {
@@ -42,18 +49,73 @@ function mnist(m: Manifest): LoadedData {
   return { train: wrap(train), test: wrap(test), description: `mnist: ${train.count} training digits, ${test.count} held out` };
 }
 
-/** Reads a data file by its extension; errors name the file. */
-function readDataFile(path: string, m: Manifest, opts: DataOptions): Samples {
-  const ext = extname(path).toLowerCase();
-  if (ext !== '.csv') throw new UserError(`cannot read data file ${path}: unsupported type '${ext || '(none)'}' (supported: .csv, or the built-in data set mnist)`);
-  let text: string;
+type Format = 'csv' | 'npy' | 'npz' | 'idx';
+
+/** The format of a data file from its name (MNIST's IDX files end in -ubyte or .idx). */
+function formatOf(path: string): Format | undefined {
+  const base = basename(path).toLowerCase();
+  const ext = extname(base);
+  if (ext === '.csv' || ext === '.npy' || ext === '.npz') return ext.slice(1) as Format;
+  if (base.endsWith('ubyte') || ext === '.idx' || /\.idx\d-ubyte$/.test(base)) return 'idx';
+  return undefined;
+}
+
+function readBytes(path: string): Uint8Array {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read data file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
   }
-  return parseCsv(text, path, m, opts.label ? { label: opts.label } : {});
+}
+
+const readArray = (path: string, format: Format): NdArray => {
+  const bytes = readBytes(path);
+  if (format === 'npy') return parseNpy(bytes, path);
+  if (format === 'idx') return parseIdx(bytes, path);
+  throw new UserError(`${path}: expected a .npy or IDX file`);
+};
+
+/**
+ * Reads a data file by its format: CSV (label column by name), .npz (arrays named like the model's
+ * inputs, or x and y), or .npy / IDX features with their labels in `opts.labels`. Errors name the file.
+ */
+export function readDataFile(path: string, m: Manifest, opts: DataOptions, labelsOptional = false): Samples {
+  const format = formatOf(path);
+  if (!format) throw new UserError(`cannot read data file ${path}: unsupported type '${extname(path) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data set mnist)`);
+  if (format !== 'csv' && opts.label) throw new UserError('--label names a CSV column; array files are matched by name (.npz) or take --labels FILE');
+  const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
+  if (format === 'csv') {
+    if (opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
+    const data = parseCsv(new TextDecoder().decode(readBytes(path)), path, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional });
+    if (opts.scale !== undefined) {
+      const feature = m.inputs.find((i) => i.name !== m.train.label)!;
+      const x = data.tensors[feature.name] as Float32Array;
+      for (let i = 0; i < x.length; i++) x[i]! *= opts.scale;
+    }
+    return data;
+  }
+  const target = m.inputs.find((i) => i.name === m.train.label);
+  const feature = m.inputs.find((i) => i !== target);
+  if (format === 'npz') {
+    const arrays = parseNpz(readBytes(path), path);
+    const pick = (names: (string | undefined)[]): string | undefined => names.find((n) => n !== undefined && arrays.has(n));
+    const xName = pick([feature?.name, 'x']);
+    const yName = pick([target?.name, 'y']);
+    const have = [...arrays.keys()].join(', ') || 'none';
+    if (!xName) throw new UserError(`${path}: no array named '${feature?.name ?? 'x'}' or 'x' for the features (arrays: ${have})`);
+    if (!yName && !labelsOptional) throw new UserError(`${path}: no array named '${target?.name ?? 'y'}' or 'y' for the labels (arrays: ${have})`);
+    return arraysToSamples(m, { array: arrays.get(xName)!, file: `${path}:${xName}` }, yName ? { array: arrays.get(yName)!, file: `${path}:${yName}` } : undefined, scale);
+  }
+  if (!opts.labels && !labelsOptional) throw new UserError(`${path} holds features only: give the labels with --labels FILE (.npy or IDX)`);
+  const x = { array: readArray(path, format), file: path };
+  let y;
+  if (opts.labels) {
+    const lf = formatOf(opts.labels);
+    if (lf !== 'npy' && lf !== 'idx') throw new UserError(`--labels ${opts.labels}: expected a .npy or IDX file`);
+    y = { array: readArray(opts.labels, lf), file: opts.labels };
+  }
+  return arraysToSamples(m, x, y, scale);
 }
 
 /** Training and held-out samples, keyed by the model's input names. */
@@ -67,9 +129,10 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
     const { train, held } = splitTail(d.train, opts.valSplit);
     return { train, test: held, validate: true, description: `mnist: ${train.count} training digits, ${held.count} held out (--val-split ${opts.valSplit})` };
   }
-  if (!name.includes('.') && !name.includes('/')) throw new UserError(`unknown data set '${name}' (built in: ${DATASETS.join(', ')}; or a .csv file)`);
+  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${name}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {
+    if (opts.labels) throw new UserError('--val with --labels: put validation features and labels in one .npz or .csv file');
     const test = readDataFile(opts.val, m, opts);
     return { train: all, test, validate: true, description: `${name}: ${all.count} training samples; ${opts.val}: ${test.count} held out` };
   }

@@ -38,8 +38,11 @@ options:
   --epochs <n>            (train) override the number of epochs
   --lr <x>                (train) override the learning rate
   --seed <n>              (train) override the seed
-  --data <name | file>    (train) the built-in data set mnist, or a .csv file (header row;
-                          the label column named like the model's label input)
+  --data <name | file>    the built-in data set mnist, or a file: .csv (header row; the label
+                          column named like the model's label input), .npz (arrays named like
+                          the inputs, or x and y), .npy or IDX (-ubyte) features with --labels
+  --labels <file>         labels of .npy / IDX features (.npy or IDX)
+  --scale <f>             multiply every feature by f (e.g. 0.00392156 = 1/255 for bytes)
   --label <col[,col...]>  (train) the CSV label column(s), when named otherwise
   --val-split <f>         (train) hold out the last fraction f of the rows for validation
   --val <file>            (train) a separate validation file
@@ -68,6 +71,8 @@ export interface CliOptions {
   saveBest?: boolean;
   schedule?: string;
   patience?: number;
+  labels?: string;
+  scale?: number;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -87,7 +92,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -109,6 +114,12 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   if (v['save-best']) opts.saveBest = true;
   const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
   if (every !== undefined) opts.checkpointEvery = every;
+  if (v.labels !== undefined) opts.labels = v.labels;
+  if (v.scale !== undefined) {
+    const f = Number(v.scale);
+    if (!Number.isFinite(f) || f === 0) throw new UserError(`--scale must be a non-zero number (e.g. 0.00392156 for bytes), got '${v.scale}'`);
+    opts.scale = f;
+  }
   const patience = intFlag('patience', v.patience, 1);
   if (patience !== undefined) opts.patience = patience;
   if (v.schedule !== undefined) {

@@ -1,24 +1,23 @@
 // `dlc eval` (loss and accuracy of saved weights on a data set) and `dlc predict` (model outputs per
 // sample, as CSV or JSON; class probabilities for classifiers). The output file is written
 // atomically: a failed run leaves no partial file.
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { writeFileAtomic } from '../runtime/checkpoint-node.ts';
-import { parseCsv } from '../runtime/data/csv.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
+import { readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
 
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole CSV file. */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
   const name = opts.data;
-  if (name === undefined) throw new UserError('needs --data: a .csv file, or mnist (its 2,000 held-out digits)');
+  if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');
   if (name === 'mnist') {
     const { test } = loadMnist();
     const image = m.inputs.find((i) => i.dtype === 'f32');
@@ -26,15 +25,10 @@ function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { d
     if (!image || !label) throw new UserError(`the mnist data set gives images and class labels; model '${m.model}' has inputs ${m.inputs.map((i) => i.name).join(', ')}`);
     return { data: { count: test.count, tensors: { [image.name]: test.images, [label.name]: test.labels } }, name: 'mnist (held-out digits)' };
   }
-  if (extname(name).toLowerCase() !== '.csv') throw new UserError(`cannot read data file ${name}: unsupported type '${extname(name) || '(none)'}' (supported: .csv, or mnist)`);
-  let text: string;
-  try {
-    text = readFileSync(name, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read data file ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
-  }
-  return { data: parseCsv(text, name, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional }), name };
+  const data = readDataFile(name, m, {
+    ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
+  }, labelsOptional);
+  return { data, name };
 }
 
 /** Opens a device, loads the weights into a session of the artifact, runs `f`, closes everything. */

@@ -19,7 +19,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const m = artifact.manifest;
   if (!m.train.loss) throw new UserError(`${file} has no train section for model '${m.model}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
   const data = loadData(opts.data ?? 'mnist', m, {
-    ...(opts.label ? { label: opts.label } : {}), ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
+    ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
+    ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
   });
   if (data.train.count < m.batch) {
     throw new UserError(`${opts.data ?? 'mnist'}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);

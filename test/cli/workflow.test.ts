@@ -87,6 +87,19 @@ describe('dlc train on a CSV, then eval and predict', () => {
   });
 });
 
+describe('array data files', () => {
+  it('.npz (numpy.savez) and .npy with --labels train exactly as the same rows from CSV', () => {
+    const first = (args: string[]): string => {
+      const r = dlc(['train', 'samples/blobs.dl', ...args, '--epochs', '2', '--out', join(tmp(), 'o')], { env: ENV });
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter((l) => l.startsWith('epoch')).map((l) => l.replace(/  [\d,]+ samples\/s.*/, '')).join('\n');
+    };
+    const fromCsv = first(['--data', 'samples/blobs.csv']);
+    expect(first(['--data', 'test/fixtures/blobs.npz'])).toBe(fromCsv);
+    expect(first(['--data', 'test/fixtures/blobs_x.npy', '--labels', 'test/fixtures/blobs_y.npy'])).toBe(fromCsv);
+  });
+});
+
 describe('training controls from the command line', () => {
   it('--schedule cosine lowers the rate each epoch and shows it; --patience stops on a plateau at the latest', () => {
     const out = join(tmp(), 'run');
@@ -119,6 +132,10 @@ describe('bad data for dlc train', () => {
     ['NaN in the data', () => ['--data', file('nan.csv', 'x1,x2,label\n1,nan,0\n')], `dlc: ${join(dir, 'nan.csv')}:2: column 'x2': nan is not a finite number\n`],
     ['an unsupported file type', () => ['--data', file('d.parquet', '')], `dlc: cannot read data file ${join(dir, 'd.parquet')}: unsupported type '.parquet' (supported: .csv, or the built-in data set mnist)\n`],
     ['a bad --val-split', () => ['--data', 'samples/blobs.csv', '--val-split', '1.5'], "dlc: --val-split must be a fraction between 0 and 1 (e.g. 0.2), got '1.5'\n"],
+    ['.npy features without labels', () => ['--data', 'test/fixtures/blobs_x.npy'],
+      'dlc: test/fixtures/blobs_x.npy holds features only: give the labels with --labels FILE (.npy or IDX)\n'],
+    ['an .npz without the label array', () => ['--data', file('x_only.npz', '')],
+      `dlc: ${join(dir, 'x_only.npz')}: not a .npz (zip) archive, or truncated: no end-of-directory record\n`],
     ['an unknown --schedule', () => ['--data', 'samples/blobs.csv', '--schedule', 'cosin'],
       "dlc: --schedule must be one of constant, step, exponential, cosine, reduce_on_plateau, got 'cosin'\n"],
     ['fewer samples than a batch', () => ['--data', file('small.csv', 'x1,x2,label\n1,2,0\n')],

@@ -1,0 +1,95 @@
+// Array data files: .npy, .npz (as numpy writes them, stored and deflated, ZIP64 fields) and IDX,
+// matched to a model's inputs; truncated or malformed files give a message naming the file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.ts';
+import { arraysToSamples, parseIdx, parseNpy } from '../../runtime/data/arrays.ts';
+import { DataError, parseCsv } from '../../runtime/data/csv.ts';
+import { parseNpz } from '../../runtime/data/npz-node.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const fixture = (f: string): Uint8Array => readFileSync(join(ROOT, 'test/fixtures', f));
+const BLOBS = compile(readFileSync(join(ROOT, 'samples/blobs.dl'), 'utf8')).artifact!.manifest;
+const csv = parseCsv(readFileSync(join(ROOT, 'samples/blobs.csv'), 'utf8'), 'blobs.csv', BLOBS);
+
+const err = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DataError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a DataError');
+};
+
+/** A version-1 .npy file of float32 or big-endian int16 values. */
+function npy(descr: string, shape: number[], values: number[], fortran = false): Uint8Array {
+  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const width = descr.endsWith('4') ? 4 : 2;
+  const body = new DataView(new ArrayBuffer(values.length * width));
+  values.forEach((v, i) => (descr === '<f4' ? body.setFloat32(i * 4, v, true) : body.setInt16(i * 2, v, false)));
+  const out = new Uint8Array(10 + header.length + body.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(body.buffer), 10 + header.length);
+  return out;
+}
+
+/** An IDX file: big-endian, type byte, dimensions. */
+function idx(type: number, shape: number[], values: number[]): Uint8Array {
+  const width = type === 0x0d ? 4 : 1;
+  const v = new DataView(new ArrayBuffer(4 + 4 * shape.length + values.length * width));
+  v.setUint8(2, type);
+  v.setUint8(3, shape.length);
+  shape.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
+  values.forEach((x, i) => (type === 0x0d ? v.setFloat32(4 + 4 * shape.length + 4 * i, x, false) : v.setUint8(4 + 4 * shape.length + i, x)));
+  return new Uint8Array(v.buffer);
+}
+
+describe('.npy and .npz', () => {
+  it('numpy.savez and savez_compressed archives give the same samples as the CSV', () => {
+    for (const f of ['blobs.npz', 'blobs_xy_compressed.npz']) {
+      const arrays = parseNpz(fixture(f), f);
+      const [x, y] = f === 'blobs.npz' ? ['point', 'label'] : ['x', 'y'];
+      const s = arraysToSamples(BLOBS, { array: arrays.get(x)!, file: f }, { array: arrays.get(y)!, file: f });
+      expect(s.count).toBe(600);
+      expect(s.tensors.point).toEqual(csv.tensors.point);
+      expect(s.tensors.label).toEqual(csv.tensors.label);
+    }
+    const x = parseNpy(fixture('blobs_x.npy'), 'x.npy');
+    expect(x.shape).toEqual([600, 2]);
+    expect(parseNpy(fixture('blobs_y.npy'), 'y.npy').integer).toBe(true);
+  });
+  it('reads big-endian dtypes, refuses Fortran order, and names truncation', () => {
+    expect([...parseNpy(npy('>i2', [3], [-2, 0, 300]), 'a.npy').data]).toEqual([-2, 0, 300]);
+    expect(err(() => parseNpy(npy('<f4', [2, 2], [1, 2, 3, 4], true), 'f.npy'))).toBe('f.npy: Fortran-ordered arrays are not supported; save it with numpy.ascontiguousarray');
+    const whole = npy('<f4', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(err(() => parseNpy(whole.subarray(0, whole.length - 3), 't.npy'))).toBe('t.npy: the data is truncated: shape [4, 2] needs 32 bytes, the file has 29');
+    expect(err(() => parseNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 'b.npy'))).toBe('b.npy: not a NumPy .npy file (no \\x93NUMPY magic)');
+    expect(err(() => parseNpy(npy('<f4', [1 << 20, 1 << 10], []), 'huge.npy'))).toBe('huge.npy: shape [1048576, 1024] holds 1073741824 values, more than dlc reads (268435456)');
+    const z = fixture('blobs.npz');
+    expect(err(() => parseNpz(z.subarray(0, z.length - 30), 'z.npz'))).toBe('z.npz: not a .npz (zip) archive, or truncated: no end-of-directory record');
+  });
+});
+
+describe('IDX', () => {
+  it('reads MNIST-style files; --scale-like scaling applies to integer features only', () => {
+    const x = parseIdx(idx(0x08, [2, 2], [0, 255, 51, 102]), 'x-idx3-ubyte');
+    const y = parseIdx(idx(0x08, [2], [1, 2]), 'y-idx1-ubyte');
+    const s = arraysToSamples(BLOBS, { array: x, file: 'x' }, { array: y, file: 'y' }, { scale: 1 / 255 });
+    expect([...s.tensors.point!]).toEqual([0, 1, 0.2, 0.4].map(Math.fround));
+    expect([...s.tensors.label!]).toEqual([1, 2]);
+    expect(err(() => parseIdx(idx(0x08, [3, 2], [1, 2, 3]), 'short-ubyte'))).toBe('short-ubyte: the data is truncated: shape [3, 2] needs 6 bytes, the file has 3');
+    expect(err(() => parseIdx(new Uint8Array([1, 0, 8, 1]), 'bad-ubyte'))).toBe('bad-ubyte: not an IDX file (the first two bytes must be zero)');
+  });
+  it('checks arrays against the model: sizes, counts, label range, finiteness', () => {
+    const f = (shape: number[], v: number[]) => ({ array: parseIdx(idx(0x0d, shape, v), 'x'), file: 'x.idx' });
+    const l = (v: number[]) => ({ array: parseIdx(idx(0x08, [v.length], v), 'y'), file: 'y.idx' });
+    expect(err(() => arraysToSamples(BLOBS, f([2, 3], [1, 2, 3, 4, 5, 6]), l([0, 1])))).toBe("x.idx: samples of shape [3] (3 values), but the model's input point: f32[2] takes 2");
+    expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, 2, 3, 4]), l([0, 1, 2])))).toBe('y.idx: 3 labels for 2 samples in x.idx');
+    expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, 2, 3, 4]), l([0, 3])))).toBe('y.idx: label 3 of sample 1 is out of range; label: class[3] takes integers 0 to 2');
+    expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, NaN, 3, 4]), l([0, 1])))).toBe('x.idx: sample 0 holds NaN, not a finite number');
+  });
+});
