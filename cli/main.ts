@@ -1,12 +1,13 @@
-// dlc command line: compile | check | train | eval | predict. User errors print one message and exit 1.
+// dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { compile, type CompileResult } from '../compiler/compile.ts';
+import { compile, type CompileOptions, type CompileResult } from '../compiler/compile.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { ReportedError, UserError } from './errors.ts';
 import { writeArtifact } from './artifact-io.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { evalCommand, predictCommand } from './predict.ts';
+import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
 
 const USAGE = `usage: dlc <command> [options]
@@ -17,6 +18,8 @@ commands:
   train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
                               a folder written by compile is loaded instead of compiled
   eval <net.dl | dir>         loss and accuracy of --weights on --data
+  viz <net.dl>                the layer graph: DOT (default), Mermaid or SVG (--format, or -o
+                              file.dot / file.mmd / file.svg)
   predict <net.dl | dir>      model outputs of --weights on --data, written to --out
                               (.csv or .json; classifiers: class and probabilities p0, p1, ...)
 
@@ -73,6 +76,7 @@ export interface CliOptions {
   patience?: number;
   labels?: string;
   scale?: number;
+  format?: string;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -92,7 +96,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -115,6 +119,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
   if (every !== undefined) opts.checkpointEvery = every;
   if (v.labels !== undefined) opts.labels = v.labels;
+  if (v.format !== undefined) opts.format = v.format;
   if (v.scale !== undefined) {
     const f = Number(v.scale);
     if (!Number.isFinite(f) || f === 0) throw new UserError(`--scale must be a non-zero number (e.g. 0.00392156 for bytes), got '${v.scale}'`);
@@ -146,7 +151,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
 }
 
 /** Reads and compiles a .dl file; prints diagnostics and throws ReportedError when it has errors. */
-export async function compileFile(file: string, opts: CliOptions): Promise<CompileResult> {
+export async function compileFile(file: string, opts: CliOptions, extra: Pick<CompileOptions, 'fuse'> = {}): Promise<CompileResult> {
   let source: string;
   try {
     source = await readFile(file, 'utf8');
@@ -154,7 +159,7 @@ export async function compileFile(file: string, opts: CliOptions): Promise<Compi
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `cannot read ${file}: no such file` : code === 'EISDIR' ? `cannot read ${file}: it is a directory` : `cannot read ${file}: ${(err as Error).message}`);
   }
-  const r = compile(source, { file, ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
+  const r = compile(source, { file, ...extra, ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
@@ -170,7 +175,7 @@ async function main(argv: string[]): Promise<void> {
     if (!command && !help) throw new ReportedError();
     return;
   }
-  if (!['compile', 'check', 'train', 'eval', 'predict'].includes(command)) throw new UserError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!['compile', 'check', 'train', 'eval', 'predict', 'viz'].includes(command)) throw new UserError(`unknown command '${command}'\n\n${USAGE}`);
   if (!file) throw new UserError(`${command} needs a .dl file, e.g. dlc ${command} samples/mnist_mlp.dl`);
   if (command === 'compile') {
     if (!opts.out) throw new UserError('compile needs an output folder: -o <dir>');
@@ -183,6 +188,8 @@ async function main(argv: string[]): Promise<void> {
     const r = await compileFile(file, opts);
     process.stdout.write(`${formatSummary(r)}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest)}\n`);
+  } else if (command === 'viz') {
+    await vizCommand(file, opts);
   } else if (command === 'eval') {
     await evalCommand(file, opts);
   } else if (command === 'predict') {
