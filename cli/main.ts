@@ -1,6 +1,7 @@
 // dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { ClipSpec } from '../compiler/artifact.ts';
 import { compile, type CompileOptions, type CompileResult } from '../compiler/compile.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { ReportedError, UserError } from './errors.ts';
@@ -33,6 +34,9 @@ options:
   --resume                (train) continue from <out>/checkpoint.safetensors up to --epochs
   --schedule <name>       (train) learning-rate schedule with default arguments: constant, step,
                           exponential, cosine, reduce_on_plateau (arguments: in the train section)
+  --clip-norm <c>         (train) clip gradients to global norm c (recompiles; or clip = in
+                          the train section)
+  --clip-value <c>        (train) clip each gradient element to [-c, c]
   --patience <n>          (train) stop early after n epochs without improvement of val_loss
                           (loss without validation data), restoring the best weights
   --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
@@ -77,6 +81,7 @@ export interface CliOptions {
   labels?: string;
   scale?: number;
   format?: string;
+  clip?: ClipSpec;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -96,7 +101,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -120,6 +125,14 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   if (every !== undefined) opts.checkpointEvery = every;
   if (v.labels !== undefined) opts.labels = v.labels;
   if (v.format !== undefined) opts.format = v.format;
+  for (const [flag, kind] of [['clip-norm', 'norm'], ['clip-value', 'value']] as const) {
+    const text = v[flag];
+    if (text === undefined) continue;
+    const limit = Number(text);
+    if (!(limit > 0) || !Number.isFinite(limit)) throw new UserError(`--${flag} must be a positive number, got '${text}'`);
+    if (opts.clip) throw new UserError('use either --clip-norm or --clip-value, not both');
+    opts.clip = { kind, limit };
+  }
   if (v.scale !== undefined) {
     const f = Number(v.scale);
     if (!Number.isFinite(f) || f === 0) throw new UserError(`--scale must be a non-zero number (e.g. 0.00392156 for bytes), got '${v.scale}'`);
@@ -159,7 +172,7 @@ export async function compileFile(file: string, opts: CliOptions, extra: Pick<Co
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `cannot read ${file}: no such file` : code === 'EISDIR' ? `cannot read ${file}: it is a directory` : `cannot read ${file}: ${(err as Error).message}`);
   }
-  const r = compile(source, { file, ...extra, ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
+  const r = compile(source, { file, ...extra, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);

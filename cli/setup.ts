@@ -11,7 +11,7 @@ import { compileFile, type CliOptions } from './main.ts';
 /** A .dl file is compiled; a folder written by `dlc compile` is loaded as it is. */
 export async function artifactFor(path: string, opts: CliOptions): Promise<Artifact> {
   if (!existsSync(path) || !statSync(path).isDirectory()) return (await compileFile(path, opts)).artifact!;
-  if (opts.batch !== undefined || opts.model !== undefined) throw new UserError(`--batch and --model apply to .dl files; ${path} is already compiled (recompile it with dlc compile)`);
+  if (opts.batch !== undefined || opts.model !== undefined || opts.clip) throw new UserError(`--batch, --model, --clip-norm and --clip-value apply to .dl files; ${path} is already compiled (recompile it with dlc compile)`);
   return loadArtifact(path);
 }
 

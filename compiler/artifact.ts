@@ -111,6 +111,12 @@ export interface ScheduleSpec {
   monitor?: 'loss' | 'val_loss';
 }
 
+/** Gradient clipping: by global norm over all parameters (Keras global_clipnorm), or each element by value. */
+export interface ClipSpec {
+  kind: 'norm' | 'value';
+  limit: number;
+}
+
 /** Stop when the monitored loss has not improved by min_delta for `patience` epochs. */
 export interface EarlyStoppingSpec {
   monitor: 'loss' | 'val_loss';
@@ -137,6 +143,7 @@ export interface TrainSpec {
   fromLogits?: boolean;
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
+  clip?: ClipSpec;
   /** Name of the label input and the prediction output the metrics use. */
   label: string;
   prediction: string;

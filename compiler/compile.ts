@@ -1,7 +1,7 @@
 // The compiler driver: parse → lower → autodiff → optimizer → programs → plan → codegen → artifact.
 import { parse } from '../dsl/index.ts';
 import type { Diagnostic } from '../dsl/diagnostics.ts';
-import type { Artifact, TrainSpec } from './artifact.ts';
+import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
 import { generateKernels } from './codegen/kernels.ts';
 import type { Graph } from './ir/graph.ts';
@@ -28,6 +28,8 @@ export interface CompileOptions {
   fuse?: FuseOptions | false;
   /** Memory planning switches (arenas, buffer reuse), for benchmarks and tests. */
   plan?: PlanOptions;
+  /** Gradient clipping, overriding the train section's (the CLI's --clip-norm / --clip-value). */
+  clip?: ClipSpec;
 }
 
 export interface CompileResult {
@@ -59,7 +61,7 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   if (lowered.trainLoss) {
     const { loss, values } = lowered.trainLoss;
     const grads = autodiff(g, loss);
-    addOptimizer(g, lowered.train.optimizer, grads);
+    addOptimizer(g, lowered.train.optimizer, grads, opts.clip ?? lowered.train.clip);
     metricSlots = addMetricSums(g, loss, values.correct);
     trainOutputs.push({ name: 'loss', value: loss });
   }
@@ -79,7 +81,7 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   }
   const plan = planMemory(g, ['train_step', 'eval'], opts.plan ?? {});
   const code = generateKernels(g, plan);
-  const artifact = buildArtifact(source, lowered, plan, code, metricSlots);
+  const artifact = buildArtifact(source, lowered, plan, code, metricSlots, opts.clip ?? lowered.train.clip);
   return { ok: true, diagnostics: [], artifact, graph: g, summary: lowered.summary, lowered };
 }
 
@@ -89,6 +91,7 @@ function buildArtifact(
   plan: MemoryPlan,
   code: ReturnType<typeof generateKernels>,
   metricSlots: { lossSum: ValueId; correctSum?: ValueId } | undefined,
+  clip: ClipSpec | undefined,
 ): Artifact {
   const t = lowered.train;
   const train: TrainSpec = {
@@ -101,6 +104,7 @@ function buildArtifact(
     shuffle: t.shuffle,
     ...(t.loss?.fromLogits ? { fromLogits: true } : {}),
     ...(t.schedule ? { schedule: t.schedule } : {}),
+    ...(clip ? { clip } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
     label: lowered.trainLoss?.values.label ?? '',
     prediction: lowered.trainLoss?.values.prediction ?? '',

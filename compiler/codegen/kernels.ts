@@ -7,7 +7,7 @@ import { opDef } from '../ir/ops/index.ts';
 import { opUsesStep, updateWrites, type KernelIO } from '../ir/ops/def.ts';
 import type { Attrs, DType, Node, ProgramName, ValueId } from '../ir/types.ts';
 import { numel } from '../ir/tensor.ts';
-import { OPTIMIZER_OPS, type MemoryPlan } from '../passes/plan.ts';
+import { OPTIMIZER_OPS, sharedUpdateInputs, type MemoryPlan } from '../passes/plan.ts';
 import { emitElementwise } from './wgsl/elementwise.ts';
 import { STEP_STRUCT } from './wgsl/common.ts';
 
@@ -110,7 +110,10 @@ function updateRun(g: Graph, plan: MemoryPlan, nodes: number[], start: number): 
   if (!OPTIMIZER_OPS.has(first.op)) return [];
   const inArenas = (n: Node): boolean => {
     const off = plan.offsetOf.get(n.inputs[0]!);
-    return off !== undefined && n.inputs.every((v) => plan.offsetOf.get(v) === off && plan.buffers[plan.bufferOf.get(v)!]!.arena !== undefined);
+    const own = n.inputs.slice(0, n.inputs.length - sharedUpdateInputs(n));
+    // Shared inputs (the squared gradient norm of clipping) must be the same value for the whole run.
+    const shared = n.inputs.slice(own.length).every((v, k) => v === first.inputs[own.length + k]);
+    return off !== undefined && shared && own.every((v) => plan.offsetOf.get(v) === off && plan.buffers[plan.bufferOf.get(v)!]!.arena !== undefined);
   };
   const key = JSON.stringify(first.attrs);
   const run: number[] = [];
@@ -152,7 +155,8 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
       if (run.length > 1) {
         const def = opDef(n.op);
         if (def.kind !== 'update') throw new Error(`internal error: ${n.op} is not an update`);
-        const operands = n.inputs.map((v) => arenaOperand(plan, plan.bufferOf.get(v)!));
+        const own = n.inputs.length - sharedUpdateInputs(n);
+        const operands = n.inputs.map((v, k) => (k < own ? arenaOperand(plan, plan.bufferOf.get(v)!) : operand(g, plan, v)));
         const emitted = emitKernel(plan, n.op, n.attrs, operands, updateWrites(def, n.attrs), undefined, `// ${n.op} of every parameter`);
         const k = add(emitted, n.op, `${n.op}:all parameters`);
         for (const r of run) byNode.set(r, k);

@@ -1,7 +1,7 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { coerce, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
@@ -28,6 +28,7 @@ export interface TrainConfig {
   l2: number;
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
+  clip?: ClipSpec;
 }
 
 const LOSS_NAMES: Record<string, LossKind> = {
@@ -52,7 +53,7 @@ const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip'];
 
 export function defaultTrainConfig(): TrainConfig {
   return { optimizer: { kind: 'adam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 } }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
@@ -122,6 +123,11 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
       case 'schedule': {
         const r = readCall(v, 'schedule', SCHEDULES, fail);
         if (r) cfg.schedule = scheduleSpec(r.kind as ScheduleSpec['kind'], r.args);
+        break;
+      }
+      case 'clip': {
+        const r = readCall(v, 'clip', CLIPS, fail);
+        if (r) cfg.clip = { kind: r.kind === 'global_norm' ? 'norm' : 'value', limit: r.args.limit as number };
         break;
       }
       case 'early_stopping': {
@@ -229,6 +235,8 @@ const SCHEDULES: Record<string, ArgDef[]> = {
   cosine: [{ name: 'min', type: 'float', default: 0 }, WARMUP],
   reduce_on_plateau: [{ name: 'factor', type: 'rate', default: 0.1 }, { name: 'patience', type: 'posint', default: 10 }, { name: 'min_delta', type: 'float', default: 1e-4 }, { name: 'min', type: 'float', default: 0 }, MONITOR],
 };
+/** Gradient clipping: global_norm(limit) (Keras global_clipnorm) or value(limit) (clipvalue). */
+const CLIPS: Record<string, ArgDef[]> = { global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }], value: [{ name: 'limit', type: 'posfloat', default: 1 }] };
 const EARLY_STOPPING: ArgDef[] = [MONITOR, { name: 'patience', type: 'posint', default: 5 }, { name: 'min_delta', type: 'float', default: 0 }, { name: 'restore_best', type: 'bool', default: true }];
 
 function scheduleSpec(kind: ScheduleSpec['kind'], a: Record<string, Hyper>): ScheduleSpec {

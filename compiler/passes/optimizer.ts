@@ -1,5 +1,5 @@
 // Adds the optimizer's update of every parameter (and its state) to the train step, plus metric sums.
-import type { OptimizerSpec } from '../artifact.ts';
+import type { ClipSpec, OptimizerSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
 
@@ -27,16 +27,31 @@ function updateOp(opt: OptimizerSpec): { op: string; attrs: Record<string, numbe
   }
 }
 
-/** Appends one in-place update node per parameter; the learning rate comes from the step uniform. */
-export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>): void {
+/**
+ * Appends one in-place update node per parameter; the learning rate comes from the step uniform.
+ * Clipping by value clamps inside the update; clipping by global norm first sums the squares of
+ * every gradient into one value all updates read.
+ */
+export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>, clip?: ClipSpec): void {
   const slots = stateSlots(opt);
   const { op, attrs } = updateOp(opt);
+  const at = { phase: 'update' as const, layer: 'clip' };
+  let sumsq: ValueId | undefined;
+  if (clip?.kind === 'norm') {
+    for (const p of g.params) {
+      const grad = grads.get(p.value);
+      if (grad === undefined) continue;
+      const part = g.add('sum_to', [g.add('square', [grad], {}, at)], { shape: [] }, at);
+      sumsq = sumsq === undefined ? part : g.add('add', [sumsq, part], {}, at);
+    }
+  }
+  const clipAttrs: Record<string, number> = clip?.kind === 'norm' ? { clip_norm: clip.limit } : clip?.kind === 'value' ? { clip_value: clip.limit } : {};
   for (const p of g.params) {
     const grad = grads.get(p.value);
     if (grad === undefined) continue;
     const name = g.value(p.value).name;
     const states = slots.map((s) => g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, s.fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: s.fill }, 'optimizer'));
-    g.add(op, [p.value, grad, ...states], attrs, { phase: 'update', layer: p.layer });
+    g.add(op, [p.value, grad, ...states, ...(sumsq !== undefined ? [sumsq] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
   }
 }
 

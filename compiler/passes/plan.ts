@@ -44,6 +44,11 @@ export function viewRoot(g: Graph, v: ValueId): ValueId {
  * The optimizer update of each parameter, when every parameter has exactly one and each gradient
  * and state belongs to one update: the condition for arenas.
  */
+/** Trailing inputs of an optimizer update that every parameter shares: the squared norm when clipping by global norm. */
+export const sharedUpdateInputs = (n: Node): number => (((n.attrs.clip_norm as number | undefined) ?? 0) > 0 ? 1 : 0);
+/** The optimizer state inputs of an update: after the parameter and gradient, before shared inputs. */
+const updateStates = (n: Node): ValueId[] => n.inputs.slice(2, n.inputs.length - sharedUpdateInputs(n));
+
 export function optimizerUpdates(g: Graph): Node[] | undefined {
   const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
   if (updates.length === 0 || updates.length !== g.params.length) return undefined;
@@ -51,7 +56,7 @@ export function optimizerUpdates(g: Graph): Node[] | undefined {
   if (params.size !== g.params.length || g.params.some((p) => !params.has(p.value))) return undefined;
   const seen = new Set<ValueId>();
   for (const n of updates) {
-    for (const v of [viewRoot(g, n.inputs[1]!), ...n.inputs.slice(2)]) {
+    for (const v of [viewRoot(g, n.inputs[1]!), ...updateStates(n)]) {
       if (seen.has(v)) return undefined;
       seen.add(v);
     }
@@ -88,10 +93,10 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     for (const p of g.params) place(params, p.value, offsets.get(p.value)!);
     const grads = newBuffer(end, 'arena: gradients', 'grads');
     for (const n of updates) place(grads, viewRoot(g, n.inputs[1]!), offsets.get(n.inputs[0]!)!);
-    const states = Math.max(...updates.map((n) => n.inputs.length - 2));
+    const states = Math.max(...updates.map((n) => updateStates(n).length));
     for (let k = 0; k < states; k++) {
       const arena = newBuffer(end, `arena: ${updates[0]!.op} state ${k}`, 'optimizer_state');
-      for (const n of updates) if (n.inputs[2 + k] !== undefined) place(arena, n.inputs[2 + k]!, offsets.get(n.inputs[0]!)!);
+      for (const n of updates) if (updateStates(n)[k] !== undefined) place(arena, updateStates(n)[k]!, offsets.get(n.inputs[0]!)!);
     }
   }
   for (const v of g.values) {

@@ -114,6 +114,22 @@ describe('training controls from the command line', () => {
   });
 });
 
+describe('gradient clipping from the command line', () => {
+  it('--clip-norm recompiles with clipping: the first epoch differs from the unclipped run; a compiled folder refuses it', () => {
+    const loss1 = (extra: string[]) => {
+      const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', join(tmp(), 'o'), ...extra], { env: ENV });
+      expect(r.stderr).toBe('');
+      return /^epoch 1\/1  loss ([\d.]+)/m.exec(r.stdout)![1];
+    };
+    expect(loss1(['--clip-norm', '0.1'])).not.toBe(loss1([]));
+    const art = join(tmp(), 'art');
+    expect(dlc(['compile', 'samples/blobs.dl', '-o', art]).code).toBe(0);
+    const r = dlc(['train', art, '--data', 'samples/blobs.csv', '--clip-value', '0.5'], { env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`dlc: --batch, --model, --clip-norm and --clip-value apply to .dl files; ${art} is already compiled (recompile it with dlc compile)\n`);
+  });
+});
+
 describe('bad data for dlc train', () => {
   const dir = tmp();
   const file = (name: string, text: string): string => {

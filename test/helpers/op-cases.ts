@@ -183,13 +183,19 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     // Output above 65,535 × 64 elements: the grid spills into y.
     { shapes: [[2, 1050, 1001]], attrs: { axis: 1, start: 1050, shape: [2, 2100, 1001] } },
   ],
-  sgd: UPDATE(0, {}),
+  sgd: [...UPDATE(0, {}),
+    // Clipping by global norm: the squared norm is one more input (drawn positive: some clip, some not).
+    { shapes: [[67], [67], [1]], attrs: { clip_norm: 0.5 }, draws: ['normal', 'normal', 'positive'] },
+    { shapes: [[1000], [1000], [1]], attrs: { clip_norm: 3 }, draws: ['normal', 'normal', 'positive'] }],
   momentum: [...UPDATE(1, { momentum: 0.9, nesterov: false }), ...UPDATE(1, { momentum: 0.8, nesterov: true })],
   adagrad: UPDATE(1, { eps: 1e-7 }),
   rmsprop: UPDATE(1, { rho: 0.9, eps: 1e-7 }),
   adam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false }),
     ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01, decoupled: false }),
-    ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004, decoupled: true })],
+    ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004, decoupled: true }),
+    // Clipping by value inside the update (scalar and vec4 forms), and both clips at once.
+    ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false, clip_value: 0.3 }).slice(1, 3),
+    { shapes: [[1000], [1000], [1000], [1000], [1]], attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false, clip_value: 0.3, clip_norm: 2 }, draws: ['normal', 'normal', 'normal', 'positive', 'positive'] }],
   ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),

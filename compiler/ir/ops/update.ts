@@ -28,6 +28,16 @@ function sameShapes(ins: TensorType[]): void {
 }
 
 /**
+ * Gradient clipping every optimizer rule takes (Keras clipvalue / global_clipnorm): attrs
+ * clip_value c clamps each gradient element to [−c, c]; attrs clip_norm c scales every gradient by
+ * min(1, c / ‖g‖) where ‖g‖² (over all parameters) is one more input after the states.
+ */
+const clipValue = (a: Attrs): number => (a.clip_value as number | undefined) ?? 0;
+const clipNorm = (a: Attrs): number => (a.clip_norm as number | undefined) ?? 0;
+/** Scale from the global squared norm; a zero norm leaves the (zero) gradient alone. */
+export const normScale = (limit: number, sumsq: number): number => (sumsq > 0 ? Math.min(1, limit / Math.sqrt(sumsq)) : 1);
+
+/**
  * An element-wise in-place update. `ref` maps (p, g, ...states) at one element to their new values;
  * `wgsl` is the same rule as WGSL statements over `p`, `g`, `s0`, `s1` (vars) and `lr`, `t` (lets).
  */
@@ -38,30 +48,50 @@ function elementUpdate(
   wgsl: (a: Attrs) => string,
 ): UpdateDef {
   const writes = [0, ...Array.from({ length: states }, (_, i) => i + 2)];
+  const own = 2 + states;
   return {
-    kind: 'update', doc, arity: 2 + states, writes, usesStep: true, vjp: null,
-    check: sameShapes,
+    kind: 'update', doc, arity: own, variadic: true, writes, usesStep: true, vjp: null,
+    check: (ins, a) => {
+      sameShapes(ins.slice(0, own));
+      const extra = clipNorm(a) > 0 ? 1 : 0;
+      if (ins.length !== own + extra) throw new ShapeError(`update takes ${own + extra} operands${extra ? ' (the last: the squared global gradient norm)' : ''}, got ${ins.length}`);
+      if (extra && numel(ins[own]!.shape) !== 1) throw new ShapeError(`the squared gradient norm must be one value, got ${shapeStr(ins[own]!.shape)}`);
+    },
     reference: (ins, attrs, ctx) => {
       const outs = writes.map((w) => tensor(ins[w]!.shape));
+      const c = clipValue(attrs);
+      const scale = clipNorm(attrs) > 0 ? normScale(clipNorm(attrs), ins[own]!.data[0]!) : 1;
       for (let i = 0; i < ins[0]!.data.length; i++) {
-        const s = ins.slice(2).map((t) => t.data[i]!);
-        const r = ref(ins[0]!.data[i]!, ins[1]!.data[i]!, s, attrs, ctx);
+        const s = ins.slice(2, own).map((t) => t.data[i]!);
+        let g = ins[1]!.data[i]! * scale;
+        if (c > 0) g = Math.min(Math.max(g, -c), c);
+        const r = ref(ins[0]!.data[i]!, g, s, attrs, ctx);
         r.forEach((v, k) => { outs[k]!.data[i] = v; });
       }
       return outs;
     },
     emit: (io: KernelIO): EmittedKernel => {
       const N = numel(io.inputs[0]!.shape);
-      const names = io.inputs.map((x) => x.name);
+      const names = io.inputs.slice(0, own).map((x) => x.name);
       const rule = wgsl(io.attrs);
       // The rules are arithmetic and sqrt only, so the same text runs on vec4s when N allows.
       const vec = N % 4 === 0;
       const units = vec ? N / 4 : N;
       const groups = Math.ceil(units / (WG * (vec ? VECS : 1)));
+      const c = clipValue(io.attrs);
+      const limit = (x: number): string => (vec ? `vec4f(${f32Lit(x)})` : f32Lit(x));
+      const norm = clipNorm(io.attrs) > 0
+        ? `  let sumsq = ${io.inputs[own]!.name}[0];\n  let clip_scale = select(1.0, min(1.0, ${f32Lit(clipNorm(io.attrs))} / sqrt(sumsq)), sumsq > 0.0);\n`
+        : '';
+      const grad = (i: string): string => {
+        let g = `${names[1]}[${i}]`;
+        if (norm) g = `(${g} * clip_scale)`;
+        return c > 0 ? `clamp(${g}, ${limit(-c)}, ${limit(c)})` : g;
+      };
       const update = (i: string): string => `  let lr = ${io.step}.lr;
   let t = f32(${io.step}.step);
   var p = ${names[0]}[${i}];
-  let g = ${names[1]}[${i}];
+  let g = ${grad(i)};
 ${names.slice(2).map((s, k) => `  var s${k} = ${s}[${i}];`).join('\n')}
   ${rule}
   ${names[0]}[${i}] = p;
@@ -73,7 +103,7 @@ ${names.slice(2).map((s, k) => `  ${s}[${i}] = s${k};`).join('\n')}`;
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(groups, WG)};
   if (i >= ${u32Lit(N)}) { return; }
-${update('i')}
+${norm}${update('i')}
 }`,
           workgroups: grid(groups),
         };
@@ -82,7 +112,7 @@ ${update('i')}
         body: `${helper}@compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = ${flatGroup(groups)};
-  for (var j = 0u; j < ${u32Lit(VECS)}; j = j + 1u) {
+${norm}  for (var j = 0u; j < ${u32Lit(VECS)}; j = j + 1u) {
     let q = w * ${u32Lit(WG * VECS)} + j * ${u32Lit(WG)} + lid;
     if (q >= ${u32Lit(units)}) { return; }
   ${update('q').replaceAll('\n', '\n  ')}
