@@ -86,6 +86,17 @@ function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: 
  * GPU-side metric sums once.
  */
 export async function fit(session: Session, data: Samples, opts: FitOptions = {}): Promise<EpochResult[]> {
+  const history: EpochResult[] = [];
+  for await (const r of trainEpochs(session, data, opts)) history.push(r);
+  return history;
+}
+
+/**
+ * The training loop as an async iterator: yields each epoch's result (after its onEpoch callback),
+ * so a caller can log, checkpoint or stop (break) between epochs:
+ *   for await (const e of trainEpochs(session, data, { epochs: 10 })) if (e.loss < 0.1) break;
+ */
+export async function* trainEpochs(session: Session, data: Samples, opts: FitOptions = {}): AsyncGenerator<EpochResult, void, undefined> {
   const t = session.manifest.train;
   const B = session.manifest.batch;
   const epochs = opts.epochs ?? t.epochs;
@@ -94,7 +105,6 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
   if (steps === 0) throw new Error(`need at least one full batch of ${B} samples, got ${data.count}`);
   const names = session.manifest.programs.train_step.inputs;
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const history: EpochResult[] = [];
   const start = opts.startEpoch ?? 0;
   // Replay the shuffles of the epochs already trained: the order is permuted in place each epoch.
   for (let e = 1; e <= start; e++) if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
@@ -143,11 +153,10 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
       }
       if (stop) r.stopped ??= { bestEpoch: watch.bestEpoch, restored: false };
     }
-    history.push(r);
     await opts.onEpoch?.(r);
-    if (stop) break;
+    yield r;
+    if (stop) return;
   }
-  return history;
 }
 
 /**
