@@ -77,7 +77,10 @@ describe('fit with controls', () => {
     await fit(w, data, { epochs: 3, onStep: () => { steps.push(w.lr); } });
     expect(steps.slice(0, 3).map((v) => +v.toFixed(6))).toEqual([0.0125, 0.025, 0.0375]); // 8 steps per epoch, 16 to warm up
     expect(steps.slice(15)).toEqual(Array(9).fill(0.2));
-    for (const q of [s, w]) q.dispose();
+    // reduce_on_plateau: min_delta 100 means no epoch after the first improves; patience 1 halves the rate each epoch.
+    const p = await Session.create(compile(SOURCE('schedule = reduce_on_plateau(factor: 0.5, patience: 1, min_delta: 100, monitor: loss)')).artifact!, h.device);
+    expect((await fit(p, data, { epochs: 4 })).map((r) => r.lr)).toEqual([0.2, 0.2, 0.1, 0.05]);
+    for (const q of [s, w, p]) q.dispose();
   });
 
   it('early stopping ends training after `patience` epochs without improvement and restores the best weights', async (t) => {

@@ -1,0 +1,28 @@
+// npm run bench runs (quick, dlc variants only, so CI stays fast and independent of the peers):
+// it prints its table and writes JSON with positive figures, and every variant trains identically.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.ts';
+
+describe('npm run bench', () => {
+  it('--quick --only dlc: a table, a JSON file, and the same losses with fusion and planning on or off', () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'dlc-bench-')), 'bench.json');
+    const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--quick', '--only', 'dlc', '--json', json], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('dlc / peer:');
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { rows: { peer: string; matmulGflops: Record<string, number>; mlpSamplesPerSec: number; cnnSamplesPerSec: number; mlpLoss: number[]; cnnLoss: number[]; errors: string[] }[] };
+    expect(out.rows.map((x) => x.peer)).toEqual(['dlc', 'dlc (no fusion)', 'dlc (no planning)', 'dlc (neither)']);
+    for (const row of out.rows) {
+      expect(row.errors).toEqual([]);
+      expect(row.matmulGflops['256']).toBeGreaterThan(0);
+      expect(row.mlpSamplesPerSec).toBeGreaterThan(0);
+      expect(row.cnnSamplesPerSec).toBeGreaterThan(0);
+      expect(row.mlpLoss[1]!).toBeLessThan(row.mlpLoss[0]!);
+      for (const [k, v] of row.mlpLoss.entries()) expect(v).toBeCloseTo(out.rows[0]!.mlpLoss[k]!, 5);
+      for (const [k, v] of row.cnnLoss.entries()) expect(v).toBeCloseTo(out.rows[0]!.cnnLoss[k]!, 5);
+    }
+  }, 300_000);
+});
