@@ -97,6 +97,33 @@ describe('array data files', () => {
     const fromCsv = first(['--data', 'samples/blobs.csv']);
     expect(first(['--data', 'test/fixtures/blobs.npz'])).toBe(fromCsv);
     expect(first(['--data', 'test/fixtures/blobs_x.npy', '--labels', 'test/fixtures/blobs_y.npy'])).toBe(fromCsv);
+    // MNIST's IDX format (float32 features, byte labels), written here from the CSV's rows.
+    const dir = tmp();
+    const rows = readFileSync('samples/blobs.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const xs = Buffer.alloc(12 + rows.length * 8);
+    xs.writeUInt32BE(0x00000d02, 0);
+    xs.writeUInt32BE(rows.length, 4);
+    xs.writeUInt32BE(2, 8);
+    rows.forEach((r, i) => { xs.writeFloatBE(r[0]!, 12 + 8 * i); xs.writeFloatBE(r[1]!, 16 + 8 * i); });
+    const ys = Buffer.alloc(8 + rows.length);
+    ys.writeUInt32BE(0x00000801, 0);
+    ys.writeUInt32BE(rows.length, 4);
+    rows.forEach((r, i) => ys.writeUInt8(r[2]!, 8 + i));
+    writeFileSync(join(dir, 'points-idx2-ubyte'), xs);
+    writeFileSync(join(dir, 'labels-idx1-ubyte'), ys);
+    expect(first(['--data', join(dir, 'points-idx2-ubyte'), '--labels', join(dir, 'labels-idx1-ubyte')])).toBe(fromCsv);
+  });
+
+  it('--val FILE evaluates another file each epoch and after training', () => {
+    const dir = tmp();
+    const lines = readFileSync('samples/blobs.csv', 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'train.csv'), `${lines.slice(0, 401).join('\n')}\n`);
+    writeFileSync(join(dir, 'val.csv'), `${[lines[0], ...lines.slice(401)].join('\n')}\n`);
+    const r = dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'train.csv'), '--val', join(dir, 'val.csv'), '--epochs', '2', '--out', join(dir, 'o')], { env: ENV });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`${join(dir, 'train.csv')}: 400 training samples; ${join(dir, 'val.csv')}: 200 held out`);
+    expect(r.stdout.match(/val_accuracy/g)).toHaveLength(2);
+    expect(r.stdout).toMatch(/held-out: .* on 200 samples/);
   });
 });
 
