@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine (root, no GPU) lacks to build, test and train with dlc:
-# Mesa's software WebGPU drivers (see shared/webgpu-on-cpu.md) and the npm dependencies.
+# Mesa's software WebGPU drivers (see shared/webgpu-on-cpu.md) and the npm dependencies; with
+# --browser also Debian's Chromium, which the browser tests drive (WebGPU on its SwiftShader).
 # Idempotent: every step checks before it changes anything.
 set -euo pipefail
+browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=1 ;;
+    *) echo "setup: unknown option '$arg' (known: --browser)" >&2; exit 1 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 
 SUDO=""
@@ -38,6 +46,13 @@ SRC
   else
     echo "setup: not Debian 12; install Mesa >= 25 (mesa-vulkan-drivers), libvulkan1, libegl1, libgles2, libegl-mesa0 yourself" >&2
   fi
+fi
+
+# Chromium for the browser tests only (about 480 MB): Debian's package, never a Playwright download.
+if [ "$browser" = 1 ] && [ ! -x /usr/lib/chromium/chromium ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 # Node.js >= 20 (the machines this runs on ship it; a bare Debian gets its own package).

