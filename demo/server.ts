@@ -7,19 +7,11 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { loadMnist } from '../runtime/data/mnist.ts';
+import { bundle } from './bundle.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({ options: { port: { type: 'string', default: '8080' }, artifact: { type: 'string' } } });
-
-/** The page's script: demo/app.ts and everything it imports, for the browser. */
-export async function bundle(): Promise<string> {
-  const out = await build({
-    entryPoints: [join(ROOT, 'demo/app.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, minify: false, sourcemap: false, logLevel: 'silent',
-  });
-  return out.outputFiles[0]!.text;
-}
 
 /** MNIST as bytes: u32 train count, u32 test count, then pixels (0–255) and labels of each split. */
 function mnistBytes(): Uint8Array {
