@@ -1,7 +1,8 @@
 // Loading a compiled artifact folder (manifest.json + kernels/*.wgsl) from disk in Node.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type Manifest } from '../compiler/artifact.ts';
+import type { Artifact, Manifest } from '../compiler/artifact.ts';
+import { validateManifest } from './manifest-check.ts';
 import { SessionError } from './session.ts';
 
 /** Kernel file names are plain names inside kernels/: nothing from a manifest may point elsewhere. */
@@ -23,8 +24,11 @@ export async function loadArtifact(dir: string): Promise<Artifact> {
   } catch (err) {
     throw new SessionError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  if (manifest?.format !== ARTIFACT_FORMAT) throw new SessionError(`${path} is not a dlc artifact manifest`);
-  if (manifest.version !== ARTIFACT_VERSION) throw new SessionError(`${path} has format version ${manifest.version}; this runtime reads version ${ARTIFACT_VERSION} (recompile with dlc compile)`);
+  try {
+    manifest = validateManifest(manifest, path);
+  } catch (err) {
+    throw new SessionError((err as Error).message);
+  }
   const shaders: Record<string, string> = {};
   for (const k of manifest.kernels ?? []) {
     if (shaders[k.shader] !== undefined) continue;

@@ -1,8 +1,9 @@
 // A Session runs a compiled artifact on a GPUDevice: buffers and pipelines made once, one command
 // buffer per step, and only what the caller asks for read back. Browser-safe (no Node imports).
 /// <reference types="@webgpu/types" />
+import { validateManifest } from './manifest-check.ts';
 import type { Artifact, KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
-import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
+import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
 import { initialTensors } from './init.ts';
 
 export type ProgramName = 'train_step' | 'eval' | 'forward';
@@ -29,8 +30,11 @@ const MAP_MODE_READ = 0x01;
 const COMPUTE = 0x4;
 
 function checkManifest(m: Manifest): void {
-  if (m.format !== ARTIFACT_FORMAT) throw new SessionError(`not a dlc artifact (format '${String(m.format)}')`);
-  if (m.version !== ARTIFACT_VERSION) throw new SessionError(`artifact format version ${m.version} is not supported (this runtime reads version ${ARTIFACT_VERSION}); recompile with dlc compile`);
+  try {
+    validateManifest(m);
+  } catch (err) {
+    throw new SessionError((err as Error).message);
+  }
 }
 
 /**
@@ -117,7 +121,8 @@ export class Session {
           module = device.createShaderModule({ code, label: k.shader });
           const info = await module.getCompilationInfo();
           const errors = info.messages.filter((x) => x.type === 'error');
-          if (errors.length) throw new Error(`internal error: kernel ${k.name} (${k.shader}) does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')}`);
+          // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
+          if (errors.length) throw new SessionError(`kernel ${k.name} (${k.shader}) does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
           modules.set(code, module);
         }
         pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
@@ -130,7 +135,7 @@ export class Session {
       kernels.push({ pipeline, bindGroup, spec: k });
     }
     const err = await device.popErrorScope();
-    if (err) throw new Error(`internal error: creating pipelines failed: ${err.message}`);
+    if (err) throw new SessionError(`creating the kernels failed: ${err.message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
     const s = new Session(device, artifact, kernels, buffers);
     s.initialize(m.train.seed);
     return s;
