@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // gc() lets memory tests measure what is retained, not garbage awaiting collection.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     testTimeout: 120_000,
     hookTimeout: 60_000,
     reporters: process.env.CI ? ['default'] : ['default'],

@@ -322,6 +322,11 @@ export class Session {
     this.disposed = true;
     for (const b of this.buffers) b.destroy();
     for (const b of this.staging.values()) b.destroy();
+    // Drop the bind groups and buffer handles too: a disposed session the caller still holds must
+    // not keep Dawn objects (and their memory) alive.
+    this.buffers.length = 0;
+    this.kernels.length = 0;
+    this.staging.clear();
   }
 
   private live(): void {
