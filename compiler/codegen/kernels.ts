@@ -84,12 +84,17 @@ function emitKernel(
   return { wgsl: `${header}\n${lines.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
 }
 
+/** Text safe inside a WGSL line comment: printable ASCII only, at most 200 characters. */
+export const commentText = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+
 /** The complete WGSL of one node with its bindings (pure: no device involved). */
 export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
   const def = opDef(n.op);
   const writes = def.kind === 'update' ? updateWrites(def, n.attrs) : [];
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
-  const header = `// ${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
+  // The one place user text reaches WGSL: a comment, kept to printable ASCII on one line (a file
+  // name with a newline could otherwise end the comment and inject code).
+  const header = `// ${commentText(`${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`)}`;
   const output = n.output === null ? undefined : operand(g, plan, n.output);
   return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, header);
 }
