@@ -3,7 +3,7 @@ export { compile, type CompileOptions, type CompileResult } from './compiler/com
 export type { Artifact, Manifest } from './compiler/artifact.ts';
 export { formatDiagnostics, type Diagnostic, type Span } from './dsl/diagnostics.ts';
 export { Session, SessionError, type StepParams, type TensorData, type ProgramName } from './runtime/session.ts';
-export { fit, trainEpochs, evaluate, predict, type Samples, type EpochResult, type EvalResult, type FitOptions } from './runtime/fit.ts';
+export { fit, trainEpochs, NonFiniteError, evaluate, predict, type Samples, type EpochResult, type EvalResult, type FitOptions } from './runtime/fit.ts';
 export type { ClipSpec, EarlyStoppingSpec, ScheduleSpec } from './compiler/artifact.ts';
 export { openDevice, listAdapters, DeviceUnavailableError, type NodeDeviceHandle } from './runtime/device-node.ts';
 export type { AdapterChoice, DeviceHandle } from './runtime/device.ts';

@@ -215,7 +215,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ReportedError) {
     // Diagnostics were printed already.
-  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'SafetensorsError', 'DataError'].includes(err.name))) {
+  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'SafetensorsError', 'DataError', 'NonFiniteError', 'ManifestError'].includes(err.name))) {
     process.stderr.write(`dlc: ${err.message}\n`);
   } else {
     process.stderr.write(`dlc: internal error (a bug in dlc, please report it): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

@@ -56,6 +56,11 @@ export interface FitOptions {
   seed?: number;
   validation?: Samples;
   onEpoch?: (r: EpochResult) => void | Promise<void>;
+  /**
+   * Stop with a NonFiniteError naming the step and the first kernel when an epoch's loss is not
+   * finite (default on; it reads the weights and optimizer state back once per epoch).
+   */
+  checkFinite?: boolean;
   /** Called after every step with the step number (for progress display); awaited. */
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void | Promise<void>;
 }
@@ -78,6 +83,51 @@ function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: 
     out[name] = dst;
   }
   return out;
+}
+
+/** Training met a NaN or infinite value; the message names the epoch, the step and the first kernel. */
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+  constructor(message: string, readonly epoch: number, readonly step: number, readonly kernel?: string) {
+    super(message);
+  }
+}
+
+interface Snapshot { weights: Map<string, Float32Array>; state: Map<string, Float32Array>; step: number }
+
+async function snapshot(session: Session): Promise<Snapshot> {
+  return { weights: await session.weights(), state: await session.stateTensors(), step: session.step };
+}
+
+function restore(session: Session, s: Snapshot): void {
+  session.setWeights(s.weights, 'snapshot');
+  for (const [name, v] of s.state) session.write(name, v);
+  session.step = s.step;
+}
+
+/**
+ * Replays an epoch from its snapshot one step at a time (same batches, rates and dropout masks),
+ * finds the first step whose loss or weights are not finite, then runs that step kernel by kernel
+ * to name the first kernel that wrote a non-finite value.
+ */
+async function traceNonFinite(
+  session: Session, before: Snapshot, epoch: number, steps: number, setRate: (e: number, s: number) => void, batch: (s: number) => Record<string, TensorData>,
+): Promise<NonFiniteError> {
+  restore(session, before);
+  for (let s = 0; s < steps; s++) {
+    const pre = await snapshot(session);
+    setRate(epoch, s);
+    const loss = await session.trainStep(batch(s), { readLoss: true });
+    const weights = await session.weights();
+    const bad = !Number.isFinite(loss!) || [...weights.values()].some((w) => w.some((v) => !Number.isFinite(v)));
+    if (!bad) continue;
+    restore(session, pre);
+    setRate(epoch, s);
+    const k = await session.firstNonFinite('train_step', batch(s));
+    const where = k ? `; the first non-finite value came from kernel '${k.kernel}'${k.origin ? ` (${k.origin})` : ''}` : '';
+    return new NonFiniteError(`training stopped: the loss or the weights became non-finite (NaN or infinity) in epoch ${epoch}, step ${s + 1} (step ${pre.step + 1} overall)${where}. Lower the learning rate, clip gradients (clip = global_norm(1.0)) or check the data for huge values`, epoch, s + 1, k?.kernel);
+  }
+  return new NonFiniteError(`training stopped: the loss of epoch ${epoch} is not finite, but replaying the epoch step by step did not reproduce it`, epoch, 0);
 }
 
 /**
@@ -118,20 +168,26 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
   const watch = stopping ? new Plateau(stopping.minDelta) : undefined;
   let bestWeights: Map<string, Float32Array> | undefined;
   const monitored = (r: EpochResult, m: 'loss' | 'val_loss'): number => (m === 'val_loss' && r.val ? r.val.loss : r.loss);
+  const setRate = (e: number, s: number): void => {
+    if (!schedule) return;
+    let rate = scheduledRate(schedule, baseLr, e - 1 + s / steps, epochs);
+    if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? 0);
+    session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
+  };
+  const batch = (s: number) => gather(session, data, order.subarray(s * B, s * B + B), names);
   for (let e = start + 1; e <= epochs; e++) {
     const began = performance.now();
     if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+    // The epoch's starting point, kept so a non-finite loss can be traced to its step and kernel.
+    const before = opts.checkFinite === false ? undefined : await snapshot(session);
     session.resetMetrics();
     for (let s = 0; s < steps; s++) {
-      if (schedule) {
-        let rate = scheduledRate(schedule, baseLr, e - 1 + s / steps, epochs);
-        if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? 0);
-        session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
-      }
-      await session.trainStep(gather(session, data, order.subarray(s * B, s * B + B), names));
+      setRate(e, s);
+      await session.trainStep(batch(s));
       await opts.onStep?.(s + 1, steps, e);
     }
     const sums = await session.metricSums();
+    if (before && !Number.isFinite(sums.lossSum)) throw await traceNonFinite(session, before, e, steps, setRate, batch);
     const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000, lr: session.lr };
     if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
     if (opts.validation) r.val = await evaluate(session, opts.validation);

@@ -241,11 +241,11 @@ export class Session {
   }
 
   /**
-   * Times every kernel of a program alone: each dispatch in its own submission, waited for. For
-   * finding the slow kernel, not for throughput (it pays one round trip per kernel). The program's
-   * effects happen once, as in run(); train_step advances the step.
+   * Runs every kernel of a program alone, each in its own submission, calling `after` with the
+   * kernel once it finished. The program's effects happen once, as in run(); train_step advances
+   * the step. For profiling and for finding the kernel that went wrong.
    */
-  async profile(program: ProgramName, inputs: Record<string, TensorData>): Promise<{ kernel: string; ms: number }[]> {
+  private async eachKernel(program: ProgramName, inputs: Record<string, TensorData>, after: (k: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; spec: KernelSpec }, ms: number) => Promise<boolean | void>): Promise<void> {
     this.live();
     const spec = this.manifest.programs[program];
     for (const name of spec.inputs) {
@@ -261,21 +261,46 @@ export class Session {
       this.device.queue.writeBuffer(this.buffers[this.manifest.stepParamsBuffer]!, 0, u);
     }
     await this.device.queue.onSubmittedWorkDone();
-    const out: { kernel: string; ms: number }[] = [];
     for (const k of spec.kernels) {
-      const { pipeline, bindGroup, spec: ks } = this.kernels[k]!;
+      const kernel = this.kernels[k]!;
       const t0 = performance.now();
       const enc = this.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...ks.workgroups);
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, kernel.bindGroup);
+      pass.dispatchWorkgroups(...kernel.spec.workgroups);
       pass.end();
       this.device.queue.submit([enc.finish()]);
       await this.device.queue.onSubmittedWorkDone();
-      out.push({ kernel: ks.name, ms: performance.now() - t0 });
+      if ((await after(kernel, performance.now() - t0)) === true) return;
     }
+  }
+
+  /** Times every kernel of a program alone (each dispatch in its own submission, waited for). */
+  async profile(program: ProgramName, inputs: Record<string, TensorData>): Promise<{ kernel: string; ms: number }[]> {
+    const out: { kernel: string; ms: number }[] = [];
+    await this.eachKernel(program, inputs, async (k, ms) => { out.push({ kernel: k.spec.name, ms }); });
     return out;
+  }
+
+  /**
+   * Runs a program kernel by kernel and returns the first kernel that wrote a non-finite value
+   * (NaN or ±Inf) into any range it may write, with its source origin; null when none did.
+   */
+  async firstNonFinite(program: ProgramName, inputs: Record<string, TensorData>): Promise<{ kernel: string; origin?: string } | null> {
+    let found: { kernel: string; origin?: string } | null = null;
+    await this.eachKernel(program, inputs, async (k) => {
+      for (const b of k.spec.bindings.filter((x) => x.access === 'read_write')) {
+        const size = b.size ?? this.manifest.buffers[b.buffer]!.size;
+        const [data] = await this.submitAndRead(this.device.createCommandEncoder(), [{ name: k.spec.name, dtype: 'f32', shape: [size / 4], buffer: b.buffer, offset: b.offset ?? 0 }]);
+        if ((data as Float32Array).some((v) => !Number.isFinite(v))) {
+          found = { kernel: k.spec.name, ...(k.spec.origin ? { origin: k.spec.origin } : {}) };
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
   }
 
   /** One optimizer step on a batch; returns the loss only when asked (reading it back syncs). */
@@ -340,7 +365,7 @@ export class Session {
   private async submitAndRead(enc: GPUCommandEncoder, slots: TensorSlot[]): Promise<TensorData[]> {
     const stage = slots.map((s) => {
       const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
-      const key = `${s.buffer}@${s.offset ?? 0}`;
+      const key = `${s.buffer}@${s.offset ?? 0}:${bytes}`;
       let sb = this.staging.get(key);
       if (!sb) {
         sb = this.device.createBuffer({ size: Math.max(4, bytes), usage: MAP_READ | COPY_DST, label: `read ${s.name}` });
