@@ -8,20 +8,13 @@ import { arraysToSamples, parseIdx, parseNpy } from '../../runtime/data/arrays.t
 import { DataError, parseCsv } from '../../runtime/data/csv.ts';
 import { parseNpz } from '../../runtime/data/npz-node.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { messageOf } from '../helpers/errors.ts';
 
 const fixture = (f: string): Uint8Array => readFileSync(join(ROOT, 'test/fixtures', f));
 const BLOBS = compile(readFileSync(join(ROOT, 'samples/blobs.dl'), 'utf8')).artifact!.manifest;
 const csv = parseCsv(readFileSync(join(ROOT, 'samples/blobs.csv'), 'utf8'), 'blobs.csv', BLOBS);
 
-const err = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a DataError');
-};
+const err = (f: () => unknown): string => messageOf(f, DataError);
 
 /** A version-1 .npy file of float32 or big-endian int16 values. */
 function npy(descr: string, shape: number[], values: number[], fortran = false): Uint8Array {

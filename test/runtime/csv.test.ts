@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { csvRows, DataError, parseCsv } from '../../runtime/data/csv.ts';
 import { splitTail } from '../../runtime/data/split.ts';
+import { messageOf } from '../helpers/errors.ts';
 
 const model = (inputs: string, loss: string, out = 'y'): string => `model m {
   ${inputs}
@@ -13,15 +14,7 @@ train m { loss = ${loss}; optimizer = sgd(lr: 0.1); batch = 2 }`;
 const CLS = compile(model('input x: f32[2]\n  input label: class[3]', 'cross_entropy(y, label)')).artifact!.manifest;
 const REG = compile(model('input x: f32[2]\n  input target: f32[3]', 'mse(y, target)')).artifact!.manifest;
 
-const err = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a DataError');
-};
+const err = (f: () => unknown): string => messageOf(f, DataError);
 
 describe('csvRows', () => {
   it('splits quoted fields, doubled quotes, CRLF and skips blank lines, keeping line numbers', () => {
