@@ -38,6 +38,33 @@ function checkManifest(m: Manifest): void {
 }
 
 /**
+ * What the artifact needs against what the device allows, before anything is allocated: a model too
+ * big for this device gets a message naming the kernel (its layer and source line) and the limit.
+ */
+export function checkLimits(m: Manifest, limits: GPUSupportedLimits): void {
+  const where = (k: KernelSpec): string => `kernel '${k.name}'${k.origin ? ` (${k.origin})` : ''}`;
+  for (const b of m.buffers) {
+    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${b.label}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
+  }
+  for (const k of m.kernels) {
+    const storage = k.bindings.filter((b) => b.access !== 'uniform');
+    if (storage.length > limits.maxStorageBuffersPerShaderStage) {
+      throw new SessionError(`${where(k)} binds ${storage.length} storage buffers; this device allows ${limits.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage)`);
+    }
+    for (const b of storage) {
+      const size = b.size ?? m.buffers[b.buffer]!.size;
+      if (size > limits.maxStorageBufferBindingSize) {
+        throw new SessionError(`${where(k)} binds ${size} bytes of '${m.buffers[b.buffer]!.label}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
+      }
+    }
+    const most = Math.max(...k.workgroups);
+    if (most > limits.maxComputeWorkgroupsPerDimension) {
+      throw new SessionError(`${where(k)} dispatches ${most} workgroups in one dimension; this device allows ${limits.maxComputeWorkgroupsPerDimension} (maxComputeWorkgroupsPerDimension)`);
+    }
+  }
+}
+
+/**
  * Shader modules, layouts and pipelines of one device, keyed by WGSL text and binding layout:
  * every Session on the device shares them, so a kernel compiles once per process (creating a
  * llvmpipe pipeline costs up to seconds; Mesa's disk cache only helps the next process).
@@ -90,6 +117,7 @@ export class Session {
   static async create(artifact: Artifact, device: GPUDevice): Promise<Session> {
     const m = artifact.manifest;
     checkManifest(m);
+    checkLimits(m, device.limits);
     const buffers = m.buffers.map((b) => device.createBuffer({
       size: b.size,
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
