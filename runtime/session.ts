@@ -111,6 +111,15 @@ export class Session {
     this.lr = artifact.manifest.train.optimizer.lr;
     this.seed = artifact.manifest.train.seed;
     for (const t of [...this.manifest.inputs, ...this.manifest.params, ...this.manifest.state]) this.slots.set(t.name, t);
+    // A lost device (driver reset, destroy(), out of memory) fails every later call with one message.
+    void device.lost.then((info) => { this.lost = info.message || info.reason || 'unknown reason'; });
+  }
+
+  /** Why the device was lost, once it was. */
+  private lost: string | undefined;
+
+  private lostError(): SessionError {
+    return new SessionError(`the GPU device was lost (${this.lost}); training cannot continue. Checkpoints already written are intact: continue with --resume (or loadCheckpoint)`);
   }
 
   /** Creates every buffer and pipeline of the artifact; reports WGSL errors with the kernel name. */
@@ -384,6 +393,7 @@ export class Session {
 
   private live(): void {
     if (this.disposed) throw new SessionError('session was disposed');
+    if (this.lost !== undefined) throw this.lostError();
   }
 
   private async readSlots(slots: TensorSlot[]): Promise<TensorData[]> {
@@ -406,7 +416,14 @@ export class Session {
     const out: TensorData[] = [];
     // Distinct slots may share a buffer only if they are views; map each staging buffer once.
     for (const { sb, bytes, s } of stage) {
-      await sb.mapAsync(MAP_MODE_READ, 0, Math.max(4, bytes));
+      try {
+        await sb.mapAsync(MAP_MODE_READ, 0, Math.max(4, bytes));
+      } catch (err) {
+        // Reading back is where a lost device shows first; let its handler record why.
+        await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+        if (this.lost !== undefined) throw this.lostError();
+        throw err;
+      }
       const copy = sb.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
       sb.unmap();
       out.push(s.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy));
