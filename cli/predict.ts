@@ -4,13 +4,12 @@
 import { extname } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { writeFileAtomic } from '../runtime/checkpoint-node.ts';
-import { loadMnist } from '../runtime/data/mnist.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
-import { readDataFile } from './data.ts';
+import { loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
 
@@ -18,13 +17,7 @@ import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
   const name = opts.data;
   if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');
-  if (name === 'mnist') {
-    const { test } = loadMnist();
-    const image = m.inputs.find((i) => i.dtype === 'f32');
-    const label = m.inputs.find((i) => i.dtype === 'i32');
-    if (!image || !label) throw new UserError(`the mnist data set gives images and class labels; model '${m.model}' has inputs ${m.inputs.map((i) => i.name).join(', ')}`);
-    return { data: { count: test.count, tensors: { [image.name]: test.images, [label.name]: test.labels } }, name: 'mnist (held-out digits)' };
-  }
+  if (name === 'mnist') return { data: loadData('mnist', m).test!, name: 'mnist (held-out digits)' };
   const data = readDataFile(name, m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
   }, labelsOptional);

@@ -4,7 +4,7 @@
 //   npm run demo -- [--port 8080] [--artifact DIR]
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../runtime/data/mnist.ts';
@@ -46,7 +46,7 @@ const server = createServer((req, res) => {
   // Samples, and the folder given with --artifact (manifest.json, kernels/*.wgsl), read-only.
   const under = (base: string, rel: string): string | undefined => {
     const file = normalize(join(base, rel));
-    return file.startsWith(base) && existsSync(file) && statSync(file).isFile() ? file : undefined;
+    return file.startsWith(base + sep) && existsSync(file) && statSync(file).isFile() ? file : undefined;
   };
   const file = path.startsWith('/samples/') ? under(join(ROOT, 'samples'), path.slice(9)) : path.startsWith('/artifact/') && artifactDir ? under(artifactDir, path.slice(10)) : undefined;
   if (file) return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
