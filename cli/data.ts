@@ -56,7 +56,7 @@ function formatOf(path: string): Format | undefined {
   const base = basename(path).toLowerCase();
   const ext = extname(base);
   if (ext === '.csv' || ext === '.npy' || ext === '.npz') return ext.slice(1) as Format;
-  if (base.endsWith('ubyte') || ext === '.idx' || /\.idx\d-ubyte$/.test(base)) return 'idx';
+  if (base.endsWith('ubyte') || ext === '.idx') return 'idx';
   return undefined;
 }
 
@@ -122,7 +122,7 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
 export function loadData(name: string, m: Manifest, opts: DataOptions = {}): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
   if (name === 'mnist') {
-    if (opts.label) throw new UserError('--label applies to CSV files; the mnist data set has its labels');
+    if (opts.label || opts.labels || opts.scale !== undefined) throw new UserError('--label, --labels and --scale apply to data files; the mnist data set has its labels and pixels in [0, 1]');
     const d = mnist(m);
     if (opts.val !== undefined) throw new UserError('--val applies to data files; the mnist data set holds out its own 2,000 digits');
     if (opts.valSplit === undefined) return d;

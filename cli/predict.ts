@@ -13,7 +13,7 @@ import { loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
 
-/** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole CSV file. */
+/** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
   const name = opts.data;
   if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');

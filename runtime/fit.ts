@@ -131,9 +131,9 @@ async function traceNonFinite(
 }
 
 /**
- * Trains for `epochs` epochs. Each epoch shuffles the samples (seeded), runs every full batch
- * (the last partial batch is skipped, its samples come up in later shuffles), then reads the
- * GPU-side metric sums once.
+ * Trains up to epoch `epochs` (from `startEpoch` + 1; early stopping may end sooner) and returns each
+ * epoch's result. Each epoch shuffles the samples (seeded), runs every full batch (the last partial
+ * batch is skipped, its samples come up in later shuffles), then reads the GPU-side metric sums once.
  */
 export async function fit(session: Session, data: Samples, opts: FitOptions = {}): Promise<EpochResult[]> {
   const history: EpochResult[] = [];

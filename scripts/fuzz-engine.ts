@@ -32,8 +32,11 @@ const TOKENS = [
   'loss', 'optimizer', 'batch', 'epochs', 'metrics', 'schedule', 'clip', 'early_stopping', 'regularize', 'adam', 'sgd', 'cross_entropy', 'mse',
   'fn', 'let', 'var', 'struct', 'return', 'loop', 'main', 'b0', 'step_params', 'array', 'workgroup', 'ptr', 'bitcast', 'true', 'false',
   'x', 'y', 'label', 'image', 'logits', 'h', 'ééé', 'λ', '名前', '_', '__', 'a'.repeat(300),
-  '0', '1', '-1', '3', '7', '1e9', '1e-300', '99999999999', '0.5', '-0.0', '1e400', '4294967296', '2147483648', '"same"', '"valid"', "'x'", '""',
+  '"same"', '"valid"', "'x'", '""',
 ];
+/** Edge numbers: the number mutation swaps them in for a literal; insertions use them too. */
+const NUMBERS = ['0', '1', '-1', '3', '7', '1e9', '1e-300', '99999999999', '0.5', '-0.0', '1e400', '4294967296', '2147483648'];
+const INSERTS = [...TOKENS, ...NUMBERS];
 
 /** Small well-formed-ish programs from a grammar, to reach the deeper passes. */
 function generated(rng: Rng): string {
@@ -67,8 +70,14 @@ function mutate(src: string, rng: Rng, corpus: string[]): string {
   switch (Math.floor(rng.next() * 8)) {
     case 0: { const a = at(); return src.slice(0, a) + src.slice(a + 1 + Math.floor(rng.next() * 12)); }
     case 1: { const a = at(), b = Math.min(src.length, a + Math.floor(rng.next() * 40)); return src.slice(0, b) + src.slice(a, b) + src.slice(b); }
-    case 2: case 3: { const a = at(); return `${src.slice(0, a)} ${TOKENS[Math.floor(rng.next() * TOKENS.length)]} ${src.slice(a)}`; }
-    case 4: return src.replace(/\d+(\.\d+)?/, () => TOKENS[61 + Math.floor(rng.next() * (TOKENS.length - 61))]!);
+    case 2: case 3: { const a = at(); return `${src.slice(0, a)} ${INSERTS[Math.floor(rng.next() * INSERTS.length)]} ${src.slice(a)}`; }
+    case 4: {
+      // Replace one numeric literal, chosen at random among those in the text.
+      const spots = [...src.matchAll(/\d+(\.\d+)?/g)];
+      if (!spots.length) return src;
+      const m = spots[Math.floor(rng.next() * spots.length)]!;
+      return src.slice(0, m.index) + NUMBERS[Math.floor(rng.next() * NUMBERS.length)]! + src.slice(m.index! + m[0].length);
+    }
     case 5: { const lines = src.split('\n'); const i = Math.floor(rng.next() * lines.length), j = Math.floor(rng.next() * lines.length); [lines[i], lines[j]] = [lines[j]!, lines[i]!]; return lines.join('\n'); }
     case 6: return src.slice(0, at());
     default: { const other = corpus[Math.floor(rng.next() * corpus.length)]!; const a = at(); return src.slice(0, a) + other.slice(Math.floor(rng.next() * other.length)); }
@@ -93,6 +102,7 @@ export async function fuzz(opts: { seed: number; count: number; timeLimitMs?: nu
   const report: FuzzReport = { inputs: 0, compiled: 0, rejected: 0, shadersChecked: 0, failures: [], seconds: 0 };
   const start = performance.now();
   for (let i = 0; i < opts.count; i++) {
+    if (i > 0) opts.onProgress?.(i);
     let src = rng.next() < 0.25 ? generated(rng) : corpus[Math.floor(rng.next() * corpus.length)]!;
     const rounds = 1 + Math.floor(rng.next() * 4);
     for (let k = 0; k < rounds; k++) if (rng.next() < 0.85) src = mutate(src, rng, corpus);
@@ -125,7 +135,6 @@ export async function fuzz(opts: { seed: number; count: number; timeLimitMs?: nu
       const problem = await opts.validate(code);
       if (problem) report.failures.push({ input: src, problem: `invalid WGSL: ${problem}\n${code}` });
     }
-    opts.onProgress?.(i + 1);
   }
   report.seconds = (performance.now() - start) / 1000;
   return report;

@@ -2,7 +2,7 @@
 import type { Span } from '../../dsl/diagnostics.ts';
 import type { Initializer } from '../artifact.ts';
 import { opDef, type GradBuilder, type TensorType } from './ops/index.ts';
-import { broadcastShapes, sameShape as shapesEqual, shapeStr } from './tensor.ts';
+import { broadcastShapes, numel, sameShape as shapesEqual, shapeStr } from './tensor.ts';
 import type { Attrs, DType, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
 import { arityAccepts, ShapeError } from './ops/def.ts';
 
@@ -14,6 +14,9 @@ export interface Emit {
   /** Role of the values the nodes define (activation by default, grad in the backward pass). */
   role?: Role;
 }
+
+/** The most values one tensor may hold (2^28: 1 GiB of f32), so every index fits u32 arithmetic. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
 export class Graph {
   readonly values: Value[] = [];
@@ -60,8 +63,17 @@ export class Graph {
     return v;
   }
 
-  /** The output type of `op` on these inputs; throws ShapeError with the op's message. */
+  /** The output type of `op` on these inputs; throws ShapeError with the op's message or when a tensor is too large. */
   inferType(op: string, inputs: ValueId[], attrs: Attrs): TensorType | null {
+    const t = this.inferShape(op, inputs, attrs);
+    // Kernels index with u32 and devices bind at most a few GiB: refuse tensors beyond MAX_TENSOR_ELEMENTS.
+    for (const s of [...inputs.map((i) => this.value(i).shape), ...(t ? [t.shape] : [])]) {
+      if (numel(s) > MAX_TENSOR_ELEMENTS) throw new ShapeError(`a tensor of shape ${shapeStr(s)} holds ${numel(s)} values, more than dlc supports (${MAX_TENSOR_ELEMENTS}, 1 GiB of f32)`);
+    }
+    return t;
+  }
+
+  private inferShape(op: string, inputs: ValueId[], attrs: Attrs): TensorType | null {
     const def = opDef(op);
     const ins = inputs.map((i) => ({ shape: this.value(i).shape, dtype: this.value(i).dtype }));
     if (!arityAccepts(def, ins.length)) throw new Error(`internal error: ${op} takes ${def.arity} inputs, got ${ins.length}`);

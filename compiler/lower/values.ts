@@ -41,11 +41,16 @@ export function describeVal(v: Val): string {
   }
 }
 
+/** The largest finite f32. */
+const F32_MAX = 3.4028234663852886e38;
+
 export type Hyper = number | boolean | string | number[];
 
 /** Converts a constant to the hyper-parameter type, or returns an error message. */
 export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } {
   const bad = { error: `expected ${HYPER_TYPE_TEXT[t]}, got ${describeVal(v)}` };
+  // Kernels hold numbers as f32: a literal beyond its range (1e400 parses as infinity) is refused here.
+  if (v.kind === 'num' && !(Math.abs(v.value) <= F32_MAX)) return { error: `${Number.isFinite(v.value) ? v.value : 'the number'} is beyond the range of f32 numbers (±3.4e38)` };
   switch (t) {
     case 'int':
       return v.kind === 'num' && Number.isInteger(v.value) ? { ok: v.value } : bad;

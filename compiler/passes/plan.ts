@@ -2,6 +2,7 @@
 // arenas (one buffer each, every tensor at the same 256-byte-aligned offset) so one kernel can update
 // them all; inputs and other state get a buffer each; activations and gradients share buffers when
 // their lifetimes over the whole compiled step (train_step, then eval) do not overlap.
+import { sharedUpdateOperands } from '../ir/ops/update.ts';
 import type { BufferSpec } from '../artifact.ts';
 import { STEP_PARAMS_BYTES } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
@@ -40,15 +41,15 @@ export function viewRoot(g: Graph, v: ValueId): ValueId {
   return opDef(n.op).kind === 'view' ? viewRoot(g, n.inputs[0]!) : v;
 }
 
+/** Trailing inputs of an optimizer update that every parameter shares (see the update op). */
+export const sharedUpdateInputs = (n: Node): number => sharedUpdateOperands(n.attrs);
+/** The optimizer state inputs of an update: after the parameter and gradient, before shared inputs. */
+const updateStates = (n: Node): ValueId[] => n.inputs.slice(2, n.inputs.length - sharedUpdateInputs(n));
+
 /**
  * The optimizer update of each parameter, when every parameter has exactly one and each gradient
  * and state belongs to one update: the condition for arenas.
  */
-/** Trailing inputs of an optimizer update that every parameter shares: the squared norm when clipping by global norm. */
-export const sharedUpdateInputs = (n: Node): number => (((n.attrs.clip_norm as number | undefined) ?? 0) > 0 ? 1 : 0);
-/** The optimizer state inputs of an update: after the parameter and gradient, before shared inputs. */
-const updateStates = (n: Node): ValueId[] => n.inputs.slice(2, n.inputs.length - sharedUpdateInputs(n));
-
 export function optimizerUpdates(g: Graph): Node[] | undefined {
   const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
   if (updates.length === 0 || updates.length !== g.params.length) return undefined;

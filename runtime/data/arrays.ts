@@ -101,7 +101,7 @@ const describe = (s: InputSpec): string => (s.classes !== undefined ? `${s.name}
 /**
  * Features (and labels, unless optional) from arrays whose first axis is the sample: sizes, counts,
  * finiteness and label ranges checked, each error naming the file and the first bad sample.
- * `scale` multiplies integer features (1/255 turns MNIST's bytes into [0, 1]).
+ * `scale` multiplies every feature (1/255 turns MNIST's bytes into [0, 1]).
  */
 export function arraysToSamples(
   m: Manifest,
@@ -120,7 +120,7 @@ export function arraysToSamples(
   const got = x.array.shape.slice(1).reduce((a, b) => a * b, 1);
   if (x.array.shape.length < 1 || count === 0) throw new DataError(`${x.file}: no samples (shape [${x.array.shape.join(', ')}])`);
   if (got !== per) throw new DataError(`${x.file}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describe(feature)} takes ${per}`);
-  const scale = x.array.integer ? (opts.scale ?? 1) : 1;
+  const scale = opts.scale ?? 1;
   const xs = new Float32Array(count * per);
   for (let i = 0; i < xs.length; i++) {
     const v = x.array.data[i]! * scale;

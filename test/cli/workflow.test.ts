@@ -128,7 +128,7 @@ describe('array data files', () => {
 });
 
 describe('training controls from the command line', () => {
-  it('--schedule cosine lowers the rate each epoch and shows it; --patience stops on a plateau at the latest', () => {
+  it('--schedule cosine lowers the rate each epoch and shows it, in the history too; --patience is accepted', () => {
     const out = join(tmp(), 'run');
     const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '3', '--schedule', 'cosine', '--patience', '1', '--out', out], { env: ENV });
     expect(r.stderr).toBe('');
@@ -138,6 +138,12 @@ describe('training controls from the command line', () => {
     for (let i = 1; i < lrs.length; i++) expect(lrs[i]!).toBeLessThan(lrs[i - 1]!);
     const hist = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as { lr: number }[];
     expect(hist.map((h) => Number(h.lr.toPrecision(3)))).toEqual(lrs);
+  });
+
+  it('an --out that is a file is a user error, not a crash', () => {
+    const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', 'samples/blobs.csv'], { env: ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('dlc: cannot create the output folder samples/blobs.csv: a file is in the way\n');
   });
 });
 
@@ -177,8 +183,12 @@ describe('bad data for dlc train', () => {
     ['a bad --val-split', () => ['--data', 'samples/blobs.csv', '--val-split', '1.5'], "dlc: --val-split must be a fraction between 0 and 1 (e.g. 0.2), got '1.5'\n"],
     ['.npy features without labels', () => ['--data', 'test/fixtures/blobs_x.npy'],
       'dlc: test/fixtures/blobs_x.npy holds features only: give the labels with --labels FILE (.npy or IDX)\n'],
-    ['an .npz without the label array', () => ['--data', file('x_only.npz', '')],
-      `dlc: ${join(dir, 'x_only.npz')}: not a .npz (zip) archive, or truncated: no end-of-directory record\n`],
+    ['an empty .npz', () => ['--data', file('empty.npz', '')],
+      `dlc: ${join(dir, 'empty.npz')}: not a .npz (zip) archive, or truncated: no end-of-directory record\n`],
+    ['an .npz without the label array', () => ['--data', 'test/fixtures/blobs_x_only.npz'],
+      "dlc: test/fixtures/blobs_x_only.npz: no array named 'label' or 'y' for the labels (arrays: point)\n"],
+    ['--scale with the mnist data set', () => ['--scale', '0.5'],
+      'dlc: --label, --labels and --scale apply to data files; the mnist data set has its labels and pixels in [0, 1]\n'],
     ['an unknown --schedule', () => ['--data', 'samples/blobs.csv', '--schedule', 'cosin'],
       "dlc: --schedule must be one of constant, step, exponential, cosine, reduce_on_plateau, got 'cosin'\n"],
     ['fewer samples than a batch', () => ['--data', file('small.csv', 'x1,x2,label\n1,2,0\n')],

@@ -165,6 +165,28 @@ train m {
    |   ^^^^^`);
   });
 
+  it('a number beyond f32 (1e400 parses as infinity) is refused at the argument', () => {
+    const src = `model m {
+  input x: f32[4]
+  y = x -> leaky_relu(alpha: 1e400)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:30: error: argument 'alpha' of leaky_relu: the number is beyond the range of f32 numbers (±3.4e38)
+ 3 |   y = x -> leaky_relu(alpha: 1e400)
+   |                              ^^^^^`);
+  });
+
+  it('a layer whose weights would exceed 2^28 values is refused at the layer (found by the fuzzer)', () => {
+    const src = `model m {
+  input x: f32[100000]
+  y = x -> dense(100000)
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:12: error: dense_1: a tensor of shape [100000, 100000] holds 10000000000 values, more than dlc supports (268435456, 1 GiB of f32) (input [batch, 100000])
+ 3 |   y = x -> dense(100000)
+   |            ^^^^^^^^^^^^^`);
+  });
+
   it('an unknown metric suggests the right one', () => {
     const src = `model m {
   input x: f32[4]

@@ -20,8 +20,10 @@ const SOURCE = `model m {
 train m { loss = cross_entropy(logits, y); optimizer = adam(lr: 0.01); batch = 4; seed = 2 }`;
 
 describe('device loss', () => {
-  it('destroying the device at step 3 of epoch 2 stops fit with a SessionError; the epoch-1 checkpoint loads on a new device', async () => {
-    const h = await openDevice('gles');
+  it('destroying the device at step 3 of epoch 2 stops fit with a SessionError; the epoch-1 checkpoint loads on a new device', async (t) => {
+    // Its own device (it destroys it), so not the shared useDevice one.
+    const h = await openDevice('gles').catch(() => undefined);
+    if (!h) return t.skip();
     const art = compile(SOURCE).artifact!;
     const s = await Session.create(art, h.device);
     const rng = new Rng(3);
@@ -42,5 +44,6 @@ describe('device loss', () => {
     expect(readFileSync(path).equals(bytes)).toBe(true);
     s2.dispose();
     h2.destroy();
+    h.destroy();
   });
 });

@@ -184,8 +184,10 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[2, 1050, 1001]], attrs: { axis: 1, start: 1050, shape: [2, 2100, 1001] } },
   ],
   sgd: [...UPDATE(0, {}),
-    // Clipping by global norm: the squared norm is one more input (drawn positive: some clip, some not).
-    { shapes: [[67], [67], [1]], attrs: { clip_norm: 0.5 }, draws: ['normal', 'normal', 'positive'] },
+    // Clipping by global norm: the squared norm is one more input, drawn positive (0.1 to 2.1), so a
+    // limit of 0.3 always clips (scale below 1), in the scalar and vec4 forms; a limit of 3 never does.
+    { shapes: [[67], [67], [1]], attrs: { clip_norm: 0.3 }, draws: ['normal', 'normal', 'positive'] },
+    { shapes: [[1000], [1000], [1]], attrs: { clip_norm: 0.3 }, draws: ['normal', 'normal', 'positive'] },
     { shapes: [[1000], [1000], [1]], attrs: { clip_norm: 3 }, draws: ['normal', 'normal', 'positive'] }],
   momentum: [...UPDATE(1, { momentum: 0.9, nesterov: false }), ...UPDATE(1, { momentum: 0.8, nesterov: true })],
   adagrad: UPDATE(1, { eps: 1e-7 }),
@@ -195,7 +197,7 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004, decoupled: true }),
     // Clipping by value inside the update (scalar and vec4 forms), and both clips at once.
     ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false, clip_value: 0.3 }).slice(1, 3),
-    { shapes: [[1000], [1000], [1000], [1000], [1]], attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false, clip_value: 0.3, clip_norm: 2 }, draws: ['normal', 'normal', 'normal', 'positive', 'positive'] }],
+    { shapes: [[1000], [1000], [1000], [1000], [1]], attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, decoupled: false, clip_value: 0.3, clip_norm: 0.3 }, draws: ['normal', 'normal', 'normal', 'positive', 'positive'] }],
   ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),
@@ -212,14 +214,15 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   matmul_chain: MATMUL_CHAIN_CASES,
   // Convolutions with bias + relu, or an activation gradient, in the store epilogue (padding, stride,
   // groups, the MNIST size); max-pool gradients (tiling and overlapping windows) into relu_bwd.
-  conv2d_chain: [0, 1, 4, 11].map((k) => {
+  // bias + relu (what the fusion pass makes) on 'same' padding, groups 2, 17 output channels (partial
+  // blocks) and the MNIST size; an activation gradient on stride 2 and the MNIST size.
+  conv2d_chain: ([[0, 'bias'], [4, 'bias'], [9, 'bias'], [11, 'bias'], [1, 'grad'], [11, 'grad']] as const).map(([k, kind]) => {
     const c = CONV[k]!;
-    const y = convOut(c);
-    return k % 2 === 0
+    return kind === 'bias'
       ? { shapes: [c.x, c.w, [c.w[0]!, 1, 1]], attrs: { ...c.a, chain: BIAS_RELU } }
-      : { shapes: [c.x, c.w, y], attrs: { ...c.a, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] };
+      : { shapes: [c.x, c.w, convOut(c)], attrs: { ...c.a, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] as Draw[] };
   }),
-  maxpool2d_bwd_chain: [0, 6, 7].map((k) => {
+  maxpool2d_bwd_chain: [0, 6, 7, 8].map((k) => {
     const p = POOLS[k]!;
     return { shapes: [p.x, pooled(p), p.x], attrs: { ...p.attrs, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] };
   }),

@@ -68,7 +68,7 @@ describe('.npy and .npz', () => {
 });
 
 describe('IDX', () => {
-  it('reads MNIST-style files; --scale-like scaling applies to integer features only', () => {
+  it('reads MNIST-style files; scaling multiplies the features', () => {
     const x = parseIdx(idx(0x08, [2, 2], [0, 255, 51, 102]), 'x-idx3-ubyte');
     const y = parseIdx(idx(0x08, [2], [1, 2]), 'y-idx1-ubyte');
     const s = arraysToSamples(BLOBS, { array: x, file: 'x' }, { array: y, file: 'y' }, { scale: 1 / 255 });

@@ -34,6 +34,8 @@ function sameShapes(ins: TensorType[]): void {
  */
 const clipValue = (a: Attrs): number => (a.clip_value as number | undefined) ?? 0;
 const clipNorm = (a: Attrs): number => (a.clip_norm as number | undefined) ?? 0;
+/** Trailing operands of an optimizer update that every parameter shares: the squared global norm when clipping by norm. */
+export const sharedUpdateOperands = (a: Attrs): number => (clipNorm(a) > 0 ? 1 : 0);
 /** Scale from the global squared norm; a zero norm leaves the (zero) gradient alone. */
 export const normScale = (limit: number, sumsq: number): number => (sumsq > 0 ? Math.min(1, limit / Math.sqrt(sumsq)) : 1);
 
@@ -53,7 +55,7 @@ function elementUpdate(
     kind: 'update', doc, arity: own, variadic: true, writes, usesStep: true, vjp: null,
     check: (ins, a) => {
       sameShapes(ins.slice(0, own));
-      const extra = clipNorm(a) > 0 ? 1 : 0;
+      const extra = sharedUpdateOperands(a);
       if (ins.length !== own + extra) throw new ShapeError(`update takes ${own + extra} operands${extra ? ' (the last: the squared global gradient norm)' : ''}, got ${ins.length}`);
       if (extra && numel(ins[own]!.shape) !== 1) throw new ShapeError(`the squared gradient norm must be one value, got ${shapeStr(ins[own]!.shape)}`);
     },
