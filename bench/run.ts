@@ -3,15 +3,14 @@
 // and dlc/peer ratios; writes the same as JSON.
 //   npm run bench -- [--adapter gles|vulkan] [--quick] [--json FILE] [--only dlc,tfjs,...]
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { fail, scriptArgs } from '../scripts/args.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
 import { Rng } from '../runtime/random.ts';
 import { DLC_VARIANTS, dlcPeer } from './dlc.ts';
 import type { CnnWorkload, MlpWorkload, Peer } from './peers/types.ts';
 
-const { values: args } = parseArgs({
-  options: { adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' } },
-});
+const args = scriptArgs('bench', { adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' } });
+if (args.adapter !== 'gles' && args.adapter !== 'vulkan') fail('bench', `--adapter must be gles or vulkan, got '${args.adapter}'`);
 const adapter = args.adapter as 'gles' | 'vulkan';
 const quick = args.quick === true;
 const only = args.only?.split(',');
@@ -66,7 +65,9 @@ async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer
   list.push({ name: 'tfjs-webgpu', make: async () => (await import('./peers/tfjs.ts')).tfjsPeer(adapter) });
   list.push({ name: 'jax-webgpu', make: async () => (await import('./peers/jax.ts')).jaxPeer('webgpu', adapter) });
   list.push({ name: 'jax-wasm', make: async () => (await import('./peers/jax.ts')).jaxPeer('wasm') });
-  return only ? list.filter((p) => only.some((o) => p.name.startsWith(o))) : list;
+  const chosen = only ? list.filter((p) => only.some((o) => p.name.startsWith(o))) : list;
+  if (!chosen.length) fail('bench', `--only ${only!.join(',')} matches no peer (peers: ${list.map((p) => p.name).join(', ')})`);
+  return chosen;
 }
 
 /**

@@ -1,9 +1,11 @@
 // dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClipSpec } from '../compiler/artifact.ts';
 import { compile, type CompileOptions, type CompileResult } from '../compiler/compile.ts';
-import { formatDiagnostics } from '../dsl/diagnostics.ts';
+import { fsReason } from '../runtime/checkpoint-node.ts';
+import { didYouMean, formatDiagnostics } from '../dsl/diagnostics.ts';
 import { ReportedError, UserError } from './errors.ts';
 import { writeArtifact } from './artifact-io.ts';
 import { formatStats, formatSummary } from './summary.ts';
@@ -105,7 +107,8 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
       },
     });
   } catch (err) {
-    throw new UserError(`${(err as Error).message}\n\n${USAGE}`);
+    // Node's parser explains at length; its first sentence names the problem.
+    throw new UserError(`${(err as Error).message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '')} (dlc --help lists the options; a negative value is written --flag=-1)`);
   }
   const v = parsed.values;
   const [command, file, ...rest] = parsed.positionals;
@@ -188,14 +191,14 @@ async function main(argv: string[]): Promise<void> {
     if (!command && !help) throw new ReportedError();
     return;
   }
-  if (!['compile', 'check', 'train', 'eval', 'predict', 'viz'].includes(command)) throw new UserError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!['compile', 'check', 'train', 'eval', 'predict', 'viz'].includes(command)) throw new UserError(`unknown command '${command}'${didYouMean(command, ['compile', 'check', 'train', 'eval', 'predict', 'viz'])} (dlc --help lists the commands)`);
   if (!file) throw new UserError(`${command} needs a .dl file, e.g. dlc ${command} samples/mnist_mlp.dl`);
   if (command === 'compile') {
     if (!opts.out) throw new UserError('compile needs an output folder: -o <dir>');
     const r = await compileFile(file, opts);
     await writeArtifact(opts.out, r.artifact!);
     const m = r.artifact!.manifest;
-    process.stdout.write(`wrote ${opts.out}/manifest.json and ${Object.keys(r.artifact!.shaders).length} kernels (train_step ${m.stats.dispatches.train_step} dispatches)\n`);
+    process.stdout.write(`wrote ${join(opts.out, 'manifest.json')} and ${Object.keys(r.artifact!.shaders).length} kernels (train_step ${m.stats.dispatches.train_step} dispatches)\n`);
     if (opts.stats) process.stdout.write(`${formatStats(m)}\n`);
   } else if (command === 'check') {
     const r = await compileFile(file, opts);
@@ -215,6 +218,9 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ReportedError) {
     // Diagnostics were printed already.
+  } else if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).path === 'string') {
+    // A file-system failure (a file in the way, no permission, a full disk): the user's to fix.
+    process.stderr.write(`dlc: cannot use ${(err as NodeJS.ErrnoException).path}: ${fsReason(err)}\n`);
   } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'SafetensorsError', 'DataError', 'NonFiniteError', 'ManifestError'].includes(err.name))) {
     process.stderr.write(`dlc: ${err.message}\n`);
   } else {

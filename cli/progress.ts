@@ -59,8 +59,8 @@ export function progress(session: Session, epochs: number, out: NodeJS.WriteStre
         `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`,
         `[${'='.repeat(done)}${' '.repeat(width - done)}]`,
         `${step}/${steps}`,
-        rate((step * B) / Math.max(secs, 1e-9)),
-        `ETA ${Math.ceil((secs / step) * (steps - step))}s`,
+        step > 1 ? rate(((step - 1) * B) / Math.max(secs, 1e-9)) : '— samples/s',
+        step > 1 ? `ETA ${Math.ceil((secs / (step - 1)) * (steps - step))}s` : 'ETA —',
         `loss ${(sums.lossSum / step).toFixed(4)}`,
       ];
       if (sums.correctSum !== undefined) parts.push(`accuracy ${pct(sums.correctSum / (step * B))}`);

@@ -6,12 +6,14 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadMnist } from '../runtime/data/mnist.ts';
+import { fail, intOption, scriptArgs } from '../scripts/args.ts';
 import { bundle } from './bundle.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { port: { type: 'string', default: '8080' }, artifact: { type: 'string' } } });
+const args = scriptArgs('demo', { port: { type: 'string', default: '8080' }, artifact: { type: 'string' } });
+const port = intOption('demo', 'port', args.port, 0, 65535);
+if (args.artifact && !existsSync(join(args.artifact, 'manifest.json'))) fail('demo', `--artifact ${args.artifact}: no manifest.json there (a folder written by dlc compile)`);
 
 /** MNIST as bytes: u32 train count, u32 test count, then pixels (0–255) and labels of each split. */
 function mnistBytes(): Uint8Array {
@@ -60,8 +62,7 @@ const server = createServer((req, res) => {
     send(500, 'text/plain', `cannot read ${path}: ${(err as Error).message}`);
   }
 });
-server.listen(Number(args.port), '127.0.0.1', () => {
+server.listen(port, '127.0.0.1', () => {
   const a = server.address();
-  const port = typeof a === 'object' && a ? a.port : args.port;
-  process.stdout.write(`dlc demo: http://127.0.0.1:${port}/\n`);
+  process.stdout.write(`dlc demo: http://127.0.0.1:${typeof a === 'object' && a ? a.port : port}/\n`);
 });

@@ -4,6 +4,16 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type NamedTensor } from './safetensors.ts';
 
+/** Why a file operation failed, in words (the code's meaning rather than Node's message). */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or folder', ENOTDIR: 'a file is in the way of a folder', EEXIST: 'a file is in the way',
+    EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied', ENOSPC: 'the disk is full', EROFS: 'the file system is read-only',
+  };
+  return (code && words[code]) ?? (err as Error).message;
+}
+
 /** A checkpoint file could not be read or written; the message names the path. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -28,7 +38,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new CheckpointError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    throw new CheckpointError(`cannot write ${path}: ${fsReason(err)}`, { cause: err });
   }
   await syncDirectory(dirname(path));
 }
@@ -63,9 +73,7 @@ export async function loadSafetensors(
   try {
     bytes = await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new CheckpointError(`cannot read checkpoint ${path}: ${why}`, { cause: err });
+    throw new CheckpointError(`cannot read ${path}: ${fsReason(err)}`, { cause: err });
   }
   return decodeSafetensors(bytes, path);
 }

@@ -1,13 +1,13 @@
 // npm run fuzz -- [--count 100000] [--seed 1]: the front-end fuzzer at length, every distinct kernel
 // validated by Dawn's shader compiler (OpenGL ES adapter). Failing inputs go to fuzz-failures/.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { intOption, scriptArgs } from './args.ts';
 import { openDevice } from '../runtime/device-node.ts';
 import { dawnValidator, fuzz } from './fuzz-engine.ts';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } } });
-const count = Number(values.count);
-const seed = Number(values.seed);
+const values = scriptArgs('fuzz', { count: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } });
+const count = intOption('fuzz', 'count', values.count, 1);
+const seed = intOption('fuzz', 'seed', values.seed, 0, 2 ** 32 - 1);
 const handle = await openDevice('gles');
 let last = performance.now();
 const report = await fuzz({

@@ -85,6 +85,8 @@ export class ExprLowerer {
       const [t, k] = a.kind === 'num' ? [b, a] : [a, b];
       const x = this.tensor(t, scope);
       if (x === undefined || k.kind !== 'num') return undefined;
+      const factor = coerce(k, 'float');
+      if ('error' in factor) return this.L.error('E-TYPE', `the factor: ${factor.error}`, k.span);
       return { kind: 'tensor', id: this.g.add('scale', [x], { factor: k.value }, this.emitAt(span)), span };
     }
     const x = this.tensor(a, scope);

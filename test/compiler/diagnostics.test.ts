@@ -176,6 +176,17 @@ train m {
    |                              ^^^^^`);
   });
 
+  it('a factor beyond f32 in arithmetic is refused at the number (found by the fuzzer)', () => {
+    const src = `model m {
+  input x: f32[4]
+  y = 1e400 * x
+  output y
+}`;
+    expect(errors(src)).toBe(`net.dl:3:7: error: the factor: the number is beyond the range of f32 numbers (±3.4e38)
+ 3 |   y = 1e400 * x
+   |       ^^^^^`);
+  });
+
   it('a layer whose weights would exceed 2^28 values is refused at the layer (found by the fuzzer)', () => {
     const src = `model m {
   input x: f32[100000]

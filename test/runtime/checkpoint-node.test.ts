@@ -46,7 +46,7 @@ describe('saveSafetensors / loadSafetensors', () => {
 
   it('names the path of a missing checkpoint', async () => {
     const path = join(dir, 'nope.safetensors');
-    await expect(loadSafetensors(path)).rejects.toThrow(`cannot read checkpoint ${path}: no such file`);
+    await expect(loadSafetensors(path)).rejects.toThrow(`cannot read ${path}: no such file`);
   });
 
   it('names the path of a malformed checkpoint', async () => {
