@@ -58,8 +58,8 @@ options:
   --resume                (train) continue from <out>/checkpoint.safetensors up to --epochs
   --schedule <name>       (train) learning-rate schedule with default arguments: constant, step,
                           exponential, cosine, reduce_on_plateau (arguments: in the train section)
-  --clip-norm <c>         (compile, check, train) clip gradients to global norm c (recompiles; or clip = in
-                          the train section)
+  --clip-norm <c>         (compile, check, train) clip gradients to global norm c (recompiles;
+                          or clip = in the train section)
   --clip-value <c>        (compile, check, train) clip each gradient element to [-c, c]
   --patience <n>          (train) stop early after n epochs without improvement of val_loss
                           (loss without validation data), restoring the best weights
@@ -69,11 +69,13 @@ options:
   --epochs <n>            (train) override the number of epochs
   --lr <x>                (train) override the learning rate
   --seed <n>              (train) override the seed
-  --data <name | file>    (train, eval, predict) the built-in data set mnist, or a file: .csv (header row; the label
-                          column named like the model's label input), .npz (arrays named like
-                          the inputs, or x and y), .npy or IDX (-ubyte) features with --labels
+  --data <name | file>    (train, eval, predict) the built-in data set mnist, or a file: .csv
+                          (header row; the label column named like the model's label input),
+                          .npz (arrays named like the inputs, or x and y), .npy or IDX (-ubyte)
+                          features with --labels
   --labels <file>         (train, eval, predict) labels of .npy / IDX features (.npy or IDX)
-  --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156 = 1/255 for bytes)
+  --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156
+                          = 1/255 for bytes)
   --label <col[,col...]>  (train, eval, predict) the CSV label column(s), when named otherwise
   --val-split <f>         (train) hold out the last fraction f of the rows for validation
   --val <file>            (train) a separate validation file
