@@ -2,7 +2,7 @@
 // accuracy per epoch, training and validation), rewritten atomically after every epoch.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../runtime/checkpoint-node.ts';
+import { writeFileSafely, type WriteOptions } from '../runtime/write-node.ts';
 import type { EpochResult } from '../runtime/fit.ts';
 
 export interface HistoryRow {
@@ -87,10 +87,13 @@ export function readHistory(dir: string): HistoryRow[] {
   }
 }
 
-/** Writes history.json, history.csv and history.svg into `dir`, each atomically. */
-export async function writeHistory(dir: string, rows: HistoryRow[], title: string): Promise<void> {
-  const enc = new TextEncoder();
-  await writeFileAtomic(join(dir, 'history.json'), enc.encode(`${JSON.stringify(rows, null, 1)}\n`));
-  await writeFileAtomic(join(dir, 'history.csv'), enc.encode(historyCsv(rows)));
-  await writeFileAtomic(join(dir, 'history.svg'), enc.encode(historySvg(rows, title)));
+/** The history files in `dir` (train checks them before training, then rewrites them each epoch). */
+export const historyFiles = (dir: string): string[] => ['history.json', 'history.csv', 'history.svg'].map((f) => join(dir, f));
+
+/** Writes history.json, history.csv and history.svg into `dir`, each atomically (writeFileSafely). */
+export async function writeHistory(dir: string, rows: HistoryRow[], title: string, opts: WriteOptions = {}): Promise<void> {
+  const [json, csv, svg] = historyFiles(dir);
+  await writeFileSafely(json!, `${JSON.stringify(rows, null, 1)}\n`, opts);
+  await writeFileSafely(csv!, historyCsv(rows), opts);
+  await writeFileSafely(svg!, historySvg(rows, title), opts);
 }

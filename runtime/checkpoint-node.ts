@@ -1,65 +1,18 @@
-// Checkpoint files in Node: safetensors saved by write-to-temp, fsync, rename, so a crash never leaves a torn file.
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// Checkpoint files in Node: safetensors saved through writeFileSafely (temp file, fsync, rename), so a
+// crash never leaves a torn file.
+import { readFile } from 'node:fs/promises';
+import { printable } from '../dsl/printable.ts';
 import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type NamedTensor } from './safetensors.ts';
+import { fsReason, writeFileSafely, type WriteOptions } from './write-node.ts';
 
-/** Why a file operation failed, in words (the code's meaning rather than Node's message). */
-export function fsReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file or folder', ENOTDIR: 'a file is in the way of a folder', EEXIST: 'a file is in the way',
-    EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied', ENOSPC: 'the disk is full', EROFS: 'the file system is read-only',
-  };
-  return (code && words[code]) ?? (err as Error).message;
-}
-
-/** A checkpoint file could not be read or written; the message names the path. */
+/** A checkpoint file could not be read; the message names the path. (Writes fail with WriteError.) */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/**
- * Replaces `path` with `bytes` atomically: the bytes go to `${path}.tmp-${pid}-${random}` in
- * the same directory (rename is atomic only within one filesystem), are fsynced, then renamed
- * over `path`. On failure the temporary file is removed and `path` is left as it was.
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    const file = await open(tmp, 'wx');
-    try {
-      await file.writeFile(bytes);
-      // Without fsync a crash after rename can leave the new name pointing at unwritten blocks.
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new CheckpointError(`cannot write ${path}: ${fsReason(err)}`, { cause: err });
-  }
-  await syncDirectory(dirname(path));
-}
-
-/** Makes the rename itself durable; best effort, since some platforms cannot open a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Windows and some filesystems refuse: the data itself is already synced.
-  }
-}
-
-/** Encodes `tensors` and `metadata` as safetensors and writes them atomically to `path`. */
-export async function saveSafetensors(path: string, tensors: NamedTensor[], metadata?: Record<string, string>): Promise<void> {
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+/** Encodes `tensors` and `metadata` as safetensors and writes them atomically to `path` (see writeFileSafely). */
+export async function saveSafetensors(path: string, tensors: NamedTensor[], metadata?: Record<string, string>, opts: WriteOptions = {}): Promise<void> {
+  await writeFileSafely(path, encodeSafetensors(tensors, metadata), opts);
 }
 
 /**
@@ -73,7 +26,7 @@ export async function loadSafetensors(
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new CheckpointError(`cannot read ${path}: ${fsReason(err)}`, { cause: err });
+    throw new CheckpointError(`cannot read ${printable(path)}: ${fsReason(err)}`, { cause: err });
   }
   return decodeSafetensors(bytes, path);
 }

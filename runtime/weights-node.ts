@@ -1,14 +1,15 @@
 // Saving and loading a session's weights as safetensors files (Node), shapes checked against the model.
 import { loadSafetensors, saveSafetensors } from './checkpoint-node.ts';
 import { SessionError, type Session } from './session.ts';
+import type { WriteOptions } from './write-node.ts';
 
-/** Writes every parameter to `path` (atomically), with the model name and step as metadata. */
-export async function saveWeights(session: Session, path: string, metadata: Record<string, string> = {}): Promise<void> {
+/** Writes every parameter to `path` (atomically, see writeFileSafely), with the model name and step as metadata. */
+export async function saveWeights(session: Session, path: string, metadata: Record<string, string> = {}, opts: WriteOptions = {}): Promise<void> {
   const m = session.manifest;
   const w = await session.weights();
   await saveSafetensors(path, session.weightSlots.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: p.shape, data: w.get(p.name)! })), {
     model: m.model, source_hash: m.sourceHash, step: String(session.step), ...metadata,
-  });
+  }, opts);
 }
 
 /** Loads parameters from `path` into the session; every name, dtype and shape must match the model. */
@@ -42,7 +43,7 @@ const optimizerSlots = (session: Session) => session.manifest.state.filter((s) =
  * A training checkpoint: weights, layer state and optimizer state, with the epoch, step and seed as
  * metadata. Written atomically: a crash leaves the previous checkpoint as it was.
  */
-export async function saveCheckpoint(session: Session, path: string, progress: TrainingProgress, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveCheckpoint(session: Session, path: string, progress: TrainingProgress, metadata: Record<string, string> = {}, opts: WriteOptions = {}): Promise<void> {
   const m = session.manifest;
   const w = await session.weights();
   const state = await session.stateTensors();
@@ -53,7 +54,7 @@ export async function saveCheckpoint(session: Session, path: string, progress: T
   await saveSafetensors(path, tensors, {
     ...metadata, kind: 'checkpoint', model: m.model, source_hash: m.sourceHash,
     epoch: String(progress.epoch), step: String(progress.step), seed: String(progress.seed),
-  });
+  }, opts);
 }
 
 /**

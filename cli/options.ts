@@ -1,0 +1,198 @@
+// The dlc command line: its help text, which options each command takes, and parsing with every
+// value checked. User errors are UserErrors: one line, exit 1.
+import { parseArgs } from 'node:util';
+import type { ClipSpec } from '../compiler/artifact.ts';
+import { printable } from '../dsl/printable.ts';
+import { UserError } from './errors.ts';
+
+export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz'] as const;
+export type Command = (typeof COMMANDS)[number];
+export const isCommand = (name: string | undefined): name is Command => (COMMANDS as readonly string[]).includes(name ?? '');
+
+const MODEL_FLAGS = ['model', 'batch'];
+const DATA_FLAGS = ['data', 'labels', 'scale', 'label', 'adapter'];
+const CLIP_FLAGS = ['clip-norm', 'clip-value'];
+
+/** The options each command reads (besides --help); any other is refused, not ignored. */
+const COMMAND_FLAGS: Record<Command, readonly string[]> = {
+  compile: ['out', 'force', 'stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
+  check: ['stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
+  train: ['out', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
+  eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
+  predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
+  viz: ['out', 'format', ...MODEL_FLAGS],
+};
+
+const flagName = (key: string): string => (key === 'out' ? '-o/--out' : `--${key}`);
+
+function refuseForeignOptions(command: Command, given: string[]): void {
+  const foreign = given.find((key) => key !== 'help' && !COMMAND_FLAGS[command].includes(key));
+  if (foreign === undefined) return;
+  const users = COMMANDS.filter((c) => COMMAND_FLAGS[c].includes(foreign));
+  const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users.at(-1)}` : users[0];
+  throw new UserError(`${command} does not take ${flagName(foreign)} (it applies to ${list}; dlc --help lists the options)`);
+}
+
+export const USAGE = `usage: dlc <command> [options]
+
+commands:
+  compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl
+  check <net.dl>              check the program and print a model summary
+  train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
+                              a folder written by compile is loaded instead of compiled
+  eval <net.dl | dir>         loss and accuracy of --weights on --data
+  viz <net.dl>                the layer graph: DOT (default), Mermaid or SVG (--format, or -o
+                              file.dot / file.mmd / file.svg)
+  predict <net.dl | dir>      model outputs of --weights on --data, written to --out
+                              (.csv or .json; classifiers: class and probabilities p0, p1, ...)
+
+options:
+  -o, --out <path>        output folder (compile: required; train: default runs/<model>);
+                          predict: the predictions file; viz: the picture's file
+  --force                 (compile) write into a non-empty folder that holds no dlc artifact
+                          (only manifest.json and kernels/*.wgsl are written)
+  --weights <file>        (eval, predict) weights written by dlc train
+  --checkpoint-every <n>  (train) write <out>/checkpoint.safetensors every n epochs (default 1)
+  --save-best             (train) also keep <out>/best.safetensors, the epoch with the lowest
+                          val_loss (or loss without validation data)
+  --resume                (train) continue from <out>/checkpoint.safetensors up to --epochs
+  --schedule <name>       (train) learning-rate schedule with default arguments: constant, step,
+                          exponential, cosine, reduce_on_plateau (arguments: in the train section)
+  --clip-norm <c>         (compile, check, train) clip gradients to global norm c (recompiles;
+                          or clip = in the train section)
+  --clip-value <c>        (compile, check, train) clip each gradient element to [-c, c]
+  --patience <n>          (train) stop early after n epochs without improvement of val_loss
+                          (loss without validation data), restoring the best weights
+  --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
+  --model <name>          the model to compile when the file has several
+  --batch <n>             override the train section's batch size
+  --epochs <n>            (train) override the number of epochs
+  --lr <x>                (train) override the learning rate
+  --seed <n>              (train) override the seed
+  --data <name | file>    (train, eval, predict) the built-in data set mnist, or a file: .csv
+                          (header row; the label column named like the model's label input),
+                          .npz (arrays named like the inputs, or x and y), .npy or IDX (-ubyte)
+                          features with --labels
+  --labels <file>         (train, eval, predict) labels of .npy / IDX features (.npy or IDX)
+  --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156
+                          = 1/255 for bytes)
+  --label <col[,col...]>  (train, eval, predict) the CSV label column(s), when named otherwise
+  --val-split <f>         (train) hold out the last fraction f of the rows for validation
+  --val <file>            (train) a separate validation file
+  --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
+  -h, --help              show this help`;
+
+/** --schedule names (with their default arguments; the train section takes arguments). */
+const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_plateau'];
+
+export interface CliOptions {
+  out?: string;
+  force?: boolean;
+  model?: string;
+  batch?: number;
+  epochs?: number;
+  lr?: number;
+  seed?: number;
+  data?: string;
+  adapter?: string;
+  stats?: boolean;
+  label?: string[];
+  valSplit?: number;
+  val?: string;
+  weights?: string;
+  resume?: boolean;
+  checkpointEvery?: number;
+  saveBest?: boolean;
+  schedule?: string;
+  patience?: number;
+  labels?: string;
+  scale?: number;
+  format?: string;
+  clip?: ClipSpec;
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+/**
+ * Parses the command line: the command, its file and the options, each value checked. An option
+ * the command does not use is refused like an unknown one, never silently ignored.
+ */
+export function parseCommandLine(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
+        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
+        label: { type: 'string' }, weights: { type: 'string' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // Node's parser explains at length; its first sentence names the problem.
+    throw new UserError(`${(err as Error).message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '')} (dlc --help lists the options; a negative value is written --flag=-1)`);
+  }
+  const v = parsed.values;
+  const [command, file, ...rest] = parsed.positionals;
+  if (rest.length) throw new UserError(`unexpected argument '${printable(rest[0]!)}'`);
+  if (isCommand(command)) refuseForeignOptions(command, Object.keys(v));
+  const opts: CliOptions = {};
+  if (v.force) opts.force = true;
+  if (v.out !== undefined) opts.out = v.out;
+  if (v.model !== undefined) opts.model = v.model;
+  if (v.data !== undefined) opts.data = v.data;
+  if (v.adapter !== undefined) opts.adapter = v.adapter;
+  if (v.stats) opts.stats = true;
+  if (v.label !== undefined) opts.label = v.label.split(',').map((c) => c.trim());
+  if (v.val !== undefined) opts.val = v.val;
+  if (v.weights !== undefined) opts.weights = v.weights;
+  if (v.resume) opts.resume = true;
+  if (v['save-best']) opts.saveBest = true;
+  const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
+  if (every !== undefined) opts.checkpointEvery = every;
+  if (v.labels !== undefined) opts.labels = v.labels;
+  if (v.format !== undefined) opts.format = v.format;
+  for (const [flag, kind] of [['clip-norm', 'norm'], ['clip-value', 'value']] as const) {
+    const text = v[flag];
+    if (text === undefined) continue;
+    const limit = Number(text);
+    if (!(limit > 0) || !Number.isFinite(limit)) throw new UserError(`--${flag} must be a positive number, got '${text}'`);
+    if (opts.clip) throw new UserError('use either --clip-norm or --clip-value, not both');
+    opts.clip = { kind, limit };
+  }
+  if (v.scale !== undefined) {
+    const f = Number(v.scale);
+    if (!Number.isFinite(f) || f === 0) throw new UserError(`--scale must be a non-zero number (e.g. 0.00392156 for bytes), got '${v.scale}'`);
+    opts.scale = f;
+  }
+  const patience = intFlag('patience', v.patience, 1);
+  if (patience !== undefined) opts.patience = patience;
+  if (v.schedule !== undefined) {
+    if (!CLI_SCHEDULES.includes(v.schedule)) throw new UserError(`--schedule must be one of ${CLI_SCHEDULES.join(', ')}, got '${v.schedule}'`);
+    opts.schedule = v.schedule;
+  }
+  if (v['val-split'] !== undefined) {
+    const f = Number(v['val-split']);
+    if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);
+    opts.valSplit = f;
+  }
+  const batch = intFlag('batch', v.batch, 1);
+  if (batch !== undefined) opts.batch = batch;
+  const epochs = intFlag('epochs', v.epochs, 1);
+  if (epochs !== undefined) opts.epochs = epochs;
+  const seed = intFlag('seed', v.seed, 0);
+  if (seed !== undefined) opts.seed = seed;
+  if (v.lr !== undefined) {
+    const lr = Number(v.lr);
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new UserError(`--lr must be a positive number, got '${v.lr}'`);
+    opts.lr = lr;
+  }
+  return { command, file, opts, help: v.help === true };
+}

@@ -1,0 +1,44 @@
+// Each command takes only the options it uses: another command's option is refused with one line
+// naming the commands it applies to, as an unknown option is, never silently ignored.
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, parseCommandLine } from '../../cli/options.ts';
+import { dlc } from '../helpers/cli.ts';
+
+describe('options a command does not use are refused, not ignored', () => {
+  const cases: [string[], string][] = [
+    [['eval', 'net.dl', '--epochs', '3'], 'eval does not take --epochs (it applies to train; dlc --help lists the options)'],
+    [['eval', 'net.dl', '--lr', '0.1'], 'eval does not take --lr (it applies to train; dlc --help lists the options)'],
+    [['eval', 'net.dl', '--resume'], 'eval does not take --resume (it applies to train; dlc --help lists the options)'],
+    [['eval', 'net.dl', '-o', 'x'], 'eval does not take -o/--out (it applies to compile, train, predict and viz; dlc --help lists the options)'],
+    [['eval', 'net.dl', '--clip-norm', '1'], 'eval does not take --clip-norm (it applies to compile, check and train; dlc --help lists the options)'],
+    [['predict', 'net.dl', '--seed', '2'], 'predict does not take --seed (it applies to train; dlc --help lists the options)'],
+    [['check', 'net.dl', '--weights', 'w'], 'check does not take --weights (it applies to eval and predict; dlc --help lists the options)'],
+    [['compile', 'net.dl', '-o', 'x', '--data', 'd.csv'], 'compile does not take --data (it applies to train, eval and predict; dlc --help lists the options)'],
+    [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile; dlc --help lists the options)'],
+    [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to eval and predict; dlc --help lists the options)'],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args[0]} ${args.slice(2).join(' ')}`, () => expect(() => parseCommandLine(args)).toThrow(expect.objectContaining({ name: 'UserError', message })));
+  }
+
+  it('each command still takes the options its help names', () => {
+    const ok: string[][] = [
+      ['compile', 'n.dl', '-o', 'd', '--force', '--stats', '--model', 'm', '--batch', '4', '--clip-norm', '1'],
+      ['check', 'n.dl', '--stats', '--clip-value', '1'],
+      ['train', 'n.dl', '-o', 'd', '--epochs', '2', '--lr', '0.1', '--seed', '1', '--data', 'd.csv', '--label', 'y', '--scale', '2', '--val-split', '0.2', '--adapter', 'gles',
+        '--checkpoint-every', '1', '--save-best', '--resume', '--schedule', 'cosine', '--patience', '2'],
+      ['eval', 'n.dl', '--weights', 'w', '--data', 'd.npy', '--labels', 'l.npy', '--scale', '2', '--adapter', 'gles', '--batch', '8'],
+      ['predict', 'n.dl', '--weights', 'w', '--data', 'd.csv', '--out', 'p.csv', '--label', 'y'],
+      ['viz', 'n.dl', '-o', 'g.svg', '--format', 'svg', '--model', 'm'],
+    ];
+    for (const args of ok) expect(parseCommandLine(args).command).toBe(args[0]);
+    expect(ok.map((a) => a[0])).toEqual([...COMMANDS]);
+  });
+
+  it('through the dlc command: one line, exit 1, nothing run', () => {
+    const r = dlc(['eval', 'samples/blobs.dl', '--epochs', '3', '--data', 'samples/blobs.csv']);
+    expect(r.stderr).toBe('dlc: eval does not take --epochs (it applies to train; dlc --help lists the options)\n');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+  });
+});
