@@ -57,8 +57,9 @@ const server = createServer((req, res) => {
   const address = server.address();
   const refused = refusal(req.method, req.headers.host, typeof address === 'object' && address ? address.port : port);
   if (refused) return send(refused.status, 'text/plain', refused.body, refused.headers);
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const path = url.pathname;
+  // An absolute-form target that is not a URL ("http://[") would throw outside any handler.
+  if (!URL.canParse(req.url ?? '/', 'http://127.0.0.1')) return send(400, 'text/plain', 'bad request target');
+  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
   if (path === '/' || path === '/index.html') return send(200, TYPES['.html']!, readFileSync(join(ROOT, 'demo/index.html')));
   if (path === '/app.js') return send(200, TYPES['.js']!, script);
   if (path === '/mnist.bin') return send(200, TYPES['.bin']!, mnist);

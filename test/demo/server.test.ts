@@ -93,3 +93,18 @@ describe('demo server', () => {
     }
   });
 });
+
+describe('demo server, malformed requests', () => {
+  it('answers a request target that is not a URL with 400 and keeps serving', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const status = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('connect', () => socket.write(`GET http://[ HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+      socket.on('data', (d) => { text += d.toString(); });
+      socket.on('end', () => resolve(text.split('\r\n')[0]!));
+      socket.on('error', reject);
+    });
+    expect(status).toMatch(/^HTTP\/1\.[01] 400/);
+    expect((await ask('GET', '/samples/blobs.dl', `127.0.0.1:${port}`)).status).toBe(200);
+  });
+});
