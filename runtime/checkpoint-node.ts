@@ -1,8 +1,9 @@
 // Checkpoint files in Node: safetensors saved by write-to-temp, fsync, rename, so a crash never leaves a torn file.
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type NamedTensor } from './safetensors.ts';
+import { readFileBounded } from './data/read-bounded-node.ts';
+import { decodeSafetensors, encodeSafetensors, MAX_FILE_BYTES, type DecodedTensor, type NamedTensor } from './safetensors.ts';
 
 /** Why a file operation failed, in words (the code's meaning rather than Node's message). */
 export function fsReason(err: unknown): string {
@@ -63,17 +64,19 @@ export async function saveSafetensors(path: string, tensors: NamedTensor[], meta
 }
 
 /**
- * Reads and decodes a safetensors file.
- * @throws CheckpointError when the file is missing or unreadable; SafetensorsError when malformed.
+ * Reads (bounded: a regular file of at most MAX_FILE_BYTES) and decodes a safetensors file.
+ * @throws CheckpointError when the file is missing, unreadable, not a regular file or too large;
+ *   SafetensorsError when malformed.
  */
 export async function loadSafetensors(
   path: string,
 ): Promise<{ tensors: Map<string, DecodedTensor>; metadata: Record<string, string> }> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readFileBounded(path, { limit: MAX_FILE_BYTES });
   } catch (err) {
-    throw new CheckpointError(`cannot read ${path}: ${fsReason(err)}`, { cause: err });
+    // The bounded reader's words (a FIFO, a device, too large), as a checkpoint failure.
+    throw new CheckpointError((err as Error).message, { cause: err });
   }
   return decodeSafetensors(bytes, path);
 }
