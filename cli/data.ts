@@ -1,11 +1,14 @@
 // Data sets the CLI can train on, matched to the model's inputs: the built-in MNIST digits, or a
 // data file (CSV with a label column by name, .npz, .npy or IDX with --labels), with an optional
 // validation split or file.
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Manifest } from '../compiler/artifact.ts';
+import { printable } from '../dsl/printable.ts';
 import { arraysToSamples, parseIdx, parseNpy, type NdArray } from '../runtime/data/arrays.ts';
 import { parseCsv } from '../runtime/data/csv.ts';
+import { shownFile } from '../runtime/data/data-error.ts';
+import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
+import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { parseNpz } from '../runtime/data/npz-node.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
 import { splitTail } from '../runtime/data/split.ts';
@@ -60,20 +63,16 @@ function formatOf(path: string): Format | undefined {
   return undefined;
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read data file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
-  }
+/** A data file's bytes: a regular file only, of at most the format's size limit (refused before reading). */
+function readBytes(path: string, format: Format): Uint8Array {
+  return readFileBounded(path, { what: 'data file', limit: format === 'csv' ? MAX_CSV_BYTES : MAX_ARRAY_FILE_BYTES });
 }
 
 const readArray = (path: string, format: Format): NdArray => {
-  const bytes = readBytes(path);
+  const bytes = readBytes(path, format);
   if (format === 'npy') return parseNpy(bytes, path);
   if (format === 'idx') return parseIdx(bytes, path);
-  throw new UserError(`${path}: expected a .npy or IDX file`);
+  throw new UserError(`${shownFile(path)}: expected a .npy or IDX file`);
 };
 
 /**
@@ -82,37 +81,31 @@ const readArray = (path: string, format: Format): NdArray => {
  */
 export function readDataFile(path: string, m: Manifest, opts: DataOptions, labelsOptional = false): Samples {
   const format = formatOf(path);
-  if (!format) throw new UserError(`cannot read data file ${path}: unsupported type '${extname(path) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data set mnist)`);
+  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data set mnist)`);
   if (format !== 'csv' && opts.label) throw new UserError('--label names a CSV column; array files are matched by name (.npz) or take --labels FILE');
   const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
   if (format === 'csv') {
     if (opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
-    const data = parseCsv(new TextDecoder().decode(readBytes(path)), path, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional });
-    if (opts.scale !== undefined) {
-      const feature = m.inputs.find((i) => i.name !== m.train.label)!;
-      const x = data.tensors[feature.name] as Float32Array;
-      for (let i = 0; i < x.length; i++) x[i]! *= opts.scale;
-    }
-    return data;
+    return parseCsv(new TextDecoder().decode(readBytes(path, format)), path, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional, ...scale });
   }
   const target = m.inputs.find((i) => i.name === m.train.label);
   const feature = m.inputs.find((i) => i !== target);
   if (format === 'npz') {
-    const arrays = parseNpz(readBytes(path), path);
+    const arrays = parseNpz(readBytes(path, format), path);
     const pick = (names: (string | undefined)[]): string | undefined => names.find((n) => n !== undefined && arrays.has(n));
     const xName = pick([feature?.name, 'x']);
     const yName = pick([target?.name, 'y']);
-    const have = [...arrays.keys()].join(', ') || 'none';
-    if (!xName) throw new UserError(`${path}: no array named '${feature?.name ?? 'x'}' or 'x' for the features (arrays: ${have})`);
-    if (!yName && !labelsOptional) throw new UserError(`${path}: no array named '${target?.name ?? 'y'}' or 'y' for the labels (arrays: ${have})`);
+    const have = printable([...arrays.keys()].join(', ')) || 'none';
+    if (!xName) throw new UserError(`${shownFile(path)}: no array named '${feature?.name ?? 'x'}' or 'x' for the features (arrays: ${have})`);
+    if (!yName && !labelsOptional) throw new UserError(`${shownFile(path)}: no array named '${target?.name ?? 'y'}' or 'y' for the labels (arrays: ${have})`);
     return arraysToSamples(m, { array: arrays.get(xName)!, file: `${path}:${xName}` }, yName ? { array: arrays.get(yName)!, file: `${path}:${yName}` } : undefined, scale);
   }
-  if (!opts.labels && !labelsOptional) throw new UserError(`${path} holds features only: give the labels with --labels FILE (.npy or IDX)`);
+  if (!opts.labels && !labelsOptional) throw new UserError(`${shownFile(path)} holds features only: give the labels with --labels FILE (.npy or IDX)`);
   const x = { array: readArray(path, format), file: path };
   let y;
   if (opts.labels) {
     const lf = formatOf(opts.labels);
-    if (lf !== 'npy' && lf !== 'idx') throw new UserError(`--labels ${opts.labels}: expected a .npy or IDX file`);
+    if (lf !== 'npy' && lf !== 'idx') throw new UserError(`--labels ${shownFile(opts.labels)}: expected a .npy or IDX file`);
     y = { array: readArray(opts.labels, lf), file: opts.labels };
   }
   return arraysToSamples(m, x, y, scale);
@@ -129,17 +122,17 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
     const { train, held } = splitTail(d.train, opts.valSplit);
     return { train, test: held, validate: true, description: `mnist: ${train.count} training digits, ${held.count} held out (--val-split ${opts.valSplit})` };
   }
-  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${name}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
+  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {
     if (opts.labels) throw new UserError('--val with --labels: put validation features and labels in one .npz or .csv file');
     const test = readDataFile(opts.val, m, opts);
-    return { train: all, test, validate: true, description: `${name}: ${all.count} training samples; ${opts.val}: ${test.count} held out` };
+    return { train: all, test, validate: true, description: `${shownFile(name)}: ${all.count} training samples; ${shownFile(opts.val)}: ${test.count} held out` };
   }
   if (opts.valSplit !== undefined) {
     const { train, held } = splitTail(all, opts.valSplit);
     if (held.count === 0) throw new UserError(`--val-split ${opts.valSplit} of ${all.count} samples holds out none; use a larger fraction`);
-    return { train, test: held, validate: true, description: `${name}: ${train.count} training samples, ${held.count} held out (the last ${Math.round(opts.valSplit * 100)}%)` };
+    return { train, test: held, validate: true, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} held out (the last ${Math.round(opts.valSplit * 100)}%)` };
   }
-  return { train: all, description: `${name}: ${all.count} training samples (no validation data: add --val-split or --val)` };
+  return { train: all, description: `${shownFile(name)}: ${all.count} training samples (no validation data: add --val-split or --val)` };
 }

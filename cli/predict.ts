@@ -4,6 +4,8 @@
 import { extname } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
+import { shownFile } from '../runtime/data/data-error.ts';
+import { f32Problem } from '../runtime/data/f32.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
@@ -53,6 +55,24 @@ export async function evalCommand(file: string, opts: CliOptions): Promise<void>
   });
 }
 
+/**
+ * Refuses outputs that are NaN or infinite (NaN weights, or inputs and weights that overflow
+ * float32): written out they would read as predictions (a class of -1, NaN probabilities).
+ * @throws UserError naming the data, the first such sample, the output and the value's index.
+ */
+function checkFiniteOutputs(m: Manifest, outs: Record<string, Float32Array>, count: number, data: string): void {
+  for (let r = 0; r < count; r++) {
+    for (const o of m.programs.forward.outputs) {
+      const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+      const values = outs[o.name]!.subarray(r * k, r * k + k);
+      const j = values.findIndex((v) => !Number.isFinite(v));
+      if (j >= 0) {
+        throw new UserError(`${shownFile(data)}: sample ${r}: output '${printable(o.name)}' value ${j}: ${f32Problem(values[j]!)} (the weights or the inputs overflow float32); no predictions written`);
+      }
+    }
+  }
+}
+
 /** Column names and per-sample rows of every forward output; softmax probabilities for classifiers. */
 function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count: number): { columns: string[]; rows: number[][] } {
   const columns: string[] = [];
@@ -87,9 +107,10 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   const inputs = inputsOf(file, opts);
   await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
-  const { data } = samplesFor(artifact.manifest, opts, true);
+  const { data, name } = samplesFor(artifact.manifest, opts, true);
   await withTrainedSession(artifact, opts, async (session, m) => {
     const outs = await predict(session, data);
+    checkFiniteOutputs(m, outs, data.count, name);
     const { columns, rows } = predictionTable(m, outs, data.count);
     const text = format === '.csv'
       ? `${[columns.join(','), ...rows.map((r) => r.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(','))].join('\n')}\n`

@@ -1,9 +1,8 @@
 // Checkpoint files in Node: safetensors saved through writeFileSafely (temp file, fsync, rename), so a
 // crash never leaves a torn file.
-import { readFile } from 'node:fs/promises';
-import { printable } from '../dsl/printable.ts';
-import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type NamedTensor } from './safetensors.ts';
-import { fsReason, writeFileSafely, type WriteOptions } from './write-node.ts';
+import { readFileBounded } from './data/read-bounded-node.ts';
+import { decodeSafetensors, encodeSafetensors, MAX_FILE_BYTES, type DecodedTensor, type NamedTensor } from './safetensors.ts';
+import { writeFileSafely, type WriteOptions } from './write-node.ts';
 
 /** A checkpoint file could not be read; the message names the path. (Writes fail with WriteError.) */
 export class CheckpointError extends Error {
@@ -16,17 +15,19 @@ export async function saveSafetensors(path: string, tensors: NamedTensor[], meta
 }
 
 /**
- * Reads and decodes a safetensors file.
- * @throws CheckpointError when the file is missing or unreadable; SafetensorsError when malformed.
+ * Reads (bounded: a regular file of at most MAX_FILE_BYTES) and decodes a safetensors file.
+ * @throws CheckpointError when the file is missing, unreadable, not a regular file or too large;
+ *   SafetensorsError when malformed.
  */
 export async function loadSafetensors(
   path: string,
 ): Promise<{ tensors: Map<string, DecodedTensor>; metadata: Record<string, string> }> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readFileBounded(path, { limit: MAX_FILE_BYTES });
   } catch (err) {
-    throw new CheckpointError(`cannot read ${printable(path)}: ${fsReason(err)}`, { cause: err });
+    // The bounded reader's words (a FIFO, a device, too large), as a checkpoint failure.
+    throw new CheckpointError((err as Error).message, { cause: err });
   }
   return decodeSafetensors(bytes, path);
 }

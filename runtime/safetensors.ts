@@ -1,4 +1,7 @@
 // The safetensors file format (F32 and I32 only): encode and strictly validated decode, pure and browser-safe.
+import { printable } from '../dsl/printable.ts';
+import { shownFile } from './data/data-error.ts';
+import { f32Problem } from './data/f32.ts';
 
 /** The dtypes dlc stores; both are 4 bytes per element. */
 export type SafeDType = 'F32' | 'I32';
@@ -26,11 +29,24 @@ export class SafetensorsError extends Error {
 /** Header JSON larger than this is refused: a corrupt length would otherwise make us allocate gigabytes. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
+/** Largest safetensors file read (2 GiB − 1, what Node's readFile could read whole before reads were bounded). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1;
+
 const BYTES_PER_ELEMENT: Record<SafeDType, number> = { F32: 4, I32: 4 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** The position of flat element `i` in `shape`, as "[2, 0, 1]". */
+function elementIndex(i: number, shape: readonly number[]): string {
+  const at = shape.map(() => 0);
+  for (let d = shape.length - 1, rest = i; d >= 0; d--) {
+    at[d] = rest % shape[d]!;
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return `[${at.join(', ')}]`;
 }
 
 /** Reverses each 4-byte group in place: only needed on big-endian hosts, since the file is little-endian. */
@@ -92,7 +108,8 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata?: Record<stri
 /**
  * Decodes a safetensors file, validating everything it relies on: header length, JSON,
  * dtypes, shapes, and that each tensor's byte range lies inside the data, matches its
- * shape × dtype size, and overlaps no other. Data is copied into fresh aligned arrays.
+ * shape × dtype size, and overlaps no other; every F32 value must be finite (a NaN weight
+ * only ever yields NaN outputs). Data is copied into fresh aligned arrays.
  * @param source names the file in error messages (a path, a URL).
  * @throws SafetensorsError naming `source` and the problem.
  */
@@ -102,7 +119,7 @@ export function decodeSafetensors(
 ): { tensors: Map<string, DecodedTensor>; metadata: Record<string, string> } {
   // A declaration (not an arrow) so TypeScript narrows after each `fail(...)`.
   function fail(problem: string): never {
-    throw new SafetensorsError(`${source}: ${problem}`);
+    throw new SafetensorsError(`${shownFile(source)}: ${problem}`);
   }
   if (bytes.length < 8) fail(`truncated file: ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -114,7 +131,7 @@ export function decodeSafetensors(
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (err) {
-    fail(`header is not valid JSON (${(err as Error).message})`);
+    fail(`header is not valid JSON (${printable((err as Error).message)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const entries = header as Record<string, unknown>;
@@ -124,7 +141,7 @@ export function decodeSafetensors(
   if (rawMeta !== undefined) {
     if (typeof rawMeta !== 'object' || rawMeta === null || Array.isArray(rawMeta)) fail('__metadata__ is not an object');
     for (const [k, v] of Object.entries(rawMeta as object)) {
-      if (typeof v !== 'string') fail(`__metadata__ value "${k}" is not a string`);
+      if (typeof v !== 'string') fail(`__metadata__ value "${printable(k)}" is not a string`);
       metadata[k] = v as string;
     }
   }
@@ -136,24 +153,24 @@ export function decodeSafetensors(
   for (const [name, value] of Object.entries(entries)) {
     if (name === '__metadata__') continue;
     const spec = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-    if (typeof spec !== 'object' || spec === null) fail(`tensor "${name}" has no dtype/shape/data_offsets entry`);
+    if (typeof spec !== 'object' || spec === null) fail(`tensor "${printable(name)}" has no dtype/shape/data_offsets entry`);
     const { dtype, shape, data_offsets: offsets } = spec;
-    if (dtype !== 'F32' && dtype !== 'I32') fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (supported: F32, I32)`);
+    if (dtype !== 'F32' && dtype !== 'I32') fail(`tensor "${printable(name)}" has unsupported dtype ${printable(JSON.stringify(dtype) ?? String(dtype))} (supported: F32, I32)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+      fail(`tensor "${printable(name)}" has an invalid shape ${printable(JSON.stringify(shape) ?? String(shape))}`);
     }
     if (
       !Array.isArray(offsets) || offsets.length !== 2 ||
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]
     ) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      fail(`tensor "${printable(name)}" has invalid data_offsets ${printable(JSON.stringify(offsets) ?? String(offsets))}`);
     }
     const [begin, end] = offsets as [number, number];
     const expected = elementCount(shape as number[]) * BYTES_PER_ELEMENT[dtype as SafeDType];
     if (end - begin !== expected) {
-      fail(`tensor "${name}" spans ${end - begin} bytes but shape ${JSON.stringify(shape)} of ${dtype} needs ${expected}`);
+      fail(`tensor "${printable(name)}" spans ${end - begin} bytes but shape ${printable(JSON.stringify(shape) ?? String(shape))} of ${dtype} needs ${expected}`);
     }
-    if (end > dataLength) fail(`truncated file: tensor "${name}" ends at data byte ${end}, but the file holds ${dataLength} data bytes`);
+    if (end > dataLength) fail(`truncated file: tensor "${printable(name)}" ends at data byte ${end}, but the file holds ${dataLength} data bytes`);
     ranges.push({ name, begin, end });
     specs.set(name, { dtype: dtype as SafeDType, shape: shape as number[], begin, end });
   }
@@ -163,7 +180,7 @@ export function decodeSafetensors(
   let prev: { name: string; end: number } | undefined;
   for (const r of ranges) {
     if (r.begin === r.end) continue;
-    if (prev && r.begin < prev.end) fail(`tensors "${prev.name}" and "${r.name}" overlap in the data`);
+    if (prev && r.begin < prev.end) fail(`tensors "${printable(prev.name)}" and "${printable(r.name)}" overlap in the data`);
     prev = r;
   }
 
@@ -174,6 +191,10 @@ export function decodeSafetensors(
     copy.set(bytes.subarray(dataStart + s.begin, dataStart + s.end));
     if (!LITTLE_ENDIAN) swap32(copy);
     const data = s.dtype === 'F32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+    if (data instanceof Float32Array) {
+      const bad = data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) fail(`tensor "${printable(name)}" element ${elementIndex(bad, s.shape)}: ${f32Problem(data[bad]!)}`);
+    }
     tensors.set(name, { dtype: s.dtype, shape: [...s.shape], data });
   }
   return { tensors, metadata };

@@ -1,9 +1,13 @@
 // Binary array files for a model's inputs: NumPy .npy (and the arrays inside .npz), and the IDX
 // format of the original MNIST files. Parsed from bytes with every size checked before anything is
-// allocated; each error names the file. Then matched to the model like CSV data.
+// allocated; each error names the file. Then matched to the model like CSV data, every value
+// checked to fit float32.
 import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
+import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
-import { DataError } from './csv.ts';
+import { DataError, shownFile } from './data-error.ts';
+import { toF32 } from './f32.ts';
+import { MAX_VALUES } from './limits.ts';
 
 /** An n-dimensional array read from a file: row-major values as float64, and whether they are integers. */
 export interface NdArray {
@@ -25,10 +29,11 @@ const NPY_TYPES: Record<string, { bytes: number; integer: boolean; read: (v: Dat
   u8: { bytes: 8, integer: true, read: (v, o, le) => Number(v.getBigUint64(o, le)) },
 };
 
-/** Most values one array may hold (2^28: 1 GiB of float32), checked before allocating. */
-const MAX_VALUES = 2 ** 28;
+/** Most dimensions an array may have (NumPy 2 allows 64); more is a corrupt header, not data. */
+const MAX_DIMS = 64;
 
 function checkedCount(shape: number[], file: string): number {
+  if (shape.length > MAX_DIMS) throw new DataError(`${file}: ${shape.length} dimensions, more than ${MAX_DIMS}`);
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new DataError(`${file}: bad dimension ${d} in shape [${shape.join(', ')}]`);
@@ -39,7 +44,8 @@ function checkedCount(shape: number[], file: string): number {
 }
 
 /** A NumPy .npy file (format versions 1–3, C order, numeric little- or big-endian dtypes). */
-export function parseNpy(bytes: Uint8Array, file: string): NdArray {
+export function parseNpy(bytes: Uint8Array, name: string): NdArray {
+  const file = shownFile(name);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new DataError(`${file}: not a NumPy .npy file (no \\x93NUMPY magic)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -52,11 +58,14 @@ export function parseNpy(bytes: Uint8Array, file: string): NdArray {
   const descr = /'descr'\s*:\s*'([<>|=])([a-z]\d+)'/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !fortran || !shapeText) throw new DataError(`${file}: malformed .npy header ${JSON.stringify(header.trim())}`);
+  if (!descr || !fortran || !shapeText) throw new DataError(`${file}: malformed .npy header '${printable(header.trim())}'`);
   const type = NPY_TYPES[descr[2]!];
-  if (!type) throw new DataError(`${file}: dtype '${descr[1]}${descr[2]}' is not supported (float32/64, signed or unsigned integers)`);
+  if (!type) throw new DataError(`${file}: dtype '${printable(descr[1]! + descr[2]!)}' is not supported (float32/64, signed or unsigned integers)`);
   if (fortran[1] === 'True') throw new DataError(`${file}: Fortran-ordered arrays are not supported; save it with numpy.ascontiguousarray`);
-  const shape = shapeText[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const dims = shapeText[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = dims.find((d) => !/^\d+L?$/.test(d));
+  if (bad !== undefined) throw new DataError(`${file}: bad dimension '${printable(bad)}' in the .npy header's shape`);
+  const shape = dims.map((d) => Number(d.replace('L', '')));
   const n = checkedCount(shape, file);
   const begin = start + headerLen;
   if (begin + n * type.bytes > bytes.length) {
@@ -78,7 +87,8 @@ const IDX_TYPES: Record<number, { bytes: number; integer: boolean; read: (v: Dat
 };
 
 /** An IDX file (the original MNIST format: big-endian, magic 0 0 type ndim, then the dimensions). */
-export function parseIdx(bytes: Uint8Array, file: string): NdArray {
+export function parseIdx(bytes: Uint8Array, name: string): NdArray {
+  const file = shownFile(name);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataError(`${file}: not an IDX file (the first two bytes must be zero)`);
   const type = IDX_TYPES[bytes[2]!];
   if (!type) throw new DataError(`${file}: IDX type 0x${bytes[2]!.toString(16)} is not one of the IDX types`);
@@ -100,8 +110,8 @@ const describe = (s: InputSpec): string => (s.classes !== undefined ? `${s.name}
 
 /**
  * Features (and labels, unless optional) from arrays whose first axis is the sample: sizes, counts,
- * finiteness and label ranges checked, each error naming the file and the first bad sample.
- * `scale` multiplies every feature (1/255 turns MNIST's bytes into [0, 1]).
+ * float32 range and label ranges checked, each error naming the file, the first bad sample and the
+ * value's index in it. `scale` multiplies every feature (1/255 turns MNIST's bytes into [0, 1]).
  */
 export function arraysToSamples(
   m: Manifest,
@@ -115,42 +125,33 @@ export function arraysToSamples(
     throw new DataError(`array data fills a model with one feature input and one label input; model '${m.model}' has inputs ${m.inputs.map(describe).join(', ')}`);
   }
   const feature = features[0]!;
+  const xFile = shownFile(x.file);
+  const yFile = y ? shownFile(y.file) : '';
   const per = feature.shape.slice(1).reduce((a, b) => a * b, 1);
   const count = x.array.shape[0] ?? 0;
   const got = x.array.shape.slice(1).reduce((a, b) => a * b, 1);
-  if (x.array.shape.length < 1 || count === 0) throw new DataError(`${x.file}: no samples (shape [${x.array.shape.join(', ')}])`);
-  if (got !== per) throw new DataError(`${x.file}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describe(feature)} takes ${per}`);
+  if (x.array.shape.length < 1 || count === 0) throw new DataError(`${xFile}: no samples (shape [${x.array.shape.join(', ')}])`);
+  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describe(feature)} takes ${per}`);
   const scale = opts.scale ?? 1;
-  const xs = new Float32Array(count * per);
-  for (let i = 0; i < xs.length; i++) {
-    const v = x.array.data[i]! * scale;
-    if (!Number.isFinite(v)) throw new DataError(`${x.file}: sample ${Math.floor(i / per)} holds ${x.array.data[i]}, not a finite number`);
-    xs[i] = v;
-  }
+  const xs = toF32(x.array.data.subarray(0, count * per), per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
   const tensors: Samples['tensors'] = { [feature.name]: xs };
   if (y) {
     const n = y.array.shape[0] ?? 0;
-    if (n !== count) throw new DataError(`${y.file}: ${n} labels for ${count} samples in ${x.file}`);
+    if (n !== count) throw new DataError(`${yFile}: ${n} labels for ${count} samples in ${xFile}`);
     const k = y.array.shape.slice(1).reduce((a, b) => a * b, 1);
     if (target.classes !== undefined) {
-      if (k !== 1) throw new DataError(`${y.file}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describe(target)} takes one class index per sample`);
+      if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describe(target)} takes one class index per sample`);
       const ys = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = y.array.data[i]!;
-        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${y.file}: label ${v} of sample ${i} is out of range; ${describe(target)} takes integers 0 to ${target.classes - 1}`);
+        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describe(target)} takes integers 0 to ${target.classes - 1}`);
         ys[i] = v;
       }
       tensors[target.name] = ys;
     } else {
       const want = target.shape.slice(1).reduce((a, b) => a * b, 1);
-      if (k !== want) throw new DataError(`${y.file}: targets of ${k} values per sample, but ${describe(target)} takes ${want}`);
-      const ys = new Float32Array(n * k);
-      for (let i = 0; i < ys.length; i++) {
-        const v = y.array.data[i]!;
-        if (!Number.isFinite(v)) throw new DataError(`${y.file}: sample ${Math.floor(i / k)} holds ${v}, not a finite number`);
-        ys[i] = v;
-      }
-      tensors[target.name] = ys;
+      if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describe(target)} takes ${want}`);
+      tensors[target.name] = toF32(y.array.data.subarray(0, n * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
     }
   }
   return { count, tensors };

@@ -2,16 +2,17 @@
 // name and every other column a feature. Validated against the model's inputs: each error names
 // the file, the line, the column and what was wrong. Pure (text in, samples out): no file system.
 import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
-import { didYouMean } from '../../dsl/diagnostics.ts';
+import { suggest } from '../../dsl/diagnostics.ts';
+import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
+import { DataError, shownFile } from './data-error.ts';
+import { checkF32 } from './f32.ts';
 
-/** Data that does not fit the model, or is malformed; the message names the file and the place. */
-export class DataError extends Error {
-  override name = 'DataError';
-}
+export { DataError } from './data-error.ts';
 
 /** Splits CSV text into rows of fields (RFC 4180: quotes, doubled quotes, CRLF); line numbers kept. */
-export function csvRows(text: string, file: string): { line: number; fields: string[] }[] {
+export function csvRows(text: string, name: string): { line: number; fields: string[] }[] {
+  const file = shownFile(name);
   const rows: { line: number; fields: string[] }[] = [];
   let fields: string[] = [];
   let field = '';
@@ -25,22 +26,33 @@ export function csvRows(text: string, file: string): { line: number; fields: str
     fields = [];
     field = '';
   };
+  // Runs of ordinary characters are copied as one slice: a 10 MB cell costs one copy, not 10^7 appends.
+  const special = /[",\r\n]/g;
   while (i < text.length) {
-    const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; i++; continue; }
-      if (c === '\n') line++;
-      field += c;
-      i++;
+      const q = text.indexOf('"', i);
+      if (q < 0) break;
+      const run = text.slice(i, q);
+      for (let n = run.indexOf('\n'); n >= 0; n = run.indexOf('\n', n + 1)) line++;
+      field += run;
+      if (text[q + 1] === '"') { field += '"'; i = q + 2; continue; }
+      quoted = false;
+      i = q + 1;
       continue;
     }
-    if (c === '"' && field.trim() === '') { quoted = true; field = ''; i++; continue; }
-    if (c === ',') { fields.push(field); field = ''; i++; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { i++; continue; }
-    if (c === '\n') { endRow(); line++; rowLine = line; i++; continue; }
-    field += c;
+    special.lastIndex = i;
+    const at = special.exec(text)?.index ?? text.length;
+    field += text.slice(i, at);
+    i = at;
+    const c = text[i];
+    if (c === undefined) break;
     i++;
+    if (c === '"') {
+      if (field.trim() === '') { quoted = true; field = ''; } else field += c;
+    } else if (c === ',') { fields.push(field); field = ''; }
+    else if (c === '\n') { endRow(); line++; rowLine = line; }
+    // A CR before LF ends nothing by itself (CRLF); a lone CR stays part of the field.
+    else if (text[i] !== '\n') field += c;
   }
   if (quoted) throw new DataError(`${file}:${rowLine}: a quoted field is not closed`);
   if (field !== '' || fields.length) endRow();
@@ -55,35 +67,79 @@ export interface CsvOptions {
   label?: string[];
   /** For prediction: a file without the label column(s) is fine (then every column is a feature). */
   labelsOptional?: boolean;
+  /** Multiplies every feature before its float32 range is checked (1/255 for bytes). */
+  scale?: number;
+}
+
+/**
+ * What a number is in a cell: a plain decimal, nothing around it. Number() would also take '0x1',
+ * '0b1', ' 1 ', 'Infinity' and '' (as 0), none of which a data file means as a value.
+ */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** The words for values that are numbers but not finite: refused as such, with a clearer message. */
+const NON_FINITE_WORD = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/** The value a cell writes, or undefined when it is not a number. */
+function cellValue(cell: string): number | undefined {
+  if (DECIMAL.test(cell)) return Number(cell);
+  if (!NON_FINITE_WORD.test(cell)) return undefined;
+  if (/nan/i.test(cell)) return NaN;
+  return cell.startsWith('-') ? -Infinity : Infinity;
+}
+
+/** Why a cell is not a number, in words. */
+function notANumber(cell: string): string {
+  if (cell === '') return 'the cell is empty';
+  const spaced = cell.trim() !== cell && cellValue(cell.trim()) !== undefined;
+  return `'${printable(cell)}' is not a number${spaced ? ' (spaces around a number are not part of it)' : ''}`;
+}
+
+/** "; did you mean 'x'?" for the column closest to `name`, shown escaped, or "". */
+function closestColumn(name: string, header: string[]): string {
+  // Edit distance is at least the difference in length, and a suggestion is at most a third of the
+  // name away: longer names cannot match, and comparing with a megabyte-long one would cost gigabytes.
+  const reach = Math.max(1, Math.floor(name.length / 3));
+  const best = suggest(name, header.filter((h) => Math.abs(h.length - name.length) <= reach));
+  return best === undefined ? '' : `; did you mean '${printable(best)}'?`;
 }
 
 /**
  * Reads CSV text into samples for `m`: the model's label input (the one its loss compares with)
  * takes the label columns, its other input takes every remaining column in file order.
  */
-export function parseCsv(text: string, file: string, m: Manifest, opts: CsvOptions = {}): Samples {
+export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptions = {}): Samples {
+  const file = shownFile(name);
   const target = m.inputs.find((i) => i.name === m.train.label);
   const features = m.inputs.filter((i) => i !== target);
   if (!target || features.length !== 1 || features[0]!.dtype !== 'f32') {
     throw new DataError(`CSV data fills a model with one feature input and one label input; model '${m.model}' has inputs ${m.inputs.map(describeInput).join(', ')}`);
   }
   const feature = features[0]!;
-  const rows = csvRows(text, file);
+  const rows = csvRows(text, name);
   if (rows.length === 0) throw new DataError(`${file}: the file is empty; expected a header row of column names, then one row per sample`);
   const header = rows[0]!.fields.map((f) => f.trim());
-  const labelCols = opts.labelsOptional && !opts.label && !header.includes(target.name) ? [] : opts.label ?? [target.name];
-  const labelIdx = labelCols.map((name) => {
-    const k = header.indexOf(name);
-    if (k < 0) {
+  const headerAt = `${file}:${rows[0]!.line}`;
+  // Column names as messages show them: a header is file text like any cell.
+  const shown = header.map((h) => printable(h));
+  const column = new Map<string, number>();
+  header.forEach((h, k) => {
+    const first = column.get(h);
+    if (first !== undefined) throw new DataError(`${headerAt}: columns ${first + 1} and ${k + 1} are both named '${shown[k]}'; each column needs its own name`);
+    column.set(h, k);
+  });
+  const labelCols = opts.labelsOptional && !opts.label && !column.has(target.name) ? [] : opts.label ?? [target.name];
+  const labelIdx = labelCols.map((col) => {
+    const k = column.get(col);
+    if (k === undefined) {
       const how = opts.label ? '' : ` (the label column is named like the model's label input '${target.name}'; choose another with --label)`;
-      throw new DataError(`${file}:1: no column named '${name}'${didYouMean(name, header)}${how}; the columns are ${header.join(', ')}`);
+      throw new DataError(`${headerAt}: no column named '${printable(col)}'${closestColumn(col, header)}${how}; the columns are ${printable(shown.join(', '))}`);
     }
     return k;
   });
   const wantLabels = target.classes !== undefined ? 1 : perSample(target);
   const hasLabels = labelIdx.length > 0;
   if (hasLabels && labelIdx.length !== wantLabels) {
-    throw new DataError(`${file}: ${labelIdx.length} label column${labelIdx.length === 1 ? '' : 's'} (${labelCols.join(', ')}) but the model's label input ${describeInput(target)} takes ${wantLabels} per sample`);
+    throw new DataError(`${file}: ${labelIdx.length} label column${labelIdx.length === 1 ? '' : 's'} (${printable(labelCols.join(', '))}) but the model's label input ${describeInput(target)} takes ${wantLabels} per sample`);
   }
   const featureIdx = header.map((_, k) => k).filter((k) => !labelIdx.includes(k));
   const F = perSample(feature);
@@ -94,25 +150,25 @@ export function parseCsv(text: string, file: string, m: Manifest, opts: CsvOptio
   if (data.length === 0) throw new DataError(`${file}: no samples after the header row`);
   const x = new Float32Array(data.length * F);
   const y = target.classes !== undefined ? new Int32Array(data.length) : new Float32Array(data.length * wantLabels);
-  const number = (row: { line: number; fields: string[] }, k: number): number => {
-    const cell = row.fields[k]!.trim();
-    const v = cell === '' ? NaN : Number(cell);
-    if (Number.isNaN(v) && !/^[+-]?nan$/i.test(cell)) {
-      throw new DataError(`${file}:${row.line}: column '${header[k]}': ${cell === '' ? 'the cell is empty' : `'${cell}' is not a number`}`);
-    }
-    if (!Number.isFinite(v)) throw new DataError(`${file}:${row.line}: column '${header[k]}': ${cell} is not a finite number`);
-    return v;
+  const scale = opts.scale ?? 1;
+  /** The cell's value (times `by`), refused unless float32 holds it; errors name line and column. */
+  const number = (row: { line: number; fields: string[] }, k: number, by = 1): number => {
+    const cell = row.fields[k]!;
+    const v = cellValue(cell);
+    const place = `${file}:${row.line}: column '${shown[k]}'`;
+    if (v === undefined) throw new DataError(`${place}: ${notANumber(cell)}`);
+    return checkF32(v * by, place, by === 1 ? printable(cell) : `${printable(cell)} × ${by}`);
   };
   data.forEach((row, r) => {
     if (row.fields.length !== header.length) {
       throw new DataError(`${file}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns`);
     }
-    featureIdx.forEach((k, j) => { x[r * F + j] = number(row, k); });
+    featureIdx.forEach((k, j) => { x[r * F + j] = number(row, k, scale); });
     if (!hasLabels) return;
     if (target.classes !== undefined) {
       const v = number(row, labelIdx[0]!);
       if (!Number.isInteger(v) || v < 0 || v >= target.classes) {
-        throw new DataError(`${file}:${row.line}: column '${header[labelIdx[0]!]}': label ${v} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
+        throw new DataError(`${file}:${row.line}: column '${shown[labelIdx[0]!]}': label ${v} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
       }
       y[r] = v;
     } else {

@@ -16,13 +16,13 @@ const csv = parseCsv(readFileSync(join(ROOT, 'samples/blobs.csv'), 'utf8'), 'blo
 
 const err = (f: () => unknown): string => messageOf(f, DataError);
 
-/** A version-1 .npy file of float32 or big-endian int16 values. */
+/** A version-1 .npy file of float32, float64 or big-endian int16 values. */
 function npy(descr: string, shape: number[], values: number[], fortran = false): Uint8Array {
   let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const width = descr.endsWith('4') ? 4 : 2;
+  const width = descr.endsWith('8') ? 8 : descr.endsWith('4') ? 4 : 2;
   const body = new DataView(new ArrayBuffer(values.length * width));
-  values.forEach((v, i) => (descr === '<f4' ? body.setFloat32(i * 4, v, true) : body.setInt16(i * 2, v, false)));
+  values.forEach((v, i) => (descr === '<f8' ? body.setFloat64(i * 8, v, true) : descr === '<f4' ? body.setFloat32(i * 4, v, true) : body.setInt16(i * 2, v, false)));
   const out = new Uint8Array(10 + header.length + body.byteLength);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
   out.set(new TextEncoder().encode(header), 10);
@@ -83,6 +83,51 @@ describe('IDX', () => {
     expect(err(() => arraysToSamples(BLOBS, f([2, 3], [1, 2, 3, 4, 5, 6]), l([0, 1])))).toBe("x.idx: samples of shape [3] (3 values), but the model's input point: f32[2] takes 2");
     expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, 2, 3, 4]), l([0, 1, 2])))).toBe('y.idx: 3 labels for 2 samples in x.idx');
     expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, 2, 3, 4]), l([0, 3])))).toBe('y.idx: label 3 of sample 1 is out of range; label: class[3] takes integers 0 to 2');
-    expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, NaN, 3, 4]), l([0, 1])))).toBe('x.idx: sample 0 holds NaN, not a finite number');
+    expect(err(() => arraysToSamples(BLOBS, f([2, 2], [1, NaN, 3, 4]), l([0, 1])))).toBe('x.idx: sample 0, feature 1: NaN is not a finite number');
+  });
+});
+
+describe('values beyond float32 are refused where they are read', () => {
+  const y = { array: parseNpy(npy('>i2', [3], [0, 1, 2]), 'y.npy'), file: 'y.npy' };
+  const x = (values: number[]) => ({ array: parseNpy(npy('<f8', [3, 2], values), 'x.npy'), file: 'x.npy' });
+  it('.npy float64: 1e300 is finite in float64 but not in float32, named with its sample and feature', () => {
+    expect(err(() => arraysToSamples(BLOBS, x([0, 1, 2, 3, 4, 1e300]), y))).toBe('x.npy: sample 2, feature 1: 1e+300 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)');
+    expect(err(() => arraysToSamples(BLOBS, x([0, 1, -3.5e38, 3, 4, 5]), y))).toBe('x.npy: sample 1, feature 0: -3.5e+38 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)');
+    expect(err(() => arraysToSamples(BLOBS, x([0, 1, 2, Infinity, 4, 5]), y))).toBe('x.npy: sample 1, feature 1: Infinity is not a finite number');
+    const edge = arraysToSamples(BLOBS, x([3.4028234663852886e38, -3.4028234663852886e38, 0, 0, 0, 0]), y);
+    expect([...edge.tensors.point!.subarray(0, 2)]).toEqual([3.4028234663852886e38, -3.4028234663852886e38]);
+  });
+  it('the scaled value is checked, since it is what reaches the GPU', () => {
+    expect(err(() => arraysToSamples(BLOBS, x([0, 1, 2, 3, 4, 1e30]), y, { scale: 1e10 }))).toBe(
+      'x.npy: sample 2, feature 1: 1e+30 × 10000000000 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)');
+    expect(arraysToSamples(BLOBS, x([0, 1, 2, 3, 4, 1e300]), y, { scale: 1e-290 }).tensors.point![5]).toBe(Math.fround(1e10));
+  });
+  it('IDX float64 and regression targets too', () => {
+    const big = new DataView(new ArrayBuffer(12 + 4 * 8));
+    big.setUint32(0, 0x00000e02);
+    big.setUint32(4, 2);
+    big.setUint32(8, 2);
+    [1, 2, 1e39, 4].forEach((v, i) => big.setFloat64(12 + 8 * i, v));
+    const f = { array: parseIdx(new Uint8Array(big.buffer), 'x-idx2-ubyte'), file: 'x-idx2-ubyte' };
+    expect(err(() => arraysToSamples(BLOBS, f, { array: parseIdx(idx(0x08, [2], [0, 1]), 'l'), file: 'l' }))).toBe(
+      'x-idx2-ubyte: sample 1, feature 0: 1e+39 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)');
+    const reg = compile(readFileSync(join(ROOT, 'samples/regression.dl'), 'utf8')).artifact!.manifest;
+    const feature = reg.inputs.find((i) => i.name !== reg.train.label)!;
+    const per = feature.shape.slice(1).reduce((a, b) => a * b, 1);
+    const xs = { array: parseNpy(npy('<f4', [2, per], Array(2 * per).fill(1)), 'rx.npy'), file: 'rx.npy' };
+    const k = reg.inputs.find((i) => i.name === reg.train.label)!.shape.slice(1).reduce((a, b) => a * b, 1);
+    const targets = Array(2 * k).fill(0);
+    targets[k] = NaN;
+    expect(err(() => arraysToSamples(reg, xs, { array: parseNpy(npy('<f8', [2, k], targets), 'ry.npy'), file: 'ry.npy' }))).toBe('ry.npy: sample 1, target 0: NaN is not a finite number');
+  });
+  it('header text is escaped and cut in messages', () => {
+    const bad = npy('<f4', [1], [1]);
+    const header = new TextDecoder().decode(bad.subarray(10, 10 + bad[8]!));
+    const evil = header.replace("'shape': (1,)", `'shape': (1\x1b[2J${'9'.repeat(200)},)`);
+    const bytes = new Uint8Array([...bad.subarray(0, 8), evil.length & 255, evil.length >> 8, ...new TextEncoder().encode(evil), 0, 0, 128, 63]);
+    expect(err(() => parseNpy(bytes, 'e\x07.npy'))).toBe(`e\\x07.npy: bad dimension '1\\e[2J${'9'.repeat(115)}…' in the .npy header's shape`);
+    const noShape = new TextEncoder().encode(`{'descr': '<f4', 'fortran_order': False, \x1b]0;${'z'.repeat(300)}}`);
+    const plain = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, noShape.length & 255, noShape.length >> 8, ...noShape]);
+    expect(err(() => parseNpy(plain, 'h.npy'))).toBe(`h.npy: malformed .npy header '{'descr': '<f4', 'fortran_order': False, \\e]0;${'z'.repeat(75)}…'`);
   });
 });

@@ -70,6 +70,53 @@ train m { loss = cross_entropy(y, label); optimizer = sgd(lr: 0.1); batch = 2 }`
   });
 });
 
+describe('CSV cells and headers are untrusted', () => {
+  const cell = (text: string): string => err(() => parseCsv(`x1,label,x2\n1,0,${text}\n`, 'd.csv', CLS));
+  it('a number is a plain decimal: what Number() also takes is refused', () => {
+    for (const text of ['0x1', '0b1', '0o7', '1_0', '1e', '.', '+', '--1', '1.2.3', '١']) expect(cell(text)).toBe(`d.csv:2: column 'x2': '${text}' is not a number`);
+    expect(cell(' 1 ')).toBe("d.csv:2: column 'x2': ' 1 ' is not a number (spaces around a number are not part of it)");
+    expect(cell('\t2')).toBe("d.csv:2: column 'x2': '\\t2' is not a number (spaces around a number are not part of it)");
+    expect(cell('')).toBe("d.csv:2: column 'x2': the cell is empty");
+    expect(cell('Infinity')).toBe("d.csv:2: column 'x2': Infinity is not a finite number");
+    expect(cell('-inf')).toBe("d.csv:2: column 'x2': -inf is not a finite number");
+    const ok = parseCsv('x1,label,x2\n-0,1,.5\n1.,2,+2E-3\n007,0,-3.4028234663852886e38\n', 'd.csv', CLS);
+    expect([...ok.tensors.x!]).toEqual([-0, 0.5, 1, Math.fround(0.002), 7, -3.4028234663852886e38]);
+    expect([...ok.tensors.label!]).toEqual([1, 2, 0]);
+  });
+  it('a value beyond float32 is refused where it is read, in features and labels', () => {
+    expect(cell('1e39')).toBe("d.csv:2: column 'x2': 1e39 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)");
+    expect(cell('-3.5e38')).toBe("d.csv:2: column 'x2': -3.5e38 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)");
+    expect(cell('1e999')).toBe("d.csv:2: column 'x2': 1e999 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)");
+    expect(err(() => parseCsv('a,b,t1,t2,t3\n1,2,3,4e40,5\n', 'r.csv', REG, { label: ['t1', 't2', 't3'] }))).toBe(
+      "r.csv:2: column 't2': 4e40 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)");
+    // The scaled value is what float32 must hold.
+    expect(err(() => parseCsv('x1,label,x2\n1,0,3e30\n', 'd.csv', CLS, { scale: 1e10 }))).toBe(
+      "d.csv:2: column 'x2': 3e30 × 10000000000 is beyond the float32 range (magnitude at most 3.4028234663852886e+38)");
+    expect([...parseCsv('x1,label,x2\n1,2,3e30\n', 'd.csv', CLS, { scale: 0.5 }).tensors.x!]).toEqual([0.5, Math.fround(1.5e30)]);
+  });
+  it('two columns of one name are an error naming both', () => {
+    expect(err(() => parseCsv('x1,label,label\n1,2,0\n', 'd.csv', CLS))).toBe("d.csv:1: columns 2 and 3 are both named 'label'; each column needs its own name");
+    expect(err(() => parseCsv('x1, x1 ,label\n1,2,0\n', 'd.csv', CLS))).toBe("d.csv:1: columns 1 and 2 are both named 'x1'; each column needs its own name");
+  });
+  it('quotes a 10 MB cell cut short, and the control characters of a header escaped', () => {
+    const huge = '9'.repeat(10_000_000);
+    const message = cell(`${huge}x`);
+    expect(message).toBe(`d.csv:2: column 'x2': '${'9'.repeat(120)}…' is not a number`);
+    expect(cell(huge)).toBe(`d.csv:2: column 'x2': ${'9'.repeat(120)}… is beyond the float32 range (magnitude at most 3.4028234663852886e+38)`);
+    const title = 'x1\x1b]0;pwned\x07\x1b[2J';
+    expect(err(() => parseCsv(`${title},label,x2\n1,0,abc\n`, 'd.csv', CLS))).toBe("d.csv:2: column 'x2': 'abc' is not a number");
+    expect(err(() => parseCsv(`${title},label,x2\nzz,0,1\n`, 'd\x1b.csv', CLS))).toBe("d\\e.csv:2: column 'x1\\e]0;pwned\\x07\\e[2J': 'zz' is not a number");
+    expect(err(() => parseCsv(`${title},labe\u202e,x2\n1,0,1\n`, 'd.csv', CLS))).toBe(
+      "d.csv:1: no column named 'label'; did you mean 'labe\\u202e'? (the label column is named like the model's label input 'label'; choose another with --label); the columns are x1\\e]0;pwned\\x07\\e[2J, labe\\u202e, x2");
+    // A 20 MB column name is neither compared whole for a suggestion nor listed whole.
+    const long = `${'y'.repeat(20_000_000)},lable,x2\n1,0,1\n`;
+    const start = performance.now();
+    expect(err(() => parseCsv(long, 'd.csv', CLS))).toBe(
+      `d.csv:1: no column named 'label'; did you mean 'lable'? (the label column is named like the model's label input 'label'; choose another with --label); the columns are ${'y'.repeat(120)}…`);
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+});
+
 describe('splitTail', () => {
   it('holds out the last fraction of the rows', () => {
     const s = parseCsv('x1,label,x2\n1,0,2\n3,1,4\n5,2,6\n7,0,8\n8,1,9\n', 'd.csv', CLS);

@@ -24,7 +24,8 @@ function decodeError(bytes: Uint8Array): string {
 
 describe('safetensors', () => {
   it('round-trips F32 and I32 tensors with metadata', () => {
-    const w = new Float32Array([1.5, -2, 3.25, Number.NaN, Infinity, 0]);
+    // Edge values keep their bits: negative zero, the largest float32, the smallest subnormal.
+    const w = new Float32Array([1.5, -2, 3.25, -0, 3.4028234663852886e38, 2 ** -149]);
     const steps = new Int32Array([7, -1]);
     const scalar = new Float32Array([42]);
     const bytes = encodeSafetensors(
@@ -154,6 +155,24 @@ describe('safetensors', () => {
     const good = encodeSafetensors([{ name: 'a', dtype: 'F32', shape: [4], data: new Float32Array(4) }]);
     expect(decodeError(good.subarray(0, good.length - 3))).toBe(
       'w.safetensors: truncated file: tensor "a" ends at data byte 16, but the file holds 13 data bytes',
+    );
+  });
+
+  it('refuses a NaN or infinite F32 value, naming the tensor and the element', () => {
+    const weights = (v: number) => encodeSafetensors([
+      { name: 'ok', dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) },
+      { name: 'dense_1.w', dtype: 'F32', shape: [2, 3], data: new Float32Array([0, 1, 2, 3, v, 5]) },
+    ]);
+    expect(decodeError(weights(Number.NaN))).toBe('w.safetensors: tensor "dense_1.w" element [1, 1]: NaN is not a finite number');
+    expect(decodeError(weights(-Infinity))).toBe('w.safetensors: tensor "dense_1.w" element [1, 1]: -Infinity is not a finite number');
+    // I32 tensors hold integers: every bit pattern is a value.
+    expect(() => decodeSafetensors(encodeSafetensors([{ name: 'step', dtype: 'I32', shape: [1], data: new Int32Array([-1]) }]))).not.toThrow();
+  });
+
+  it('escapes control characters of tensor names and the file name in messages', () => {
+    const header = { 'a\x1b]0;pwned\x07': { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } };
+    expect(() => decodeSafetensors(rawFile(header, new Uint8Array(4)), 'w\x1b[2J.safetensors')).toThrow(
+      'w\\e[2J.safetensors: tensor "a\\e]0;pwned\\x07" has an invalid shape [-1]',
     );
   });
 
