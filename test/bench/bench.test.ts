@@ -1,17 +1,16 @@
 // npm run bench runs (quick, dlc variants only, so CI stays fast and independent of the peers):
 // it prints its table and writes JSON with positive figures, and every variant trains identically.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.ts';
+import { run } from '../helpers/cli.ts';
 
 describe('npm run bench', () => {
-  it('--quick --only dlc: a table, a JSON file, and the same losses with fusion and planning on or off', () => {
+  it('--quick --only dlc: a table, a JSON file, and the same losses with fusion and planning on or off', async () => {
     const json = join(mkdtempSync(join(tmpdir(), 'dlc-bench-')), 'bench.json');
-    const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--quick', '--only', 'dlc', '--json', json], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-    expect(r.status, r.stderr).toBe(0);
+    const r = await run('npm', ['run', '--silent', 'bench', '--', '--quick', '--only', 'dlc', '--json', json], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('dlc / peer:');
     const out = JSON.parse(readFileSync(json, 'utf8')) as { rows: { peer: string; matmulGflops: Record<string, number>; mlpSamplesPerSec: number; cnnSamplesPerSec: number; mlpLoss: number[]; cnnLoss: number[]; errors: string[] }[] };
     expect(out.rows.map((x) => x.peer)).toEqual(['dlc', 'dlc (no fusion)', 'dlc (no planning)', 'dlc (neither)']);

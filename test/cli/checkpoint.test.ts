@@ -15,14 +15,14 @@ describe('checkpoints', () => {
   it('2 epochs, then --resume to 4, gives bitwise the weights of 4 uninterrupted epochs (same adapter and seed), and one history', async () => {
     const a = join(tmp(), 'a');
     const b = join(tmp(), 'b');
-    expect(train('--val-split', '0.2', '--epochs', '2', '--out', a).code).toBe(0);
-    const resumed = train('--val-split', '0.2', '--epochs', '4', '--out', a, '--resume');
+    expect((await train('--val-split', '0.2', '--epochs', '2', '--out', a)).code).toBe(0);
+    const resumed = await train('--val-split', '0.2', '--epochs', '4', '--out', a, '--resume');
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`resuming from ${join(a, 'checkpoint.safetensors')} after epoch 2 (step 30)`);
     expect(resumed.stdout).toMatch(/^epoch 3\/4 /m);
     expect(resumed.stdout).not.toMatch(/^epoch [12]\/4 /m);
-    expect(train('--val-split', '0.2', '--epochs', '4', '--out', b).code).toBe(0);
+    expect((await train('--val-split', '0.2', '--epochs', '4', '--out', b)).code).toBe(0);
     for (const f of ['weights.safetensors', 'checkpoint.safetensors']) {
       const x = await loadSafetensors(join(a, f));
       const y = await loadSafetensors(join(b, f));
@@ -50,7 +50,7 @@ describe('checkpoints', () => {
 
   it('--checkpoint-every 2 writes at epoch 2 and at the end; --save-best keeps the lowest val_loss', async () => {
     const dir = join(tmp(), 'run');
-    const r = train('--val-split', '0.2', '--epochs', '3', '--checkpoint-every', '2', '--save-best', '--out', dir);
+    const r = await train('--val-split', '0.2', '--epochs', '3', '--checkpoint-every', '2', '--save-best', '--out', dir);
     expect(r.code).toBe(0);
     expect((await loadSafetensors(join(dir, 'checkpoint.safetensors'))).metadata.epoch).toBe('3');
     const best = await loadSafetensors(join(dir, 'best.safetensors'));
@@ -59,20 +59,20 @@ describe('checkpoints', () => {
     expect(best.metadata).toMatchObject({ monitor: 'val_loss', epoch: String(lowest.epoch), value: String(lowest.val_loss) });
   });
 
-  it('bad resumes stop with one message and exit 1: no checkpoint, nothing left to train, a truncated file', () => {
+  it('bad resumes stop with one message and exit 1: no checkpoint, nothing left to train, a truncated file', async () => {
     const dir = join(tmp(), 'run');
-    const none = train('--resume', '--out', dir);
+    const none = await train('--resume', '--out', dir);
     expect(none.code).toBe(1);
     expect(none.stderr).toBe(`dlc: --resume: no checkpoint at ${join(dir, 'checkpoint.safetensors')} (train with --out ${dir} first)\n`);
     expect(existsSync(dir)).toBe(false);
-    expect(train('--epochs', '2', '--out', dir).code).toBe(0);
-    const done = train('--epochs', '2', '--out', dir, '--resume');
+    expect((await train('--epochs', '2', '--out', dir)).code).toBe(0);
+    const done = await train('--epochs', '2', '--out', dir, '--resume');
     expect(done.code).toBe(1);
     expect(done.stderr).toBe(`dlc: ${join(dir, 'checkpoint.safetensors')} has 2 epochs done; --epochs 2 leaves nothing to train (raise --epochs)\n`);
     const path = join(dir, 'checkpoint.safetensors');
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.length - 10));
-    const torn = train('--epochs', '3', '--out', dir, '--resume');
+    const torn = await train('--epochs', '3', '--out', dir, '--resume');
     expect(torn.code).toBe(1);
     expect(torn.stderr).toMatch(new RegExp(`^dlc: .*${path.replace(/[.]/g, '\\.')}.*\\n$`));
     expect(torn.stderr).not.toContain('    at ');

@@ -8,8 +8,8 @@ import { dlc } from '../helpers/cli.ts';
 const tmp = () => mkdtempSync(join(tmpdir(), 'dlc-cli-'));
 
 describe('dlc check', () => {
-  it('prints a Keras-style summary of the MNIST MLP', () => {
-    const r = dlc(['check', 'samples/mnist_mlp.dl']);
+  it('prints a Keras-style summary of the MNIST MLP', async () => {
+    const r = await dlc(['check', 'samples/mnist_mlp.dl']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Model: "mnist_mlp"');
     expect(r.stdout).toMatch(/dense_1 \(dense\)\s+\(batch, 128\)\s+100,480/);
@@ -17,11 +17,11 @@ describe('dlc check', () => {
     expect(r.stdout).toContain('Total params: 101,770');
   });
 
-  it('prints diagnostics with file:line:col and a caret, and exits 1', () => {
+  it('prints diagnostics with file:line:col and a caret, and exits 1', async () => {
     const dir = tmp();
     const file = join(dir, 'bad.dl');
     writeFileSync(file, 'model m {\n  input x: f32[4]\n  y = x -> dens(3)\n  output y\n}\n');
-    const r = dlc(['check', file]);
+    const r = await dlc(['check', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`${file}:3:12: error: unknown layer 'dens'; did you mean 'dense'?\n 3 |   y = x -> dens(3)\n   |            ^^^^\n1 error\n`);
     expect(r.stdout).toBe('');
@@ -29,9 +29,9 @@ describe('dlc check', () => {
 });
 
 describe('dlc compile', () => {
-  it('--stats reports dispatches and GPU memory against the lower bound, as the manifest records them', () => {
+  it('--stats reports dispatches and GPU memory against the lower bound, as the manifest records them', async () => {
     const out = join(tmp(), 'art');
-    const r = dlc(['compile', 'samples/mnist_mlp.dl', '-o', out, '--stats']);
+    const r = await dlc(['compile', 'samples/mnist_mlp.dl', '-o', out, '--stats']);
     expect(r.code).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     const s = m.stats.memory;
@@ -41,9 +41,9 @@ describe('dlc compile', () => {
     expect(r.stdout).toContain(`allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)}`);
   });
 
-  it('writes manifest.json and the kernels it names', () => {
+  it('writes manifest.json and the kernels it names', async () => {
     const out = join(tmp(), 'art');
-    const r = dlc(['compile', 'samples/mnist_mlp.dl', '-o', out]);
+    const r = await dlc(['compile', 'samples/mnist_mlp.dl', '-o', out]);
     expect(r.code).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(m.format).toBe('dlc-artifact');
@@ -52,36 +52,36 @@ describe('dlc compile', () => {
     expect(m.programs.train_step.kernels.length).toBeGreaterThan(0);
   });
 
-  it('writes nothing for a broken file, and leaves an existing artifact untouched', () => {
+  it('writes nothing for a broken file, and leaves an existing artifact untouched', async () => {
     const dir = tmp();
     const bad = join(dir, 'bad.dl');
     writeFileSync(bad, 'model m {\n  input x: f32[4]\n  y = (x -> dense(3)) + x\n  output y\n}\n');
     const fresh = join(dir, 'fresh');
-    const r = dlc(['compile', bad, '-o', fresh]);
+    const r = await dlc(['compile', bad, '-o', fresh]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: cannot add tensors of shapes [batch, 3] and [batch, 4]');
     expect(existsSync(fresh)).toBe(false);
     const old = join(dir, 'old');
-    expect(dlc(['compile', 'samples/mnist_mlp.dl', '-o', old]).code).toBe(0);
+    expect((await dlc(['compile', 'samples/mnist_mlp.dl', '-o', old])).code).toBe(0);
     const before = readFileSync(join(old, 'manifest.json'), 'utf8');
-    expect(dlc(['compile', bad, '-o', old]).code).toBe(1);
+    expect((await dlc(['compile', bad, '-o', old])).code).toBe(1);
     expect(readFileSync(join(old, 'manifest.json'), 'utf8')).toBe(before);
     expect(readdirSync(dir).sort()).toEqual(['bad.dl', 'old']);
   });
 
-  it('needs -o', () => {
-    const r = dlc(['compile', 'samples/mnist_mlp.dl']);
+  it('needs -o', async () => {
+    const r = await dlc(['compile', 'samples/mnist_mlp.dl']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('dlc: compile needs an output folder: -o <dir>\n');
   });
 });
 
 describe('dlc train', () => {
-  it('trains a compiled folder from disk exactly as it trains the .dl file', () => {
+  it('trains a compiled folder from disk exactly as it trains the .dl file', async () => {
     const dir = tmp();
-    expect(dlc(['compile', 'samples/mnist_mlp.dl', '-o', join(dir, 'art')]).code).toBe(0);
-    const fromDisk = dlc(['train', join(dir, 'art'), '--epochs', '1', '--out', join(dir, 'a'), '--adapter', 'gles']);
-    const fromSource = dlc(['train', 'samples/mnist_mlp.dl', '--epochs', '1', '--out', join(dir, 'b'), '--adapter', 'gles']);
+    expect((await dlc(['compile', 'samples/mnist_mlp.dl', '-o', join(dir, 'art')])).code).toBe(0);
+    const fromDisk = await dlc(['train', join(dir, 'art'), '--epochs', '1', '--out', join(dir, 'a'), '--adapter', 'gles']);
+    const fromSource = await dlc(['train', 'samples/mnist_mlp.dl', '--epochs', '1', '--out', join(dir, 'b'), '--adapter', 'gles']);
     expect(fromDisk.code, fromDisk.stderr).toBe(0);
     expect(fromSource.code, fromSource.stderr).toBe(0);
     const lossOf = (out: string) => /epoch 1\/1  loss ([\d.]+)  accuracy ([\d.]+)%/.exec(out)?.slice(1);
@@ -103,8 +103,8 @@ describe('user errors never print a stack trace', () => {
     ['a bad adapter', ['train', 'samples/mnist_mlp.dl', '--adapter', 'cuda', '--epochs', '1'], "dlc: --adapter must be one of vulkan, gles, auto, got 'cuda'\n"],
   ];
   for (const [what, args, start] of cases) {
-    it(`for ${what}`, () => {
-      const r = dlc(args);
+    it(`for ${what}`, async () => {
+      const r = await dlc(args);
       expect(r.code).toBe(1);
       expect(r.stderr.startsWith(start), r.stderr).toBe(true);
       expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -21,7 +21,7 @@ describe('options a command does not use are refused, not ignored', () => {
     it(`${args[0]} ${args.slice(2).join(' ')}`, () => expect(() => parseCommandLine(args)).toThrow(expect.objectContaining({ name: 'UserError', message })));
   }
 
-  it('each command still takes the options its help names', () => {
+  it('each command still takes the options its help names', async () => {
     const ok: string[][] = [
       ['compile', 'n.dl', '-o', 'd', '--force', '--stats', '--model', 'm', '--batch', '4', '--clip-norm', '1'],
       ['check', 'n.dl', '--stats', '--clip-value', '1'],
@@ -35,8 +35,8 @@ describe('options a command does not use are refused, not ignored', () => {
     expect(ok.map((a) => a[0])).toEqual([...COMMANDS]);
   });
 
-  it('through the dlc command: one line, exit 1, nothing run', () => {
-    const r = dlc(['eval', 'samples/blobs.dl', '--epochs', '3', '--data', 'samples/blobs.csv']);
+  it('through the dlc command: one line, exit 1, nothing run', async () => {
+    const r = await dlc(['eval', 'samples/blobs.dl', '--epochs', '3', '--data', 'samples/blobs.csv']);
     expect(r.stderr).toBe('dlc: eval does not take --epochs (it applies to train; dlc --help lists the options)\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

@@ -1,31 +1,13 @@
 // Hostile data files through the real command: each ends in one message naming the file and the
 // place, exit 1, nothing written, no stack trace, no raw control characters on the terminal.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { encodeSafetensors } from '../../runtime/safetensors.ts';
-import { ROOT, type CliRun } from '../helpers/cli.ts';
-
-const BIN = join(ROOT, 'bin/dlc.js');
-
-/**
- * `dlc` run without blocking this worker (the helper's spawnSync would, and on a loaded machine
- * vitest's RPC to a worker blocked for a minute times out); stderr filtered as the helper does.
- */
-function dlc(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr: stderr.split('\n').filter((l) => !l.startsWith('Warning: maxDynamic')).join('\n') }));
-  });
-}
+import { dlc, ROOT } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlc-untrusted-'));
 const ENV = { DLC_ADAPTER: 'gles' };

@@ -12,12 +12,12 @@ const ENV = { DLC_ADAPTER: 'gles' };
 describe('dlc train on a CSV, then eval and predict', () => {
   const dir = tmp();
   const out = join(dir, 'run');
-  let train: ReturnType<typeof dlc>;
-  beforeAll(() => {
-    train = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '8', '--out', out], { env: ENV });
+  let train: Awaited<ReturnType<typeof dlc>>;
+  beforeAll(async () => {
+    train = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '8', '--out', out], { env: ENV });
   });
 
-  it('README: trains samples/blobs.dl on samples/blobs.csv with the last 20% held out', () => {
+  it('README: trains samples/blobs.dl on samples/blobs.csv with the last 20% held out', async () => {
     expect(train.stderr).toBe('');
     expect(train.code).toBe(0);
     expect(train.stdout).toContain('samples/blobs.csv: 480 training samples, 120 held out (the last 20%)');
@@ -36,8 +36,8 @@ describe('dlc train on a CSV, then eval and predict', () => {
     expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
   });
 
-  it('README: dlc eval reports loss, accuracy, macro precision, recall and F1, and the confusion matrix on a CSV', () => {
-    const r = dlc(['eval', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', 'samples/blobs.csv'], { env: ENV });
+  it('README: dlc eval reports loss, accuracy, macro precision, recall and F1, and the confusion matrix on a CSV', async () => {
+    const r = await dlc(['eval', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', 'samples/blobs.csv'], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const m = /^samples\/blobs\.csv: loss ([\d.]+) {2}accuracy ([\d.]+)% {2}precision ([\d.]+) {2}recall ([\d.]+) {2}f1 ([\d.]+) on 600 samples\nconfusion matrix:\ntrue\\pred +0 +1 +2\n((?:\d +\d+ +\d+ +\d+\n){3})$/.exec(r.stdout);
@@ -50,11 +50,11 @@ describe('dlc train on a CSV, then eval and predict', () => {
     expect(Number(m![4])).toBeCloseTo(counts.reduce((s, row, i) => s + row[i]! / row.reduce((a, b) => a + b, 0), 0) / 3, 4);
   });
 
-  it('README: dlc predict writes the class and its probabilities per row, as CSV or JSON, from a file without labels', () => {
+  it('README: dlc predict writes the class and its probabilities per row, as CSV or JSON, from a file without labels', async () => {
     const points = join(dir, 'points.csv');
     writeFileSync(points, 'x1,x2\n-2,0\n2,1\n0,3\n');
     const csv = join(dir, 'preds.csv');
-    const r = dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', csv], { env: ENV });
+    const r = await dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', csv], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`wrote 3 predictions to ${csv}\n`);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
@@ -66,31 +66,31 @@ describe('dlc train on a CSV, then eval and predict', () => {
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     });
     const json = join(dir, 'preds.json');
-    expect(dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', json], { env: ENV }).code).toBe(0);
+    expect((await dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', json], { env: ENV })).code).toBe(0);
     const j = JSON.parse(readFileSync(json, 'utf8'));
     expect(j.columns).toEqual(['class', 'p0', 'p1', 'p2']);
     expect(j.rows.map((r: number[]) => r[0])).toEqual([0, 1, 2]);
   });
 
-  it('a truncated weights file or a missing --weights stops predict with a message and no output file', () => {
+  it('a truncated weights file or a missing --weights stops predict with a message and no output file', async () => {
     const bad = join(dir, 'bad.safetensors');
     writeFileSync(bad, readFileSync(join(out, 'weights.safetensors')).subarray(0, 100));
     const preds = join(dir, 'never.csv');
-    const r = dlc(['predict', 'samples/blobs.dl', '--weights', bad, '--data', 'samples/blobs.csv', '--out', preds], { env: ENV });
+    const r = await dlc(['predict', 'samples/blobs.dl', '--weights', bad, '--data', 'samples/blobs.csv', '--out', preds], { env: ENV });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^dlc: .*${bad.replace(/[.]/g, '\\.')}.*\\n$`));
     expect(r.stderr).not.toContain('    at ');
     expect(existsSync(preds)).toBe(false);
-    const none = dlc(['predict', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--out', preds], { env: ENV });
+    const none = await dlc(['predict', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--out', preds], { env: ENV });
     expect(none.code).toBe(1);
     expect(none.stderr).toBe('dlc: needs --weights: a .safetensors file written by dlc train\n');
   });
 });
 
 describe('array data files', () => {
-  it('.npz (numpy.savez) and .npy with --labels train exactly as the same rows from CSV', () => {
-    const first = (args: string[]): string => {
-      const r = dlc(['train', 'samples/blobs.dl', ...args, '--epochs', '2', '--out', join(tmp(), 'o')], { env: ENV });
+  it('.npz (numpy.savez) and .npy with --labels train exactly as the same rows from CSV', async () => {
+    const first = async (args: string[]): Promise<string> => {
+      const r = await dlc(['train', 'samples/blobs.dl', ...args, '--epochs', '2', '--out', join(tmp(), 'o')], { env: ENV });
       expect(r.stderr).toBe('');
       return r.stdout.split('\n').filter((l) => l.startsWith('epoch')).map((l) => l.replace(/  [\d,]+ samples\/s.*/, '')).join('\n');
     };
@@ -114,12 +114,12 @@ describe('array data files', () => {
     expect(first(['--data', join(dir, 'points-idx2-ubyte'), '--labels', join(dir, 'labels-idx1-ubyte')])).toBe(fromCsv);
   });
 
-  it('--val FILE evaluates another file each epoch and after training', () => {
+  it('--val FILE evaluates another file each epoch and after training', async () => {
     const dir = tmp();
     const lines = readFileSync('samples/blobs.csv', 'utf8').trim().split('\n');
     writeFileSync(join(dir, 'train.csv'), `${lines.slice(0, 401).join('\n')}\n`);
     writeFileSync(join(dir, 'val.csv'), `${[lines[0], ...lines.slice(401)].join('\n')}\n`);
-    const r = dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'train.csv'), '--val', join(dir, 'val.csv'), '--epochs', '2', '--out', join(dir, 'o')], { env: ENV });
+    const r = await dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'train.csv'), '--val', join(dir, 'val.csv'), '--epochs', '2', '--out', join(dir, 'o')], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`${join(dir, 'train.csv')}: 400 training samples; ${join(dir, 'val.csv')}: 200 held out`);
     expect(r.stdout.match(/val_accuracy/g)).toHaveLength(2);
@@ -128,9 +128,9 @@ describe('array data files', () => {
 });
 
 describe('training controls from the command line', () => {
-  it('--schedule cosine lowers the rate each epoch and shows it, in the history too; --patience is accepted', () => {
+  it('--schedule cosine lowers the rate each epoch and shows it, in the history too; --patience is accepted', async () => {
     const out = join(tmp(), 'run');
-    const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '3', '--schedule', 'cosine', '--patience', '1', '--out', out], { env: ENV });
+    const r = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '3', '--schedule', 'cosine', '--patience', '1', '--out', out], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lrs = [...r.stdout.matchAll(/  lr ([\d.e-]+)  /g)].map((m) => Number(m[1]));
@@ -140,24 +140,24 @@ describe('training controls from the command line', () => {
     expect(hist.map((h) => Number(h.lr.toPrecision(3)))).toEqual(lrs);
   });
 
-  it('an --out that is a file is a user error, not a crash', () => {
-    const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', 'samples/blobs.csv'], { env: ENV });
+  it('an --out that is a file is a user error, not a crash', async () => {
+    const r = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', 'samples/blobs.csv'], { env: ENV });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('dlc: cannot create the output folder samples/blobs.csv: a file is in the way\n');
   });
 });
 
 describe('gradient clipping from the command line', () => {
-  it('--clip-norm recompiles with clipping: the first epoch differs from the unclipped run; a compiled folder refuses it', () => {
-    const loss1 = (extra: string[]) => {
-      const r = dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', join(tmp(), 'o'), ...extra], { env: ENV });
+  it('--clip-norm recompiles with clipping: the first epoch differs from the unclipped run; a compiled folder refuses it', async () => {
+    const loss1 = async (extra: string[]) => {
+      const r = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', join(tmp(), 'o'), ...extra], { env: ENV });
       expect(r.stderr).toBe('');
       return /^epoch 1\/1  loss ([\d.]+)/m.exec(r.stdout)![1];
     };
     expect(loss1(['--clip-norm', '0.1'])).not.toBe(loss1([]));
     const art = join(tmp(), 'art');
-    expect(dlc(['compile', 'samples/blobs.dl', '-o', art]).code).toBe(0);
-    const r = dlc(['train', art, '--data', 'samples/blobs.csv', '--clip-value', '0.5'], { env: ENV });
+    expect((await dlc(['compile', 'samples/blobs.dl', '-o', art])).code).toBe(0);
+    const r = await dlc(['train', art, '--data', 'samples/blobs.csv', '--clip-value', '0.5'], { env: ENV });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`dlc: --batch, --model, --clip-norm and --clip-value apply to .dl files; ${art} is already compiled (recompile it with dlc compile)\n`);
   });
@@ -195,9 +195,9 @@ describe('bad data for dlc train', () => {
       `dlc: ${join(dir, 'small.csv')}: 1 training samples, fewer than one batch of 32; lower the batch (--batch) or add data\n`],
   ];
   for (const [what, args, message] of cases) {
-    it(`${what}: one message, exit 1, nothing written`, () => {
+    it(`${what}: one message, exit 1, nothing written`, async () => {
       const out = join(dir, `out-${what.replace(/\W+/g, '-')}`);
-      const r = dlc(['train', 'samples/blobs.dl', ...args(), '--out', out], { env: ENV });
+      const r = await dlc(['train', 'samples/blobs.dl', ...args(), '--out', out], { env: ENV });
       expect(r.stderr).toBe(message);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');

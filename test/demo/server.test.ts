@@ -42,7 +42,7 @@ function askWithoutHost(path: string): Promise<string> {
 
 beforeAll(async () => {
   const artifact = join(mkdtempSync(join(tmpdir(), 'dlc-demo-')), 'art');
-  expect(dlc(['compile', 'samples/blobs.dl', '-o', artifact]).code).toBe(0);
+  expect((await dlc(['compile', 'samples/blobs.dl', '-o', artifact])).code).toBe(0);
   server = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts', '--port', '0', '--artifact', artifact], { cwd: ROOT });
   port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   server?.kill();
 });
 

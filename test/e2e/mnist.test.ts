@@ -9,7 +9,7 @@ import { dlc } from '../helpers/cli.ts';
 describe('dlc train samples/mnist_mlp.dl', () => {
   it('trains 20 epochs to at least 94% held-out accuracy and saves loadable weights', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dlc-mnist-')), 'run');
-    const r = dlc(['train', 'samples/mnist_mlp.dl', '--out', out], { timeoutMs: 300_000 });
+    const r = await dlc(['train', 'samples/mnist_mlp.dl', '--out', out], { timeoutMs: 300_000 });
     expect(r.stderr.trim()).toBe('');
     expect(r.code).toBe(0);
     const epochs = r.stdout.split('\n').filter((l) => /^epoch\s+\d+\/20/.test(l));

@@ -43,12 +43,12 @@ describe('non-finite values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-nan-'));
     const out = join(dir, 'run');
     const env = { DLC_ADAPTER: 'gles' };
-    expect(dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '2', '--out', out], { env }).code).toBe(0);
+    expect((await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '2', '--out', out], { env })).code).toBe(0);
     const before = readFileSync(join(out, 'checkpoint.safetensors'));
     const lines = readFileSync('samples/blobs.csv', 'utf8').trim().split('\n');
     lines[100] = '3e38,1,0';
     writeFileSync(join(dir, 'bad.csv'), `${lines.join('\n')}\n`);
-    const r = dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'bad.csv'), '--epochs', '4', '--out', out, '--resume'], { env });
+    const r = await dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'bad.csv'), '--epochs', '4', '--out', out, '--resume'], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^dlc: training stopped: the loss or the weights became non-finite \(NaN or infinity\) in epoch 3, step \d+ \(step \d+ overall\); the first non-finite value came from kernel '[^']+'/);
     expect(r.stderr).not.toContain('    at ');

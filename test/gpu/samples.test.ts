@@ -29,13 +29,13 @@ describe('samples', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-samples-'));
     for (const file of SAMPLES) {
       const out = join(dir, file.replace('.dl', ''));
-      const r = dlc(['compile', join('samples', file), '-o', out]);
+      const r = await dlc(['compile', join('samples', file), '-o', out]);
       if (r.code !== 0) throw new Error(`dlc compile samples/${file} failed:\n${r.stderr}`);
       artifacts.set(file, await loadArtifact(out));
     }
   }, 120_000);
 
-  it('there are samples, including the MNIST MLP', () => {
+  it('there are samples, including the MNIST MLP', async () => {
     expect(SAMPLES).toContain('mnist_mlp.dl');
   });
 

@@ -1,5 +1,7 @@
 // Runs the real `dlc` command in a child process and captures what a user would see.
-import { spawnSync } from 'node:child_process';
+// Asynchronous on purpose: a blocking spawnSync of a minute stalls the test worker's messages to
+// vitest, which then fails the run with "Timeout calling onTaskUpdate" although every test passed.
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,14 +13,28 @@ export interface CliRun {
   stderr: string;
 }
 
-export function dlc(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, ...opts.env },
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 120_000,
+export interface RunOptions { cwd?: string; env?: Record<string, string>; timeoutMs?: number; input?: string }
+
+/** Runs `dlc args…`; a run past `timeoutMs` is killed (code null), as spawnSync's timeout did. */
+export function dlc(args: string[], opts: RunOptions = {}): Promise<CliRun> {
+  return run(process.execPath, [BIN, ...args], opts);
+}
+
+/** Runs any command without blocking the test worker (see the header); same result shape as dlc(). */
+export function run(command: string, args: string[], opts: RunOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs ?? 120_000);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      // Dawn prints adapter-limit warnings on stderr; they are not dlc's output.
+      resolve({ code, stdout, stderr: stderr.split('\n').filter((l) => !l.startsWith('Warning: maxDynamic')).join('\n') });
+    });
   });
-  // Dawn prints adapter-limit warnings on stderr; they are not dlc's output.
-  const stderr = r.stderr.split('\n').filter((l) => !l.startsWith('Warning: maxDynamic')).join('\n');
-  return { code: r.status, stdout: r.stdout, stderr };
 }
