@@ -46,8 +46,8 @@ export interface Ticks {
 }
 
 /**
- * At most about `count` ticks at a step of 1, 2 or 5 × 10^k covering [lo, hi] (the range widened to
- * whole steps); `minStep` bounds the step from below (1 for an axis of whole epochs).
+ * About `count` intervals at a step of 1, 2 or 5 × 10^k covering [lo, hi] (the range widened to
+ * whole steps); `minStep` (itself 1, 2 or 5 × 10^k) bounds the step from below: 1 for whole epochs.
  */
 export function niceTicks(lo: number, hi: number, count = 5, minStep = 0): Ticks {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return niceTicks(0, 1, count, minStep);
@@ -57,9 +57,11 @@ export function niceTicks(lo: number, hi: number, count = 5, minStep = 0): Ticks
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     return niceTicks(lo - pad, hi + pad, count, minStep);
   }
-  const raw = Math.max((hi - lo) / Math.max(1, count), minStep);
+  const raw = (hi - lo) / Math.max(1, count);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
+  const error = raw / magnitude;
+  // The 1-2-5 step nearest the raw one (d3's rule: switch at √2, √10, √50), at least minStep.
+  const step = Math.max(minStep, magnitude * (error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.SQRT2 ? 2 : 1));
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
   const values: number[] = [];
