@@ -67,6 +67,7 @@ run('the demo page in headless Chromium', () => {
     for (const id of ['#heldout', '#prediction', '#running', '#step']) expect(await page.textContent(id), id).toBe('');
     expect(await page.locator('#confusion table, #grid figure').count()).toBe(0);
     expect(await page.locator('#chart polyline.series').count()).toBe(0);
+    expect((await page.evaluate(() => (window as any).dlcDemo.seen()) as number[]).every((v) => v === 0), 'the last prediction input').toBe(true);
   };
 
   beforeAll(async () => {
@@ -104,11 +105,15 @@ run('the demo page in headless Chromium', () => {
     rmSync(profile, { recursive: true, force: true });
   });
 
-  it('at load: a WebGPU device, the epochs of the source (20), nothing trained', async () => {
+  it('at load: a WebGPU device, the epochs of the source (20), nothing trained; Predict warns that the weights are random', async () => {
     expect(await page.isHidden('#gpu-status')).toBe(true);
     expect(await page.textContent('#adapter')).toMatch(/^adapter: /);
     expect(await page.inputValue('#epochs')).toBe('20');
     await expectClean();
+    // Predict before any training answers, with a warning that the weights are random.
+    await page.evaluate(() => (window as any).dlcDemo.drawTestDigit(0));
+    await page.evaluate(() => (window as any).dlcDemo.predictPad());
+    expect(await page.textContent('#prediction-note')).toBe('untrained model (random weights): train it or load trained weights first');
   });
 
   it('trains the MLP for one epoch: the loss falls, held-out accuracy passes 85%, a confusion matrix and a digit grid; drawn test digits are classified', async () => {
