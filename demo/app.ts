@@ -220,14 +220,15 @@ async function train(): Promise<void> {
     await showResults(s, test);
     setState('trained');
   } catch (err) {
-    if (err instanceof StopRequested && session) {
+    try {
+      if (!(err instanceof StopRequested) || !session) throw err;
       setState('stopping: evaluating the held-out digits');
       // The weights changed since the last epoch's evaluation: what the page shows must be theirs.
       await heldOut(session, dataOf('test'), `after stopping at epoch ${where.epoch}, step ${where.step} of ${where.perEpoch}`);
       await showResults(session, dataOf('test'));
       setState(`stopped after epoch ${where.epoch}, step ${where.step}`);
-    } else {
-      showError((err as Error).message);
+    } catch (failure) {
+      showError((failure as Error).message);
       setState('failed');
     }
   } finally {
@@ -317,7 +318,8 @@ async function setWeightsFrom(s: Session, bytes: Uint8Array, name: string): Prom
   const test = dataOf('test');
   await heldOut(s, test, `with ${name}`);
   await showResults(s, test);
-  const claimed = metadata.heldout_accuracy ? ` (${(Number(metadata.heldout_accuracy) * 100).toFixed(2)}% when trained)` : '';
+  const recorded = Number(metadata.heldout_accuracy);
+  const claimed = metadata.heldout_accuracy !== undefined && Number.isFinite(recorded) ? ` (${(recorded * 100).toFixed(2)}% when trained)` : '';
   setState(`loaded weights from ${name}${claimed}`);
 }
 
