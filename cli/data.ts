@@ -11,6 +11,7 @@ import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { parseNpz } from '../runtime/data/npz-node.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
+import { mnistInputs } from '../runtime/data/mnist-fit.ts';
 import { splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { UserError } from './errors.ts';
@@ -40,13 +41,9 @@ export interface LoadedData {
 }
 
 function mnist(m: Manifest): LoadedData {
-  const per = (shape: number[]) => shape.slice(1).reduce((a, b) => a * b, 1);
-  const image = m.inputs.find((i) => i.dtype === 'f32' && per(i.shape) === 784);
-  const label = m.inputs.find((i) => i.dtype === 'i32');
-  if (!image || !label || m.inputs.length !== 2) {
-    const have = m.inputs.map((i) => `${i.name}: ${i.dtype === 'i32' ? 'class' : `f32[${i.shape.slice(1).join(', ')}]`}`).join(', ');
-    throw new UserError(`the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model '${m.model}' has inputs ${have}`);
-  }
+  const fit = mnistInputs(m);
+  if ('error' in fit) throw new UserError(fit.error);
+  const image = { name: fit.image }, label = { name: fit.label };
   const { train, test } = loadMnist();
   const wrap = (d: typeof train): Samples => ({ count: d.count, tensors: { [image.name]: d.images, [label.name]: d.labels } });
   return { train: wrap(train), test: wrap(test), description: `mnist: ${train.count} training digits, ${test.count} held out` };

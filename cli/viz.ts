@@ -1,5 +1,6 @@
 // `dlc viz net.dl`: the layer graph as Graphviz DOT (default), Mermaid or SVG, printed or written
-// to -o FILE (the format from --format or the file's extension: .dot, .mmd/.md, .svg).
+// to -o FILE (the format from --format dot|gv|mermaid|mmd|svg or the file's extension: .dot/.gv,
+// .mmd/.md, .svg).
 import { extname } from 'node:path';
 import { layerGraph, toDot, toMermaid, toSvg } from '../compiler/viz.ts';
 import { printable } from '../dsl/printable.ts';
@@ -9,14 +10,23 @@ import { compileFile } from './main.ts';
 import type { CliOptions } from './options.ts';
 import { inputsOf } from './setup.ts';
 
-const FORMATS = ['dot', 'mermaid', 'svg'];
-const BY_EXTENSION: Record<string, string> = { '.dot': 'dot', '.gv': 'dot', '.mmd': 'mermaid', '.md': 'mermaid', '.svg': 'svg' };
+type Format = 'dot' | 'mermaid' | 'svg';
+/** One table for --format and for -o's extension, so every name one accepts the other does too. */
+const FORMAT_NAMES: Record<string, Format> = { dot: 'dot', gv: 'dot', mermaid: 'mermaid', mmd: 'mermaid', svg: 'svg' };
+/** Mermaid in a Markdown file is also accepted by extension (.md), not as a format name. */
+const formatOfExtension = (path: string): Format | undefined => {
+  const ext = extname(path).toLowerCase().slice(1);
+  return ext === 'md' ? 'mermaid' : Object.hasOwn(FORMAT_NAMES, ext) ? FORMAT_NAMES[ext] : undefined;
+};
 
+/** `dlc viz`: writes the layer graph in the format --format or -o's extension names (default DOT). */
 export async function vizCommand(file: string, opts: CliOptions): Promise<void> {
-  const fromExt = opts.out ? BY_EXTENSION[extname(opts.out).toLowerCase()] : undefined;
+  const fromExt = opts.out ? formatOfExtension(opts.out) : undefined;
   if (opts.out && !opts.format && !fromExt) throw new UserError(`-o ${printable(opts.out)}: name a .dot, .mmd or .svg file, or give --format`);
-  const format = opts.format ?? fromExt ?? 'dot';
-  if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')}, got '${printable(format)}'`);
+  if (opts.format !== undefined && !Object.hasOwn(FORMAT_NAMES, opts.format)) {
+    throw new UserError(`--format must be one of ${Object.keys(FORMAT_NAMES).join(', ')}, got '${printable(opts.format)}'`);
+  }
+  const format = opts.format !== undefined ? FORMAT_NAMES[opts.format]! : fromExt ?? 'dot';
   // Fusion merges layers into kernels; the picture shows the layers as written.
   const r = await compileFile(file, opts, { fuse: false });
   const lg = layerGraph(r);

@@ -1,6 +1,7 @@
 // The layer graph of a model, for `dlc viz`: layers (with type and parameter count) as nodes, the
 // values between them (with per-sample shapes) as edges; rendered as Graphviz DOT, Mermaid, or a
-// self-contained SVG laid out in ranks (longest path from the inputs), so no Graphviz is needed.
+// self-contained SVG (laid out by viz/graph.ts), so no Graphviz is needed.
+import { graphSvg } from '../viz/graph.ts';
 import type { CompileResult } from './compile.ts';
 import type { ValueId } from './ir/types.ts';
 
@@ -106,43 +107,12 @@ export function toMermaid(lg: LayerGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
-const xmlEsc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** A top-down SVG: rank = longest path from an input; nodes of a rank side by side. */
+/**
+ * The layer graph as a self-contained SVG, laid out by dagre (viz/graph.ts): skip connections in
+ * lanes of their own beside the nodes they pass, edge labels where no node or other label is.
+ * Nodes and edges carry the DOT output's names (n0, n1, ...).
+ */
 export function toSvg(lg: LayerGraph): string {
-  const rank = new Map<string, number>(lg.nodes.map((n) => [n.id, 0]));
-  // Edges go from earlier to later nodes (program order), so one pass in order settles the ranks.
-  for (const n of lg.nodes) for (const e of lg.edges.filter((x) => x.to === n.id)) rank.set(n.id, Math.max(rank.get(n.id)!, rank.get(e.from)! + 1));
-  const rows = new Map<number, VizNode[]>();
-  for (const n of lg.nodes) rows.set(rank.get(n.id)!, [...(rows.get(rank.get(n.id)!) ?? []), n]);
-  const W = 200, H = 46, GX = 40, GY = 56;
-  const widest = Math.max(...[...rows.values()].map((r) => r.length));
-  const width = widest * (W + GX) + GX;
-  const height = rows.size * (H + GY) + GY;
-  const pos = new Map<string, { x: number; y: number }>();
-  for (const [r, row] of rows) {
-    const left = (width - (row.length * (W + GX) - GX)) / 2;
-    row.forEach((n, i) => pos.set(n.id, { x: left + i * (W + GX), y: GY / 2 + r * (H + GY) }));
-  }
-  const fill = { input: '#e8f5e9', layer: '#eef3fb', output: '#fdecea' };
-  const edges = lg.edges.map((e) => {
-    const a = pos.get(e.from)!, b = pos.get(e.to)!;
-    const x1 = a.x + W / 2, y1 = a.y + H, x2 = b.x + W / 2, y2 = b.y;
-    const my = (y1 + y2) / 2;
-    return `<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2 - 6}" fill="none" stroke="#667" marker-end="url(#arrow)"/>
-<text x="${(x1 + x2) / 2 + 6}" y="${my + 4}" font-size="11" fill="#445">${xmlEsc(e.label)}</text>`;
-  });
-  const boxes = lg.nodes.map((n) => {
-    const p = pos.get(n.id)!;
-    return `<rect x="${p.x}" y="${p.y}" width="${W}" height="${H}" rx="8" fill="${fill[n.kind]}" stroke="#556"/>
-<text x="${p.x + W / 2}" y="${p.y + 19}" font-size="13" font-weight="bold" text-anchor="middle">${xmlEsc(n.label)}</text>
-<text x="${p.x + W / 2}" y="${p.y + 36}" font-size="11" text-anchor="middle" fill="#445">${xmlEsc(n.detail)}</text>`;
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>
-<rect width="${width}" height="${height}" fill="white"/>
-${edges.join('\n')}
-${boxes.join('\n')}
-</svg>
-`;
+  const index = new Map(lg.nodes.map((n, i) => [n.id, i]));
+  return graphSvg(lg.model, lg.nodes, lg.edges.map((e) => ({ from: index.get(e.from)!, to: index.get(e.to)!, label: e.label })));
 }

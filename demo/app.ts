@@ -1,205 +1,274 @@
 // The demo page: compiles the network text in the page, trains it on MNIST with the same runtime as
-// Node (navigator.gpu instead of Dawn), draws the loss and accuracy per step, and classifies digits
-// drawn on a canvas. window.dlcDemo exposes the same actions to the end-to-end test.
+// Node (navigator.gpu instead of Dawn), draws the curves and the layer graph with the CLI's own
+// drawing code (viz/), and classifies digits drawn on a pad. Every change of model (source edit,
+// sample, loaded artifact) and every training run starts from a clean slate: no curve, result or
+// session of another model survives it. window.dlcDemo exposes the page's state and actions to the
+// end-to-end tests.
 import type { Artifact } from '../compiler/artifact.ts';
 import { compile } from '../compiler/compile.ts';
 import { layerGraph, toSvg } from '../compiler/viz.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { browserDevice, type DeviceHandle } from '../runtime/device.ts';
 import { evaluate, predict, trainEpochs, type Samples } from '../runtime/fit.ts';
+import { argmax, ConfusionMatrix } from '../runtime/metrics.ts';
+import { mnistInputs } from '../runtime/data/mnist-fit.ts';
 import { decodeSafetensors } from '../runtime/safetensors.ts';
 import { Session } from '../runtime/session.ts';
+import { trainingChart, type CurvePoint } from '../viz/training-chart.ts';
+import { mnistDigit } from './digit.ts';
+import { fetchMnist, samplesFor, type Mnist } from './mnist-data.ts';
+import { filesOfFolder, filesOfZip, pickModel, type PickedModel } from './model-files.ts';
+import { Pad } from './pad.ts';
+import { confusionTable, digitGrid, drawField } from './results.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const source = $<HTMLTextAreaElement>('source');
 const errors = $<HTMLPreElement>('errors');
-const state = $<HTMLSpanElement>('state');
 const trainButton = $<HTMLButtonElement>('train');
+const stopButton = $<HTMLButtonElement>('stop');
+const predictButton = $<HTMLButtonElement>('predict');
+const epochsField = $<HTMLInputElement>('epochs');
+const sampleSelect = $<HTMLSelectElement>('sample');
+const fileInputs = ['model-folder', 'model-zip', 'weights-file'].map((id) => $<HTMLInputElement>(id));
 
-interface Mnist { train: Samples; test: Samples; testImages: Float32Array; testLabels: Int32Array }
+/** Digits shown with their answers after training. */
+const GRID_DIGITS = 40;
+
+/** What the page shows, for the end-to-end tests. */
+interface Status {
+  state: string;
+  model?: string;
+  /** 'untrained', 'trained here', or the file the weights came from. */
+  weights: string;
+  /** Training loss at each point of the curve; validation loss per epoch. */
+  losses: number[];
+  valLosses: number[];
+  /** Steps trained in the current run. */
+  steps: number;
+  heldout?: number;
+  prediction?: number;
+  confusion?: number[][];
+  error?: string;
+}
+const status: Status = { state: 'loading', weights: 'untrained', losses: [], valLosses: [], steps: 0 };
+
 let mnist: Mnist | undefined;
 let gpu: DeviceHandle | undefined;
+/** Why nothing can run here (no WebGPU), shown at load. */
+let gpuProblem: string | undefined;
 let artifact: Artifact | undefined;
+/** Why the current model cannot train on MNIST (the CLI's message), when it cannot. */
+let dataProblem: string | undefined;
 let session: Session | undefined;
 let busy = false;
-const curve: { step: number; loss: number; accuracy?: number }[] = [];
-const status: { state: string; losses: number[]; heldout?: number; prediction?: number; error?: string } = { state: 'loading', losses: [] };
+let stopRequested = false;
+let curve: CurvePoint[] = [];
+/** The 28×28 digit the last prediction saw. */
+let seen: Float32Array = new Float32Array(784);
 
 function setState(s: string): void {
   status.state = s;
-  state.textContent = s;
+  $('state').textContent = s;
 }
 
-/** MNIST from the server: u32 counts, then bytes of pixels and labels per split (see server.ts). */
-async function loadMnist(): Promise<Mnist> {
-  const bytes = new Uint8Array(await (await fetch('/mnist.bin')).arrayBuffer());
-  const [nTrain, nTest] = new Uint32Array(bytes.buffer.slice(0, 8));
-  let o = 8;
-  const split = (n: number) => {
-    const images = Float32Array.from(bytes.subarray(o, o + n * 784), (v) => v / 255);
-    o += n * 784;
-    const labels = Int32Array.from(bytes.subarray(o, o + n));
-    o += n;
-    return { images, labels };
-  };
-  const tr = split(nTrain!);
-  const te = split(nTest!);
-  const wrap = (d: { images: Float32Array; labels: Int32Array }, n: number): Samples => ({ count: n, tensors: { image: d.images, label: d.labels } });
-  return { train: wrap(tr, nTrain!), test: wrap(te, nTest!), testImages: te.images, testLabels: te.labels };
+function showError(message: string | undefined): void {
+  errors.textContent = message ?? '';
+  if (message === undefined) delete status.error;
+  else status.error = message;
 }
 
-/** The data keyed by this model's inputs (its f32 input takes the images, its class input the labels). */
-function dataFor(a: Artifact, d: Samples): Samples {
-  const image = a.manifest.inputs.find((i) => i.dtype === 'f32')!;
-  const label = a.manifest.inputs.find((i) => i.dtype === 'i32');
-  return { count: d.count, tensors: { [image.name]: d.tensors.image!, ...(label ? { [label.name]: d.tensors.label! } : {}) } };
+/** Enables what can run now: nothing while training but Stop; nothing GPU-bound without WebGPU. */
+function updateControls(): void {
+  const usable = !!artifact && !dataProblem && !!gpu;
+  trainButton.disabled = busy || !usable || !mnist;
+  predictButton.disabled = busy || !usable;
+  stopButton.disabled = !busy || stopRequested;
+  source.readOnly = busy;
+  sampleSelect.disabled = busy;
+  for (const input of fileInputs) input.disabled = busy || !gpu;
 }
+
+function drawChart(): void {
+  const epochs = Math.max(1, Number(epochsField.value) || 1);
+  $('chart').innerHTML = trainingChart(curve, { title: status.model ? `${status.model}: training` : 'training', width: 560, height: 330, xRange: [0, epochs] });
+}
+
+/** Forgets every result: curves, held-out figures, prediction, confusion matrix, digit grid. */
+function resetResults(): void {
+  curve = [];
+  status.losses = [];
+  status.valLosses = [];
+  status.steps = 0;
+  delete status.heldout;
+  delete status.prediction;
+  delete status.confusion;
+  for (const id of ['step', 'throughput', 'running', 'heldout', 'prediction', 'prediction-note', 'probs', 'confusion', 'grid']) $(id).replaceChildren();
+  seen = new Float32Array(784);
+  drawField($<HTMLCanvasElement>('seen'), seen, 3);
+  drawChart();
+}
+
+function dropSession(): void {
+  session?.dispose();
+  session = undefined;
+  status.weights = 'untrained';
+}
+
+/**
+ * Makes `a` the page's model: the session, results and curves of the previous one are dropped, the
+ * epochs come from its train section, and its inputs are checked against MNIST as the CLI does.
+ */
+function setModel(a: Artifact | undefined): void {
+  dropSession();
+  resetResults();
+  artifact = a;
+  dataProblem = undefined;
+  if (a) {
+    status.model = a.manifest.model;
+    epochsField.value = String(a.manifest.train.epochs);
+    const m = a.manifest;
+    const fit = mnistInputs(m);
+    if (!m.train.loss) dataProblem = `net.dl has no train section for model '${m.model}': add one with a loss, e.g. loss = cross_entropy(logits, label)`;
+    else if ('error' in fit) dataProblem = fit.error;
+    drawChart();
+  } else {
+    delete status.model;
+  }
+  showError(dataProblem);
+  if (status.state !== 'loading' && !gpuProblem) setState(!a ? 'no model' : dataProblem ? 'cannot train on MNIST' : 'ready');
+  updateControls();
+}
+
+/** A signature of an artifact: an edit that compiles to the same one (a comment) keeps the trained state. */
+const signature = (a: Artifact): string => JSON.stringify(a.manifest) + Object.values(a.shaders).join('');
+let currentSignature = '';
 
 function recompile(): void {
   const r = compile(source.value, { file: 'net.dl' });
   if (!r.ok) {
-    errors.textContent = formatDiagnostics(r.diagnostics, source.value);
-    status.error = errors.textContent;
-    trainButton.disabled = true;
+    currentSignature = '';
+    setModel(undefined);
+    showError(formatDiagnostics(r.diagnostics, source.value));
+    $('graph').classList.add('stale');
     return;
   }
-  errors.textContent = '';
-  delete status.error;
-  artifact = r.artifact!;
-  session?.dispose();
-  session = undefined;
-  trainButton.disabled = busy;
   $('graph').innerHTML = toSvg(layerGraph(compile(source.value, { file: 'net.dl', fuse: false })));
+  $('graph').classList.remove('stale');
+  const sig = signature(r.artifact!);
+  if (sig === currentSignature) return;
+  currentSignature = sig;
+  setModel(r.artifact!);
 }
 
-function drawChart(): void {
-  const c = $<HTMLCanvasElement>('chart');
-  const g = c.getContext('2d')!;
-  g.clearRect(0, 0, c.width, c.height);
-  if (curve.length < 2) return;
-  const last = curve[curve.length - 1]!.step;
-  const maxLoss = Math.max(...curve.map((p) => p.loss)) * 1.05;
-  const line = (color: string, y: (p: (typeof curve)[number]) => number | undefined): void => {
-    g.strokeStyle = color;
-    g.beginPath();
-    let first = true;
-    for (const p of curve) {
-      const v = y(p);
-      if (v === undefined) continue;
-      const x = 30 + (p.step / last) * (c.width - 40);
-      const yy = c.height - 20 - v * (c.height - 30);
-      if (first) g.moveTo(x, yy);
-      else g.lineTo(x, yy);
-      first = false;
-    }
-    g.stroke();
-  };
-  line('#1f77b4', (p) => p.loss / maxLoss);
-  line('#d62728', (p) => p.accuracy);
-  g.fillStyle = '#223';
-  g.fillText(`loss (blue, max ${maxLoss.toFixed(2)}) and accuracy (red, 0–100%) per step`, 30, 12);
+async function loadSample(name: string): Promise<void> {
+  source.value = await (await fetch(`/samples/${name}.dl`)).text();
+  recompile();
 }
 
-async function ensureSession(): Promise<Session> {
-  gpu ??= await browserDevice();
-  $('adapter').textContent = `adapter: ${gpu.description || 'WebGPU'}`;
-  session ??= await Session.create(artifact!, gpu.device);
-  return session;
+/** The model's digits (a model that does not fit MNIST never gets here: dataProblem stops it). */
+function dataOf(split: 'train' | 'test'): Samples {
+  const d = samplesFor(artifact!.manifest, mnist![split]);
+  if ('error' in d) throw new Error(d.error);
+  return d;
 }
+
+/** Thrown from the step callback when Stop was pressed: training ends after the current step. */
+class StopRequested extends Error {}
 
 async function train(): Promise<void> {
-  if (busy || !artifact || !mnist) return;
+  if (busy || !artifact || !mnist || !gpu || dataProblem) return;
   busy = true;
-  trainButton.disabled = true;
+  stopRequested = false;
+  const a = artifact;
+  dropSession();
+  resetResults();
+  updateControls();
+  const epochs = Math.max(1, Math.floor(Number(epochsField.value)) || 1);
+  let where = { epoch: 0, step: 0, perEpoch: 1 };
   try {
     setState('compiling kernels');
-    const s = await ensureSession();
-    const epochs = Math.max(1, Number($<HTMLInputElement>('epochs').value) || 1);
+    const s = (session = await Session.create(a, gpu.device));
+    status.weights = 'trained here';
+    const test = dataOf('test');
     const B = s.manifest.batch;
-    const trainData = dataFor(artifact, mnist.train);
     let t0 = performance.now();
-    let steps = 0;
     setState('training');
-    for await (const e of trainEpochs(s, trainData, {
+    for await (const e of trainEpochs(s, dataOf('train'), {
       epochs,
       onStep: async (step, perEpoch, epoch) => {
+        where = { epoch, step, perEpoch };
+        status.steps = (epoch - 1) * perEpoch + step;
         if (step === 1) t0 = performance.now();
-        steps = (epoch - 1) * perEpoch + step;
-        if (step % 5 !== 0 && step !== perEpoch) return;
-        // Reading the running sums waits for the GPU: every 5 steps is enough for a smooth curve.
-        const sums = await s.metricSums();
-        const point = { step: steps, loss: sums.lossSum / step, ...(sums.correctSum !== undefined ? { accuracy: sums.correctSum / (step * B) } : {}) };
-        curve.push(point);
-        status.losses.push(point.loss);
-        $('step').textContent = `epoch ${epoch}/${epochs}, step ${step}/${perEpoch}`;
-        $('throughput').textContent = `${Math.round((step * B) / ((performance.now() - t0) / 1000)).toLocaleString('en-US')} samples/s`;
-        $('running').textContent = `loss ${point.loss.toFixed(4)}${point.accuracy !== undefined ? `, accuracy ${(point.accuracy * 100).toFixed(1)}%` : ''}`;
-        drawChart();
+        if (step % 5 === 0 || step === perEpoch || stopRequested) {
+          // Reading the running sums waits for the GPU: every 5 steps is enough for a smooth curve.
+          const sums = await s.metricSums();
+          const accuracy = sums.correctSum !== undefined ? sums.correctSum / (step * B) : undefined;
+          curve.push({ x: epoch - 1 + step / perEpoch, loss: sums.lossSum / step, lr: s.lr, ...(accuracy !== undefined ? { accuracy } : {}) });
+          status.losses.push(sums.lossSum / step);
+          $('step').textContent = `epoch ${epoch}/${epochs}, step ${step}/${perEpoch}`;
+          $('throughput').textContent = `${Math.round((step * B) / ((performance.now() - t0) / 1000)).toLocaleString('en-US')} samples/s`;
+          $('running').textContent = `loss ${(sums.lossSum / step).toFixed(4)}${accuracy !== undefined ? `, accuracy ${(accuracy * 100).toFixed(1)}%` : ''}`;
+          drawChart();
+        }
+        if (stopRequested) throw new StopRequested();
       },
     })) {
-      const ev = await evaluate(s, dataFor(artifact, mnist.test));
-      status.heldout = ev.accuracy;
-      $('heldout').textContent = `held-out (2,000 digits) after epoch ${e.epoch}: loss ${ev.loss.toFixed(4)}${ev.accuracy !== undefined ? `, accuracy ${(ev.accuracy * 100).toFixed(2)}%` : ''}`;
+      await heldOut(s, test, `after epoch ${e.epoch}`);
+      curve.push({ x: e.epoch, val_loss: status.valLosses.at(-1)!, ...(status.heldout !== undefined ? { val_accuracy: status.heldout } : {}) });
+      drawChart();
     }
+    await showResults(s, test);
     setState('trained');
   } catch (err) {
-    status.error = (err as Error).message;
-    errors.textContent = status.error;
-    setState('failed');
+    try {
+      if (!(err instanceof StopRequested) || !session) throw err;
+      setState('stopping: evaluating the held-out digits');
+      // The weights changed since the last epoch's evaluation: what the page shows must be theirs.
+      await heldOut(session, dataOf('test'), `after stopping at epoch ${where.epoch}, step ${where.step} of ${where.perEpoch}`);
+      await showResults(session, dataOf('test'));
+      setState(`stopped after epoch ${where.epoch}, step ${where.step}`);
+    } catch (failure) {
+      showError((failure as Error).message);
+      setState('failed');
+    }
   } finally {
     busy = false;
-    trainButton.disabled = !artifact;
+    stopRequested = false;
+    updateControls();
   }
 }
 
-// The drawing pad: white strokes on black, read back as 28×28 by averaging 10×10 blocks.
-const pad = $<HTMLCanvasElement>('pad');
-const pen = pad.getContext('2d', { willReadFrequently: true })!;
-function clearPad(): void {
-  pen.fillStyle = '#000';
-  pen.fillRect(0, 0, pad.width, pad.height);
-}
-let drawing = false;
-pad.addEventListener('pointerdown', (e) => { drawing = true; stroke(e); });
-pad.addEventListener('pointermove', (e) => { if (drawing) stroke(e); });
-window.addEventListener('pointerup', () => { drawing = false; });
-function stroke(e: PointerEvent): void {
-  pen.fillStyle = '#fff';
-  pen.beginPath();
-  pen.arc(e.offsetX, e.offsetY, 11, 0, Math.PI * 2);
-  pen.fill();
+/** Evaluates the held-out digits and shows loss and accuracy. */
+async function heldOut(s: Session, test: Samples, when: string): Promise<void> {
+  const ev = await evaluate(s, test);
+  status.valLosses.push(ev.loss);
+  if (ev.accuracy !== undefined) status.heldout = ev.accuracy;
+  $('heldout').textContent = `held-out (${test.count.toLocaleString('en-US')} test digits) ${when}: loss ${ev.loss.toFixed(4)}${ev.accuracy !== undefined ? `, accuracy ${(ev.accuracy * 100).toFixed(2)}%` : ''}`;
 }
 
-function padPixels(): Float32Array {
-  const img = pen.getImageData(0, 0, 280, 280).data;
-  const out = new Float32Array(784);
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      let s = 0;
-      for (let dy = 0; dy < 10; dy++) for (let dx = 0; dx < 10; dx++) s += img[((y * 10 + dy) * 280 + x * 10 + dx) * 4]!;
-      out[y * 28 + x] = s / 100 / 255;
-    }
-  }
-  return out;
+/** The confusion matrix of the held-out digits and a grid of the first of them with their answers. */
+async function showResults(s: Session, test: Samples): Promise<void> {
+  const out = await predict(s, test);
+  const logits = out[s.manifest.train.prediction] ?? Object.values(out)[0]!;
+  const k = logits.length / test.count;
+  const answers = Array.from({ length: test.count }, (_, i) => argmax(logits, i * k, k));
+  const cm = new ConfusionMatrix(10);
+  answers.forEach((p, i) => cm.add(mnist!.test.labels[i]!, p));
+  status.confusion = cm.counts;
+  $('confusion').replaceChildren(confusionTable(cm.counts));
+  $('grid').replaceChildren(digitGrid(mnist!.test.images, mnist!.test.labels, answers.slice(0, GRID_DIGITS)));
 }
 
-/** Paints test digit `index` on the pad, each pixel a 10×10 block (so padPixels gives it back). */
-function drawTestDigit(index: number): number {
-  const px = mnist!.testImages.subarray(index * 784, index * 784 + 784);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.round(px[i]! * 255);
-    pen.fillStyle = `rgb(${v},${v},${v})`;
-    pen.fillRect((i % 28) * 10, Math.floor(i / 28) * 10, 10, 10);
-  }
-  return mnist!.testLabels[index]!;
-}
+const pad = new Pad($<HTMLCanvasElement>('pad'), () => { $('prediction').replaceChildren(); });
 
 async function predictPad(): Promise<number> {
-  const s = await ensureSession();
-  const image = s.manifest.inputs.find((i) => i.dtype === 'f32')!;
-  const out = await predict(s, { count: 1, tensors: { [image.name]: padPixels() } });
-  const logits = out[s.manifest.train.prediction] ?? Object.values(out)[0]!;
-  const z = Array.from(logits.subarray(0, 10));
+  if (!artifact || !gpu || dataProblem) throw new Error(dataProblem ?? gpuProblem ?? 'no model to predict with');
+  session ??= await Session.create(artifact, gpu.device);
+  const image = session.manifest.inputs.find((i) => i.dtype === 'f32')!;
+  seen = mnistDigit(pad.grey(), pad.canvas.width, pad.canvas.height);
+  drawField($<HTMLCanvasElement>('seen'), seen, 3);
+  const out = await predict(session, { count: 1, tensors: { [image.name]: seen } });
+  const z = Array.from((out[session.manifest.train.prediction] ?? Object.values(out)[0]!).subarray(0, 10));
   const mx = Math.max(...z);
   const e = z.map((v) => Math.exp(v - mx));
   const sum = e.reduce((a, b) => a + b, 0);
@@ -207,39 +276,69 @@ async function predictPad(): Promise<number> {
   const best = probs.indexOf(Math.max(...probs));
   status.prediction = best;
   $('prediction').textContent = `prediction: ${best}`;
+  $('prediction-note').textContent = status.weights === 'untrained' ? 'untrained model (random weights): train it or load trained weights first' : '';
   $('probs').innerHTML = probs.map((p, k) => `<div class="bar">${k} <div style="width:${Math.round(p * 160)}px"></div> ${(p * 100).toFixed(1)}%</div>`).join('');
   return best;
 }
 
-/** An artifact from the server's --artifact folder or from files the user picked. */
-async function artifactFromFiles(files: Map<string, string>): Promise<Artifact> {
-  const text = files.get('manifest.json');
-  if (!text) throw new Error('pick manifest.json together with the kernels/*.wgsl files');
-  const manifest = JSON.parse(text) as Artifact['manifest'];
-  const shaders: Record<string, string> = {};
-  for (const k of manifest.kernels) {
-    const code = files.get(k.shader);
-    if (code === undefined) throw new Error(`kernel file ${k.shader} is missing: pick every file under kernels/`);
-    shaders[k.shader] = code;
+/** Loads a trained model picked as one folder or zip: artifact, weights, then its held-out results. */
+async function loadPicked(pick: () => Promise<PickedModel>): Promise<void> {
+  if (busy || !gpu) return;
+  busy = true;
+  updateControls();
+  try {
+    setState('loading the model');
+    const p = await pick();
+    currentSignature = signature(p.artifact);
+    setModel(p.artifact);
+    source.value = `# compiled artifact '${p.artifact.manifest.model}' from ${p.source}\n# (an artifact holds kernels, not its .dl source: pick a sample or type here to compile source)\n`;
+    sampleSelect.value = 'artifact';
+    $('graph').classList.remove('stale');
+    $('graph').replaceChildren(Object.assign(document.createElement('p'), { textContent: `The layer graph is drawn from .dl source; ${p.source} holds a compiled artifact.` }));
+    if (dataProblem) return;
+    const s = (session = await Session.create(p.artifact, gpu.device));
+    if (p.weights) await setWeightsFrom(s, p.weights.bytes, p.weights.name);
+    else setState(`loaded '${p.artifact.manifest.model}' without weights (untrained): train it here`);
+  } catch (err) {
+    showError((err as Error).message);
+    setState('failed');
+  } finally {
+    busy = false;
+    updateControls();
   }
-  return { manifest, shaders };
+}
+
+/** Puts weights (safetensors) into the session and evaluates them on the held-out digits. */
+async function setWeightsFrom(s: Session, bytes: Uint8Array, name: string): Promise<void> {
+  resetResults();
+  const { tensors, metadata } = decodeSafetensors(bytes, name);
+  s.setWeights(new Map([...tensors].map(([k, t]) => [k, t.data as Float32Array])), name);
+  status.weights = name;
+  setState('evaluating the held-out digits');
+  const test = dataOf('test');
+  await heldOut(s, test, `with ${name}`);
+  await showResults(s, test);
+  const recorded = Number(metadata.heldout_accuracy);
+  const claimed = metadata.heldout_accuracy !== undefined && Number.isFinite(recorded) ? ` (${(recorded * 100).toFixed(2)}% when trained)` : '';
+  setState(`loaded weights from ${name}${claimed}`);
 }
 
 /** For the Node-vs-page test: trains `steps` steps of the served artifact on the first training digits. */
 async function trainServedArtifact(steps: number): Promise<number[]> {
-  const manifest = await (await fetch('/artifact/manifest.json')).json() as Artifact['manifest'];
-  const files = new Map<string, string>([['manifest.json', JSON.stringify(manifest)]]);
-  for (const k of manifest.kernels) files.set(k.shader, await (await fetch(`/artifact/kernels/${k.shader}`)).text());
-  const a = await artifactFromFiles(files);
-  gpu ??= await browserDevice();
-  const s = await Session.create(a, gpu.device);
-  const data = dataFor(a, mnist!.train);
+  const files = new Map<string, () => Promise<Uint8Array>>();
+  const get = (path: string) => async () => new Uint8Array(await (await fetch(`/artifact/${path}`)).arrayBuffer());
+  files.set('manifest.json', get('manifest.json'));
+  const manifest = JSON.parse(new TextDecoder().decode(await files.get('manifest.json')!())) as Artifact['manifest'];
+  for (const k of manifest.kernels) files.set(`kernels/${k.shader}`, get(`kernels/${k.shader}`));
+  const { artifact: a } = await pickModel(files, 'served artifact');
+  const s = await Session.create(a, gpu!.device);
+  const data = samplesFor(a.manifest, mnist!.train);
+  if ('error' in data) throw new Error(data.error);
   const B = a.manifest.batch;
-  const names = a.manifest.programs.train_step.inputs;
   const losses: number[] = [];
   for (let k = 0; k < steps; k++) {
     const batch: Record<string, Float32Array | Int32Array> = {};
-    for (const n of names) {
+    for (const n of a.manifest.programs.train_step.inputs) {
       const src = data.tensors[n]!;
       const per = src.length / data.count;
       batch[n] = src.slice(k * B * per, (k + 1) * B * per) as Float32Array | Int32Array;
@@ -250,53 +349,83 @@ async function trainServedArtifact(steps: number): Promise<number[]> {
   return losses;
 }
 
-$<HTMLInputElement>('artifact-files').addEventListener('change', async (ev) => {
-  const files = new Map<string, string>();
-  for (const f of Array.from((ev.target as HTMLInputElement).files ?? [])) files.set(f.name, await f.text());
-  try {
-    artifact = await artifactFromFiles(files);
-    session?.dispose();
-    session = undefined;
-    errors.textContent = '';
-    trainButton.disabled = false;
-    setState(`loaded artifact '${artifact.manifest.model}'`);
-  } catch (err) {
-    errors.textContent = (err as Error).message;
+/** Opens a device at load, or says why there is none and what would give one. */
+async function checkWebGpu(): Promise<void> {
+  const hint = 'Use a browser with WebGPU: Chrome or Edge 113 or later, Safari 26, Firefox 141 on Windows; on Linux, Chrome with chrome://flags/#enable-unsafe-webgpu. You can still edit the network and see its graph.';
+  if (!('gpu' in navigator) || !navigator.gpu) {
+    gpuProblem = `This browser offers no WebGPU (navigator.gpu is missing${window.isSecureContext ? '' : ': the page must be opened as https:// or http://localhost'}), so nothing can train or predict here. ${hint}`;
+  } else {
+    try {
+      gpu = await browserDevice();
+      $('adapter').textContent = `adapter: ${gpu.description || 'WebGPU'}`;
+      void gpu.device.lost.then((info) => {
+        gpu = undefined;
+        session = undefined;
+        gpuProblem = `The GPU device was lost (${info.message || info.reason}): reload the page.`;
+        $('gpu-status').textContent = gpuProblem;
+        $('gpu-status').hidden = false;
+        updateControls();
+      });
+    } catch (err) {
+      gpuProblem = `WebGPU is present but gave no device: ${(err as Error).message}. ${hint}`;
+    }
   }
-});
-$<HTMLInputElement>('weights-file').addEventListener('change', async (ev) => {
-  const f = (ev.target as HTMLInputElement).files?.[0];
-  if (!f) return;
-  try {
-    const s = await ensureSession();
-    const { tensors } = decodeSafetensors(new Uint8Array(await f.arrayBuffer()), f.name);
-    s.setWeights(new Map([...tensors].map(([k, t]) => [k, t.data as Float32Array])), f.name);
-    setState(`weights loaded from ${f.name}`);
-  } catch (err) {
-    errors.textContent = (err as Error).message;
+  if (gpuProblem) {
+    $('gpu-status').textContent = gpuProblem;
+    $('gpu-status').hidden = false;
   }
-});
-
-async function loadSample(name: string): Promise<void> {
-  source.value = await (await fetch(`/samples/${name}.dl`)).text();
-  recompile();
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 source.addEventListener('input', () => {
+  sampleSelect.value = 'edited';
   clearTimeout(timer);
   timer = setTimeout(recompile, 250);
 });
-$<HTMLSelectElement>('sample').addEventListener('change', (e) => { void loadSample((e.target as HTMLSelectElement).value); });
+sampleSelect.addEventListener('change', () => { void loadSample(sampleSelect.value); });
+epochsField.addEventListener('change', () => { if (!busy) drawChart(); });
 trainButton.addEventListener('click', () => { void train(); });
-$('predict').addEventListener('click', () => { void predictPad(); });
-$('clear').addEventListener('click', clearPad);
-
-Object.assign(window, {
-  dlcDemo: { status, drawTestDigit, predictPad, trainServedArtifact, setSource: (t: string) => { source.value = t; recompile(); } },
+stopButton.addEventListener('click', () => {
+  stopRequested = true;
+  setState('stopping after this step');
+  updateControls();
+});
+predictButton.addEventListener('click', () => { predictPad().catch((err: Error) => showError(err.message)); });
+$('clear').addEventListener('click', () => { pad.clear(); $('prediction').replaceChildren(); });
+$<HTMLInputElement>('model-folder').addEventListener('change', (ev) => {
+  const picked = Array.from((ev.target as HTMLInputElement).files ?? []);
+  if (!picked.length) return;
+  const { name, files } = filesOfFolder(picked);
+  void loadPicked(() => pickModel(files, name));
+});
+$<HTMLInputElement>('model-zip').addEventListener('change', (ev) => {
+  const f = (ev.target as HTMLInputElement).files?.[0];
+  if (f) void loadPicked(async () => pickModel(filesOfZip(new Uint8Array(await f.arrayBuffer()), f.name), f.name));
+});
+$<HTMLInputElement>('weights-file').addEventListener('change', (ev) => {
+  const f = (ev.target as HTMLInputElement).files?.[0];
+  if (!f || busy || !artifact || !gpu || dataProblem) return;
+  busy = true;
+  updateControls();
+  (async () => {
+    session ??= await Session.create(artifact!, gpu!.device);
+    await setWeightsFrom(session, new Uint8Array(await f.arrayBuffer()), f.name);
+  })().catch((err: Error) => { showError(err.message); setState('failed'); }).finally(() => { busy = false; updateControls(); });
 });
 
-clearPad();
-await loadSample('mnist_mlp');
-mnist = await loadMnist();
-setState('ready');
+Object.assign(window, {
+  dlcDemo: {
+    status,
+    drawTestDigit: (index: number): number => { pad.paint(mnist!.test.images.subarray(index * 784, index * 784 + 784)); return mnist!.test.labels[index]!; },
+    predictPad,
+    trainServedArtifact,
+    setSource: (text: string): void => { source.value = text; sampleSelect.value = 'edited'; recompile(); },
+    /** The 28×28 digit the last prediction saw. */
+    seen: (): number[] => Array.from(seen),
+  },
+});
+
+updateControls();
+await Promise.all([checkWebGpu(), loadSample('mnist_mlp'), fetchMnist().then((m) => { mnist = m; })]);
+setState(gpuProblem ? 'no webgpu' : !artifact ? 'no model' : dataProblem ? 'cannot train on MNIST' : 'ready');
+updateControls();

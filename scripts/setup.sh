@@ -23,7 +23,8 @@ case "$lvp_version" in
   25.*|26.*|27.*) ;;
   *) need_apt=1 ;;
 esac
-for pkg in libvulkan1 libegl1 libgles2 libegl-mesa0; do
+# librsvg2-bin: rsvg-convert, with which tests render dlc's SVG pictures to PNG.
+for pkg in libvulkan1 libegl1 libgles2 libegl-mesa0 librsvg2-bin; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt=1
 done
 
@@ -41,10 +42,10 @@ SRC
     fi
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq libvulkan1 libegl1 libgles2 libegl-mesa0 >/dev/null
+    $SUDO apt-get install -y -qq libvulkan1 libegl1 libgles2 libegl-mesa0 librsvg2-bin >/dev/null
     $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers >/dev/null
   else
-    echo "setup: not Debian 12; install Mesa >= 25 (mesa-vulkan-drivers), libvulkan1, libegl1, libgles2, libegl-mesa0 yourself" >&2
+    echo "setup: not Debian 12; install Mesa >= 25 (mesa-vulkan-drivers), libvulkan1, libegl1, libgles2, libegl-mesa0 and librsvg2-bin yourself" >&2
   fi
 fi
 

@@ -1,12 +1,14 @@
 // dlc viz: the layer graph (layers with parameter counts, values with per-sample shapes), and its
 // DOT, Mermaid and SVG renderings; through the command, files written and bad formats refused.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { layerGraph, toDot, toMermaid, toSvg } from '../../compiler/viz.ts';
 import { dlc, ROOT } from '../helpers/cli.ts';
+import { inside, onBorder, overlap, readGraphSvg, samplePath } from '../helpers/svg-geometry.ts';
 
 const graphOf = (f: string) => layerGraph(compile(readFileSync(join(ROOT, 'samples', f), 'utf8'), { fuse: false }));
 
@@ -34,9 +36,66 @@ describe('layer graph', () => {
     expect(mmd.split('\n')[0]).toBe('flowchart TD');
     expect(mmd).toContain('n2 -->|"(128)"| n3');
     const svg = toSvg(lg);
-    expect(svg.match(/<rect /g)).toHaveLength(lg.nodes.length + 1); // + background
+    expect(svg.match(/<rect class="node" /g)).toHaveLength(lg.nodes.length);
     expect(svg.match(/marker-end/g)).toHaveLength(lg.edges.length);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
+  });
+});
+
+describe('the SVG drawing (dagre layout)', () => {
+  // The residual samples have skip connections (a second edge into each add) that a one-column
+  // layout drew behind the nodes between; regression.dl's labels once overlapped.
+  for (const sample of ['resnet_mini.dl', 'residual_mlp.dl', 'regression.dl']) {
+    it(`${sample}: every DOT edge is drawn border to border through no node; no label touches a node, another label or an edge`, () => {
+      const lg = graphOf(sample);
+      const dotEdges = [...toDot(lg).matchAll(/^ {2}(n\d+) -> (n\d+) \[label="([^"]*)"\];$/gm)].map((m) => ({ from: m[1]!, to: m[2]!, label: m[3]! }));
+      expect(dotEdges).toHaveLength(lg.edges.length);
+      const drawn = readGraphSvg(toSvg(lg));
+      expect(drawn.nodes.size).toBe(lg.nodes.length);
+      expect(drawn.edges).toHaveLength(dotEdges.length);
+      const problems: string[] = [];
+      for (const e of dotEdges) {
+        const name = `${e.from}->${e.to}`;
+        const paths = drawn.edges.filter((p) => p.from === e.from && p.to === e.to);
+        const labels = drawn.labels.filter((l) => l.from === e.from && l.to === e.to);
+        if (paths.length !== 1 || labels.length !== 1) {
+          problems.push(`${name}: ${paths.length} paths, ${labels.length} labels`);
+          continue;
+        }
+        if (labels[0]!.text !== e.label) problems.push(`${name}: label '${labels[0]!.text}', DOT says '${e.label}'`);
+        const pts = samplePath(paths[0]!.d);
+        if (!onBorder(pts[0]!, drawn.nodes.get(e.from)!)) problems.push(`${name}: does not start on ${e.from}'s border`);
+        if (!onBorder(pts.at(-1)!, drawn.nodes.get(e.to)!)) problems.push(`${name}: does not end on ${e.to}'s border`);
+        for (const [id, box] of drawn.nodes) if (pts.some((p) => inside(p, box, 1))) problems.push(`${name}: passes through node ${id}`);
+      }
+      drawn.labels.forEach((a, i) => {
+        const name = `label of ${a.from}->${a.to}`;
+        for (const b of drawn.labels.slice(i + 1)) if (overlap(a.box, b.box)) problems.push(`${name} overlaps the label of ${b.from}->${b.to}`);
+        for (const [id, box] of drawn.nodes) if (overlap(a.box, box)) problems.push(`${name} overlaps node ${id}`);
+        for (const e of drawn.edges) if (samplePath(e.d).some((p) => inside(p, a.box))) problems.push(`${name} is crossed by ${e.from}->${e.to}`);
+      });
+      expect(problems).toEqual([]);
+      // The skip connections: each add has two drawn inputs, from different nodes.
+      const adds = lg.nodes.map((n, i) => ({ n, id: `n${i}` })).filter(({ n }) => n.label === 'add');
+      expect(adds.length).toBeGreaterThan(0);
+      for (const { id } of adds) expect(new Set(drawn.edges.filter((e) => e.to === id).map((e) => e.from)).size).toBe(2);
+    });
+  }
+
+  // rsvg-convert (Debian: librsvg2-bin) parses the SVG as XML and renders it: PNGs to look at.
+  const rsvg = spawnSync('rsvg-convert', ['--version']).status === 0;
+  (rsvg || process.env.CI ? it : it.skip)('renders with rsvg-convert to PNGs of the SVG size (test-output/viz/*.png, to look at)', () => {
+    const out = join(ROOT, 'test-output', 'viz');
+    mkdirSync(out, { recursive: true });
+    for (const sample of ['resnet_mini', 'residual_mlp', 'regression', 'mnist_cnn']) {
+      const svg = toSvg(graphOf(`${sample}.dl`));
+      writeFileSync(join(out, `${sample}.svg`), svg);
+      const r = spawnSync('rsvg-convert', [join(out, `${sample}.svg`), '-o', join(out, `${sample}.png`)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const png = readFileSync(join(out, `${sample}.png`));
+      const [w, h] = /width="(\d+)" height="(\d+)"/.exec(svg)!.slice(1).map(Number);
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([w, h]);
+    }
   });
 });
 
@@ -51,9 +110,15 @@ describe('dlc viz', () => {
     expect(readFileSync(out, 'utf8').startsWith('<svg ')).toBe(true);
     const bad = await dlc(['viz', 'samples/mnist_mlp.dl', '--format', 'png']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe("dlc: --format must be one of dot, mermaid, svg, got 'png'\n");
+    expect(bad.stderr).toBe("dlc: --format must be one of dot, gv, mermaid, mmd, svg, got 'png'\n");
     const noExt = join(mkdtempSync(join(tmpdir(), 'dlc-viz-')), 'graph.png');
     expect((await dlc(['viz', 'samples/mnist_mlp.dl', '-o', noExt])).stderr).toBe(`dlc: -o ${noExt}: name a .dot, .mmd or .svg file, or give --format\n`);
     expect(existsSync(noExt)).toBe(false);
+  });
+  it('--format takes the names -o takes by extension: mmd as mermaid, gv as dot', async () => {
+    const mmd = await dlc(['viz', 'samples/mnist_mlp.dl', '--format', 'mmd']);
+    expect(mmd.stderr).toBe('');
+    expect(mmd.stdout.split('\n')[0]).toBe('flowchart TD');
+    expect((await dlc(['viz', 'samples/mnist_mlp.dl', '--format', 'gv'])).stdout.startsWith('digraph "mnist_mlp" {')).toBe(true);
   });
 });
