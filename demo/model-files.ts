@@ -50,7 +50,7 @@ async function inflate(raw: Uint8Array, size: number, where: string): Promise<Ui
 export function filesOfZip(bytes: Uint8Array, name: string): FileSet {
   let members;
   try {
-    members = zipMembers(bytes, name).filter((m) => !m.name.endsWith('/'));
+    members = zipMembers(bytes, name, 'zip').filter((m) => !m.name.endsWith('/'));
   } catch (err) {
     throw new ModelFilesError((err as Error).message);
   }

@@ -25,10 +25,10 @@ const LOCAL_HEADER = 0x04034b50;
 const SATURATED = 0xffffffff;
 
 /**
- * Every member of the zip archive in `bytes`, in directory order.
+ * Every member of the zip archive in `bytes`, in directory order; `kind` names the archive in messages.
  * @throws DataError naming `file`, the record and the field that does not fit.
  */
-export function zipMembers(bytes: Uint8Array, name: string): ZipMember[] {
+export function zipMembers(bytes: Uint8Array, name: string, kind = '.npz (zip)'): ZipMember[] {
   const file = shownFile(name);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (problem: string): never => {
@@ -48,7 +48,7 @@ export function zipMembers(bytes: Uint8Array, name: string): ZipMember[] {
   for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 65535); o--) {
     if (u32(o) === END_RECORD) { end = o; break; }
   }
-  if (end < 0) fail('not a .npz (zip) archive, or truncated: no end-of-directory record');
+  if (end < 0) fail(`not a ${kind} archive, or truncated: no end-of-directory record`);
   if (u16(end + 4) !== 0 || u16(end + 6) !== 0) fail('a split (multi-disk) zip archive; dlc reads single-file archives');
   let count = u16(end + 10);
   let dirSize = u32(end + 12);
