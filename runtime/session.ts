@@ -4,7 +4,9 @@
 import { validateManifest } from './manifest-check.ts';
 import type { Artifact, KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
 import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
+import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
+import { checkKernelHashes, kernelPath } from './kernel-hash.ts';
 
 export type ProgramName = 'train_step' | 'eval' | 'forward';
 export type TensorData = Float32Array | Int32Array;
@@ -29,22 +31,43 @@ const UNIFORM = 0x40;
 const MAP_MODE_READ = 0x01;
 const COMPUTE = 0x4;
 
-function checkManifest(m: Manifest): void {
+/** Options of Session.create. */
+export interface SessionOptions {
+  /** The most workgroups one dispatch may have, x·y·z (default DEFAULT_MAX_WORKGROUPS_PER_DISPATCH). */
+  maxWorkgroupsPerDispatch?: number;
+}
+
+/** The manifest's fields and the kernels' SHA-256, checked before any GPU object exists. */
+function checkArtifact(a: Artifact, opts: SessionOptions): void {
   try {
-    validateManifest(m);
+    const where = a.source === undefined ? 'manifest' : `${a.source.replace(/\/+$/, '')}/manifest.json`;
+    validateManifest(a.manifest, where, opts.maxWorkgroupsPerDispatch === undefined ? {} : { maxWorkgroupsPerDispatch: opts.maxWorkgroupsPerDispatch });
+    checkKernelHashes(a);
   } catch (err) {
     throw new SessionError((err as Error).message);
   }
 }
 
 /**
+ * A kernel as a message names it: with its source line when compiled here; when loaded from a folder,
+ * with that folder first (the source path is the compiling machine's, and may not exist here).
+ */
+export function kernelLabel(k: KernelSpec, source?: string): string {
+  const name = `kernel '${printable(k.name)}'`;
+  const origin = k.origin ? printable(k.origin, 200) : undefined;
+  if (source === undefined) return `${name}${origin ? ` (${origin})` : ''}`;
+  return `${name} of ${printable(source, 300)}${origin ? ` (compiled from ${origin})` : ''}`;
+}
+
+/**
  * What the artifact needs against what the device allows, before anything is allocated: a model too
  * big for this device gets a message naming the kernel (its layer and source line) and the limit.
+ * `source` is the folder the artifact was loaded from, if it was.
  */
-export function checkLimits(m: Manifest, limits: GPUSupportedLimits): void {
-  const where = (k: KernelSpec): string => `kernel '${k.name}'${k.origin ? ` (${k.origin})` : ''}`;
+export function checkLimits(m: Manifest, limits: GPUSupportedLimits, source?: string): void {
+  const where = (k: KernelSpec): string => kernelLabel(k, source);
   for (const b of m.buffers) {
-    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${b.label}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
+    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${printable(b.label)}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
   }
   for (const k of m.kernels) {
     const storage = k.bindings.filter((b) => b.access !== 'uniform');
@@ -54,7 +77,7 @@ export function checkLimits(m: Manifest, limits: GPUSupportedLimits): void {
     for (const b of storage) {
       const size = b.size ?? m.buffers[b.buffer]!.size;
       if (size > limits.maxStorageBufferBindingSize) {
-        throw new SessionError(`${where(k)} binds ${size} bytes of '${m.buffers[b.buffer]!.label}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
+        throw new SessionError(`${where(k)} binds ${size} bytes of '${printable(m.buffers[b.buffer]!.label)}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
       }
     }
     const most = Math.max(...k.workgroups);
@@ -123,10 +146,10 @@ export class Session {
   }
 
   /** Creates every buffer and pipeline of the artifact; reports WGSL errors with the kernel name. */
-  static async create(artifact: Artifact, device: GPUDevice): Promise<Session> {
+  static async create(artifact: Artifact, device: GPUDevice, opts: SessionOptions = {}): Promise<Session> {
     const m = artifact.manifest;
-    checkManifest(m);
-    checkLimits(m, device.limits);
+    checkArtifact(artifact, opts);
+    checkLimits(m, device.limits, artifact.source);
     const buffers = m.buffers.map((b) => device.createBuffer({
       size: b.size,
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
@@ -136,8 +159,7 @@ export class Session {
     const kernels: Session['kernels'] = [];
     device.pushErrorScope('validation');
     for (const k of m.kernels) {
-      const code = artifact.shaders[k.shader];
-      if (code === undefined) throw new SessionError(`artifact is missing kernel file ${k.shader}`);
+      const code = artifact.shaders[k.shader]!;
       const layoutKey = k.bindings.map((b) => b.access).join(',');
       let layout = layouts.get(layoutKey);
       if (!layout) {
@@ -159,7 +181,7 @@ export class Session {
           const info = await module.getCompilationInfo();
           const errors = info.messages.filter((x) => x.type === 'error');
           // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
-          if (errors.length) throw new SessionError(`kernel ${k.name} (${k.shader}) does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+          if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)}: ${kernelPath(k.shader, artifact.source)} does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
           modules.set(code, module);
         }
         pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
