@@ -56,6 +56,8 @@ options:
   --val-split <f>         (train) hold out the last fraction f of the rows for validation
   --val <file>            (train) a separate validation file
   --adapter <kind>        (train) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
+  --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
+                          longer (default: 20x its usual time, at least 10 s; 120 s at first)
   -h, --help              show this help`;
 
 /** Schedules --schedule names (with their default arguments; the train section takes arguments). */
@@ -84,6 +86,7 @@ export interface CliOptions {
   scale?: number;
   format?: string;
   clip?: ClipSpec;
+  timeout?: number;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -103,7 +106,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -151,6 +154,11 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
     const f = Number(v['val-split']);
     if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);
     opts.valSplit = f;
+  }
+  if (v.timeout !== undefined) {
+    const seconds = Number(v.timeout);
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UserError(`--timeout must be a positive number of seconds, got '${v.timeout}'`);
+    opts.timeout = seconds;
   }
   const batch = intFlag('batch', v.batch, 1);
   if (batch !== undefined) opts.batch = batch;

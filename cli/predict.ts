@@ -2,6 +2,7 @@
 // sample, as CSV or JSON; class probabilities for classifiers). The output file is written
 // atomically: a failed run leaves no partial file.
 import { extname } from 'node:path';
+import { printable } from '../dsl/printable.ts';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { writeFileAtomic } from '../runtime/checkpoint-node.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
@@ -11,7 +12,7 @@ import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
 import { loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
-import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
+import { adapterChoice, artifactFor, openChosenDevice, watchedSession } from './setup.ts';
 
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
@@ -25,12 +26,12 @@ function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { d
 }
 
 /** Opens a device, loads the weights into a session of the artifact, runs `f`, closes everything. */
-async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, f: (s: Session, m: Manifest) => Promise<T>): Promise<T> {
+async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, timeoutNote: string | undefined, f: (s: Session, m: Manifest) => Promise<T>): Promise<T> {
   if (opts.weights === undefined) throw new UserError('needs --weights: a .safetensors file written by dlc train');
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
-    const session = await Session.create(artifact, handle.device);
+    const session = await Session.create(artifact, handle.device, watchedSession(opts, timeoutNote));
     try {
       await loadWeights(session, opts.weights);
       return await f(session, artifact.manifest);
@@ -45,7 +46,7 @@ async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, f: (s
 export async function evalCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
   const { data, name } = samplesFor(artifact.manifest, opts, false);
-  await withTrainedSession(artifact, opts, async (session) => {
+  await withTrainedSession(artifact, opts, undefined, async (session) => {
     const ev = await evaluate(session, data);
     process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} samples\n`);
     if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
@@ -84,7 +85,7 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   if (format !== '.csv' && format !== '.json') throw new UserError(`--out ${out}: write .csv or .json`);
   const artifact = await artifactFor(file, opts);
   const { data } = samplesFor(artifact.manifest, opts, true);
-  await withTrainedSession(artifact, opts, async (session, m) => {
+  await withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => {
     const outs = await predict(session, data);
     const { columns, rows } = predictionTable(m, outs, data.count);
     const text = format === '.csv'

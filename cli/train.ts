@@ -12,7 +12,7 @@ import { historyRow, readHistory, writeHistory, type HistoryRow } from './histor
 import { confusionTable, evalParts, progress } from './progress.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './main.ts';
-import { adapterChoice, artifactFor, openChosenDevice } from './setup.ts';
+import { adapterChoice, artifactFor, openChosenDevice, watchedSession } from './setup.ts';
 
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
@@ -31,7 +31,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
-    const session = await Session.create(artifact, handle.device);
+    const session = await Session.create(artifact, handle.device, watchedSession(opts, 'the last checkpoint is intact'));
     let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;
