@@ -205,7 +205,7 @@ export class Session {
           const info = await module.getCompilationInfo();
           const errors = info.messages.filter((x) => x.type === 'error');
           // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
-          if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)}: ${kernelPath(k.shader, artifact.source)} does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+          if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)} does not compile: ${errors.map((e) => `${kernelPath(k.shader, artifact.source)}:${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
           modules.set(code, module);
         }
         pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
