@@ -6,6 +6,7 @@ import { join, sep } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { fsReason } from './checkpoint-node.ts';
+import { jsonErrorOffset, lineAndColumn } from './json-location.ts';
 import { checkKernelHash, type KernelHashError } from './kernel-hash.ts';
 import { ManifestError, validateManifest } from './manifest-check.ts';
 import { SessionError } from './session.ts';
@@ -37,13 +38,11 @@ async function readInside(dir: string, root: string, rel: string, maxBytes: numb
   }
 }
 
-/** Where JSON.parse stopped, as "line L, column C" (Node names the offset; the text itself is not quoted). */
-function jsonErrorPlace(err: unknown, text: string): string {
-  const at = /at position (\d+)/.exec((err as Error).message);
-  if (!at) return /end of JSON/.test((err as Error).message) ? 'it ends too early' : 'at its start';
-  const before = text.slice(0, Number(at[1]));
-  const line = before.split('\n').length;
-  return `at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+/** Where a manifest stops being JSON, in words (the text itself is not quoted: it may be anything). */
+function jsonErrorPlace(text: string): string {
+  const offset = jsonErrorOffset(text);
+  if (offset === undefined) return 'nested too deeply';
+  return offset >= text.length ? 'it ends too early' : `at ${lineAndColumn(text, offset)}`;
 }
 
 /**
@@ -65,7 +64,7 @@ export async function loadArtifact(dir: string): Promise<Artifact> {
     manifest = validateManifest(JSON.parse(text), path);
   } catch (err) {
     if (err instanceof ManifestError) throw new SessionError(err.message);
-    throw new SessionError(`${path} is not valid JSON (${jsonErrorPlace(err, text)}); recompile the artifact with dlc compile`);
+    throw new SessionError(`${path} is not valid JSON (${jsonErrorPlace(text)}); recompile the artifact with dlc compile`);
   }
   const shaders: Record<string, string> = {};
   for (const k of manifest.kernels) {

@@ -77,9 +77,14 @@ describe('loadArtifact', () => {
   it('says where a manifest stops being JSON without quoting its bytes', async () => {
     const d = await artifactDir();
     writeFileSync(join(d, 'manifest.json'), 'root:x:0:0:root:/root:/bin/bash\n');
-    expect(await loadError(d)).toBe(`${d}/manifest.json is not valid JSON (at its start); recompile the artifact with dlc compile`);
+    expect(await loadError(d)).toBe(`${d}/manifest.json is not valid JSON (at line 1, column 1); recompile the artifact with dlc compile`);
     writeFileSync(join(d, 'manifest.json'), '{\n  "format": "dlc-artifact",\n  "secret" 42\n}');
     expect(await loadError(d)).toBe(`${d}/manifest.json is not valid JSON (at line 3, column 12); recompile the artifact with dlc compile`);
+    // V8 names no position for an unexpected token: the scanner finds it.
+    writeFileSync(join(d, 'manifest.json'), '{\n  "format": "dlc-artifact",\n  "version": x\n}');
+    expect(await loadError(d)).toBe(`${d}/manifest.json is not valid JSON (at line 3, column 14); recompile the artifact with dlc compile`);
+    writeFileSync(join(d, 'manifest.json'), '');
+    expect(await loadError(d)).toBe(`${d}/manifest.json is not valid JSON (it ends too early); recompile the artifact with dlc compile`);
   });
 
   it('refuses a manifest that is not a regular file (a FIFO would block the read forever)', async () => {
