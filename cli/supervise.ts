@@ -61,7 +61,14 @@ export async function supervise(bin: string, args: string[]): Promise<never> {
   });
   // Ctrl-C and kill reach the child; the parent then ends as the child did.
   for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  let code: number | null;
+  let signal: NodeJS.Signals | null;
+  try {
+    [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  } catch (err) {
+    process.stderr.write(`dlc: cannot start ${process.execPath}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   clearTimeout(timer);
   if (expired !== undefined) {
     process.stderr.write(`dlc: ${expired}\n`);

@@ -466,6 +466,7 @@ export class Session {
    * refuses every later call. `measure` false: the time does not teach the program's usual time.
    */
   private async watch<T>(work: Work, submitAndWait: () => Promise<T>, measure = true): Promise<T> {
+    if (this.stopped !== undefined) throw new SessionError(this.stopped);
     const seconds = this.deadlines.limit(work.program);
     // Armed before submitting: with a software driver, submit itself may never return.
     this.opts.watchdog?.arm(seconds, work.what);

@@ -63,6 +63,7 @@ describe('a submission past its deadline', () => {
     expect((await h.device.lost).reason).toBe('destroyed');
     await expect(s.run('eval', batch, ['loss_rows'])).rejects.toThrow(message);
     expect(() => s.write('point', batch.point)).toThrow(message);
+    await expect(s.weights()).rejects.toThrow(message);
     s.dispose();
     h.destroy();
   });
