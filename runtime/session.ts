@@ -169,7 +169,10 @@ export class Session {
     return new SessionError(`the GPU device was lost (${this.lost}); training cannot continue. Checkpoints already written are intact: continue with --resume (or loadCheckpoint)`);
   }
 
-  /** Creates every buffer and pipeline of the artifact; reports WGSL errors with the kernel name. */
+  /**
+   * Checks the artifact (manifest fields, workgroup bounds, kernel SHA-256, device limits) before any
+   * GPU object exists, then creates every buffer and pipeline; reports WGSL errors with the kernel name.
+   */
   static async create(artifact: Artifact, device: GPUDevice, opts: SessionOptions = {}): Promise<Session> {
     const m = artifact.manifest;
     checkArtifact(artifact, opts);
