@@ -147,11 +147,14 @@ export class Session {
   private readonly deadlines: Deadlines;
   /** The program of the last run and how many runs of it came in a row (eval batch 1, 2, ...). */
   private lastRun: { program: ProgramName; count: number } | undefined;
+  /** The folder the artifact was loaded from, for messages. */
+  private readonly source: string | undefined;
   /** Why the session stopped for good: GPU work ran past its deadline. */
   private stopped: string | undefined;
 
   private constructor(readonly device: GPUDevice, artifact: Artifact, kernels: Session['kernels'], buffers: GPUBuffer[], private readonly opts: SessionOptions) {
     this.manifest = artifact.manifest;
+    this.source = artifact.source;
     this.deadlines = new Deadlines({ ...DEFAULT_DEADLINE, ...opts.deadline }, opts.timeoutSeconds);
     this.kernels = kernels;
     this.buffers = buffers;
@@ -385,7 +388,7 @@ export class Session {
         const size = b.size ?? this.manifest.buffers[b.buffer]!.size;
         const [data] = await this.submitAndRead(this.device.createCommandEncoder(), [{ name: k.spec.name, dtype: 'f32', shape: [size / 4], buffer: b.buffer, offset: b.offset ?? 0 }]);
         if ((data as Float32Array).some((v) => !Number.isFinite(v))) {
-          found = { kernel: k.spec.name, ...(k.spec.origin ? { origin: k.spec.origin } : {}) };
+          found = { kernel: k.spec.name, ...(k.spec.origin ? { origin: this.originOf(k.spec.origin) } : {}) };
           return true;
         }
       }
@@ -453,6 +456,11 @@ export class Session {
 
   private async readSlots(slots: TensorSlot[]): Promise<TensorData[]> {
     return this.submitAndRead(this.device.createCommandEncoder(), slots);
+  }
+
+  /** A kernel's source line as messages show it: after the artifact's folder when it was loaded from one. */
+  private originOf(origin: string): string {
+    return this.source === undefined ? printable(origin, 200) : `${printable(this.source, 300)}, compiled from ${printable(origin, 200)}`;
   }
 
   /** Names the next run of `program`: train steps by their number, eval and predict batches by their place in a row of them. */

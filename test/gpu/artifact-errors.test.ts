@@ -1,9 +1,12 @@
-// A kernel that passes its SHA-256 check but not Dawn's WGSL validation (a hostile or hand-made
-// artifact) is named by the artifact's folder and the file:line:column of the error.
+// Errors about an artifact loaded from a folder name that folder: the source path inside it is the
+// compiling machine's. A kernel that passes its SHA-256 check but not Dawn's WGSL validation (a
+// hostile or hand-made artifact) is named with file:line:column under the folder.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
+import { fit, NonFiniteError } from '../../runtime/fit.ts';
+import { Rng } from '../../runtime/random.ts';
 import { Session, SessionError } from '../../runtime/session.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { ADAPTERS, useDevice } from '../helpers/gpu.ts';
@@ -26,3 +29,20 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+describe('a non-finite value in a loaded artifact', () => {
+  const device = useDevice('gles');
+  it('names the first kernel that wrote it by the folder, then the source line it was compiled from', async (t) => {
+    const h = device();
+    if (!h) return t.skip();
+    const x = Float32Array.from({ length: 64 * 2 }, () => 0.5);
+    x[40 * 2] = Infinity; // sample 40: batch 2 (samples 32–63)
+    const s = await Session.create({ ...blobs, source: 'runs/art' }, h.device);
+    const rng = new Rng(1);
+    const y = Int32Array.from({ length: 64 }, () => rng.int(3));
+    const err = await fit(s, { count: 64, tensors: { point: x, label: y } }, { epochs: 1, shuffle: false }).catch((e: unknown) => e);
+    s.dispose();
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect((err as Error).message).toMatch(/; the first non-finite value came from kernel 'matmul\+add\+relu:dense_1' \(runs\/art, compiled from samples\/blobs\.dl:\d+:\d+\)\./);
+  });
+});
