@@ -57,7 +57,7 @@ options:
   --val <file>            (train) a separate validation file
   --adapter <kind>        (train) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
   --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
-                          longer (default: 20x its usual time, at least 10 s; 120 s at first)
+                          longer (default: 20x its usual time, at least 10 s; 300 s at first)
   -h, --help              show this help`;
 
 /** Schedules --schedule names (with their default arguments; the train section takes arguments). */
