@@ -2,7 +2,8 @@
 export { compile, type CompileOptions, type CompileResult } from './compiler/compile.ts';
 export type { Artifact, Manifest } from './compiler/artifact.ts';
 export { formatDiagnostics, type Diagnostic, type Span } from './dsl/diagnostics.ts';
-export { Session, SessionError, type StepParams, type TensorData, type ProgramName } from './runtime/session.ts';
+export { Session, SessionError, type StepParams, type TensorData, type ProgramName, type SessionOptions } from './runtime/session.ts';
+export { DEFAULT_DEADLINE, type DeadlinePolicy, type GpuWatchdog } from './runtime/deadline.ts';
 export { fit, trainEpochs, NonFiniteError, evaluate, predict, type Samples, type EpochResult, type EvalResult, type FitOptions } from './runtime/fit.ts';
 export type { ClipSpec, EarlyStoppingSpec, ScheduleSpec } from './compiler/artifact.ts';
 export { openDevice, listAdapters, DeviceUnavailableError, type NodeDeviceHandle } from './runtime/device-node.ts';

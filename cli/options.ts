@@ -10,7 +10,7 @@ export type Command = (typeof COMMANDS)[number];
 export const isCommand = (name: string | undefined): name is Command => (COMMANDS as readonly string[]).includes(name ?? '');
 
 const MODEL_FLAGS = ['model', 'batch'];
-const DATA_FLAGS = ['data', 'labels', 'scale', 'label', 'adapter'];
+const DATA_FLAGS = ['data', 'labels', 'scale', 'label', 'adapter', 'timeout'];
 const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 
 /** The options each command reads (besides --help); any other is refused, not ignored. */
@@ -80,6 +80,8 @@ options:
   --val-split <f>         (train) hold out the last fraction f of the rows for validation
   --val <file>            (train) a separate validation file
   --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
+  --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
+                          longer (default: 20x its usual time, at least 10 s; 300 s at first)
   -h, --help              show this help`;
 
 /** --schedule names (with their default arguments; the train section takes arguments). */
@@ -109,6 +111,7 @@ export interface CliOptions {
   scale?: number;
   format?: string;
   clip?: ClipSpec;
+  timeout?: number;
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -132,7 +135,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -177,6 +180,11 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
   if (v.schedule !== undefined) {
     if (!CLI_SCHEDULES.includes(v.schedule)) throw new UserError(`--schedule must be one of ${CLI_SCHEDULES.join(', ')}, got '${v.schedule}'`);
     opts.schedule = v.schedule;
+  }
+  if (v.timeout !== undefined) {
+    const seconds = Number(v.timeout);
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UserError(`--timeout must be a positive number of seconds, got '${v.timeout}'`);
+    opts.timeout = seconds;
   }
   if (v['val-split'] !== undefined) {
     const f = Number(v['val-split']);

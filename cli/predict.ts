@@ -14,7 +14,7 @@ import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
 import { loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
-import { adapterChoice, artifactFor, inputsOf, openChosenDevice } from './setup.ts';
+import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
@@ -28,12 +28,12 @@ function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { d
 }
 
 /** Opens a device, loads the weights into a session of the artifact, runs `f`, closes everything. */
-async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, f: (s: Session, m: Manifest) => Promise<T>): Promise<T> {
+async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, timeoutNote: string | undefined, f: (s: Session, m: Manifest) => Promise<T>): Promise<T> {
   if (opts.weights === undefined) throw new UserError('needs --weights: a .safetensors file written by dlc train');
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
-    const session = await Session.create(artifact, handle.device);
+    const session = await Session.create(artifact, handle.device, watchedSession(opts, timeoutNote));
     try {
       await loadWeights(session, opts.weights);
       return await f(session, artifact.manifest);
@@ -48,7 +48,7 @@ async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, f: (s
 export async function evalCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
   const { data, name } = samplesFor(artifact.manifest, opts, false);
-  await withTrainedSession(artifact, opts, async (session) => {
+  await withTrainedSession(artifact, opts, undefined, async (session) => {
     const ev = await evaluate(session, data);
     process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} samples\n`);
     if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
@@ -108,7 +108,7 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
   const { data, name } = samplesFor(artifact.manifest, opts, true);
-  await withTrainedSession(artifact, opts, async (session, m) => {
+  await withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => {
     const outs = await predict(session, data);
     checkFiniteOutputs(m, outs, data.count, name);
     const { columns, rows } = predictionTable(m, outs, data.count);

@@ -7,10 +7,12 @@ import { printable } from '../dsl/printable.ts';
 import { loadArtifact } from '../runtime/artifact-node.ts';
 import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../runtime/device.ts';
+import type { SessionOptions } from '../runtime/session.ts';
 import type { InputFile } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
 import { compileFile } from './main.ts';
 import type { CliOptions } from './options.ts';
+import { supervisedWatchdog } from './supervise.ts';
 
 /** A .dl file is compiled; a folder written by `dlc compile` is loaded as it is. */
 export async function artifactFor(path: string, opts: CliOptions): Promise<Artifact> {
@@ -26,6 +28,16 @@ export function adapterChoice(opts: CliOptions): AdapterChoice {
     throw new UserError(`${opts.adapter !== undefined ? '--adapter' : 'DLC_ADAPTER'} must be one of ${ADAPTER_CHOICES.join(', ')}, got '${printable(choice)}'`);
   }
   return choice as AdapterChoice;
+}
+
+/** How a command's session is watched: --timeout (else automatic), the parent's watchdog, and what a timeout leaves intact. */
+export function watchedSession(opts: CliOptions, timeoutNote?: string): SessionOptions {
+  const watchdog = supervisedWatchdog(timeoutNote);
+  return {
+    ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
+    ...(timeoutNote !== undefined ? { timeoutNote } : {}),
+    ...(watchdog ? { watchdog } : {}),
+  };
 }
 
 export const openChosenDevice = (choice: AdapterChoice): Promise<NodeDeviceHandle> => openDevice(choice);

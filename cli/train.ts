@@ -13,7 +13,7 @@ import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } 
 import { confusionTable, evalParts, progress } from './progress.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { adapterChoice, artifactFor, inputsOf, openChosenDevice } from './setup.ts';
+import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
@@ -38,7 +38,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
-    const session = await Session.create(artifact, handle.device);
+    const session = await Session.create(artifact, handle.device, watchedSession(opts, 'the last checkpoint is intact'));
     let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;

@@ -3,7 +3,8 @@
 export const ARTIFACT_FORMAT = 'dlc-artifact';
 import type { MemoryStats } from './stats.ts';
 
-export const ARTIFACT_VERSION = 2;
+/** 3: kernelSha256 added (older artifacts cannot be verified and are refused: recompile them). */
+export const ARTIFACT_VERSION = 3;
 
 export type DType = 'f32' | 'i32';
 
@@ -164,6 +165,11 @@ export interface Manifest {
   buffers: BufferSpec[];
   stepParamsBuffer: number;
   kernels: KernelSpec[];
+  /**
+   * SHA-256 (64 lowercase hex digits) of each kernels/ file's WGSL as UTF-8, by file name: the runtime
+   * refuses a kernel that was changed after compiling.
+   */
+  kernelSha256: Record<string, string>;
   programs: { train_step: ProgramSpec; eval: ProgramSpec; forward: ProgramSpec };
   train: TrainSpec;
   stats: { dispatches: Record<string, number>; bufferBytes: number; memory: MemoryStats };
@@ -173,4 +179,6 @@ export interface Artifact {
   manifest: Manifest;
   /** shader file name (e.g. "k3_matmul.wgsl") → WGSL text */
   shaders: Record<string, string>;
+  /** The folder it was loaded from, named in error messages; absent when compiled in memory. */
+  source?: string;
 }

@@ -5,6 +5,7 @@ import { generateKernels, type Codegen } from './codegen/kernels.ts';
 import type { Graph } from './ir/graph.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
 import { planMemory, type MemoryPlan } from './passes/plan.ts';
+import { sha256Hex } from './sha256.ts';
 import { memoryStats } from './stats.ts';
 
 export interface ArtifactMeta {
@@ -52,6 +53,7 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     buffers: plan.buffers,
     stepParamsBuffer: plan.stepParamsBuffer,
     kernels: code.kernels,
+    kernelSha256: Object.fromEntries(Object.entries(code.shaders).map(([file, wgsl]) => [file, sha256Hex(wgsl)])),
     programs: { train_step: program('train_step'), eval: program('eval'), forward: program('forward') },
     train,
     stats: {

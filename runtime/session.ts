@@ -4,7 +4,10 @@
 import { validateManifest } from './manifest-check.ts';
 import type { Artifact, KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
 import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
+import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
+import { checkKernelHashes, kernelPath } from './kernel-hash.ts';
+import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
 
 export type ProgramName = 'train_step' | 'eval' | 'forward';
 export type TensorData = Float32Array | Int32Array;
@@ -29,22 +32,60 @@ const UNIFORM = 0x40;
 const MAP_MODE_READ = 0x01;
 const COMPUTE = 0x4;
 
-function checkManifest(m: Manifest): void {
+/** Options of Session.create. */
+export interface SessionOptions {
+  /** The most workgroups one dispatch may have, x·y·z (default DEFAULT_MAX_WORKGROUPS_PER_DISPATCH). */
+  maxWorkgroupsPerDispatch?: number;
+  /**
+   * Seconds any one submission (a train step, an eval or predict batch) may take; past it the device
+   * is destroyed and the call fails. Default: automatic (`deadline`).
+   */
+  timeoutSeconds?: number;
+  /** The automatic limit, when no timeoutSeconds is given (default DEFAULT_DEADLINE). */
+  deadline?: Partial<DeadlinePolicy>;
+  /** Told about every wait on the GPU, to stop work that blocks this thread (see GpuWatchdog). */
+  watchdog?: GpuWatchdog;
+  /** Appended to a timeout's message, e.g. "the last checkpoint is intact". */
+  timeoutNote?: string;
+}
+
+/** What a submission is, for deadlines (its program) and messages ("step 12", "eval batch 3"). */
+interface Work {
+  what: string;
+  program?: ProgramName;
+}
+
+/** The manifest's fields and the kernels' SHA-256, checked before any GPU object exists. */
+function checkArtifact(a: Artifact, opts: SessionOptions): void {
   try {
-    validateManifest(m);
+    const where = a.source === undefined ? 'manifest' : `${a.source.replace(/\/+$/, '')}/manifest.json`;
+    validateManifest(a.manifest, where, opts.maxWorkgroupsPerDispatch === undefined ? {} : { maxWorkgroupsPerDispatch: opts.maxWorkgroupsPerDispatch });
+    checkKernelHashes(a);
   } catch (err) {
     throw new SessionError((err as Error).message);
   }
 }
 
 /**
+ * A kernel as a message names it: with its source line when compiled here; when loaded from a folder,
+ * with that folder first (the source path is the compiling machine's, and may not exist here).
+ */
+export function kernelLabel(k: KernelSpec, source?: string): string {
+  const name = `kernel '${printable(k.name)}'`;
+  const origin = k.origin ? printable(k.origin, 200) : undefined;
+  if (source === undefined) return `${name}${origin ? ` (${origin})` : ''}`;
+  return `${name} of ${printable(source, 300)}${origin ? ` (compiled from ${origin})` : ''}`;
+}
+
+/**
  * What the artifact needs against what the device allows, before anything is allocated: a model too
  * big for this device gets a message naming the kernel (its layer and source line) and the limit.
+ * `source` is the folder the artifact was loaded from, if it was.
  */
-export function checkLimits(m: Manifest, limits: GPUSupportedLimits): void {
-  const where = (k: KernelSpec): string => `kernel '${k.name}'${k.origin ? ` (${k.origin})` : ''}`;
+export function checkLimits(m: Manifest, limits: GPUSupportedLimits, source?: string): void {
+  const where = (k: KernelSpec): string => kernelLabel(k, source);
   for (const b of m.buffers) {
-    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${b.label}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
+    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${printable(b.label)}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
   }
   for (const k of m.kernels) {
     const storage = k.bindings.filter((b) => b.access !== 'uniform');
@@ -54,7 +95,7 @@ export function checkLimits(m: Manifest, limits: GPUSupportedLimits): void {
     for (const b of storage) {
       const size = b.size ?? m.buffers[b.buffer]!.size;
       if (size > limits.maxStorageBufferBindingSize) {
-        throw new SessionError(`${where(k)} binds ${size} bytes of '${m.buffers[b.buffer]!.label}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
+        throw new SessionError(`${where(k)} binds ${size} bytes of '${printable(m.buffers[b.buffer]!.label)}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
       }
     }
     const most = Math.max(...k.workgroups);
@@ -103,9 +144,18 @@ export class Session {
   private readonly staging = new Map<string, GPUBuffer>();
   private readonly slots = new Map<string, TensorSlot>();
   private disposed = false;
+  private readonly deadlines: Deadlines;
+  /** The program of the last run and how many runs of it came in a row (eval batch 1, 2, ...). */
+  private lastRun: { program: ProgramName; count: number } | undefined;
+  /** The folder the artifact was loaded from, for messages. */
+  private readonly source: string | undefined;
+  /** Why the session stopped for good: GPU work ran past its deadline. */
+  private stopped: string | undefined;
 
-  private constructor(readonly device: GPUDevice, artifact: Artifact, kernels: Session['kernels'], buffers: GPUBuffer[]) {
+  private constructor(readonly device: GPUDevice, artifact: Artifact, kernels: Session['kernels'], buffers: GPUBuffer[], private readonly opts: SessionOptions) {
     this.manifest = artifact.manifest;
+    this.source = artifact.source;
+    this.deadlines = new Deadlines({ ...DEFAULT_DEADLINE, ...opts.deadline }, opts.timeoutSeconds);
     this.kernels = kernels;
     this.buffers = buffers;
     this.lr = artifact.manifest.train.optimizer.lr;
@@ -122,11 +172,14 @@ export class Session {
     return new SessionError(`the GPU device was lost (${this.lost}); training cannot continue. Checkpoints already written are intact: continue with --resume (or loadCheckpoint)`);
   }
 
-  /** Creates every buffer and pipeline of the artifact; reports WGSL errors with the kernel name. */
-  static async create(artifact: Artifact, device: GPUDevice): Promise<Session> {
+  /**
+   * Checks the artifact (manifest fields, workgroup bounds, kernel SHA-256, device limits) before any
+   * GPU object exists, then creates every buffer and pipeline; reports WGSL errors with the kernel name.
+   */
+  static async create(artifact: Artifact, device: GPUDevice, opts: SessionOptions = {}): Promise<Session> {
     const m = artifact.manifest;
-    checkManifest(m);
-    checkLimits(m, device.limits);
+    checkArtifact(artifact, opts);
+    checkLimits(m, device.limits, artifact.source);
     const buffers = m.buffers.map((b) => device.createBuffer({
       size: b.size,
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
@@ -136,8 +189,7 @@ export class Session {
     const kernels: Session['kernels'] = [];
     device.pushErrorScope('validation');
     for (const k of m.kernels) {
-      const code = artifact.shaders[k.shader];
-      if (code === undefined) throw new SessionError(`artifact is missing kernel file ${k.shader}`);
+      const code = artifact.shaders[k.shader]!;
       const layoutKey = k.bindings.map((b) => b.access).join(',');
       let layout = layouts.get(layoutKey);
       if (!layout) {
@@ -159,7 +211,7 @@ export class Session {
           const info = await module.getCompilationInfo();
           const errors = info.messages.filter((x) => x.type === 'error');
           // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
-          if (errors.length) throw new SessionError(`kernel ${k.name} (${k.shader}) does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+          if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)} does not compile: ${errors.map((e) => `${kernelPath(k.shader, artifact.source)}:${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
           modules.set(code, module);
         }
         pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
@@ -173,7 +225,7 @@ export class Session {
     }
     const err = await device.popErrorScope();
     if (err) throw new SessionError(`creating the kernels failed: ${err.message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
-    const s = new Session(device, artifact, kernels, buffers);
+    const s = new Session(device, artifact, kernels, buffers, opts);
     s.initialize(m.train.seed);
     return s;
   }
@@ -246,6 +298,7 @@ export class Session {
    */
   async run(program: ProgramName, inputs: Record<string, TensorData>, read: string[] = [], step?: StepParams): Promise<Record<string, TensorData>> {
     this.live();
+    const work = this.nextWork(program, step);
     const spec = this.manifest.programs[program];
     if (spec.kernels.length === 0) throw new SessionError(`this artifact has no ${program} program${program === 'train_step' ? ' (the model has no train section)' : ''}`);
     for (const name of spec.inputs) {
@@ -273,7 +326,7 @@ export class Session {
       pass.dispatchWorkgroups(...ks.workgroups);
     }
     pass.end();
-    const vals = await this.submitAndRead(enc, outs);
+    const vals = await this.submitAndRead(enc, outs, work);
     return Object.fromEntries(outs.map((o, i) => [o.name, vals[i]!]));
   }
 
@@ -297,7 +350,8 @@ export class Session {
       new Uint32Array(u, 4, 2).set([this.step >>> 0, this.seed >>> 0]);
       this.device.queue.writeBuffer(this.buffers[this.manifest.stepParamsBuffer]!, 0, u);
     }
-    await this.device.queue.onSubmittedWorkDone();
+    const work = this.nextWork(program, program === 'train_step' ? { lr: this.lr, step: this.step, seed: this.seed } : undefined);
+    await this.watch({ what: work.what }, () => this.device.queue.onSubmittedWorkDone());
     for (const k of spec.kernels) {
       const kernel = this.kernels[k]!;
       const t0 = performance.now();
@@ -307,8 +361,11 @@ export class Session {
       pass.setBindGroup(0, kernel.bindGroup);
       pass.dispatchWorkgroups(...kernel.spec.workgroups);
       pass.end();
-      this.device.queue.submit([enc.finish()]);
-      await this.device.queue.onSubmittedWorkDone();
+      // One kernel of the program takes less than the whole: the program's limit holds for it.
+      await this.watch({ what: `${work.what} (kernel '${printable(kernel.spec.name)}' alone)`, program }, async () => {
+        this.device.queue.submit([enc.finish()]);
+        await this.device.queue.onSubmittedWorkDone();
+      }, false);
       if ((await after(kernel, performance.now() - t0)) === true) return;
     }
   }
@@ -331,7 +388,7 @@ export class Session {
         const size = b.size ?? this.manifest.buffers[b.buffer]!.size;
         const [data] = await this.submitAndRead(this.device.createCommandEncoder(), [{ name: k.spec.name, dtype: 'f32', shape: [size / 4], buffer: b.buffer, offset: b.offset ?? 0 }]);
         if ((data as Float32Array).some((v) => !Number.isFinite(v))) {
-          found = { kernel: k.spec.name, ...(k.spec.origin ? { origin: k.spec.origin } : {}) };
+          found = { kernel: k.spec.name, ...(k.spec.origin ? { origin: this.originOf(k.spec.origin) } : {}) };
           return true;
         }
       }
@@ -393,6 +450,7 @@ export class Session {
 
   private live(): void {
     if (this.disposed) throw new SessionError('session was disposed');
+    if (this.stopped !== undefined) throw new SessionError(this.stopped);
     if (this.lost !== undefined) throw this.lostError();
   }
 
@@ -400,7 +458,52 @@ export class Session {
     return this.submitAndRead(this.device.createCommandEncoder(), slots);
   }
 
-  private async submitAndRead(enc: GPUCommandEncoder, slots: TensorSlot[]): Promise<TensorData[]> {
+  /** A kernel's source line as messages show it: after the artifact's folder when it was loaded from one. */
+  private originOf(origin: string): string {
+    return this.source === undefined ? printable(origin, 200) : `${printable(this.source, 300)}, compiled from ${printable(origin, 200)}`;
+  }
+
+  /** Names the next run of `program`: train steps by their number, eval and predict batches by their place in a row of them. */
+  private nextWork(program: ProgramName, step?: StepParams): Work {
+    const count = this.lastRun?.program === program ? this.lastRun.count + 1 : 1;
+    this.lastRun = { program, count };
+    if (program === 'train_step') return { what: step ? `step ${step.step}` : `train step`, program };
+    return { what: `${program === 'eval' ? 'eval' : 'predict'} batch ${count}`, program };
+  }
+
+  /**
+   * Runs `submitAndWait` (which submits GPU work and waits for it) under the deadline of its program.
+   * Past the deadline the device is destroyed (the only way WebGPU has to stop work) and the session
+   * refuses every later call. `measure` false: the time does not teach the program's usual time.
+   */
+  private async watch<T>(work: Work, submitAndWait: () => Promise<T>, measure = true): Promise<T> {
+    if (this.stopped !== undefined) throw new SessionError(this.stopped);
+    const seconds = this.deadlines.limit(work.program);
+    // Armed before submitting: with a software driver, submit itself may never return.
+    this.opts.watchdog?.arm(seconds, work.what);
+    const began = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.stopped = timeoutMessage(work.what, seconds, 'device destroyed', this.opts.timeoutNote);
+        this.device.destroy();
+        reject(new SessionError(this.stopped));
+      }, seconds * 1000);
+    });
+    const done = submitAndWait();
+    // After a timeout the pending wait fails too (the device is gone): nobody listens to it any more.
+    done.catch(() => {});
+    try {
+      const out = await Promise.race([done, expired]);
+      if (measure && work.program) this.deadlines.record(work.program, (performance.now() - began) / 1000);
+      return out;
+    } finally {
+      clearTimeout(timer);
+      this.opts.watchdog?.disarm();
+    }
+  }
+
+  private async submitAndRead(enc: GPUCommandEncoder, slots: TensorSlot[], work: Work = { what: 'reading results back' }): Promise<TensorData[]> {
     const stage = slots.map((s) => {
       const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
       const key = `${s.buffer}@${s.offset ?? 0}:${bytes}`;
@@ -412,23 +515,25 @@ export class Session {
       enc.copyBufferToBuffer(this.buffers[s.buffer]!, s.offset ?? 0, sb, 0, Math.max(4, bytes));
       return { sb, bytes, s };
     });
-    this.device.queue.submit([enc.finish()]);
-    const out: TensorData[] = [];
-    // Distinct slots may share a buffer only if they are views; map each staging buffer once.
-    for (const { sb, bytes, s } of stage) {
-      try {
-        await sb.mapAsync(MAP_MODE_READ, 0, Math.max(4, bytes));
-      } catch (err) {
-        // Reading back is where a lost device shows first; let its handler record why.
-        await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
-        if (this.lost !== undefined) throw this.lostError();
-        throw err;
+    return this.watch(work, async () => {
+      this.device.queue.submit([enc.finish()]);
+      const out: TensorData[] = [];
+      // Distinct slots may share a buffer only if they are views; map each staging buffer once.
+      for (const { sb, bytes, s } of stage) {
+        try {
+          await sb.mapAsync(MAP_MODE_READ, 0, Math.max(4, bytes));
+        } catch (err) {
+          // Reading back is where a lost device shows first; let its handler record why.
+          await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+          if (this.lost !== undefined) throw this.lostError();
+          throw err;
+        }
+        const copy = sb.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
+        sb.unmap();
+        out.push(s.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy));
       }
-      const copy = sb.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes);
-      sb.unmap();
-      out.push(s.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy));
-    }
-    if (stage.length === 0) await this.device.queue.onSubmittedWorkDone();
-    return out;
+      if (stage.length === 0) await this.device.queue.onSubmittedWorkDone();
+      return out;
+    });
   }
 }

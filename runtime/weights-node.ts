@@ -1,5 +1,6 @@
 // Saving and loading a session's weights as safetensors files (Node), shapes checked against the model.
-import { loadSafetensors, saveSafetensors } from './checkpoint-node.ts';
+import { checkpointProgress, loadSafetensors, saveSafetensors } from './checkpoint-node.ts';
+import { printable } from '../dsl/printable.ts';
 import { SessionError, type Session } from './session.ts';
 import type { WriteOptions } from './write-node.ts';
 
@@ -66,14 +67,9 @@ export async function loadCheckpoint(session: Session, path: string): Promise<Tr
   const m = session.manifest;
   if (metadata.kind !== 'checkpoint') throw new SessionError(`${path} holds weights only, not a training checkpoint (no optimizer state or step); resume from a checkpoint.safetensors`);
   if (metadata.model !== m.model || metadata.source_hash !== m.sourceHash) {
-    throw new SessionError(`${path} was written for model '${metadata.model}' from a different program text; resuming needs the same .dl file (model '${m.model}')`);
+    throw new SessionError(`${path} was written for model '${printable(metadata.model ?? '')}' from a different program text; resuming needs the same .dl file (model '${m.model}')`);
   }
-  const num = (key: string): number => {
-    const v = Number(metadata[key]);
-    if (!Number.isInteger(v) || v < 0) throw new SessionError(`${path}: metadata '${key}' is ${JSON.stringify(metadata[key])}, expected a non-negative integer`);
-    return v;
-  };
-  const progress = { epoch: num('epoch'), step: num('step'), seed: num('seed') };
+  const progress = checkpointProgress(metadata, path);
   const slots = [...session.weightSlots, ...optimizerSlots(session)];
   for (const s of slots) {
     const t = tensors.get(s.name);

@@ -46,7 +46,7 @@ describe('the SVG drawing (dagre layout)', () => {
   // The residual samples have skip connections (a second edge into each add) that a one-column
   // layout drew behind the nodes between; regression.dl's labels once overlapped.
   for (const sample of ['resnet_mini.dl', 'residual_mlp.dl', 'regression.dl']) {
-    it(`${sample}: every DOT edge is drawn border to border through no node; no label touches a node, another label or an edge`, () => {
+    it(`${sample}: every DOT edge is drawn border to border through no node; no label touches a node, another label or an edge`, async () => {
       const lg = graphOf(sample);
       const dotEdges = [...toDot(lg).matchAll(/^ {2}(n\d+) -> (n\d+) \[label="([^"]*)"\];$/gm)].map((m) => ({ from: m[1]!, to: m[2]!, label: m[3]! }));
       expect(dotEdges).toHaveLength(lg.edges.length);

@@ -3,16 +3,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileGraph } from '../../compiler/assemble.ts';
+import { grid } from '../../compiler/codegen/wgsl/common.ts';
 import { compile } from '../../compiler/compile.ts';
-import { ManifestError, validateManifest } from '../../runtime/manifest-check.ts';
+import { Graph, MAX_TENSOR_ELEMENTS } from '../../compiler/ir/graph.ts';
+import { OP_TABLE, opDef, updateWrites } from '../../compiler/ir/ops/index.ts';
+import { DEFAULT_MAX_WORKGROUPS_PER_DISPATCH, ManifestError, validateManifest } from '../../runtime/manifest-check.ts';
+import { dtypeOf, OP_CASES } from '../helpers/op-cases.ts';
 import { Rng } from '../../runtime/random.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const SAMPLES = readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.dl'));
 const manifestOf = (f: string) => JSON.parse(JSON.stringify(compile(readFileSync(join(ROOT, 'samples', f), 'utf8')).artifact!.manifest)) as Record<string, any>;
-const message = (m: unknown): string => {
+const message = (m: unknown, maxWorkgroupsPerDispatch?: number): string => {
   try {
-    validateManifest(m, 'm.json');
+    validateManifest(m, 'm.json', maxWorkgroupsPerDispatch === undefined ? {} : { maxWorkgroupsPerDispatch });
   } catch (e) {
     expect(e).toBeInstanceOf(ManifestError);
     return (e as Error).message;
@@ -26,7 +31,7 @@ describe('manifest validation', () => {
   });
   it('names the field and the problem', () => {
     const m = manifestOf('mnist_mlp.dl');
-    expect(message({ ...m, version: 1 })).toBe('m.json: version: 1 is not supported; this runtime reads version 2 (recompile with dlc compile)');
+    expect(message({ ...m, version: 1 })).toBe('m.json: version: 1 is not supported; this runtime reads version 3 (recompile with dlc compile)');
     expect(message({ ...m, format: 'onnx' })).toBe(`m.json: format: is "onnx", not 'dlc-artifact': not a dlc artifact`);
     expect(message([1, 2])).toBe('m.json: (top): not a JSON object');
     const k = structuredClone(m);
@@ -69,5 +74,85 @@ describe('manifest validation', () => {
       if (r !== 'valid') rejected++;
     }
     expect(rejected).toBeGreaterThan(1000);
+  });
+});
+
+describe('manifest validation: grids, batch, kernel files', () => {
+  const base = manifestOf('mnist_mlp.dl');
+  const withGrid = (k: number, workgroups: number[]) => {
+    const m = structuredClone(base);
+    m.kernels[k].workgroups = workgroups;
+    return m;
+  };
+  it('bounds the workgroups of a dispatch by their product, not per dimension', () => {
+    expect(message(withGrid(0, [65535, 65535, 1]))).toBe('m.json: kernels[0].workgroups: kernel "matmul+add+relu:relu_1" dispatches 65535 × 65535 × 1 = 4,294,836,225 workgroups; at most 268,496,895 are allowed per dispatch');
+    // Mesa counts this grid in 32 bits: it "finished" with wrong results before the product was bounded.
+    expect(message(withGrid(0, [65535, 65535, 65535]))).toBe('m.json: kernels[0].workgroups: kernel "matmul+add+relu:relu_1" dispatches 65535 × 65535 × 65535 = 281,462,092,005,375 workgroups; at most 268,496,895 are allowed per dispatch');
+    expect(message(withGrid(0, [65536, 1, 1]))).toBe('m.json: kernels[0].workgroups[0]: 65536 is not an integer in [1, 65535]');
+  });
+  it('takes the ceiling on workgroups per dispatch as an option', () => {
+    expect(message(base, 3)).toBe('m.json: kernels[0].workgroups: kernel "matmul+add+relu:relu_1" dispatches 2 × 2 × 1 = 4 workgroups; at most 3 are allowed per dispatch');
+    expect(message(base, 128)).toBe('valid');
+  });
+  it('derives the default ceiling from the largest tensor the compiler allows, laid out as the compiler lays grids', () => {
+    expect(DEFAULT_MAX_WORKGROUPS_PER_DISPATCH).toBe(grid(MAX_TENSOR_ELEMENTS).reduce((a, b) => a * b, 1));
+    expect(DEFAULT_MAX_WORKGROUPS_PER_DISPATCH).toBe(268_496_895);
+  });
+  it('refuses a grid larger than what its kernel writes', () => {
+    // sum_to:dense_2 writes the 10 values of a bias gradient, one workgroup each.
+    expect(base.kernels[3].workgroups).toEqual([10, 1, 1]);
+    expect(message(withGrid(3, [11, 1, 1]))).toBe('m.json: kernels[3].workgroups: kernel "sum_to:dense_2" dispatches 11 × 1 × 1 = 11 workgroups but writes 10 values; a dlc kernel has at most one workgroup per value it writes (at most 10)');
+    expect(message(withGrid(3, [10, 1, 1]))).toBe('valid');
+  });
+  it('accepts the grid of every kernel the compiler emits for every op case', () => {
+    const train = { loss: '', optimizer: { kind: 'sgd' as const, lr: 0.01, hyper: {} }, batch: 1, epochs: 1, metrics: [], seed: 0, shuffle: false, label: '', prediction: '' };
+    let kernels = 0;
+    for (const op of Object.keys(OP_TABLE) as (keyof typeof OP_TABLE)[]) {
+      const def = opDef(op);
+      if (def.kind === 'view') continue;
+      for (const c of OP_CASES[op]) {
+        const g = new Graph();
+        const writes = def.kind === 'update' ? updateWrites(def, c.attrs ?? {}) : [];
+        const ins = c.shapes.map((shape, k) => (writes.includes(k) ? g.addState(`x${k}`, shape, { kind: 'zeros' }, 'test') : g.addInput(`x${k}`, dtypeOf(c, k), shape)));
+        const out = g.add(op, ins, c.attrs ?? {}, { phase: def.kind === 'update' ? 'update' : 'eval' });
+        const program = { nodes: g.nodes.map((n) => n.id), outputs: out >= 0 ? [{ name: 'out', value: out }] : [] };
+        if (def.kind === 'update') g.programs.train_step = program;
+        else g.programs.eval = g.programs.forward = program;
+        const m = compileGraph(g, { model: op, sourceHash: '', train }).manifest;
+        expect(message(JSON.parse(JSON.stringify(m))), `${op} ${JSON.stringify(c.shapes)}`).toBe('valid');
+        kernels += m.kernels.length;
+      }
+    }
+    expect(kernels).toBeGreaterThan(150);
+  });
+  it('refuses a batch that does not fit the inputs and per-sample outputs', () => {
+    expect(message({ ...base, batch: 2 ** 24 })).toBe('m.json: batch: 16777216 samples do not fit inputs[0] (shape [128, 784]: 128 samples of 784 values)');
+    const out = structuredClone(base);
+    out.programs.forward.outputs[0].shape = [64, 10];
+    expect(message(out)).toBe('m.json: batch: 128 samples do not fit programs.forward.outputs[0] (shape [64, 10]: 64 samples of 10 values)');
+  });
+  it('needs a SHA-256 for every kernel file, and plain file names', () => {
+    const file = base.kernels[0].shader;
+    const missing = structuredClone(base);
+    delete missing.kernelSha256[file];
+    expect(message(missing)).toBe(`m.json: kernelSha256["${file}"]: undefined is not a SHA-256 (64 lowercase hex digits)`);
+    const short = structuredClone(base);
+    short.kernelSha256[file] = 'abc';
+    expect(message(short)).toBe(`m.json: kernelSha256["${file}"]: "abc" is not a SHA-256 (64 lowercase hex digits)`);
+    const { kernelSha256: _, ...old } = base;
+    expect(message(old)).toBe('m.json: kernelSha256: not an object');
+    const escape = structuredClone(base);
+    escape.kernels[0].shader = '../../../etc/passwd';
+    expect(message(escape)).toBe('m.json: kernels[0].shader: "../../../etc/passwd" is not a file name under kernels/ (letters, digits, _ . - and .wgsl)');
+  });
+  it('quotes text from the file through printable(), cut short', () => {
+    expect(message({ ...base, format: '\x1b]0;owned\x07' })).toBe(`m.json: format: is "\\u001b]0;owned\\u0007", not 'dlc-artifact': not a dlc artifact`);
+    const long = structuredClone(base);
+    long.kernels[0].shader = `${'a'.repeat(5000)}.wgsl`;
+    expect(message(long)).toBe(`m.json: kernels[0].shader: "${'a'.repeat(59)}… is not a file name under kernels/ (letters, digits, _ . - and .wgsl)`);
+    const twice = structuredClone(base);
+    twice.params[0].name = '\u202eevil';
+    twice.params[1].name = '\u202eevil';
+    expect(message(twice)).toBe('m.json: params[1].name: "\\u202eevil" is used twice');
   });
 });

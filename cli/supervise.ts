@@ -1,0 +1,99 @@
+// The CLI's watchdog for hung GPU work. Mesa's software drivers cannot be interrupted from the
+// process that submitted the work: llvmpipe (OpenGL ES) runs a dispatch inside queue.submit on the
+// JavaScript thread, so no timer fires; lavapipe (Vulkan) makes device.destroy() wait for the work.
+// So train, eval and predict run in a child process that announces each wait on the GPU, and this
+// parent ends the child when one outlives its deadline, prints why, and exits 1.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { timeoutMessage, type GpuWatchdog } from '../runtime/deadline.ts';
+
+/** Set in the child's environment: it runs the command, watched by its parent. */
+const SUPERVISED_ENV = 'DLC_SUPERVISED';
+/** The commands that run GPU work. */
+const GPU_COMMANDS = ['train', 'eval', 'predict'];
+/**
+ * The parent waits this long past the child's deadline, so that where destroying the device does stop
+ * the work (a hardware driver), the child reports it itself.
+ */
+const GRACE_SECONDS = 2;
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** What the child tells its parent: GPU work started (with its deadline and message), or ended (null). */
+interface WatchMessage {
+  dlcWatch: { ms: number; message: string } | null;
+}
+const isWatchMessage = (m: unknown): m is WatchMessage => typeof m === 'object' && m !== null && 'dlcWatch' in m;
+
+/** True when `args` name a command that runs GPU work and this process is not already the watched child. */
+export function needsSupervisor(args: string[]): boolean {
+  return process.env[SUPERVISED_ENV] !== '1' && args.some((a) => GPU_COMMANDS.includes(a));
+}
+
+/**
+ * In the watched child: lets the process exit when its work is done (an open IPC channel would keep
+ * it alive). Call once, before the command runs.
+ */
+export function startSupervisedChild(): void {
+  if (process.env[SUPERVISED_ENV] === '1') process.channel?.unref();
+}
+
+/**
+ * Runs `bin args` as a watched child with this process's stdio, and exits as it does: with its exit
+ * code, or 1 after ending it when GPU work it announced outlived its deadline.
+ */
+export async function supervise(bin: string, args: string[]): Promise<never> {
+  const child = spawn(process.execPath, [...process.execArgv, bin, ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let expired: string | undefined;
+  child.on('message', (m: unknown) => {
+    if (!isWatchMessage(m)) return;
+    clearTimeout(timer);
+    const watch = m.dlcWatch;
+    if (watch) {
+      timer = setTimeout(() => {
+        expired = watch.message;
+        child.kill('SIGKILL');
+      }, watch.ms);
+    }
+  });
+  // Ctrl-C and kill reach the child; the parent then ends as the child did.
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
+  let code: number | null;
+  let signal: NodeJS.Signals | null;
+  try {
+    [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  } catch (err) {
+    process.stderr.write(`dlc: cannot start ${process.execPath}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  clearTimeout(timer);
+  if (expired !== undefined) {
+    process.stderr.write(`dlc: ${expired}\n`);
+    process.exit(1);
+  }
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  process.exit(code ?? 1);
+}
+
+/**
+ * The watchdog a watched child hands to its Session: each wait on the GPU is announced to the parent
+ * with the message to print if it ends the child. Undefined when this process is not a watched child.
+ */
+export function supervisedWatchdog(note?: string): GpuWatchdog | undefined {
+  if (process.env[SUPERVISED_ENV] !== '1' || !process.send) return undefined;
+  const send = process.send.bind(process);
+  return {
+    arm(seconds, what) {
+      send({ dlcWatch: { ms: (seconds + GRACE_SECONDS) * 1000, message: timeoutMessage(what, seconds, 'its process was ended: the driver could not cancel it', note) } } satisfies WatchMessage);
+    },
+    disarm() {
+      send({ dlcWatch: null } satisfies WatchMessage);
+    },
+  };
+}
