@@ -23,10 +23,13 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   viz: ['out', 'format', ...MODEL_FLAGS],
 };
 
+/** Options of dlc itself, taken with any command. */
+const GLOBAL_FLAGS = ['help', 'version'];
+
 const flagName = (key: string): string => (key === 'out' ? '-o/--out' : `--${key}`);
 
 function refuseForeignOptions(command: Command, given: string[]): void {
-  const foreign = given.find((key) => key !== 'help' && !COMMAND_FLAGS[command].includes(key));
+  const foreign = given.find((key) => !GLOBAL_FLAGS.includes(key) && !COMMAND_FLAGS[command].includes(key));
   if (foreign === undefined) return;
   const users = COMMANDS.filter((c) => COMMAND_FLAGS[c].includes(foreign));
   const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users.at(-1)}` : users[0];
@@ -48,7 +51,8 @@ commands:
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>);
-                          predict: the predictions file; viz: the picture's file
+                          predict: the predictions file, or - for stdout (CSV); viz: the
+                          picture's file
   --force                 (compile) write into a non-empty folder that holds no dlc artifact
                           (only manifest.json and kernels/*.wgsl are written)
   --weights <file>        (eval, predict) weights written by dlc train
@@ -80,7 +84,8 @@ options:
   --val-split <f>         (train) hold out the last fraction f of the rows for validation
   --val <file>            (train) a separate validation file
   --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
-  -h, --help              show this help`;
+  -h, --help              show this help
+  --version               print dlc's version`;
 
 /** --schedule names (with their default arguments; the train section takes arguments). */
 const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_plateau'];
@@ -122,7 +127,7 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
  * Parses the command line: the command, its file and the options, each value checked. An option
  * the command does not use is refused like an unknown one, never silently ignored.
  */
-export function parseCommandLine(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean } {
+export function parseCommandLine(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean; version: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -132,7 +137,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -194,5 +199,5 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
     if (!(lr > 0) || !Number.isFinite(lr)) throw new UserError(`--lr must be a positive number, got '${v.lr}'`);
     opts.lr = lr;
   }
-  return { command, file, opts, help: v.help === true };
+  return { command, file, opts, help: v.help === true, version: v.version === true };
 }

@@ -3,6 +3,7 @@
 // epoch lines, so logs stay readable.
 import type { EpochResult, EvalResult } from '../runtime/fit.ts';
 import type { Session } from '../runtime/session.ts';
+import { formatDuration, formatEta } from './duration.ts';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')} samples/s`;
@@ -27,7 +28,7 @@ export function epochLine(r: EpochResult, epochs: number, showLr = false): strin
   if (r.accuracy !== undefined) parts.push(`accuracy ${pct(r.accuracy)}`);
   if (r.val) parts.push(...evalParts(r.val, 'val_'));
   if (showLr) parts.push(`lr ${r.lr.toPrecision(3)}`);
-  parts.push(rate(r.samples / r.seconds), `${r.seconds.toFixed(1)}s`);
+  parts.push(rate(r.samples / r.seconds), formatDuration(r.seconds));
   const line = parts.join('  ');
   if (!r.stopped) return line;
   const restored = r.stopped.restored ? ` (weights of epoch ${r.stopped.bestEpoch} restored)` : '';
@@ -60,7 +61,7 @@ export function progress(session: Session, epochs: number, out: NodeJS.WriteStre
         `[${'='.repeat(done)}${' '.repeat(width - done)}]`,
         `${step}/${steps}`,
         step > 1 ? rate(((step - 1) * B) / Math.max(secs, 1e-9)) : '— samples/s',
-        step > 1 ? `ETA ${Math.ceil((secs / (step - 1)) * (steps - step))}s` : 'ETA —',
+        step > 1 ? `ETA ${formatEta((secs / (step - 1)) * (steps - step))}` : 'ETA —',
         `loss ${(sums.lossSum / step).toFixed(4)}`,
       ];
       if (sums.correctSum !== undefined) parts.push(`accuracy ${pct(sums.correctSum / (step * B))}`);

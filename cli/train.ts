@@ -9,6 +9,7 @@ import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
 import { loadData } from './data.ts';
+import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
 import { confusionTable, evalParts, progress } from './progress.ts';
 import { UserError } from './errors.ts';
@@ -84,11 +85,11 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const meta: Record<string, string> = {};
     if (data.test) {
       const ev = await evaluate(session, data.test);
-      process.stdout.write(`held-out: ${evalParts(ev).join('  ')} on ${ev.count} samples (trained in ${seconds.toFixed(1)}s)\n`);
+      process.stdout.write(`held-out: ${evalParts(ev).join('  ')} on ${ev.count} samples (trained in ${formatDuration(seconds)})\n`);
       if (ev.confusion) process.stdout.write(`confusion matrix (held-out):\n${confusionTable(ev.confusion)}\n`);
       if (ev.accuracy !== undefined) meta.heldout_accuracy = String(ev.accuracy);
     } else {
-      process.stdout.write(`trained in ${seconds.toFixed(1)}s\n`);
+      process.stdout.write(`trained in ${formatDuration(seconds)}\n`);
     }
     await saveWeights(session, weights, meta, { inputs });
     process.stdout.write(`saved weights to ${printable(weights)}\n`);

@@ -23,10 +23,10 @@ describe('progress', () => {
     await p.onStep(1, 2, 2);
     await p.onStep(2, 2, 2);
     expect(chunks).toHaveLength(2);
-    expect(chunks[1]).toMatch(/^\repoch 2\/3  \[=+\]  2\/2  [\d,]+ samples\/s  ETA 0s  loss 1\.5000  accuracy 75\.00%\x1b\[K$/);
+    expect(chunks[1]).toMatch(/^\repoch 2\/3  \[=+\]  2\/2  [\d,]+ samples\/s  ETA 0 s  loss 1\.5000  accuracy 75\.00%\x1b\[K$/);
     p.onEpoch(epoch);
     expect(chunks[2]).toBe(`\r${epochLine(epoch, 3)}\x1b[K\n`);
-    expect(epochLine(epoch, 3)).toBe('epoch 2/3  loss 1.5000  accuracy 75.00%  val_loss 2.0000  val_accuracy 50.00%  16 samples/s  0.5s');
+    expect(epochLine(epoch, 3)).toBe('epoch 2/3  loss 1.5000  accuracy 75.00%  val_loss 2.0000  val_accuracy 50.00%  16 samples/s  500 ms');
   });
   it('in a pipe, or with CI set, prints only the finished epoch lines', async () => {
     for (const [tty, ciValue] of [[false, undefined], [true, 'true']] as const) {

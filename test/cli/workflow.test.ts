@@ -24,7 +24,7 @@ describe('dlc train on a CSV, then eval and predict', () => {
     const epochs = train.stdout.split('\n').filter((l) => l.startsWith('epoch'));
     expect(epochs).toHaveLength(8);
     for (const l of epochs) {
-      expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  val_precision \d\.\d{4}  val_recall \d\.\d{4}  val_f1 \d\.\d{4}  [\d,]+ samples\/s  \d+\.\ds$/);
+      expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  val_precision \d\.\d{4}  val_recall \d\.\d{4}  val_f1 \d\.\d{4}  [\d,]+ samples\/s  (\d+ ms|\d+\.\d s)$/);
     }
     // The train section asks for a confusion matrix: printed for the held-out rows, 120 in all.
     const table = train.stdout.split('confusion matrix (held-out):\n')[1]!.split('\n').slice(1, 4);
@@ -65,6 +65,11 @@ describe('dlc train on a CSV, then eval and predict', () => {
       expect(cls).toBe(k);
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     });
+    // --out -: the same CSV on stdout, and nothing else there.
+    const piped = dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', '-'], { env: ENV });
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(readFileSync(csv, 'utf8'));
     const json = join(dir, 'preds.json');
     expect(dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', json], { env: ENV }).code).toBe(0);
     const j = JSON.parse(readFileSync(json, 'utf8'));
