@@ -61,7 +61,9 @@ async function main(argv: string[]): Promise<void> {
     if (opts.stats) process.stdout.write(`${formatStats(m)}\n`);
   } else if (command === 'check') {
     const r = await compileFile(file, opts);
-    process.stdout.write(`${formatSummary(r)}\n`);
+    // The table reads the layers before fusion merges them into kernels; the costs are the fused step's.
+    const layers = await compileFile(file, opts, { fuse: false });
+    process.stdout.write(`${formatSummary(layers, r)}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest)}\n`);
   } else if (command === 'viz') {
     await vizCommand(file, opts);
