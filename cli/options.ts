@@ -17,7 +17,7 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  train: ['out', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
+  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
   eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
@@ -50,9 +50,10 @@ commands:
                               (.csv or .json; classifiers: class and probabilities p0, p1, ...)
 
 options:
-  -o, --out <path>        output folder (compile: required; train: default runs/<model>);
-                          predict: the predictions file, or - for stdout (CSV); viz: the
-                          picture's file
+  -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
+                          runs/<model>/version_N when it holds a run); predict: the predictions
+                          file, or - for stdout (CSV); viz: the picture's file
+  --overwrite             (train) replace the run in an --out folder that holds one
   --force                 (compile) write into a non-empty folder that holds no dlc artifact
                           (only manifest.json and kernels/*.wgsl are written)
   --weights <file>        (eval, predict) weights written by dlc train
@@ -93,6 +94,7 @@ const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_p
 export interface CliOptions {
   out?: string;
   force?: boolean;
+  overwrite?: boolean;
   model?: string;
   batch?: number;
   epochs?: number;
@@ -137,7 +139,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -150,6 +152,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
   if (isCommand(command)) refuseForeignOptions(command, Object.keys(v));
   const opts: CliOptions = {};
   if (v.force) opts.force = true;
+  if (v.overwrite) opts.overwrite = true;
   if (v.out !== undefined) opts.out = v.out;
   if (v.model !== undefined) opts.model = v.model;
   if (v.data !== undefined) opts.data = v.data;

@@ -5,6 +5,7 @@ import { validateManifest } from './manifest-check.ts';
 import type { Artifact, KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
 import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
 import { initialTensors } from './init.ts';
+import { warmUpKernels } from './warm-up.ts';
 
 export type ProgramName = 'train_step' | 'eval' | 'forward';
 export type TensorData = Float32Array | Int32Array;
@@ -176,6 +177,21 @@ export class Session {
     const s = new Session(device, artifact, kernels, buffers);
     s.initialize(m.train.seed);
     return s;
+  }
+
+  /**
+   * Dispatches each kernel once on scratch buffers, so that drivers which compile at the first
+   * dispatch (Mesa's llvmpipe and lavapipe) compile now rather than inside the first step. The
+   * session's own buffers are not touched. Returns how many pipelines ran.
+   */
+  async warmUp(): Promise<number> {
+    this.live();
+    try {
+      return await warmUpKernels(this.device, this.manifest.buffers, this.kernels);
+    } catch (err) {
+      if (this.lost !== undefined) throw this.lostError();
+      throw new SessionError(`${(err as Error).message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+    }
   }
 
   /** Sets parameters to their initial values (seeded) and all state to its initial value; step = 0. */
