@@ -82,9 +82,11 @@ options:
   --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156
                           = 1/255 for bytes)
   --label <col[,col...]>  (train, eval, predict) the CSV label column(s), when named otherwise
-  --val-split <f>         (train) hold out the last fraction f of the rows for validation
+  --val-split <f>         (train) validate on the last fraction f of the training rows (mnist:
+                          of its training digits; its test digits stay the held-out set)
   --val <file>            (train) a separate validation file
-  --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
+  --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
+                          auto: Vulkan on a GPU, OpenGL ES when Vulkan is a software rasteriser)
   -h, --help              show this help
   --version               print dlc's version`;
 
