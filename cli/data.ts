@@ -33,10 +33,10 @@ export interface DataOptions {
 
 export interface LoadedData {
   train: Samples;
-  /** Held-out samples, evaluated after training. */
+  /** Validation samples (--val-split or --val), evaluated after every epoch; never the test set. */
+  val?: Samples;
+  /** Held-out test samples (mnist's test digits), evaluated once, after training. */
   test?: Samples;
-  /** Whether the held-out samples are also the per-epoch validation data (asked for with --val-split or --val). */
-  validate?: boolean;
   description: string;
 }
 
@@ -116,20 +116,21 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
     const d = mnist(m);
     if (opts.val !== undefined) throw new UserError('--val applies to data files; the mnist data set holds out its own 2,000 digits');
     if (opts.valSplit === undefined) return d;
+    // Validation comes out of the training digits; the test digits stay the held-out set.
     const { train, held } = splitTail(d.train, opts.valSplit);
-    return { train, test: held, validate: true, description: `mnist: ${train.count} training digits, ${held.count} held out (--val-split ${opts.valSplit})` };
+    return { train, val: held, test: d.test!, description: `mnist: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
   }
   if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {
     if (opts.labels) throw new UserError('--val with --labels: put validation features and labels in one .npz or .csv file');
-    const test = readDataFile(opts.val, m, opts);
-    return { train: all, test, validate: true, description: `${shownFile(name)}: ${all.count} training samples; ${shownFile(opts.val)}: ${test.count} held out` };
+    const val = readDataFile(opts.val, m, opts);
+    return { train: all, val, description: `${shownFile(name)}: ${all.count} training samples; ${shownFile(opts.val)}: ${val.count} for validation` };
   }
   if (opts.valSplit !== undefined) {
     const { train, held } = splitTail(all, opts.valSplit);
     if (held.count === 0) throw new UserError(`--val-split ${opts.valSplit} of ${all.count} samples holds out none; use a larger fraction`);
-    return { train, test: held, validate: true, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} held out (the last ${Math.round(opts.valSplit * 100)}%)` };
+    return { train, val: held, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} for validation (the last ${Math.round(opts.valSplit * 100)}%)` };
   }
   return { train: all, description: `${shownFile(name)}: ${all.count} training samples (no validation data: add --val-split or --val)` };
 }

@@ -1,4 +1,5 @@
 // dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compile, type CompileOptions, type CompileResult } from '../compiler/compile.ts';
@@ -32,8 +33,18 @@ export async function compileFile(file: string, opts: CliOptions, extra: Pick<Co
   return r;
 }
 
+/** The version in package.json, which `dlc --version` prints. */
+function dlcVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { command, file, opts, help } = parseCommandLine(argv);
+  const { command, file, opts, help, version } = parseCommandLine(argv);
+  if (version) {
+    process.stdout.write(`dlc ${dlcVersion()}\n`);
+    return;
+  }
   if (help || !command) {
     process.stdout.write(`${USAGE}\n`);
     if (!command && !help) throw new ReportedError();
@@ -50,7 +61,9 @@ async function main(argv: string[]): Promise<void> {
     if (opts.stats) process.stdout.write(`${formatStats(m)}\n`);
   } else if (command === 'check') {
     const r = await compileFile(file, opts);
-    process.stdout.write(`${formatSummary(r)}\n`);
+    // The table reads the layers before fusion merges them into kernels; the costs are the fused step's.
+    const layers = await compileFile(file, opts, { fuse: false });
+    process.stdout.write(`${formatSummary(layers, r)}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest)}\n`);
   } else if (command === 'viz') {
     await vizCommand(file, opts);
@@ -62,6 +75,11 @@ async function main(argv: string[]): Promise<void> {
     await trainCommand(file, opts);
   }
 }
+
+// A reader that went away (`dlc predict --out - | head`) is not an error of dlc's: stop writing quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ReportedError) {

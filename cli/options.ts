@@ -17,16 +17,19 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  train: ['out', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
+  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
   eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
 };
 
+/** Options of dlc itself, taken with any command. */
+const GLOBAL_FLAGS = ['help', 'version'];
+
 const flagName = (key: string): string => (key === 'out' ? '-o/--out' : `--${key}`);
 
 function refuseForeignOptions(command: Command, given: string[]): void {
-  const foreign = given.find((key) => key !== 'help' && !COMMAND_FLAGS[command].includes(key));
+  const foreign = given.find((key) => !GLOBAL_FLAGS.includes(key) && !COMMAND_FLAGS[command].includes(key));
   if (foreign === undefined) return;
   const users = COMMANDS.filter((c) => COMMAND_FLAGS[c].includes(foreign));
   const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users.at(-1)}` : users[0];
@@ -47,8 +50,10 @@ commands:
                               (.csv or .json; classifiers: class and probabilities p0, p1, ...)
 
 options:
-  -o, --out <path>        output folder (compile: required; train: default runs/<model>);
-                          predict: the predictions file; viz: the picture's file
+  -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
+                          runs/<model>/version_N when it holds a run); predict: the predictions
+                          file, or - for stdout (CSV); viz: the picture's file
+  --overwrite             (train) replace the run in an --out folder that holds one
   --force                 (compile) write into a non-empty folder that holds no dlc artifact
                           (only manifest.json and kernels/*.wgsl are written)
   --weights <file>        (eval, predict) weights written by dlc train
@@ -77,12 +82,15 @@ options:
   --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156
                           = 1/255 for bytes)
   --label <col[,col...]>  (train, eval, predict) the CSV label column(s), when named otherwise
-  --val-split <f>         (train) hold out the last fraction f of the rows for validation
+  --val-split <f>         (train) validate on the last fraction f of the training rows (mnist:
+                          of its training digits; its test digits stay the held-out set)
   --val <file>            (train) a separate validation file
-  --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto)
+  --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
+                          auto: Vulkan on a GPU, OpenGL ES when Vulkan is a software rasteriser)
   --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
                           longer (default: 20x its usual time, at least 10 s; 300 s at first)
-  -h, --help              show this help`;
+  -h, --help              show this help
+  --version               print dlc's version`;
 
 /** --schedule names (with their default arguments; the train section takes arguments). */
 const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_plateau'];
@@ -90,6 +98,7 @@ const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_p
 export interface CliOptions {
   out?: string;
   force?: boolean;
+  overwrite?: boolean;
   model?: string;
   batch?: number;
   epochs?: number;
@@ -125,7 +134,7 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
  * Parses the command line: the command, its file and the options, each value checked. An option
  * the command does not use is refused like an unknown one, never silently ignored.
  */
-export function parseCommandLine(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean } {
+export function parseCommandLine(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean; version: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -135,7 +144,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
         out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
         lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
         label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -148,6 +157,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
   if (isCommand(command)) refuseForeignOptions(command, Object.keys(v));
   const opts: CliOptions = {};
   if (v.force) opts.force = true;
+  if (v.overwrite) opts.overwrite = true;
   if (v.out !== undefined) opts.out = v.out;
   if (v.model !== undefined) opts.model = v.model;
   if (v.data !== undefined) opts.data = v.data;
@@ -202,5 +212,5 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
     if (!(lr > 0) || !Number.isFinite(lr)) throw new UserError(`--lr must be a positive number, got '${v.lr}'`);
     opts.lr = lr;
   }
-  return { command, file, opts, help: v.help === true };
+  return { command, file, opts, help: v.help === true, version: v.version === true };
 }

@@ -16,6 +16,9 @@ import { loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
+/** `--out -`: the predictions go to stdout, as CSV. */
+const STDOUT = '-';
+
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
   const name = opts.data;
@@ -100,12 +103,13 @@ function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count:
 
 export async function predictCommand(file: string, opts: CliOptions): Promise<void> {
   const out = opts.out;
-  if (out === undefined) throw new UserError('predict needs --out: preds.csv or preds.json');
-  const format = extname(out).toLowerCase();
-  if (format !== '.csv' && format !== '.json') throw new UserError(`--out ${printable(out)}: write .csv or .json`);
+  if (out === undefined) throw new UserError('predict needs --out: preds.csv, preds.json, or - for CSV on stdout');
+  const toStdout = out === STDOUT;
+  const format = toStdout ? '.csv' : extname(out).toLowerCase();
+  if (format !== '.csv' && format !== '.json') throw new UserError(`--out ${printable(out)}: write .csv or .json (or - for CSV on stdout)`);
   // Refused before any work: an --out that is a folder, a link or one of the inputs (--data...).
   const inputs = inputsOf(file, opts);
-  await checkOutputPath(out, { inputs });
+  if (!toStdout) await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
   const { data, name } = samplesFor(artifact.manifest, opts, true);
   await withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => {
@@ -115,6 +119,11 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
     const text = format === '.csv'
       ? `${[columns.join(','), ...rows.map((r) => r.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(','))].join('\n')}\n`
       : `${JSON.stringify({ columns, rows })}\n`;
+    // On stdout the predictions are the whole output, written once they are all computed.
+    if (toStdout) {
+      process.stdout.write(text);
+      return;
+    }
     await writeFileSafely(out, text, { inputs });
     process.stdout.write(`wrote ${data.count} predictions to ${printable(out)}\n`);
   });

@@ -1,19 +1,45 @@
-// `dlc train`: compile, open a device, train with progress, checkpoints and history after each
-// epoch (or resume from the last checkpoint), evaluate held-out data, save the weights.
+// `dlc train`: compile, open a device, compile its kernels, train with progress, checkpoints and
+// history after each epoch (or resume from the last checkpoint), evaluate held-out data, save the
+// weights into a run folder that never silently replaces an earlier run.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Artifact } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
 import type { ScheduleSpec } from '../compiler/artifact.ts';
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
-import { Session } from '../runtime/session.ts';
+import type { NodeDeviceHandle } from '../runtime/device-node.ts';
+import { Session, type SessionOptions } from '../runtime/session.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
 import { loadData } from './data.ts';
+import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
 import { confusionTable, evalParts, progress } from './progress.ts';
+import { chooseRunFolder, removeStaleRunFiles } from './run-folder.ts';
+import { lineWidth, wrapText } from './terminal.ts';
+import { formatOptimizer } from './train-text.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
 import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
+
+/** Writes a line of the run's report to stdout, wrapped between words on a terminal. */
+const say = (text: string): void => {
+  process.stdout.write(`${wrapText(text, lineWidth(process.stdout))}\n`);
+};
+
+/**
+ * Creates the session and compiles its kernels, announced before and timed: Mesa's drivers compile
+ * at the first dispatch, which would otherwise hide inside the first epoch's time.
+ */
+async function compiledSession(artifact: Artifact, handle: NodeDeviceHandle, options: SessionOptions): Promise<Session> {
+  const kernels = Object.keys(artifact.shaders).length;
+  process.stdout.write(`compiling ${kernels} kernel${kernels === 1 ? '' : 's'}… `);
+  const started = performance.now();
+  const session = await Session.create(artifact, handle.device, options);
+  await session.warmUp();
+  process.stdout.write(`done in ${formatDuration((performance.now() - started) / 1000)}\n`);
+  return session;
+}
 
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
@@ -26,7 +52,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   if (data.train.count < m.batch) {
     throw new UserError(`${printable(opts.data ?? 'mnist')}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);
   }
-  const out = opts.out ?? join('runs', m.model);
+  const run = chooseRunFolder(m.model, opts);
+  const out = run.path;
   const checkpoint = join(out, 'checkpoint.safetensors');
   if (opts.resume && !existsSync(checkpoint)) throw new UserError(`--resume: no checkpoint at ${printable(checkpoint)} (train with --out ${printable(out)} first)`);
   // Every file training will write is checked before any work: none may be a link, a folder or an input.
@@ -38,7 +65,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
-    const session = await Session.create(artifact, handle.device, watchedSession(opts, 'the last checkpoint is intact'));
+    say(`adapter: ${handle.summary}`);
+    const session = await compiledSession(artifact, handle, watchedSession(opts, 'the last checkpoint is intact'));
     let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;
@@ -53,10 +81,11 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
       history = readHistory(out).filter((r) => r.epoch <= startEpoch);
     }
     const o = m.train.optimizer;
-    process.stdout.write(`training ${m.model} on ${handle.description} (${handle.adapterKind})\n`);
-    process.stdout.write(`${data.description}; ${o.kind}(lr ${session.lr}), batch ${m.batch}, ${epochs} epochs, seed ${seed}\n`);
-    if (opts.resume) process.stdout.write(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})\n`);
+    say(`training ${printable(m.model)}: ${formatOptimizer(o, { lr: session.lr })}, batch ${m.batch}, ${epochs} epochs, seed ${seed}`);
+    say(printable(data.description, 400));
+    if (opts.resume) say(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})`);
     await makeFolder(out);
+    if (opts.overwrite) removeStaleRunFiles(out, ['weights.safetensors', 'checkpoint.safetensors', ...(opts.saveBest ? ['best.safetensors'] : [])]);
     const every = opts.checkpointEvery ?? 1;
     let lowest = Infinity;
     const started = performance.now();
@@ -79,19 +108,22 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
       epochs, seed, startEpoch,
       ...(opts.schedule ? { schedule: { kind: opts.schedule as ScheduleSpec['kind'] } } : {}),
       ...(opts.patience ? { earlyStopping: { monitor: 'val_loss' as const, patience: opts.patience, minDelta: 0, restoreBest: true } } : {}),
-      ...(data.validate && data.test ? { validation: data.test } : {}), onStep: show.onStep, onEpoch });
-    const seconds = (performance.now() - started) / 1000;
+      ...(data.val ? { validation: data.val } : {}), onStep: show.onStep, onEpoch });
+    const trained = `trained in ${formatDuration((performance.now() - started) / 1000)}`;
     const meta: Record<string, string> = {};
-    if (data.test) {
-      const ev = await evaluate(session, data.test);
-      process.stdout.write(`held-out: ${evalParts(ev).join('  ')} on ${ev.count} samples (trained in ${seconds.toFixed(1)}s)\n`);
-      if (ev.confusion) process.stdout.write(`confusion matrix (held-out):\n${confusionTable(ev.confusion)}\n`);
-      if (ev.accuracy !== undefined) meta.heldout_accuracy = String(ev.accuracy);
+    // The final weights on the held-out test set; without one, on the validation data (named as such).
+    const final = data.test ? { samples: data.test, name: 'held-out', key: 'heldout_accuracy' } : data.val ? { samples: data.val, name: 'validation', key: 'val_accuracy' } : undefined;
+    if (final) {
+      const ev = await evaluate(session, final.samples);
+      say(`${final.name}: ${evalParts(ev).join('  ')} on ${ev.count} samples (${trained})`);
+      if (ev.confusion) say(`confusion matrix (${final.name}):\n${confusionTable(ev.confusion)}`);
+      if (ev.accuracy !== undefined) meta[final.key] = String(ev.accuracy);
     } else {
-      process.stdout.write(`trained in ${seconds.toFixed(1)}s\n`);
+      say(trained);
     }
     await saveWeights(session, weights, meta, { inputs });
-    process.stdout.write(`saved weights to ${printable(weights)}\n`);
+    const where = run.version !== undefined ? ` (version ${run.version}: ${printable(run.base!)} holds an earlier run; --out chooses the folder)` : '';
+    say(`saved weights to ${printable(weights)}${where}`);
     session.dispose();
   } finally {
     handle.destroy();

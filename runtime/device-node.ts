@@ -25,6 +25,10 @@ export class DeviceUnavailableError extends Error {
 export interface NodeDeviceHandle extends DeviceHandle {
   adapterKind: 'vulkan' | 'gles';
   gpu: GPU;
+  /** True for a CPU rasteriser (Mesa's llvmpipe or lavapipe, SwiftShader): no GPU does the work. */
+  software: boolean;
+  /** The API and driver for people, e.g. "OpenGL ES (llvmpipe, software rasteriser)". */
+  summary: string;
 }
 
 type Kind = 'vulkan' | 'gles';
@@ -122,18 +126,61 @@ function glesMissing(): string {
   return `no OpenGL ES adapter: libegl1, libgles2 and libegl-mesa0 are installed but EGL could not create an OpenGL ES 3.1 context; ${GLES_INSTALL}`;
 }
 
+/** CPU rasterisers by the names their adapters report, and the name people know each driver by. */
+const SOFTWARE_DRIVERS: { pattern: RegExp; vulkan: string; gles: string }[] = [
+  // Mesa's Vulkan driver lavapipe reports its rasteriser's name, llvmpipe.
+  { pattern: /llvmpipe|lavapipe/i, vulkan: 'lavapipe', gles: 'llvmpipe' },
+  { pattern: /softpipe/i, vulkan: 'softpipe', gles: 'softpipe' },
+  { pattern: /swiftshader/i, vulkan: 'SwiftShader', gles: 'SwiftShader' },
+];
+
+/** True when the adapter is a CPU rasteriser: Dawn's fallback flag, a software architecture, or a known driver name. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+  const fields = info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return fields.isFallbackAdapter === true || info.architecture === 'software' || SOFTWARE_DRIVERS.some((d) => d.pattern.test(`${info.device} ${info.description}`));
+}
+
+/** "OpenGL ES (llvmpipe, software rasteriser)", "Vulkan (lavapipe, software rasteriser)", or "Vulkan (<GPU name>)". */
+export function adapterSummary(kind: Kind, info: GPUAdapterInfo): string {
+  const api = kind === 'vulkan' ? 'Vulkan' : 'OpenGL ES';
+  if (!isSoftwareAdapter(info)) return `${api} (${describeAdapter(info)})`;
+  const known = SOFTWARE_DRIVERS.find((d) => d.pattern.test(`${info.device} ${info.description}`));
+  return `${api} (${known ? known[kind] : describeAdapter(info)}, software rasteriser)`;
+}
+
+/** Opens a device on an adapter found by findAdapter. */
+async function openFound(kind: Kind, found: { gpu: GPU; adapter: GPUAdapter }, requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
+  const device = await requestDeviceFromAdapter(found.adapter, requiredLimits);
+  const info = found.adapter.info;
+  // The handle keeps `gpu` reachable: if the instance is collected, Dawn tears down its backend.
+  return { ...handleFor(device, kind, describeAdapter(info)), adapterKind: kind, gpu: found.gpu, software: isSoftwareAdapter(info), summary: adapterSummary(kind, info) };
+}
+
 /** Opens one kind of adapter, or throws DeviceUnavailableError naming what is missing. */
 async function openKind(kind: Kind, requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
   const found = await findAdapter(kind);
   if ('missing' in found) throw new DeviceUnavailableError(found.missing);
-  const device = await requestDeviceFromAdapter(found.adapter, requiredLimits);
-  // The handle keeps `gpu` reachable: if the instance is collected, Dawn tears down its backend.
-  return { ...handleFor(device, kind, describeAdapter(found.adapter.info)), adapterKind: kind, gpu: found.gpu };
+  return openFound(kind, found, requiredLimits);
+}
+
+/**
+ * 'auto': Vulkan on a real GPU. When Vulkan is only a software rasteriser (lavapipe), the OpenGL
+ * ES adapter if there is one: Mesa's llvmpipe behind it trains about 2.5× as fast as lavapipe on
+ * the same CPU (the MNIST CNN: 73 s against 191 s on 2 cores). Otherwise whichever exists.
+ */
+async function openAuto(requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
+  const vulkan = await findAdapter('vulkan');
+  if (!('missing' in vulkan) && !isSoftwareAdapter(vulkan.adapter.info)) return openFound('vulkan', vulkan, requiredLimits);
+  const gles = await findAdapter('gles');
+  if (!('missing' in gles)) return openFound('gles', gles, requiredLimits);
+  if (!('missing' in vulkan)) return openFound('vulkan', vulkan, requiredLimits);
+  throw new DeviceUnavailableError(`no WebGPU adapter (tried Vulkan, then OpenGL ES):\n  - ${vulkan.missing}\n  - ${gles.missing}`);
 }
 
 /**
  * Opens a WebGPU device through Dawn. 'vulkan' is the core adapter (Mesa lavapipe or a real
- * GPU), 'gles' the OpenGL ES compatibility adapter, 'auto' tries Vulkan then OpenGL ES.
+ * GPU), 'gles' the OpenGL ES compatibility adapter; 'auto' takes Vulkan on a real GPU and
+ * prefers OpenGL ES when Vulkan is a software rasteriser (see openAuto).
  * The adapter's maximum limits are requested (see MAX_LIMITS), then `requiredLimits`.
  * @param choice defaults to $DLC_ADAPTER, else 'auto'.
  * @throws DeviceUnavailableError when no adapter of that kind exists; Error for an invalid choice.
@@ -143,17 +190,7 @@ export async function openDevice(
   requiredLimits?: Record<string, number>,
 ): Promise<NodeDeviceHandle> {
   const kind = parseChoice(choice, choice === process.env.DLC_ADAPTER);
-  if (kind !== 'auto') return openKind(kind, requiredLimits);
-  const reasons: string[] = [];
-  for (const k of ['vulkan', 'gles'] as const) {
-    try {
-      return await openKind(k, requiredLimits);
-    } catch (err) {
-      if (!(err instanceof DeviceUnavailableError)) throw err;
-      reasons.push(err.message);
-    }
-  }
-  throw new DeviceUnavailableError(`no WebGPU adapter (tried Vulkan, then OpenGL ES):\n  - ${reasons.join('\n  - ')}`);
+  return kind === 'auto' ? openAuto(requiredLimits) : openKind(kind, requiredLimits);
 }
 
 /** Lists the usable adapters Dawn finds, for `dlc` diagnostics; opens no device. */

@@ -3,17 +3,26 @@
 import type { EarlyStoppingSpec, ScheduleSpec } from '../compiler/artifact.ts';
 
 /**
- * The rate at `t` epochs done (fractional within an epoch), before warm-up and plateau reductions.
- * `base` is the optimizer's rate, `epochs` the length of the run.
+ * The rate at `t` epochs done (fractional within an epoch), before the warm-up ramp and plateau
+ * reductions. `base` is the optimizer's rate (the peak), `epochs` the length of the run.
+ *
+ * With `warmup: w`, the decay starts where the warm-up ends (Keras and Hugging Face order): for
+ * t < w the rate is `base` (warmupFactor ramps it up to there), after it the schedule runs on
+ * t − w over the remaining epochs − w, so a cosine still reaches `min` at the last epoch.
  */
 export function scheduledRate(s: ScheduleSpec, base: number, t: number, epochs: number): number {
+  const warmup = s.warmup ?? 0;
+  const since = Math.max(0, t - warmup);
+  const span = epochs - warmup;
   switch (s.kind) {
     case 'constant': case 'reduce_on_plateau': return base;
-    case 'step': return base * (s.factor ?? 0.1) ** Math.floor(t / (s.every ?? 10));
-    case 'exponential': return base * (s.rate ?? 0.96) ** t;
+    case 'step': return base * (s.factor ?? 0.1) ** Math.floor(since / (s.every ?? 10));
+    case 'exponential': return base * (s.rate ?? 0.96) ** since;
     case 'cosine': {
       const min = s.min ?? 0;
-      return min + ((base - min) * (1 + Math.cos((Math.PI * Math.min(t, epochs)) / epochs))) / 2;
+      // A warm-up as long as the run leaves no decay: the rate stays at its peak.
+      const progress = span > 0 ? Math.min(since, span) / span : 0;
+      return min + ((base - min) * (1 + Math.cos(Math.PI * progress))) / 2;
     }
   }
 }

@@ -8,6 +8,7 @@ import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
 import { checkKernelHashes, kernelPath } from './kernel-hash.ts';
 import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
+import { warmUpKernels } from './warm-up.ts';
 
 export type ProgramName = 'train_step' | 'eval' | 'forward';
 export type TensorData = Float32Array | Int32Array;
@@ -228,6 +229,21 @@ export class Session {
     const s = new Session(device, artifact, kernels, buffers, opts);
     s.initialize(m.train.seed);
     return s;
+  }
+
+  /**
+   * Dispatches each kernel once on scratch buffers, so that drivers which compile at the first
+   * dispatch (Mesa's llvmpipe and lavapipe) compile now rather than inside the first step. The
+   * session's own buffers are not touched. Returns how many pipelines ran.
+   */
+  async warmUp(): Promise<number> {
+    this.live();
+    try {
+      return await warmUpKernels(this.device, this.manifest.buffers, this.kernels);
+    } catch (err) {
+      if (this.lost !== undefined) throw this.lostError();
+      throw new SessionError(`${(err as Error).message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+    }
   }
 
   /** Sets parameters to their initial values (seeded) and all state to its initial value; step = 0. */

@@ -293,6 +293,10 @@ export class ExprLowerer {
     const v = this.eval(st.value, scope);
     scope.define(st.name, v ?? { kind: 'failed', span: st.nameSpan }, st.nameSpan);
     if (!v) return false;
+    if (v.kind === 'tensor' && this.L.training) {
+      const block = this.L.blockCalls.at(-1)?.name;
+      this.L.bindings.push({ name: st.name, value: v.id, ...(block !== undefined ? { block } : {}) });
+    }
     return true;
   }
 }

@@ -5,7 +5,7 @@ import { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
 import { lowerLoss, scalarLoss, type LossValues } from './loss.ts';
 import { lowerModel } from './model.ts';
-import { Lowering, type SummaryRow } from './scope.ts';
+import { Lowering, type Binding, type SummaryRow } from './scope.ts';
 import { readTrain, type TrainConfig } from './train.ts';
 
 export interface Lowered {
@@ -14,6 +14,8 @@ export interface Lowered {
   train: TrainConfig;
   hasTrain: boolean;
   summary: SummaryRow[];
+  /** Tensors the program named, in the training lowering (what `dlc check` shows as names). */
+  bindings: Binding[];
   /** Model outputs (eval mode; the forward program returns them). */
   outputs: { name: string; value: ValueId }[];
   /** Training-mode scalar loss and per-row values; absent without a train section. */
@@ -87,7 +89,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   L.restart(false);
   const ev = lowerModel(L, model)!;
   const evalLoss = cfg.loss ? lowerLoss(L, ev.scope, cfg.loss, cfg.metrics, { phase: 'eval' }) : undefined;
-  const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
+  const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, bindings: L.bindings, outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
   if (trainLoss) lowered.trainLoss = trainLoss;
   if (evalLoss) lowered.evalLoss = evalLoss;
   return { lowered, diagnostics };

@@ -13,9 +13,18 @@ export interface SummaryRow {
   params: number;
 }
 
+/** A name the program gave a tensor (`h = x -> dense(8)`), for the summary; `block` when it was a block's local. */
+export interface Binding {
+  name: string;
+  value: ValueId;
+  block?: string;
+}
+
 export class Lowering {
   readonly diagnostics: Diagnostic[] = [];
   readonly summary: SummaryRow[] = [];
+  /** The training lowering's named tensors, in program order. */
+  readonly bindings: Binding[] = [];
   /** Parameters by full name, so the eval lowering reuses the training lowering's. */
   readonly paramsByName = new Map<string, ValueId>();
   readonly inputsByName = new Map<string, ValueId>();

@@ -13,7 +13,7 @@ describe('dlc check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Model: "mnist_mlp"');
     expect(r.stdout).toMatch(/dense_1 \(dense\)\s+\(batch, 128\)\s+100,480/);
-    expect(r.stdout).toMatch(/dense_2 \(dense\)\s+\(batch, 10\)\s+1,290/);
+    expect(r.stdout).toMatch(/dense_2 \(dense\)\s+logits\s+\(batch, 10\)\s+1,290/);
     expect(r.stdout).toContain('Total params: 101,770');
   });
 

@@ -1,5 +1,6 @@
 // Each command takes only the options it uses: another command's option is refused with one line
 // naming the commands it applies to, as an unknown option is, never silently ignored.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, parseCommandLine } from '../../cli/options.ts';
 import { dlc } from '../helpers/cli.ts';
@@ -40,5 +41,17 @@ describe('options a command does not use are refused, not ignored', () => {
     expect(r.stderr).toBe('dlc: eval does not take --epochs (it applies to train; dlc --help lists the options)\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('dlc --version', () => {
+  it('prints the version in package.json, alone or after a command', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const args of [['--version'], ['train', 'samples/mnist_mlp.dl', '--version']]) {
+      const r = await dlc(args);
+      expect(r.stdout).toBe(`dlc ${version}\n`);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
   });
 });

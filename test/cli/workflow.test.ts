@@ -17,21 +17,21 @@ describe('dlc train on a CSV, then eval and predict', () => {
     train = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '8', '--out', out], { env: ENV });
   });
 
-  it('README: trains samples/blobs.dl on samples/blobs.csv with the last 20% held out', async () => {
+  it('README: trains samples/blobs.dl on samples/blobs.csv with the last 20% for validation', async () => {
     expect(train.stderr).toBe('');
     expect(train.code).toBe(0);
-    expect(train.stdout).toContain('samples/blobs.csv: 480 training samples, 120 held out (the last 20%)');
+    expect(train.stdout).toContain('samples/blobs.csv: 480 training samples, 120 for validation (the last 20%)');
     const epochs = train.stdout.split('\n').filter((l) => l.startsWith('epoch'));
     expect(epochs).toHaveLength(8);
     for (const l of epochs) {
-      expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  val_precision \d\.\d{4}  val_recall \d\.\d{4}  val_f1 \d\.\d{4}  [\d,]+ samples\/s  \d+\.\ds$/);
+      expect(l).toMatch(/^epoch +\d\/8  loss \d+\.\d{4}  accuracy \d+\.\d\d%  val_loss \d+\.\d{4}  val_accuracy \d+\.\d\d%  val_precision \d\.\d{4}  val_recall \d\.\d{4}  val_f1 \d\.\d{4}  [\d,]+ samples\/s  (\d+ ms|\d+\.\d s)$/);
     }
-    // The train section asks for a confusion matrix: printed for the held-out rows, 120 in all.
-    const table = train.stdout.split('confusion matrix (held-out):\n')[1]!.split('\n').slice(1, 4);
+    // The train section asks for a confusion matrix: printed for the validation rows, 120 in all.
+    const table = train.stdout.split('confusion matrix (validation):\n')[1]!.split('\n').slice(1, 4);
     expect(table.map((l) => l.trim().split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0)).toBe(120);
     // Plain lines when stdout is not a terminal: no carriage returns, no escape codes.
     expect(train.stdout).not.toMatch(/[\r\x1b]/);
-    const acc = Number(/held-out: loss [\d.]+ {2}accuracy ([\d.]+)% {2}precision [\d.]+ {2}recall [\d.]+ {2}f1 [\d.]+ on 120 samples/.exec(train.stdout)![1]);
+    const acc = Number(/^validation: loss [\d.]+ {2}accuracy ([\d.]+)% {2}precision [\d.]+ {2}recall [\d.]+ {2}f1 [\d.]+ on 120 samples/m.exec(train.stdout)![1]);
     expect(acc).toBeGreaterThan(90);
     expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
   });
@@ -65,6 +65,11 @@ describe('dlc train on a CSV, then eval and predict', () => {
       expect(cls).toBe(k);
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     });
+    // --out -: the same CSV on stdout, and nothing else there.
+    const piped = await dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', '-'], { env: ENV });
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(readFileSync(csv, 'utf8'));
     const json = join(dir, 'preds.json');
     expect((await dlc(['predict', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', points, '--out', json], { env: ENV })).code).toBe(0);
     const j = JSON.parse(readFileSync(json, 'utf8'));
@@ -121,9 +126,10 @@ describe('array data files', () => {
     writeFileSync(join(dir, 'val.csv'), `${[lines[0], ...lines.slice(401)].join('\n')}\n`);
     const r = await dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'train.csv'), '--val', join(dir, 'val.csv'), '--epochs', '2', '--out', join(dir, 'o')], { env: ENV });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain(`${join(dir, 'train.csv')}: 400 training samples; ${join(dir, 'val.csv')}: 200 held out`);
+    expect(r.stdout).toContain(`${join(dir, 'train.csv')}: 400 training samples; ${join(dir, 'val.csv')}: 200 for validation`);
     expect(r.stdout.match(/val_accuracy/g)).toHaveLength(2);
-    expect(r.stdout).toMatch(/held-out: .* on 200 samples/);
+    expect(r.stdout).toMatch(/^validation: .* on 200 samples/m);
+    expect(r.stdout).not.toContain('held-out');
   });
 });
 

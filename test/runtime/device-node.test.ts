@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DeviceUnavailableError, listAdapters, openDevice, type NodeDeviceHandle } from '../../runtime/device-node.ts';
+import { adapterSummary, DeviceUnavailableError, isSoftwareAdapter, listAdapters, openDevice, type NodeDeviceHandle } from '../../runtime/device-node.ts';
 
 const run = promisify(execFile);
 const fixture = fileURLToPath(new URL('./fixtures/open-device.ts', import.meta.url));
@@ -107,6 +107,39 @@ describe('openDevice choice', () => {
       expect(a.description).not.toMatch(/null/i);
     }
     if (process.env.CI) expect(adapters.length).toBeGreaterThan(0);
+  });
+});
+
+describe("'auto' and the adapter's name", () => {
+  // Adapter infos as Dawn reports them for Mesa's two drivers, and for a hardware GPU.
+  const info = (fields: Record<string, unknown>) => ({ vendor: '', architecture: '', device: '', description: '', ...fields }) as unknown as GPUAdapterInfo;
+  const lavapipe = info({ vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1', isFallbackAdapter: true });
+  const llvmpipe = info({ device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 25.0.7', isFallbackAdapter: false });
+  const nvidia = info({ vendor: 'nvidia', architecture: 'ampere', device: 'NVIDIA GeForce RTX 3080', description: 'NVIDIA: 550.54' });
+
+  it('names the API and the driver, and says when it is a software rasteriser', () => {
+    expect([lavapipe, llvmpipe, nvidia].map(isSoftwareAdapter)).toEqual([true, true, false]);
+    expect(adapterSummary('vulkan', lavapipe)).toBe('Vulkan (lavapipe, software rasteriser)');
+    expect(adapterSummary('gles', llvmpipe)).toBe('OpenGL ES (llvmpipe, software rasteriser)');
+    expect(adapterSummary('vulkan', nvidia)).toBe('Vulkan (NVIDIA: 550.54)');
+  });
+
+  /** Runs the fixture in a child, so each run loads the drivers afresh. */
+  async function openInChild(choice: string, env: Record<string, string> = {}): Promise<{ ok: boolean; kind?: string; summary?: string; software?: boolean; message?: string }> {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', fixture, choice], { env: { ...process.env, ...env } });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  }
+
+  it('auto takes OpenGL ES when Vulkan is only a software rasteriser (llvmpipe is about 2.5x as fast as lavapipe)', async (ctx) => {
+    const found = await listAdapters();
+    const vulkan = found.find((a) => a.kind === 'vulkan');
+    if (!found.some((a) => a.kind === 'gles') || !vulkan || !/llvmpipe|lavapipe/.test(vulkan.description)) {
+      if (process.env.CI) throw new Error(`CI needs both of Mesa's software adapters; found ${JSON.stringify(found)}`);
+      return ctx.skip();
+    }
+    expect(await openInChild('auto')).toMatchObject({ ok: true, kind: 'gles', software: true, summary: 'OpenGL ES (llvmpipe, software rasteriser)' });
+    // Without a working OpenGL ES, auto still finds Vulkan.
+    expect(await openInChild('auto', { EGL_PLATFORM: 'nonexistent' })).toMatchObject({ ok: true, kind: 'vulkan', software: true, summary: 'Vulkan (lavapipe, software rasteriser)' });
   });
 });
 

@@ -20,6 +20,23 @@ describe('schedules', () => {
     expect(warmupFactor({ kind: 'constant', warmup: 2 }, 9, 5)).toBe(1);
     expect(warmupFactor({ kind: 'constant' }, 0, 5)).toBe(1);
   });
+  it('with warm-up, the rate ramps up to the set rate, then the decay runs over the remaining epochs', () => {
+    // Cosine with 2 warm-up epochs of 10: peak at epoch 2, halfway down at epoch 6, min at epoch 10.
+    const cosine = { kind: 'cosine' as const, min: 0.01, warmup: 2 };
+    const at = (t: number): number => scheduledRate(cosine, 0.1, t, 10) * warmupFactor(cosine, t * 5, 5);
+    expect(at(0)).toBeCloseTo(0.01, 12); // step 1 of 10 warm-up steps: a tenth of the peak
+    expect(at(1)).toBeCloseTo(0.06, 12);
+    expect(at(1.8)).toBeCloseTo(0.1, 12); // the last warm-up step reaches the set rate
+    expect(at(2)).toBeCloseTo(0.1, 12);
+    expect(at(6)).toBeCloseTo(0.055, 12);
+    expect(at(10)).toBeCloseTo(0.01, 12);
+    // Step and exponential count their epochs from the end of the warm-up too.
+    expect(scheduledRate({ kind: 'step', every: 2, factor: 0.5, warmup: 1 }, 0.1, 2.5, 10)).toBeCloseTo(0.1, 12);
+    expect(scheduledRate({ kind: 'step', every: 2, factor: 0.5, warmup: 1 }, 0.1, 3, 10)).toBeCloseTo(0.05, 12);
+    expect(scheduledRate({ kind: 'exponential', rate: 0.5, warmup: 1 }, 0.1, 3, 10)).toBeCloseTo(0.025, 12);
+    // A warm-up as long as the run never decays.
+    expect(scheduledRate({ kind: 'cosine', min: 0, warmup: 3 }, 0.1, 2.5, 3)).toBeCloseTo(0.1, 12);
+  });
   it('a plateau counts epochs without an improvement of more than minDelta', () => {
     const p = new Plateau(0.1);
     expect(p.update(1, 1)).toBe(true);
@@ -77,10 +94,19 @@ describe('fit with controls', () => {
     await fit(w, data, { epochs: 3, onStep: () => { steps.push(w.lr); } });
     expect(steps.slice(0, 3).map((v) => +v.toFixed(6))).toEqual([0.0125, 0.025, 0.0375]); // 8 steps per epoch, 16 to warm up
     expect(steps.slice(15)).toEqual(Array(9).fill(0.2));
+    // Cosine with warm-up: the ramp reaches the set rate (it used to be multiplied by the decay and
+    // peak lower), then decays over the remaining epochs towards min.
+    const c = await Session.create(compile(SOURCE('schedule = cosine(min: 0.02, warmup: 1)')).artifact!, h.device);
+    const rates: number[] = [];
+    await fit(c, data, { epochs: 3, onStep: () => { rates.push(c.lr); } });
+    expect(rates[7]).toBeCloseTo(0.2, 6);
+    expect(Math.max(...rates)).toBeCloseTo(0.2, 6);
+    expect(rates[8]).toBeCloseTo(0.2, 6);
+    expect(rates[23]).toBeCloseTo(0.02 + 0.09 * (1 + Math.cos((Math.PI * 15) / 16)), 6);
     // reduce_on_plateau: min_delta 100 means no epoch after the first improves; patience 1 halves the rate each epoch.
     const p = await Session.create(compile(SOURCE('schedule = reduce_on_plateau(factor: 0.5, patience: 1, min_delta: 100, monitor: loss)')).artifact!, h.device);
     expect((await fit(p, data, { epochs: 4 })).map((r) => r.lr)).toEqual([0.2, 0.2, 0.1, 0.05]);
-    for (const q of [s, w, p]) q.dispose();
+    for (const q of [s, w, p, c]) q.dispose();
   });
 
   it('early stopping ends training after `patience` epochs without improvement and restores the best weights', async (t) => {

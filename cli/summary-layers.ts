@@ -1,0 +1,101 @@
+// The rows of `dlc check`'s model summary, read from the graph compiled without fusion: one row per
+// input, layer and bare operation (`x + h` is an add, `0.5 * h` a scale), with what feeds it, so a
+// residual model shows its skips as Keras' "Connected to" column does.
+import type { CompileResult } from '../compiler/compile.ts';
+import { ACTIVATIONS } from '../compiler/lower/layers.ts';
+import { LAYERS } from '../compiler/lower/registry.ts';
+import type { ValueId } from '../compiler/ir/types.ts';
+
+/** One row of the summary. */
+export interface LayerRow {
+  /** Layer name (dense_1), an input's name, or a generated name for a bare operation (add_1). */
+  name: string;
+  /** Layer type (dense), 'input', or the operation (add, scale ×0.5). */
+  type: string;
+  /** The names the program gave this row's output (`stem`; `h (residual)` inside a block). */
+  names: string[];
+  /** Per-sample output shape, "(batch, 128)", or "(batch) class labels". */
+  shape: string;
+  trainable: number;
+  /** Layer state that is saved but not trained (batch norm's running mean and variance). */
+  nonTrainable: number;
+  /** The activation of a layer that takes one (dense, conv2d): 'relu', 'linear'; else ''. */
+  activation: string;
+  /** The rows whose outputs feed this one. */
+  inputs: string[];
+}
+
+/** Graph layers that are training bookkeeping, not part of the model. */
+const NOT_LAYERS = new Set(['loss', 'metrics', 'regularize']);
+const ACTIVATION_OPS = new Set<string>(ACTIVATIONS);
+const count = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * The summary rows of a result compiled with fusion off (fusion merges layers into kernels), from
+ * the training forward pass when there is one (so dropout appears), else the eval program.
+ */
+export function layerRows(r: CompileResult): LayerRow[] {
+  const g = r.graph!;
+  const train = g.programs.train_step.nodes.filter((id) => g.nodes[id]!.phase === 'forward');
+  const ids = train.length ? train : g.programs.eval.nodes;
+  const types = new Map((r.summary ?? []).map((s) => [s.name, s.type]));
+  const names = new Map<ValueId, string[]>();
+  for (const b of r.lowered?.bindings ?? []) names.set(b.value, [...(names.get(b.value) ?? []), b.block ? `${b.name} (${b.block})` : b.name]);
+  const shapeOf = (v: ValueId): string => (g.value(v).dtype === 'i32' ? '(batch) class labels' : `(${['batch', ...g.value(v).shape.slice(1)].join(', ')})`);
+
+  const rows: LayerRow[] = [];
+  const owner = new Map<ValueId, LayerRow>();
+  for (const i of g.inputs) {
+    const row: LayerRow = { name: i.name, type: 'input', names: [], shape: shapeOf(i.value), trainable: 0, nonTrainable: 0, activation: '', inputs: [] };
+    rows.push(row);
+    owner.set(i.value, row);
+  }
+  // A layer's parameters and saved state, by layer name.
+  const sizes = new Map<string, { trainable: number; nonTrainable: number }>();
+  const sizeOf = (layer: string) => sizes.get(layer) ?? sizes.set(layer, { trainable: 0, nonTrainable: 0 }).get(layer)!;
+  for (const p of g.params) sizeOf(p.layer).trainable += count(g.value(p.value).shape);
+  for (const s of g.state) if (s.owner === 'layer') sizeOf(g.value(s.value).name.split('.')[0]!).nonTrainable += count(g.value(s.value).shape);
+
+  const taken = new Set([...types.keys(), ...g.inputs.map((i) => i.name)]);
+  const opCounts = new Map<string, number>();
+  /** A bare operation's name in the layers' style (add_1), skipping names layers already have. */
+  const opName = (op: string): string => {
+    let n = opCounts.get(op) ?? 0;
+    let name: string;
+    do name = `${op}_${++n}`; while (taken.has(name));
+    opCounts.set(op, n);
+    taken.add(name);
+    return name;
+  };
+
+  const byLayer = new Map<string, LayerRow>();
+  let last: { row: LayerRow; op: string } | undefined;
+  const finish = (): void => {
+    // A layer that takes an activation argument shows it: its last operation when that is an activation.
+    if (last && LAYERS[last.row.type]?.hyper.some((h) => h.name === 'activation')) last.row.activation = ACTIVATION_OPS.has(last.op) ? last.op : 'linear';
+  };
+  for (const nid of ids) {
+    const n = g.nodes[nid]!;
+    if (n.output === null || (n.layer !== undefined && NOT_LAYERS.has(n.layer))) continue;
+    let row = n.layer !== undefined ? byLayer.get(n.layer) : undefined;
+    if (!row) {
+      finish();
+      const layer = n.layer;
+      const type = layer !== undefined ? (types.get(layer) ?? n.op) : n.op === 'scale' ? `scale ×${n.attrs.factor}` : n.op;
+      const size = layer !== undefined ? sizeOf(layer) : { trainable: 0, nonTrainable: 0 };
+      row = { name: layer ?? opName(n.op), type, names: [], shape: '', ...size, activation: '', inputs: [] };
+      rows.push(row);
+      if (layer !== undefined) byLayer.set(layer, row);
+    }
+    for (const v of n.inputs) {
+      const from = owner.get(v);
+      if (from && from !== row && !row.inputs.includes(from.name)) row.inputs.push(from.name);
+    }
+    owner.set(n.output, row);
+    row.shape = shapeOf(n.output);
+    row.names = names.get(n.output) ?? [];
+    last = { row, op: n.op };
+  }
+  finish();
+  return rows;
+}

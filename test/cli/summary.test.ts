@@ -1,0 +1,117 @@
+// `dlc check`'s summary in Keras' model.summary() form: connections (adds and scalings, so skips
+// show), activations, the program's names, trainable and non-trainable totals, the whole train section.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatSummary } from '../../cli/summary.ts';
+import { compile } from '../../compiler/compile.ts';
+
+/** The summary as `dlc check` prints it: the layers unfused, the costs of the fused step. */
+const summary = (source: string): string => formatSummary(compile(source, { fuse: false }), compile(source));
+const sample = (name: string): string => summary(readFileSync(`samples/${name}.dl`, 'utf8'));
+const rowOf = (text: string, layer: string): string[] => text.split('\n').find((l) => l.startsWith(`${layer} `))!.split(/ {2,}/);
+
+const SCALED = `model scaled {
+  input x: f32[4]
+  input y: class[3]
+  h = x -> dense(8, activation: tanh)
+  s = 0.5 * h
+  z = h - s
+  logits = z -> dense(3)
+  output logits
+}
+train scaled {
+  loss = cross_entropy(logits, y)
+  optimizer = sgd(momentum: 0.9, nesterov: true)
+  schedule = cosine(min: 1e-5, warmup: 1)
+  clip = global_norm(1.0)
+  regularize = l1_l2(l1: 1e-5, l2: 1e-4)
+  early_stopping = early_stopping(patience: 3)
+  batch = 16
+  epochs = 5
+  metrics = [accuracy, f1]
+  seed = 3
+}
+`;
+
+describe('dlc check summary', () => {
+  it('the MNIST MLP: one row per input and layer, names, activations, connections, totals and the train section', () => {
+    expect(sample('mnist_mlp')).toBe(`Model: "mnist_mlp"
+────────────────────────────────────────────────────────────────────────────────
+Layer (type)     Name    Output shape          Param #  Activation  Connected to
+────────────────────────────────────────────────────────────────────────────────
+image (input)            (batch, 784)                0
+label (input)            (batch) class labels        0
+dense_1 (dense)          (batch, 128)          100,480  linear      image
+relu_1 (relu)    hidden  (batch, 128)                0              dense_1
+dense_2 (dense)  logits  (batch, 10)             1,290  linear      relu_1
+────────────────────────────────────────────────────────────────────────────────
+Total params: 101,770 (407,080 bytes)
+Trainable params: 101,770
+Non-trainable params: 0
+────────────────────────────────────────────────────────────────────────────────
+Training:
+  loss            cross_entropy(logits, label)
+  optimizer       adam(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0)
+  schedule        — (constant rate)
+  clipping        —
+  regularisation  —
+  early stopping  —
+  batch           128
+  epochs          20
+  metrics         accuracy
+  seed            1
+  shuffle         true
+────────────────────────────────────────────────────────────────────────────────
+Kernels: train_step 9 dispatches, eval 4, forward 2; GPU memory 2,167,324 bytes`);
+  });
+
+  it('shows operations written as arithmetic (a scale, a subtraction) with their inputs, and every train setting with all its arguments', () => {
+    expect(summary(SCALED)).toBe(`Model: "scaled"
+─────────────────────────────────────────────────────────────────────────────────────────
+Layer (type)          Name    Output shape          Param #  Activation  Connected to
+─────────────────────────────────────────────────────────────────────────────────────────
+x (input)                     (batch, 4)                  0
+y (input)                     (batch) class labels        0
+dense_1 (dense)       h       (batch, 8)                 40  tanh        x
+scale_1 (scale ×0.5)  s       (batch, 8)                  0              dense_1
+sub_1 (sub)           z       (batch, 8)                  0              dense_1, scale_1
+dense_2 (dense)       logits  (batch, 3)                 27  linear      sub_1
+─────────────────────────────────────────────────────────────────────────────────────────
+Total params: 67 (268 bytes)
+Trainable params: 67
+Non-trainable params: 0
+─────────────────────────────────────────────────────────────────────────────────────────
+Training:
+  loss            cross_entropy(logits, y)
+  optimizer       sgd(lr: 0.01, momentum: 0.9, nesterov: true)
+  schedule        cosine(min: 0.00001, warmup: 1)
+  clipping        global_norm(1)
+  regularisation  l1_l2(l1: 0.00001, l2: 0.0001) on kernels
+  early stopping  early_stopping(monitor: val_loss, patience: 3, min_delta: 0, restore_best: true)
+  batch           16
+  epochs          5
+  metrics         accuracy, f1
+  seed            3
+  shuffle         true
+─────────────────────────────────────────────────────────────────────────────────────────
+Kernels: train_step 28 dispatches, eval 5, forward 3; GPU memory 4,968 bytes`);
+  });
+
+  it('a residual model shows each skip: the add is connected to the block input and the block body', () => {
+    const text = sample('residual_mlp');
+    expect(rowOf(text, 'add_1')).toEqual(['add_1 (add)', '(batch, 128)', '0', 'dense_1, dense_3']);
+    expect(rowOf(text, 'add_2')).toEqual(['add_2 (add)', '(batch, 128)', '0', 'relu_2, dense_5']);
+    expect(rowOf(text, 'dense_1')).toEqual(['dense_1 (dense)', 'stem', '(batch, 128)', '100,480', 'relu', 'image']);
+    expect(rowOf(text, 'dense_3')).toEqual(['dense_3 (dense)', 'h (residual)', '(batch, 128)', '16,512', 'linear', 'relu_1']);
+    expect(rowOf(text, 'relu_2')).toEqual(['relu_2 (relu)', 'r1', '(batch, 128)', '0', 'add_1']);
+    expect(text).toContain('\n  optimizer       adamw(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.0001)\n');
+    expect(text).toContain('\n  regularisation  l2(0.00001) on kernels\n');
+  });
+
+  it('batch norm\'s running statistics count as non-trainable parameters', () => {
+    const text = sample('resnet_mini');
+    expect(rowOf(text, 'batchnorm_1')).toEqual(['batchnorm_1 (batchnorm)', '(batch, 16, 28, 28)', '64', 'conv2d_1']);
+    expect(rowOf(text, 'add_2')).toEqual(['add_2 (add)', '(batch, 32, 14, 14)', '0', 'conv2d_4, batchnorm_5']);
+    expect(text).toContain('\nTotal params: 24,618 (98,472 bytes)\nTrainable params: 24,394\nNon-trainable params: 224\n');
+  });
+});
