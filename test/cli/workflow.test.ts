@@ -99,9 +99,9 @@ describe('array data files', () => {
       expect(r.stderr).toBe('');
       return r.stdout.split('\n').filter((l) => l.startsWith('epoch')).map((l) => l.replace(/  [\d,]+ samples\/s.*/, '')).join('\n');
     };
-    const fromCsv = first(['--data', 'samples/blobs.csv']);
-    expect(first(['--data', 'test/fixtures/blobs.npz'])).toBe(fromCsv);
-    expect(first(['--data', 'test/fixtures/blobs_x.npy', '--labels', 'test/fixtures/blobs_y.npy'])).toBe(fromCsv);
+    const fromCsv = await first(['--data', 'samples/blobs.csv']);
+    expect(await first(['--data', 'test/fixtures/blobs.npz'])).toBe(fromCsv);
+    expect(await first(['--data', 'test/fixtures/blobs_x.npy', '--labels', 'test/fixtures/blobs_y.npy'])).toBe(fromCsv);
     // MNIST's IDX format (float32 features, byte labels), written here from the CSV's rows.
     const dir = tmp();
     const rows = readFileSync('samples/blobs.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
@@ -116,7 +116,7 @@ describe('array data files', () => {
     rows.forEach((r, i) => ys.writeUInt8(r[2]!, 8 + i));
     writeFileSync(join(dir, 'points-idx2-ubyte'), xs);
     writeFileSync(join(dir, 'labels-idx1-ubyte'), ys);
-    expect(first(['--data', join(dir, 'points-idx2-ubyte'), '--labels', join(dir, 'labels-idx1-ubyte')])).toBe(fromCsv);
+    expect(await first(['--data', join(dir, 'points-idx2-ubyte'), '--labels', join(dir, 'labels-idx1-ubyte')])).toBe(fromCsv);
   });
 
   it('--val FILE evaluates another file each epoch and after training', async () => {
@@ -160,7 +160,7 @@ describe('gradient clipping from the command line', () => {
       expect(r.stderr).toBe('');
       return /^epoch 1\/1  loss ([\d.]+)/m.exec(r.stdout)![1];
     };
-    expect(loss1(['--clip-norm', '0.1'])).not.toBe(loss1([]));
+    expect(await loss1(['--clip-norm', '0.1'])).not.toBe(await loss1([]));
     const art = join(tmp(), 'art');
     expect((await dlc(['compile', 'samples/blobs.dl', '-o', art])).code).toBe(0);
     const r = await dlc(['train', art, '--data', 'samples/blobs.csv', '--clip-value', '0.5'], { env: ENV });
