@@ -190,6 +190,7 @@ function mutateSafetensors(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; wh
   }
   const { header, data } = parts;
   const names = Object.keys(header).filter((n) => n !== '__metadata__');
+  if (!names.length) return damageBytes(bytes, rng);
   switch (rng.int(5)) {
     case 0: {
       const what = mutateJson(header, rng);
@@ -197,7 +198,9 @@ function mutateSafetensors(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; wh
     }
     case 1: {
       const n = pick(rng, names);
-      const t = header[n] as Record<string, unknown>;
+      // An earlier edit may have made the entry a number or a list: edit a fresh object then.
+      const entry = header[n];
+      const t = (typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? entry : (header[n] = {})) as Record<string, unknown>;
       const field = pick(rng, ['dtype', 'shape', 'data_offsets']);
       t[field] = field === 'dtype' ? pick(rng, ['F16', 'BF16', 'F64', 'I64', 'BOOL', 'f32', 'U8']) : pick(rng, [[0, 2 ** 53], [2 ** 53, 2 ** 53], [8, 4], [-4, 0], [0, 1e300], [2 ** 31, 2 ** 31 + 4], [], [2 ** 30, 2 ** 30], [0, 0, 0]]);
       return { bytes: joinSafetensors(JSON.stringify(header), data), what: `tensor "${n}" ${field} = ${JSON.stringify(t[field])}` };
@@ -209,7 +212,8 @@ function mutateSafetensors(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; wh
       return { bytes: joinSafetensors(text, data), what: `tensor "${n}" renamed ${JSON.stringify(to.slice(0, 20))}` };
     }
     case 3: {
-      const meta = (header.__metadata__ ?? {}) as Record<string, unknown>;
+      const old = header.__metadata__;
+      const meta = (typeof old === 'object' && old !== null && !Array.isArray(old) ? old : {}) as Record<string, unknown>;
       const key = pick(rng, ['epoch', 'step', 'seed', 'kind', 'model', 'source_hash']);
       meta[key] = pick<unknown>(rng, ['-1', '1e300', 'NaN', '9007199254740993', '0x10', '', 'weights', 7, null, '1.5', '\u001b[2J', edgeJsonValue(rng)]);
       header.__metadata__ = meta;
@@ -258,7 +262,7 @@ function mutateNpz(c: DataCase, rng: Rng, recipe: string[]): Uint8Array {
     }
     default: {
       // A small member that inflates to hundreds of MiB: its .npy header claims the matching shape.
-      const size = pick(rng, [256, 1024]) * 2 ** 20;
+      const size = pick(rng, [256, 512]) * 2 ** 20;
       const headerBytes = 10 + npyHeader('<f4', [size / 4]).length;
       const npyHead = encodeNpy({ version: 1, header: npyHeader('<f4', [(size - headerBytes) / 4]), body: new Uint8Array(0) });
       const raw = deflateBomb(npyHead, size);

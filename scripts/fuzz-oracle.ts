@@ -37,7 +37,7 @@ const UNPRINTABLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066
 /** What is wrong with a message shown to a user (null when nothing): one line, printable, bounded. */
 export function messageProblem(message: string): string | null {
   if (message.trim() === '') return 'message: empty';
-  if (message.length > MAX_MESSAGE_CHARS) return `message: ${message.length} characters long`;
+  if (message.length > MAX_MESSAGE_CHARS) return `message: longer than ${MAX_MESSAGE_CHARS} characters`;
   if (message.includes('\n')) return 'message: more than one line';
   const c = UNPRINTABLE.exec(message);
   if (c) return `message: raw control character U+${c[0].charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -53,13 +53,17 @@ export interface ErrorInfo {
   path?: string;
 }
 
-/** The first frame of a stack inside this project, as "file:line" relative to it, for grouping crashes. */
-export function firstProjectFrame(stack: string | undefined): string {
+/**
+ * The first frame of a stack inside this project, as "file:line" relative to it, for grouping
+ * crashes. The fuzz harness's own frames (scripts/fuzz-*) are skipped unless `harness` is set: a
+ * reader's failure is placed in the reader.
+ */
+export function firstProjectFrame(stack: string | undefined, harness = false): string {
   for (const line of (stack ?? '').split('\n').slice(1)) {
     const m = /(?:file:\/\/)?[^\s(]*?\/((?:runtime|cli|compiler|dsl|scripts)\/[\w./-]+\.ts):(\d+)/.exec(line);
-    if (m) return `${m[1]}:${m[2]}`;
+    if (m && (harness || !m[1]!.startsWith('scripts/fuzz'))) return `${m[1]}:${m[2]}`;
   }
-  return 'outside dlc';
+  return "no frame of dlc's";
 }
 
 /**
@@ -123,6 +127,6 @@ export function probeProblems(o: ProbeOutcome, limits: WatchLimits): { problem: 
     return out;
   }
   const problem = errorProblem(e);
-  if (problem) out.push({ problem, detail: problem.startsWith('crash') ? e.stack ?? e.message : JSON.stringify(e.message.slice(0, 2000)) });
+  if (problem) out.push({ problem, detail: problem.startsWith('crash') ? e.stack ?? e.message : `${JSON.stringify(e.message.slice(0, 2000))} (${e.message.length} characters)` });
   return out;
 }

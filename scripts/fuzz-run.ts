@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Failure, FuzzKind } from './fuzz-oracle.ts';
+import { firstProjectFrame, type Failure, type FuzzKind } from './fuzz-oracle.ts';
 import { Sandbox } from './fuzz-sandbox.ts';
 
 export interface FileFuzzOptions {
@@ -63,7 +63,13 @@ export async function runInputs(kind: FuzzKind, opts: FileFuzzOptions, one: (ind
       if (n > 0) opts.onProgress?.(n);
       const dir = join(root, String(index));
       mkdirSync(dir);
-      const r = await one(index, dir, sandbox);
+      let r: InputResult;
+      try {
+        r = await one(index, dir, sandbox);
+      } catch (err) {
+        // A bug in the fuzzer's own generation: reported with the input's seed and index, and the run goes on.
+        r = { accepted: false, cli: false, problems: [{ problem: `fuzzer bug (not dlc's): ${(err as Error).name} at ${firstProjectFrame((err as Error).stack, true)}`, detail: String((err as Error).stack) }], recipe: [], files: {} };
+      }
       rmSync(dir, { recursive: true, force: true });
       report.inputs++;
       if (r.accepted) report.accepted++;

@@ -38,14 +38,14 @@ describe('fuzz sandbox', () => {
   }, 30_000);
   it('refuses an allocation past the bound before making it, and measures what a probe made', async () => {
     const huge = await sandbox.run({ kind: 'allocate', bytes: ALLOCATION_LIMIT + 1 }, probeLimits(10_000));
-    expect(probeProblems(huge, probeLimits(10_000)).map((p) => p.problem)).toEqual([expect.stringMatching(/^memory: allocation past the bound at scripts\/fuzz-sandbox-child\.ts:\d+$/)]);
+    expect(probeProblems(huge, probeLimits(10_000)).map((p) => p.problem)).toEqual(["memory: allocation past the bound at no frame of dlc's"]);
     const some = await sandbox.run({ kind: 'allocate', bytes: 100 * 2 ** 20 }, probeLimits(10_000));
     expect(some.status).toBe('ok');
     expect(some.status === 'ok' && some.peakBytes).toBeGreaterThan(90 * 2 ** 20);
   }, 30_000);
-  it('reports a thrown TypeError as a crash at its place', async () => {
+  it("reports a thrown TypeError as a crash, placed at dlc's first frame (none here: the harness threw it)", async () => {
     const o = await sandbox.run({ kind: 'throw', name: 'TypeError', message: "Cannot read properties of undefined (reading 'x')" }, probeLimits(10_000));
-    expect(probeProblems(o, probeLimits(10_000)).map((p) => p.problem)).toEqual([expect.stringMatching(/^crash: TypeError at scripts\/fuzz-sandbox-child\.ts:\d+$/)]);
+    expect(probeProblems(o, probeLimits(10_000)).map((p) => p.problem)).toEqual(["crash: TypeError at no frame of dlc's"]);
   }, 30_000);
 });
 
@@ -78,7 +78,7 @@ describe('fuzz judge', () => {
       .toBe('crash: RangeError at runtime/data/npz-node.ts:41');
     expect(messageProblem('a.csv:3: \u001b[2J')).toBe('message: raw control character U+001b');
     expect(messageProblem('a\nb')).toBe('message: more than one line');
-    expect(messageProblem('x'.repeat(20_000))).toBe('message: 20000 characters long');
+    expect(messageProblem('x'.repeat(20_000))).toBe('message: longer than 10000 characters');
     expect(messageProblem('\u202ecat')).toBe('message: raw control character U+202e');
   });
   it('wants dlc to exit 0, or 1 with one "dlc: " line, in time', () => {
