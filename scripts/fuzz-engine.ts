@@ -11,6 +11,8 @@ import { Rng } from '../runtime/random.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface FuzzFailure {
+  /** Which input of the run (inputs are drawn in order from one seeded stream). */
+  index: number;
   input: string;
   problem: string;
 }
@@ -112,17 +114,17 @@ export async function fuzz(opts: { seed: number; count: number; timeLimitMs?: nu
     try {
       r = compile(src, { file: 'fuzz.dl' });
     } catch (err) {
-      report.failures.push({ input: src, problem: `threw: ${(err as Error).stack ?? err}` });
+      report.failures.push({ index: i, input: src, problem: `threw: ${(err as Error).stack ?? err}` });
       continue;
     }
     const ms = performance.now() - t0;
-    if (ms > limit) report.failures.push({ input: src, problem: `took ${ms.toFixed(0)} ms (limit ${limit})` });
+    if (ms > limit) report.failures.push({ index: i, input: src, problem: `took ${ms.toFixed(0)} ms (limit ${limit})` });
     const internal = r.diagnostics.find((d) => /internal error/i.test(d.message));
-    if (internal) report.failures.push({ input: src, problem: `internal error diagnostic: ${internal.message}` });
-    if (r.ok !== (r.diagnostics.length === 0) || (r.ok && !r.artifact)) report.failures.push({ input: src, problem: 'ok does not match the diagnostics' });
+    if (internal) report.failures.push({ index: i, input: src, problem: `internal error diagnostic: ${internal.message}` });
+    if (r.ok !== (r.diagnostics.length === 0) || (r.ok && !r.artifact)) report.failures.push({ index: i, input: src, problem: 'ok does not match the diagnostics' });
     if (!r.ok) {
       report.rejected++;
-      for (const d of r.diagnostics) if (!d.span || !Number.isInteger(d.span.line)) report.failures.push({ input: src, problem: `diagnostic without a place: ${d.message}` });
+      for (const d of r.diagnostics) if (!d.span || !Number.isInteger(d.span.line)) report.failures.push({ index: i, input: src, problem: `diagnostic without a place: ${d.message}` });
       continue;
     }
     report.compiled++;
@@ -133,7 +135,7 @@ export async function fuzz(opts: { seed: number; count: number; timeLimitMs?: nu
       seen.add(body);
       report.shadersChecked++;
       const problem = await opts.validate(code);
-      if (problem) report.failures.push({ input: src, problem: `invalid WGSL: ${problem}\n${code}` });
+      if (problem) report.failures.push({ index: i, input: src, problem: `invalid WGSL: ${problem}\n${code}` });
     }
   }
   report.seconds = (performance.now() - start) / 1000;

@@ -1,0 +1,62 @@
+// The file fuzzers' starting points: every sample compiled once (kept in memory), with valid
+// weights and a valid training checkpoint for it, and the folder layout `dlc compile` writes.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Artifact, Manifest } from '../compiler/artifact.ts';
+import { compile } from '../compiler/compile.ts';
+import { initialTensors } from '../runtime/init.ts';
+import { encodeSafetensors } from '../runtime/safetensors.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A compiled sample with files a run of it needs. */
+export interface SampleModel {
+  /** The sample's file name without .dl, e.g. "blobs". */
+  name: string;
+  artifact: Artifact;
+  /** weights.safetensors as `dlc train` writes it (initial values). */
+  weights: Uint8Array;
+  /** checkpoint.safetensors after epoch 1 (for train --resume). */
+  checkpoint: Uint8Array;
+}
+
+let cache: SampleModel[] | undefined;
+
+/** Every sample in samples/, compiled once per process, in name order. */
+export function sampleModels(): SampleModel[] {
+  cache ??= readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.dl')).sort().map((f) => {
+    const r = compile(readFileSync(join(ROOT, 'samples', f), 'utf8'), { file: `samples/${f}` });
+    if (!r.ok) throw new Error(`sample ${f} does not compile: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+    return { name: f.slice(0, -3), artifact: r.artifact!, ...weightFiles(r.artifact!.manifest) };
+  });
+  return cache;
+}
+
+/** The weights and checkpoint files of `m`, from its initial values, as the trainer would write them. */
+function weightFiles(m: Manifest): { weights: Uint8Array; checkpoint: Uint8Array } {
+  const layer = m.state.filter((s) => s.owner === 'layer');
+  const optimizer = m.state.filter((s) => s.owner === 'optimizer');
+  const values = new Map([...initialTensors(m.params, m.train.seed), ...initialTensors([...layer, ...optimizer], 0)]);
+  const tensors = (slots: { name: string; shape: number[] }[]) => slots.map((s) => ({ name: s.name, dtype: 'F32' as const, shape: s.shape, data: values.get(s.name)! }));
+  const meta = { model: m.model, source_hash: m.sourceHash };
+  return {
+    weights: encodeSafetensors(tensors([...m.params, ...layer]), { ...meta, step: '0' }),
+    checkpoint: encodeSafetensors(tensors([...m.params, ...layer, ...optimizer]), { ...meta, kind: 'checkpoint', epoch: '1', step: '1', seed: String(m.train.seed) }),
+  };
+}
+
+/** Writes `a` as `dlc compile` lays it out: manifest.json and kernels/*.wgsl. */
+export function writeArtifactFolder(dir: string, a: { manifestText: string; shaders: Record<string, string | Uint8Array> }): void {
+  mkdirSync(join(dir, 'kernels'), { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), a.manifestText);
+  for (const [file, text] of Object.entries(a.shaders)) writeFileSync(join(dir, 'kernels', file), text);
+}
+
+/** Features per sample of the model's non-label input, and what its label input takes. */
+export function inputsOf(m: Manifest): { feature: Manifest['inputs'][number]; target: Manifest['inputs'][number]; perSample: number; perLabel: number } {
+  const target = m.inputs.find((i) => i.name === m.train.label)!;
+  const feature = m.inputs.find((i) => i !== target)!;
+  const size = (shape: number[]) => shape.slice(1).reduce((a, b) => a * b, 1);
+  return { feature, target, perSample: size(feature.shape), perLabel: target.classes !== undefined ? 1 : size(target.shape) };
+}
