@@ -9,7 +9,7 @@ export function formatSummary(r: CompileResult): string {
   const rows = r.summary!.map((s) => [`${s.name} (${s.type})`, `(batch, ${s.shape.slice(1).join(', ')})`.replace(', )', ')'), fmtInt(s.params)]);
   const inputs = m.inputs.map((i) => [`${i.name} (input)`, i.dtype === 'i32' ? '(batch) class labels' : `(batch, ${i.shape.slice(1).join(', ')})`, '0']);
   const all = [['Layer (type)', 'Output shape', 'Params'], ...inputs, ...rows];
-  const w = [0, 1, 2].map((c) => Math.max(...all.map((r) => r[c]!.length)));
+  const w = [0, 1, 2].map((c) => all.reduce((most, r) => Math.max(most, r[c]!.length), 0));
   const line = (r: string[]): string => `${r[0]!.padEnd(w[0]! + 2)}${r[1]!.padEnd(w[1]! + 2)}${r[2]!.padStart(w[2]!)}`;
   const rule = '─'.repeat(w[0]! + w[1]! + w[2]! + 4);
   const total = m.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);

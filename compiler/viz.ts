@@ -41,6 +41,8 @@ export function layerGraph(r: CompileResult): LayerGraph {
   const edges: VizEdge[] = [];
   const owner = new Map<ValueId, string>();
   const seen = new Set<string>();
+  /** Edges already drawn, as "from\nto": one lookup each, where a search of every edge was quadratic. */
+  const drawn = new Set<string>();
   for (const i of g.inputs) {
     const v = g.value(i.value);
     const id = `in:${i.name}`;
@@ -60,7 +62,10 @@ export function layerGraph(r: CompileResult): LayerGraph {
       const from = owner.get(v);
       if (from === undefined || from === key) continue;
       const label = perSample(g.value(v).shape);
-      if (!edges.some((e) => e.from === from && e.to === key)) edges.push({ from, to: key, label: g.value(v).dtype === 'i32' ? 'labels' : label });
+      const pair = `${from}\n${key}`;
+      if (drawn.has(pair)) continue;
+      drawn.add(pair);
+      edges.push({ from, to: key, label: g.value(v).dtype === 'i32' ? 'labels' : label });
     }
     owner.set(n.output, key);
   }
@@ -112,11 +117,22 @@ const xmlEsc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&l
 export function toSvg(lg: LayerGraph): string {
   const rank = new Map<string, number>(lg.nodes.map((n) => [n.id, 0]));
   // Edges go from earlier to later nodes (program order), so one pass in order settles the ranks.
-  for (const n of lg.nodes) for (const e of lg.edges.filter((x) => x.to === n.id)) rank.set(n.id, Math.max(rank.get(n.id)!, rank.get(e.from)! + 1));
+  const edgesInto = new Map<string, string[]>();
+  for (const e of lg.edges) {
+    if (!edgesInto.has(e.to)) edgesInto.set(e.to, []);
+    edgesInto.get(e.to)!.push(e.from);
+  }
+  for (const n of lg.nodes) for (const from of edgesInto.get(n.id) ?? []) rank.set(n.id, Math.max(rank.get(n.id)!, rank.get(from)! + 1));
   const rows = new Map<number, VizNode[]>();
-  for (const n of lg.nodes) rows.set(rank.get(n.id)!, [...(rows.get(rank.get(n.id)!) ?? []), n]);
+  for (const n of lg.nodes) {
+    const r = rank.get(n.id)!;
+    if (!rows.has(r)) rows.set(r, []);
+    rows.get(r)!.push(n);
+  }
   const W = 200, H = 46, GX = 40, GY = 56;
-  const widest = Math.max(...[...rows.values()].map((r) => r.length));
+  // A loop, not Math.max(...rows): a spread of thousands of rows overflows the stack.
+  let widest = 0;
+  for (const row of rows.values()) widest = Math.max(widest, row.length);
   const width = widest * (W + GX) + GX;
   const height = rows.size * (H + GY) + GY;
   const pos = new Map<string, { x: number; y: number }>();

@@ -81,7 +81,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
     if (values) trainLoss = { loss: scalarLoss(L, values.rows, cfg, { phase: 'loss', layer: 'loss' }), values };
   }
   // Source order: the train section is read before the model is lowered.
-  diagnostics.push(...L.diagnostics);
+  for (const d of L.diagnostics) diagnostics.push(d);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length || !fwd || !cfg || (train && !trainLoss)) return { diagnostics };
   L.restart(false);

@@ -15,9 +15,13 @@ export interface SummaryRow {
 
 export class Lowering {
   readonly diagnostics: Diagnostic[] = [];
+  /** What was reported (code, span, message), so a repeated report costs one lookup. */
+  private readonly reported = new Set<string>();
   readonly summary: SummaryRow[] = [];
   /** Parameters by full name, so the eval lowering reuses the training lowering's. */
   readonly paramsByName = new Map<string, ValueId>();
+  /** Number of parameter values each layer created, for its summary row. */
+  readonly paramValues = new Map<string, number>();
   readonly inputsByName = new Map<string, ValueId>();
   /** Number of classes of each class-typed input. */
   readonly classCount = new Map<ValueId, number>();
@@ -25,6 +29,10 @@ export class Lowering {
   dropoutSalt = 0;
   /** The block calls being lowered, outermost first: stops recursion and says where a block's error came from. */
   readonly blockCalls: { name: string; span: Span }[] = [];
+  /** How many expression evaluations are in progress, one inside another (see MAX_EVAL_DEPTH). */
+  evalDepth = 0;
+  /** Whether evaluation went past MAX_EVAL_DEPTH (reported once). */
+  tooDeep = false;
 
   constructor(
     readonly graph: Graph,
@@ -51,11 +59,25 @@ export class Lowering {
     // The eval lowering repeats the training one; report each problem once.
     if (!this.training) return undefined;
     // A block used several times repeats the errors of its body; the first call's report is enough.
-    if (this.diagnostics.some((d) => d.code === code && d.message === message && d.span.start === span.start && d.span.end === span.end)) return undefined;
-    const all = [...(notes ?? []), ...[...this.blockCalls].reverse().map((c) => `in block '${c.name}' called at line ${c.span.line}`)];
+    const key = `${code} ${span.start} ${span.end} ${message}`;
+    if (this.reported.has(key)) return undefined;
+    this.reported.add(key);
+    const all = [...(notes ?? []), ...callNotes(this.blockCalls)];
     this.diagnostics.push(all.length ? { code, message, span, notes: all } : { code, message, span });
     return undefined;
   }
+}
+
+/** Innermost block calls shown in full under a diagnostic; deeper stacks are summarised. */
+const SHOWN_CALLS = 5;
+
+/** "in block 'b' called at line 7" for each call, innermost first; a deep stack shows its ends and a count. */
+function callNotes(calls: readonly { name: string; span: Span }[]): string[] {
+  const note = (c: { name: string; span: Span }): string => `in block '${c.name}' called at line ${c.span.line}`;
+  const inward = [...calls].reverse();
+  if (inward.length <= SHOWN_CALLS + 2) return inward.map(note);
+  const hidden = inward.length - SHOWN_CALLS - 1;
+  return [...inward.slice(0, SHOWN_CALLS).map(note), `... ${hidden} more block calls ...`, note(inward.at(-1)!)];
 }
 
 /** Names visible to an expression: the model's, or a block's parameters and locals. */

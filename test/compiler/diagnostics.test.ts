@@ -640,6 +640,45 @@ model m {
   note: in block 'residual' called at line 8`);
   });
 
+  /** `depth` blocks, each calling the one before it from its result; the model calls the last. */
+  function nestedBlocks(depth: number, wrap = (call: string) => call): string {
+    const blocks = ['block b0(x) {\n  return x -> relu\n}'];
+    for (let i = 1; i < depth; i++) blocks.push(`block b${i}(x) {\n  return ${wrap(`x -> b${i - 1}`)}\n}`);
+    return `${blocks.join('\n')}\nmodel m {\n  input x: f32[4]\n  h = x -> b${depth - 1}\n  output h\n}\n`;
+  }
+
+  it('256 nested block calls compile', () => {
+    compiles(nestedBlocks(256));
+  });
+
+  it('2,000 nested block calls: a diagnostic naming the depth limit, with the call stack summarised', () => {
+    expect(errors(nestedBlocks(2000))).toBe(`net.dl:5234:15: error: block calls nest deeper than 256 levels: this call of 'b1743' is level 257
+ 5234 |   return x -> b1743
+      |               ^^^^^
+  note: in block 'b1744' called at line 5237
+  note: in block 'b1745' called at line 5240
+  note: in block 'b1746' called at line 5243
+  note: in block 'b1747' called at line 5246
+  note: in block 'b1748' called at line 5249
+  note: ... 250 more block calls ...
+  note: in block 'b1999' called at line 6003`);
+  });
+
+  it('expressions nested through block calls past 512 levels: one diagnostic, not a stack overflow', () => {
+    // 20 levels per block (19 additions around the call), 250 blocks: 5,000 levels overflowed the stack.
+    const src = nestedBlocks(250, (call) => `(${call})${' + x'.repeat(19)}`);
+    expect(errors(src)).toBe(`net.dl:674:10: error: expressions nest deeper than 512 levels, counting those in the blocks they call
+ 674 |   return (x -> b223) + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x
+     |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  note: in block 'b224' called at line 677
+  note: in block 'b225' called at line 680
+  note: in block 'b226' called at line 683
+  note: in block 'b227' called at line 686
+  note: in block 'b228' called at line 689
+  note: ... 20 more block calls ...
+  note: in block 'b249' called at line 753`);
+  });
+
   it('an error in a block used twice is reported once', () => {
     const src = `block residual(x, width) {
   h = x -> dens(width)
