@@ -1,6 +1,7 @@
 // The compiler driver: parse → lower → autodiff → optimizer → programs → plan → codegen → artifact.
 import { parse } from '../dsl/index.ts';
 import type { Diagnostic } from '../dsl/diagnostics.ts';
+import { withoutBom } from '../dsl/source.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
 import { generateKernels } from './codegen/kernels.ts';
@@ -49,8 +50,10 @@ export function sourceHash(src: string): string {
 }
 
 /** Compiles dlc source text. User errors come back as diagnostics; nothing is thrown for them. */
-export function compile(source: string, opts: CompileOptions = {}): CompileResult {
+export function compile(fileText: string, opts: CompileOptions = {}): CompileResult {
   const file = opts.file ?? 'net.dl';
+  // A leading byte-order mark is not part of the program: the artifact (and its source hash) is the same without it.
+  const source = withoutBom(fileText);
   const parsed = parse(source, file);
   if (!parsed.program || parsed.diagnostics.length) return { ok: false, diagnostics: parsed.diagnostics };
   const { lowered, diagnostics } = lower(parsed.program, opts);
