@@ -2,7 +2,7 @@
 // is checked for type and range (buffer indices, byte ranges inside their buffers, workgroup counts,
 // program kernel indices, shapes). Each problem is named by its path, e.g.
 // "kernels[3].bindings[1].buffer: 17 is not a buffer index (12 buffers)".
-import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES, type Manifest } from '../compiler/artifact.ts';
+import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES, TRAIN_SETTING_RANGES, type Manifest } from '../compiler/artifact.ts';
 
 /** The largest buffer a manifest may ask for (2 GiB; devices allow less, and say so at creation). */
 const MAX_BUFFER_BYTES = 2 ** 31;
@@ -31,7 +31,7 @@ export function validateManifest(m: unknown, where = 'manifest'): Manifest {
   const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, 'not a string'));
   const obj = (v: unknown, path: string): Obj => (isObj(v) ? v : fail(path, 'not an object'));
 
-  int(m.batch, 'batch', 1, 1 << 24);
+  int(m.batch, 'batch', TRAIN_SETTING_RANGES.batch.min, TRAIN_SETTING_RANGES.batch.max);
   str(m.model, 'model');
   const buffers = arr(m.buffers, 'buffers').map((b, i) => {
     const o = obj(b, `buffers[${i}]`);
@@ -110,7 +110,7 @@ export function validateManifest(m: unknown, where = 'manifest'): Manifest {
   const train = obj(m.train, 'train');
   const opt = obj(train.optimizer, 'train.optimizer');
   if (typeof opt.lr !== 'number' || !Number.isFinite(opt.lr)) fail('train.optimizer.lr', 'not a finite number');
-  int(train.seed, 'train.seed', 0, 2 ** 32 - 1);
-  int(train.epochs, 'train.epochs', 0);
+  int(train.seed, 'train.seed', TRAIN_SETTING_RANGES.seed.min, TRAIN_SETTING_RANGES.seed.max);
+  int(train.epochs, 'train.epochs', TRAIN_SETTING_RANGES.epochs.min, TRAIN_SETTING_RANGES.epochs.max);
   return m as unknown as Manifest;
 }
