@@ -67,11 +67,14 @@ function parseOrThrow(source: string, file: string): ParseResult {
   } catch (e) {
     if (!(e instanceof TooManySyntaxErrors)) throw e;
   }
-  for (const e of withoutCascades(parser.errors, lexed.tokens, lexed.errors)) diagnostics.push(parseDiagnostic(e, brackets.unclosed, source, file));
+  // Finding the end of the text scans all of it: once per parse, however many errors point there.
+  let atEnd: Span | undefined;
+  const end = (): Span => (atEnd ??= endSpan(source, file));
+  for (const e of withoutCascades(parser.errors, lexed.tokens, lexed.errors)) diagnostics.push(parseDiagnostic(e, brackets.unclosed, end, file));
   if (!cst) {
     // Problems past the point where parsing stopped are not looked for; lexing ones are left out too.
     const last = parser.errors.at(-1)!.token;
-    const where = last.tokenType === EOF ? endSpan(source, file) : tokenSpan(last, file);
+    const where = last.tokenType === EOF || Number.isNaN(last.startOffset) ? end() : tokenSpan(last, file);
     return { program: undefined, diagnostics: [...finish(diagnostics).filter((d) => d.span.start < where.start), tooManyErrors(where)] };
   }
   const built = toAst(cst, file, source);
@@ -193,11 +196,11 @@ function firstAtOrAfter(items: readonly (IToken | ILexingError)[], offset: numbe
   return lo;
 }
 
-function parseDiagnostic(e: IRecognitionException, unclosed: Opener[], source: string, file: string): Diagnostic {
+function parseDiagnostic(e: IRecognitionException, unclosed: Opener[], end: () => Span, file: string): Diagnostic {
   if (e.token.tokenType !== EOF) return syntax(e.message, tokenSpan(e.token, file));
   // At end of file the innermost unclosed bracket is the real cause, whatever token the parser wanted.
   const open = unclosed.at(-1);
-  if (!open) return syntax(e.message, endSpan(source, file));
+  if (!open) return syntax(e.message, end());
   const closer = { '(': ')', '[': ']', '{': '}' }[open.token.image] ?? '}';
-  return syntax(`unexpected end of file: '${closer}' missing to close '${open.label}' opened at line ${open.token.startLine}`, endSpan(source, file));
+  return syntax(`unexpected end of file: '${closer}' missing to close '${open.label}' opened at line ${open.token.startLine}`, end());
 }
