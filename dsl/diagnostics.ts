@@ -129,13 +129,17 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within a small edit distance, or undefined. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  const lower = name.toLowerCase();
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length: such a candidate can neither be within the
+    // limit nor beat the best so far, so its distance is not computed.
+    if (Math.abs(c.length - name.length) > Math.min(limit, bestD)) continue;
+    const d = editDistance(lower, c.toLowerCase());
     if (d < bestD) { bestD = d; best = c; }
   }
-  const limit = Math.max(1, Math.floor(name.length / 3));
   return bestD <= limit ? best : undefined;
 }
 

@@ -94,7 +94,7 @@ export class ExprLowerer {
     if (v.kind === 'name') {
       const isLayer = isLayerName(v.value) || this.L.blocks.has(v.value);
       if (isLayer) return this.L.error('E-ARITY', `'${v.value}' is a layer; apply it to an input, e.g. x -> ${v.value} or ${v.value}(x)`, v.span);
-      return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${didYouMean(v.value, scope.allNames())}`, v.span);
+      return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${this.L.didYouMean(v.value, () => scope.allNames())}`, v.span);
     }
     return this.L.error('E-TYPE', `expected ${what}, got ${describeVal(v)}`, v.span);
   }
@@ -149,8 +149,8 @@ export class ExprLowerer {
     if (block) return this.callBlock(block, args, piped, span, scope);
     const def = isLayerName(callee) ? LAYERS[callee] : undefined;
     if (!def) {
-      const candidates = [...Object.keys(LAYERS), ...this.L.blocks.keys()];
-      return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${didYouMean(callee, candidates)}`, calleeSpan);
+      const candidates = (): string[] => [...Object.keys(LAYERS), ...this.L.blocks.keys()];
+      return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${this.L.didYouMean(callee, candidates)}`, calleeSpan);
     }
     return this.callLayer(callee, def, args, piped, span, scope, nextAct);
   }

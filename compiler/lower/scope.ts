@@ -1,6 +1,6 @@
 // Shared state of one lowering: the graph, diagnostics, name counters, and parameter reuse across modes.
 import type { BlockDecl } from '../../dsl/ast.ts';
-import type { Diagnostic, Span } from '../../dsl/diagnostics.ts';
+import { didYouMean, type Diagnostic, type Span } from '../../dsl/diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
 import type { Val } from './values.ts';
@@ -33,6 +33,8 @@ export class Lowering {
   evalDepth = 0;
   /** Whether evaluation went past MAX_EVAL_DEPTH (reported once). */
   tooDeep = false;
+  /** "Did you mean" searches left (see didYouMean). */
+  private suggestionsLeft = MAX_SUGGESTIONS;
 
   constructor(
     readonly graph: Graph,
@@ -46,6 +48,17 @@ export class Lowering {
     this.training = training;
     this.counters.clear();
     this.dropoutSalt = 0;
+  }
+
+  /**
+   * "; did you mean 'x'?" for a name not found among `candidates` (a thunk: listing every name in
+   * scope costs as much as the search). Each search reads every candidate, so a program with
+   * thousands of unknown names was quadratic: after MAX_SUGGESTIONS searches, messages go without.
+   */
+  didYouMean(name: string, candidates: () => Iterable<string>): string {
+    if (this.suggestionsLeft <= 0) return '';
+    this.suggestionsLeft--;
+    return didYouMean(name, candidates());
   }
 
   /** Keras-style unique layer names: dense_1, dense_2, ... */
@@ -67,6 +80,9 @@ export class Lowering {
     return undefined;
   }
 }
+
+/** "Did you mean" searches per compile: more than the diagnostics printed (MAX_SHOWN_DIAGNOSTICS). */
+const MAX_SUGGESTIONS = 100;
 
 /** Innermost block calls shown in full under a diagnostic; deeper stacks are summarised. */
 const SHOWN_CALLS = 5;
