@@ -11,6 +11,17 @@ export type DType = 'f32' | 'i32';
 /** Bytes of the per-step uniform block: lr (f32), step (u32, 1-based), seed (u32), pad (u32). */
 export const STEP_PARAMS_BYTES = 16;
 
+/**
+ * The ranges of the train settings a manifest may hold. The runtime refuses a manifest outside them
+ * (runtime/manifest-check.ts) and the compiler refuses a train section outside them, so a program
+ * that compiles has a manifest that loads. The seed reaches kernels as a u32.
+ */
+export const TRAIN_SETTING_RANGES = {
+  batch: { min: 1, max: 2 ** 24 },
+  epochs: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+} as const;
+
 export type Initializer =
   | { kind: 'zeros' }
   | { kind: 'ones' }

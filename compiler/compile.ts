@@ -1,9 +1,11 @@
 // The compiler driver: parse → lower → autodiff → optimizer → programs → plan → codegen → artifact.
 import { parse } from '../dsl/index.ts';
-import type { Diagnostic } from '../dsl/diagnostics.ts';
+import type { Diagnostic, Span } from '../dsl/diagnostics.ts';
+import { withoutBom } from '../dsl/source.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { generateKernels } from './codegen/kernels.ts';
+import { generateKernels, type Codegen } from './codegen/kernels.ts';
+import { MAX_WORKGROUPS_PER_DIM } from './codegen/wgsl/common.ts';
 import type { Graph } from './ir/graph.ts';
 import { verifyGraph } from './ir/verify.ts';
 import type { ValueId } from './ir/types.ts';
@@ -49,8 +51,10 @@ export function sourceHash(src: string): string {
 }
 
 /** Compiles dlc source text. User errors come back as diagnostics; nothing is thrown for them. */
-export function compile(source: string, opts: CompileOptions = {}): CompileResult {
+export function compile(fileText: string, opts: CompileOptions = {}): CompileResult {
   const file = opts.file ?? 'net.dl';
+  // A leading byte-order mark is not part of the program: the artifact (and its source hash) is the same without it.
+  const source = withoutBom(fileText);
   const parsed = parse(source, file);
   if (!parsed.program || parsed.diagnostics.length) return { ok: false, diagnostics: parsed.diagnostics };
   const { lowered, diagnostics } = lower(parsed.program, opts);
@@ -81,15 +85,35 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   }
   const plan = planMemory(g, ['train_step', 'eval'], opts.plan ?? {});
   const code = generateKernels(g, plan);
+  const tooWide = gridDiagnostics(g, code, lowered.model.nameSpan);
+  if (tooWide.length) return { ok: false, diagnostics: tooWide };
   const artifact = buildArtifact(source, lowered, plan, code, metricSlots, opts.clip ?? lowered.train.clip);
   return { ok: true, diagnostics: [], artifact, graph: g, summary: lowered.summary, lowered };
+}
+
+/**
+ * A diagnostic at the source of each kernel whose grid is wider than devices dispatch (the runtime
+ * refuses such a manifest): what compiles must load. One per source position.
+ */
+function gridDiagnostics(g: Graph, code: Codegen, fallback: Span): Diagnostic[] {
+  const spans = new Map<string, Span>();
+  const out = new Map<string, Diagnostic>();
+  for (const k of code.kernels) {
+    const most = k.workgroups.reduce((a, b) => Math.max(a, b), 0);
+    if (most <= MAX_WORKGROUPS_PER_DIM) continue;
+    if (spans.size === 0) for (const n of g.nodes) if (n.span) spans.set(`${n.span.file}:${n.span.line}:${n.span.col}`, n.span);
+    const span = (k.origin !== undefined ? spans.get(k.origin) : undefined) ?? fallback;
+    const message = `kernel '${k.name}' needs ${most.toLocaleString('en-US')} workgroups along one axis, more than devices allow (${MAX_WORKGROUPS_PER_DIM.toLocaleString('en-US')}); a smaller batch or layer fits`;
+    if (!out.has(`${span.start}`)) out.set(`${span.start}`, { code: 'E-LIMIT', message, span });
+  }
+  return [...out.values()];
 }
 
 function buildArtifact(
   source: string,
   lowered: Lowered,
   plan: MemoryPlan,
-  code: ReturnType<typeof generateKernels>,
+  code: Codegen,
   metricSlots: { lossSum: ValueId; correctSum?: ValueId } | undefined,
   clip: ClipSpec | undefined,
 ): Artifact {

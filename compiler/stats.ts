@@ -5,7 +5,7 @@ import type { Graph } from './ir/graph.ts';
 import { opDef } from './ir/ops/index.ts';
 import { numel } from './ir/tensor.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
-import { OPTIMIZER_OPS, viewRoot, type MemoryPlan } from './passes/plan.ts';
+import { OPTIMIZER_OPS, viewRoots, type MemoryPlan } from './passes/plan.ts';
 
 export interface MemoryStats {
   /** Bytes of every buffer the plan creates (the step block included). */
@@ -24,11 +24,11 @@ export interface MemoryStats {
 const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * 4;
 
 /** The largest total size of intermediate values alive at once while `program` runs. */
-function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>): number {
+function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>, rootOf: (v: ValueId) => ValueId): number {
   const nodes = g.programs[program].nodes.map((id) => g.nodes[id]!);
   const last = new Map<ValueId, number>();
-  nodes.forEach((n, t) => { for (const v of n.inputs) last.set(viewRoot(g, v), t); });
-  for (const o of g.programs[program].outputs) last.set(viewRoot(g, o.value), nodes.length);
+  nodes.forEach((n, t) => { for (const v of n.inputs) last.set(rootOf(v), t); });
+  for (const o of g.programs[program].outputs) last.set(rootOf(o.value), nodes.length);
   let live = 0;
   let peak = 0;
   const dying = new Map<number, number>();
@@ -50,13 +50,14 @@ function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>): number
 export function memoryStats(g: Graph, plan: MemoryPlan): MemoryStats {
   const sum = (vs: ValueId[]): number => vs.reduce((s, v) => s + bytes(g, v), 0);
   const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
-  const gradValues = updates.map((n) => viewRoot(g, n.inputs[1]!));
+  const rootOf = viewRoots(g);
+  const gradValues = updates.map((n) => rootOf(n.inputs[1]!));
   const parameters = sum(g.params.map((p) => p.value));
   const gradients = sum(gradValues);
   const state = sum(g.state.map((s) => s.value));
   const inputs = sum(g.inputs.map((i) => i.value));
   const exclude = new Set(gradValues);
-  const peaks = (['train_step', 'eval'] as ProgramName[]).map((p) => ({ p, bytes: peakLive(g, p, exclude) }));
+  const peaks = (['train_step', 'eval'] as ProgramName[]).map((p) => ({ p, bytes: peakLive(g, p, exclude, rootOf) }));
   const top = peaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   return {
     allocatedBytes: plan.buffers.reduce((s, b) => s + b.size, 0),

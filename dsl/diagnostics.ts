@@ -1,4 +1,6 @@
 // Diagnostics as data: every user error is collected with a code, a message and a span, never thrown.
+import { printable } from './printable.ts';
+import { SourceLines, withoutBom } from './source.ts';
 
 /** A position range in one source file; lines and columns are 1-based. */
 export interface Span {
@@ -37,29 +39,75 @@ export class InternalError extends Error {
   }
 }
 
+/** Diagnostics printed in full; the rest are counted in one closing line, so a garbage file prints at once. */
+export const MAX_SHOWN_DIAGNOSTICS = 50;
+/** A source line up to this long is shown whole; a longer one only around the span, cut with '…'. */
+const WHOLE_LINE = 160;
+/** Characters shown either side of the span on a cut line. */
+const LINE_CONTEXT = 60;
+/** The most characters of one span shown (a span can run to the end of a megabyte-long line). */
+const SPAN_SHOWN = 120;
+/** Longest message, note or file name printed before it is cut with '…'. */
+const MESSAGE_LIMIT = 400;
+
 /**
  * Formats diagnostics the way compilers do:
  *   file:line:col: error: message
  *     12 |   x = dens(10)
  *        |       ^^^^
+ * Everything that came from a file (the name, the line, text quoted in the message) is shown through
+ * printable(), so control characters are escaped; the caret stays under the span. At most `limit`
+ * diagnostics are shown, then "… and N more errors". Time is linear in the source and the diagnostics.
  */
-export function formatDiagnostics(diags: Diagnostic[], sources: Map<string, string> | string): string {
+export function formatDiagnostics(diags: Diagnostic[], sources: Map<string, string> | string, limit = MAX_SHOWN_DIAGNOSTICS): string {
   const out: string[] = [];
-  for (const d of diags) {
-    const text = typeof sources === 'string' ? sources : sources.get(d.span.file);
-    out.push(`${d.span.file}:${d.span.line}:${d.span.col}: error: ${d.message}`);
-    if (text !== undefined) {
-      const lines = text.split(/\r?\n/);
-      const src = lines[d.span.line - 1] ?? '';
+  const indexed = new Map<string, SourceLines>();
+  const linesOf = (file: string): SourceLines | undefined => {
+    const text = typeof sources === 'string' ? sources : sources.get(file);
+    if (text === undefined) return undefined;
+    const key = typeof sources === 'string' ? '' : file;
+    let lines = indexed.get(key);
+    if (!lines) indexed.set(key, (lines = new SourceLines(withoutBom(text))));
+    return lines;
+  };
+  for (const d of diags.slice(0, limit)) {
+    out.push(`${printable(d.span.file, MESSAGE_LIMIT)}:${d.span.line}:${d.span.col}: error: ${printable(d.message, MESSAGE_LIMIT)}`);
+    const lines = linesOf(d.span.file);
+    if (lines) {
+      const text = lines.line(d.span.line);
+      const start = Math.max(0, d.span.col - 1);
+      const end = d.span.endLine === d.span.line ? d.span.endCol - 1 : text.length;
+      const shown = excerpt(text, start, Math.max(start, end));
       const gutter = String(d.span.line);
-      const pad = ' '.repeat(gutter.length);
-      const width = d.span.endLine === d.span.line ? Math.max(1, d.span.endCol - d.span.col) : Math.max(1, src.length - d.span.col + 1);
-      out.push(` ${gutter} | ${src}`);
-      out.push(` ${pad} | ${' '.repeat(Math.max(0, d.span.col - 1))}${'^'.repeat(width)}`);
+      out.push(` ${gutter} | ${shown.text}`);
+      out.push(` ${' '.repeat(gutter.length)} | ${' '.repeat(shown.caret)}${'^'.repeat(shown.width)}`);
     }
-    for (const n of d.notes ?? []) out.push(`  note: ${n}`);
+    for (const n of d.notes ?? []) out.push(`  note: ${printable(n, MESSAGE_LIMIT)}`);
   }
+  const hidden = diags.length - limit;
+  if (hidden > 0) out.push(`… and ${hidden.toLocaleString('en-US')} more error${hidden === 1 ? '' : 's'}`);
   return out.join('\n');
+}
+
+/** Line text as shown: tabs as four spaces (so the caret line can match them), then printable. */
+function shownText(text: string): string {
+  return printable(text.replace(/\t/g, '    '), Infinity);
+}
+
+/**
+ * The part of `line` shown for the span [start, end) (0-based, end exclusive): the whole line when it
+ * is short, else the span with some context, cut with '…'. `caret` and `width` say where the span is
+ * in the shown text, escapes counted.
+ */
+function excerpt(line: string, start: number, end: number): { text: string; caret: number; width: number } {
+  const whole = line.length <= WHOLE_LINE;
+  const spanEnd = whole ? end : Math.min(end, start + SPAN_SHOWN);
+  const from = whole ? 0 : Math.max(0, start - LINE_CONTEXT);
+  const to = whole ? line.length : Math.min(line.length, spanEnd + LINE_CONTEXT);
+  const before = `${from > 0 ? '…' : ''}${shownText(line.slice(from, start))}`;
+  const marked = shownText(line.slice(start, spanEnd));
+  const after = `${shownText(line.slice(spanEnd, to))}${to < line.length ? '…' : ''}`;
+  return { text: before + marked + after, caret: before.length, width: Math.max(1, marked.length) };
 }
 
 /**
@@ -81,13 +129,17 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within a small edit distance, or undefined. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  const lower = name.toLowerCase();
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length: such a candidate can neither be within the
+    // limit nor beat the best so far, so its distance is not computed.
+    if (Math.abs(c.length - name.length) > Math.min(limit, bestD)) continue;
+    const d = editDistance(lower, c.toLowerCase());
     if (d < bestD) { bestD = d; best = c; }
   }
-  const limit = Math.max(1, Math.floor(name.length / 3));
   return bestD <= limit ? best : undefined;
 }
 

@@ -1,20 +1,16 @@
 // The chevrotain grammar of .dl (a recovering CstParser) and its human-readable syntax error messages.
-import { CstParser, EOF, tokenLabel, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenLabel, tokenMatcher, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import {
   allTokens, Arrow, Block, Colon, Comma, Equals, False, Ident, Input, LBracket, LCurly, LParen, Minus, Model,
   NumberLit, Output, Plus, RBracket, RCurly, Return, RParen, Semi, Star, StringLit, Train, True,
 } from './tokens.ts';
-
-/** Control characters are escaped so that a message stays on one line. */
-export function visible(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+import { printable } from './printable.ts';
 
 /** How an offending token is named in a message: its source text (shortened), or "end of file". */
 export function describeToken(t: IToken): string {
   if (t.tokenType === EOF) return 'end of file';
   const text = t.image.length > 24 ? `${t.image.slice(0, 21)}...` : t.image;
-  return `'${visible(text)}'`;
+  return `'${printable(text, Infinity)}'`;
 }
 
 /** What an expected identifier means at this point of the grammar, so messages say "a model name", not "Ident". */
@@ -75,10 +71,55 @@ export const syntaxMessages: IParserErrorMessageProvider = {
   },
 };
 
+/**
+ * Syntax errors recorded before the parser gives up. Each recovery may rescan the tokens ahead, so on
+ * a garbage file parsing to the end took minutes; a real file with this many errors has its cause
+ * among the first of them.
+ */
+export const MAX_SYNTAX_ERRORS = 100;
+
+/** Thrown out of the parser when it has recorded MAX_SYNTAX_ERRORS errors. */
+export class TooManySyntaxErrors extends Error {
+  override name = 'TooManySyntaxErrors';
+}
+
+/** Tokens looked at, after a syntax error, for a point where parsing can resume (see findReSyncTokenType). */
+export const RESYNC_WINDOW = 1000;
+
+/** chevrotain's own error-recovery methods that DlParser refines (they are not in its typings). */
+const recovery = CstParser.prototype as unknown as {
+  SAVE_ERROR(e: IRecognitionException): IRecognitionException;
+  flattenFollowSet(): TokenType[];
+};
+
 export class DlParser extends CstParser {
   constructor() {
     super(allTokens, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: syntaxMessages });
     this.performSelfAnalysis();
+  }
+
+  /** Records a syntax error as chevrotain does, and stops the parse at MAX_SYNTAX_ERRORS (see there). */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    const saved = recovery.SAVE_ERROR.call(this, error);
+    if (this.errors.length >= MAX_SYNTAX_ERRORS) throw new TooManySyntaxErrors();
+    return saved;
+  }
+
+  /**
+   * The token type where parsing resumes after an error: the first token that may follow one of the
+   * rules being parsed, as chevrotain finds it, but looking at most RESYNC_WINDOW tokens ahead (then
+   * the end of file). chevrotain looks as far as it takes, and at top level only the end of file may
+   * follow, so every error in a garbage file rescanned the rest of the file: quadratic time.
+   */
+  findReSyncTokenType(): TokenType {
+    const follow = recovery.flattenFollowSet.call(this);
+    for (let k = 1; k <= RESYNC_WINDOW; k++) {
+      const token = this.LA(k);
+      const found = follow.find((type) => tokenMatcher(token, type));
+      if (found) return found;
+      if (token.tokenType === EOF) break;
+    }
+    return EOF;
   }
 
   // `;` is accepted (and ignored) between declarations and statements.

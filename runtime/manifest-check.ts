@@ -3,7 +3,7 @@
 // program kernel indices, shapes against the batch, kernel hashes). Each problem is named by its
 // path, e.g. "kernels[3].bindings[1].buffer: 17 is not a buffer index (12 buffers)", and any text
 // quoted from the file goes through printable().
-import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES, type Manifest } from '../compiler/artifact.ts';
+import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES, TRAIN_SETTING_RANGES, type Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 
 /** The largest buffer a manifest may ask for (2 GiB; devices allow less, and say so at creation). */
@@ -74,7 +74,7 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
   const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, 'not a string'));
   const obj = (v: unknown, path: string): Obj => (isObj(v) ? v : fail(path, 'not an object'));
 
-  const batch = int(m.batch, 'batch', 1, 1 << 24);
+  const batch = int(m.batch, 'batch', TRAIN_SETTING_RANGES.batch.min, TRAIN_SETTING_RANGES.batch.max);
   str(m.model, 'model');
   const buffers = arr(m.buffers, 'buffers').map((b, i) => {
     const o = obj(b, `buffers[${i}]`);
@@ -175,7 +175,7 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
   const train = obj(m.train, 'train');
   const opt = obj(train.optimizer, 'train.optimizer');
   if (typeof opt.lr !== 'number' || !Number.isFinite(opt.lr)) fail('train.optimizer.lr', 'not a finite number');
-  int(train.seed, 'train.seed', 0, 2 ** 32 - 1);
-  int(train.epochs, 'train.epochs', 0);
+  int(train.seed, 'train.seed', TRAIN_SETTING_RANGES.seed.min, TRAIN_SETTING_RANGES.seed.max);
+  int(train.epochs, 'train.epochs', TRAIN_SETTING_RANGES.epochs.min, TRAIN_SETTING_RANGES.epochs.max);
   return m as unknown as Manifest;
 }

@@ -25,13 +25,27 @@ export class Graph {
   readonly inputs: { name: string; value: ValueId; classes?: number }[] = [];
   readonly params: ParamInfo[] = [];
   readonly state: StateInfo[] = [];
-  readonly programs: Record<ProgramName, Program> = {
+  private readonly programsByName: Record<ProgramName, Program> = {
     train_step: { nodes: [], outputs: [] },
     eval: { nodes: [], outputs: [] },
     forward: { nodes: [], outputs: [] },
   };
+  /**
+   * Replacements made by replaceNodes and not yet applied to the programs. Rewriting every program
+   * on each replacement made fusion quadratic in program length; they are applied together, in one
+   * pass over each program, when the programs are next read.
+   */
+  private pendingReplacements: { last: number; node: number; members: number[] }[] = [];
+  /** Every node named by a pending replacement, to apply them first when a new one overlaps. */
+  private readonly pendingMembers = new Set<number>();
   /** The node that defines each value (absent for inputs, params and state). */
   readonly producer = new Map<ValueId, number>();
+
+  /** The train_step, eval and forward programs, with every replacement made so far applied. */
+  get programs(): Record<ProgramName, Program> {
+    this.applyReplacements();
+    return this.programsByName;
+  }
 
   value(id: ValueId): Value {
     const v = this.values[id];
@@ -118,7 +132,8 @@ export class Graph {
 
   /**
    * Replaces the nodes `members` (which must end with the one defining `output`) by one new node
-   * of `op` that defines the same value, in every program. Used by the fusion pass.
+   * of `op` that defines the same value, in every program that runs that last node. Used by the
+   * fusion passes; the programs are rewritten lazily (see pendingReplacements).
    */
   replaceNodes(members: number[], op: string, inputs: ValueId[], attrs: Attrs): Node {
     const last = this.nodes[members[members.length - 1]!]!;
@@ -129,12 +144,38 @@ export class Graph {
     if (last.layer) node.layer = last.layer;
     this.nodes.push(node);
     this.producer.set(last.output, node.id);
-    const gone = new Set(members);
-    for (const p of Object.values(this.programs)) {
-      if (!p.nodes.includes(last.id)) continue;
-      p.nodes = p.nodes.flatMap((id) => (id === last.id ? [node.id] : gone.has(id) ? [] : [id]));
-    }
+    // Overlapping replacements keep their one-at-a-time meaning: the earlier ones are applied first.
+    if (members.some((m) => this.pendingMembers.has(m))) this.applyReplacements();
+    this.pendingReplacements.push({ last: last.id, node: node.id, members });
+    for (const m of members) this.pendingMembers.add(m);
     return node;
+  }
+
+  /** Applies the pending replacements: one pass over each program, whatever their number. */
+  private applyReplacements(): void {
+    if (this.pendingReplacements.length === 0) return;
+    const edits = this.pendingReplacements;
+    this.pendingReplacements = [];
+    this.pendingMembers.clear();
+    for (const p of Object.values(this.programsByName)) {
+      const present = new Set(p.nodes);
+      const replacedBy = new Map<number, number>();
+      const gone = new Set<number>();
+      for (const e of edits) {
+        // A program that does not run the last member is left alone, as before.
+        if (!present.has(e.last)) continue;
+        for (const m of e.members) gone.add(m);
+        replacedBy.set(e.last, e.node);
+      }
+      if (replacedBy.size === 0) continue;
+      const nodes: number[] = [];
+      for (const id of p.nodes) {
+        const by = replacedBy.get(id);
+        if (by !== undefined) nodes.push(by);
+        else if (!gone.has(id)) nodes.push(id);
+      }
+      p.nodes = nodes;
+    }
   }
 
   /** A GradBuilder that emits into this graph with the given tags. */

@@ -2,11 +2,22 @@
 import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
+import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
 import { Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
+
+/**
+ * Lowering evaluates expressions recursively, and a block call evaluates the block's body inside the
+ * caller's expression, so nesting must be bounded: deeper programs get a diagnostic, not a stack
+ * overflow. One level costs up to three stack frames; a cold (not yet compiled) run overflowed past
+ * about 1,000 nested block calls, so these limits keep a margin of two.
+ */
+export const MAX_BLOCK_DEPTH = 256;
+/** See MAX_BLOCK_DEPTH: the bound on expression evaluations in progress, through block calls. */
+export const MAX_EVAL_DEPTH = 512;
 
 const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
 const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'] } as const;
@@ -18,6 +29,21 @@ export class ExprLowerer {
 
   /** Evaluates an expression; undefined when it failed (a diagnostic was recorded). */
   eval(e: Expr, scope: Scope): Val | undefined {
+    if (this.L.evalDepth >= MAX_EVAL_DEPTH) {
+      // Once is enough: every operand at this depth would say the same.
+      if (this.L.tooDeep) return undefined;
+      this.L.tooDeep = true;
+      return this.L.error('E-TOO-DEEP', `expressions nest deeper than ${MAX_EVAL_DEPTH} levels, counting those in the blocks they call`, e.span);
+    }
+    this.L.evalDepth++;
+    try {
+      return this.evaluate(e, scope);
+    } finally {
+      this.L.evalDepth--;
+    }
+  }
+
+  private evaluate(e: Expr, scope: Scope): Val | undefined {
     switch (e.kind) {
       case 'num': return { kind: 'num', value: e.value, isInt: e.isInt, span: e.span };
       case 'str': return { kind: 'str', value: e.value, span: e.span };
@@ -68,7 +94,7 @@ export class ExprLowerer {
     if (v.kind === 'name') {
       const isLayer = isLayerName(v.value) || this.L.blocks.has(v.value);
       if (isLayer) return this.L.error('E-ARITY', `'${v.value}' is a layer; apply it to an input, e.g. x -> ${v.value} or ${v.value}(x)`, v.span);
-      return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${didYouMean(v.value, scope.allNames())}`, v.span);
+      return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${this.L.didYouMean(v.value, () => scope.allNames())}`, v.span);
     }
     return this.L.error('E-TYPE', `expected ${what}, got ${describeVal(v)}`, v.span);
   }
@@ -123,8 +149,8 @@ export class ExprLowerer {
     if (block) return this.callBlock(block, args, piped, span, scope);
     const def = isLayerName(callee) ? LAYERS[callee] : undefined;
     if (!def) {
-      const candidates = [...Object.keys(LAYERS), ...this.L.blocks.keys()];
-      return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${didYouMean(callee, candidates)}`, calleeSpan);
+      const candidates = (): string[] => [...Object.keys(LAYERS), ...this.L.blocks.keys()];
+      return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${this.L.didYouMean(callee, candidates)}`, calleeSpan);
     }
     return this.callLayer(callee, def, args, piped, span, scope, nextAct);
   }
@@ -203,8 +229,7 @@ export class ExprLowerer {
       throw err;
     }
     if (this.L.training) {
-      const params = this.L.graph.params.filter((p) => p.layer === name).reduce((s, p) => s + this.g.value(p.value).shape.reduce((a, b) => a * b, 1), 0);
-      this.L.summary.push({ name, type, shape: this.g.value(y).shape, params });
+      this.L.summary.push({ name, type, shape: this.g.value(y).shape, params: this.L.paramValues.get(name) ?? 0 });
     }
     return { kind: 'tensor', id: y, span };
   }
@@ -224,6 +249,7 @@ export class ExprLowerer {
         if (have !== undefined) return have;
         const v = L.graph.addParam(full, shape, init, name, regularize);
         L.paramsByName.set(full, v);
+        L.paramValues.set(name, (L.paramValues.get(name) ?? 0) + numel(shape));
         return v;
       },
       state: (suffix, shape, init) => {
@@ -244,6 +270,10 @@ export class ExprLowerer {
       const cycle = [...this.L.blockCalls.slice(active).map((c) => c.name), block.name];
       const how = cycle.length === 2 ? 'calls itself' : `calls itself through ${cycle.join(' -> ')}`;
       return this.L.error('E-RECURSION', `block '${block.name}' ${how}; blocks cannot be recursive`, span);
+    }
+    if (this.L.blockCalls.length >= MAX_BLOCK_DEPTH) {
+      const level = this.L.blockCalls.length + 1;
+      return this.L.error('E-TOO-DEEP', `block calls nest deeper than ${MAX_BLOCK_DEPTH} levels: this call of '${block.name}' is level ${level}`, span);
     }
     const bound = new Map<string, Val>();
     const positional: Val[] = piped ? [piped] : [];

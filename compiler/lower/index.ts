@@ -1,6 +1,7 @@
 // Lowering pass: AST → IR graph with the training forward, loss, eval forward and eval loss.
 import type { BlockDecl, ModelDecl, Program, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Diagnostic } from '../../dsl/diagnostics.ts';
+import { TRAIN_SETTING_RANGES } from '../artifact.ts';
 import { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
 import { lowerLoss, scalarLoss, type LossValues } from './loss.ts';
@@ -37,10 +38,15 @@ function pickModel(p: Program, want: string | undefined, diags: Diagnostic[]): {
     if (seen.has(m.name)) diags.push({ code: 'E-DUPLICATE', message: `model '${m.name}' is already defined (line ${seen.get(m.name)!.nameSpan.line})`, span: m.nameSpan });
     seen.set(m.name, m);
   }
+  const trained = new Map<string, TrainDecl>();
   for (const t of trains) {
     if (!seen.has(t.model)) diags.push({ code: 'E-UNDEFINED', message: `train section names unknown model '${t.model}'${didYouMean(t.model, seen.keys())}`, span: t.modelSpan });
+    const first = trained.get(t.model);
+    // One section per model: a second one would otherwise be ignored without a word.
+    if (first) diags.push({ code: 'E-DUPLICATE', message: `second train section for model '${t.model}'; a model has one`, span: t.modelSpan, notes: [`the first train section for '${t.model}' is at line ${first.modelSpan.line}`] });
+    else trained.set(t.model, t);
   }
-  const trainFor = (m: ModelDecl) => trains.find((t) => t.model === m.name);
+  const trainFor = (m: ModelDecl) => trained.get(m.name);
   if (want !== undefined) {
     const m = seen.get(want);
     if (!m) return {};
@@ -71,6 +77,12 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
     diagnostics.push({ code: 'E-NO-MODEL', message, span: { file: p.file, line: 1, col: 1, endLine: 1, endCol: 2, start: 0, end: 0 } });
     return { diagnostics };
   }
+  const batchRange = TRAIN_SETTING_RANGES.batch;
+  if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch >= batchRange.min && opts.batch <= batchRange.max)) {
+    // Not from the file (the CLI's --batch): shown at the model it applies to.
+    diagnostics.push({ code: 'E-RANGE', message: `the batch size given for model '${model.name}' must be an integer from ${batchRange.min} to ${batchRange.max.toLocaleString('en-US')}, got ${opts.batch}`, span: model.nameSpan });
+    return { diagnostics };
+  }
   const g = new Graph();
   const L = new Lowering(g, blocks, 1, true);
   const cfg = readTrain(L, train);
@@ -83,7 +95,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
     if (values) trainLoss = { loss: scalarLoss(L, values.rows, cfg, { phase: 'loss', layer: 'loss' }), values };
   }
   // Source order: the train section is read before the model is lowered.
-  diagnostics.push(...L.diagnostics);
+  for (const d of L.diagnostics) diagnostics.push(d);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length || !fwd || !cfg || (train && !trainLoss)) return { diagnostics };
   L.restart(false);

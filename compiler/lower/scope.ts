@@ -1,6 +1,6 @@
 // Shared state of one lowering: the graph, diagnostics, name counters, and parameter reuse across modes.
 import type { BlockDecl } from '../../dsl/ast.ts';
-import type { Diagnostic, Span } from '../../dsl/diagnostics.ts';
+import { didYouMean, type Diagnostic, type Span } from '../../dsl/diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
 import type { Val } from './values.ts';
@@ -22,11 +22,15 @@ export interface Binding {
 
 export class Lowering {
   readonly diagnostics: Diagnostic[] = [];
+  /** What was reported (code, span, message), so a repeated report costs one lookup. */
+  private readonly reported = new Set<string>();
   readonly summary: SummaryRow[] = [];
   /** The training lowering's named tensors, in program order. */
   readonly bindings: Binding[] = [];
   /** Parameters by full name, so the eval lowering reuses the training lowering's. */
   readonly paramsByName = new Map<string, ValueId>();
+  /** Number of parameter values each layer created, for its summary row. */
+  readonly paramValues = new Map<string, number>();
   readonly inputsByName = new Map<string, ValueId>();
   /** Number of classes of each class-typed input. */
   readonly classCount = new Map<ValueId, number>();
@@ -34,6 +38,12 @@ export class Lowering {
   dropoutSalt = 0;
   /** The block calls being lowered, outermost first: stops recursion and says where a block's error came from. */
   readonly blockCalls: { name: string; span: Span }[] = [];
+  /** How many expression evaluations are in progress, one inside another (see MAX_EVAL_DEPTH). */
+  evalDepth = 0;
+  /** Whether evaluation went past MAX_EVAL_DEPTH (reported once). */
+  tooDeep = false;
+  /** "Did you mean" searches left (see didYouMean). */
+  private suggestionsLeft = MAX_SUGGESTIONS;
 
   constructor(
     readonly graph: Graph,
@@ -49,6 +59,17 @@ export class Lowering {
     this.dropoutSalt = 0;
   }
 
+  /**
+   * "; did you mean 'x'?" for a name not found among `candidates` (a thunk: listing every name in
+   * scope costs as much as the search). Each search reads every candidate, so a program with
+   * thousands of unknown names was quadratic: after MAX_SUGGESTIONS searches, messages go without.
+   */
+  didYouMean(name: string, candidates: () => Iterable<string>): string {
+    if (this.suggestionsLeft <= 0) return '';
+    this.suggestionsLeft--;
+    return didYouMean(name, candidates());
+  }
+
   /** Keras-style unique layer names: dense_1, dense_2, ... */
   layerName(type: string): string {
     const n = (this.counters.get(type) ?? 0) + 1;
@@ -60,11 +81,28 @@ export class Lowering {
     // The eval lowering repeats the training one; report each problem once.
     if (!this.training) return undefined;
     // A block used several times repeats the errors of its body; the first call's report is enough.
-    if (this.diagnostics.some((d) => d.code === code && d.message === message && d.span.start === span.start && d.span.end === span.end)) return undefined;
-    const all = [...(notes ?? []), ...[...this.blockCalls].reverse().map((c) => `in block '${c.name}' called at line ${c.span.line}`)];
+    const key = `${code} ${span.start} ${span.end} ${message}`;
+    if (this.reported.has(key)) return undefined;
+    this.reported.add(key);
+    const all = [...(notes ?? []), ...callNotes(this.blockCalls)];
     this.diagnostics.push(all.length ? { code, message, span, notes: all } : { code, message, span });
     return undefined;
   }
+}
+
+/** "Did you mean" searches per compile: more than the diagnostics printed (MAX_SHOWN_DIAGNOSTICS). */
+const MAX_SUGGESTIONS = 100;
+
+/** Innermost block calls shown in full under a diagnostic; deeper stacks are summarised. */
+const SHOWN_CALLS = 5;
+
+/** "in block 'b' called at line 7" for each call, innermost first; a deep stack shows its ends and a count. */
+function callNotes(calls: readonly { name: string; span: Span }[]): string[] {
+  const note = (c: { name: string; span: Span }): string => `in block '${c.name}' called at line ${c.span.line}`;
+  const inward = [...calls].reverse();
+  if (inward.length <= SHOWN_CALLS + 2) return inward.map(note);
+  const hidden = inward.length - SHOWN_CALLS - 1;
+  return [...inward.slice(0, SHOWN_CALLS).map(note), `... ${hidden} more block calls ...`, note(inward.at(-1)!)];
 }
 
 /** Names visible to an expression: the model's, or a block's parameters and locals. */

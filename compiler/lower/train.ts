@@ -1,9 +1,9 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import { CLASS_METRICS, REGRESSION_METRICS, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
-import { coerce, type Hyper, type HyperType, type Val } from './values.ts';
+import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
 export type LossKind = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
@@ -100,7 +100,9 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         const type: HyperType = en.key === 'shuffle' ? 'bool' : en.key === 'seed' ? 'int' : 'posint';
         const c = constant(v);
         const r = c ? coerce(c, type) : { error: 'expected a constant' };
+        const range = en.key === 'shuffle' ? undefined : SETTING_RANGES[en.key];
         if ('error' in r) fail('E-TYPE', `train setting '${en.key}': ${r.error}`, v.span);
+        else if (range && c && !inRange(r.ok as number, range)) fail('E-RANGE', `train setting '${en.key}': expected ${rangeText(range)}, got ${describeVal(c)}`, v.span);
         else (cfg as unknown as Record<string, Hyper>)[en.key] = r.ok;
         break;
       }
@@ -142,6 +144,19 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
 }
 
 type Fail = (code: string, msg: string, span: Span) => void;
+
+type Range = { readonly min: number; readonly max: number };
+/** What the runtime accepts (see TRAIN_SETTING_RANGES), except that a train section asks for at least one epoch. */
+const SETTING_RANGES: Record<'batch' | 'epochs' | 'seed', Range> = {
+  ...TRAIN_SETTING_RANGES,
+  epochs: { min: 1, max: TRAIN_SETTING_RANGES.epochs.max },
+};
+const inRange = (n: number, r: Range): boolean => n >= r.min && n <= r.max;
+/** "an integer from 0 to 4,294,967,295" */
+function rangeText(r: Range): string {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  return `an integer from ${fmt(r.min)} to ${fmt(r.max)}`;
+}
 
 function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   if (v.kind !== 'call') { fail('E-TYPE', `loss must be a call such as cross_entropy(logits, label)`, v.span); return undefined; }

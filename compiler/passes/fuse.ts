@@ -46,10 +46,46 @@ const isChainable = (n: Node): boolean => opDef(n.op).kind === 'elementwise' && 
 
 /** Numbers a chain's refs: sources first (in order of first use), then steps. */
 function encode(c: Chain): { sources: ValueId[]; steps: ChainStep[] } {
-  const sources: ValueId[] = [];
-  for (const s of c.steps) for (const a of s.args) if ('src' in a && !sources.includes(a.src)) sources.push(a.src);
-  const index = (a: Ref): number => ('src' in a ? sources.indexOf(a.src) : sources.length + a.step);
-  return { sources, steps: c.steps.map((s) => ({ op: s.op, args: s.args.map(index), attrs: s.attrs })) };
+  const sourceIndex = new Map<ValueId, number>();
+  for (const s of c.steps) for (const a of s.args) if ('src' in a && !sourceIndex.has(a.src)) sourceIndex.set(a.src, sourceIndex.size);
+  const index = (a: Ref): number => ('src' in a ? sourceIndex.get(a.src)! : sourceIndex.size + a.step);
+  return { sources: [...sourceIndex.keys()], steps: c.steps.map((s) => ({ op: s.op, args: s.args.map(index), attrs: s.attrs })) };
+}
+
+/**
+ * Grows the chain rooted at `root` in post-order (the root last, where the fused node will run),
+ * inlining each input `inlinable` accepts. An explicit stack, not recursion: an element-wise chain
+ * may be thousands of nodes long.
+ */
+function growChain(g: Graph, root: Node, inlinable: (v: ValueId, reader: Node) => boolean): Chain {
+  const chain: Chain = { members: [], steps: [] };
+  const memo = new Map<ValueId, Ref>();
+  const stack: { node: Node; args: Ref[] }[] = [{ node: root, args: [] }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.args.length < top.node.inputs.length) {
+      const v = top.node.inputs[top.args.length]!;
+      const have = memo.get(v);
+      if (have) top.args.push(have);
+      else if (inlinable(v, top.node)) stack.push({ node: g.nodes[g.producer.get(v)!]!, args: [] });
+      else {
+        const ref: Ref = { src: v };
+        memo.set(v, ref);
+        top.args.push(ref);
+      }
+      continue;
+    }
+    stack.pop();
+    chain.members.push(top.node.id);
+    chain.steps.push({ op: top.node.op, args: top.args, attrs: top.node.attrs });
+    const reader = stack[stack.length - 1];
+    if (reader) {
+      const ref: Ref = { step: chain.steps.length - 1 };
+      memo.set(reader.node.inputs[reader.args.length]!, ref);
+      reader.args.push(ref);
+    }
+  }
+  return chain;
 }
 
 export function fuse(g: Graph, opts: FuseOptions = {}): void {
@@ -72,22 +108,7 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
     for (const id of live) {
       const root = g.nodes[id]!;
       if (!isChainable(root) || !isRoot(root)) continue;
-      const chain: Chain = { members: [], steps: [] };
-      const memo = new Map<ValueId, Ref>();
-      const visit = (n: Node): Ref => {
-        const args = n.inputs.map((v) => {
-          const have = memo.get(v);
-          if (have) return have;
-          const ref: Ref = inlinable(v, n) ? visit(g.nodes[g.producer.get(v)!]!) : { src: v };
-          memo.set(v, ref);
-          return ref;
-        });
-        chain.members.push(n.id);
-        chain.steps.push({ op: n.op, args, attrs: n.attrs });
-        return { step: chain.steps.length - 1 };
-      };
-      visit(root); // post-order: the root comes last, where the fused node will run
-      chains.push(chain);
+      chains.push(growChain(g, root, inlinable));
     }
   }
   // Single nodes stay as they are unless an epilogue takes them.
@@ -96,6 +117,7 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
 
   for (const chain of chains) {
     const root = g.nodes[chain.members[chain.members.length - 1]!]!;
+    const members = new Set(chain.members);
     const { sources, steps } = encode(chain);
     // 2. Epilogue: a source made by a host kernel (matmul, conv2d, maxpool2d_bwd) that only this
     // chain reads, of the chain's shape.
@@ -104,15 +126,15 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
       const host = p === undefined ? undefined : EPILOGUE_HOSTS[g.nodes[p]!.op];
       if (!host || steps.length > host.maxSteps || outputs.has(v)) return false;
       const readers = consumers.get(v)!;
-      return [...readers].every((r) => chain.members.includes(r)) && sameShape(g.value(v).shape, g.value(root.output!).shape);
+      return [...readers].every((r) => members.has(r)) && sameShape(g.value(v).shape, g.value(root.output!).shape);
     });
     const host = mm === undefined ? undefined : g.nodes[g.producer.get(mm)!]!;
     const rest = sources.filter((v) => v !== mm);
     if (host && host.inputs.length + rest.length + 1 <= MAX_STORAGE_BINDINGS) {
       const m = host;
       // Source order for the epilogue: the accumulator first, then the other sources.
-      const order = [mm, ...rest];
-      const remap = (k: number): number => (k < sources.length ? order.indexOf(sources[k]!) : k);
+      const position = new Map([mm, ...rest].map((v, k) => [v, k]));
+      const remap = (k: number): number => (k < sources.length ? position.get(sources[k]!)! : k);
       const epi = steps.map((s) => ({ ...s, args: s.args.map(remap) }));
       g.replaceNodes([m.id, ...chain.members], EPILOGUE_HOSTS[m.op]!.op, [...m.inputs, ...rest], { ...m.attrs, chain: JSON.stringify(epi) });
     } else if (steps.length > 1) {

@@ -35,10 +35,90 @@ const alignUp = (n: number): number => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 
 /** The value a view chain reads from: views share their source's buffer. */
 export function viewRoot(g: Graph, v: ValueId): ValueId {
-  const p = g.producer.get(v);
-  if (p === undefined) return v;
-  const n = g.nodes[p]!;
-  return opDef(n.op).kind === 'view' ? viewRoot(g, n.inputs[0]!) : v;
+  // A loop, not recursion: a chain of views may be arbitrarily long.
+  for (;;) {
+    const p = g.producer.get(v);
+    const n = p === undefined ? undefined : g.nodes[p]!;
+    if (!n || opDef(n.op).kind !== 'view') return v;
+    v = n.inputs[0]!;
+  }
+}
+
+/**
+ * viewRoot that remembers every value it walked through, for a pass that asks about every value:
+ * one walk per view chain instead of one per value read. Make one per pass; passes change producers.
+ */
+export function viewRoots(g: Graph): (v: ValueId) => ValueId {
+  const known = new Map<ValueId, ValueId>();
+  return (v) => {
+    const walked: ValueId[] = [];
+    let at = v;
+    for (;;) {
+      const root = known.get(at);
+      if (root !== undefined) { at = root; break; }
+      const p = g.producer.get(at);
+      const n = p === undefined ? undefined : g.nodes[p]!;
+      if (!n || opDef(n.op).kind !== 'view') break;
+      walked.push(at);
+      at = n.inputs[0]!;
+    }
+    for (const w of walked) known.set(w, at);
+    return at;
+  };
+}
+
+/**
+ * The buffers free for reuse, grouped by size. `take` finds the smallest that fits (or the largest)
+ * by binary search over the distinct sizes, where a scan of every free buffer made planning
+ * quadratic in program length. Among equal sizes the one freed first wins, as in a scan.
+ */
+class FreePool {
+  /** Free buffers of each size, in the order they were freed. */
+  private readonly bySize = new Map<number, Set<number>>();
+  /** The sizes in bySize, ascending. */
+  private readonly sizes: number[] = [];
+  /** Where each free buffer is filed. */
+  private readonly sizeOf = new Map<number, number>();
+
+  add(buffer: number, size: number): void {
+    if (this.sizeOf.has(buffer)) return;
+    this.sizeOf.set(buffer, size);
+    let group = this.bySize.get(size);
+    if (!group) {
+      group = new Set();
+      this.bySize.set(size, group);
+      this.sizes.splice(this.lowerBound(size), 0, size);
+    }
+    group.add(buffer);
+  }
+
+  /** Removes and returns the smallest free buffer of at least `size` bytes, else the largest; undefined when none is free. */
+  take(size: number): number | undefined {
+    if (this.sizes.length === 0) return undefined;
+    const at = Math.min(this.lowerBound(size), this.sizes.length - 1);
+    const chosen = this.sizes[at]!;
+    const group = this.bySize.get(chosen)!;
+    const buffer = group.values().next().value!;
+    group.delete(buffer);
+    this.sizeOf.delete(buffer);
+    if (group.size === 0) {
+      this.bySize.delete(chosen);
+      this.sizes.splice(at, 1);
+    }
+    return buffer;
+  }
+
+  /** The index of the first size not below `size`. */
+  private lowerBound(size: number): number {
+    let lo = 0;
+    let hi = this.sizes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sizes[mid]! < size) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }
 
 /** Trailing inputs of an optimizer update that every parameter shares (see the update op). */
@@ -50,18 +130,18 @@ const updateStates = (n: Node): ValueId[] => n.inputs.slice(2, n.inputs.length -
  * The optimizer update of each parameter, when every parameter has exactly one and each gradient
  * and state belongs to one update: the condition for arenas.
  */
-export function optimizerUpdates(g: Graph): Node[] | undefined {
+export function optimizerUpdates(g: Graph, rootOf = viewRoots(g)): Node[] | undefined {
   const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
   if (updates.length === 0 || updates.length !== g.params.length) return undefined;
   const params = new Set(updates.map((n) => n.inputs[0]!));
   if (params.size !== g.params.length || g.params.some((p) => !params.has(p.value))) return undefined;
   const seen = new Set<ValueId>();
   for (const n of updates) {
-    for (const v of [viewRoot(g, n.inputs[1]!), ...updateStates(n)]) {
+    for (const v of [rootOf(n.inputs[1]!), ...updateStates(n)]) {
       if (seen.has(v)) return undefined;
       seen.add(v);
     }
-    const grad = g.value(viewRoot(g, n.inputs[1]!));
+    const grad = g.value(rootOf(n.inputs[1]!));
     if (grad.role !== 'activation' && grad.role !== 'grad') return undefined;
   }
   return updates;
@@ -77,7 +157,8 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     return buffers.length - 1;
   };
 
-  const updates = opts.arenas === false ? undefined : optimizerUpdates(g);
+  const rootOf = viewRoots(g);
+  const updates = opts.arenas === false ? undefined : optimizerUpdates(g, rootOf);
   if (updates) {
     const offsets = new Map<ValueId, number>();
     let end = 0;
@@ -93,8 +174,9 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     const params = newBuffer(end, 'arena: parameters', 'params');
     for (const p of g.params) place(params, p.value, offsets.get(p.value)!);
     const grads = newBuffer(end, 'arena: gradients', 'grads');
-    for (const n of updates) place(grads, viewRoot(g, n.inputs[1]!), offsets.get(n.inputs[0]!)!);
-    const states = Math.max(...updates.map((n) => updateStates(n).length));
+    for (const n of updates) place(grads, rootOf(n.inputs[1]!), offsets.get(n.inputs[0]!)!);
+    // A loop, not Math.max(...list): spreading a list of one entry per parameter overflows the stack.
+    const states = updates.reduce((most, n) => Math.max(most, updateStates(n).length), 0);
     for (let k = 0; k < states; k++) {
       const arena = newBuffer(end, `arena: ${updates[0]!.op} state ${k}`, 'optimizer_state');
       for (const n of updates) if (updateStates(n)[k] !== undefined) place(arena, updateStates(n)[k]!, offsets.get(n.inputs[0]!)!);
@@ -109,26 +191,18 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
   let t = 0;
   for (const p of order) {
     for (const id of g.programs[p].nodes) {
-      for (const i of g.nodes[id]!.inputs) lastUse.set(viewRoot(g, i), Math.max(lastUse.get(viewRoot(g, i)) ?? -1, t));
+      for (const i of g.nodes[id]!.inputs) lastUse.set(rootOf(i), Math.max(lastUse.get(rootOf(i)) ?? -1, t));
       t++;
     }
     // Outputs are read back after the program: alive to its end.
-    for (const o of g.programs[p].outputs) lastUse.set(viewRoot(g, o.value), Math.max(lastUse.get(viewRoot(g, o.value)) ?? -1, t - 1));
+    for (const o of g.programs[p].outputs) lastUse.set(rootOf(o.value), Math.max(lastUse.get(rootOf(o.value)) ?? -1, t - 1));
   }
   // Free buffers; a value takes the smallest that fits, or grows the largest free one (sizes are
   // only fixed when the plan is done), or gets a new buffer when none is free.
-  const free = new Set<number>();
+  const free = new FreePool();
   const take = (size: number, label: string): number => {
-    let best: number | undefined;
-    let largest: number | undefined;
-    for (const b of free) {
-      const bs = buffers[b]!.size;
-      if (bs >= size && (best === undefined || bs < buffers[best]!.size)) best = b;
-      if (largest === undefined || bs > buffers[largest]!.size) largest = b;
-    }
-    const pick = best ?? largest;
-    if (pick === undefined || opts.reuse === false) return newBuffer(size, label);
-    free.delete(pick);
+    const pick = opts.reuse === false ? undefined : free.take(size);
+    if (pick === undefined) return newBuffer(size, label);
     buffers[pick]!.size = Math.max(buffers[pick]!.size, size);
     return pick;
   };
@@ -142,7 +216,7 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     const out = n.output;
     if (out !== null && !bufferOf.has(out)) {
       if (opDef(n.op).kind === 'view') {
-        const r = viewRoot(g, out);
+        const r = rootOf(out);
         bufferOf.set(out, bufferOf.get(r)!);
         if (offsetOf.has(r)) offsetOf.set(out, offsetOf.get(r)!);
       } else {
@@ -154,7 +228,7 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
       const role = g.value(v).role;
       if (role === 'input' || role === 'param' || role === 'state' || pinned.has(v)) continue;
       const buf = bufferOf.get(v);
-      if (buf !== undefined) free.add(buf);
+      if (buf !== undefined) free.add(buf, buffers[buf]!.size);
     }
   });
   return { buffers, bufferOf, offsetOf, stepParamsBuffer: 0 };

@@ -5,6 +5,7 @@ import { compile } from '../../compiler/compile.ts';
 import { LAYERS } from '../../compiler/lower/registry.ts';
 import { OPTIMIZERS } from '../../compiler/lower/train.ts';
 import { formatDiagnostics } from '../../dsl/diagnostics.ts';
+import { validateManifest } from '../../runtime/manifest-check.ts';
 
 /** Compiles a program that must fail and returns its diagnostics as `dlc check` prints them. */
 function errors(src: string): string {
@@ -586,6 +587,96 @@ train m {
  10 |   batch = 64
     |   ^^^^^`);
   });
+
+  it('a second train section for a model points at the second, with a note naming the first', () => {
+    const src = `model m {
+  input x: f32[4]
+  input label: class[3]
+  logits = x -> dense(3)
+  output logits
+}
+train m {
+  loss = cross_entropy(logits, label)
+}
+train m {
+  loss = cross_entropy(logits, label)
+  batch = 8
+}`;
+    expect(errors(src)).toBe(`net.dl:10:7: error: second train section for model 'm'; a model has one
+ 10 | train m {
+    |       ^
+  note: the first train section for 'm' is at line 7`);
+  });
+});
+
+describe('train settings the runtime could not run', () => {
+  /** A valid program whose train section ends with `setting`. */
+  const withSetting = (setting: string): string => `model m {
+  input x: f32[4]
+  input label: class[3]
+  logits = x -> dense(3)
+  output logits
+}
+train m {
+  loss = cross_entropy(logits, label)
+  ${setting}
+}`;
+
+  it('seed = -1: seeds are unsigned 32-bit integers', () => {
+    expect(errors(withSetting('seed = -1'))).toBe(`net.dl:9:10: error: train setting 'seed': expected an integer from 0 to 4,294,967,295, got the integer -1
+ 9 |   seed = -1
+   |          ^^`);
+  });
+
+  it('seed = 1e20: beyond 32 bits', () => {
+    expect(errors(withSetting('seed = 1e20'))).toBe(`net.dl:9:10: error: train setting 'seed': expected an integer from 0 to 4,294,967,295, got the number 100000000000000000000
+ 9 |   seed = 1e20
+   |          ^^^^`);
+  });
+
+  it('batch = 0: a batch holds at least one sample', () => {
+    expect(errors(withSetting('batch = 0'))).toBe(`net.dl:9:11: error: train setting 'batch': expected a positive integer, got the integer 0
+ 9 |   batch = 0
+   |           ^`);
+  });
+
+  it('batch = 16777217: beyond the runtime limit of 2^24', () => {
+    expect(errors(withSetting('batch = 16777217'))).toBe(`net.dl:9:11: error: train setting 'batch': expected an integer from 1 to 16,777,216, got the integer 16777217
+ 9 |   batch = 16777217
+   |           ^^^^^^^^`);
+  });
+
+  it('epochs = 1e20: beyond the integers a manifest holds exactly', () => {
+    expect(errors(withSetting('epochs = 1e20'))).toBe(`net.dl:9:12: error: train setting 'epochs': expected an integer from 1 to 9,007,199,254,740,991, got the number 100000000000000000000
+ 9 |   epochs = 1e20
+   |            ^^^^`);
+  });
+
+  it('a batch size given to compile() beyond the limit is refused at the model', () => {
+    const src = withSetting('batch = 8');
+    const r = compile(src, { file: 'net.dl', batch: 2 ** 24 + 1 });
+    expect(formatDiagnostics(r.diagnostics, src)).toBe(`net.dl:1:7: error: the batch size given for model 'm' must be an integer from 1 to 16,777,216, got 16777217
+ 1 | model m {
+   |       ^`);
+  });
+
+  it('the largest settings that compile give a manifest the runtime accepts', () => {
+    const src = withSetting(`seed = 4294967295
+  epochs = 9007199254740991
+  batch = 16777216`).replace('x -> dense(3)', 'x -> layernorm').replace('class[3]', 'class[4]');
+    const m = compiles(src).artifact!.manifest;
+    expect(m.train).toMatchObject({ seed: 2 ** 32 - 1, epochs: Number.MAX_SAFE_INTEGER });
+    expect(m.batch).toBe(2 ** 24);
+    expect(() => validateManifest(JSON.parse(JSON.stringify(m)))).not.toThrow();
+  });
+
+  it('a kernel whose grid would be wider than devices dispatch is refused at its layer', () => {
+    // The runtime refuses a manifest with more than 65,535 workgroups along an axis; the matmul of
+    // dense has one row of workgroups per 64 samples.
+    expect(errors(withSetting('batch = 16777216'))).toBe(`net.dl:4:17: error: kernel 'matmul+add:dense_1' needs 262,144 workgroups along one axis, more than devices allow (65,535); a smaller batch or layer fits
+ 4 |   logits = x -> dense(3)
+   |                 ^^^^^^^^`);
+  });
 });
 
 describe('blocks', () => {
@@ -638,6 +729,45 @@ model m {
  3 |   return relu(x + h)
    |               ^^^^^
   note: in block 'residual' called at line 8`);
+  });
+
+  /** `depth` blocks, each calling the one before it from its result; the model calls the last. */
+  function nestedBlocks(depth: number, wrap = (call: string) => call): string {
+    const blocks = ['block b0(x) {\n  return x -> relu\n}'];
+    for (let i = 1; i < depth; i++) blocks.push(`block b${i}(x) {\n  return ${wrap(`x -> b${i - 1}`)}\n}`);
+    return `${blocks.join('\n')}\nmodel m {\n  input x: f32[4]\n  h = x -> b${depth - 1}\n  output h\n}\n`;
+  }
+
+  it('256 nested block calls compile', () => {
+    compiles(nestedBlocks(256));
+  });
+
+  it('2,000 nested block calls: a diagnostic naming the depth limit, with the call stack summarised', () => {
+    expect(errors(nestedBlocks(2000))).toBe(`net.dl:5234:15: error: block calls nest deeper than 256 levels: this call of 'b1743' is level 257
+ 5234 |   return x -> b1743
+      |               ^^^^^
+  note: in block 'b1744' called at line 5237
+  note: in block 'b1745' called at line 5240
+  note: in block 'b1746' called at line 5243
+  note: in block 'b1747' called at line 5246
+  note: in block 'b1748' called at line 5249
+  note: ... 250 more block calls ...
+  note: in block 'b1999' called at line 6003`);
+  });
+
+  it('expressions nested through block calls past 512 levels: one diagnostic, not a stack overflow', () => {
+    // 20 levels per block (19 additions around the call), 250 blocks: 5,000 levels overflowed the stack.
+    const src = nestedBlocks(250, (call) => `(${call})${' + x'.repeat(19)}`);
+    expect(errors(src)).toBe(`net.dl:674:10: error: expressions nest deeper than 512 levels, counting those in the blocks they call
+ 674 |   return (x -> b223) + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x + x
+     |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  note: in block 'b224' called at line 677
+  note: in block 'b225' called at line 680
+  note: in block 'b226' called at line 683
+  note: in block 'b227' called at line 686
+  note: in block 'b228' called at line 689
+  note: ... 20 more block calls ...
+  note: in block 'b249' called at line 753`);
   });
 
   it('an error in a block used twice is reported once', () => {

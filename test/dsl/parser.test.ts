@@ -388,6 +388,12 @@ describe('robustness', () => {
     expect(parse(long, 'f.dl').diagnostics.map((d) => d.message)).toEqual(['expression is nested too deeply (more than 200 levels)']);
   });
 
+  it("a run of 5,000 '-' is refused where the run gets too long, not as a parser stack overflow at the end", () => {
+    const { program, diagnostics } = parse(`model m {\n  h = ${'- '.repeat(5000)}x\n}\n`, 'f.dl');
+    expect(program).toBeUndefined();
+    expect(diagnostics).toMatchObject([{ code: 'E-SYNTAX', message: "'-' is repeated too many times in a row (more than 100)", span: { line: 2, col: 207 } }]);
+  });
+
   it('never throws, whatever the input', () => {
     const pieces = ['model', 'block', 'train', 'input', 'output', 'return', 'x', '(', ')', '[', ']', '{', '}', ',', ';', ':', '=', '->', '-', '+', '*', '1', '.5', '"s"', '"u', '\n', '#c\n', '@', '\\', '\u0000'];
     let seed = 7;

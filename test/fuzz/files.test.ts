@@ -19,7 +19,7 @@ describe('file fuzzers', () => {
   // reads through symlinks that leave the folder (11), blocks on a FIFO manifest or kernel (6), reads
   // a huge or /dev/zero manifest or kernel without bound (4), and prints JSON.parse's multi-line
   // message with raw manifest text (5).
-  it.skip('200 artifacts from seed 1: no failures; a few run on the GPU', async () => {
+  it('200 artifacts from seed 1: no failures; a few run on the GPU', async () => {
     const r = await fuzzArtifacts({ seed: 1, count: 200, gpuEvery: 6, gpuModels: GPU_MODELS, cliDeadlineMs: 30_000 });
     expect(shown(r.failures)).toEqual([]);
     expect(r.inputs).toBe(200);
@@ -32,7 +32,7 @@ describe('file fuzzers', () => {
   // header of every column: 6); reads of /dev/zero and a 640 MiB file without bound (4); .npz
   // members that inflate to 256-512 MiB from 0.5 MB (4); and an 8 MB CSV cell that takes the CSV
   // reader over 3 s of CPU (1: csvRows appends one character at a time).
-  it.skip('200 data files from seed 1: no failures; a few run on the GPU', async () => {
+  it('200 data files from seed 1: no failures; a few run on the GPU', async () => {
     const r = await fuzzData({ seed: 1, count: 200, gpuEvery: 4, gpuModels: GPU_MODELS, cliDeadlineMs: 30_000 });
     expect(shown(r.failures)).toEqual([]);
     expect(r.inputs).toBe(200);
