@@ -36,7 +36,8 @@ export interface FileFuzzReport {
   seconds: number;
 }
 
-export const DEFAULT_DEADLINE_MS = 3000;
+/** CPU time one loader or reader probe may use: inputs inside dlc's limits (an .npz member of 512 MiB) take seconds; a hang never ends. */
+export const DEFAULT_DEADLINE_MS = 15_000;
 export const DEFAULT_CLI_DEADLINE_MS = 60_000;
 
 /** What one input's run found, for the loop to record. */

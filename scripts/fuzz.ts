@@ -20,7 +20,7 @@ const DEFAULT_COUNT: Record<FuzzKind, number> = { programs: 100_000, artifacts: 
 const values = scriptArgs('fuzz', {
   kind: { type: 'string', default: 'all' }, count: { type: 'string' }, seed: { type: 'string', default: '1' },
   'gpu-every': { type: 'string', default: '50' }, index: { type: 'string' },
-  'deadline-ms': { type: 'string', default: '3000' }, 'gpu-deadline-ms': { type: 'string', default: '60000' },
+  'deadline-ms': { type: 'string', default: '15000' }, 'gpu-deadline-ms': { type: 'string', default: '60000' },
 });
 if (values.kind !== 'all' && !(KINDS as string[]).includes(values.kind!)) fail('fuzz', `--kind must be one of ${KINDS.join(', ')} or all, got '${values.kind}'`);
 const kinds = values.kind === 'all' ? KINDS : [values.kind as FuzzKind];
