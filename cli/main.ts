@@ -1,37 +1,18 @@
 // dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compile, type CompileOptions, type CompileResult } from '../compiler/compile.ts';
-import { didYouMean, formatDiagnostics } from '../dsl/diagnostics.ts';
+import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { fsReason } from '../runtime/write-node.ts';
 import { ReportedError, UserError } from './errors.ts';
 import { writeArtifact } from './artifact-io.ts';
+import { compileFile } from './compile-file.ts';
 import { COMMANDS, isCommand, parseCommandLine, USAGE, type CliOptions } from './options.ts';
 import { inputsOf } from './setup.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { evalCommand, predictCommand } from './predict.ts';
 import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
-
-/** Reads and compiles a .dl file; prints diagnostics and throws ReportedError when it has errors. */
-export async function compileFile(file: string, opts: CliOptions, extra: Pick<CompileOptions, 'fuse'> = {}): Promise<CompileResult> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${printable(file)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : fsReason(err)}`);
-  }
-  const r = compile(source, { file, ...extra, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
-  if (!r.ok) {
-    const n = r.diagnostics.length;
-    process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
-    throw new ReportedError();
-  }
-  return r;
-}
 
 /** The version in package.json, which `dlc --version` prints. */
 function dlcVersion(): string {

@@ -10,7 +10,7 @@ import { ADAPTER_CHOICES, type AdapterChoice } from '../runtime/device.ts';
 import type { SessionOptions } from '../runtime/session.ts';
 import type { InputFile } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
-import { compileFile } from './main.ts';
+import { compileFile } from './compile-file.ts';
 import type { CliOptions } from './options.ts';
 import { supervisedWatchdog } from './supervise.ts';
 

@@ -6,7 +6,7 @@ import { layerGraph, toDot, toMermaid, toSvg } from '../compiler/viz.ts';
 import { printable } from '../dsl/printable.ts';
 import { isStandardStream, writeFileSafely } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
-import { compileFile } from './main.ts';
+import { compileFile } from './compile-file.ts';
 import type { CliOptions } from './options.ts';
 import { inputsOf } from './setup.ts';
 

@@ -1,4 +1,5 @@
 // The dlc command: summaries, artifacts on disk, and user errors (exit 1, clear text, nothing written).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,17 @@ describe('dlc train', () => {
     expect(lossOf(fromDisk.stdout)).toEqual(lossOf(fromSource.stdout));
     expect(readFileSync(join(dir, 'a', 'weights.safetensors'))).toEqual(readFileSync(join(dir, 'b', 'weights.safetensors')));
   }, 120_000);
+});
+
+describe('the .dl file is read with a bound', () => {
+  it('a FIFO or /dev/zero given as the program is refused at once (reading it would never end)', async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'dlc-fifo-')), 'net.dl');
+    execFileSync('mkfifo', [fifo]);
+    const r = await dlc(['check', fifo], { timeoutMs: 90_000 });
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `dlc: cannot read ${fifo}: it is a named pipe (FIFO), not a regular file\n` });
+    const zero = await dlc(['check', '/dev/zero'], { timeoutMs: 90_000 });
+    expect(zero).toMatchObject({ code: 1, stderr: 'dlc: cannot read /dev/zero: it is a character device, not a regular file\n' });
+  });
 });
 
 describe('user errors never print a stack trace', () => {
