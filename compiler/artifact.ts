@@ -1,20 +1,15 @@
 // The compiled artifact: manifest.json plus WGSL kernel texts. The runtime reads only this.
+import type { DType } from './ir/dtype.ts';
+import type { Initializer, ProgramName } from './ir/types.ts';
+
+export type { DType, Initializer };
 
 export const ARTIFACT_FORMAT = 'dlc-artifact';
-import type { MemoryStats } from './stats.ts';
 
 export const ARTIFACT_VERSION = 2;
 
-export type DType = 'f32' | 'i32';
-
 /** Bytes of the per-step uniform block: lr (f32), step (u32, 1-based), seed (u32), pad (u32). */
 export const STEP_PARAMS_BYTES = 16;
-
-export type Initializer =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'constant'; value: number }
-  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal'; fanIn: number; fanOut: number };
 
 /** A GPU buffer the runtime creates once; sizes in bytes, a multiple of 4 and never 0. */
 export interface BufferSpec {
@@ -150,6 +145,25 @@ export interface TrainSpec {
   /** Running sums the train step accumulates (Σ loss over steps, Σ correct over samples). */
   lossSum?: TensorSlot;
   correctSum?: TensorSlot;
+}
+
+/**
+ * What a compiled step costs in GPU memory: bytes the plan allocates and the lower bound no plan can
+ * beat (parameters + gradients + optimizer and layer state + inputs + the largest set of values
+ * alive at once in any program).
+ */
+export interface MemoryStats {
+  /** Bytes of every buffer the plan creates (the step block included). */
+  allocatedBytes: number;
+  lowerBoundBytes: number;
+  /** The lower bound's parts. */
+  parameters: number;
+  gradients: number;
+  state: number;
+  inputs: number;
+  /** Peak bytes of intermediate values alive at once, and the program where it occurs. */
+  peakActivations: number;
+  peakProgram: ProgramName;
 }
 
 export interface Manifest {

@@ -1,25 +1,12 @@
 // What a compiled step costs: dispatches per program, GPU bytes the plan allocates, and the lower
 // bound no plan can beat: parameters + gradients + optimizer and layer state + inputs + the largest
 // set of values alive at once in any program (each value counted at its exact size, views once).
+import type { MemoryStats } from './artifact.ts';
 import type { Graph } from './ir/graph.ts';
 import { opDef } from './ir/ops/index.ts';
 import { numel } from './ir/tensor.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
 import { OPTIMIZER_OPS, viewRoot, type MemoryPlan } from './passes/plan.ts';
-
-export interface MemoryStats {
-  /** Bytes of every buffer the plan creates (the step block included). */
-  allocatedBytes: number;
-  lowerBoundBytes: number;
-  /** The lower bound's parts. */
-  parameters: number;
-  gradients: number;
-  state: number;
-  inputs: number;
-  /** Peak bytes of intermediate values alive at once, and the program where it occurs. */
-  peakActivations: number;
-  peakProgram: ProgramName;
-}
 
 const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * 4;
 

@@ -4,12 +4,13 @@ import type { BindingSpec, KernelSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
 import { chainLabel } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
-import { opUsesStep, updateWrites, type KernelIO } from '../ir/ops/def.ts';
+import { opUsesStep, updateWrites } from '../ir/ops/def.ts';
 import type { Attrs, DType, Node, ProgramName, ValueId } from '../ir/types.ts';
 import { numel } from '../ir/tensor.ts';
 import { OPTIMIZER_OPS, sharedUpdateInputs, type MemoryPlan } from '../passes/plan.ts';
 import { emitElementwise } from './wgsl/elementwise.ts';
 import { STEP_STRUCT } from './wgsl/common.ts';
+import type { KernelIO } from './wgsl/kernel-io.ts';
 
 export interface Codegen {
   kernels: KernelSpec[];

@@ -1,9 +1,8 @@
 // The IR graph: values, nodes in topological order, parameters, state and the three programs.
 import type { Span } from '../../dsl/diagnostics.ts';
-import type { Initializer } from '../artifact.ts';
 import { opDef, type GradBuilder, type TensorType } from './ops/index.ts';
 import { broadcastShapes, numel, sameShape as shapesEqual, shapeStr } from './tensor.ts';
-import type { Attrs, DType, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
+import type { Attrs, DType, Initializer, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
 import { arityAccepts, ShapeError } from './ops/def.ts';
 
 /** Where new nodes go and what they are tagged with. */

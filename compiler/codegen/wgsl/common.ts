@@ -45,7 +45,7 @@ export function flatGroup(groups: number): string {
 /** WGSL struct of the step uniform block (see artifact.ts STEP_PARAMS_BYTES). */
 export const STEP_STRUCT = 'struct StepParams { lr: f32, step: u32, seed: u32, pad: u32 }';
 
-/** Integer hash (lowbias32) used by dropout; `hashU32` is its exact JavaScript twin. */
+/** Integer hash (lowbias32) used by dropout; `hashU32` in ir/random.ts is its exact JavaScript twin. */
 export const HASH_WGSL = `fn dlc_hash(v: u32) -> u32 {
   var h = v;
   h = h ^ (h >> 16u);
@@ -59,19 +59,3 @@ fn dlc_uniform(seed: u32, step: u32, salt: u32, i: u32) -> f32 {
   let h = dlc_hash(i ^ dlc_hash(salt ^ dlc_hash(seed ^ dlc_hash(step))));
   return f32(h >> 8u) / 16777216.0;
 }`;
-
-export function hashU32(v: number): number {
-  let h = v >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = Math.imul(h, 0x7feb352d) >>> 0;
-  h = (h ^ (h >>> 15)) >>> 0;
-  h = Math.imul(h, 0x846ca68b) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  return h;
-}
-
-/** Uniform in [0, 1) with 24 random bits, bit-identical to `dlc_uniform` in WGSL. */
-export function uniformAt(seed: number, step: number, salt: number, i: number): number {
-  const h = hashU32((i ^ hashU32((salt ^ hashU32((seed ^ hashU32(step)) >>> 0)) >>> 0)) >>> 0);
-  return (h >>> 8) / 16777216;
-}

@@ -5,48 +5,9 @@
 //    (co, kh, kw) that touch them, respecting stride, dilation and padding (no atomics);
 //  - conv2d_bwd_filter: each workgroup owns TCF × TQ weights and splits the N·OH·OW reduction over its
 //    invocations, then sums their partials in workgroup memory.
-import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from '../../ir/ops/def.ts';
-import type { Attrs } from '../../ir/types.ts';
+import { convGeom } from '../../ir/geometry.ts';
 import { flatGroup, flatIndex, grid, u32Lit } from './common.ts';
-
-/** Stride, explicit [top, left, bottom, right] padding, dilation and groups of a convolution. */
-export interface ConvParams {
-  sh: number; sw: number;
-  pt: number; pl: number; pb: number; pr: number;
-  dh: number; dw: number;
-  groups: number;
-}
-
-/** Every size of one convolution: input [N, C, H, W], filters [CO, CIg, KH, KW], output [N, CO, OH, OW]. */
-export interface ConvGeom extends ConvParams {
-  N: number; C: number; H: number; W: number;
-  CO: number; CIg: number; COg: number; KH: number; KW: number;
-  OH: number; OW: number;
-}
-
-const isInts = (v: unknown, len: number, min: number): v is number[] =>
-  Array.isArray(v) && v.length === len && v.every((d) => Number.isInteger(d) && d >= min);
-
-/** Reads conv attrs; returns an error message instead when they are malformed. */
-export function convParams(attrs: Attrs, op: string): ConvParams | string {
-  const { stride, padding, dilation, groups } = attrs;
-  if (!isInts(stride, 2, 1)) return `${op} needs attr stride: [sh, sw] of positive integers, got ${JSON.stringify(stride)}`;
-  if (!isInts(padding, 4, 0)) return `${op} needs attr padding: [top, left, bottom, right] of non-negative integers, got ${JSON.stringify(padding)}`;
-  if (!isInts(dilation, 2, 1)) return `${op} needs attr dilation: [dh, dw] of positive integers, got ${JSON.stringify(dilation)}`;
-  if (!(typeof groups === 'number' && Number.isInteger(groups) && groups >= 1)) return `${op} needs attr groups: a positive integer, got ${JSON.stringify(groups)}`;
-  return { sh: stride[0]!, sw: stride[1]!, pt: padding[0]!, pl: padding[1]!, pb: padding[2]!, pr: padding[3]!, dh: dilation[0]!, dw: dilation[1]!, groups };
-}
-
-/** Geometry of a convolution of input shape `x` with filter shape `w` (assumed valid; see the op's shape rule). */
-export function convGeom(x: number[], w: number[], attrs: Attrs): ConvGeom {
-  const p = convParams(attrs, 'conv2d');
-  if (typeof p === 'string') throw new Error(`internal error: ${p}`);
-  const [N, C, H, W] = x as [number, number, number, number];
-  const [CO, CIg, KH, KW] = w as [number, number, number, number];
-  const OH = Math.floor((H + p.pt + p.pb - p.dh * (KH - 1) - 1) / p.sh) + 1;
-  const OW = Math.floor((W + p.pl + p.pr - p.dw * (KW - 1) - 1) / p.sw) + 1;
-  return { ...p, N, C, H, W, CO, CIg, COg: CO / p.groups, KH, KW, OH, OW };
-}
+import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from './kernel-io.ts';
 
 // Block sizes tuned on llvmpipe (2 cores, x [64, 32, 13, 13] ⊛ w [64, 32, 3, 3]): bigger register blocks
 // win there because every load is a gather (16×8 runs ~1.2× faster than 8×8, ~1.7× faster than 4×8),

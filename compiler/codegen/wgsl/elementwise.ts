@@ -1,7 +1,8 @@
 // Element-wise kernel: one invocation per output element, inputs read through broadcast index math.
-import type { ElementwiseDef, EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
+import type { ElementwiseDef } from '../../ir/ops/def.ts';
 import { broadcastStrides, numel, sameShape, strides } from '../../ir/tensor.ts';
 import { flatGroup, flatIndex, grid, HASH_WGSL, u32Lit } from './common.ts';
+import type { EmittedKernel, KernelIO } from './kernel-io.ts';
 
 const WG = 64;
 

@@ -1,9 +1,9 @@
 // The fused softmax cross-entropy head: one workgroup walks the rows, writes the logits gradient,
 // and reduces the loss and the correct count in workgroup memory; thread 0 stores the mean loss and
 // adds both to the epoch's running sums.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
 import { numel } from '../../ir/tensor.ts';
 import { f32Lit, u32Lit } from './common.ts';
+import type { EmittedKernel, KernelIO } from './kernel-io.ts';
 
 const WG = 256;
 

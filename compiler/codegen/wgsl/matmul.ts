@@ -2,17 +2,11 @@
 // transpose) in registers. Row and column indices are clamped once, outside the k loop, so the
 // inner loop is loads and fused multiply-adds only; out-of-range rows and columns compute
 // duplicates that are never stored. The tile shrinks for small outputs so enough invocations run.
-import type { EmittedKernel, KernelIO, StoreEpilogue } from '../../ir/ops/def.ts';
+import { matmulDims } from '../../ir/geometry.ts';
 import { HASH_WGSL, u32Lit } from './common.ts';
+import type { EmittedKernel, KernelIO, StoreEpilogue } from './kernel-io.ts';
 
 const WG = 8;
-
-/** Dimensions of C = op(A)·op(B) given stored shapes and transpose flags. */
-export function matmulDims(a: number[], b: number[], transA: boolean, transB: boolean): { M: number; K: number; N: number; Kb: number } {
-  const [M, K] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
-  const [Kb, N] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
-  return { M, K, N, Kb };
-}
 
 /**
  * Rows × columns per invocation: 8×8 unless that leaves fewer than 4 workgroups, then 4×4. On

@@ -1,15 +1,10 @@
 // sum_to: sums an input down to a broadcast-compatible target shape, one workgroup per output element.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
+import { reducedAxes } from '../../ir/geometry.ts';
 import { numel, strides } from '../../ir/tensor.ts';
 import { flatGroup, grid, u32Lit } from './common.ts';
+import type { EmittedKernel, KernelIO } from './kernel-io.ts';
 
 const WG = 64;
-
-/** Which input axes are summed when reducing `inShape` to `target` (numpy rules, target right-aligned). */
-export function reducedAxes(inShape: number[], target: number[]): boolean[] {
-  const off = inShape.length - target.length;
-  return inShape.map((d, i) => (i < off ? true : target[i - off] === 1 && d !== 1));
-}
 
 /** WGSL that sets `name` to the input offset of coordinate `flat` over the given axes. */
 function offsetExpr(name: string, flat: string, shape: number[], axes: number[], st: number[]): string {

@@ -1,7 +1,7 @@
 // Row-wise kernels over the last axis: softmax family, softmax cross-entropy, argmax correctness.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
 import { numel } from '../../ir/tensor.ts';
 import { flatIndex, grid, u32Lit } from './common.ts';
+import type { EmittedKernel, KernelIO } from './kernel-io.ts';
 
 const WG = 64;
 

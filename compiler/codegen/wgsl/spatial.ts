@@ -1,35 +1,11 @@
 // NCHW spatial kernels (max/average pooling, nearest upsampling, their gradients) and the axis
 // copies concat, slice and slice_bwd. One invocation per output element; gradients are gathers.
-import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from '../../ir/ops/def.ts';
+import { aroundAxis, poolDims, type Pool2d } from '../../ir/geometry.ts';
 import { numel } from '../../ir/tensor.ts';
-import type { Attrs } from '../../ir/types.ts';
 import { flatIndex, grid, u32Lit } from './common.ts';
+import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from './kernel-io.ts';
 
 const WG = 64;
-
-/** Geometry of a 2-D pooling over an NCHW input (attrs already validated by the shape rule). */
-export interface Pool2d {
-  N: number; C: number; H: number; W: number;
-  kh: number; kw: number; sh: number; sw: number;
-  top: number; left: number; bottom: number; right: number;
-  Ho: number; Wo: number;
-}
-
-export function poolDims(xShape: readonly number[], attrs: Attrs): Pool2d {
-  const [N, C, H, W] = xShape as [number, number, number, number];
-  const [kh, kw] = attrs.kernel as [number, number];
-  const [sh, sw] = attrs.stride as [number, number];
-  const [top, left, bottom, right] = attrs.padding as [number, number, number, number];
-  const Ho = Math.floor((H + top + bottom - kh) / sh) + 1;
-  const Wo = Math.floor((W + left + right - kw) / sw) + 1;
-  return { N, C, H, W, kh, kw, sh, sw, top, left, bottom, right, Ho, Wo };
-}
-
-/** Real (non-padding) rows or columns of window `o` along one axis: [start, end). */
-export function windowSpan(o: number, k: number, s: number, pad: number, size: number): [number, number] {
-  const a = o * s - pad;
-  return [Math.max(a, 0), Math.min(a + k, size)];
-}
 
 function i32Lit(x: number): string {
   if (!Number.isInteger(x) || x < 0 || x > 0x7fffffff) throw new Error(`bad i32 constant ${x}`);
@@ -212,11 +188,6 @@ export function emitUpsampleBwd(io: KernelIO): EmittedKernel {
     for (var b = 0u; b < ${u32Lit(fw)}; b = b + 1u) { s = s + ${g.name}[start + a * ${u32Lit(Wo)} + b]; }
   }
   ${io.output!.name}[i] = s;`);
-}
-
-/** Splits `shape` around `axis`: product of the dimensions before it, and after it. */
-export function aroundAxis(shape: readonly number[], axis: number): { outer: number; inner: number } {
-  return { outer: numel(shape.slice(0, axis)), inner: numel(shape.slice(axis + 1)) };
 }
 
 /** Output element i → its coordinate `a` along the axis and the flat `o` (outer) and `r` (inner) parts. */

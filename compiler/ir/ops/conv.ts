@@ -1,7 +1,8 @@
 // 2-D convolution (NCHW) and its two gradients: conv2d, conv2d_bwd_input, conv2d_bwd_filter.
 // Attrs (all required): stride [sh, sw], padding [top, left, bottom, right], dilation [dh, dw], groups g;
 // the gradients also take inputShape [N, C, H, W] (bwd_input) or filterShape [CO, C/g, KH, KW] (bwd_filter).
-import { convGeom, convParams, emitConv2d, emitConv2dBwdFilter, emitConv2dBwdInput, type ConvGeom } from '../../codegen/wgsl/conv.ts';
+import { emitConv2d, emitConv2dBwdFilter, emitConv2dBwdInput } from '../../codegen/wgsl/conv.ts';
+import { convGeom, convParams, type ConvGeom } from '../geometry.ts';
 import { sameShape, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelDef } from './def.ts';

@@ -1,6 +1,6 @@
 // Element-wise ops (numpy broadcasting): activations, arithmetic, their gradients, dropout, BCE.
 import { f32Lit } from '../../codegen/wgsl/common.ts';
-import { uniformAt } from '../../codegen/wgsl/common.ts';
+import { uniformAt } from '../random.ts';
 import type { ElementwiseDef, GradBuilder, StepContext } from './def.ts';
 import type { Attrs, ValueId } from '../types.ts';
 import { sameShape } from '../tensor.ts';

@@ -1,8 +1,8 @@
 // Spatial ops over NCHW tensors (pooling, nearest upsampling) and the axis copies concat and slice.
 import {
-  aroundAxis, emitAvgPool2d, emitAvgPool2dBwd, emitConcat, emitMaxPool2d, emitMaxPool2dBwd, emitSlice, emitSliceBwd,
-  emitUpsample, emitUpsampleBwd, poolDims, windowSpan, type Pool2d,
+  emitAvgPool2d, emitAvgPool2dBwd, emitConcat, emitMaxPool2d, emitMaxPool2dBwd, emitSlice, emitSliceBwd, emitUpsample, emitUpsampleBwd,
 } from '../../codegen/wgsl/spatial.ts';
+import { aroundAxis, poolDims, windowSpan, type Pool2d } from '../geometry.ts';
 import { sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelDef } from './def.ts';

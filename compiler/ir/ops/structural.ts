@@ -1,6 +1,7 @@
 // Matmul, sum_to and reshape: the ops that move data between shapes.
-import { emitMatmul, matmulDims } from '../../codegen/wgsl/matmul.ts';
-import { emitSumTo, reducedAxes } from '../../codegen/wgsl/reduce.ts';
+import { emitMatmul } from '../../codegen/wgsl/matmul.ts';
+import { emitSumTo } from '../../codegen/wgsl/reduce.ts';
+import { matmulDims, reducedAxes } from '../geometry.ts';
 import { numel, shapeStr, strides, tensor } from '../tensor.ts';
 import { ShapeError, type KernelDef, type ViewDef } from './def.ts';
 

@@ -2,7 +2,8 @@
 import { f32Lit, flatGroup, flatIndex, grid, u32Lit } from '../../codegen/wgsl/common.ts';
 import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
-import { ShapeError, type EmittedKernel, type KernelIO, type StepContext, type TensorType, type UpdateDef } from './def.ts';
+import type { EmittedKernel, KernelIO } from '../../codegen/wgsl/kernel-io.ts';
+import { ShapeError, type StepContext, type TensorType, type UpdateDef } from './def.ts';
 
 const WG = 64;
 /** vec4s per invocation when the element count is a multiple of 4. */
