@@ -2,13 +2,14 @@
 // bound no plan can beat: parameters + gradients + optimizer and layer state + inputs + the largest
 // set of values alive at once in any program (each value counted at its exact size, views once).
 import type { MemoryStats } from './artifact.ts';
+import { DTYPES } from './ir/dtype.ts';
 import type { Graph } from './ir/graph.ts';
 import { opDef } from './ir/ops/index.ts';
 import { numel } from './ir/tensor.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
 import { OPTIMIZER_OPS, viewRoot, type MemoryPlan } from './passes/plan.ts';
 
-const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * 4;
+const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * DTYPES[g.value(v).dtype].bytes;
 
 /** The largest total size of intermediate values alive at once while `program` runs. */
 function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>): number {

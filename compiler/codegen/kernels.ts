@@ -1,6 +1,7 @@
 // Codegen: one WGSL kernel per non-view node of each program, bound to the memory plan's buffers;
 // a run of optimizer updates over arena members becomes one kernel over the whole arenas.
 import type { BindingSpec, KernelSpec } from '../artifact.ts';
+import { bufferBytes, DTYPES } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
 import { chainLabel } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
@@ -42,7 +43,7 @@ function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   const buffer = plan.bufferOf.get(v);
   if (buffer === undefined) throw new Error(`internal error: %${v} has no buffer`);
   const shape = g.value(v).shape;
-  return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: Math.max(4, numel(shape) * 4), shape, dtype: g.value(v).dtype };
+  return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes(g.value(v).dtype, numel(shape)), shape, dtype: g.value(v).dtype };
 }
 
 /** The complete WGSL of one kernel and its bindings: operands in, written operands, output. */
@@ -134,7 +135,8 @@ function updateRun(g: Graph, plan: MemoryPlan, nodes: number[], start: number): 
 
 function arenaOperand(plan: MemoryPlan, buffer: number): Operand {
   const bytes = plan.buffers[buffer]!.size;
-  return { buffer, offset: 0, bytes, shape: [bytes / 4], dtype: 'f32' };
+  // Arenas hold f32 parameters, gradients and optimizer state.
+  return { buffer, offset: 0, bytes, shape: [bytes / DTYPES.f32.bytes], dtype: 'f32' };
 }
 
 export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {

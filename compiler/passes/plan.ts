@@ -5,6 +5,7 @@
 import { sharedUpdateOperands } from '../ir/ops/update.ts';
 import type { BufferSpec } from '../artifact.ts';
 import { STEP_PARAMS_BYTES } from '../artifact.ts';
+import { bufferBytes } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
 import { opDef } from '../ir/ops/index.ts';
 import { numel } from '../ir/tensor.ts';
@@ -30,7 +31,7 @@ export const ARENA_ALIGN = 256;
 /** Update ops that are optimizer rules over (param, grad, ...states). */
 export const OPTIMIZER_OPS = new Set(['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam']);
 
-const bytesOf = (g: Graph, v: ValueId): number => Math.max(4, numel(g.value(v).shape) * 4);
+const bytesOf = (g: Graph, v: ValueId): number => bufferBytes(g.value(v).dtype, numel(g.value(v).shape));
 const alignUp = (n: number): number => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 
 /** The value a view chain reads from: views share their source's buffer. */
