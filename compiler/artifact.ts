@@ -1,5 +1,6 @@
 // The compiled artifact: manifest.json plus WGSL kernel texts. The runtime reads only this.
 import type { DType } from './ir/dtype.ts';
+import type { OptimizerName } from './ir/ops/optimizers.ts';
 import type { Initializer, ProgramName } from './ir/types.ts';
 
 export type { DType, Initializer };
@@ -62,7 +63,8 @@ export interface BindingSpec {
   size?: number;
 }
 
-export interface KernelSpec {
+/** A kernel of the manifest: its shader file, buffer bindings and dispatch size. */
+export interface KernelEntry {
   name: string;
   /** Key into Artifact.shaders (file name under kernels/). */
   shader: string;
@@ -82,7 +84,8 @@ export interface ProgramSpec {
 }
 
 export interface OptimizerSpec {
-  kind: 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
+  /** A row of the optimizer table (compiler/ir/ops/optimizers.ts). */
+  kind: OptimizerName;
   lr: number;
   hyper: Record<string, number | boolean>;
 }
@@ -177,7 +180,7 @@ export interface Manifest {
   state: StateSpec[];
   buffers: BufferSpec[];
   stepParamsBuffer: number;
-  kernels: KernelSpec[];
+  kernels: KernelEntry[];
   programs: { train_step: ProgramSpec; eval: ProgramSpec; forward: ProgramSpec };
   train: TrainSpec;
   stats: { dispatches: Record<string, number>; bufferBytes: number; memory: MemoryStats };

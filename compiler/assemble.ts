@@ -1,7 +1,7 @@
 // Turns a graph whose programs are assembled into an artifact: plan, codegen, manifest.
 import { InternalError } from '../dsl/diagnostics.ts';
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type Manifest, type ProgramSpec, type TensorSlot, type TrainSpec } from './artifact.ts';
-import { generateKernels, type Codegen } from './codegen/kernels.ts';
+import { generateKernels, type Codegen } from './passes/codegen.ts';
 import type { Graph } from './ir/graph.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
 import { planMemory, type MemoryPlan } from './passes/plan.ts';

@@ -3,7 +3,7 @@ import { parse } from '../dsl/index.ts';
 import type { Diagnostic } from '../dsl/diagnostics.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { generateKernels } from './codegen/kernels.ts';
+import { generateKernels } from './passes/codegen.ts';
 import type { Graph } from './ir/graph.ts';
 import { verifyGraph } from './ir/verify.ts';
 import type { ValueId } from './ir/types.ts';

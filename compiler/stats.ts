@@ -7,7 +7,8 @@ import type { Graph } from './ir/graph.ts';
 import { opDef } from './ir/ops/index.ts';
 import { numel } from './ir/tensor.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
-import { OPTIMIZER_OPS, viewRoot, type MemoryPlan } from './passes/plan.ts';
+import { optimizerRow } from './ir/ops/optimizers.ts';
+import { viewRoot, type MemoryPlan } from './passes/plan.ts';
 
 const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * DTYPES[g.value(v).dtype].bytes;
 
@@ -37,7 +38,7 @@ function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>): number
 
 export function memoryStats(g: Graph, plan: MemoryPlan): MemoryStats {
   const sum = (vs: ValueId[]): number => vs.reduce((s, v) => s + bytes(g, v), 0);
-  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
+  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => optimizerRow(n.op));
   const gradValues = updates.map((n) => viewRoot(g, n.inputs[1]!));
   const parameters = sum(g.params.map((p) => p.value));
   const gradients = sum(gradValues);

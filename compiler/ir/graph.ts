@@ -1,6 +1,6 @@
 // The IR graph: values, nodes in topological order, parameters, state and the three programs.
 import type { Span } from '../../dsl/diagnostics.ts';
-import { opDef, type GradBuilder, type TensorType } from './ops/index.ts';
+import { opDef, type GradBuilder, type OpName, type TensorType } from './ops/index.ts';
 import { broadcastShapes, numel, sameShape as shapesEqual, shapeStr } from './tensor.ts';
 import type { Attrs, DType, Initializer, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
 import { arityAccepts, ShapeError } from './ops/def.ts';
@@ -103,7 +103,7 @@ export class Graph {
   }
 
   /** Appends a node (shape-checked) and returns the value it defines (-1 for updates). */
-  add(op: string, inputs: ValueId[], attrs: Attrs, at: Emit, name?: string): ValueId {
+  add<O extends string>(op: OpName<O>, inputs: ValueId[], attrs: Attrs, at: Emit, name?: string): ValueId {
     const t = this.inferType(op, inputs, attrs);
     let out: ValueId | null = null;
     if (t) out = this.newValue(t.dtype, t.shape, at.role ?? 'activation', name ?? `${op}_${this.values.length}`);
@@ -119,7 +119,7 @@ export class Graph {
    * Replaces the nodes `members` (which must end with the one defining `output`) by one new node
    * of `op` that defines the same value, in every program. Used by the fusion pass.
    */
-  replaceNodes(members: number[], op: string, inputs: ValueId[], attrs: Attrs): Node {
+  replaceNodes<O extends string>(members: number[], op: OpName<O>, inputs: ValueId[], attrs: Attrs): Node {
     const last = this.nodes[members[members.length - 1]!]!;
     const t = this.inferType(op, inputs, attrs);
     if (!t || last.output === null || !shapesEqual(t.shape, this.value(last.output).shape)) throw new Error(`internal error: ${op} does not define ${last.output}`);

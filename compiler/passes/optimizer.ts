@@ -1,31 +1,8 @@
 // Adds the optimizer's update of every parameter (and its state) to the train step, plus metric sums.
 import type { ClipSpec, OptimizerSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
+import { OPTIMIZERS, optimizerAttrs, type OptimizerRow } from '../ir/ops/optimizers.ts';
 import type { ValueId } from '../ir/types.ts';
-
-/** State slots each optimizer keeps per parameter, with their initial values. */
-function stateSlots(opt: OptimizerSpec): { suffix: string; fill: number }[] {
-  switch (opt.kind) {
-    case 'sgd': return [];
-    case 'momentum': return [{ suffix: 'velocity', fill: 0 }];
-    case 'adagrad': return [{ suffix: 'accumulator', fill: opt.hyper.initial as number }];
-    case 'rmsprop': return [{ suffix: 'mean_square', fill: 0 }];
-    case 'adam': case 'adamw': return [{ suffix: 'm', fill: 0 }, { suffix: 'v', fill: 0 }];
-  }
-}
-
-function updateOp(opt: OptimizerSpec): { op: string; attrs: Record<string, number | boolean> } {
-  const h = opt.hyper;
-  switch (opt.kind) {
-    case 'sgd': return { op: 'sgd', attrs: {} };
-    case 'momentum': return { op: 'momentum', attrs: { momentum: h.momentum as number, nesterov: h.nesterov === true } };
-    case 'adagrad': return { op: 'adagrad', attrs: { eps: h.eps as number } };
-    case 'rmsprop': return { op: 'rmsprop', attrs: { rho: h.rho as number, eps: h.eps as number } };
-    case 'adam':
-    case 'adamw':
-      return { op: 'adam', attrs: { beta1: h.beta1 as number, beta2: h.beta2 as number, eps: h.eps as number, weight_decay: h.weight_decay as number, decoupled: opt.kind === 'adamw' } };
-  }
-}
 
 /**
  * Appends one in-place update node per parameter; the learning rate comes from the step uniform.
@@ -33,8 +10,8 @@ function updateOp(opt: OptimizerSpec): { op: string; attrs: Record<string, numbe
  * every gradient into one value all updates read.
  */
 export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>, clip?: ClipSpec): void {
-  const slots = stateSlots(opt);
-  const { op, attrs } = updateOp(opt);
+  const row: OptimizerRow = OPTIMIZERS[opt.kind];
+  const attrs = optimizerAttrs(opt.kind, opt.hyper);
   const at = { phase: 'update' as const, layer: 'clip' };
   let sumsq: ValueId | undefined;
   if (clip?.kind === 'norm') {
@@ -50,8 +27,11 @@ export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, V
     const grad = grads.get(p.value);
     if (grad === undefined) continue;
     const name = g.value(p.value).name;
-    const states = slots.map((s) => g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, s.fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: s.fill }, 'optimizer'));
-    g.add(op, [p.value, grad, ...states, ...(sumsq !== undefined ? [sumsq] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
+    const states = row.states.map((s) => {
+      const fill = s.initial === undefined ? 0 : opt.hyper[s.initial] as number;
+      return g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: fill }, 'optimizer');
+    });
+    g.add(opt.kind, [p.value, grad, ...states, ...(sumsq !== undefined ? [sumsq] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
   }
 }
 

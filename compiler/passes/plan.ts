@@ -2,6 +2,7 @@
 // arenas (one buffer each, every tensor at the same 256-byte-aligned offset) so one kernel can update
 // them all; inputs and other state get a buffer each; activations and gradients share buffers when
 // their lifetimes over the whole compiled step (train_step, then eval) do not overlap.
+import { optimizerRow } from '../ir/ops/optimizers.ts';
 import { sharedUpdateOperands } from '../ir/ops/update.ts';
 import type { BufferSpec } from '../artifact.ts';
 import { STEP_PARAMS_BYTES } from '../artifact.ts';
@@ -28,8 +29,6 @@ export interface PlanOptions {
 
 /** Bindings at an offset must start at a multiple of minStorageBufferOffsetAlignment (256). */
 export const ARENA_ALIGN = 256;
-/** Update ops that are optimizer rules over (param, grad, ...states). */
-export const OPTIMIZER_OPS = new Set(['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam']);
 
 const bytesOf = (g: Graph, v: ValueId): number => bufferBytes(g.value(v).dtype, numel(g.value(v).shape));
 const alignUp = (n: number): number => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
@@ -52,7 +51,7 @@ const updateStates = (n: Node): ValueId[] => n.inputs.slice(2, n.inputs.length -
  * and state belongs to one update: the condition for arenas.
  */
 export function optimizerUpdates(g: Graph): Node[] | undefined {
-  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
+  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => optimizerRow(n.op));
   if (updates.length === 0 || updates.length !== g.params.length) return undefined;
   const params = new Set(updates.map((n) => n.inputs[0]!));
   if (params.size !== g.params.length || g.params.some((p) => !params.has(p.value))) return undefined;
