@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClipSpec } from '../compiler/artifact.ts';
 import { compile, type CompileOptions, type CompileResult } from '../compiler/compile.ts';
+import { formatDumps, PASS_NAMES, type PassName } from '../compiler/pipeline.ts';
+import { printable } from '../dsl/printable.ts';
 import { fsReason } from '../runtime/checkpoint-node.ts';
 import { didYouMean, formatDiagnostics } from '../dsl/diagnostics.ts';
 import { ReportedError, UserError } from './errors.ts';
@@ -16,7 +18,7 @@ import { trainCommand } from './train.ts';
 const USAGE = `usage: dlc <command> [options]
 
 commands:
-  compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl
+  compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl (or only --dump-ir)
   check <net.dl>              check the program and print a model summary
   train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
                               a folder written by compile is loaded instead of compiled
@@ -42,6 +44,7 @@ options:
   --patience <n>          (train) stop early after n epochs without improvement of val_loss
                           (loss without validation data), restoring the best weights
   --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
+  --dump-ir [pass]        (compile) print the IR after every pass, or after one: ${PASS_NAMES.join(', ')}
   --model <name>          the model to compile when the file has several
   --batch <n>             override the train section's batch size
   --epochs <n>            (train) override the number of epochs
@@ -84,6 +87,32 @@ export interface CliOptions {
   scale?: number;
   format?: string;
   clip?: ClipSpec;
+  dumpIr?: PassName | 'all';
+}
+
+/**
+ * Takes `--dump-ir [PASS]` / `--dump-ir=PASS` out of argv before Node's parser sees it (its value is
+ * optional): the next word is the pass unless it is an option or names a file (has '.' or '/').
+ */
+function takeDumpIr(argv: string[]): { argv: string[]; dumpIr?: PassName | 'all' } {
+  const rest: string[] = [];
+  let dumpIr: PassName | 'all' | undefined;
+  const pass = (name: string): PassName => {
+    if ((PASS_NAMES as readonly string[]).includes(name)) return name as PassName;
+    throw new UserError(`--dump-ir: unknown pass '${printable(name)}'${didYouMean(name, PASS_NAMES)} (passes: ${PASS_NAMES.join(', ')})`);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--dump-ir=')) dumpIr = pass(a.slice('--dump-ir='.length));
+    else if (a !== '--dump-ir') rest.push(a);
+    else {
+      const next = argv[i + 1];
+      const isPass = next !== undefined && !next.startsWith('-') && !/[./]/.test(next);
+      dumpIr = isPass ? pass(next) : 'all';
+      if (isPass) i++;
+    }
+  }
+  return dumpIr ? { argv: rest, dumpIr } : { argv: rest };
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -93,7 +122,8 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
   return n;
 }
 
-function parse(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean } {
+function parse(all: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean } {
+  const { argv, dumpIr } = takeDumpIr(all);
   let parsed;
   try {
     parsed = parseArgs({
@@ -114,6 +144,7 @@ function parse(argv: string[]): { command: string | undefined; file: string | un
   const [command, file, ...rest] = parsed.positionals;
   if (rest.length) throw new UserError(`unexpected argument '${rest[0]}'`);
   const opts: CliOptions = {};
+  if (dumpIr) opts.dumpIr = dumpIr;
   if (v.out !== undefined) opts.out = v.out;
   if (v.model !== undefined) opts.model = v.model;
   if (v.data !== undefined) opts.data = v.data;
@@ -175,7 +206,7 @@ export async function compileFile(file: string, opts: CliOptions, extra: Pick<Co
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `cannot read ${file}: no such file` : code === 'EISDIR' ? `cannot read ${file}: it is a directory` : `cannot read ${file}: ${(err as Error).message}`);
   }
-  const r = compile(source, { file, ...extra, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
+  const r = compile(source, { file, ...extra, ...(opts.dumpIr ? { dumpIr: opts.dumpIr } : {}), ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
@@ -194,8 +225,11 @@ async function main(argv: string[]): Promise<void> {
   if (!['compile', 'check', 'train', 'eval', 'predict', 'viz'].includes(command)) throw new UserError(`unknown command '${command}'${didYouMean(command, ['compile', 'check', 'train', 'eval', 'predict', 'viz'])} (dlc --help lists the commands)`);
   if (!file) throw new UserError(`${command} needs a .dl file, e.g. dlc ${command} samples/mnist_mlp.dl`);
   if (command === 'compile') {
-    if (!opts.out) throw new UserError('compile needs an output folder: -o <dir>');
+    if (!opts.out && !opts.dumpIr) throw new UserError('compile needs an output folder: -o <dir>');
     const r = await compileFile(file, opts);
+    // Value and layer names come from the file: each line is made printable.
+    if (opts.dumpIr) process.stdout.write(formatDumps(r.dumps ?? []).split('\n').map((l) => printable(l, Infinity)).join('\n'));
+    if (!opts.out) return;
     await writeArtifact(opts.out, r.artifact!);
     const m = r.artifact!.manifest;
     process.stdout.write(`wrote ${join(opts.out, 'manifest.json')} and ${Object.keys(r.artifact!.shaders).length} kernels (train_step ${m.stats.dispatches.train_step} dispatches)\n`);

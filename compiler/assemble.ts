@@ -1,10 +1,10 @@
-// Turns a graph whose programs are assembled into an artifact: plan, codegen, manifest.
+// The manifest of a compiled graph: its inputs, parameters, state, buffers, kernels and programs.
 import { InternalError } from '../dsl/diagnostics.ts';
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type Manifest, type ProgramSpec, type TensorSlot, type TrainSpec } from './artifact.ts';
-import { generateKernels, type Codegen } from './passes/codegen.ts';
+import type { Codegen } from './passes/codegen.ts';
 import type { Graph } from './ir/graph.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
-import { planMemory, type MemoryPlan } from './passes/plan.ts';
+import type { MemoryPlan } from './passes/plan.ts';
 import { memoryStats } from './stats.ts';
 
 export interface ArtifactMeta {
@@ -12,12 +12,6 @@ export interface ArtifactMeta {
   sourceHash: string;
   train: TrainSpec;
   metricSlots?: { lossSum: ValueId; correctSum?: ValueId } | undefined;
-}
-
-/** Plans memory and generates kernels for a graph, then writes the manifest. */
-export function compileGraph(g: Graph, meta: ArtifactMeta): Artifact {
-  const plan = planMemory(g);
-  return artifactFromGraph(g, plan, generateKernels(g, plan), meta);
 }
 
 export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, meta: ArtifactMeta): Artifact {

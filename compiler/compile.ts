@@ -1,21 +1,17 @@
-// The compiler driver: parse → lower → autodiff → optimizer → programs → plan → codegen → artifact.
+// The compiler's entry point: parse, run the passes (pipeline.ts), write the artifact.
 import { parse } from '../dsl/index.ts';
 import type { Diagnostic } from '../dsl/diagnostics.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { generateKernels } from './passes/codegen.ts';
 import type { Graph } from './ir/graph.ts';
-import { verifyGraph } from './ir/verify.ts';
-import type { ValueId } from './ir/types.ts';
-import { lower, type Lowered } from './lower/index.ts';
+import type { Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
-import { addMetricSums, addOptimizer } from './passes/optimizer.ts';
-import { autodiff } from './passes/autodiff.ts';
-import { foldConstants } from './passes/constants.ts';
-import { fuse, type FuseOptions } from './passes/fuse.ts';
-import { fuseLossHead } from './passes/loss-head.ts';
-import { planMemory, type MemoryPlan, type PlanOptions } from './passes/plan.ts';
-import { assemblePrograms } from './programs.ts';
+import type { FuseOptions } from './passes/fuse.ts';
+import type { MetricSlots } from './passes/loss-head.ts';
+import type { PlanOptions } from './passes/plan.ts';
+import type { Codegen } from './passes/codegen.ts';
+import type { MemoryPlan } from './passes/plan.ts';
+import { runPipeline, type PassName, type PipelineRun, type PipelineState } from './pipeline.ts';
 
 export interface CompileOptions {
   /** File name used in diagnostics. */
@@ -30,6 +26,10 @@ export interface CompileOptions {
   plan?: PlanOptions;
   /** Gradient clipping, overriding the train section's (the CLI's --clip-norm / --clip-value). */
   clip?: ClipSpec;
+  /** The IR as text after every pass, or after one (`dlc compile --dump-ir [PASS]`). */
+  dumpIr?: PassName | 'all';
+  /** Copies of the graph to keep, by the pass after which they are taken (default: 'programs'). */
+  snapshots?: readonly PassName[];
 }
 
 export interface CompileResult {
@@ -39,6 +39,13 @@ export interface CompileResult {
   graph?: Graph;
   summary?: SummaryRow[];
   lowered?: Lowered;
+  /** The IR after the passes `dumpIr` asked for. */
+  dumps?: PipelineRun['dumps'];
+  /**
+   * The graph after named passes, unchanged by later ones. 'programs' (kept by default) is the
+   * graph before any optimisation: the layers as written, which `dlc viz` draws.
+   */
+  snapshots?: PipelineRun['snapshots'];
 }
 
 /** FNV-1a of the source, so an artifact says which text it came from. */
@@ -53,46 +60,15 @@ export function compile(source: string, opts: CompileOptions = {}): CompileResul
   const file = opts.file ?? 'net.dl';
   const parsed = parse(source, file);
   if (!parsed.program || parsed.diagnostics.length) return { ok: false, diagnostics: parsed.diagnostics };
-  const { lowered, diagnostics } = lower(parsed.program, opts);
-  if (!lowered) return { ok: false, diagnostics };
-  const g = lowered.graph;
-  const trainOutputs: { name: string; value: ValueId }[] = [];
-  let metricSlots: { lossSum: ValueId; correctSum?: ValueId } | undefined;
-  if (lowered.trainLoss) {
-    const { loss, values } = lowered.trainLoss;
-    const grads = autodiff(g, loss);
-    addOptimizer(g, lowered.train.optimizer, grads, opts.clip ?? lowered.train.clip);
-    metricSlots = addMetricSums(g, loss, values.correct);
-    trainOutputs.push({ name: 'loss', value: loss });
-  }
-  const evalOutputs = [...lowered.outputs];
-  if (lowered.evalLoss) {
-    evalOutputs.push({ name: 'loss_rows', value: lowered.evalLoss.rows });
-    if (lowered.evalLoss.correct !== undefined) evalOutputs.push({ name: 'correct_rows', value: lowered.evalLoss.correct });
-  }
-  assemblePrograms(g, { trainOutputs, evalOutputs, forwardOutputs: lowered.outputs });
-  verifyGraph(g);
-  if (opts.fuse !== false) {
-    const f = opts.fuse ?? {};
-    foldConstants(g);
-    if (metricSlots && f.lossHead !== false) fuseLossHead(g, metricSlots);
-    fuse(g, f);
-    verifyGraph(g);
-  }
-  const plan = planMemory(g, ['train_step', 'eval'], opts.plan ?? {});
-  const code = generateKernels(g, plan);
-  const artifact = buildArtifact(source, lowered, plan, code, metricSlots, opts.clip ?? lowered.train.clip);
-  return { ok: true, diagnostics: [], artifact, graph: g, summary: lowered.summary, lowered };
+  const s: PipelineState = { program: parsed.program };
+  const run = runPipeline(s, opts, { ...(opts.dumpIr ? { dump: opts.dumpIr } : {}), snapshot: opts.snapshots ?? ['programs'] });
+  if (run.stopped) return { ok: false, diagnostics: run.diagnostics };
+  const lowered = s.lowered!;
+  const artifact = buildArtifact(source, lowered, s.plan!, s.code!, s.metricSlots, opts.clip ?? lowered.train.clip);
+  return { ok: true, diagnostics: [], artifact, graph: lowered.graph, summary: lowered.summary, lowered, dumps: run.dumps, snapshots: run.snapshots };
 }
 
-function buildArtifact(
-  source: string,
-  lowered: Lowered,
-  plan: MemoryPlan,
-  code: ReturnType<typeof generateKernels>,
-  metricSlots: { lossSum: ValueId; correctSum?: ValueId } | undefined,
-  clip: ClipSpec | undefined,
-): Artifact {
+function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code: Codegen, metricSlots: MetricSlots | undefined, clip: ClipSpec | undefined): Artifact {
   const t = lowered.train;
   const train: TrainSpec = {
     loss: lowered.hasTrain && lowered.trainLoss ? t.loss!.kind : '',

@@ -69,7 +69,8 @@ function recompile(): void {
   session?.dispose();
   session = undefined;
   trainButton.disabled = busy;
-  $('graph').innerHTML = toSvg(layerGraph(compile(source.value, { file: 'net.dl', fuse: false })));
+  // The layer graph comes from the compile's snapshot before fusion: no second compile.
+  $('graph').innerHTML = toSvg(layerGraph(r));
 }
 
 function drawChart(): void {

@@ -136,6 +136,19 @@ export class Graph {
     return node;
   }
 
+  /** A copy that later passes do not change (what `dlc viz` draws: the graph before fusion). */
+  snapshot(): Graph {
+    const c = new Graph();
+    c.values.push(...this.values.map((v) => ({ ...v, shape: [...v.shape] })));
+    c.nodes.push(...this.nodes.map((n) => ({ ...n, inputs: [...n.inputs], attrs: { ...n.attrs } })));
+    c.inputs.push(...this.inputs.map((i) => ({ ...i })));
+    c.params.push(...this.params.map((p) => ({ ...p })));
+    c.state.push(...this.state.map((s) => ({ ...s })));
+    for (const [k, p] of Object.entries(this.programs)) c.programs[k as ProgramName] = { nodes: [...p.nodes], outputs: p.outputs.map((o) => ({ ...o })) };
+    for (const [v, n] of this.producer) c.producer.set(v, n);
+    return c;
+  }
+
   /** A GradBuilder that emits into this graph with the given tags. */
   builder(at: Emit): GradBuilder {
     return {

@@ -173,3 +173,13 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
   }
   return { kernels, shaders, programs };
 }
+
+/** The kernels as text: name, shader, grid and bindings of each, then each program's dispatches. */
+export function printKernels(code: Codegen): string {
+  const lines = code.kernels.map((k, i) => {
+    const binds = k.bindings.map((b) => `${b.buffer}${b.offset !== undefined ? `+${b.offset}` : ''}:${b.access}`).join(' ');
+    return `kernel ${i} ${k.name} = ${k.shader} grid [${k.workgroups.join(', ')}] bind (${binds})`;
+  });
+  for (const [p, ks] of Object.entries(code.programs)) lines.push(`program ${p} { ${ks.join(' ')} }`);
+  return lines.join('\n');
+}

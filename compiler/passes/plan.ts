@@ -159,3 +159,15 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
   });
   return { buffers, bufferOf, offsetOf, stepParamsBuffer: 0 };
 }
+
+/** The plan as text: each buffer (size, kind, arena), then where each value lives. */
+export function printPlan(g: Graph, plan: MemoryPlan): string {
+  const lines = plan.buffers.map((b) => `buffer ${b.id} ${b.size} B ${b.kind}${b.arena ? ` arena=${b.arena}` : ''}  # ${b.label}`);
+  for (const v of g.values) {
+    const b = plan.bufferOf.get(v.id);
+    if (b === undefined) continue;
+    const off = plan.offsetOf.get(v.id);
+    lines.push(`%${v.id} ${v.name} -> buffer ${b}${off ? ` +${off}` : ''}`);
+  }
+  return lines.join('\n');
+}
