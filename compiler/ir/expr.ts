@@ -6,7 +6,9 @@ import { uniformAt } from './random.ts';
 export type ScalarFn =
   | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'tanh' | 'sigmoid' | 'max' | 'min'
   /** 1 − βᵗ for a constant β (Adam's bias correction), accurate for β near 1. */
-  | 'one_minus_pow';
+  | 'one_minus_pow'
+  /** Nadam's momentum product Π_{k=1..t} β₁(1 − ½·0.96ᵏ) for a constant β₁. */
+  | 'nadam_mu_product';
 
 export type BinaryOp = '+' | '-' | '*' | '/';
 export type CompareOp = '>' | '>=';
@@ -81,6 +83,14 @@ export const SCALAR_FNS: { readonly [F in ScalarFn]: { arity: number; eval: (...
   max: { arity: 2, eval: Math.max },
   min: { arity: 2, eval: Math.min },
   one_minus_pow: { arity: 2, eval: (beta, t) => 1 - Math.pow(beta, t) },
+  nadam_mu_product: {
+    arity: 2,
+    eval: (beta1, t) => {
+      let p = 1;
+      for (let k = 1; k <= t; k++) p *= beta1 * (1 - 0.5 * Math.pow(0.96, k));
+      return p;
+    },
+  },
 };
 
 /** A compiled expression: args by position, vars by name, the element index, the step context. */
@@ -226,7 +236,7 @@ export function derivative(e: Expr, wrt: number): Expr {
         case 'max': return select(gt(x, y), dx, d(y));
         case 'min': return select(gt(y, x), dx, d(y));
         case 'sign': return num(0);
-        case 'one_minus_pow':
+        case 'one_minus_pow': case 'nadam_mu_product':
           throw new Error(`internal error: no derivative for ${e.fn}`);
       }
     }

@@ -6,7 +6,7 @@ import { renderKernel } from '../codegen/render.ts';
 import { bufferBytes, DTYPES } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
 import type { BindingDecl, KernelIO, KernelSpec } from '../ir/kernel-spec.ts';
-import { chainLabel } from '../ir/ops/fused.ts';
+import { chainLabel, stepLabel } from '../ir/ops/fused.ts';
 import { opDef, opKernel, opUsesStep, updateWrites } from '../ir/ops/index.ts';
 import { optimizerRow } from '../ir/ops/optimizers.ts';
 import type { Attrs, DType, Node, ProgramName, ValueId } from '../ir/types.ts';
@@ -94,8 +94,7 @@ function emitNode(g: Graph, n: Node, plan: MemoryPlan): ReturnType<typeof emitKe
 function kernelLabel(n: Node): string {
   if (n.op === 'fused') return chainLabel(n.attrs);
   if (n.op.endsWith('_chain')) return `${n.op.slice(0, -'_chain'.length)}+${chainLabel(n.attrs)}`;
-  if (n.op === 'elementwise_bwd') return `${n.attrs.of}_bwd`;
-  return n.op;
+  return stepLabel(n.op, n.attrs);
 }
 
 /**

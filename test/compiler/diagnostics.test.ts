@@ -900,6 +900,7 @@ train m {
       rmsprop: 'rmsprop(lr: 1e-3, rho: 0.95)',
       adam: 'adam(lr: 1e-3, beta1: 0.8, beta2: 0.99)',
       adamw: 'adamw(lr: 1e-3, weight_decay: 0.01)',
+      nadam: 'nadam(lr: 2e-3, beta1: 0.85)',
     };
     expect(Object.keys(optimizers).sort()).toEqual(Object.keys(OPTIMIZERS).sort());
     for (const [kind, opt] of Object.entries(optimizers)) {

@@ -124,13 +124,18 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   square: UNARY, abs: UNARY.map((c) => ({ ...c, draws: ['away0'] })), sign: UNARY, ones_like: UNARY,
   relu: UNARY.map((c) => ({ ...c, draws: ['away0'] })),
   leaky_relu: UNARY.map((c) => ({ ...c, attrs: { alpha: 0.3 }, draws: ['away0'] })),
-  sigmoid: UNARY, tanh: UNARY, gelu: UNARY,
+  sigmoid: UNARY, tanh: UNARY, gelu: UNARY, silu: UNARY,
+  // ELU's gradient jumps at 0 when alpha ≠ 1: inputs stay away from it.
+  elu: [...UNARY.map((c) => ({ ...c, attrs: { alpha: 1 }, draws: ['away0'] as Draw[] })), ...UNARY.slice(1, 4).map((c) => ({ ...c, attrs: { alpha: 0.5 }, draws: ['away0'] as Draw[] }))],
   relu_bwd: GRAD2(), leaky_relu_bwd: GRAD2().map((c) => ({ ...c, attrs: { alpha: 0.2 } })),
   sigmoid_bwd: GRAD2('unit'), tanh_bwd: GRAD2('unit'), gelu_bwd: GRAD2('normal'),
   // Gradients derived from an op's tree: unary, with the op's attrs, and each input of a broadcast binary op.
   elementwise_bwd: [
     ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'gelu', wrt: 0 } })),
     ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'leaky_relu', wrt: 0, alpha: 0.2 } })),
+    // silu and elu state only their trees: these are their gradients.
+    ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'silu', wrt: 0 } })),
+    ...GRAD2('away0').map((c) => ({ ...c, attrs: { of: 'elu', wrt: 0, alpha: 0.5 } })),
     { shapes: [[5, 33], [33], [5, 33]], attrs: { of: 'div', wrt: 0 }, draws: ['normal', 'away0', 'normal'] },
     { shapes: [[8, 33], [33], [8, 33]], attrs: { of: 'div', wrt: 1 }, draws: ['normal', 'away0', 'normal'] },
   ],
@@ -205,6 +210,7 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, clip_value: 0.3 }).slice(1, 3),
     { shapes: [[1000], [1000], [1000], [1000], [1]], attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, clip_value: 0.3, clip_norm: 0.3 }, draws: ['normal', 'normal', 'normal', 'positive', 'positive'] }],
   adamw: UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004 }),
+  nadam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7 }), ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, clip_value: 0.3 }).slice(1, 3)],
   ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),

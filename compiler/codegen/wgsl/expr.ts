@@ -22,6 +22,21 @@ const ONE_MINUS_POW_WGSL = `fn dlc_one_minus_pow(log_beta: f32, t: f32) -> f32 {
   return 1.0 - exp(x);
 }`;
 
+/**
+ * Nadam's Π_{k=1..t} β₁(1 − ½·0.96ᵏ) = β₁ᵗ · Π(1 − ½·0.96ᵏ): the factors reach 1 in f32 once
+ * 0.96ᵏ < 2⁻²⁵ (k > 416), so the loop stops at 512 whatever the step; β₁ᵗ is exp(t·ln β₁).
+ */
+const NADAM_MU_PRODUCT_WGSL = `fn dlc_nadam_mu_product(log_beta1: f32, t: f32) -> f32 {
+  var p = 1.0;
+  var d = 1.0;
+  let n = min(u32(t), 512u);
+  for (var k = 0u; k < n; k = k + 1u) {
+    d = d * 0.96;
+    p = p * (1.0 - 0.5 * d);
+  }
+  return p * exp(t * log_beta1);
+}`;
+
 /** The constant argument a function needs at compile time (β of 1 − βᵗ). */
 function constArg(e: Expr, fn: ScalarFn): number {
   if (e.op !== 'const') throw new Error(`internal error: ${fn} needs a constant first argument`);
@@ -47,6 +62,7 @@ const FNS: { readonly [F in ScalarFn]: { print: (a: ArgPrinter, args: Expr[]) =>
   max: { print: (a) => `max(${a(0)}, ${a(1)})` },
   min: { print: (a) => `min(${a(0)}, ${a(1)})` },
   one_minus_pow: { print: (a, args) => `dlc_one_minus_pow(${f32Lit(Math.log(constArg(args[0]!, 'one_minus_pow')))}, ${a(1)})`, helper: ONE_MINUS_POW_WGSL },
+  nadam_mu_product: { print: (a, args) => `dlc_nadam_mu_product(${f32Lit(Math.log(constArg(args[0]!, 'nadam_mu_product')))}, ${a(1)})`, helper: NADAM_MU_PRODUCT_WGSL },
 };
 
 /** Binding strength: comparisons < sums < products < negation and atoms. */

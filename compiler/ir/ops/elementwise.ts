@@ -54,6 +54,10 @@ export const ELEMENTWISE_OPS = {
   sigmoid: unary('1 / (1 + e^-x)', (x) => call('sigmoid', x)),
   tanh: unary('tanh(x)', (x) => call('tanh', x)),
   gelu: unary('x·Φ(x), tanh approximation', (x) => mul(mul(0.5, x), add(1, geluT(x)))),
+  /** SiLU (swish): x·sigmoid(x); its gradient comes from this tree. */
+  silu: unary('x·sigmoid(x)', (x) => mul(x, call('sigmoid', x))),
+  /** ELU (Keras): x for x > 0, alpha·(eˣ − 1) otherwise; its gradient comes from this tree. */
+  elu: unary('x > 0 ? x : alpha·(e^x − 1)', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), sub(call('exp', x), 1)))),
   // Gradient-only ops: (x or y, g) → g·f'(…); not differentiated again.
   relu_bwd: binary('g · [x > 0]; x is relu\'s input or output', (x, g) => select(gt(x, 0), g, 0)),
   leaky_relu_bwd: binary('g · (x > 0 ? 1 : alpha)', (x, g, a) => select(gt(x, 0), g, mul(attr(a, 'alpha'), g))),

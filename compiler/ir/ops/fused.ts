@@ -42,8 +42,11 @@ export function chainBlock(attrs: Attrs, sources: number): ExprBlock {
 
 const chainUsesStep = (a: Attrs): boolean => chainBlock(a, 0).steps.some(usesUniform);
 
+/** A readable name of an element-wise step: a derived gradient is named after its op (silu_bwd). */
+export const stepLabel = (op: string, attrs: Attrs): string => (op === 'elementwise_bwd' ? `${attrs.of as string}_bwd` : op);
+
 /** A readable name of the chain, e.g. "add+relu". */
-export const chainLabel = (a: Attrs): string => chainOf(a).map((s) => s.op).join('+');
+export const chainLabel = (a: Attrs): string => chainOf(a).map((s) => stepLabel(s.op, s.attrs)).join('+');
 
 /** Every extra input must broadcast to the kernel's output shape. */
 function checkBroadcastsTo(ins: TensorType[], shape: number[]): void {

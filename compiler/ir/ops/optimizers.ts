@@ -37,6 +37,8 @@ const set = (name: string, value: Stmt['value']): Stmt => ({ name, value });
 const let_ = (name: string, value: Stmt['value']): Stmt => ({ name, value, let: true });
 const num = (h: Hypers, k: string): number => h[k] as number;
 const [P, G, S0, S1, LR, T] = ['p', 'g', 's0', 's1', 'lr', 't'].map(v) as [Stmt['value'], Stmt['value'], Stmt['value'], Stmt['value'], Stmt['value'], Stmt['value']];
+/** ln 0.96: Nadam's momentum schedule 0.96ᵗ is exp(t·ln 0.96). */
+const LN_096 = Math.log(0.96);
 const BETAS = [hp('beta1', 'rate', 0.9), hp('beta2', 'rate', 0.999), hp('eps', 'posfloat', 1e-7)];
 
 /**
@@ -98,6 +100,31 @@ export const OPTIMIZERS = {
     doc: 'AdamW: Adam with decoupled weight decay',
     hyper: [lr(0.001), ...BETAS, hp('weight_decay', 'float', 0.004)], states: [{ suffix: 'm' }, { suffix: 'v' }],
     rule: adamRule(true),
+  },
+  /**
+   * Keras 3 Nadam: momentum schedule μ_t = β₁(1 − ½·0.96ᵗ) with running product U_t = Π μ_k;
+   * m̂ = μ_{t+1}·m / (1 − U_t·μ_{t+1}) + (1 − μ_t)·g / (1 − U_t), v̂ = v / (1 − β₂ᵗ).
+   */
+  nadam: {
+    doc: 'Nadam: Adam with Nesterov momentum (Keras 3)',
+    hyper: [lr(0.001), ...BETAS], states: [{ suffix: 'm' }, { suffix: 'v' }],
+    perStep: (h) => {
+      const b1 = num(h, 'beta1');
+      return [
+        let_('mu_t', mul(b1, sub(1, mul(0.5, call('exp', mul(T, LN_096)))))),
+        let_('mu_next', mul(b1, sub(1, mul(0.5, call('exp', mul(add(T, 1), LN_096)))))),
+        let_('u_t', call('nadam_mu_product', b1, T)),
+        let_('u_next', mul(v('u_t'), v('mu_next'))),
+        let_('v_corr', call('one_minus_pow', num(h, 'beta2'), T)),
+      ];
+    },
+    rule: (h) => [
+      set('s0', add(S0, mul(sub(G, S0), 1 - num(h, 'beta1')))),
+      set('s1', add(S1, mul(sub(mul(G, G), S1), 1 - num(h, 'beta2')))),
+      let_('m_hat', add(div(mul(v('mu_next'), S0), sub(1, v('u_next'))), div(mul(sub(1, v('mu_t')), G), sub(1, v('u_t'))))),
+      let_('v_hat', div(S1, v('v_corr'))),
+      set('p', sub(P, div(mul(v('m_hat'), LR), add(call('sqrt', v('v_hat')), num(h, 'eps'))))),
+    ],
   },
 } satisfies Record<string, OptimizerRow>;
 
