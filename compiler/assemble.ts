@@ -4,6 +4,7 @@ import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type Manifest, type P
 import type { Codegen } from './passes/codegen.ts';
 import type { Graph } from './ir/graph.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
+import { METRIC_SUMS, type MetricSlots } from './passes/optimizer.ts';
 import type { MemoryPlan } from './passes/plan.ts';
 import { memoryStats } from './stats.ts';
 
@@ -11,7 +12,7 @@ export interface ArtifactMeta {
   model: string;
   sourceHash: string;
   train: TrainSpec;
-  metricSlots?: { lossSum: ValueId; correctSum?: ValueId } | undefined;
+  metricSlots?: MetricSlots | undefined;
 }
 
 export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, meta: ArtifactMeta): Artifact {
@@ -30,9 +31,9 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     };
   };
   const train: TrainSpec = { ...meta.train };
-  if (meta.metricSlots) {
-    train.lossSum = slot('metric.loss_sum', meta.metricSlots.lossSum);
-    if (meta.metricSlots.correctSum !== undefined) train.correctSum = slot('metric.correct_sum', meta.metricSlots.correctSum);
+  for (const [key, row] of Object.entries(METRIC_SUMS) as [keyof typeof METRIC_SUMS, { state: string }][]) {
+    const v = meta.metricSlots?.[key];
+    if (v !== undefined) train[key] = slot(row.state, v);
   }
   const manifest: Manifest = {
     format: ARTIFACT_FORMAT,

@@ -35,13 +35,34 @@ export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, V
   }
 }
 
-/** Running sums the runtime reads once per epoch: Σ loss over steps and Σ correct over samples. */
-export function addMetricSums(g: Graph, loss: ValueId, correct: ValueId | undefined): { lossSum: ValueId; correctSum?: ValueId } {
+/** What a train step's figures are summed from: the scalar loss, and the per-row correct flags when accuracy is asked for. */
+interface MetricSources {
+  loss: ValueId;
+  correct: ValueId | undefined;
+}
+
+/**
+ * The running sums a train step accumulates, one row each, named once: the state holding it (its
+ * manifest name; the runtime reads it once per epoch as train.lossSum / train.correctSum) and the
+ * value each step adds, or undefined when the program has none.
+ */
+export const METRIC_SUMS = {
+  lossSum: { state: 'metric.loss_sum', doc: 'Σ loss over steps', source: (g: Graph, s: MetricSources): ValueId | undefined => g.add('reshape', [s.loss], { shape: [1] }, { phase: 'loss' }) },
+  correctSum: { state: 'metric.correct_sum', doc: 'Σ correct over samples', source: (_g: Graph, s: MetricSources): ValueId | undefined => s.correct },
+} as const;
+
+/** The state of each running sum a program keeps (the loss sum always). */
+export type MetricSlots = { lossSum: ValueId } & { [K in keyof typeof METRIC_SUMS]?: ValueId };
+
+/** Adds the running sums of METRIC_SUMS: a state each, and the update adding the step's value to it. */
+export function addMetricSums(g: Graph, loss: ValueId, correct: ValueId | undefined): MetricSlots {
   const at = { phase: 'update' as const, layer: 'metrics' };
-  const lossSum = g.addState('metric.loss_sum', [1], { kind: 'zeros' }, 'metric');
-  g.add('accumulate', [lossSum, g.add('reshape', [loss], { shape: [1] }, { phase: 'loss' })], {}, at);
-  if (correct === undefined) return { lossSum };
-  const correctSum = g.addState('metric.correct_sum', [1], { kind: 'zeros' }, 'metric');
-  g.add('accumulate', [correctSum, correct], {}, at);
-  return { lossSum, correctSum };
+  const slots: Partial<Record<keyof typeof METRIC_SUMS, ValueId>> = {};
+  for (const [key, row] of Object.entries(METRIC_SUMS) as [keyof typeof METRIC_SUMS, (typeof METRIC_SUMS)[keyof typeof METRIC_SUMS]][]) {
+    if (key !== 'lossSum' && correct === undefined) continue;
+    const state = g.addState(row.state, [1], { kind: 'zeros' }, 'metric');
+    g.add('accumulate', [state, row.source(g, { loss, correct })!], {}, at);
+    slots[key] = state;
+  }
+  return slots as MetricSlots;
 }
