@@ -2,7 +2,7 @@
 // Attrs (all required): stride [sh, sw], padding [top, left, bottom, right], dilation [dh, dw], groups g;
 // the gradients also take inputShape [N, C, H, W] (bwd_input) or filterShape [CO, C/g, KH, KW] (bwd_filter).
 import { convGeom, convParams, type ConvGeom } from '../geometry.ts';
-import { grid, type ConvBlocking, type KernelBody, type KernelIO } from '../kernel-spec.ts';
+import { grid, type ConvBlocking, type Epilogue, type KernelBody, type KernelIO } from '../kernel-spec.ts';
 import { sameShape, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelRow } from './def.ts';
@@ -35,7 +35,7 @@ function blocking(G: ConvGeom, channels: number, max: number, items: number, per
 }
 
 function convKernel(kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter') {
-  return (io: KernelIO, epilogue?: Parameters<KernelRow['kernel']>[1]): KernelBody => {
+  return (io: KernelIO, epilogue?: Epilogue): KernelBody => {
     const [A, B] = io.inputs;
     const a = io.attrs;
     const G = kind === 'conv2d' ? convGeom(A!.shape, B!.shape, a)
