@@ -96,7 +96,7 @@ describe('unknown names', () => {
   y = x -> dense(10, activation: sigmod)
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:34: error: argument 'activation' of dense: unknown value 'sigmod'; did you mean 'sigmoid'? (one of linear, relu, sigmoid, tanh, gelu, leaky_relu, softmax, log_softmax)
+    expect(errors(src)).toBe(`net.dl:3:34: error: argument 'activation' of dense: unknown value 'sigmod'; did you mean 'sigmoid'? (one of linear, relu, sigmoid, tanh, gelu, silu, elu, leaky_relu, softmax, log_softmax)
  3 |   y = x -> dense(10, activation: sigmod)
    |                                  ^^^^^^`);
   });
@@ -144,7 +144,7 @@ train m {
   loss = cross_entropy(logits, label)
   optimizer = lbfgs(lr: 1e-3)
 }`;
-    expect(errors(src)).toBe(`net.dl:9:15: error: unknown optimizer 'lbfgs' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw)
+    expect(errors(src)).toBe(`net.dl:9:15: error: unknown optimizer 'lbfgs' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam)
  9 |   optimizer = lbfgs(lr: 1e-3)
    |               ^^^^^`);
   });
@@ -262,7 +262,7 @@ train m {
 net.dl:8:10: error: unknown loss 'constructor'
  8 |   loss = constructor(logits, label)
    |          ^^^^^^^^^^^
-net.dl:9:15: error: unknown optimizer 'toString' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw)
+net.dl:9:15: error: unknown optimizer 'toString' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam)
  9 |   optimizer = toString(lr: 1)
    |               ^^^^^^^^`);
   });
@@ -696,7 +696,7 @@ train m {
   optimizer = adam(lrate: 1e-3)
   epoch = 3
 }`;
-    expect(errors(src)).toBe(`net.dl:4:38: error: argument 'activation' of dense: unknown value 'rlu'; did you mean 'relu'? (one of linear, relu, sigmoid, tanh, gelu, leaky_relu, softmax, log_softmax)
+    expect(errors(src)).toBe(`net.dl:4:38: error: argument 'activation' of dense: unknown value 'rlu'; did you mean 'relu'? (one of linear, relu, sigmoid, tanh, gelu, silu, elu, leaky_relu, softmax, log_softmax)
  4 |   logits = x -> dense(3, activation: rlu)
    |                                      ^^^
 net.dl:9:20: error: unknown hyper-parameter 'lrate' for adam; did you mean 'lr'?
