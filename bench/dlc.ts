@@ -1,6 +1,6 @@
 // dlc as a benchmark peer: the same workloads as TF.js and jax-js, compiled ahead of time, with
 // fusion and memory planning switchable to show what each pass buys.
-import { compileGraph } from '../compiler/assemble.ts';
+import { compileGraph } from '../compiler/pipeline.ts';
 import { compile, type CompileOptions } from '../compiler/compile.ts';
 import { Graph } from '../compiler/ir/graph.ts';
 import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';

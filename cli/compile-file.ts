@@ -15,7 +15,7 @@ export const MAX_SOURCE_BYTES = 64 * 2 ** 20;
  */
 export async function compileFile(file: string, opts: CliOptions, extra: Pick<CompileOptions, 'fuse'> = {}): Promise<CompileResult> {
   const source = new TextDecoder().decode(readFileBounded(file, { limit: MAX_SOURCE_BYTES }));
-  const r = compile(source, { file, ...extra, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
+  const r = compile(source, { file, ...extra, ...(opts.dumpIr ? { dumpIr: opts.dumpIr } : {}), ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);

@@ -1,6 +1,7 @@
 // dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatDumps } from '../compiler/pipeline.ts';
 import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { fsReason } from '../runtime/write-node.ts';
@@ -34,8 +35,11 @@ async function main(argv: string[]): Promise<void> {
   if (!isCommand(command)) throw new UserError(`unknown command '${printable(command)}'${didYouMean(command, [...COMMANDS])} (dlc --help lists the commands)`);
   if (!file) throw new UserError(`${command} needs a .dl file, e.g. dlc ${command} samples/mnist_mlp.dl`);
   if (command === 'compile') {
-    if (!opts.out) throw new UserError('compile needs an output folder: -o <dir>');
+    if (!opts.out && !opts.dumpIr) throw new UserError('compile needs an output folder: -o <dir>');
     const r = await compileFile(file, opts);
+    // Value and layer names come from the file: each line is made printable.
+    if (opts.dumpIr) process.stdout.write(formatDumps(r.dumps ?? []).split('\n').map((l) => printable(l, Infinity)).join('\n'));
+    if (!opts.out) return;
     await writeArtifact(opts.out, r.artifact!, { inputs: inputsOf(file, opts), force: opts.force === true });
     const m = r.artifact!.manifest;
     process.stdout.write(`wrote ${printable(join(opts.out, 'manifest.json'))} and ${Object.keys(r.artifact!.shaders).length} kernels (train_step ${m.stats.dispatches.train_step} dispatches)\n`);

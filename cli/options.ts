@@ -2,6 +2,8 @@
 // value checked. User errors are UserErrors: one line, exit 1.
 import { parseArgs } from 'node:util';
 import type { ClipSpec } from '../compiler/artifact.ts';
+import { PASS_NAMES, type PassName } from '../compiler/pipeline.ts';
+import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { UserError } from './errors.ts';
 
@@ -15,7 +17,7 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 
 /** The options each command reads (besides --help); any other is refused, not ignored. */
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
-  compile: ['out', 'force', 'stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
+  compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
   train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
   eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
@@ -39,7 +41,7 @@ function refuseForeignOptions(command: Command, given: string[]): void {
 export const USAGE = `usage: dlc <command> [options]
 
 commands:
-  compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl
+  compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl (or only --dump-ir)
   check <net.dl>              check the program and print a model summary
   train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
                               a folder written by compile is loaded instead of compiled
@@ -69,6 +71,8 @@ options:
   --patience <n>          (train) stop early after n epochs without improvement of val_loss
                           (loss without validation data), restoring the best weights
   --stats                 (compile, check) dispatches per program and GPU memory against its lower bound
+  --dump-ir [pass]        (compile) print the IR after every pass, or after one:
+                          ${PASS_NAMES.join(', ')}
   --model <name>          the model to compile when the file has several
   --batch <n>             override the train section's batch size
   --epochs <n>            (train) override the number of epochs
@@ -121,6 +125,36 @@ export interface CliOptions {
   format?: string;
   clip?: ClipSpec;
   timeout?: number;
+  dumpIr?: PassName | 'all';
+}
+
+/**
+ * Takes `--dump-ir [PASS]` / `--dump-ir=PASS` out of argv before Node's parser sees it (its value is
+ * optional): the next word is the pass unless it is an option or names a file (has '.' or '/').
+ */
+function takeDumpIr(argv: string[]): { argv: string[]; dumpIr?: PassName | 'all' } {
+  const rest: string[] = [];
+  let dumpIr: PassName | 'all' | undefined;
+  const pass = (name: string): PassName => {
+    if ((PASS_NAMES as readonly string[]).includes(name)) return name as PassName;
+    throw new UserError(`--dump-ir: unknown pass '${printable(name)}'${didYouMean(name, PASS_NAMES)} (passes: ${PASS_NAMES.join(', ')})`);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith('--dump-ir=')) dumpIr = pass(a.slice('--dump-ir='.length));
+    else if (a !== '--dump-ir') rest.push(a);
+    else {
+      const next = argv[i + 1];
+      const isPass = next !== undefined && !next.startsWith('-') && !/[./]/.test(next);
+      dumpIr = isPass ? pass(next) : 'all';
+      if (isPass) i++;
+    }
+  }
+  return dumpIr ? { argv: rest, dumpIr } : { argv: rest };
 }
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
@@ -134,7 +168,8 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
  * Parses the command line: the command, its file and the options, each value checked. An option
  * the command does not use is refused like an unknown one, never silently ignored.
  */
-export function parseCommandLine(argv: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean; version: boolean } {
+export function parseCommandLine(all: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean; version: boolean } {
+  const { argv, dumpIr } = takeDumpIr(all);
   let parsed;
   try {
     parsed = parseArgs({
@@ -154,8 +189,9 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
   const v = parsed.values;
   const [command, file, ...rest] = parsed.positionals;
   if (rest.length) throw new UserError(`unexpected argument '${printable(rest[0]!)}'`);
-  if (isCommand(command)) refuseForeignOptions(command, Object.keys(v));
+  if (isCommand(command)) refuseForeignOptions(command, [...Object.keys(v), ...(dumpIr ? ['dump-ir'] : [])]);
   const opts: CliOptions = {};
+  if (dumpIr) opts.dumpIr = dumpIr;
   if (v.force) opts.force = true;
   if (v.overwrite) opts.overwrite = true;
   if (v.out !== undefined) opts.out = v.out;

@@ -1,12 +1,14 @@
 // The compiled artifact: manifest.json plus WGSL kernel texts. The runtime reads only this.
+import type { DType } from './ir/dtype.ts';
+import type { OptimizerName } from './ir/ops/optimizers.ts';
+import type { Initializer, ProgramName } from './ir/types.ts';
+
+export type { DType, Initializer };
 
 export const ARTIFACT_FORMAT = 'dlc-artifact';
-import type { MemoryStats } from './stats.ts';
 
 /** 3: kernelSha256 added (older artifacts cannot be verified and are refused: recompile them). */
 export const ARTIFACT_VERSION = 3;
-
-export type DType = 'f32' | 'i32';
 
 /** Bytes of the per-step uniform block: lr (f32), step (u32, 1-based), seed (u32), pad (u32). */
 export const STEP_PARAMS_BYTES = 16;
@@ -21,12 +23,6 @@ export const TRAIN_SETTING_RANGES = {
   epochs: { min: 0, max: Number.MAX_SAFE_INTEGER },
   seed: { min: 0, max: 2 ** 32 - 1 },
 } as const;
-
-export type Initializer =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'constant'; value: number }
-  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal'; fanIn: number; fanOut: number };
 
 /** A GPU buffer the runtime creates once; sizes in bytes, a multiple of 4 and never 0. */
 export interface BufferSpec {
@@ -79,7 +75,8 @@ export interface BindingSpec {
   size?: number;
 }
 
-export interface KernelSpec {
+/** A kernel of the manifest: its shader file, buffer bindings and dispatch size. */
+export interface KernelEntry {
   name: string;
   /** Key into Artifact.shaders (file name under kernels/). */
   shader: string;
@@ -99,7 +96,8 @@ export interface ProgramSpec {
 }
 
 export interface OptimizerSpec {
-  kind: 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
+  /** A row of the optimizer table (compiler/ir/ops/optimizers.ts). */
+  kind: OptimizerName;
   lr: number;
   hyper: Record<string, number | boolean>;
 }
@@ -164,6 +162,25 @@ export interface TrainSpec {
   correctSum?: TensorSlot;
 }
 
+/**
+ * What a compiled step costs in GPU memory: bytes the plan allocates and the lower bound no plan can
+ * beat (parameters + gradients + optimizer and layer state + inputs + the largest set of values
+ * alive at once in any program).
+ */
+export interface MemoryStats {
+  /** Bytes of every buffer the plan creates (the step block included). */
+  allocatedBytes: number;
+  lowerBoundBytes: number;
+  /** The lower bound's parts. */
+  parameters: number;
+  gradients: number;
+  state: number;
+  inputs: number;
+  /** Peak bytes of intermediate values alive at once, and the program where it occurs. */
+  peakActivations: number;
+  peakProgram: ProgramName;
+}
+
 export interface Manifest {
   format: typeof ARTIFACT_FORMAT;
   version: number;
@@ -175,7 +192,7 @@ export interface Manifest {
   state: StateSpec[];
   buffers: BufferSpec[];
   stepParamsBuffer: number;
-  kernels: KernelSpec[];
+  kernels: KernelEntry[];
   /**
    * SHA-256 (64 lowercase hex digits) of each kernels/ file's WGSL as UTF-8, by file name: the runtime
    * refuses a kernel that was changed after compiling.

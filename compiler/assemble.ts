@@ -1,10 +1,11 @@
-// Turns a graph whose programs are assembled into an artifact: plan, codegen, manifest.
+// The manifest of a compiled graph: its inputs, parameters, state, buffers, kernels and programs.
 import { InternalError } from '../dsl/diagnostics.ts';
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Artifact, type Manifest, type ProgramSpec, type TensorSlot, type TrainSpec } from './artifact.ts';
-import { generateKernels, type Codegen } from './codegen/kernels.ts';
+import type { Codegen } from './passes/codegen.ts';
 import type { Graph } from './ir/graph.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
-import { planMemory, type MemoryPlan } from './passes/plan.ts';
+import { METRIC_SUMS, type MetricSlots } from './passes/optimizer.ts';
+import type { MemoryPlan } from './passes/plan.ts';
 import { sha256Hex } from './sha256.ts';
 import { memoryStats } from './stats.ts';
 
@@ -12,13 +13,7 @@ export interface ArtifactMeta {
   model: string;
   sourceHash: string;
   train: TrainSpec;
-  metricSlots?: { lossSum: ValueId; correctSum?: ValueId } | undefined;
-}
-
-/** Plans memory and generates kernels for a graph, then writes the manifest. */
-export function compileGraph(g: Graph, meta: ArtifactMeta): Artifact {
-  const plan = planMemory(g);
-  return artifactFromGraph(g, plan, generateKernels(g, plan), meta);
+  metricSlots?: MetricSlots | undefined;
 }
 
 export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, meta: ArtifactMeta): Artifact {
@@ -37,9 +32,9 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     };
   };
   const train: TrainSpec = { ...meta.train };
-  if (meta.metricSlots) {
-    train.lossSum = slot('metric.loss_sum', meta.metricSlots.lossSum);
-    if (meta.metricSlots.correctSum !== undefined) train.correctSum = slot('metric.correct_sum', meta.metricSlots.correctSum);
+  for (const [key, row] of Object.entries(METRIC_SUMS) as [keyof typeof METRIC_SUMS, { state: string }][]) {
+    const v = meta.metricSlots?.[key];
+    if (v !== undefined) train[key] = slot(row.state, v);
   }
   const manifest: Manifest = {
     format: ARTIFACT_FORMAT,

@@ -1,23 +1,19 @@
-// The compiler driver: parse → lower → autodiff → optimizer → programs → plan → codegen → artifact.
+// The compiler's entry point: parse, run the passes (pipeline.ts), write the artifact.
 import { parse } from '../dsl/index.ts';
 import type { Diagnostic, Span } from '../dsl/diagnostics.ts';
 import { withoutBom } from '../dsl/source.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { generateKernels, type Codegen } from './codegen/kernels.ts';
-import { MAX_WORKGROUPS_PER_DIM } from './codegen/wgsl/common.ts';
+import { MAX_WORKGROUPS_PER_DIM } from './ir/kernel-spec.ts';
 import type { Graph } from './ir/graph.ts';
-import { verifyGraph } from './ir/verify.ts';
-import type { ValueId } from './ir/types.ts';
-import { lower, type Lowered } from './lower/index.ts';
+import type { Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
-import { addMetricSums, addOptimizer } from './passes/optimizer.ts';
-import { autodiff } from './passes/autodiff.ts';
-import { foldConstants } from './passes/constants.ts';
-import { fuse, type FuseOptions } from './passes/fuse.ts';
-import { fuseLossHead } from './passes/loss-head.ts';
-import { planMemory, type MemoryPlan, type PlanOptions } from './passes/plan.ts';
-import { assemblePrograms } from './programs.ts';
+import type { FuseOptions } from './passes/fuse.ts';
+import type { MetricSlots } from './passes/loss-head.ts';
+import type { PlanOptions } from './passes/plan.ts';
+import type { Codegen } from './passes/codegen.ts';
+import type { MemoryPlan } from './passes/plan.ts';
+import { runPipeline, type PassName, type PipelineRun, type PipelineState } from './pipeline.ts';
 
 export interface CompileOptions {
   /** File name used in diagnostics. */
@@ -32,6 +28,10 @@ export interface CompileOptions {
   plan?: PlanOptions;
   /** Gradient clipping, overriding the train section's (the CLI's --clip-norm / --clip-value). */
   clip?: ClipSpec;
+  /** The IR as text after every pass, or after one (`dlc compile --dump-ir [PASS]`). */
+  dumpIr?: PassName | 'all';
+  /** Copies of the graph to keep, by the pass after which they are taken (default: 'programs'). */
+  snapshots?: readonly PassName[];
 }
 
 export interface CompileResult {
@@ -41,6 +41,13 @@ export interface CompileResult {
   graph?: Graph;
   summary?: SummaryRow[];
   lowered?: Lowered;
+  /** The IR after the passes `dumpIr` asked for. */
+  dumps?: PipelineRun['dumps'];
+  /**
+   * The graph after named passes, unchanged by later ones. 'programs' (kept by default) is the
+   * graph before any optimisation: the layers as written, which `dlc viz` draws.
+   */
+  snapshots?: PipelineRun['snapshots'];
 }
 
 /** FNV-1a of the source, so an artifact says which text it came from. */
@@ -57,38 +64,14 @@ export function compile(fileText: string, opts: CompileOptions = {}): CompileRes
   const source = withoutBom(fileText);
   const parsed = parse(source, file);
   if (!parsed.program || parsed.diagnostics.length) return { ok: false, diagnostics: parsed.diagnostics };
-  const { lowered, diagnostics } = lower(parsed.program, opts);
-  if (!lowered) return { ok: false, diagnostics };
-  const g = lowered.graph;
-  const trainOutputs: { name: string; value: ValueId }[] = [];
-  let metricSlots: { lossSum: ValueId; correctSum?: ValueId } | undefined;
-  if (lowered.trainLoss) {
-    const { loss, values } = lowered.trainLoss;
-    const grads = autodiff(g, loss);
-    addOptimizer(g, lowered.train.optimizer, grads, opts.clip ?? lowered.train.clip);
-    metricSlots = addMetricSums(g, loss, values.correct);
-    trainOutputs.push({ name: 'loss', value: loss });
-  }
-  const evalOutputs = [...lowered.outputs];
-  if (lowered.evalLoss) {
-    evalOutputs.push({ name: 'loss_rows', value: lowered.evalLoss.rows });
-    if (lowered.evalLoss.correct !== undefined) evalOutputs.push({ name: 'correct_rows', value: lowered.evalLoss.correct });
-  }
-  assemblePrograms(g, { trainOutputs, evalOutputs, forwardOutputs: lowered.outputs });
-  verifyGraph(g);
-  if (opts.fuse !== false) {
-    const f = opts.fuse ?? {};
-    foldConstants(g);
-    if (metricSlots && f.lossHead !== false) fuseLossHead(g, metricSlots);
-    fuse(g, f);
-    verifyGraph(g);
-  }
-  const plan = planMemory(g, ['train_step', 'eval'], opts.plan ?? {});
-  const code = generateKernels(g, plan);
-  const tooWide = gridDiagnostics(g, code, lowered.model.nameSpan);
+  const s: PipelineState = { program: parsed.program };
+  const run = runPipeline(s, opts, { ...(opts.dumpIr ? { dump: opts.dumpIr } : {}), snapshot: opts.snapshots ?? ['programs'] });
+  if (run.stopped) return { ok: false, diagnostics: run.diagnostics };
+  const lowered = s.lowered!;
+  const tooWide = gridDiagnostics(lowered.graph, s.code!, lowered.model.nameSpan);
   if (tooWide.length) return { ok: false, diagnostics: tooWide };
-  const artifact = buildArtifact(source, lowered, plan, code, metricSlots, opts.clip ?? lowered.train.clip);
-  return { ok: true, diagnostics: [], artifact, graph: g, summary: lowered.summary, lowered };
+  const artifact = buildArtifact(source, lowered, s.plan!, s.code!, s.metricSlots, opts.clip ?? lowered.train.clip);
+  return { ok: true, diagnostics: [], artifact, graph: lowered.graph, summary: lowered.summary, lowered, dumps: run.dumps, snapshots: run.snapshots };
 }
 
 /**
@@ -109,14 +92,8 @@ function gridDiagnostics(g: Graph, code: Codegen, fallback: Span): Diagnostic[] 
   return [...out.values()];
 }
 
-function buildArtifact(
-  source: string,
-  lowered: Lowered,
-  plan: MemoryPlan,
-  code: Codegen,
-  metricSlots: { lossSum: ValueId; correctSum?: ValueId } | undefined,
-  clip: ClipSpec | undefined,
-): Artifact {
+
+function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code: Codegen, metricSlots: MetricSlots | undefined, clip: ClipSpec | undefined): Artifact {
   const t = lowered.train;
   const train: TrainSpec = {
     loss: lowered.hasTrain && lowered.trainLoss ? t.loss!.kind : '',

@@ -1,27 +1,16 @@
 // What a compiled step costs: dispatches per program, GPU bytes the plan allocates, and the lower
 // bound no plan can beat: parameters + gradients + optimizer and layer state + inputs + the largest
 // set of values alive at once in any program (each value counted at its exact size, views once).
+import type { MemoryStats } from './artifact.ts';
+import { DTYPES } from './ir/dtype.ts';
 import type { Graph } from './ir/graph.ts';
 import { opDef } from './ir/ops/index.ts';
 import { numel } from './ir/tensor.ts';
 import type { ProgramName, ValueId } from './ir/types.ts';
-import { OPTIMIZER_OPS, viewRoots, type MemoryPlan } from './passes/plan.ts';
+import { optimizerRow } from './ir/ops/optimizers.ts';
+import { viewRoots, type MemoryPlan } from './passes/plan.ts';
 
-export interface MemoryStats {
-  /** Bytes of every buffer the plan creates (the step block included). */
-  allocatedBytes: number;
-  lowerBoundBytes: number;
-  /** The lower bound's parts. */
-  parameters: number;
-  gradients: number;
-  state: number;
-  inputs: number;
-  /** Peak bytes of intermediate values alive at once, and the program where it occurs. */
-  peakActivations: number;
-  peakProgram: ProgramName;
-}
-
-const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * 4;
+const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * DTYPES[g.value(v).dtype].bytes;
 
 /** The largest total size of intermediate values alive at once while `program` runs. */
 function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>, rootOf: (v: ValueId) => ValueId): number {
@@ -49,7 +38,7 @@ function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>, rootOf:
 
 export function memoryStats(g: Graph, plan: MemoryPlan): MemoryStats {
   const sum = (vs: ValueId[]): number => vs.reduce((s, v) => s + bytes(g, v), 0);
-  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
+  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => optimizerRow(n.op));
   const rootOf = viewRoots(g);
   const gradValues = updates.map((n) => rootOf(n.inputs[1]!));
   const parameters = sum(g.params.map((p) => p.value));

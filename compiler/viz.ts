@@ -30,11 +30,12 @@ const perSample = (shape: number[]): string => `(${shape.slice(1).join(', ')})`;
 const NOT_LAYERS = new Set(['loss', 'metrics', 'regularize']);
 
 /**
- * The layer graph of a result compiled with fusion off (fusion merges layers into kernels). Uses the
- * training forward pass when there is one (so dropout appears), else the eval program.
+ * The layer graph of a compile result, from its graph before optimisation (the 'programs' snapshot;
+ * fusion merges layers into kernels). Uses the training forward pass when there is one (so dropout
+ * appears), else the eval program.
  */
 export function layerGraph(r: CompileResult): LayerGraph {
-  const g = r.graph!;
+  const g = r.snapshots?.programs ?? r.graph!;
   const train = g.programs.train_step.nodes.filter((id) => g.nodes[id]!.phase === 'forward');
   const ids = train.length ? train : g.programs.eval.nodes;
   const summary = new Map((r.summary ?? []).map((s) => [s.name, s]));

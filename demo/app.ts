@@ -152,7 +152,8 @@ function recompile(): void {
     $('graph').classList.add('stale');
     return;
   }
-  $('graph').innerHTML = toSvg(layerGraph(compile(source.value, { file: 'net.dl', fuse: false })));
+  // The layer graph comes from the compile's snapshot before fusion: no second compile.
+  $('graph').innerHTML = toSvg(layerGraph(r));
   $('graph').classList.remove('stale');
   const sig = signature(r.artifact!);
   if (sig === currentSignature) return;

@@ -2,7 +2,7 @@
 // buffer per step, and only what the caller asks for read back. Browser-safe (no Node imports).
 /// <reference types="@webgpu/types" />
 import { validateManifest } from './manifest-check.ts';
-import type { Artifact, KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
+import type { Artifact, KernelEntry as KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
 import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';

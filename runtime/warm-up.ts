@@ -3,7 +3,7 @@
 // is over a minute inside the first training step. Dispatching each pipeline once, on scratch
 // buffers, moves that cost to where it can be announced and timed. Browser-safe.
 /// <reference types="@webgpu/types" />
-import type { BufferSpec, KernelSpec } from '../compiler/artifact.ts';
+import type { BufferSpec, KernelEntry } from '../compiler/artifact.ts';
 
 const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so the module loads before globals exist.
 const UNIFORM = 0x40;
@@ -11,7 +11,7 @@ const UNIFORM = 0x40;
 /** A kernel as a Session holds it: its pipeline and where its bindings point. */
 export interface WarmUpKernel {
   pipeline: GPUComputePipeline;
-  spec: KernelSpec;
+  spec: KernelEntry;
 }
 
 /**

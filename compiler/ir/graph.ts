@@ -1,9 +1,8 @@
 // The IR graph: values, nodes in topological order, parameters, state and the three programs.
 import type { Span } from '../../dsl/diagnostics.ts';
-import type { Initializer } from '../artifact.ts';
-import { opDef, type GradBuilder, type TensorType } from './ops/index.ts';
+import { opDef, type GradBuilder, type OpName, type TensorType } from './ops/index.ts';
 import { broadcastShapes, numel, sameShape as shapesEqual, shapeStr } from './tensor.ts';
-import type { Attrs, DType, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
+import type { Attrs, DType, Initializer, Node, ParamInfo, Phase, Program, ProgramName, Role, StateInfo, Value, ValueId } from './types.ts';
 import { arityAccepts, ShapeError } from './ops/def.ts';
 
 /** Where new nodes go and what they are tagged with. */
@@ -118,7 +117,7 @@ export class Graph {
   }
 
   /** Appends a node (shape-checked) and returns the value it defines (-1 for updates). */
-  add(op: string, inputs: ValueId[], attrs: Attrs, at: Emit, name?: string): ValueId {
+  add<O extends string>(op: OpName<O>, inputs: ValueId[], attrs: Attrs, at: Emit, name?: string): ValueId {
     const t = this.inferType(op, inputs, attrs);
     let out: ValueId | null = null;
     if (t) out = this.newValue(t.dtype, t.shape, at.role ?? 'activation', name ?? `${op}_${this.values.length}`);
@@ -135,7 +134,7 @@ export class Graph {
    * of `op` that defines the same value, in every program that runs that last node. Used by the
    * fusion passes; the programs are rewritten lazily (see pendingReplacements).
    */
-  replaceNodes(members: number[], op: string, inputs: ValueId[], attrs: Attrs): Node {
+  replaceNodes<O extends string>(members: number[], op: OpName<O>, inputs: ValueId[], attrs: Attrs): Node {
     const last = this.nodes[members[members.length - 1]!]!;
     const t = this.inferType(op, inputs, attrs);
     if (!t || last.output === null || !shapesEqual(t.shape, this.value(last.output).shape)) throw new Error(`internal error: ${op} does not define ${last.output}`);
@@ -176,6 +175,20 @@ export class Graph {
       }
       p.nodes = nodes;
     }
+  }
+
+  /** A copy that later passes do not change (what `dlc viz` draws: the graph before fusion). */
+  snapshot(): Graph {
+    const c = new Graph();
+    // Loops, not push(...list): a program of 100,000 layers overflows the stack with a spread.
+    for (const v of this.values) c.values.push({ ...v, shape: [...v.shape] });
+    for (const n of this.nodes) c.nodes.push({ ...n, inputs: [...n.inputs], attrs: { ...n.attrs } });
+    for (const i of this.inputs) c.inputs.push({ ...i });
+    for (const p of this.params) c.params.push({ ...p });
+    for (const st of this.state) c.state.push({ ...st });
+    for (const [k, p] of Object.entries(this.programs)) c.programs[k as ProgramName] = { nodes: [...p.nodes], outputs: p.outputs.map((o) => ({ ...o })) };
+    for (const [v, n] of this.producer) c.producer.set(v, n);
+    return c;
   }
 
   /** A GradBuilder that emits into this graph with the given tags. */

@@ -1,4 +1,4 @@
-// Deterministic text form of the IR: what tests snapshot and --print-ir shows.
+// Deterministic text form of the IR: what `dlc compile --dump-ir` prints and the goldens hold.
 import type { Graph } from './graph.ts';
 import { shapeStr } from './tensor.ts';
 import type { AttrValue } from './types.ts';

@@ -1,9 +1,16 @@
 // The IR's data: tensor values and the nodes (op applications) of one SSA graph.
 import type { Span } from '../../dsl/diagnostics.ts';
-import type { DType, Initializer } from '../artifact.ts';
+import type { DType } from './dtype.ts';
 
 export type { DType };
 export type ValueId = number;
+
+/** How a parameter or state tensor starts (the runtime draws it from the seed). */
+export type Initializer =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'constant'; value: number }
+  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal'; fanIn: number; fanOut: number };
 
 /** What a value is for; decides where it lives and how long. */
 export type Role = 'input' | 'param' | 'state' | 'activation' | 'grad';

@@ -40,7 +40,7 @@ export interface LayerDef {
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;
 }
 
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'leaky_relu', 'softmax', 'log_softmax'] as const;
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'silu', 'elu', 'leaky_relu', 'softmax', 'log_softmax'] as const;
 const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu']);
 export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'] as const;
 
@@ -49,6 +49,7 @@ export function activate(cx: LayerContext, x: ValueId, act: string): ValueId {
   switch (act) {
     case 'linear': return x;
     case 'leaky_relu': return cx.op('leaky_relu', [x], { alpha: 0.3 });
+    case 'elu': return cx.op('elu', [x], { alpha: 1 });
     default: return cx.op(act, [x]);
   }
 }
@@ -101,6 +102,7 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
   sigmoid: unary('sigmoid', 'logistic sigmoid'),
   tanh: unary('tanh', 'hyperbolic tangent'),
   gelu: unary('gelu', 'GELU (tanh approximation)'),
+  silu: unary('silu', 'SiLU (swish): x·sigmoid(x)'),
   softmax: unary('softmax', 'softmax over the last axis'),
   log_softmax: unary('log_softmax', 'log-softmax over the last axis'),
   leaky_relu: {
@@ -108,6 +110,12 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
     inputs: 1,
     hyper: [{ name: 'alpha', type: 'float', default: 0.3 }],
     lower: (cx, [x], h) => cx.op('leaky_relu', [x!], { alpha: h.alpha as number }),
+  },
+  elu: {
+    doc: 'x for x > 0, alpha·(e^x − 1) otherwise (Keras ELU)',
+    inputs: 1,
+    hyper: [{ name: 'alpha', type: 'float', default: 1 }],
+    lower: (cx, [x], h) => cx.op('elu', [x!], { alpha: h.alpha as number }),
   },
   dropout: {
     doc: 'zeroes a fraction `rate` of values while training (scaling the rest); identity in eval',

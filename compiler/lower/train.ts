@@ -3,6 +3,7 @@ import type { Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { CLASS_METRICS, REGRESSION_METRICS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
+import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
@@ -37,17 +38,11 @@ const LOSS_NAMES: Record<string, LossKind> = {
   binary_cross_entropy: 'binary_cross_entropy', binary_crossentropy: 'binary_cross_entropy', bce: 'binary_cross_entropy',
 };
 
-interface OptimizerDef { kind: OptimizerSpec['kind']; hyper: { name: string; type: HyperType; default: Hyper }[] }
-const BETAS = [{ name: 'beta1', type: 'rate', default: 0.9 }, { name: 'beta2', type: 'rate', default: 0.999 }, { name: 'eps', type: 'posfloat', default: 1e-7 }] as const;
-/** Keras defaults. */
-export const OPTIMIZERS: Record<string, OptimizerDef> = {
-  sgd: { kind: 'sgd', hyper: [{ name: 'lr', type: 'posfloat', default: 0.01 }, { name: 'momentum', type: 'rate', default: 0 }, { name: 'nesterov', type: 'bool', default: false }] },
-  momentum: { kind: 'momentum', hyper: [{ name: 'lr', type: 'posfloat', default: 0.01 }, { name: 'momentum', type: 'rate', default: 0.9 }, { name: 'nesterov', type: 'bool', default: false }] },
-  adagrad: { kind: 'adagrad', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, { name: 'eps', type: 'posfloat', default: 1e-7 }, { name: 'initial', type: 'float', default: 0.1 }] },
-  rmsprop: { kind: 'rmsprop', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, { name: 'rho', type: 'rate', default: 0.9 }, { name: 'eps', type: 'posfloat', default: 1e-7 }] },
-  adam: { kind: 'adam', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, ...BETAS, { name: 'weight_decay', type: 'float', default: 0 }] },
-  adamw: { kind: 'adamw', hyper: [{ name: 'lr', type: 'posfloat', default: 0.001 }, ...BETAS, { name: 'weight_decay', type: 'float', default: 0.004 }] },
-};
+interface OptimizerDef { kind: OptimizerSpec['kind']; hyper: readonly { name: string; type: HyperType; default: Hyper }[] }
+/** Keras defaults, from the optimizer table (one row per optimizer). */
+export const OPTIMIZERS: Record<string, OptimizerDef> = Object.fromEntries(
+  (Object.keys(OPTIMIZER_ROWS) as OptimizerName[]).map((kind) => [kind, { kind, hyper: OPTIMIZER_ROWS[kind].hyper }]),
+);
 /** Keras spellings of optimizer hyper-parameters, suggested as the short names used here. */
 const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',

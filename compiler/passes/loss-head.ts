@@ -4,11 +4,9 @@
 import type { Graph } from '../ir/graph.ts';
 import type { Node, ValueId } from '../ir/types.ts';
 import { pruneDeadNodes } from '../programs.ts';
+import type { MetricSlots } from './optimizer.ts';
 
-export interface MetricSlots {
-  lossSum: ValueId;
-  correctSum?: ValueId;
-}
+export type { MetricSlots };
 
 export function fuseLossHead(g: Graph, slots: MetricSlots): boolean {
   const prog = g.programs.train_step;

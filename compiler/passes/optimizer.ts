@@ -1,31 +1,8 @@
 // Adds the optimizer's update of every parameter (and its state) to the train step, plus metric sums.
 import type { ClipSpec, OptimizerSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
+import { OPTIMIZERS, optimizerAttrs, type OptimizerRow } from '../ir/ops/optimizers.ts';
 import type { ValueId } from '../ir/types.ts';
-
-/** State slots each optimizer keeps per parameter, with their initial values. */
-function stateSlots(opt: OptimizerSpec): { suffix: string; fill: number }[] {
-  switch (opt.kind) {
-    case 'sgd': return [];
-    case 'momentum': return [{ suffix: 'velocity', fill: 0 }];
-    case 'adagrad': return [{ suffix: 'accumulator', fill: opt.hyper.initial as number }];
-    case 'rmsprop': return [{ suffix: 'mean_square', fill: 0 }];
-    case 'adam': case 'adamw': return [{ suffix: 'm', fill: 0 }, { suffix: 'v', fill: 0 }];
-  }
-}
-
-function updateOp(opt: OptimizerSpec): { op: string; attrs: Record<string, number | boolean> } {
-  const h = opt.hyper;
-  switch (opt.kind) {
-    case 'sgd': return { op: 'sgd', attrs: {} };
-    case 'momentum': return { op: 'momentum', attrs: { momentum: h.momentum as number, nesterov: h.nesterov === true } };
-    case 'adagrad': return { op: 'adagrad', attrs: { eps: h.eps as number } };
-    case 'rmsprop': return { op: 'rmsprop', attrs: { rho: h.rho as number, eps: h.eps as number } };
-    case 'adam':
-    case 'adamw':
-      return { op: 'adam', attrs: { beta1: h.beta1 as number, beta2: h.beta2 as number, eps: h.eps as number, weight_decay: h.weight_decay as number, decoupled: opt.kind === 'adamw' } };
-  }
-}
 
 /**
  * Appends one in-place update node per parameter; the learning rate comes from the step uniform.
@@ -33,8 +10,8 @@ function updateOp(opt: OptimizerSpec): { op: string; attrs: Record<string, numbe
  * every gradient into one value all updates read.
  */
 export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>, clip?: ClipSpec): void {
-  const slots = stateSlots(opt);
-  const { op, attrs } = updateOp(opt);
+  const row: OptimizerRow = OPTIMIZERS[opt.kind];
+  const attrs = optimizerAttrs(opt.kind, opt.hyper);
   const at = { phase: 'update' as const, layer: 'clip' };
   let sumsq: ValueId | undefined;
   if (clip?.kind === 'norm') {
@@ -50,18 +27,42 @@ export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, V
     const grad = grads.get(p.value);
     if (grad === undefined) continue;
     const name = g.value(p.value).name;
-    const states = slots.map((s) => g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, s.fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: s.fill }, 'optimizer'));
-    g.add(op, [p.value, grad, ...states, ...(sumsq !== undefined ? [sumsq] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
+    const states = row.states.map((s) => {
+      const fill = s.initial === undefined ? 0 : opt.hyper[s.initial] as number;
+      return g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: fill }, 'optimizer');
+    });
+    g.add(opt.kind, [p.value, grad, ...states, ...(sumsq !== undefined ? [sumsq] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
   }
 }
 
-/** Running sums the runtime reads once per epoch: Σ loss over steps and Σ correct over samples. */
-export function addMetricSums(g: Graph, loss: ValueId, correct: ValueId | undefined): { lossSum: ValueId; correctSum?: ValueId } {
+/** What a train step's figures are summed from: the scalar loss, and the per-row correct flags when accuracy is asked for. */
+interface MetricSources {
+  loss: ValueId;
+  correct: ValueId | undefined;
+}
+
+/**
+ * The running sums a train step accumulates, one row each, named once: the state holding it (its
+ * manifest name; the runtime reads it once per epoch as train.lossSum / train.correctSum) and the
+ * value each step adds, or undefined when the program has none.
+ */
+export const METRIC_SUMS = {
+  lossSum: { state: 'metric.loss_sum', doc: 'Σ loss over steps', source: (g: Graph, s: MetricSources): ValueId | undefined => g.add('reshape', [s.loss], { shape: [1] }, { phase: 'loss' }) },
+  correctSum: { state: 'metric.correct_sum', doc: 'Σ correct over samples', source: (_g: Graph, s: MetricSources): ValueId | undefined => s.correct },
+} as const;
+
+/** The state of each running sum a program keeps (the loss sum always). */
+export type MetricSlots = { lossSum: ValueId } & { [K in keyof typeof METRIC_SUMS]?: ValueId };
+
+/** Adds the running sums of METRIC_SUMS: a state each, and the update adding the step's value to it. */
+export function addMetricSums(g: Graph, loss: ValueId, correct: ValueId | undefined): MetricSlots {
   const at = { phase: 'update' as const, layer: 'metrics' };
-  const lossSum = g.addState('metric.loss_sum', [1], { kind: 'zeros' }, 'metric');
-  g.add('accumulate', [lossSum, g.add('reshape', [loss], { shape: [1] }, { phase: 'loss' })], {}, at);
-  if (correct === undefined) return { lossSum };
-  const correctSum = g.addState('metric.correct_sum', [1], { kind: 'zeros' }, 'metric');
-  g.add('accumulate', [correctSum, correct], {}, at);
-  return { lossSum, correctSum };
+  const slots: Partial<Record<keyof typeof METRIC_SUMS, ValueId>> = {};
+  for (const [key, row] of Object.entries(METRIC_SUMS) as [keyof typeof METRIC_SUMS, (typeof METRIC_SUMS)[keyof typeof METRIC_SUMS]][]) {
+    if (key !== 'lossSum' && correct === undefined) continue;
+    const state = g.addState(row.state, [1], { kind: 'zeros' }, 'metric');
+    g.add('accumulate', [state, row.source(g, { loss, correct })!], {}, at);
+    slots[key] = state;
+  }
+  return slots as MetricSlots;
 }

@@ -2,9 +2,11 @@
 // arenas (one buffer each, every tensor at the same 256-byte-aligned offset) so one kernel can update
 // them all; inputs and other state get a buffer each; activations and gradients share buffers when
 // their lifetimes over the whole compiled step (train_step, then eval) do not overlap.
+import { optimizerRow } from '../ir/ops/optimizers.ts';
 import { sharedUpdateOperands } from '../ir/ops/update.ts';
 import type { BufferSpec } from '../artifact.ts';
 import { STEP_PARAMS_BYTES } from '../artifact.ts';
+import { bufferBytes } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
 import { opDef } from '../ir/ops/index.ts';
 import { numel } from '../ir/tensor.ts';
@@ -27,10 +29,8 @@ export interface PlanOptions {
 
 /** Bindings at an offset must start at a multiple of minStorageBufferOffsetAlignment (256). */
 export const ARENA_ALIGN = 256;
-/** Update ops that are optimizer rules over (param, grad, ...states). */
-export const OPTIMIZER_OPS = new Set(['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam']);
 
-const bytesOf = (g: Graph, v: ValueId): number => Math.max(4, numel(g.value(v).shape) * 4);
+const bytesOf = (g: Graph, v: ValueId): number => bufferBytes(g.value(v).dtype, numel(g.value(v).shape));
 const alignUp = (n: number): number => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 
 /** The value a view chain reads from: views share their source's buffer. */
@@ -131,7 +131,7 @@ const updateStates = (n: Node): ValueId[] => n.inputs.slice(2, n.inputs.length -
  * and state belongs to one update: the condition for arenas.
  */
 export function optimizerUpdates(g: Graph, rootOf = viewRoots(g)): Node[] | undefined {
-  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => OPTIMIZER_OPS.has(n.op));
+  const updates = g.programs.train_step.nodes.map((id) => g.nodes[id]!).filter((n) => optimizerRow(n.op));
   if (updates.length === 0 || updates.length !== g.params.length) return undefined;
   const params = new Set(updates.map((n) => n.inputs[0]!));
   if (params.size !== g.params.length || g.params.some((p) => !params.has(p.value))) return undefined;
@@ -232,4 +232,16 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     }
   });
   return { buffers, bufferOf, offsetOf, stepParamsBuffer: 0 };
+}
+
+/** The plan as text: each buffer (size, kind, arena), then where each value lives. */
+export function printPlan(g: Graph, plan: MemoryPlan): string {
+  const lines = plan.buffers.map((b) => `buffer ${b.id} ${b.size} B ${b.kind}${b.arena ? ` arena=${b.arena}` : ''}  # ${b.label}`);
+  for (const v of g.values) {
+    const b = plan.bufferOf.get(v.id);
+    if (b === undefined) continue;
+    const off = plan.offsetOf.get(v.id);
+    lines.push(`%${v.id} ${v.name} -> buffer ${b}${off ? ` +${off}` : ''}`);
+  }
+  return lines.join('\n');
 }

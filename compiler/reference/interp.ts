@@ -1,6 +1,7 @@
 // The float64 interpreter: runs IR nodes on the CPU with each op's reference rule. The oracle.
 import type { Graph } from '../ir/graph.ts';
-import { opDef, updateWrites, type StepContext } from '../ir/ops/index.ts';
+import { compileBlock } from '../ir/expr.ts';
+import { elementBlock, opDef, updateWrites, type StepContext } from '../ir/ops/index.ts';
 import { broadcastIndex, broadcastStrides, tensor, type Tensor } from '../ir/tensor.ts';
 import type { Attrs, Node, ProgramName, ValueId } from '../ir/types.ts';
 
@@ -15,10 +16,11 @@ export function evalOp(op: string, ins: Tensor[], attrs: Attrs, outShape: number
       const shape = outShape!;
       const out = tensor(shape);
       const idx = ins.map((t) => broadcastIndex(shape, broadcastStrides(t.shape, shape)));
+      const f = compileBlock(elementBlock(def, attrs, ins.length));
       const xs = new Array<number>(ins.length);
       for (let i = 0; i < out.data.length; i++) {
         for (let k = 0; k < ins.length; k++) xs[k] = ins[k]!.data[idx[k]!(i)]!;
-        out.data[i] = def.scalar(xs, attrs, i, ctx);
+        out.data[i] = f(xs, i, ctx);
       }
       return [out];
     }

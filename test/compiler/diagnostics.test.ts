@@ -97,7 +97,7 @@ describe('unknown names', () => {
   y = x -> dense(10, activation: sigmod)
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:34: error: argument 'activation' of dense: unknown value 'sigmod'; did you mean 'sigmoid'? (one of linear, relu, sigmoid, tanh, gelu, leaky_relu, softmax, log_softmax)
+    expect(errors(src)).toBe(`net.dl:3:34: error: argument 'activation' of dense: unknown value 'sigmod'; did you mean 'sigmoid'? (one of linear, relu, sigmoid, tanh, gelu, silu, elu, leaky_relu, softmax, log_softmax)
  3 |   y = x -> dense(10, activation: sigmod)
    |                                  ^^^^^^`);
   });
@@ -145,7 +145,7 @@ train m {
   loss = cross_entropy(logits, label)
   optimizer = lbfgs(lr: 1e-3)
 }`;
-    expect(errors(src)).toBe(`net.dl:9:15: error: unknown optimizer 'lbfgs' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw)
+    expect(errors(src)).toBe(`net.dl:9:15: error: unknown optimizer 'lbfgs' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam)
  9 |   optimizer = lbfgs(lr: 1e-3)
    |               ^^^^^`);
   });
@@ -263,7 +263,7 @@ train m {
 net.dl:8:10: error: unknown loss 'constructor'
  8 |   loss = constructor(logits, label)
    |          ^^^^^^^^^^^
-net.dl:9:15: error: unknown optimizer 'toString' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw)
+net.dl:9:15: error: unknown optimizer 'toString' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam)
  9 |   optimizer = toString(lr: 1)
    |               ^^^^^^^^`);
   });
@@ -826,7 +826,7 @@ train m {
   optimizer = adam(lrate: 1e-3)
   epoch = 3
 }`;
-    expect(errors(src)).toBe(`net.dl:4:38: error: argument 'activation' of dense: unknown value 'rlu'; did you mean 'relu'? (one of linear, relu, sigmoid, tanh, gelu, leaky_relu, softmax, log_softmax)
+    expect(errors(src)).toBe(`net.dl:4:38: error: argument 'activation' of dense: unknown value 'rlu'; did you mean 'relu'? (one of linear, relu, sigmoid, tanh, gelu, silu, elu, leaky_relu, softmax, log_softmax)
  4 |   logits = x -> dense(3, activation: rlu)
    |                                      ^^^
 net.dl:9:20: error: unknown hyper-parameter 'lrate' for adam; did you mean 'lr'?
@@ -1030,6 +1030,7 @@ train m {
       rmsprop: 'rmsprop(lr: 1e-3, rho: 0.95)',
       adam: 'adam(lr: 1e-3, beta1: 0.8, beta2: 0.99)',
       adamw: 'adamw(lr: 1e-3, weight_decay: 0.01)',
+      nadam: 'nadam(lr: 2e-3, beta1: 0.85)',
     };
     expect(Object.keys(optimizers).sort()).toEqual(Object.keys(OPTIMIZERS).sort());
     for (const [kind, opt] of Object.entries(optimizers)) {

@@ -1,6 +1,6 @@
 // Matmul tiling: large outputs get 8×8 blocks per invocation, small ones 4×4 so enough invocations run.
 import { describe, expect, it } from 'vitest';
-import { matmulTile } from '../../compiler/codegen/wgsl/matmul.ts';
+import { matmulTile } from '../../compiler/ir/ops/structural.ts';
 
 describe('matmul tiles', () => {
   it('chooses 8×8 for outputs with at least 4 workgroups of them, else 4×4', () => {

@@ -25,6 +25,14 @@ describe('layer graph', () => {
     expect(adds).toHaveLength(2);
     for (const a of adds) expect(lg.edges.filter((e) => e.to === a.id)).toHaveLength(2);
   });
+  it('a fused compile draws the same layer graph, from its snapshot before fusion', () => {
+    for (const f of ['mnist_cnn.dl', 'residual_mlp.dl', 'resnet_mini.dl']) {
+      const fused = compile(readFileSync(join(ROOT, 'samples', f), 'utf8'));
+      expect(fused.snapshots?.programs, f).toBeDefined();
+      expect(fused.artifact!.manifest.kernels.some((k) => k.name.includes('+')), f).toBe(true);
+      expect(layerGraph(fused), f).toEqual(graphOf(f));
+    }
+  });
   it('renders DOT, Mermaid and SVG with every node and edge', async () => {
     const lg = graphOf('mnist_mlp.dl');
     const dot = toDot(lg);

@@ -1,6 +1,6 @@
 // Golden-output tests: every kernel of OP_TABLE on both real Dawn adapters against the float64 reference.
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../compiler/assemble.ts';
+import { compileGraph } from '../../compiler/pipeline.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { OP_TABLE, opDef, updateWrites, type StepContext } from '../../compiler/ir/ops/index.ts';
 import { evalOp } from '../../compiler/reference/interp.ts';

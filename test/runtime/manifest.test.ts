@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../compiler/assemble.ts';
-import { grid } from '../../compiler/codegen/wgsl/common.ts';
+import { compileGraph } from '../../compiler/pipeline.ts';
+import { grid } from '../../compiler/ir/kernel-spec.ts';
 import { compile } from '../../compiler/compile.ts';
 import { Graph, MAX_TENSOR_ELEMENTS } from '../../compiler/ir/graph.ts';
 import { OP_TABLE, opDef, updateWrites } from '../../compiler/ir/ops/index.ts';

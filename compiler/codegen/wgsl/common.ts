@@ -1,7 +1,5 @@
-// Small pieces every WGSL template shares: literals, 1-D grids over 2-D dispatches, the RNG.
-
-/** Workgroups per dimension WebGPU guarantees; larger grids spill into y. */
-export const MAX_WORKGROUPS_PER_DIM = 65535;
+// Small pieces every WGSL template shares: literals, flat indices over 2-D grids, the RNG, types.
+import type { DType } from '../../ir/kernel-spec.ts';
 
 /** An f32 literal WGSL parses exactly: always with a decimal point or exponent, never `inf`. */
 export function f32Lit(x: number): string {
@@ -19,33 +17,29 @@ export function u32Lit(x: number): string {
   return `${x}u`;
 }
 
-/** Workgroup counts covering `groups` groups, split over x and y when above the per-dimension limit. */
-export function grid(groups: number): [number, number, number] {
-  const g = Math.max(1, groups);
-  if (g <= MAX_WORKGROUPS_PER_DIM) return [g, 1, 1];
-  const x = MAX_WORKGROUPS_PER_DIM;
-  return [x, Math.ceil(g / x), 1];
-}
-
 /**
- * WGSL expression of the flat invocation index for a 1-D problem dispatched with `grid()`
- * and workgroup size `wg` (gid is the global invocation id).
+ * WGSL expression of the flat invocation index of a 1-D problem dispatched on `workgroups` (x, then
+ * y when the grid spilled over the per-dimension limit) with workgroup size `wg`.
  */
-export function flatIndex(groups: number, wg: number): string {
-  const [x] = grid(groups);
-  return x === groups || groups <= MAX_WORKGROUPS_PER_DIM ? 'gid.x' : `(gid.x + gid.y * ${u32Lit(x * wg)})`;
+export function flatIndex(workgroups: readonly number[], wg: number): string {
+  return workgroups[1] === 1 ? 'gid.x' : `(gid.x + gid.y * ${u32Lit(workgroups[0]! * wg)})`;
 }
 
-/** Flat workgroup index for grids made by `grid()`. */
-export function flatGroup(groups: number): string {
-  const [x] = grid(groups);
-  return groups <= MAX_WORKGROUPS_PER_DIM ? 'wid.x' : `(wid.x + wid.y * ${u32Lit(x)})`;
+/** Flat workgroup index on such a grid. */
+export function flatGroup(workgroups: readonly number[]): string {
+  return workgroups[1] === 1 ? 'wid.x' : `(wid.x + wid.y * ${u32Lit(workgroups[0]!)})`;
 }
 
 /** WGSL struct of the step uniform block (see artifact.ts STEP_PARAMS_BYTES). */
 export const STEP_STRUCT = 'struct StepParams { lr: f32, step: u32, seed: u32, pad: u32 }';
 
-/** Integer hash (lowbias32) used by dropout; `hashU32` is its exact JavaScript twin. */
+/** The WGSL element type of a binding: i8 and u8 are packed four to a u32. */
+export const WGSL_TYPE: { readonly [D in DType]: string } = { f32: 'f32', f16: 'f16', i32: 'i32', u32: 'u32', i8: 'u32', u8: 'u32' };
+
+/** Text safe inside a WGSL line comment: printable ASCII only, at most 200 characters. */
+export const commentText = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+
+/** Integer hash (lowbias32) used by dropout; `hashU32` in ir/random.ts is its exact JavaScript twin. */
 export const HASH_WGSL = `fn dlc_hash(v: u32) -> u32 {
   var h = v;
   h = h ^ (h >> 16u);
@@ -59,19 +53,3 @@ fn dlc_uniform(seed: u32, step: u32, salt: u32, i: u32) -> f32 {
   let h = dlc_hash(i ^ dlc_hash(salt ^ dlc_hash(seed ^ dlc_hash(step))));
   return f32(h >> 8u) / 16777216.0;
 }`;
-
-export function hashU32(v: number): number {
-  let h = v >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = Math.imul(h, 0x7feb352d) >>> 0;
-  h = (h ^ (h >>> 15)) >>> 0;
-  h = Math.imul(h, 0x846ca68b) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  return h;
-}
-
-/** Uniform in [0, 1) with 24 random bits, bit-identical to `dlc_uniform` in WGSL. */
-export function uniformAt(seed: number, step: number, salt: number, i: number): number {
-  const h = hashU32((i ^ hashU32((salt ^ hashU32((seed ^ hashU32(step)) >>> 0)) >>> 0)) >>> 0);
-  return (h >>> 8) / 16777216;
-}

@@ -1,67 +1,15 @@
 // 2-D convolution kernels (NCHW), implicit-GEMM style with register blocking:
-//  - conv2d: each invocation computes up to TC output channels × TP output pixels, accumulating over
+//  - conv2d: each invocation computes up to T output channels × TP output pixels, accumulating over
 //    CI/g·KH·KW (channel blocks stay inside one group);
-//  - conv2d_bwd_input: each invocation gathers up to TC input channels × TP input pixels over the
+//  - conv2d_bwd_input: each invocation gathers up to T input channels × TP input pixels over the
 //    (co, kh, kw) that touch them, respecting stride, dilation and padding (no atomics);
-//  - conv2d_bwd_filter: each workgroup owns TCF × TQ weights and splits the N·OH·OW reduction over its
+//  - conv2d_bwd_filter: each workgroup owns T × TP weights and splits the N·OH·OW reduction over its
 //    invocations, then sums their partials in workgroup memory.
-import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from '../../ir/ops/def.ts';
-import type { Attrs } from '../../ir/types.ts';
-import { flatGroup, flatIndex, grid, u32Lit } from './common.ts';
-
-/** Stride, explicit [top, left, bottom, right] padding, dilation and groups of a convolution. */
-export interface ConvParams {
-  sh: number; sw: number;
-  pt: number; pl: number; pb: number; pr: number;
-  dh: number; dw: number;
-  groups: number;
-}
-
-/** Every size of one convolution: input [N, C, H, W], filters [CO, CIg, KH, KW], output [N, CO, OH, OW]. */
-export interface ConvGeom extends ConvParams {
-  N: number; C: number; H: number; W: number;
-  CO: number; CIg: number; COg: number; KH: number; KW: number;
-  OH: number; OW: number;
-}
-
-const isInts = (v: unknown, len: number, min: number): v is number[] =>
-  Array.isArray(v) && v.length === len && v.every((d) => Number.isInteger(d) && d >= min);
-
-/** Reads conv attrs; returns an error message instead when they are malformed. */
-export function convParams(attrs: Attrs, op: string): ConvParams | string {
-  const { stride, padding, dilation, groups } = attrs;
-  if (!isInts(stride, 2, 1)) return `${op} needs attr stride: [sh, sw] of positive integers, got ${JSON.stringify(stride)}`;
-  if (!isInts(padding, 4, 0)) return `${op} needs attr padding: [top, left, bottom, right] of non-negative integers, got ${JSON.stringify(padding)}`;
-  if (!isInts(dilation, 2, 1)) return `${op} needs attr dilation: [dh, dw] of positive integers, got ${JSON.stringify(dilation)}`;
-  if (!(typeof groups === 'number' && Number.isInteger(groups) && groups >= 1)) return `${op} needs attr groups: a positive integer, got ${JSON.stringify(groups)}`;
-  return { sh: stride[0]!, sw: stride[1]!, pt: padding[0]!, pl: padding[1]!, pb: padding[2]!, pr: padding[3]!, dh: dilation[0]!, dw: dilation[1]!, groups };
-}
-
-/** Geometry of a convolution of input shape `x` with filter shape `w` (assumed valid; see the op's shape rule). */
-export function convGeom(x: number[], w: number[], attrs: Attrs): ConvGeom {
-  const p = convParams(attrs, 'conv2d');
-  if (typeof p === 'string') throw new Error(`internal error: ${p}`);
-  const [N, C, H, W] = x as [number, number, number, number];
-  const [CO, CIg, KH, KW] = w as [number, number, number, number];
-  const OH = Math.floor((H + p.pt + p.pb - p.dh * (KH - 1) - 1) / p.sh) + 1;
-  const OW = Math.floor((W + p.pl + p.pr - p.dw * (KW - 1) - 1) / p.sw) + 1;
-  return { ...p, N, C, H, W, CO, CIg, COg: CO / p.groups, KH, KW, OH, OW };
-}
-
-// Block sizes tuned on llvmpipe (2 cores, x [64, 32, 13, 13] ⊛ w [64, 32, 3, 3]): bigger register blocks
-// win there because every load is a gather (16×8 runs ~1.2× faster than 8×8, ~1.7× faster than 4×8),
-// at the price of a slower first shader compile (~1–2 s per kernel uncached; Mesa caches it on disk).
-// Workgroup memory of conv2d_bwd_filter stays within WebGPU's default 16 KiB: TCF · TQ · WGF floats.
-/** Invocations per workgroup in conv2d / conv2d_bwd_input. */
-const WG = 32;
-/** Pixels per invocation in conv2d / conv2d_bwd_input (a multiple of 4: vec4 accumulators). */
-const TP = 8;
-/** Most output (input) channels per invocation; fewer when a group has fewer channels. */
-const TC = 16;
-/** conv2d_bwd_filter: invocations per workgroup, and weight rows (co) × columns (ci, kh, kw; a multiple of 4) per workgroup. */
-const WGF = 32;
-const TCF = 16;
-const TQ = 8;
+// The block sizes are chosen with the op (ir/ops/conv.ts) and arrive in the template.
+import type { Conv2dTemplate } from '../../ir/kernel-spec.ts';
+import { flatGroup, flatIndex, u32Lit } from './common.ts';
+import { storeFn } from './epilogue.ts';
+import type { TemplateContext } from './template.ts';
 
 const i32Lit = (x: number): string => {
   if (!Number.isInteger(x) || Math.abs(x) > 0x7fffffff) throw new Error(`bad i32 constant ${x}`);
@@ -70,29 +18,30 @@ const i32Lit = (x: number): string => {
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** vec4 k of a TP-wide row of per-pixel scalars named by `f`. */
 const vec4Of = (k: number, f: (j: number) => string): string => `vec4f(${range(4).map((c) => f(4 * k + c)).join(', ')})`;
-/** Block height ≤ `max` that splits `n` rows into equal-as-possible blocks (20 rows, max 16 → 2 blocks of 10). */
-const balanced = (n: number, max: number): number => Math.ceil(n / Math.ceil(n / max));
+
+/** The kernel of a convolution or one of its gradients. */
+export function convBody(t: Conv2dTemplate, cx: TemplateContext): string {
+  switch (t.kind) {
+    case 'conv2d': return conv2d(t, cx);
+    case 'conv2d_bwd_input': return conv2dBwdInput(t, cx);
+    case 'conv2d_bwd_filter': return conv2dBwdFilter(t, cx);
+  }
+}
 
 /** conv2d(x, w): x [N, C, H, W], w [CO, C/g, KH, KW] → [N, CO, OH, OW]. */
-export function emitConv2d(io: KernelIO, epilogue?: StoreEpilogue): EmittedKernel {
-  const [X, Wt] = io.inputs;
-  const out = io.output!;
-  const G = convGeom(X!.shape, Wt!.shape, io.attrs);
+function conv2d(t: Conv2dTemplate, cx: TemplateContext): string {
+  const G = t.geom;
   const { C, H, W, CO, CIg, COg, KH, KW, OH, OW } = G;
-  const T = balanced(COg, TC);
+  const { wg: WG, T, TP, CBG, PB, total } = t.block;
   const V = TP / 4;
   const P = G.N * OH * OW;
-  const CBG = Math.ceil(COg / T);
-  const PB = Math.ceil(P / TP);
-  const total = G.groups * CBG * PB;
-  const groupsWg = Math.ceil(total / WG);
   const px = range(TP);
   const rows = range(T);
   const vecs = range(V);
-  const st = storeFn(out.name, epilogue);
-  const body = `${st.fn}@compute @workgroup_size(${WG})
+  const st = storeFn(t.out, t.epilogue, cx.step);
+  return `${st.fn}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = ${flatIndex(groupsWg, WG)};
+  let i = ${flatIndex(cx.workgroups, WG)};
   if (i >= ${u32Lit(total)}) { return; }
   let cb = i / ${u32Lit(PB)};
   let pb = i % ${u32Lit(PB)};
@@ -117,8 +66,8 @@ ${px.map((j) => `      let y${j} = ih${j} + kh * ${i32Lit(G.dh)};
       if (${px.map((j) => `ok${j}`).join(' || ')}) {
         var wo = u32(kh * ${i32Lit(KW)} + kw);
         for (var ci = 0u; ci < ${u32Lit(CIg)}; ci = ci + 1u) {
-${vecs.map((k) => `          let xv${k} = ${vec4Of(k, (j) => `select(0.0, ${X!.name}[xo${j}], ok${j})`)};`).join('\n')}
-${rows.map((r) => `          let w${r} = ${Wt!.name}[wr${r} + wo];\n${vecs.map((k) => `          acc${r}_${k} = acc${r}_${k} + w${r} * xv${k};`).join('\n')}`).join('\n')}
+${vecs.map((k) => `          let xv${k} = ${vec4Of(k, (j) => `select(0.0, ${t.a}[xo${j}], ok${j})`)};`).join('\n')}
+${rows.map((r) => `          let w${r} = ${t.b}[wr${r} + wo];\n${vecs.map((k) => `          acc${r}_${k} = acc${r}_${k} + w${r} * xv${k};`).join('\n')}`).join('\n')}
 ${px.map((j) => `          xo${j} = xo${j} + ${u32Lit(H * W)};`).join('\n')}
           wo = wo + ${u32Lit(KH * KW)};
         }
@@ -129,22 +78,15 @@ ${rows.map((r) => `  if (co0 + ${r}u < coEnd) {
 ${px.map((j) => `    if (v${j}) { ${st.store(`n${j} * ${u32Lit(CO * OH * OW)} + (co0 + ${r}u) * ${u32Lit(OH * OW)} + r${j}`, `acc${r}_${j >> 2}[${j & 3}]`)} }`).join('\n')}
   }`).join('\n')}
 }`;
-  return { body, workgroups: grid(groupsWg) };
 }
 
 /** conv2d_bwd_input(g, w): g [N, CO, OH, OW], w [CO, C/g, KH, KW] → dx [N, C, H, W] (attrs.inputShape). */
-export function emitConv2dBwdInput(io: KernelIO): EmittedKernel {
-  const [Gr, Wt] = io.inputs;
-  const out = io.output!;
-  const G = convGeom(io.attrs.inputShape as number[], Wt!.shape, io.attrs);
+function conv2dBwdInput(t: Conv2dTemplate, cx: TemplateContext): string {
+  const G = t.geom;
   const { C, H, W, CO, CIg, COg, KH, KW, OH, OW } = G;
-  const T = balanced(CIg, TC);
+  const { wg: WG, T, TP, CBG, PB, total } = t.block;
   const V = TP / 4;
   const P = G.N * H * W;
-  const CBG = Math.ceil(CIg / T);
-  const PB = Math.ceil(P / TP);
-  const total = G.groups * CBG * PB;
-  const groupsWg = Math.ceil(total / WG);
   const px = range(TP);
   const rows = range(T);
   const vecs = range(V);
@@ -152,9 +94,9 @@ export function emitConv2dBwdInput(io: KernelIO): EmittedKernel {
   // Output coordinate t = y + pad − k·dil must be a non-negative multiple of the stride, below OH.
   const tap = (t: string, s: number, lim: number): string => `${t} >= 0i${s > 1 ? ` && ${t} % ${i32Lit(s)} == 0i` : ''} && ${t} < ${i32Lit(lim * s)}`;
   const div = (t: string, s: number): string => (s > 1 ? `${t} / ${i32Lit(s)}` : t);
-  const body = `@compute @workgroup_size(${WG})
+  return `@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = ${flatIndex(groupsWg, WG)};
+  let i = ${flatIndex(cx.workgroups, WG)};
   if (i >= ${u32Lit(total)}) { return; }
   let cb = i / ${u32Lit(PB)};
   let pb = i % ${u32Lit(PB)};
@@ -178,8 +120,8 @@ ${px.map((j) => `      let y${j} = ty${j} - kh * ${i32Lit(G.dh)};
       if (${px.map((j) => `ok${j}`).join(' || ')}) {
         var wo = grp * ${u32Lit(COg * CIg * KK)} + u32(kh * ${i32Lit(KW)} + kw);
         for (var co = 0u; co < ${u32Lit(COg)}; co = co + 1u) {
-${vecs.map((k) => `          let gv${k} = ${vec4Of(k, (j) => `select(0.0, ${Gr!.name}[go${j}], ok${j})`)};`).join('\n')}
-${rows.map((r) => `          let w${r} = ${Wt!.name}[wo + wr${r}];\n${vecs.map((k) => `          acc${r}_${k} = acc${r}_${k} + w${r} * gv${k};`).join('\n')}`).join('\n')}
+${vecs.map((k) => `          let gv${k} = ${vec4Of(k, (j) => `select(0.0, ${t.a}[go${j}], ok${j})`)};`).join('\n')}
+${rows.map((r) => `          let w${r} = ${t.b}[wo + wr${r}];\n${vecs.map((k) => `          acc${r}_${k} = acc${r}_${k} + w${r} * gv${k};`).join('\n')}`).join('\n')}
 ${px.map((j) => `          go${j} = go${j} + ${u32Lit(OH * OW)};`).join('\n')}
           wo = wo + ${u32Lit(CIg * KK)};
         }
@@ -187,33 +129,27 @@ ${px.map((j) => `          go${j} = go${j} + ${u32Lit(OH * OW)};`).join('\n')}
     }
   }
 ${rows.map((r) => `  if (cl0 + ${r}u < ${u32Lit(CIg)}) {
-${px.map((j) => `    if (v${j}) { ${out.name}[n${j} * ${u32Lit(C * H * W)} + (grp * ${u32Lit(CIg)} + cl0 + ${r}u) * ${u32Lit(H * W)} + r${j}] = acc${r}_${j >> 2}[${j & 3}]; }`).join('\n')}
+${px.map((j) => `    if (v${j}) { ${t.out}[n${j} * ${u32Lit(C * H * W)} + (grp * ${u32Lit(CIg)} + cl0 + ${r}u) * ${u32Lit(H * W)} + r${j}] = acc${r}_${j >> 2}[${j & 3}]; }`).join('\n')}
   }`).join('\n')}
 }`;
-  return { body, workgroups: grid(groupsWg) };
 }
 
 /** conv2d_bwd_filter(x, g): x [N, C, H, W], g [N, CO, OH, OW] → dw [CO, C/g, KH, KW] (attrs.filterShape). */
-export function emitConv2dBwdFilter(io: KernelIO): EmittedKernel {
-  const [X, Gr] = io.inputs;
-  const out = io.output!;
-  const G = convGeom(X!.shape, io.attrs.filterShape as number[], io.attrs);
+function conv2dBwdFilter(t: Conv2dTemplate, cx: TemplateContext): string {
+  const G = t.geom;
   const { C, H, W, CO, CIg, COg, KH, KW, OH, OW } = G;
-  const T = balanced(COg, TCF);
+  const { wg: WGF, T, TP: TQ, CBG, PB: QB, total: blocks } = t.block;
   const QV = TQ / 4;
   const KK = KH * KW;
   const Q = CIg * KK;
-  const CBG = Math.ceil(COg / T);
-  const QB = Math.ceil(Q / TQ);
-  const blocks = G.groups * CBG * QB;
   const R = G.N * OH * OW;
   const cols = range(TQ);
   const rows = range(T);
   const accs = rows.flatMap((r) => range(QV).map((v) => `acc${r}_${v}`));
-  const body = `var<workgroup> partial: array<vec4f, ${T * QV * WGF}>;
+  return `var<workgroup> partial: array<vec4f, ${T * QV * WGF}>;
 @compute @workgroup_size(${WGF})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let b = ${flatGroup(blocks)};
+  let b = ${flatGroup(cx.workgroups)};
   if (b >= ${u32Lit(blocks)}) { return; }
   let grp = b / ${u32Lit(CBG * QB)};
   let rem = b % ${u32Lit(CBG * QB)};
@@ -238,9 +174,9 @@ ${accs.map((v) => `  var ${v} = vec4f(0.0);`).join('\n')}
 ${cols.map((c) => `    let y${c} = yb + dy${c};
     let x${c} = xb + dx${c};
     let ok${c} = y${c} >= 0i && y${c} < ${i32Lit(H)} && x${c} >= 0i && x${c} < ${i32Lit(W)};
-    let xv${c} = select(0.0, ${X!.name}[select(0u, xn + xc${c} + u32(y${c} * ${i32Lit(W)} + x${c}), ok${c})], ok${c});`).join('\n')}
+    let xv${c} = select(0.0, ${t.a}[select(0u, xn + xc${c} + u32(y${c} * ${i32Lit(W)} + x${c}), ok${c})], ok${c});`).join('\n')}
 ${range(QV).map((v) => `    let xv_${v} = ${vec4Of(v, (c) => `xv${c}`)};`).join('\n')}
-${rows.map((r) => `    let g${r} = ${Gr!.name}[gn + gr${r}];\n${range(QV).map((v) => `    acc${r}_${v} = acc${r}_${v} + g${r} * xv_${v};`).join('\n')}`).join('\n')}
+${rows.map((r) => `    let g${r} = ${t.b}[gn + gr${r}];\n${range(QV).map((v) => `    acc${r}_${v} = acc${r}_${v} + g${r} * xv_${v};`).join('\n')}`).join('\n')}
   }
 ${accs.map((v, j) => `  partial[${j * WGF}u + lid] = ${v};`).join('\n')}
   workgroupBarrier();
@@ -252,8 +188,7 @@ ${accs.map((v, j) => `  partial[${j * WGF}u + lid] = ${v};`).join('\n')}
     let slot = (r * ${u32Lit(QV)} + c / 4u) * ${u32Lit(WGF)};
     var sum = 0.0;
     for (var l = 0u; l < ${u32Lit(WGF)}; l = l + 1u) { sum = sum + partial[slot + l][c % 4u]; }
-    if (co0 + r < coEnd && q0 + c < ${u32Lit(Q)}) { ${out.name}[(co0 + r) * ${u32Lit(Q)} + q0 + c] = sum; }
+    if (co0 + r < coEnd && q0 + c < ${u32Lit(Q)}) { ${t.out}[(co0 + r) * ${u32Lit(Q)} + q0 + c] = sum; }
   }
 }`;
-  return { body, workgroups: grid(blocks) };
 }

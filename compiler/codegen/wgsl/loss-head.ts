@@ -1,21 +1,14 @@
 // The fused softmax cross-entropy head: one workgroup walks the rows, writes the logits gradient,
 // and reduces the loss and the correct count in workgroup memory; thread 0 stores the mean loss and
 // adds both to the epoch's running sums.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
-import { numel } from '../../ir/tensor.ts';
+import type { LossHeadTemplate } from '../../ir/kernel-spec.ts';
 import { f32Lit, u32Lit } from './common.ts';
 
-const WG = 256;
-
-export function emitLossHead(io: KernelIO): EmittedKernel {
-  const a = io.attrs;
-  const [x, labels, lossOut, lossSum, ...rest] = io.inputs.map((i) => i.name);
-  const correctSum = a.correct ? rest.shift() : undefined;
-  const extra = a.extra ? rest.shift() : undefined;
-  const C = io.inputs[0]!.shape[io.inputs[0]!.shape.length - 1]!;
-  const R = numel(io.inputs[0]!.shape) / C;
-  const d = io.output!.name;
-  const body = `const R = ${u32Lit(R)};
+export function lossHeadBody(t: LossHeadTemplate): string {
+  const { x, labels, lossOut, lossSum, correctSum, extra, R, C } = t;
+  const d = t.grad;
+  const WG = t.wg;
+  return `const R = ${u32Lit(R)};
 const C = ${u32Lit(C)};
 var<workgroup> part_loss: array<f32, ${WG}>;
 var<workgroup> part_correct: array<f32, ${WG}>;
@@ -36,7 +29,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
     loss = loss + (lse - ${x}[base + label]);
     correct = correct + select(0.0, 1.0, best == label);
     for (var j = 0u; j < C; j = j + 1u) {
-      ${d}[base + j] = ${f32Lit(a.gradScale as number)} * (exp(${x}[base + j] - lse) - select(0.0, 1.0, j == label));
+      ${d}[base + j] = ${f32Lit(t.gradScale)} * (exp(${x}[base + j] - lse) - select(0.0, 1.0, j == label));
     }
   }
   part_loss[t] = loss;
@@ -50,10 +43,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
     workgroupBarrier();
   }
   if (t == 0u) {
-    let mean = part_loss[0] * ${f32Lit(a.lossScale as number)}${extra ? ` + ${extra}[0]` : ''};
+    let mean = part_loss[0] * ${f32Lit(t.lossScale)}${extra ? ` + ${extra}[0]` : ''};
     ${lossOut}[0] = mean;
     ${lossSum}[0] = ${lossSum}[0] + mean;${correctSum ? `\n    ${correctSum}[0] = ${correctSum}[0] + part_correct[0];` : ''}
   }
 }`;
-  return { body, workgroups: [1, 1, 1] };
 }

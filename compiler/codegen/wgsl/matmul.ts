@@ -2,39 +2,19 @@
 // transpose) in registers. Row and column indices are clamped once, outside the k loop, so the
 // inner loop is loads and fused multiply-adds only; out-of-range rows and columns compute
 // duplicates that are never stored. The tile shrinks for small outputs so enough invocations run.
-import type { EmittedKernel, KernelIO, StoreEpilogue } from '../../ir/ops/def.ts';
-import { HASH_WGSL, u32Lit } from './common.ts';
+import type { MatmulTemplate } from '../../ir/kernel-spec.ts';
+import { u32Lit } from './common.ts';
+import { epilogueCode } from './epilogue.ts';
+import { hashFor } from './expr.ts';
+import type { TemplateContext } from './template.ts';
 
-const WG = 8;
-
-/** Dimensions of C = op(A)·op(B) given stored shapes and transpose flags. */
-export function matmulDims(a: number[], b: number[], transA: boolean, transB: boolean): { M: number; K: number; N: number; Kb: number } {
-  const [M, K] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
-  const [Kb, N] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
-  return { M, K, N, Kb };
-}
-
-/**
- * Rows × columns per invocation: 8×8 unless that leaves fewer than 4 workgroups, then 4×4. On
- * llvmpipe the bigger block wins even with few workgroups (128×784·784×128: 8×8 in 4 workgroups
- * ran ~2× faster than 4×4 in 16), since each load is a gather and 8×8 does 4 FMAs per load.
- */
-export function matmulTile(M: number, N: number): { TM: number; TN: number } {
-  const big = Math.ceil(M / (8 * WG)) * Math.ceil(N / (8 * WG)) >= 4;
-  return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
-}
-
-export function emitMatmul(io: KernelIO, epilogue?: StoreEpilogue): EmittedKernel {
-  const [A, B] = io.inputs;
-  const out = io.output!;
-  const transA = io.attrs.transA === true;
-  const transB = io.attrs.transB === true;
-  const { M, K, N } = matmulDims(A!.shape, B!.shape, transA, transB);
-  const { TM, TN } = matmulTile(M, N);
+export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
+  const { M, N, K, transA, transB, TM, TN } = t;
+  const WG = t.wg;
   const rs = Array.from({ length: TM }, (_, r) => r);
   const cs = Array.from({ length: TN / 4 }, (_, j) => j);
-  const a = A!.name;
-  const b = B!.name;
+  const a = t.a;
+  const b = t.b;
   // Clamped row / column indices (and their base offsets), computed once.
   const setup = [
     ...rs.map((r) => `  let ar${r} = min(row0 + ${r}u, M - 1u)${transA ? '' : ' * K'};`),
@@ -50,12 +30,12 @@ export function emitMatmul(io: KernelIO, epilogue?: StoreEpilogue): EmittedKerne
     ...rs.map((r) => `    let a${r}_${u} = ${loadA(r, u)};`),
     ...rs.flatMap((r) => cs.map((j) => `    acc${r}_${j} = fma(vec4f(a${r}_${u}), b${j}_${u}, acc${r}_${j});`)),
   ]).flat();
-  const ep = epilogue?.('v', 'idx');
+  const ep = t.epilogue && epilogueCode(t.epilogue, 'v', 'idx', cx.step);
   const storeOne = ep
-    ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${out.name}[idx] = ${ep.value};\n      }`
-    : `{ ${out.name}[m * N + n] = v; }`;
+    ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
+    : `{ ${t.out}[m * N + n] = v; }`;
   const stores = rs.flatMap((r) => cs.map((j) => `  store_row(row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`));
-  const body = `${(ep?.lets.join('') ?? '').includes('dlc_uniform') ? `${HASH_WGSL}\n` : ''}const M = ${u32Lit(M)};
+  return `${t.epilogue ? hashFor(t.epilogue.block.steps) : ''}const M = ${u32Lit(M)};
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
 fn store_row(m: u32, n0: u32, acc: vec4f) {
@@ -80,5 +60,4 @@ ${inner.join('\n')}
   }
 ${stores.join('\n')}
 }`;
-  return { body, workgroups: [Math.ceil(N / (TN * WG)), Math.ceil(M / (TM * WG)), 1] };
 }

@@ -1,48 +1,33 @@
 // sum_to: sums an input down to a broadcast-compatible target shape, one workgroup per output element.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
-import { numel, strides } from '../../ir/tensor.ts';
-import { flatGroup, grid, u32Lit } from './common.ts';
-
-const WG = 64;
-
-/** Which input axes are summed when reducing `inShape` to `target` (numpy rules, target right-aligned). */
-export function reducedAxes(inShape: number[], target: number[]): boolean[] {
-  const off = inShape.length - target.length;
-  return inShape.map((d, i) => (i < off ? true : target[i - off] === 1 && d !== 1));
-}
+import type { SumToTemplate } from '../../ir/kernel-spec.ts';
+import { flatGroup, u32Lit } from './common.ts';
+import type { TemplateContext } from './template.ts';
 
 /** WGSL that sets `name` to the input offset of coordinate `flat` over the given axes. */
-function offsetExpr(name: string, flat: string, shape: number[], axes: number[], st: number[]): string {
+function offsetExpr(name: string, flat: string, axes: { dim: number; stride: number }[]): string {
   if (axes.length === 0) return `let ${name} = 0u;`;
   const lines = [`var ${name} = 0u;`, `var rem_${name} = ${flat};`];
   for (let k = axes.length - 1; k >= 0; k--) {
-    const ax = axes[k]!;
-    const d = shape[ax]!;
-    lines.push(`${name} = ${name} + (rem_${name} % ${u32Lit(d)}) * ${u32Lit(st[ax]!)};`);
-    lines.push(`rem_${name} = rem_${name} / ${u32Lit(d)};`);
+    const { dim, stride } = axes[k]!;
+    lines.push(`${name} = ${name} + (rem_${name} % ${u32Lit(dim)}) * ${u32Lit(stride)};`);
+    lines.push(`rem_${name} = rem_${name} / ${u32Lit(dim)};`);
   }
   return lines.join('\n  ');
 }
 
-export function emitSumTo(io: KernelIO): EmittedKernel {
-  const x = io.inputs[0]!;
-  const out = io.output!;
-  const red = reducedAxes(x.shape, out.shape);
-  const st = strides(x.shape);
-  const kept = x.shape.map((_, i) => i).filter((i) => !red[i]);
-  const summed = x.shape.map((_, i) => i).filter((i) => red[i]);
-  const O = numel(out.shape);
-  const R = numel(summed.map((i) => x.shape[i]!));
-  const body = `var<workgroup> partial: array<f32, ${WG}>;
+export function sumToBody(t: SumToTemplate, cx: TemplateContext): string {
+  const { O, R } = t;
+  const WG = t.wg;
+  return `var<workgroup> partial: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let o = ${flatGroup(O)};
+  let o = ${flatGroup(cx.workgroups)};
   if (o >= ${u32Lit(O)}) { return; }
-  ${offsetExpr('base', 'o', x.shape, kept, st)}
+  ${offsetExpr('base', 'o', t.kept)}
   var s = 0.0;
   for (var j = lid; j < ${u32Lit(R)}; j = j + ${WG}u) {
-    ${offsetExpr('off', 'j', x.shape, summed, st)}
-    s = s + ${x.name}[base + off];
+    ${offsetExpr('off', 'j', t.summed)}
+    s = s + ${t.x}[base + off];
   }
   partial[lid] = s;
   workgroupBarrier();
@@ -50,7 +35,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     if (lid < w) { partial[lid] = partial[lid] + partial[lid + w]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { ${out.name}[o] = partial[0]; }
+  if (lid == 0u) { ${t.out}[o] = partial[0]; }
 }`;
-  return { body, workgroups: grid(O) };
 }

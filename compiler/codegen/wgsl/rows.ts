@@ -1,16 +1,11 @@
 // Row-wise kernels over the last axis: softmax family, softmax cross-entropy, argmax correctness.
-import type { EmittedKernel, KernelIO } from '../../ir/ops/def.ts';
-import { numel } from '../../ir/tensor.ts';
-import { flatIndex, grid, u32Lit } from './common.ts';
+import type { RowKind, RowsTemplate } from '../../ir/kernel-spec.ts';
+import { flatIndex, u32Lit } from './common.ts';
+import type { TemplateContext } from './template.ts';
 
-const WG = 64;
-
-/** Which row-wise computation to emit. */
-export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct';
-
-function rowBody(kind: RowKind, io: KernelIO): string {
-  const [a, b, c] = io.inputs.map((i) => i.name);
-  const o = io.output!.name;
+function rowBody(kind: RowKind, t: RowsTemplate): string {
+  const [a, b, c] = t.inputs;
+  const o = t.out;
   const maxLoop = `var mx = -3.402823e38;
   for (var j = 0u; j < C; j = j + 1u) { mx = max(mx, ${a}[base + j]); }
   var s = 0.0;
@@ -50,20 +45,13 @@ function rowBody(kind: RowKind, io: KernelIO): string {
   }
 }
 
-export function emitRows(kind: RowKind) {
-  return (io: KernelIO): EmittedKernel => {
-    const x = io.inputs[0]!;
-    const C = x.shape[x.shape.length - 1]!;
-    const rows = numel(x.shape) / C;
-    const groups = Math.ceil(rows / WG);
-    const body = `const C = ${u32Lit(C)};
-@compute @workgroup_size(${WG})
+export function rowsBody(t: RowsTemplate, cx: TemplateContext): string {
+  return `const C = ${u32Lit(t.C)};
+@compute @workgroup_size(${t.wg})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let r = ${flatIndex(groups, WG)};
-  if (r >= ${u32Lit(rows)}) { return; }
+  let r = ${flatIndex(cx.workgroups, t.wg)};
+  if (r >= ${u32Lit(t.rows)}) { return; }
   let base = r * C;
-  ${rowBody(kind, io)}
+  ${rowBody(t.row, t)}
 }`;
-    return { body, workgroups: grid(groups) };
-  };
 }

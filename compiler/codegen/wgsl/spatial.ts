@@ -1,35 +1,11 @@
 // NCHW spatial kernels (max/average pooling, nearest upsampling, their gradients) and the axis
 // copies concat, slice and slice_bwd. One invocation per output element; gradients are gathers.
-import { storeFn, type EmittedKernel, type KernelIO, type StoreEpilogue } from '../../ir/ops/def.ts';
-import { numel } from '../../ir/tensor.ts';
-import type { Attrs } from '../../ir/types.ts';
-import { flatIndex, grid, u32Lit } from './common.ts';
+import type { AxisCopyTemplate, PoolTemplate, UpsampleTemplate } from '../../ir/kernel-spec.ts';
+import { flatIndex, u32Lit } from './common.ts';
+import { storeFn } from './epilogue.ts';
+import type { TemplateContext } from './template.ts';
 
-const WG = 64;
-
-/** Geometry of a 2-D pooling over an NCHW input (attrs already validated by the shape rule). */
-export interface Pool2d {
-  N: number; C: number; H: number; W: number;
-  kh: number; kw: number; sh: number; sw: number;
-  top: number; left: number; bottom: number; right: number;
-  Ho: number; Wo: number;
-}
-
-export function poolDims(xShape: readonly number[], attrs: Attrs): Pool2d {
-  const [N, C, H, W] = xShape as [number, number, number, number];
-  const [kh, kw] = attrs.kernel as [number, number];
-  const [sh, sw] = attrs.stride as [number, number];
-  const [top, left, bottom, right] = attrs.padding as [number, number, number, number];
-  const Ho = Math.floor((H + top + bottom - kh) / sh) + 1;
-  const Wo = Math.floor((W + left + right - kw) / sw) + 1;
-  return { N, C, H, W, kh, kw, sh, sw, top, left, bottom, right, Ho, Wo };
-}
-
-/** Real (non-padding) rows or columns of window `o` along one axis: [start, end). */
-export function windowSpan(o: number, k: number, s: number, pad: number, size: number): [number, number] {
-  const a = o * s - pad;
-  return [Math.max(a, 0), Math.min(a + k, size)];
-}
+type Pool2d = PoolTemplate['pool'];
 
 function i32Lit(x: number): string {
   if (!Number.isInteger(x) || x < 0 || x > 0x7fffffff) throw new Error(`bad i32 constant ${x}`);
@@ -37,18 +13,14 @@ function i32Lit(x: number): string {
 }
 
 /** A kernel with one invocation per output element; `body` sees the flat output index `i`. */
-function perElement(total: number, prelude: string, body: string): EmittedKernel {
-  const groups = Math.ceil(total / WG);
-  return {
-    body: `${prelude}
-@compute @workgroup_size(${WG})
+function perElement(t: { total: number; wg: number }, cx: TemplateContext, prelude: string, body: string): string {
+  return `${prelude}
+@compute @workgroup_size(${t.wg})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = ${flatIndex(groups, WG)};
-  if (i >= ${u32Lit(total)}) { return; }
+  let i = ${flatIndex(cx.workgroups, t.wg)};
+  if (i >= ${u32Lit(t.total)}) { return; }
   ${body}
-}`,
-    workgroups: grid(groups),
-  };
+}`;
 }
 
 /** Constants of a pooling and `window_lo`/`window_hi` (real extent of window (oh, ow)). */
@@ -115,42 +87,38 @@ const COUNT_FN = `fn window_count(oh: i32, ow: i32) -> f32 {
   return f32(e.x * e.y);
 }`;
 
-export function emitMaxPool2d(io: KernelIO): EmittedKernel {
-  const x = io.inputs[0]!;
-  const p = poolDims(x.shape, io.attrs);
-  return perElement(numel(io.output!.shape), `${poolPrelude(p)}\n${argmaxFn(x.name)}`, `${POOL_OUT_COORDS}
-  ${io.output!.name}[i] = ${x.name}[base + u32(window_argmax(base, oh, ow))];`);
-}
-
-/** dx of maxpool2d(x, g): each input element gathers g from the windows whose argmax it is. */
-export function emitMaxPool2dBwd(io: KernelIO, epilogue?: StoreEpilogue): EmittedKernel {
-  const [x, g] = io.inputs as [KernelIO['inputs'][0], KernelIO['inputs'][0]];
-  const p = poolDims(x.shape, io.attrs);
-  const tiles = p.sh === p.kh && p.sw === p.kw && p.top + p.left + p.bottom + p.right === 0;
-  if (tiles) return emitMaxPool2dBwdTiled(io, p, epilogue);
-  const st = storeFn(io.output!.name, epilogue);
-  return perElement(numel(x.shape), `${poolPrelude(p)}\n${argmaxFn(x.name)}\n${st.fn}`, `${POOL_IN_WINDOWS}
+/** Pooling and its gradients over NCHW planes. */
+export function poolBody(t: PoolTemplate, cx: TemplateContext): string {
+  const p = t.pool;
+  const out = t.out;
+  switch (t.kind) {
+    case 'maxpool2d': {
+      const x = t.inputs[0]!;
+      return perElement(t, cx, `${poolPrelude(p)}\n${argmaxFn(x)}`, `${POOL_OUT_COORDS}
+  ${out}[i] = ${x}[base + u32(window_argmax(base, oh, ow))];`);
+    }
+    // dx of maxpool2d(x, g): each input element gathers g from the windows whose argmax it is.
+    case 'maxpool2d_bwd': {
+      const [x, g] = t.inputs as [string, string];
+      const st = storeFn(out, t.epilogue, cx.step);
+      return perElement(t, cx, `${poolPrelude(p)}\n${argmaxFn(x)}\n${st.fn}`, `${POOL_IN_WINDOWS}
   let me = ih * W + iw;
   for (var oh = oh_lo; oh <= oh_hi; oh = oh + 1i) {
     for (var ow = ow_lo; ow <= ow_hi; ow = ow + 1i) {
-      if (window_argmax(base, oh, ow) == me) { s = s + ${g.name}[gbase + u32(oh * WO + ow)]; }
+      if (window_argmax(base, oh, ow) == me) { s = s + ${g}[gbase + u32(oh * WO + ow)]; }
     }
   }
   ${st.store('i', 's')}`);
-}
-
-/**
- * The common case (windows tile the input: stride = kernel, no padding): one invocation per window
- * finds its argmax once and writes its whole tile, g at the argmax and 0 elsewhere; the last row
- * and column of windows also zero the rows and columns no window covers. 4× fewer invocations and
- * no repeated argmax: on llvmpipe ~3× faster than the gather form for MNIST's 2×2 pools.
- */
-function emitMaxPool2dBwdTiled(io: KernelIO, p: Pool2d, epilogue?: StoreEpilogue): EmittedKernel {
-  const [x, g] = io.inputs as [KernelIO['inputs'][0], KernelIO['inputs'][0]];
-  const st = storeFn(io.output!.name, epilogue);
-  return perElement(numel(g.shape), `${poolPrelude(p)}\n${argmaxFn(x.name)}\n${st.fn}`, `${POOL_OUT_COORDS}
+    }
+    // Windows tile the input: one invocation per window finds its argmax once and writes its whole
+    // tile, g at the argmax and 0 elsewhere; the last row and column of windows also zero the rows
+    // and columns no window covers.
+    case 'maxpool2d_bwd_tiled': {
+      const [x, g] = t.inputs as [string, string];
+      const st = storeFn(out, t.epilogue, cx.step);
+      return perElement(t, cx, `${poolPrelude(p)}\n${argmaxFn(x)}\n${st.fn}`, `${POOL_OUT_COORDS}
   let best = window_argmax(base, oh, ow);
-  let gv = ${g.name}[i];
+  let gv = ${g}[i];
   let h_end = select((oh + 1i) * KH, H, oh == HO - 1i);
   let w_end = select((ow + 1i) * KW, W, ow == WO - 1i);
   for (var h = oh * KH; h < h_end; h = h + 1i) {
@@ -159,64 +127,50 @@ function emitMaxPool2dBwdTiled(io: KernelIO, p: Pool2d, epilogue?: StoreEpilogue
       ${st.store('base + u32(at)', 'select(0.0, gv, at == best)')}
     }
   }`);
-}
-
-export function emitAvgPool2d(io: KernelIO): EmittedKernel {
-  const x = io.inputs[0]!;
-  const p = poolDims(x.shape, io.attrs);
-  return perElement(numel(io.output!.shape), `${poolPrelude(p)}\n${COUNT_FN}`, `${POOL_OUT_COORDS}
+    }
+    case 'avgpool2d': {
+      const x = t.inputs[0]!;
+      return perElement(t, cx, `${poolPrelude(p)}\n${COUNT_FN}`, `${POOL_OUT_COORDS}
   let lo = window_lo(oh, ow);
   let hi = window_hi(oh, ow);
   var s = 0.0;
   for (var h = lo.x; h < hi.x; h = h + 1i) {
-    for (var w = lo.y; w < hi.y; w = w + 1i) { s = s + ${x.name}[base + u32(h * W + w)]; }
+    for (var w = lo.y; w < hi.y; w = w + 1i) { s = s + ${x}[base + u32(h * W + w)]; }
   }
-  ${io.output!.name}[i] = s / window_count(oh, ow);`);
-}
-
-/** dx of avgpool2d (input g, attrs.inputShape): each input element gathers g / count of its windows. */
-export function emitAvgPool2dBwd(io: KernelIO): EmittedKernel {
-  const g = io.inputs[0]!;
-  const p = poolDims(io.attrs.inputShape as number[], io.attrs);
-  return perElement(numel(io.output!.shape), `${poolPrelude(p)}\n${COUNT_FN}`, `${POOL_IN_WINDOWS}
+  ${out}[i] = s / window_count(oh, ow);`);
+    }
+    // dx of avgpool2d: each input element gathers g / count of its windows.
+    case 'avgpool2d_bwd': {
+      const g = t.inputs[0]!;
+      return perElement(t, cx, `${poolPrelude(p)}\n${COUNT_FN}`, `${POOL_IN_WINDOWS}
   for (var oh = oh_lo; oh <= oh_hi; oh = oh + 1i) {
-    for (var ow = ow_lo; ow <= ow_hi; ow = ow + 1i) { s = s + ${g.name}[gbase + u32(oh * WO + ow)] / window_count(oh, ow); }
+    for (var ow = ow_lo; ow <= ow_hi; ow = ow + 1i) { s = s + ${g}[gbase + u32(oh * WO + ow)] / window_count(oh, ow); }
   }
-  ${io.output!.name}[i] = s;`);
+  ${out}[i] = s;`);
+    }
+  }
 }
 
-export function emitUpsample(io: KernelIO): EmittedKernel {
-  const x = io.inputs[0]!;
-  const [, , H, W] = x.shape as [number, number, number, number];
-  const [fh, fw] = io.attrs.factor as [number, number];
+/** Nearest upsampling, and its gradient: the sum of each fh×fw block of g. */
+export function upsampleBody(t: UpsampleTemplate, cx: TemplateContext): string {
+  const { H, W, fh, fw, x, out } = t;
   const Wo = W * fw;
   const Ho = H * fh;
-  return perElement(numel(io.output!.shape), '', `let ow = i % ${u32Lit(Wo)};
+  if (t.kind === 'upsample') {
+    return perElement(t, cx, '', `let ow = i % ${u32Lit(Wo)};
   let oh = (i / ${u32Lit(Wo)}) % ${u32Lit(Ho)};
   let plane = i / ${u32Lit(Ho * Wo)};
-  ${io.output!.name}[i] = ${x.name}[plane * ${u32Lit(H * W)} + (oh / ${u32Lit(fh)}) * ${u32Lit(W)} + ow / ${u32Lit(fw)}];`);
-}
-
-/** Sum of each fh×fw block of g. */
-export function emitUpsampleBwd(io: KernelIO): EmittedKernel {
-  const g = io.inputs[0]!;
-  const [, , H, W] = io.output!.shape as [number, number, number, number];
-  const [fh, fw] = io.attrs.factor as [number, number];
-  const Wo = W * fw;
-  return perElement(numel(io.output!.shape), '', `let w = i % ${u32Lit(W)};
+  ${out}[i] = ${x}[plane * ${u32Lit(H * W)} + (oh / ${u32Lit(fh)}) * ${u32Lit(W)} + ow / ${u32Lit(fw)}];`);
+  }
+  return perElement(t, cx, '', `let w = i % ${u32Lit(W)};
   let h = (i / ${u32Lit(W)}) % ${u32Lit(H)};
   let plane = i / ${u32Lit(H * W)};
   let start = plane * ${u32Lit(H * fh * Wo)} + h * ${u32Lit(fh * Wo)} + w * ${u32Lit(fw)};
   var s = 0.0;
   for (var a = 0u; a < ${u32Lit(fh)}; a = a + 1u) {
-    for (var b = 0u; b < ${u32Lit(fw)}; b = b + 1u) { s = s + ${g.name}[start + a * ${u32Lit(Wo)} + b]; }
+    for (var b = 0u; b < ${u32Lit(fw)}; b = b + 1u) { s = s + ${x}[start + a * ${u32Lit(Wo)} + b]; }
   }
-  ${io.output!.name}[i] = s;`);
-}
-
-/** Splits `shape` around `axis`: product of the dimensions before it, and after it. */
-export function aroundAxis(shape: readonly number[], axis: number): { outer: number; inner: number } {
-  return { outer: numel(shape.slice(0, axis)), inner: numel(shape.slice(axis + 1)) };
+  ${out}[i] = s;`);
 }
 
 /** Output element i → its coordinate `a` along the axis and the flat `o` (outer) and `r` (inner) parts. */
@@ -226,44 +180,34 @@ function axisCoords(inner: number, dim: number): string {
   let o = i / ${u32Lit(inner * dim)};`;
 }
 
-export function emitConcat(io: KernelIO): EmittedKernel {
-  const [a, b] = io.inputs as [KernelIO['inputs'][0], KernelIO['inputs'][0]];
-  const axis = io.attrs.axis as number;
-  const { inner } = aroundAxis(a.shape, axis);
-  const Da = a.shape[axis]!;
-  const Db = b.shape[axis]!;
-  return perElement(numel(io.output!.shape), '', `${axisCoords(inner, Da + Db)}
+/** concat, slice, and slice's gradient (zeros of the full shape with g in the slice). */
+export function axisCopyBody(t: AxisCopyTemplate, cx: TemplateContext): string {
+  const { inner, out, start } = t;
+  switch (t.kind) {
+    case 'concat': {
+      const [a, b] = t.inputs as [string, string];
+      const [Da, Db] = t.dims as [number, number];
+      return perElement(t, cx, '', `${axisCoords(inner, Da + Db)}
   if (a < ${u32Lit(Da)}) {
-    ${io.output!.name}[i] = ${a.name}[(o * ${u32Lit(Da)} + a) * ${u32Lit(inner)} + r];
+    ${out}[i] = ${a}[(o * ${u32Lit(Da)} + a) * ${u32Lit(inner)} + r];
   } else {
-    ${io.output!.name}[i] = ${b.name}[(o * ${u32Lit(Db)} + a - ${u32Lit(Da)}) * ${u32Lit(inner)} + r];
+    ${out}[i] = ${b}[(o * ${u32Lit(Db)} + a - ${u32Lit(Da)}) * ${u32Lit(inner)} + r];
   }`);
-}
-
-export function emitSlice(io: KernelIO): EmittedKernel {
-  const x = io.inputs[0]!;
-  const axis = io.attrs.axis as number;
-  const start = io.attrs.start as number;
-  const size = io.attrs.size as number;
-  const { inner } = aroundAxis(x.shape, axis);
-  const D = x.shape[axis]!;
-  return perElement(numel(io.output!.shape), '', `${axisCoords(inner, size)}
-  ${io.output!.name}[i] = ${x.name}[(o * ${u32Lit(D)} + a + ${u32Lit(start)}) * ${u32Lit(inner)} + r];`);
-}
-
-/** Zeros of the full input shape with g written into the slice region. */
-export function emitSliceBwd(io: KernelIO): EmittedKernel {
-  const g = io.inputs[0]!;
-  const axis = io.attrs.axis as number;
-  const start = io.attrs.start as number;
-  const out = io.output!;
-  const { inner } = aroundAxis(out.shape, axis);
-  const D = out.shape[axis]!;
-  const size = g.shape[axis]!;
-  return perElement(numel(out.shape), '', `${axisCoords(inner, D)}
+    }
+    case 'slice': {
+      const [D, size] = t.dims as [number, number];
+      return perElement(t, cx, '', `${axisCoords(inner, size)}
+  ${out}[i] = ${t.inputs[0]}[(o * ${u32Lit(D)} + a + ${u32Lit(start)}) * ${u32Lit(inner)} + r];`);
+    }
+    case 'slice_bwd': {
+      const [D, size] = t.dims as [number, number];
+      const g = t.inputs[0]!;
+      return perElement(t, cx, '', `${axisCoords(inner, D)}
   if (a >= ${u32Lit(start)} && a < ${u32Lit(start + size)}) {
-    ${out.name}[i] = ${g.name}[(o * ${u32Lit(size)} + a - ${u32Lit(start)}) * ${u32Lit(inner)} + r];
+    ${out}[i] = ${g}[(o * ${u32Lit(size)} + a - ${u32Lit(start)}) * ${u32Lit(inner)} + r];
   } else {
-    ${out.name}[i] = 0.0;
+    ${out}[i] = 0.0;
   }`);
+    }
+  }
 }

@@ -1,10 +1,57 @@
 // 2-D convolution (NCHW) and its two gradients: conv2d, conv2d_bwd_input, conv2d_bwd_filter.
 // Attrs (all required): stride [sh, sw], padding [top, left, bottom, right], dilation [dh, dw], groups g;
 // the gradients also take inputShape [N, C, H, W] (bwd_input) or filterShape [CO, C/g, KH, KW] (bwd_filter).
-import { convGeom, convParams, emitConv2d, emitConv2dBwdFilter, emitConv2dBwdInput, type ConvGeom } from '../../codegen/wgsl/conv.ts';
+import { convGeom, convParams, type ConvGeom } from '../geometry.ts';
+import { grid, type ConvBlocking, type Epilogue, type KernelBody, type KernelIO } from '../kernel-spec.ts';
 import { sameShape, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
-import { ShapeError, type KernelDef } from './def.ts';
+import { ShapeError, type KernelRow } from './def.ts';
+
+// Register blocking of the kernels (codegen/wgsl/conv.ts), tuned on llvmpipe (2 cores,
+// x [64, 32, 13, 13] ⊛ w [64, 32, 3, 3]): bigger register blocks win there because every load is a
+// gather (16×8 runs ~1.2× faster than 8×8, ~1.7× faster than 4×8), at the price of a slower first
+// shader compile (~1–2 s per kernel uncached; Mesa caches it on disk). Workgroup memory of
+// conv2d_bwd_filter stays within WebGPU's default 16 KiB: TCF · TQ · WGF floats.
+/** Invocations per workgroup in conv2d / conv2d_bwd_input. */
+const WG = 32;
+/** Pixels per invocation in conv2d / conv2d_bwd_input (a multiple of 4: vec4 accumulators). */
+const TP = 8;
+/** Most output (input) channels per invocation; fewer when a group has fewer channels. */
+const TC = 16;
+/** conv2d_bwd_filter: invocations per workgroup, and weight rows (co) × columns (ci, kh, kw; a multiple of 4) per workgroup. */
+const WGF = 32;
+const TCF = 16;
+const TQ = 8;
+
+/** Block height ≤ `max` that splits `n` rows into equal-as-possible blocks (20 rows, max 16 → 2 blocks of 10). */
+const balanced = (n: number, max: number): number => Math.ceil(n / Math.ceil(n / max));
+
+/** Channel blocks (`channels` per group, at most `max` per block) × blocks of `per` of `items` items, over the groups. */
+function blocking(G: ConvGeom, channels: number, max: number, items: number, per: number, wg: number): ConvBlocking {
+  const T = balanced(channels, max);
+  const CBG = Math.ceil(channels / T);
+  const PB = Math.ceil(items / per);
+  return { wg, T, TP: per, CBG, PB, total: G.groups * CBG * PB };
+}
+
+function convKernel(kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter') {
+  return (io: KernelIO, epilogue?: Epilogue): KernelBody => {
+    const [A, B] = io.inputs;
+    const a = io.attrs;
+    const G = kind === 'conv2d' ? convGeom(A!.shape, B!.shape, a)
+      : kind === 'conv2d_bwd_input' ? convGeom(a.inputShape as number[], B!.shape, a)
+        : convGeom(A!.shape, a.filterShape as number[], a);
+    // conv2d: output channels × output pixels; bwd_input: input channels × input pixels; bwd_filter:
+    // one workgroup per block of filter rows (co) × columns (ci, kh, kw).
+    const block = kind === 'conv2d' ? blocking(G, G.COg, TC, G.N * G.OH * G.OW, TP, WG)
+      : kind === 'conv2d_bwd_input' ? blocking(G, G.CIg, TC, G.N * G.H * G.W, TP, WG)
+        : blocking(G, G.COg, TCF, G.CIg * G.KH * G.KW, TQ, WGF);
+    return {
+      template: { kind, a: A!.name, b: B!.name, out: io.output!.name, geom: G, block, ...(epilogue ? { epilogue } : {}) },
+      workgroups: grid(kind === 'conv2d_bwd_filter' ? block.total : Math.ceil(block.total / block.wg)),
+    };
+  };
+}
 
 /** Checks conv2d of input shape `x` with filter shape `w` under `attrs`; returns the output shape. */
 function convShape(op: string, x: number[], w: number[], attrs: Attrs): number[] {
@@ -80,8 +127,6 @@ function convLoop(G: ConvGeom, mode: 'fwd' | 'dx' | 'dw', x: Float64Array, w: Fl
   }
 }
 
-const convAttrs = (a: Attrs): Attrs => ({ stride: a.stride!, padding: a.padding!, dilation: a.dilation!, groups: a.groups! });
-
 export const CONV_OPS = {
   conv2d: {
     kind: 'kernel', doc: '2-D convolution, NCHW: x [N, C, H, W] ⊛ w [CO, C/groups, KH, KW] → [N, CO, OH, OW]', arity: 2,
@@ -91,15 +136,7 @@ export const CONV_OPS = {
       convLoop(convGeom(x!.shape, w!.shape, attrs), 'fwd', x!.data, w!.data, y.data);
       return y;
     },
-    vjp: (b, n, g) => {
-      const [x, w] = n.inputs as [number, number];
-      const a = convAttrs(n.attrs);
-      return [
-        b.op('conv2d_bwd_input', [g, w], { ...a, inputShape: b.shape(x) }),
-        b.op('conv2d_bwd_filter', [x, g], { ...a, filterShape: b.shape(w) }),
-      ];
-    },
-    emit: emitConv2d,
+    kernel: convKernel('conv2d'),
   },
   conv2d_bwd_input: {
     kind: 'kernel', doc: 'gradient of conv2d with respect to its input: (g [N, CO, OH, OW], w) → [N, C, H, W] = inputShape', arity: 2,
@@ -116,8 +153,7 @@ export const CONV_OPS = {
       convLoop(convGeom(out.shape, w!.shape, attrs), 'dx', dx.data, w!.data, g!.data);
       return dx;
     },
-    vjp: null,
-    emit: emitConv2dBwdInput,
+    kernel: convKernel('conv2d_bwd_input'),
   },
   conv2d_bwd_filter: {
     kind: 'kernel', doc: 'gradient of conv2d with respect to its filters: (x, g [N, CO, OH, OW]) → [CO, C/groups, KH, KW] = filterShape', arity: 2,
@@ -134,8 +170,7 @@ export const CONV_OPS = {
       convLoop(convGeom(x!.shape, out.shape, attrs), 'dw', x!.data, dw.data, g!.data);
       return dw;
     },
-    vjp: null,
-    emit: emitConv2dBwdFilter,
+    kernel: convKernel('conv2d_bwd_filter'),
   },
-} satisfies Record<string, KernelDef>;
+} satisfies Record<string, KernelRow>;
 

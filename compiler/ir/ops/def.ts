@@ -1,7 +1,10 @@
-// The shape of one op's definition: shape rule, float64 reference, VJP and WGSL, in one place.
-import type { Attrs, DType, Node, ValueId } from '../types.ts';
+// The shape of one op's row in the op table: shape rule, float64 reference (or scalar tree) and the
+// kernel it hands codegen. Gradients are in vjp.ts, typed against the table's op names.
+import type { DType } from '../dtype.ts';
+import type { Expr, ExprBlock } from '../expr.ts';
+import type { Epilogue, KernelBody, KernelIO } from '../kernel-spec.ts';
 import type { Tensor } from '../tensor.ts';
-import { HASH_WGSL } from '../../codegen/wgsl/common.ts';
+import type { Attrs } from '../types.ts';
 
 export interface TensorType {
   shape: number[];
@@ -19,54 +22,7 @@ export interface StepContext {
   seed: number;
 }
 
-/** What a VJP rule may do: add nodes to the backward graph. */
-export interface GradBuilder {
-  op(op: string, inputs: ValueId[], attrs?: Attrs): ValueId;
-  shape(v: ValueId): number[];
-  dtype(v: ValueId): DType;
-}
-
-/** Gradient of each input given the gradient `g` of the node's output (null: no gradient flows). */
-export type VjpRule = (b: GradBuilder, node: Node, g: ValueId) => (ValueId | null)[];
-
-/**
- * WGSL that turns a kernel's computed value `acc` at flat output index `idx` into what it stores:
- * how fused element-wise consumers run inside matmul, convolution and pooling-gradient kernels.
- */
-export type StoreEpilogue = (acc: string, idx: string) => { lets: string[]; value: string };
-
-/**
- * How a kernel stores into `out`: with an epilogue, through one helper function `store_out` (a
- * kernel storing a register block would otherwise repeat the chain per element, and llvmpipe's
- * compile time grows with the text); without, a plain store.
- */
-export function storeFn(out: string, epilogue?: StoreEpilogue): { fn: string; store: (idx: string, acc: string) => string } {
-  if (!epilogue) return { fn: '', store: (idx, acc) => `${out}[${idx}] = ${acc};` };
-  const e = epilogue('ep_v', 'ep_i');
-  return {
-    fn: `${(e.lets.join('') + e.value).includes('dlc_uniform') ? `${HASH_WGSL}\n` : ''}fn store_out(ep_i: u32, ep_v: f32) {\n${e.lets.map((l) => `  ${l}\n`).join('')}  ${out}[ep_i] = ${e.value};\n}\n`,
-    store: (idx, acc) => `store_out(${idx}, ${acc});`,
-  };
-}
-
-/** What a kernel emitter gets: binding names and types of inputs and output. */
-export interface KernelIO {
-  inputs: { name: string; shape: number[]; dtype: DType }[];
-  output?: { name: string; shape: number[]; dtype: DType };
-  attrs: Attrs;
-  /** Name of the step uniform block when the op uses it. */
-  step: string;
-}
-
-export interface EmittedKernel {
-  /** WGSL after the binding declarations: helper functions and `main`. */
-  body: string;
-  workgroups: [number, number, number];
-  /** Bindings the body reads as array<vec4f> (their element counts are multiples of 4). */
-  vec4?: string[];
-}
-
-interface OpDefCommon {
+interface RowCommon {
   /** One line, for printers and docs. */
   doc: string;
   /** Number of inputs; with `variadic`, the least number (fused ops take any number of extras). */
@@ -76,39 +32,37 @@ interface OpDefCommon {
   intInputs?: number[];
   /** True when the kernel reads the step uniform (lr, step, seed); fused ops decide from their attrs. */
   usesStep?: boolean | ((attrs: Attrs) => boolean);
-  /** null: not differentiable; autodiff refuses to push a gradient through it. */
-  vjp: VjpRule | null;
 }
 
-/** Element-wise op: numpy broadcasting over its inputs; one scalar expression. */
-export interface ElementwiseDef extends OpDefCommon {
+/**
+ * Element-wise op (numpy broadcasting over its inputs), stated once as a scalar tree over its
+ * inputs `x`: the interpreter evaluates it, the WGSL renderer prints it, chains compose it.
+ */
+export interface ElementwiseRow extends RowCommon {
   kind: 'elementwise';
   /** Output shape when not the broadcast of the inputs (e.g. broadcast_to). */
   shape?: (ins: TensorType[], attrs: Attrs) => TensorType;
-  /** Float64 scalar rule; `i` is the flat output index (dropout's random stream needs it). */
-  scalar: (x: number[], attrs: Attrs, i: number, ctx: StepContext) => number;
-  /** WGSL expression of the same rule; `i` names the u32 flat output index. */
-  wgsl: (x: string[], attrs: Attrs, i: string, step: string) => string;
-  /** Several statements instead of one expression (fused chains): `let` lines, then the value. */
-  wgslLets?: (x: string[], attrs: Attrs, i: string, step: string) => { lets: string[]; value: string };
+  expr: (x: Expr[], attrs: Attrs) => Expr;
+  /** A chain of steps instead of one tree (fused ops), printed as one `let` per step. */
+  block?: (attrs: Attrs, inputs: number) => ExprBlock;
 }
 
-/** Op with its own kernel template. */
-export interface KernelDef extends OpDefCommon {
+/** Op with its own kernel template; `epilogue` runs fused element-wise consumers at its stores. */
+export interface KernelRow extends RowCommon {
   kind: 'kernel';
   shape: (ins: TensorType[], attrs: Attrs) => TensorType;
   reference: (ins: Tensor[], attrs: Attrs, out: TensorType, ctx: StepContext) => Tensor;
-  emit: (io: KernelIO) => EmittedKernel;
+  kernel: (io: KernelIO, epilogue?: Epilogue) => KernelBody;
 }
 
 /** Reinterpretation of a buffer (reshape): no kernel, no copy. */
-export interface ViewDef extends OpDefCommon {
+export interface ViewRow extends RowCommon {
   kind: 'view';
   shape: (ins: TensorType[], attrs: Attrs) => TensorType;
 }
 
 /** In-place update of some inputs (optimizer steps, metric accumulators); defines no value. */
-export interface UpdateDef extends OpDefCommon {
+export interface UpdateRow extends RowCommon {
   kind: 'update';
   /** Indices of the inputs written in place (fused updates decide from their attrs). */
   writes: number[] | ((attrs: Attrs) => number[]);
@@ -117,22 +71,17 @@ export interface UpdateDef extends OpDefCommon {
   output?: (ins: TensorType[], attrs: Attrs) => TensorType;
   /** Returns the new contents of the written inputs, in `writes` order, then the output if any. */
   reference: (ins: Tensor[], attrs: Attrs, ctx: StepContext) => Tensor[];
-  emit: (io: KernelIO) => EmittedKernel;
+  kernel: (io: KernelIO) => KernelBody;
 }
 
-export type OpDef = ElementwiseDef | KernelDef | ViewDef | UpdateDef;
-
-/** Whether a node of this op reads the step uniform block. */
-export function opUsesStep(def: OpDef, attrs: Attrs): boolean {
-  return typeof def.usesStep === 'function' ? def.usesStep(attrs) : def.usesStep === true;
-}
+export type OpRow = ElementwiseRow | KernelRow | ViewRow | UpdateRow;
 
 /** Whether `n` inputs suit the op's arity. */
-export function arityAccepts(def: OpDef, n: number): boolean {
+export function arityAccepts(def: OpRow, n: number): boolean {
   return def.variadic ? n >= def.arity : n === def.arity;
 }
 
 /** The inputs an update node writes in place. */
-export function updateWrites(def: UpdateDef, attrs: Attrs): number[] {
+export function updateWrites(def: UpdateRow, attrs: Attrs): number[] {
   return typeof def.writes === 'function' ? def.writes(attrs) : def.writes;
 }

@@ -1,15 +1,13 @@
 // Fused ops made by the fusion pass: an element-wise chain in one kernel, and a matmul, convolution
 // or max-pool gradient whose element-wise consumers (bias, activation, activation gradient) run in
-// its store epilogue.
-// A chain is a list of steps over sources: step j reads sources and earlier steps by index.
-import { inputIndex } from '../../codegen/wgsl/elementwise.ts';
-import { emitConv2d } from '../../codegen/wgsl/conv.ts';
-import { emitMatmul } from '../../codegen/wgsl/matmul.ts';
-import { emitMaxPool2dBwd } from '../../codegen/wgsl/spatial.ts';
+// its store epilogue. A chain is a list of steps over sources: step j reads sources and earlier
+// steps by index; its kernel composes the steps' trees into one let-chain.
+import { arg, compileBlock, usesUniform, type ExprBlock } from '../expr.ts';
+import { broadcastIndexMap, type Epilogue, type KernelIO } from '../kernel-spec.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, sameShape, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { CONV_OPS } from './conv.ts';
-import { ShapeError, type ElementwiseDef, type EmittedKernel, type KernelDef, type KernelIO, type StepContext, type StoreEpilogue, type TensorType } from './def.ts';
+import { ShapeError, type ElementwiseRow, type KernelRow, type TensorType } from './def.ts';
 import { ELEMENTWISE_OPS } from './elementwise.ts';
 import { SPATIAL_OPS } from './spatial.ts';
 import { STRUCTURAL_OPS } from './structural.ts';
@@ -35,30 +33,20 @@ export function chainOf(attrs: Attrs): ChainStep[] {
   return steps;
 }
 
-const stepDef = (op: string): ElementwiseDef => (ELEMENTWISE_OPS as Record<string, ElementwiseDef>)[op]!;
+const stepRow = (op: string): ElementwiseRow => (ELEMENTWISE_OPS as Record<string, ElementwiseRow>)[op]!;
 
-/** Float64 value of the chain at flat output index i. */
-export function evalChain(steps: ChainStep[], sources: number[], i: number, ctx: StepContext): number {
-  const vals = [...sources];
-  for (const s of steps) vals.push(stepDef(s.op).scalar(s.args.map((k) => vals[k]!), s.attrs, i, ctx));
-  return vals[vals.length - 1]!;
+/** The chain as one tree per step, each op's tree instantiated on the values it reads. */
+export function chainBlock(attrs: Attrs, sources: number): ExprBlock {
+  return { sources, steps: chainOf(attrs).map((s) => stepRow(s.op).expr(s.args.map(arg), s.attrs)) };
 }
 
-/** WGSL `let` lines computing the chain, and the name of its value. */
-export function chainWgsl(steps: ChainStep[], sources: string[], i: string, step: string): { lets: string[]; value: string } {
-  const names = [...sources];
-  const lets = steps.map((s, j) => {
-    const e = stepDef(s.op).wgsl(s.args.map((k) => names[k]!), s.attrs, i, step);
-    names.push(`t${j}`);
-    return `let t${j} = ${e};`;
-  });
-  return { lets, value: names[names.length - 1]! };
-}
+const chainUsesStep = (a: Attrs): boolean => chainBlock(a, 0).steps.some(usesUniform);
 
-const chainUsesStep = (a: Attrs): boolean => chainOf(a).some((s) => stepDef(s.op).usesStep === true);
+/** A readable name of an element-wise step: a derived gradient is named after its op (silu_bwd). */
+export const stepLabel = (op: string, attrs: Attrs): string => (op === 'elementwise_bwd' ? `${attrs.of as string}_bwd` : op);
 
 /** A readable name of the chain, e.g. "add+relu". */
-export const chainLabel = (a: Attrs): string => chainOf(a).map((s) => s.op).join('+');
+export const chainLabel = (a: Attrs): string => chainOf(a).map((s) => stepLabel(s.op, s.attrs)).join('+');
 
 /** Every extra input must broadcast to the kernel's output shape. */
 function checkBroadcastsTo(ins: TensorType[], shape: number[]): void {
@@ -72,11 +60,9 @@ function checkBroadcastsTo(ins: TensorType[], shape: number[]): void {
  * `<base>_chain`: the base kernel, then the chain in its store epilogue, with source 0 = the base's
  * value at the stored element and sources 1… = the extra inputs after the base's own.
  */
-function withEpilogue(
-  base: KernelDef, baseArity: number, doc: string, emit: (io: KernelIO, epilogue: StoreEpilogue) => EmittedKernel,
-): KernelDef {
+function withEpilogue(base: KernelRow, baseArity: number, doc: string): KernelRow {
   return {
-    kind: 'kernel', doc, arity: baseArity, variadic: true, vjp: null,
+    kind: 'kernel', doc, arity: baseArity, variadic: true,
     usesStep: chainUsesStep,
     shape: (ins, a) => {
       const t = base.shape(ins.slice(0, baseArity), a);
@@ -87,21 +73,24 @@ function withEpilogue(
       const c = base.reference(ins.slice(0, baseArity), a, out, ctx);
       const extras = ins.slice(baseArity);
       const idx = extras.map((t) => broadcastIndex(out.shape, broadcastStrides(t.shape, out.shape)));
-      const steps = chainOf(a);
+      const f = compileBlock(chainBlock(a, 1 + extras.length));
       const y = tensor(out.shape);
+      const src = new Array<number>(1 + extras.length);
       for (let i = 0; i < y.data.length; i++) {
-        y.data[i] = evalChain(steps, [c.data[i]!, ...extras.map((t, k) => t.data[idx[k]!(i)]!)], i, ctx);
+        src[0] = c.data[i]!;
+        for (let k = 0; k < extras.length; k++) src[k + 1] = extras[k]!.data[idx[k]!(i)]!;
+        y.data[i] = f(src, i, ctx);
       }
       return y;
     },
-    emit: (io) => {
+    kernel: (io: KernelIO) => {
       const out = io.output!;
       const extras = io.inputs.slice(baseArity);
-      return emit(io, (acc, idx) => {
-        const loads = extras.map((x, k) => `let e${k} = ${x.name}[${inputIndex(x.shape, out.shape, idx)}];`);
-        const c = chainWgsl(chainOf(io.attrs), [acc, ...extras.map((_, k) => `e${k}`)], idx, io.step);
-        return { lets: [...loads, ...c.lets], value: c.value };
-      });
+      const epilogue: Epilogue = {
+        extras: extras.map((x) => ({ name: x.name, index: broadcastIndexMap(x.shape, out.shape) })),
+        block: chainBlock(io.attrs, 1 + extras.length),
+      };
+      return base.kernel({ ...io, inputs: io.inputs.slice(0, baseArity) }, epilogue);
     },
   };
 }
@@ -112,7 +101,7 @@ function withEpilogue(
  * epilogue at every store, so long chains (batch norm's) made llvmpipe's compile take minutes:
  * it takes bias + activation (or an activation gradient) only.
  */
-export const EPILOGUE_HOSTS: Record<string, { op: string; maxSteps: number }> = {
+export const EPILOGUE_HOSTS: Record<string, { op: 'matmul_chain' | 'conv2d_chain' | 'maxpool2d_bwd_chain'; maxSteps: number }> = {
   matmul: { op: 'matmul_chain', maxSteps: Infinity },
   conv2d: { op: 'conv2d_chain', maxSteps: 2 },
   maxpool2d_bwd: { op: 'maxpool2d_bwd_chain', maxSteps: Infinity },
@@ -120,20 +109,19 @@ export const EPILOGUE_HOSTS: Record<string, { op: string; maxSteps: number }> = 
 
 export const FUSED_OPS = {
   fused: {
-    kind: 'elementwise', doc: 'a chain of element-wise ops in one kernel (attrs.chain)', arity: 1, variadic: true, vjp: null,
+    kind: 'elementwise', doc: 'a chain of element-wise ops in one kernel (attrs.chain)', arity: 1, variadic: true,
     usesStep: chainUsesStep,
     shape: (ins, a) => {
       const shape = a.shape as number[];
       checkBroadcastsTo(ins, shape);
       return { shape: [...shape], dtype: 'f32' };
     },
-    scalar: (x, a, i, ctx) => evalChain(chainOf(a), x, i, ctx),
-    wgsl: () => {
-      throw new Error('internal error: fused chains are emitted with wgslLets');
+    expr: () => {
+      throw new Error('internal error: a fused chain is a block, not one tree');
     },
-    wgslLets: (x, a, i, step) => chainWgsl(chainOf(a), x, i, step),
-  } satisfies ElementwiseDef,
-  matmul_chain: withEpilogue(STRUCTURAL_OPS.matmul, 2, 'matmul with an element-wise epilogue (attrs.chain)', emitMatmul),
-  conv2d_chain: withEpilogue(CONV_OPS.conv2d, 2, 'conv2d with an element-wise epilogue (attrs.chain), e.g. bias and relu', emitConv2d),
-  maxpool2d_bwd_chain: withEpilogue(SPATIAL_OPS.maxpool2d_bwd, 2, 'maxpool2d_bwd with an element-wise epilogue (attrs.chain), e.g. relu_bwd', emitMaxPool2dBwd),
+    block: chainBlock,
+  } satisfies ElementwiseRow,
+  matmul_chain: withEpilogue(STRUCTURAL_OPS.matmul, 2, 'matmul with an element-wise epilogue (attrs.chain)'),
+  conv2d_chain: withEpilogue(CONV_OPS.conv2d, 2, 'conv2d with an element-wise epilogue (attrs.chain), e.g. bias and relu'),
+  maxpool2d_bwd_chain: withEpilogue(SPATIAL_OPS.maxpool2d_bwd, 2, 'maxpool2d_bwd with an element-wise epilogue (attrs.chain), e.g. relu_bwd'),
 };

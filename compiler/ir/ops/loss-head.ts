@@ -2,17 +2,36 @@
 // Inputs: logits [R, C], labels [R], then written in place: the loss [1], the epoch's loss sum [1]
 // and (attrs.correct) correct count [1]; then (attrs.extra) a scalar added to the loss (the
 // regularisation penalty). Output: the logits gradient gradScale·(softmax − onehot).
-import { emitLossHead } from '../../codegen/wgsl/loss-head.ts';
+import type { KernelBody, KernelIO } from '../kernel-spec.ts';
 import { numel, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
-import { ShapeError, type UpdateDef } from './def.ts';
+import { ShapeError, type UpdateRow } from './def.ts';
+
+/** Invocations of the one workgroup that walks every row. */
+const WG = 256;
+
+function lossHeadKernel(io: KernelIO): KernelBody {
+  const a = io.attrs;
+  const [x, labels, lossOut, lossSum, ...rest] = io.inputs.map((i) => i.name);
+  const correctSum = a.correct ? rest.shift() : undefined;
+  const extra = a.extra ? rest.shift() : undefined;
+  const shape = io.inputs[0]!.shape;
+  const C = shape[shape.length - 1]!;
+  return {
+    template: {
+      kind: 'loss_head', x: x!, labels: labels!, lossOut: lossOut!, lossSum: lossSum!, ...(correctSum ? { correctSum } : {}), ...(extra ? { extra } : {}),
+      grad: io.output!.name, R: numel(shape) / C, C, gradScale: a.gradScale as number, lossScale: a.lossScale as number, wg: WG,
+    },
+    workgroups: [1, 1, 1],
+  };
+}
 
 const writes = (a: Attrs): number[] => (a.correct ? [2, 3, 4] : [2, 3]);
 
 export const LOSS_HEAD_OPS = {
   softmax_ce_head: {
     kind: 'update', doc: 'mean softmax cross-entropy, its logits gradient, and the epoch sums, in one kernel',
-    arity: 4, variadic: true, intInputs: [1], writes, vjp: null,
+    arity: 4, variadic: true, intInputs: [1], writes,
     check: (ins, a) => {
       const [x, l] = ins;
       const want = 4 + (a.correct ? 1 : 0) + (a.extra ? 1 : 0);
@@ -47,6 +66,6 @@ export const LOSS_HEAD_OPS = {
       if (correctSum) outs.push(tensor(correctSum.shape, [correctSum.data[0]! + correct]));
       return [...outs, d];
     },
-    emit: emitLossHead,
-  } satisfies UpdateDef,
+    kernel: lossHeadKernel,
+  } satisfies UpdateRow,
 };

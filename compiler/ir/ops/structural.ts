@@ -1,8 +1,23 @@
 // Matmul, sum_to and reshape: the ops that move data between shapes.
-import { emitMatmul, matmulDims } from '../../codegen/wgsl/matmul.ts';
-import { emitSumTo, reducedAxes } from '../../codegen/wgsl/reduce.ts';
+import { matmulDims, reducedAxes } from '../geometry.ts';
+import { grid } from '../kernel-spec.ts';
 import { numel, shapeStr, strides, tensor } from '../tensor.ts';
-import { ShapeError, type KernelDef, type ViewDef } from './def.ts';
+import { ShapeError, type KernelRow, type ViewRow } from './def.ts';
+
+/** Invocations per side of a matmul workgroup (WG × WG). */
+const MATMUL_WG = 8;
+/** Invocations per sum_to workgroup (one workgroup per output element). */
+const SUM_WG = 64;
+
+/**
+ * Rows × columns per matmul invocation: 8×8 unless that leaves fewer than 4 workgroups, then 4×4.
+ * On llvmpipe the bigger block wins even with few workgroups (128×784·784×128: 8×8 in 4
+ * workgroups ran ~2× faster than 4×4 in 16), since each load is a gather and 8×8 does 4 FMAs per load.
+ */
+export function matmulTile(M: number, N: number): { TM: number; TN: number } {
+  const big = Math.ceil(M / (8 * MATMUL_WG)) * Math.ceil(N / (8 * MATMUL_WG)) >= 4;
+  return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
+}
 
 export const STRUCTURAL_OPS = {
   matmul: {
@@ -27,18 +42,18 @@ export const STRUCTURAL_OPS = {
       }
       return c;
     },
-    vjp: (b, n, g) => {
-      const [A, B] = n.inputs as [number, number];
-      const tA = n.attrs.transA === true;
-      const tB = n.attrs.transB === true;
-      // Derivation per case: C = op(A)op(B) ⇒ dop(A) = g·op(B)ᵀ, dop(B) = op(A)ᵀ·g, then undo op.
-      const mm = (x: number, y: number, ta: boolean, tb: boolean) => b.op('matmul', [x, y], { transA: ta, transB: tb });
-      if (!tA && !tB) return [mm(g, B, false, true), mm(A, g, true, false)];
-      if (tA && !tB) return [mm(B, g, false, true), mm(A, g, false, false)];
-      if (!tA && tB) return [mm(g, B, false, false), mm(g, A, true, false)];
-      return [mm(B, g, true, true), mm(g, A, true, true)];
+    // Each invocation computes a TM×TN block of C in registers (see codegen/wgsl/matmul.ts).
+    kernel: (io, epilogue) => {
+      const [A, B] = io.inputs;
+      const transA = io.attrs.transA === true;
+      const transB = io.attrs.transB === true;
+      const { M, K, N } = matmulDims(A!.shape, B!.shape, transA, transB);
+      const { TM, TN } = matmulTile(M, N);
+      return {
+        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, transA, transB, TM, TN, wg: MATMUL_WG, ...(epilogue ? { epilogue } : {}) },
+        workgroups: [Math.ceil(N / (TN * MATMUL_WG)), Math.ceil(M / (TM * MATMUL_WG)), 1],
+      };
     },
-    emit: emitMatmul,
   },
   sum_to: {
     kind: 'kernel', doc: 'sums x down to `shape` (the inverse of broadcasting)', arity: 1,
@@ -66,8 +81,18 @@ export const STRUCTURAL_OPS = {
       }
       return y;
     },
-    vjp: (b, n, g) => [b.op('broadcast_to', [g], { shape: b.shape(n.inputs[0]!) })],
-    emit: emitSumTo,
+    kernel: (io) => {
+      const x = io.inputs[0]!;
+      const red = reducedAxes(x.shape, io.output!.shape);
+      const st = strides(x.shape);
+      const axes = (summed: boolean) => x.shape.flatMap((dim, ax) => (red[ax] === summed ? [{ dim, stride: st[ax]! }] : []));
+      const summed = axes(true);
+      const O = numel(io.output!.shape);
+      return {
+        template: { kind: 'sum_to', x: x.name, out: io.output!.name, O, R: numel(summed.map((a) => a.dim)), kept: axes(false), summed, wg: SUM_WG },
+        workgroups: grid(O),
+      };
+    },
   },
   reshape: {
     kind: 'view', doc: 'same data, new shape', arity: 1,
@@ -76,6 +101,5 @@ export const STRUCTURAL_OPS = {
       if (numel(target) !== numel(x!.shape)) throw new ShapeError(`cannot reshape ${shapeStr(x!.shape)} (${numel(x!.shape)} elements) to ${shapeStr(target)} (${numel(target)} elements)`);
       return { shape: [...target], dtype: x!.dtype };
     },
-    vjp: (b, n, g) => [b.op('reshape', [g], { shape: b.shape(n.inputs[0]!) })],
   },
-} satisfies Record<string, KernelDef | ViewDef>;
+} satisfies Record<string, KernelRow | ViewRow>;

@@ -1,7 +1,19 @@
 // Ops over the last axis: softmax, log-softmax, softmax cross-entropy and argmax correctness.
-import { emitRows, type RowKind } from '../../codegen/wgsl/rows.ts';
-import { sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
-import { ShapeError, type KernelDef, type TensorType, type VjpRule } from './def.ts';
+import { grid, type KernelBody, type KernelIO, type RowKind } from '../kernel-spec.ts';
+import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
+import { ShapeError, type KernelRow, type TensorType } from './def.ts';
+
+/** Rows per workgroup: one invocation walks one row. */
+const WG = 64;
+
+function rowsKernel(row: RowKind) {
+  return (io: KernelIO): KernelBody => {
+    const x = io.inputs[0]!;
+    const C = x.shape[x.shape.length - 1]!;
+    const rows = numel(x.shape) / C;
+    return { template: { kind: 'rows', row, inputs: io.inputs.map((i) => i.name), out: io.output!.name, C, rows, wg: WG }, workgroups: grid(Math.ceil(rows / WG)) };
+  };
+}
 
 function rowsOf(x: Tensor): { C: number; R: number } {
   const C = x.shape[x.shape.length - 1]!;
@@ -30,10 +42,10 @@ const perRow = (ins: TensorType[]): TensorType => {
   return { shape: lead, dtype: 'f32' };
 };
 
-const rowOp = (kind: RowKind, doc: string, arity: number, shape: KernelDef['shape'], reference: KernelDef['reference'], vjp: VjpRule | null, intInputs?: number[]): KernelDef =>
-  ({ kind: 'kernel', doc, arity, shape, reference, vjp, emit: emitRows(kind), ...(intInputs ? { intInputs } : {}) });
+const rowOp = (kind: RowKind, doc: string, arity: number, shape: KernelRow['shape'], reference: KernelRow['reference'], intInputs?: number[]): KernelRow =>
+  ({ kind: 'kernel', doc, arity, shape, reference, kernel: rowsKernel(kind), ...(intInputs ? { intInputs } : {}) });
 
-export const ROW_OPS = {
+export const SOFTMAX_OPS = {
   softmax: rowOp('softmax', 'softmax over the last axis', 1, sameAsFirst, ([x]) => {
     const y = tensor(x!.shape);
     const { C, R } = rowsOf(x!);
@@ -42,7 +54,7 @@ export const ROW_OPS = {
       for (let j = 0; j < C; j++) y.data[r * C + j] = Math.exp(x!.data[r * C + j]! - lse);
     }
     return y;
-  }, (b, n, g) => [b.op('softmax_bwd', [n.output!, g])]),
+  }),
   log_softmax: rowOp('log_softmax', 'log-softmax over the last axis', 1, sameAsFirst, ([x]) => {
     const y = tensor(x!.shape);
     const { C, R } = rowsOf(x!);
@@ -51,7 +63,7 @@ export const ROW_OPS = {
       for (let j = 0; j < C; j++) y.data[r * C + j] = x!.data[r * C + j]! - lse;
     }
     return y;
-  }, (b, n, g) => [b.op('log_softmax_bwd', [n.output!, g])]),
+  }),
   softmax_bwd: rowOp('softmax_bwd', 'y·(g − Σ g·y), y = softmax(x)', 2, sameAsFirst, ([y, g]) => {
     const o = tensor(y!.shape);
     const { C, R } = rowsOf(y!);
@@ -61,7 +73,7 @@ export const ROW_OPS = {
       for (let j = 0; j < C; j++) o.data[r * C + j] = y!.data[r * C + j]! * (g!.data[r * C + j]! - d);
     }
     return o;
-  }, null),
+  }),
   log_softmax_bwd: rowOp('log_softmax_bwd', 'g − e^y·Σ g, y = log_softmax(x)', 2, sameAsFirst, ([y, g]) => {
     const o = tensor(y!.shape);
     const { C, R } = rowsOf(y!);
@@ -71,13 +83,13 @@ export const ROW_OPS = {
       for (let j = 0; j < C; j++) o.data[r * C + j] = g!.data[r * C + j]! - Math.exp(y!.data[r * C + j]!) * d;
     }
     return o;
-  }, null),
+  }),
   softmax_ce: rowOp('softmax_ce', 'per-row cross-entropy of softmax(logits) against class labels', 2, perRow, ([x, l]) => {
     const { C, R } = rowsOf(x!);
     const o = tensor([R]);
     for (let r = 0; r < R; r++) o.data[r] = logSumExp(x!.data, r * C, C).lse - x!.data[r * C + l!.data[r]!]!;
     return o;
-  }, (b, n, g) => [b.op('softmax_ce_bwd', [n.inputs[0]!, n.inputs[1]!, g]), null], [1]),
+  }, [1]),
   softmax_ce_bwd: rowOp('softmax_ce_bwd', 'g_row · (softmax(logits) − onehot(label))', 3, (ins) => {
     perRow(ins);
     if (!sameShape(ins[2]!.shape, ins[1]!.shape)) throw new ShapeError(`row gradient ${shapeStr(ins[2]!.shape)} does not match labels ${shapeStr(ins[1]!.shape)}`);
@@ -90,7 +102,7 @@ export const ROW_OPS = {
       for (let j = 0; j < C; j++) o.data[r * C + j] = g!.data[r]! * (Math.exp(x!.data[r * C + j]! - lse) - (j === l!.data[r] ? 1 : 0));
     }
     return o;
-  }, null, [1]),
+  }, [1]),
   correct: rowOp('correct', '1 where argmax(logits) equals the label (first maximum wins), else 0', 2, perRow, ([x, l]) => {
     const { C, R } = rowsOf(x!);
     const o = tensor([R]);
@@ -100,5 +112,5 @@ export const ROW_OPS = {
       o.data[r] = best === l!.data[r] ? 1 : 0;
     }
     return o;
-  }, null, [1]),
-} satisfies Record<string, KernelDef>;
+  }, [1]),
+} satisfies Record<string, KernelRow>;

@@ -1,18 +1,20 @@
-// Codegen: one WGSL kernel per non-view node of each program, bound to the memory plan's buffers;
-// a run of optimizer updates over arena members becomes one kernel over the whole arenas.
-import type { BindingSpec, KernelSpec } from '../artifact.ts';
+// The codegen pass: one kernel per non-view node of each program, bound to the memory plan's
+// buffers. Each op describes its kernel (a KernelSpec); codegen/render.ts turns that into WGSL. A
+// run of optimizer updates over arena members becomes one kernel over the whole arenas.
+import type { BindingSpec, KernelEntry } from '../artifact.ts';
+import { renderKernel } from '../codegen/render.ts';
+import { bufferBytes, DTYPES } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
-import { chainLabel } from '../ir/ops/fused.ts';
-import { opDef } from '../ir/ops/index.ts';
-import { opUsesStep, updateWrites, type KernelIO } from '../ir/ops/def.ts';
+import type { BindingDecl, KernelIO, KernelSpec } from '../ir/kernel-spec.ts';
+import { chainLabel, stepLabel } from '../ir/ops/fused.ts';
+import { opDef, opKernel, opUsesStep, updateWrites } from '../ir/ops/index.ts';
+import { optimizerRow } from '../ir/ops/optimizers.ts';
 import type { Attrs, DType, Node, ProgramName, ValueId } from '../ir/types.ts';
 import { numel } from '../ir/tensor.ts';
-import { OPTIMIZER_OPS, sharedUpdateInputs, type MemoryPlan } from '../passes/plan.ts';
-import { emitElementwise } from './wgsl/elementwise.ts';
-import { STEP_STRUCT } from './wgsl/common.ts';
+import { sharedUpdateInputs, type MemoryPlan } from './plan.ts';
 
 export interface Codegen {
-  kernels: KernelSpec[];
+  kernels: KernelEntry[];
   shaders: Record<string, string>;
   /** Kernel indices of each program, in dispatch order. */
   programs: Record<ProgramName, number[]>;
@@ -41,16 +43,16 @@ function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   const buffer = plan.bufferOf.get(v);
   if (buffer === undefined) throw new Error(`internal error: %${v} has no buffer`);
   const shape = g.value(v).shape;
-  return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: Math.max(4, numel(shape) * 4), shape, dtype: g.value(v).dtype };
+  return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes(g.value(v).dtype, numel(shape)), shape, dtype: g.value(v).dtype };
 }
 
-/** The complete WGSL of one kernel and its bindings: operands in, written operands, output. */
+/** The kernel of one op over operands: its spec (bindings, grid, template), WGSL and manifest bindings. */
 function emitKernel(
-  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, header: string,
-): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
+  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string,
+): { spec: KernelSpec; wgsl: string; bindings: BindingSpec[] } {
   const def = opDef(op);
   const bindings: BindingSpec[] = [];
-  const decls: { access: string; name: string; dtype: string }[] = [];
+  const decls: BindingDecl[] = [];
   const varOf = new Map<string, string>();
   const bind = (o: Operand, access: 'read' | 'read_write'): string => {
     const key = `${o.buffer}@${o.offset}`;
@@ -59,51 +61,40 @@ function emitKernel(
     const name = `b${bindings.length}`;
     const whole = o.offset === 0 && o.bytes === plan.buffers[o.buffer]!.size;
     bindings.push({ binding: bindings.length, buffer: o.buffer, access, ...(whole ? {} : { offset: o.offset, size: o.bytes }) });
-    decls.push({ access, name, dtype: o.dtype });
+    decls.push({ name, access, dtype: o.dtype, shape: o.shape, vec4: false });
     varOf.set(key, name);
     return name;
   };
   // Writable bindings first, so a range both read and written is declared read_write once.
   for (const w of writes) bind(inputs[w]!, 'read_write');
   const outName = output && bind(output, 'read_write');
-  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step: '' };
-  if (opUsesStep(def, attrs)) {
-    io.step = 'step_params';
-    bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
-  }
+  const step = opUsesStep(def, attrs);
+  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step };
+  if (step) bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
   if (outName !== undefined) io.output = { name: outName, shape: output!.shape, dtype: output!.dtype };
-  let emitted;
-  switch (def.kind) {
-    case 'elementwise': emitted = emitElementwise(def, io); break;
-    case 'kernel': case 'update': emitted = def.emit(io); break;
-    case 'view': throw new Error('internal error: views have no kernel');
-  }
-  const vec4 = new Set(emitted.vec4 ?? []);
-  const lines = decls.map((d, k) => `@group(0) @binding(${k}) var<storage, ${d.access}> ${d.name}: array<${vec4.has(d.name) ? 'vec4f' : d.dtype}>;`);
-  if (io.step) lines.push(`${STEP_STRUCT}\n@group(0) @binding(${decls.length}) var<uniform> step_params: StepParams;`);
-  return { wgsl: `${header}\n${lines.join('\n')}\n${emitted.body}\n`, bindings, workgroups: emitted.workgroups };
+  const k = opKernel(def, io);
+  const vec4 = new Set(k.vec4 ?? []);
+  const spec: KernelSpec = { comment, bindings: decls.map((d) => ({ ...d, vec4: vec4.has(d.name) })), step, workgroups: k.workgroups, template: k.template };
+  return { spec, wgsl: renderKernel(spec), bindings };
 }
 
-/** Text safe inside a WGSL line comment: printable ASCII only, at most 200 characters. */
-export const commentText = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-
-/** The complete WGSL of one node with its bindings (pure: no device involved). */
-export function emitNode(g: Graph, n: Node, plan: MemoryPlan): { wgsl: string; bindings: BindingSpec[]; workgroups: [number, number, number] } {
+/** The kernel of one node with its bindings (pure: no device involved). */
+function emitNode(g: Graph, n: Node, plan: MemoryPlan): ReturnType<typeof emitKernel> {
   const def = opDef(n.op);
   const writes = def.kind === 'update' ? updateWrites(def, n.attrs) : [];
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
-  // The one place user text reaches WGSL: a comment, kept to printable ASCII on one line (a file
-  // name with a newline could otherwise end the comment and inject code).
-  const header = `// ${commentText(`${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`)}`;
+  // The one place user text reaches WGSL: the kernel's comment (the renderer keeps it to one line
+  // of printable ASCII).
+  const comment = `${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
   const output = n.output === null ? undefined : operand(g, plan, n.output);
-  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, header);
+  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment);
 }
 
 /** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
 function kernelLabel(n: Node): string {
   if (n.op === 'fused') return chainLabel(n.attrs);
   if (n.op.endsWith('_chain')) return `${n.op.slice(0, -'_chain'.length)}+${chainLabel(n.attrs)}`;
-  return n.op;
+  return stepLabel(n.op, n.attrs);
 }
 
 /**
@@ -112,7 +103,7 @@ function kernelLabel(n: Node): string {
  */
 function updateRun(g: Graph, plan: MemoryPlan, nodes: number[], start: number): number[] {
   const first = g.nodes[nodes[start]!]!;
-  if (!OPTIMIZER_OPS.has(first.op)) return [];
+  if (!optimizerRow(first.op)) return [];
   const inArenas = (n: Node): boolean => {
     const off = plan.offsetOf.get(n.inputs[0]!);
     const own = n.inputs.slice(0, n.inputs.length - sharedUpdateInputs(n));
@@ -133,11 +124,12 @@ function updateRun(g: Graph, plan: MemoryPlan, nodes: number[], start: number): 
 
 function arenaOperand(plan: MemoryPlan, buffer: number): Operand {
   const bytes = plan.buffers[buffer]!.size;
-  return { buffer, offset: 0, bytes, shape: [bytes / 4], dtype: 'f32' };
+  // Arenas hold f32 parameters, gradients and optimizer state.
+  return { buffer, offset: 0, bytes, shape: [bytes / DTYPES.f32.bytes], dtype: 'f32' };
 }
 
 export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
-  const kernels: KernelSpec[] = [];
+  const kernels: KernelEntry[] = [];
   const shaders: Record<string, string> = {};
   const byNode = new Map<number, number>();
   const programs = { train_step: [], eval: [], forward: [] } as Record<ProgramName, number[]>;
@@ -145,9 +137,9 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
     const body = emitted.wgsl.slice(emitted.wgsl.indexOf('\n') + 1); // the header comment does not change the shader
     const file = `${op}_${shortHash(body)}.wgsl`;
     shaders[file] ??= emitted.wgsl;
-    const spec: KernelSpec = { name, shader: file, bindings: emitted.bindings, workgroups: emitted.workgroups };
-    if (origin) spec.origin = origin;
-    kernels.push(spec);
+    const entry: KernelEntry = { name, shader: file, bindings: emitted.bindings, workgroups: emitted.spec.workgroups };
+    if (origin) entry.origin = origin;
+    kernels.push(entry);
     return kernels.length - 1;
   };
   for (const p of Object.keys(programs) as ProgramName[]) {
@@ -162,7 +154,7 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
         if (def.kind !== 'update') throw new Error(`internal error: ${n.op} is not an update`);
         const own = n.inputs.length - sharedUpdateInputs(n);
         const operands = n.inputs.map((v, k) => (k < own ? arenaOperand(plan, plan.bufferOf.get(v)!) : operand(g, plan, v)));
-        const emitted = emitKernel(plan, n.op, n.attrs, operands, updateWrites(def, n.attrs), undefined, `// ${n.op} of every parameter`);
+        const emitted = emitKernel(plan, n.op, n.attrs, operands, updateWrites(def, n.attrs), undefined, `${n.op} of every parameter`);
         const k = add(emitted, n.op, `${n.op}:all parameters`);
         for (const r of run) byNode.set(r, k);
         programs[p].push(k);
@@ -179,4 +171,14 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
     }
   }
   return { kernels, shaders, programs };
+}
+
+/** The kernels as text: name, shader, grid and bindings of each, then each program's dispatches. */
+export function printKernels(code: Codegen): string {
+  const lines = code.kernels.map((k, i) => {
+    const binds = k.bindings.map((b) => `${b.buffer}${b.offset !== undefined ? `+${b.offset}` : ''}:${b.access}`).join(' ');
+    return `kernel ${i} ${k.name} = ${k.shader} grid [${k.workgroups.join(', ')}] bind (${binds})`;
+  });
+  for (const [p, ks] of Object.entries(code.programs)) lines.push(`program ${p} { ${ks.join(' ')} }`);
+  return lines.join('\n');
 }

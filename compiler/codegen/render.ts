@@ -1,0 +1,45 @@
+// Codegen's one entry point: a KernelSpec in, the kernel's complete WGSL out. Pure: no graph, no
+// device, nothing but the spec and the expression trees in it.
+import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
+import { commentText, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
+import { convBody } from './wgsl/conv.ts';
+import { elementwiseBody } from './wgsl/elementwise.ts';
+import { lossHeadBody } from './wgsl/loss-head.ts';
+import { matmulBody } from './wgsl/matmul.ts';
+import { sumToBody } from './wgsl/reduce.ts';
+import { rowsBody } from './wgsl/rows.ts';
+import { axisCopyBody, poolBody, upsampleBody } from './wgsl/spatial.ts';
+import type { TemplateContext } from './wgsl/template.ts';
+import { accumulateBody, emaBody, updateBody } from './wgsl/update.ts';
+
+/** The name the step uniform block is bound as. */
+const STEP = 'step_params';
+
+function body(t: Template, cx: TemplateContext): string {
+  switch (t.kind) {
+    case 'elementwise': return elementwiseBody(t, cx);
+    case 'matmul': return matmulBody(t, cx);
+    case 'conv2d': case 'conv2d_bwd_input': case 'conv2d_bwd_filter': return convBody(t, cx);
+    case 'maxpool2d': case 'avgpool2d': case 'maxpool2d_bwd': case 'maxpool2d_bwd_tiled': case 'avgpool2d_bwd': return poolBody(t, cx);
+    case 'upsample': case 'upsample_bwd': return upsampleBody(t, cx);
+    case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);
+    case 'sum_to': return sumToBody(t, cx);
+    case 'rows': return rowsBody(t, cx);
+    case 'loss_head': return lossHeadBody(t);
+    case 'update': return updateBody(t, cx);
+    case 'ema': return emaBody(t, cx);
+    case 'accumulate': return accumulateBody(t);
+  }
+}
+
+/**
+ * The kernel's WGSL: a comment line (the only text from the user's file, kept to printable ASCII on
+ * one line so a file name with a newline cannot end the comment and inject code), the bindings in
+ * order, the step block after them, then the template's helper functions and `main`.
+ */
+export function renderKernel(spec: KernelSpec): string {
+  const lines = spec.bindings.map((d, k) => `@group(0) @binding(${k}) var<storage, ${d.access}> ${d.name}: array<${d.vec4 ? 'vec4f' : WGSL_TYPE[d.dtype]}>;`);
+  if (spec.step) lines.push(`${STEP_STRUCT}\n@group(0) @binding(${spec.bindings.length}) var<uniform> ${STEP}: StepParams;`);
+  const cx: TemplateContext = { workgroups: spec.workgroups, ...(spec.step ? { step: STEP } : {}) };
+  return `// ${commentText(spec.comment)}\n${lines.join('\n')}\n${body(spec.template, cx)}\n`;
+}

@@ -1,0 +1,230 @@
+// The kernel seam: what an op hands codegen. A KernelSpec names its bindings (dtype, shape, access),
+// its workgroup grid and the template with every number the template prints already decided;
+// codegen/ reads only this (and expression trees) and returns WGSL text.
+import type { DType } from './dtype.ts';
+import type { ExprBlock, Stmt } from './expr.ts';
+import type { ConvGeom, Pool2d } from './geometry.ts';
+import { broadcastStrides, numel, sameShape, strides } from './tensor.ts';
+import type { Attrs } from './types.ts';
+
+export type { DType };
+
+/** Workgroups per dimension WebGPU guarantees; larger grids spill into y. */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/** Workgroup counts covering `groups` groups, split over x and y when above the per-dimension limit. */
+export function grid(groups: number): [number, number, number] {
+  const g = Math.max(1, groups);
+  if (g <= MAX_WORKGROUPS_PER_DIM) return [g, 1, 1];
+  const x = MAX_WORKGROUPS_PER_DIM;
+  return [x, Math.ceil(g / x), 1];
+}
+
+/** A tensor a kernel reads or writes, by its binding name. */
+export interface Operand {
+  name: string;
+  shape: number[];
+  dtype: DType;
+}
+
+/** What an op's kernel builder gets: its operands (bound by the codegen pass) and attributes. */
+export interface KernelIO {
+  inputs: Operand[];
+  output?: Operand;
+  attrs: Attrs;
+  /** Whether the kernel reads the step uniform block (lr, step, seed). */
+  step: boolean;
+}
+
+/**
+ * Flat index of an input at a flat output index under broadcasting: the same index, element 0, or
+ * a sum over output axes of ((i / div) % mod) · mul (mod absent on the outermost axis).
+ */
+export type IndexMap = { kind: 'same' } | { kind: 'scalar' } | { kind: 'terms'; terms: { div: number; mod?: number; mul: number }[] };
+
+/** How input `inShape` is read at each flat index of `outShape`. */
+export function broadcastIndexMap(inShape: number[], outShape: number[]): IndexMap {
+  if (sameShape(inShape, outShape)) return { kind: 'same' };
+  if (numel(inShape) === 1) return { kind: 'scalar' };
+  const bs = broadcastStrides(inShape, outShape);
+  const os = strides(outShape);
+  const terms: { div: number; mod?: number; mul: number }[] = [];
+  for (let ax = 0; ax < outShape.length; ax++) {
+    if (bs[ax] === 0) continue;
+    terms.push(ax === 0 ? { div: os[ax]!, mul: bs[ax]! } : { div: os[ax]!, mod: outShape[ax]!, mul: bs[ax]! });
+  }
+  return { kind: 'terms', terms };
+}
+
+/** Element-wise consumers run where a kernel stores: source 0 is the stored value, then `extras`. */
+export interface Epilogue {
+  extras: { name: string; index: IndexMap }[];
+  block: ExprBlock;
+}
+
+/** One invocation per output element (or per vec4 of them, VECS vec4s per invocation). */
+export interface ElementwiseTemplate {
+  kind: 'elementwise';
+  out: string;
+  n: number;
+  wg: number;
+  inputs: { name: string; index: IndexMap }[];
+  /** The vec4 form: inputs of the output's shape and the output move four elements at a time. */
+  vec4: { vecs: number } | null;
+  value: ExprBlock;
+  /** A chain prints as `let` lines (one per step); a single op as one expression. */
+  lets: boolean;
+}
+
+export interface MatmulTemplate {
+  kind: 'matmul';
+  a: string; b: string; out: string;
+  M: number; N: number; K: number;
+  transA: boolean; transB: boolean;
+  /** Rows and columns of C per invocation; invocations per workgroup side. */
+  TM: number; TN: number; wg: number;
+  epilogue?: Epilogue;
+}
+
+/** Register blocking of the convolution kernels (see ir/ops/conv.ts). */
+export interface ConvBlocking {
+  /** Invocations per workgroup. */
+  wg: number;
+  /** Channels per invocation (per workgroup for the filter gradient). */
+  T: number;
+  /** Pixels (or filter columns) per invocation. */
+  TP: number;
+  /** Channel blocks per group, pixel blocks, and the work items (blocks) in all. */
+  CBG: number;
+  PB: number;
+  total: number;
+}
+
+export interface Conv2dTemplate {
+  kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter';
+  /** conv2d: x, w; bwd_input: g, w; bwd_filter: x, g. */
+  a: string; b: string; out: string;
+  geom: ConvGeom;
+  block: ConvBlocking;
+  epilogue?: Epilogue;
+}
+
+export interface PoolTemplate {
+  kind: 'maxpool2d' | 'avgpool2d' | 'maxpool2d_bwd' | 'maxpool2d_bwd_tiled' | 'avgpool2d_bwd';
+  /** maxpool2d / avgpool2d: x; maxpool2d_bwd: x, g; avgpool2d_bwd: g. */
+  inputs: string[];
+  out: string;
+  pool: Pool2d;
+  /** Invocations (output elements, or windows for the tiled gradient). */
+  total: number;
+  wg: number;
+  epilogue?: Epilogue;
+}
+
+/** Nearest upsampling by (fh, fw) and its gradient; NCHW planes H×W in, (H·fh)×(W·fw) out. */
+export interface UpsampleTemplate {
+  kind: 'upsample' | 'upsample_bwd';
+  x: string; out: string;
+  H: number; W: number; fh: number; fw: number;
+  total: number; wg: number;
+}
+
+/** Copies along one axis: concat of a (Da) and b (Db); slice of size from start; its gradient. */
+export interface AxisCopyTemplate {
+  kind: 'concat' | 'slice' | 'slice_bwd';
+  inputs: string[]; out: string;
+  /** Elements after the axis, and the sizes along it (concat: Da, Db; slice: D, size; slice_bwd: D, size). */
+  inner: number;
+  dims: number[];
+  start: number;
+  total: number; wg: number;
+}
+
+/** Sums x over `summed` axes into each output element; one workgroup per output element. */
+export interface SumToTemplate {
+  kind: 'sum_to';
+  x: string; out: string;
+  /** Output elements, summed elements per output. */
+  O: number; R: number;
+  /** Kept and summed axes of x: each dimension and its stride in x. */
+  kept: { dim: number; stride: number }[];
+  summed: { dim: number; stride: number }[];
+  wg: number;
+}
+
+export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct';
+
+/** One invocation per row of the last axis. */
+export interface RowsTemplate {
+  kind: 'rows';
+  row: RowKind;
+  inputs: string[]; out: string;
+  C: number; rows: number; wg: number;
+}
+
+/** The fused softmax cross-entropy head (see ir/ops/loss-head.ts). */
+export interface LossHeadTemplate {
+  kind: 'loss_head';
+  x: string; labels: string; lossOut: string; lossSum: string;
+  correctSum?: string; extra?: string;
+  grad: string;
+  R: number; C: number; gradScale: number; lossScale: number;
+  wg: number;
+}
+
+/** An optimizer update: per-element rule over p, g and the states, after clipping the gradient. */
+export interface UpdateTemplate {
+  kind: 'update';
+  param: string; grad: string; states: string[];
+  n: number; wg: number;
+  /** The vec4 form: vec4s per invocation. */
+  vec4: { vecs: number } | null;
+  clipValue: number;
+  /** Clipping by global norm: the binding holding ‖g‖² and the limit. */
+  clipNorm?: { sumsq: string; limit: number };
+  /** Values of the step alone (lr, t), computed once per invocation, then the per-element rule. */
+  perStep: Stmt[];
+  rule: Stmt[];
+}
+
+export interface EmaTemplate {
+  kind: 'ema';
+  r: string; x: string;
+  n: number; momentum: number; wg: number;
+}
+
+export interface AccumulateTemplate {
+  kind: 'accumulate';
+  acc: string; x: string; n: number;
+}
+
+export type Template =
+  | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate
+  | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
+
+/** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */
+export interface KernelBody {
+  template: Template;
+  workgroups: [number, number, number];
+  /** Bindings read or written as array<vec4f> (their element counts are multiples of 4). */
+  vec4?: string[];
+}
+
+export interface BindingDecl {
+  name: string;
+  access: 'read' | 'read_write';
+  dtype: DType;
+  shape: number[];
+  vec4: boolean;
+}
+
+/** Everything codegen needs for one kernel. */
+export interface KernelSpec {
+  /** A one-line description for the kernel's first line (sanitised when printed). */
+  comment: string;
+  bindings: BindingDecl[];
+  /** The step uniform block is bound after the storage bindings. */
+  step: boolean;
+  workgroups: [number, number, number];
+  template: Template;
+}
