@@ -51,7 +51,7 @@ export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METR
 const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip'];
 
 export function defaultTrainConfig(): TrainConfig {
-  return { optimizer: { kind: 'adam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 } }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
+  return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
 }
 
 /** Constant value of a train entry (no tensors in a train section, except names inside the loss). */

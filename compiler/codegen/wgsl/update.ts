@@ -7,7 +7,7 @@ import type { TemplateContext } from './template.ts';
 
 /**
  * The optimizer kernel: loads p, the (clipped) gradient g and the states s0…, runs the rule, stores
- * p and the states. The rules are arithmetic and sqrt only, so the same text runs on vec4s.
+ * p and the states. The rules are arithmetic, sqrt, abs and max only, so the same text runs on vec4s.
  */
 export function updateBody(t: UpdateTemplate, cx: TemplateContext): string {
   const step = cx.step!;
