@@ -4,7 +4,7 @@ import type { Diagnostic, Span } from '../dsl/diagnostics.ts';
 import { withoutBom } from '../dsl/source.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { MAX_STORAGE_BUFFERS, MAX_WORKGROUPS_PER_DIM } from './ir/kernel-spec.ts';
+import { DEVICE_FLOOR, MAX_STORAGE_BUFFERS, MAX_WORKGROUPS_PER_DIM } from './ir/kernel-spec.ts';
 import type { Graph } from './ir/graph.ts';
 import type { Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
@@ -76,11 +76,12 @@ export function compile(fileText: string, opts: CompileOptions = {}): CompileRes
 
 /**
  * A diagnostic at the source of each kernel that a device with the floor's limits (DEVICE_FLOOR)
- * would refuse: a grid wider than devices dispatch, or more storage bindings than they allow (fusion
- * keeps within them, so the second is a compiler bug caught here, not at Session.create). What
+ * would refuse: a grid wider than devices dispatch, or more storage bindings or invocations per
+ * workgroup than they allow (fusion and the ops keep within those, so these are compiler bugs caught
+ * here, not at Session.create). What
  * compiles must load. One per source position.
  */
-export function limitDiagnostics(g: Graph, code: Pick<Codegen, 'kernels'>, fallback: Span): Diagnostic[] {
+export function limitDiagnostics(g: Graph, code: Pick<Codegen, 'kernels' | 'shaders'>, fallback: Span): Diagnostic[] {
   const spans = new Map<string, Span>();
   const out = new Map<string, Diagnostic>();
   const report = (k: Codegen['kernels'][number], message: string): void => {
@@ -97,6 +98,11 @@ export function limitDiagnostics(g: Graph, code: Pick<Codegen, 'kernels'>, fallb
     if (storage > MAX_STORAGE_BUFFERS) {
       const name = k.name.length > 80 ? `${k.name.slice(0, 40)}…${k.name.slice(-30)}` : k.name;
       report(k, `kernel '${name}' binds ${storage} storage buffers, more than every device allows (${MAX_STORAGE_BUFFERS}, maxStorageBuffersPerShaderStage); this is a compiler bug: please report it with the program`);
+    }
+    const size = /@workgroup_size\(([^)]*)\)/.exec(code.shaders[k.shader] ?? '')?.[1];
+    const invocations = size ? size.split(',').reduce((a, d) => a * Number(d.trim()), 1) : 0;
+    if (invocations > DEVICE_FLOOR.maxComputeInvocationsPerWorkgroup) {
+      report(k, `kernel '${k.name}' runs ${invocations} invocations per workgroup, more than every device allows (${DEVICE_FLOOR.maxComputeInvocationsPerWorkgroup}, maxComputeInvocationsPerWorkgroup); this is a compiler bug: please report it with the program`);
     }
   }
   return [...out.values()];

@@ -20,6 +20,8 @@ export const DEVICE_FLOOR = {
   maxStorageBuffersPerShaderStage: 8,
   /** Workgroups per grid dimension; larger grids spill into y. */
   maxComputeWorkgroupsPerDimension: 65535,
+  /** Invocations per workgroup (x · y · z of @workgroup_size; compatibility mode's default is 128). */
+  maxComputeInvocationsPerWorkgroup: 256,
 } as const;
 
 /** Workgroups per dimension WebGPU guarantees; larger grids spill into y. */

@@ -122,11 +122,13 @@ ${terms.map((t) => `  ${t} = x -> dense(2)`).join('\n')}
     const r = compile('model m {\n  input x: f32[4]\n  y = x -> dense(3)\n  output y\n}', { file: 'm.dl' });
     const k = r.artifact!.manifest.kernels[0]!;
     const wide = { ...k, name: `${'add+'.repeat(30)}add:clip`, bindings: Array.from({ length: 9 }, (_, i) => ({ binding: i, buffer: 0, access: 'read' as const })) };
-    const d = limitDiagnostics(r.graph!, { kernels: [wide] }, r.lowered!.model.nameSpan);
+    const d = limitDiagnostics(r.graph!, { kernels: [wide], shaders: {} }, r.lowered!.model.nameSpan);
     expect(d).toHaveLength(1);
     expect(d[0]!.code).toBe('E-LIMIT');
     expect(d[0]!.span.line).toBe(3);
     expect(d[0]!.message).toMatch(/^kernel '(add\+){10}…[a-z+]+:clip' binds 9 storage buffers, more than every device allows \(8, maxStorageBuffersPerShaderStage\); this is a compiler bug: please report it with the program$/);
+    const big = limitDiagnostics(r.graph!, { kernels: [k], shaders: { [k.shader]: '@compute @workgroup_size(16, 32)\nfn main() {}' } }, r.lowered!.model.nameSpan);
+    expect(big.map((x) => x.message)).toEqual([`kernel '${k.name}' runs 512 invocations per workgroup, more than every device allows (256, maxComputeInvocationsPerWorkgroup); this is a compiler bug: please report it with the program`]);
   });
 
   for (const f of SAMPLES) {
