@@ -3,7 +3,9 @@ import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type Schedul
 import { argmax, ConfusionMatrix, RegressionErrors } from './metrics.ts';
 import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
-import { SessionError, type Session, type TensorData } from './session.ts';
+import { firstNonFinite } from './inspect.ts';
+import { SessionError } from './session-error.ts';
+import type { Session, TensorData } from './session.ts';
 
 /** A data set: one flat array per model input, `count` samples each. */
 export interface Samples {
@@ -123,7 +125,7 @@ async function traceNonFinite(
     if (!bad) continue;
     restore(session, pre);
     setRate(epoch, s);
-    const k = await session.firstNonFinite('train_step', batch(s));
+    const k = await firstNonFinite(session, 'train_step', batch(s));
     const where = k ? `; the first non-finite value came from kernel '${k.kernel}'${k.origin ? ` (${k.origin})` : ''}` : '';
     return new NonFiniteError(`training stopped: the loss or the weights became non-finite (NaN or infinity) in epoch ${epoch}, step ${s + 1} (step ${pre.step + 1} overall)${where}. Lower the learning rate, clip gradients (clip = global_norm(1.0)) or check the data for huge values`, epoch, s + 1, k?.kernel);
   }
