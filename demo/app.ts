@@ -265,10 +265,11 @@ const pad = new Pad($<HTMLCanvasElement>('pad'), () => { $('prediction').replace
 async function predictPad(): Promise<number> {
   if (!artifact || !gpu || dataProblem) throw new Error(dataProblem ?? gpuProblem ?? 'no model to predict with');
   session ??= await Session.create(artifact, gpu.device);
-  const image = session.manifest.inputs.find((i) => i.dtype === 'f32')!;
+  const fit = mnistInputs(session.manifest);
+  if ('error' in fit) throw new Error(fit.error);
   seen = mnistDigit(pad.grey(), pad.canvas.width, pad.canvas.height);
   drawField($<HTMLCanvasElement>('seen'), seen, 3);
-  const out = await predict(session, { count: 1, tensors: { [image.name]: seen } });
+  const out = await predict(session, { count: 1, tensors: { [fit.image]: seen } });
   const z = Array.from((out[session.manifest.train.prediction] ?? Object.values(out)[0]!).subarray(0, 10));
   const mx = Math.max(...z);
   const e = z.map((v) => Math.exp(v - mx));

@@ -3,6 +3,7 @@ import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type Schedul
 import { argmax, ConfusionMatrix, RegressionErrors } from './metrics.ts';
 import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
+import { valuesPerSample } from './data/model-inputs.ts';
 import { firstNonFinite } from './inspect.ts';
 import { SessionError } from './session-error.ts';
 import type { Session, TensorData } from './session.ts';
@@ -67,11 +68,6 @@ export interface FitOptions {
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void | Promise<void>;
 }
 
-function perSample(session: Session, name: string): number {
-  const slot = session.manifest.inputs.find((i) => i.name === name)!;
-  return slot.shape.slice(1).reduce((a, b) => a * b, 1);
-}
-
 /** Copies rows `idx` (sample indices) of every input into batch buffers. */
 function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: string[]): Record<string, TensorData> {
   const B = session.manifest.batch;
@@ -79,7 +75,7 @@ function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: 
   for (const name of names) {
     const src = data.tensors[name];
     if (!src) throw new Error(`data has no '${name}' (it has ${Object.keys(data.tensors).join(', ')})`);
-    const k = perSample(session, name);
+    const k = valuesPerSample(session.manifest.inputs.find((i) => i.name === name)!.shape);
     const dst = src instanceof Int32Array ? new Int32Array(B * k) : new Float32Array(B * k);
     for (let r = 0; r < idx.length; r++) dst.set(src.subarray(idx[r]! * k, idx[r]! * k + k), r * k);
     out[name] = dst;
@@ -233,7 +229,7 @@ export async function evaluate(session: Session, data: Samples): Promise<EvalRes
   const predOut = spec.outputs.find((o) => o.name === t.prediction);
   if ((wantClass || wantReg) && !predOut) throw new SessionError(`metrics ${t.metrics.join(', ')} need the prediction '${t.prediction}' as a model output (add: output ${t.prediction})`);
   const read = [...(hasCorrect ? ['loss_rows', 'correct_rows'] : ['loss_rows']), ...(wantClass || wantReg ? [t.prediction] : [])];
-  const K = predOut ? predOut.shape.slice(1).reduce((a, b) => a * b, 1) : 0;
+  const K = predOut ? valuesPerSample(predOut.shape) : 0;
   const labelSpec = m.inputs.find((i) => i.name === t.label);
   const binary = t.loss === 'binary_cross_entropy';
   const cm = wantClass ? new ConfusionMatrix(binary ? 2 : labelSpec?.classes ?? K) : undefined;
@@ -284,13 +280,13 @@ export async function predict(session: Session, data: Samples): Promise<Record<s
   const B = session.manifest.batch;
   const spec = session.manifest.programs.forward;
   const out: Record<string, Float32Array> = {};
-  for (const o of spec.outputs) out[o.name] = new Float32Array(data.count * (o.shape.slice(1).reduce((a, b) => a * b, 1)));
+  for (const o of spec.outputs) out[o.name] = new Float32Array(data.count * valuesPerSample(o.shape));
   for (let s = 0; s < data.count; s += B) {
     const n = Math.min(B, data.count - s);
     const idx = Array.from({ length: n }, (_, i) => s + i);
     const res = await session.run('forward', gather(session, data, idx, spec.inputs), spec.outputs.map((o) => o.name));
     for (const o of spec.outputs) {
-      const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+      const k = valuesPerSample(o.shape);
       out[o.name]!.set((res[o.name] as Float32Array).subarray(0, n * k), s * k);
     }
   }
