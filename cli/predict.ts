@@ -7,6 +7,7 @@ import { printable } from '../dsl/printable.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
 import { f32Problem } from '../runtime/data/f32.ts';
 import { valuesPerSample } from '../runtime/data/model-inputs.ts';
+import { argmax, softmax } from '../runtime/predictions.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
@@ -88,11 +89,8 @@ function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count:
     if (classifier) {
       columns.push('class', ...Array.from({ length: k }, (_, j) => `p${j}`));
       for (let r = 0; r < count; r++) {
-        const z = v.subarray(r * k, r * k + k);
-        const mx = Math.max(...z);
-        const e = Array.from(z, (x) => Math.exp(x - mx));
-        const s = e.reduce((a, b) => a + b, 0);
-        rows[r]!.push(z.indexOf(mx), ...e.map((x) => x / s));
+        // checkFiniteOutputs ran first: every logit is finite.
+        rows[r]!.push(argmax(v, r * k, k), ...softmax(v, r * k, k));
       }
     } else {
       columns.push(...(k === 1 ? [o.name] : Array.from({ length: k }, (_, j) => `${o.name}_${j}`)));

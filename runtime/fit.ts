@@ -1,6 +1,7 @@
 // The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
 import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
-import { argmax, ConfusionMatrix, RegressionErrors } from './metrics.ts';
+import { ConfusionMatrix, RegressionErrors } from './metrics.ts';
+import { argmax } from './predictions.ts';
 import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
 import { valuesPerSample } from './data/model-inputs.ts';
