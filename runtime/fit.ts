@@ -1,5 +1,5 @@
 // The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
-import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
 import { ConfusionMatrix, RegressionErrors } from './metrics.ts';
 import { argmax } from './predictions.ts';
 import { Rng } from './random.ts';
@@ -68,6 +68,9 @@ export interface FitOptions {
   /** Called after every step with the step number (for progress display); awaited. */
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void | Promise<void>;
 }
+
+/** reduce_on_plateau's arguments a schedule leaves out (`--schedule reduce_on_plateau` gives none). */
+const PLATEAU = SCHEDULE_DEFAULTS.reduce_on_plateau;
 
 /** Copies rows `idx` (sample indices) of every input into batch buffers. */
 function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: string[]): Record<string, TensorData> {
@@ -163,14 +166,14 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
   // reduce_on_plateau multiplies the rate down; early stopping watches its own monitor. Both restart
   // their counts when training resumes from a checkpoint.
   let plateauScale = 1;
-  const plateau = schedule?.kind === 'reduce_on_plateau' ? new Plateau(schedule.minDelta ?? 1e-4) : undefined;
+  const plateau = schedule?.kind === 'reduce_on_plateau' ? new Plateau(schedule.minDelta ?? PLATEAU.minDelta) : undefined;
   const watch = stopping ? new Plateau(stopping.minDelta) : undefined;
   let bestWeights: Map<string, Float32Array> | undefined;
   const monitored = (r: EpochResult, m: 'loss' | 'val_loss'): number => (m === 'val_loss' && r.val ? r.val.loss : r.loss);
   const setRate = (e: number, s: number): void => {
     if (!schedule) return;
     let rate = scheduledRate(schedule, baseLr, e - 1 + s / steps, epochs);
-    if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? 0);
+    if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? PLATEAU.min);
     session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
   };
   const batch = (s: number) => gather(session, data, order.subarray(s * B, s * B + B), names);
@@ -190,8 +193,8 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000, lr: session.lr };
     if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
     if (opts.validation) r.val = await evaluate(session, opts.validation);
-    if (plateau && schedule && !plateau.update(monitored(r, schedule.monitor ?? 'val_loss'), e) && plateau.wait >= (schedule.patience ?? 10)) {
-      plateauScale *= schedule.factor ?? 0.1;
+    if (plateau && schedule && !plateau.update(monitored(r, schedule.monitor ?? PLATEAU.monitor), e) && plateau.wait >= (schedule.patience ?? PLATEAU.patience)) {
+      plateauScale *= schedule.factor ?? PLATEAU.factor;
       plateau.wait = 0;
     }
     let stop = false;

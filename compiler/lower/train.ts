@@ -1,7 +1,7 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Arg, Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import { CLASS_METRICS, REGRESSION_METRICS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
 import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
@@ -222,19 +222,24 @@ function readRegularizer(v: Expr, fail: Fail): { l1: number; l2: number } | unde
 }
 
 type ArgDef = ArgSpec & { default: Hyper };
-const MONITOR: ArgDef = { name: 'monitor', type: 'word', default: 'val_loss', oneOf: ['val_loss', 'loss'] };
+const monitor = (fallback: 'loss' | 'val_loss'): ArgDef => ({ name: 'monitor', type: 'word', default: fallback, oneOf: ['val_loss', 'loss'] });
 const WARMUP: ArgDef = { name: 'warmup', type: 'int', default: 0 };
-/** Learning-rate schedules and their arguments (Keras / PyTorch defaults where they have one). */
-const SCHEDULES: Record<string, ArgDef[]> = {
+const S = SCHEDULE_DEFAULTS;
+/** Learning-rate schedules and their arguments, the defaults from SCHEDULE_DEFAULTS. */
+const SCHEDULES: Record<ScheduleSpec['kind'], ArgDef[]> = {
   constant: [WARMUP],
-  step: [{ name: 'every', type: 'posint', default: 10 }, { name: 'factor', type: 'posfloat', default: 0.1 }, WARMUP],
-  exponential: [{ name: 'rate', type: 'posfloat', default: 0.96 }, WARMUP],
-  cosine: [{ name: 'min', type: 'float', default: 0 }, WARMUP],
-  reduce_on_plateau: [{ name: 'factor', type: 'rate', default: 0.1 }, { name: 'patience', type: 'posint', default: 10 }, { name: 'min_delta', type: 'float', default: 1e-4 }, { name: 'min', type: 'float', default: 0 }, MONITOR],
+  step: [{ name: 'every', type: 'posint', default: S.step.every }, { name: 'factor', type: 'posfloat', default: S.step.factor }, WARMUP],
+  exponential: [{ name: 'rate', type: 'posfloat', default: S.exponential.rate }, WARMUP],
+  cosine: [{ name: 'min', type: 'float', default: S.cosine.min }, WARMUP],
+  reduce_on_plateau: [
+    { name: 'factor', type: 'rate', default: S.reduce_on_plateau.factor }, { name: 'patience', type: 'posint', default: S.reduce_on_plateau.patience },
+    { name: 'min_delta', type: 'float', default: S.reduce_on_plateau.minDelta }, { name: 'min', type: 'float', default: S.reduce_on_plateau.min }, monitor(S.reduce_on_plateau.monitor),
+  ],
 };
 /** Gradient clipping: global_norm(limit) (Keras global_clipnorm) or value(limit) (clipvalue). */
 const CLIPS: Record<string, ArgDef[]> = { global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }], value: [{ name: 'limit', type: 'posfloat', default: 1 }] };
-const EARLY_STOPPING: ArgDef[] = [MONITOR, { name: 'patience', type: 'posint', default: 5 }, { name: 'min_delta', type: 'float', default: 0 }, { name: 'restore_best', type: 'bool', default: true }];
+const E = EARLY_STOPPING_DEFAULTS;
+const EARLY_STOPPING: ArgDef[] = [monitor(E.monitor), { name: 'patience', type: 'posint', default: E.patience }, { name: 'min_delta', type: 'float', default: E.minDelta }, { name: 'restore_best', type: 'bool', default: E.restoreBest }];
 
 function scheduleSpec(kind: ScheduleSpec['kind'], a: Record<string, Hyper>): ScheduleSpec {
   const s: ScheduleSpec = { kind };
