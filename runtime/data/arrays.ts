@@ -2,12 +2,13 @@
 // format of the original MNIST files. Parsed from bytes with every size checked before anything is
 // allocated; each error names the file. Then matched to the model like CSV data, every value
 // checked to fit float32.
-import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
+import type { Manifest } from '../../compiler/artifact.ts';
 import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
 import { toF32 } from './f32.ts';
 import { MAX_VALUES } from './limits.ts';
+import { describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
 
 /** An n-dimensional array read from a file: row-major values as float64, and whether they are integers. */
 export interface NdArray {
@@ -106,8 +107,6 @@ export function parseIdx(bytes: Uint8Array, name: string): NdArray {
   return { shape, data, integer: type.integer };
 }
 
-const describe = (s: InputSpec): string => (s.classes !== undefined ? `${s.name}: class[${s.classes}]` : `${s.name}: f32[${s.shape.slice(1).join(', ')}]`);
-
 /**
  * Features (and labels, unless optional) from arrays whose first axis is the sample: sizes, counts,
  * float32 range and label ranges checked, each error naming the file, the first bad sample and the
@@ -119,38 +118,33 @@ export function arraysToSamples(
   y: { array: NdArray; file: string } | undefined,
   opts: { scale?: number } = {},
 ): Samples {
-  const target = m.inputs.find((i) => i.name === m.train.label);
-  const features = m.inputs.filter((i) => i !== target);
-  if (!target || features.length !== 1 || features[0]!.dtype !== 'f32') {
-    throw new DataError(`array data fills a model with one feature input and one label input; model '${m.model}' has inputs ${m.inputs.map(describe).join(', ')}`);
-  }
-  const feature = features[0]!;
+  const { feature, target } = featureAndLabel(m, 'array data');
   const xFile = shownFile(x.file);
   const yFile = y ? shownFile(y.file) : '';
-  const per = feature.shape.slice(1).reduce((a, b) => a * b, 1);
+  const per = valuesPerSample(feature.shape);
   const count = x.array.shape[0] ?? 0;
-  const got = x.array.shape.slice(1).reduce((a, b) => a * b, 1);
+  const got = valuesPerSample(x.array.shape);
   if (x.array.shape.length < 1 || count === 0) throw new DataError(`${xFile}: no samples (shape [${x.array.shape.join(', ')}])`);
-  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describe(feature)} takes ${per}`);
+  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describeInput(feature)} takes ${per}`);
   const scale = opts.scale ?? 1;
   const xs = toF32(x.array.data.subarray(0, count * per), per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
   const tensors: Samples['tensors'] = { [feature.name]: xs };
   if (y) {
     const n = y.array.shape[0] ?? 0;
     if (n !== count) throw new DataError(`${yFile}: ${n} labels for ${count} samples in ${xFile}`);
-    const k = y.array.shape.slice(1).reduce((a, b) => a * b, 1);
+    const k = valuesPerSample(y.array.shape);
     if (target.classes !== undefined) {
-      if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describe(target)} takes one class index per sample`);
+      if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describeInput(target)} takes one class index per sample`);
       const ys = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = y.array.data[i]!;
-        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describe(target)} takes integers 0 to ${target.classes - 1}`);
+        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
         ys[i] = v;
       }
       tensors[target.name] = ys;
     } else {
-      const want = target.shape.slice(1).reduce((a, b) => a * b, 1);
-      if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describe(target)} takes ${want}`);
+      const want = valuesPerSample(target.shape);
+      if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describeInput(target)} takes ${want}`);
       tensors[target.name] = toF32(y.array.data.subarray(0, n * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
     }
   }
