@@ -81,6 +81,12 @@ describe('fuzz judge', () => {
     expect(messageProblem('x'.repeat(20_000))).toBe('message: longer than 10000 characters');
     expect(messageProblem('\u202ecat')).toBe('message: raw control character U+202e');
   });
+  it('bounds a reader\'s memory rise, beyond what the input legitimately inflates to', () => {
+    const read = { status: 'error' as const, ms: 10, peakBytes: 700 * 2 ** 20, error: { name: 'DataError', message: 'z.npz:y: 134217696 labels for 4 samples' } };
+    expect(probeProblems(read, probeLimits(10_000)).map((p) => p.detail)).toEqual(['rose by 700 MiB (bound 512 MiB)']);
+    expect(probeProblems(read, probeLimits(10_000), 512 * 2 ** 20)).toEqual([]);
+    expect(probeProblems({ ...read, peakBytes: 1100 * 2 ** 20 }, probeLimits(10_000), 512 * 2 ** 20).map((p) => p.detail)).toEqual(['rose by 1100 MiB (bound 1024 MiB: 512 MiB and the 512 MiB the input expands to)']);
+  });
   it('wants dlc to exit 0, or 1 with one "dlc: " line, in time', () => {
     const ok = { code: 1, signal: null, stderr: 'Warning: maxDynamicUniformBuffersPerPipelineLayout\ndlc: x.npz: truncated\n' };
     expect(cliProblem(ok)).toBeNull();
