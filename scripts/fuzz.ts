@@ -10,7 +10,8 @@
 // --shard I/N runs the inputs whose index is I modulo N (several machines or runs split one run);
 // --jobs J runs the shard's inputs in J worker processes. A run writes its summary (inputs,
 // accepted, rejected, failures, seconds per kind) to --summary (default fuzz-failures/summary.json,
-// or summary-I-of-N.json for a shard); --merge DIR adds up the summaries in DIR.
+// or summary-I-of-N.json for a shard; none for an --index rerun); --merge DIR adds up the
+// summaries in DIR.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,9 +83,13 @@ const shardName = `${shard.index}/${shard.count}`;
 const summaryPath = values.summary ?? join('fuzz-failures', shard.count === 1 ? 'summary.json' : `summary-${shard.index}-of-${shard.count}.json`);
 
 const summary = jobs > 1 ? await runJobs() : await runHere();
-mkdirSync(dirname(summaryPath), { recursive: true });
-writeFileSync(summaryPath, `${JSON.stringify(summary, null, 1)}\n`);
-printSummary(summary, `seed ${seed}, shard ${shardName}${jobs > 1 ? `, ${jobs} jobs` : ''}; summary in ${summaryPath}`);
+// A rerun of one input (--index) leaves the summary of the run it came from alone.
+const writeSummary = index === undefined || values.summary !== undefined;
+if (writeSummary) {
+  mkdirSync(dirname(summaryPath), { recursive: true });
+  writeFileSync(summaryPath, `${JSON.stringify(summary, null, 1)}\n`);
+}
+printSummary(summary, `seed ${seed}, shard ${shardName}${jobs > 1 ? `, ${jobs} jobs` : ''}${writeSummary ? `; summary in ${summaryPath}` : ''}`);
 process.exitCode = summary.failures.length ? 1 : 0;
 
 /** "I/N" as a shard (default: the whole run). */

@@ -60,6 +60,16 @@ describe('fuzz deadlines', () => {
       resolve(verdict);
     });
   });
+  it('counts CPU time from the start of the watch: what a reused process spent before is not held against it', async () => {
+    // Busy for 1 s of CPU time, then says so and idles; watched from then with a 500 ms CPU budget.
+    const child = spawn(process.execPath, ['-e', 'while (process.cpuUsage().user < 1e6); console.log("spent"); setTimeout(() => {}, 1500)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    let verdict: WatchVerdict | undefined;
+    const stop = watchProcess(child.pid!, { cpuMs: 500, wallMs: 60_000, hardMs: 60_000, rssBytes: 2 ** 40 }, () => child.kill('SIGKILL'), (v) => { verdict = v; });
+    await new Promise((resolve) => child.on('close', resolve));
+    stop();
+    expect(verdict).toBeUndefined();
+  }, 60_000);
   it('stops a busy loop by its CPU time, a blocked read by its wall time, and a memory hog by its size', async () => {
     expect((await verdictOn('for (;;);', { cpuMs: 300 }))?.why).toBe('cpu');
     const fifo = join(tmp, 'fifo');
