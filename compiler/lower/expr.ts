@@ -20,7 +20,18 @@ export const MAX_BLOCK_DEPTH = 256;
 export const MAX_EVAL_DEPTH = 512;
 
 const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
-const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'] } as const;
+const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'], '/': ['div', 'divide'] } as const;
+type BinaryOp = keyof typeof BINARY_OPS;
+
+/** A number operator a number, folded at compile time. */
+function foldNumbers(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+  }
+}
 
 export class ExprLowerer {
   constructor(private readonly L: Lowering) {}
@@ -84,6 +95,8 @@ export class ExprLowerer {
       }
       case 'binary':
         return this.binary(e.op, e.left, e.right, e.span, scope);
+      case 'neg':
+        return this.negate(e.x, e.span, scope);
     }
   }
 
@@ -99,22 +112,27 @@ export class ExprLowerer {
     return this.L.error('E-TYPE', `expected ${what}, got ${describeVal(v)}`, v.span);
   }
 
-  private binary(op: '+' | '-' | '*', le: Expr, re: Expr, span: Span, scope: Scope): Val | undefined {
+  /** `-x`: a number negated at compile time, or a float tensor through `neg`. */
+  private negate(xe: Expr, span: Span, scope: Scope): Val | undefined {
+    const a = this.eval(xe, scope);
+    if (!a || a.kind === 'failed') return undefined;
+    if (a.kind === 'num') return { kind: 'num', value: -a.value, isInt: a.isInt, span };
+    const x = this.tensor(a, scope);
+    if (x === undefined) return undefined;
+    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot negate class labels; '-' needs a float tensor`, span);
+    return { kind: 'tensor', id: this.g.add('neg', [x], {}, this.emitAt(span)), span };
+  }
+
+  private binary(op: BinaryOp, le: Expr, re: Expr, span: Span, scope: Scope): Val | undefined {
     const a = this.eval(le, scope);
     const b = this.eval(re, scope);
     if (!a || !b || a.kind === 'failed' || b.kind === 'failed') return undefined;
+    if (op === '/' && b.kind === 'num' && b.value === 0) return this.L.error('E-TYPE', 'division by zero', b.span);
     if (a.kind === 'num' && b.kind === 'num') {
-      const value = op === '+' ? a.value + b.value : op === '-' ? a.value - b.value : a.value * b.value;
-      return { kind: 'num', value, isInt: a.isInt && b.isInt, span };
+      const value = foldNumbers(op, a.value, b.value);
+      return { kind: 'num', value, isInt: a.isInt && b.isInt && Number.isInteger(value), span };
     }
-    if (op === '*' && (a.kind === 'num' || b.kind === 'num')) {
-      const [t, k] = a.kind === 'num' ? [b, a] : [a, b];
-      const x = this.tensor(t, scope);
-      if (x === undefined || k.kind !== 'num') return undefined;
-      const factor = coerce(k, 'float');
-      if ('error' in factor) return this.L.error('E-TYPE', `the factor: ${factor.error}`, k.span);
-      return { kind: 'tensor', id: this.g.add('scale', [x], { factor: k.value }, this.emitAt(span)), span };
-    }
+    if (a.kind === 'num' || b.kind === 'num') return this.withNumber(op, a, b, span, scope);
     const x = this.tensor(a, scope);
     const y = this.tensor(b, scope);
     if (x === undefined || y === undefined) return undefined;
@@ -129,6 +147,38 @@ export class ExprLowerer {
     } catch (err) {
       if (!(err instanceof ShapeError)) throw err;
       return this.L.error('E-SHAPE', `cannot ${verb} tensors of shapes ${userShape(sx)} and ${userShape(sy)}: the shapes do not broadcast`, span);
+    }
+  }
+
+  /**
+   * A tensor and a number, either way round, as one element-wise op on the tensor: `x + c` and
+   * `c + x` shift, `x - c` shifts by −c, `c - x` shifts −x, `x * c` and `c * x` scale, `x / c`
+   * scales by 1/c (within an f32 rounding of x / c), and `c / x` is `rdiv`. The fusion pass folds
+   * them into the element-wise chain around them.
+   */
+  private withNumber(op: BinaryOp, a: Val, b: Val, span: Span, scope: Scope): Val | undefined {
+    const numberFirst = a.kind === 'num';
+    const [t, k] = numberFirst ? [b, a] : [a, b];
+    const x = this.tensor(t, scope);
+    if (x === undefined || k.kind !== 'num') return undefined;
+    const verb = BINARY_OPS[op][1];
+    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot ${verb} class labels; '${op}' needs float tensors`, span);
+    const c = coerce(k, 'float');
+    if ('error' in c) return this.L.error('E-TYPE', `the ${numberFirst ? 'left' : 'right'} operand of '${op}': ${c.error}`, k.span);
+    const value = k.value;
+    const at = this.emitAt(span);
+    const add = (opName: string, input: ValueId, attrs: Record<string, number>): Val =>
+      ({ kind: 'tensor', id: this.g.add(opName, [input], attrs, at), span });
+    switch (op) {
+      case '+': return add('shift', x, { offset: value });
+      case '-': return numberFirst ? add('shift', this.g.add('neg', [x], {}, at), { offset: value }) : add('shift', x, { offset: -value });
+      case '*': return add('scale', x, { factor: value });
+      case '/': {
+        if (numberFirst) return add('rdiv', x, { numerator: value });
+        // 1/c must be an f32 number too (1 / 1e-39 is not).
+        if (!Number.isFinite(Math.fround(1 / value))) return this.L.error('E-TYPE', `cannot divide by ${value}: its reciprocal is beyond the range of f32 numbers (±3.4e38)`, k.span);
+        return add('scale', x, { factor: 1 / value });
+      }
     }
   }
 

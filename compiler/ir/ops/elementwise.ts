@@ -39,6 +39,8 @@ export const ELEMENTWISE_OPS = {
   neg: unary('-x', (x) => neg(x)),
   scale: unary('x * factor', (x, a) => mul(x, attr(a, 'factor'))),
   shift: unary('x + offset', (x, a) => add(x, attr(a, 'offset'))),
+  /** A number over a tensor (`1 / x` in the language); its gradient comes from this tree. */
+  rdiv: unary('numerator / x', (x, a) => div(attr(a, 'numerator'), x)),
   exp: unary('exp(x)', (x) => call('exp', x)),
   log: unary('log(x)', (x) => call('log', x)),
   sqrt: unary('sqrt(x)', (x) => call('sqrt', x)),
