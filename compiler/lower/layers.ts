@@ -50,6 +50,7 @@ export function activate(cx: LayerContext, x: ValueId, act: string): ValueId {
     case 'linear': return x;
     case 'leaky_relu': return cx.op('leaky_relu', [x], { alpha: 0.3 });
     case 'elu': return cx.op('elu', [x], { alpha: 1 });
+    case 'gelu': return cx.op('gelu', [x], { approximate: false });
     default: return cx.op(act, [x]);
   }
 }
@@ -101,7 +102,12 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
   relu: unary('relu', 'max(x, 0)'),
   sigmoid: unary('sigmoid', 'logistic sigmoid'),
   tanh: unary('tanh', 'hyperbolic tangent'),
-  gelu: unary('gelu', 'GELU (tanh approximation)'),
+  gelu: {
+    doc: 'GELU x·Φ(x), exact (erf) as Keras; approximate: true for the tanh form',
+    inputs: 1,
+    hyper: [{ name: 'approximate', type: 'bool', default: false }],
+    lower: (cx, [x], h) => cx.op('gelu', [x!], { approximate: h.approximate as boolean }),
+  },
   silu: unary('silu', 'SiLU (swish): x·sigmoid(x)'),
   softmax: unary('softmax', 'softmax over the last axis'),
   log_softmax: unary('log_softmax', 'log-softmax over the last axis'),

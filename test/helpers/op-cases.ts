@@ -125,14 +125,17 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   square: UNARY, abs: UNARY.map((c) => ({ ...c, draws: ['away0'] })), sign: UNARY, ones_like: UNARY,
   relu: UNARY.map((c) => ({ ...c, draws: ['away0'] })),
   leaky_relu: UNARY.map((c) => ({ ...c, attrs: { alpha: 0.3 }, draws: ['away0'] })),
-  sigmoid: UNARY, tanh: UNARY, gelu: UNARY, silu: UNARY,
+  sigmoid: UNARY, tanh: UNARY, silu: UNARY,
+  gelu: [...UNARY, ...UNARY.slice(1, 4).map((c) => ({ ...c, attrs: { approximate: true } }))],
   // ELU's gradient jumps at 0 when alpha ≠ 1: inputs stay away from it.
   elu: [...UNARY.map((c) => ({ ...c, attrs: { alpha: 1 }, draws: ['away0'] as Draw[] })), ...UNARY.slice(1, 4).map((c) => ({ ...c, attrs: { alpha: 0.5 }, draws: ['away0'] as Draw[] }))],
   relu_bwd: GRAD2(), leaky_relu_bwd: GRAD2().map((c) => ({ ...c, attrs: { alpha: 0.2 } })),
   sigmoid_bwd: GRAD2('unit'), tanh_bwd: GRAD2('unit'), gelu_bwd: GRAD2('normal'),
   // Gradients derived from an op's tree: unary, with the op's attrs, and each input of a broadcast binary op.
   elementwise_bwd: [
+    // gelu: exact (erfc; no attrs is the default) and the tanh form.
     ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'gelu', wrt: 0 } })),
+    ...GRAD2('normal').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'gelu', wrt: 0, approximate: true } })),
     ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'leaky_relu', wrt: 0, alpha: 0.2 } })),
     // silu and elu state only their trees: these are their gradients.
     ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'silu', wrt: 0 } })),

@@ -1,6 +1,7 @@
 // Prints scalar expression trees as WGSL: one printer for element-wise kernels, fused chains,
 // epilogues and optimizer rules, with the fewest parentheses that keep the tree's order.
 import { calledFns, usesUniform, type Expr, type ExprBlock, type ScalarFn, type Stmt } from '../../ir/expr.ts';
+import { ERFC_COEFFS } from '../../ir/erf.ts';
 import { f32Lit, HASH_WGSL, u32Lit } from './common.ts';
 
 /** How the leaves print: arg k, named vars, the element index, the step uniform block. */
@@ -37,6 +38,18 @@ const NADAM_MU_PRODUCT_WGSL = `fn dlc_nadam_mu_product(log_beta1: f32, t: f32) -
   return p * exp(t * log_beta1);
 }`;
 
+/**
+ * erfc in f32 (compiler/ir/erf.ts states the fit and its bound, and evaluates the same formula):
+ * relative error near 1e-7 for x ≥ 0, and erfc(−z) = 2 − erfc(z). Infinite z gives 0 (t = 0).
+ */
+const ERFC_WGSL = `fn dlc_erfc(x: f32) -> f32 {
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let p = ${ERFC_COEFFS.slice(1).map((c) => f32Lit(c)).reduceRight((acc, c) => (acc === '' ? c : `${c} + t * (${acc})`), '')};
+  let r = t * exp(-z * z + ${f32Lit(ERFC_COEFFS[0])} + t * p);
+  return select(r, 2.0 - r, x < 0.0);
+}`;
+
 /** The constant argument a function needs at compile time (β of 1 − βᵗ). */
 function constArg(e: Expr, fn: ScalarFn): number {
   if (e.op !== 'const') throw new Error(`internal error: ${fn} needs a constant first argument`);
@@ -59,6 +72,7 @@ const FNS: { readonly [F in ScalarFn]: { print: (a: ArgPrinter, args: Expr[]) =>
   tanh: { print: (a) => `tanh(clamp(${a(0)}, -15.0, 15.0))` },
   // The stable form: e^x never overflows on the branch taken.
   sigmoid: { print: (a) => `select(exp(${a(0)}) / (1.0 + exp(${a(0)})), 1.0 / (1.0 + exp(-(${a(0)}))), (${a(0)}) >= 0.0)` },
+  erfc: { print: (a) => `dlc_erfc(${a(0)})`, helper: ERFC_WGSL },
   max: { print: (a) => `max(${a(0)}, ${a(1)})` },
   min: { print: (a) => `min(${a(0)}, ${a(1)})` },
   one_minus_pow: { print: (a, args) => `dlc_one_minus_pow(${f32Lit(Math.log(constArg(args[0]!, 'one_minus_pow')))}, ${a(1)})`, helper: ONE_MINUS_POW_WGSL },
@@ -118,6 +132,11 @@ export function helpersFor(exprs: readonly Expr[]): string {
 /** The hash functions, when a tree draws from the random stream. */
 export function hashFor(exprs: readonly Expr[]): string {
   return exprs.some(usesUniform) ? `${HASH_WGSL}\n` : '';
+}
+
+/** What a kernel evaluating these trees needs before `main`: the hash functions, then the helpers. */
+export function preludeFor(exprs: readonly Expr[]): string {
+  return `${hashFor(exprs)}${helpersFor(exprs)}`;
 }
 
 /** A chain as `let t<j> = …;` lines over the source names, and the name of its value. */

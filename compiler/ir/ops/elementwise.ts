@@ -12,6 +12,12 @@ const attr = (a: Attrs, k: string): number => a[k] as number;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 
+/**
+ * GELU, x·Φ(x), written 0.5·x·erfc(−x/√2) (Keras' default, approximate=False): erfc keeps the
+ * relative accuracy of the tail at large negative x, where 1 + erf(x/√2) would cancel.
+ */
+const geluExact = (x: Expr): Expr => mul(mul(0.5, x), call('erfc', mul(-Math.SQRT1_2, x)));
+
 /** tanh(√(2/π)·(x + 0.044715·x³)), the inner term of the tanh approximation of GELU. */
 const geluT = (x: Expr): Expr => call('tanh', mul(SQRT_2_OVER_PI, add(x, mul(mul(mul(GELU_C, x), x), x))));
 
@@ -55,7 +61,9 @@ export const ELEMENTWISE_OPS = {
   leaky_relu: unary('x > 0 ? x : alpha·x', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), x))),
   sigmoid: unary('1 / (1 + e^-x)', (x) => call('sigmoid', x)),
   tanh: unary('tanh(x)', (x) => call('tanh', x)),
-  gelu: unary('x·Φ(x), tanh approximation', (x) => mul(mul(0.5, x), add(1, geluT(x)))),
+  /** Exact (erf) unless attrs.approximate: then the tanh form. The exact form's gradient comes from its tree. */
+  gelu: unary('x·Φ(x); with approximate, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))',
+    (x, a) => (a.approximate === true ? mul(mul(0.5, x), add(1, geluT(x))) : geluExact(x))),
   /** SiLU (swish): x·sigmoid(x); its gradient comes from this tree. */
   silu: unary('x·sigmoid(x)', (x) => mul(x, call('sigmoid', x))),
   /** ELU (Keras): x for x > 0, alpha·(eˣ − 1) otherwise; its gradient comes from this tree. */
@@ -65,7 +73,7 @@ export const ELEMENTWISE_OPS = {
   leaky_relu_bwd: binary('g · (x > 0 ? 1 : alpha)', (x, g, a) => select(gt(x, 0), g, mul(attr(a, 'alpha'), g))),
   sigmoid_bwd: binary('g · y(1 - y), y = sigmoid(x)', (y, g) => mul(mul(g, y), sub(1, y))),
   tanh_bwd: binary('g · (1 - y²), y = tanh(x)', (y, g) => mul(g, sub(1, mul(y, y)))),
-  gelu_bwd: binary('g · gelu\'(x)', (x, g) => {
+  gelu_bwd: binary('g · gelu\'(x), tanh approximation', (x, g) => {
     const t = geluT(x);
     return mul(g, add(mul(0.5, add(1, t)), mul(mul(mul(mul(0.5, x), sub(1, mul(t, t))), SQRT_2_OVER_PI), add(1, mul(mul(3 * GELU_C, x), x)))));
   }),
