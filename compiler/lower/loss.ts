@@ -85,6 +85,26 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
   return { rows, ...(correct !== undefined ? { correct } : {}), label: loss.target.name, prediction: loss.pred.name };
 }
 
+/**
+ * The L1/L2 penalty on the kernels, Σ l1·|w| + Σ l2·w², summed on its own (undefined without
+ * regularisation). Training adds it to the mean loss; evaluation adds it to every loss row.
+ */
+export function penalty(L: Lowering, cfg: TrainConfig, at: Emit): ValueId | undefined {
+  const g = L.graph;
+  let sum: ValueId | undefined;
+  const regAt = { ...at, layer: 'regularize' };
+  const reg = (op: 'abs' | 'square', factor: number): void => {
+    if (factor === 0) return;
+    for (const p of g.params.filter((q) => q.regularize)) {
+      const pen = g.add('scale', [g.add('sum_to', [g.add(op, [p.value], {}, regAt)], { shape: [] }, regAt)], { factor }, regAt);
+      sum = sum === undefined ? pen : g.add('add', [sum, pen], {}, regAt);
+    }
+  };
+  reg('abs', cfg.l1);
+  reg('square', cfg.l2);
+  return sum;
+}
+
 /** The scalar training loss: batch mean of the rows plus L1/L2 penalties on kernels. */
 export function scalarLoss(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emit): ValueId {
   const g = L.graph;
@@ -92,17 +112,16 @@ export function scalarLoss(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emi
   const mean = g.add('scale', [g.add('sum_to', [rows], { shape: [] }, at)], { factor: 1 / B }, at, 'loss');
   // The penalties are summed on their own and added to the data term once, so the data term stays
   // a recognisable mean (the loss-head pass fuses it with the gradient and the metric sums).
-  let penalty: ValueId | undefined;
-  const regAt = { ...at, layer: 'regularize' };
-  const reg = (op: 'abs' | 'square', factor: number): void => {
-    if (factor === 0) return;
-    for (const p of g.params.filter((q) => q.regularize)) {
-      const pen = g.add('scale', [g.add('sum_to', [g.add(op, [p.value], {}, regAt)], { shape: [] }, regAt)], { factor }, regAt);
-      penalty = penalty === undefined ? pen : g.add('add', [penalty, pen], {}, regAt);
-    }
-  };
-  reg('abs', cfg.l1);
-  reg('square', cfg.l2);
-  const loss = penalty === undefined ? mean : g.add('add', [mean, penalty], {}, at, 'loss');
-  return loss;
+  const pen = penalty(L, cfg, at);
+  return pen === undefined ? mean : g.add('add', [mean, pen], {}, at, 'loss');
+}
+
+/**
+ * The eval loss rows with the penalty added to each (Keras' evaluate() and val_loss include the
+ * regularisation losses): their mean over the samples, which the runtime takes, is the mean data
+ * loss plus the penalty, the train loss's formula.
+ */
+export function evalLossRows(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emit): ValueId {
+  const pen = penalty(L, cfg, at);
+  return pen === undefined ? rows : L.graph.add('add', [rows, pen], {}, { ...at, layer: 'regularize' });
 }
