@@ -66,6 +66,7 @@ Kernels: train_step 9 dispatches, eval 4, forward 2; GPU memory 2,167,324 bytes`
   });
 
   it('shows operations written as arithmetic (a scale, a subtraction) with their inputs, and every train setting with all its arguments', () => {
+    // eval runs 10 of its 15 kernels for the l1_l2 penalty, which its loss includes as Keras' does.
     expect(summary(SCALED)).toBe(`Model: "scaled"
 ─────────────────────────────────────────────────────────────────────────────────────────
 Layer (type)          Name    Output shape          Param #  Activation  Connected to
@@ -94,7 +95,7 @@ Training:
   seed            3
   shuffle         true
 ─────────────────────────────────────────────────────────────────────────────────────────
-Kernels: train_step 28 dispatches, eval 5, forward 3; GPU memory 4,968 bytes`);
+Kernels: train_step 28 dispatches, eval 15, forward 3; GPU memory 4,968 bytes`);
   });
 
   it('a residual model shows each skip: the add is connected to the block input and the block body', () => {
