@@ -183,7 +183,7 @@ train m {
   y = 1e400 * x
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:7: error: the factor: the number is beyond the range of f32 numbers (±3.4e38)
+    expect(errors(src)).toBe(`net.dl:3:7: error: the left operand of '*': the number is beyond the range of f32 numbers (±3.4e38)
  3 |   y = 1e400 * x
    |       ^^^^^`);
   });
