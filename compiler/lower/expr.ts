@@ -4,7 +4,7 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { ACTIVATION_ARG, ACTIVATIONS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
 import { Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
@@ -19,7 +19,7 @@ export const MAX_BLOCK_DEPTH = 256;
 /** See MAX_BLOCK_DEPTH: the bound on expression evaluations in progress, through block calls. */
 export const MAX_EVAL_DEPTH = 512;
 
-const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
+const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
 const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'], '/': ['div', 'divide'] } as const;
 type BinaryOp = keyof typeof BINARY_OPS;
 
@@ -216,6 +216,17 @@ export class ExprLowerer {
     let nextHyper = 0;
     let ok = true;
     for (const a of args) {
+      // `activation: leaky_relu(alpha: 0.2)`: an activation with its own arguments, not a layer applied here.
+      const slot = a.name ?? (xs.length >= def.inputs ? def.hyper[nextHyper]?.name : undefined);
+      if (slot === 'activation' && a.value.kind === 'call' && def.hyper.some((h) => h.name === 'activation')) {
+        if (a.name === undefined) nextHyper++;
+        if ('activation' in hyper) { ok = this.L.error('E-DUPLICATE', `argument 'activation' of ${type} is given twice`, a.span) ?? false; continue; }
+        const act = this.activationArgs(type, a.value, scope);
+        if (!act) { ok = false; continue; }
+        hyper.activation = act.name;
+        for (const [k, val] of Object.entries(act.args)) hyper[`${ACTIVATION_ARG}${k}`] = val;
+        continue;
+      }
       const v = this.eval(a.value, scope);
       if (!v || v.kind === 'failed') { ok = false; continue; }
       if (a.name === undefined && xs.length < def.inputs) {
@@ -282,6 +293,38 @@ export class ExprLowerer {
       this.L.summary.push({ name, type, shape: this.g.value(y).shape, params: this.L.paramValues.get(name) ?? 0 });
     }
     return { kind: 'tensor', id: y, span };
+  }
+
+  /**
+   * The activation and arguments of `activation: name(args)`: the arguments that the layer `name`
+   * takes, checked as its own call would check them; undefined after a diagnostic.
+   */
+  private activationArgs(type: string, call: Expr & { kind: 'call' }, scope: Scope): { name: string; args: Record<string, Hyper> } | undefined {
+    const name = call.callee;
+    const accepted = ACTIVATIONS.filter((a) => a !== 'linear');
+    if (!(accepted as readonly string[]).includes(name)) {
+      const what = isLayerName(name) ? `${name} is a layer, not an activation` : `unknown activation '${name}'${didYouMean(name, accepted)}`;
+      return this.L.error('E-TYPE', `argument 'activation' of ${type}: ${what} (one of ${accepted.join(', ')})`, call.calleeSpan);
+    }
+    const specs = LAYERS[name]!.hyper;
+    const args: Record<string, Hyper> = {};
+    let ok = true;
+    call.args.forEach((a, k) => {
+      const spec = a.name === undefined ? specs[k] : specs.find((h) => h.name === a.name);
+      if (!spec) {
+        const why = a.name === undefined ? `${name} takes ${specs.length ? `at most ${specs.length} argument${specs.length === 1 ? '' : 's'} (${specs.map((h) => h.name).join(', ')})` : 'no arguments'} as an activation`
+          : `unknown argument '${a.name}' for ${name}${didYouMeanOrList(a.name, specs.map((h) => h.name))}`;
+        ok = this.L.error(a.name === undefined ? 'E-ARITY' : 'E-UNKNOWN-ARG', why, a.nameSpan ?? a.span) ?? false;
+        return;
+      }
+      if (spec.name in args) { ok = this.L.error('E-DUPLICATE', `argument '${spec.name}' of ${name} is given twice`, a.span) ?? false; return; }
+      const v = this.eval(a.value, scope);
+      if (!v || v.kind === 'failed') { ok = false; return; }
+      const c = coerce(v, spec.type);
+      if ('error' in c) { ok = this.L.error('E-TYPE', `argument '${spec.name}' of ${name}: ${c.error}`, a.value.span) ?? false; return; }
+      args[spec.name] = c.ok;
+    });
+    return ok ? { name, args } : undefined;
   }
 
   private layerContext(name: string, span: Span, nextAct?: string): LayerContext {

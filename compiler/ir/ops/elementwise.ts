@@ -10,6 +10,9 @@ import type { ElementwiseRow } from './def.ts';
 const attr = (a: Attrs, k: string): number => a[k] as number;
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+/** SELU's constants (Klambauer et al. 2017, as Keras and tf.nn.selu state them). */
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
 const GELU_C = 0.044715;
 
 /**
@@ -67,7 +70,14 @@ export const ELEMENTWISE_OPS = {
   /** SiLU (swish): x·sigmoid(x); its gradient comes from this tree. */
   silu: unary('x·sigmoid(x)', (x) => mul(x, call('sigmoid', x))),
   /** ELU (Keras): x for x > 0, alpha·(eˣ − 1) otherwise; its gradient comes from this tree. */
-  elu: unary('x > 0 ? x : alpha·(e^x − 1)', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), sub(call('exp', x), 1)))),
+  elu: unary('x > 0 ? x : alpha·(e^x − 1)', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), call('expm1', x)))),
+  /** SELU (Keras): scale·x for x > 0, scale·alpha·(eˣ − 1) otherwise; its gradient comes from this tree. */
+  selu: unary('scale·(x > 0 ? x : alpha·(e^x − 1)), alpha 1.6733, scale 1.0507',
+    (x) => select(gt(x, 0), mul(SELU_SCALE, x), mul(SELU_SCALE * SELU_ALPHA, call('expm1', x)))),
+  /** softplus (Keras): log(eˣ + 1), as max(x, 0) + log(1 + e^−|x|) so no eˣ overflows. */
+  softplus: unary('log(e^x + 1)', (x) => add(call('max', x, 0), call('log1p', call('exp', neg(call('abs', x)))))),
+  /** ReLU6 (Keras relu6): min(max(x, 0), 6). */
+  relu6: unary('min(max(x, 0), 6)', (x) => call('min', call('max', x, 0), 6)),
   // Gradient-only ops: (x or y, g) → g·f'(…); not differentiated again.
   relu_bwd: binary('g · [x > 0]; x is relu\'s input or output', (x, g) => select(gt(x, 0), g, 0)),
   leaky_relu_bwd: binary('g · (x > 0 ? 1 : alpha)', (x, g, a) => select(gt(x, 0), g, mul(attr(a, 'alpha'), g))),
