@@ -59,26 +59,33 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       rows = g.add('softmax_ce', [logits, target], {}, lossAt);
       if (metrics.includes('accuracy')) correct = g.add('correct', [logits, target], {}, { ...lossAt, layer: 'metrics' });
       const wrong = metrics.find((m) => REGRESSION_METRICS.includes(m));
-      if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);
+      if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse, mae or huber loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);
       break;
     }
     case 'mse':
+    case 'mae':
+    case 'huber':
     case 'binary_cross_entropy': {
       const ts = g.value(target).shape;
       if (g.value(target).dtype !== 'f32') return L.error('E-TYPE', `${loss.kind} needs float targets; '${loss.target.name}' holds class labels (use cross_entropy)`, loss.target.span);
       if (ps.join() !== ts.join()) return L.error('E-SHAPE', `${loss.kind}: prediction '${loss.pred.name}' has shape ${userShape(ps)} but target '${loss.target.name}' has shape ${userShape(ts)}`, loss.span);
-      if (loss.kind === 'mse') {
-        const d = g.add('sub', [pred, target], {}, lossAt);
-        rows = rowMean(L, g.add('square', [d], {}, lossAt), lossAt);
-      } else {
+      if (loss.kind === 'binary_cross_entropy') {
         let logits = pred;
         if (prodOp === 'sigmoid') logits = g.nodes[producer!]!.inputs[0]!;
         else if (!loss.fromLogits) return L.error('E-TYPE', `binary_cross_entropy needs a prediction made by sigmoid, or from_logits: true`, loss.pred.span);
         rows = rowMean(L, g.add('bce_logits', [logits, target], {}, lossAt), lossAt);
+      } else {
+        // Keras: mean over the values of each sample of (p − t)², |p − t| or huber(p − t).
+        const d = g.add('sub', [pred, target], {}, lossAt);
+        const per = loss.kind === 'mse' ? g.add('square', [d], {}, lossAt)
+          : loss.kind === 'mae' ? g.add('abs', [d], {}, lossAt)
+          : g.add('huber', [d], { delta: loss.delta ?? 1 }, lossAt);
+        rows = rowMean(L, per, lossAt);
       }
+      const regression = loss.kind !== 'binary_cross_entropy';
       if (metrics.includes('accuracy')) return L.error('E-UNKNOWN-METRIC', `accuracy needs a cross_entropy loss with class labels`, loss.span);
-      const wrong = metrics.find((m) => (loss.kind === 'mse' ? CLASS_METRICS : REGRESSION_METRICS).includes(m));
-      if (wrong) return L.error('E-UNKNOWN-METRIC', loss.kind === 'mse' ? `${wrong} needs class labels (a cross_entropy or binary_cross_entropy loss)` : `${wrong} is a regression metric (an mse loss)`, loss.span);
+      const wrong = metrics.find((m) => (regression ? CLASS_METRICS : REGRESSION_METRICS).includes(m));
+      if (wrong) return L.error('E-UNKNOWN-METRIC', regression ? `${wrong} needs class labels (a cross_entropy or binary_cross_entropy loss)` : `${wrong} is a regression metric (an mse, mae or huber loss)`, loss.span);
       break;
     }
   }

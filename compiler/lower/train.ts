@@ -7,13 +7,15 @@ import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/opti
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
-export type LossKind = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
+export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy';
 
 export interface LossConfig {
   kind: LossKind;
   pred: { name: string; span: Span };
   target: { name: string; span: Span };
   fromLogits: boolean;
+  /** Huber's threshold between the squared and the linear part (Keras' delta, default 1). */
+  delta?: number;
   span: Span;
 }
 
@@ -34,7 +36,7 @@ export interface TrainConfig {
 
 const LOSS_NAMES: Record<string, LossKind> = {
   cross_entropy: 'cross_entropy', categorical_crossentropy: 'cross_entropy', sparse_categorical_crossentropy: 'cross_entropy',
-  mse: 'mse', mean_squared_error: 'mse',
+  mse: 'mse', mean_squared_error: 'mse', mae: 'mae', mean_absolute_error: 'mae', huber: 'huber',
   binary_cross_entropy: 'binary_cross_entropy', binary_crossentropy: 'binary_cross_entropy', bce: 'binary_cross_entropy',
 };
 
@@ -159,19 +161,22 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   if (!kind) { fail('E-UNKNOWN-LOSS', `unknown loss '${v.callee}'${didYouMean(v.callee, Object.keys(LOSS_NAMES))}`, v.calleeSpan); return undefined; }
   const pos = v.args.filter((a) => a.name === undefined);
   let fromLogits = false;
+  let delta: number | undefined = kind === 'huber' ? 1 : undefined;
+  // The named arguments a loss takes: binary cross-entropy's from_logits, Huber's delta.
+  const named = kind === 'binary_cross_entropy' ? ['from_logits'] : kind === 'huber' ? ['delta'] : [];
   for (const a of v.args.filter((x) => x.name !== undefined)) {
-    if (a.name === 'from_logits' && kind === 'binary_cross_entropy') {
-      const c = constant(a.value);
-      const r = c ? coerce(c, 'bool') : { error: 'expected true or false' };
-      if ('error' in r) { fail('E-TYPE', `argument 'from_logits' of ${v.callee}: ${r.error}`, a.value.span); return undefined; }
-      fromLogits = r.ok as boolean;
-    } else { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${kind === 'binary_cross_entropy' ? didYouMean(a.name!, ['from_logits']) : ''}`, a.nameSpan ?? a.span); return undefined; }
+    if (!named.includes(a.name!)) { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${named.length ? didYouMean(a.name!, named) : ''}`, a.nameSpan ?? a.span); return undefined; }
+    const c = constant(a.value);
+    const r = c ? coerce(c, a.name === 'delta' ? 'posfloat' : 'bool') : { error: a.name === 'delta' ? 'expected a positive number' : 'expected true or false' };
+    if ('error' in r) { fail('E-TYPE', `argument '${a.name}' of ${v.callee}: ${r.error}`, a.value.span); return undefined; }
+    if (a.name === 'delta') delta = r.ok as number;
+    else fromLogits = r.ok as boolean;
   }
   if (pos.length !== 2) { fail('E-ARITY', `${v.callee} takes 2 arguments (prediction, target), got ${pos.length}`, v.span); return undefined; }
   const [p, t] = pos.map((a) => a.value);
   for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
   const name = (e: Expr) => ({ name: (e as { name: string }).name, span: e.span });
-  return { kind, pred: name(p!), target: name(t!), fromLogits, span: v.span };
+  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), span: v.span };
 }
 
 function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {

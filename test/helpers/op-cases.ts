@@ -130,6 +130,8 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   // (both kinks and softplus' tails) where a probe landing on a kink is unlikely.
   selu: [...UNARY.map((c) => ({ ...c, draws: ['away0'] as Draw[] })), { shapes: [[7, 13]], draws: ['wide'] }],
   softplus: [...UNARY, { shapes: [[7, 13]], draws: ['wide'] }, { shapes: [[4, 1031]], draws: ['wide'] }],
+  // Huber's curvature jumps at |x| = delta (its gradient is continuous): deltas inside the draws' range.
+  huber: [...UNARY.map((c) => ({ ...c, attrs: { delta: 1 } })), ...UNARY.slice(1, 3).map((c) => ({ ...c, attrs: { delta: 0.3 }, draws: ['wide'] as Draw[] }))],
   relu6: [...UNARY.slice(0, 2).map((c) => ({ ...c, draws: ['away0'] as Draw[] })), ...UNARY.slice(1).map((c) => ({ ...c, draws: ['wide'] as Draw[] }))],
   gelu: [...UNARY, ...UNARY.slice(1, 4).map((c) => ({ ...c, attrs: { approximate: true } }))],
   // ELU's gradient jumps at 0 when alpha ≠ 1: inputs stay away from it.
@@ -146,6 +148,7 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'silu', wrt: 0 } })),
     ...GRAD2('away0').map((c) => ({ ...c, attrs: { of: 'elu', wrt: 0, alpha: 0.5 } })),
     ...GRAD2('away0').slice(1, 3).flatMap((c) => ['selu', 'softplus', 'relu6'].map((of) => ({ ...c, attrs: { of, wrt: 0 } }))),
+    ...GRAD2('normal').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'huber', wrt: 0, delta: 0.7 } })),
     { shapes: [[5, 33], [33], [5, 33]], attrs: { of: 'div', wrt: 0 }, draws: ['normal', 'away0', 'normal'] },
     ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'rdiv', wrt: 0, numerator: -2 } })),
     { shapes: [[8, 33], [33], [8, 33]], attrs: { of: 'div', wrt: 1 }, draws: ['normal', 'away0', 'normal'] },

@@ -78,6 +78,9 @@ export const ELEMENTWISE_OPS = {
   softplus: unary('log(e^x + 1)', (x) => add(call('max', x, 0), call('log1p', call('exp', neg(call('abs', x)))))),
   /** ReLU6 (Keras relu6): min(max(x, 0), 6). */
   relu6: unary('min(max(x, 0), 6)', (x) => call('min', call('max', x, 0), 6)),
+  /** Huber's loss of a difference x (Keras): ½x² for |x| ≤ delta, delta·(|x| − ½delta) beyond; gradient from this tree. */
+  huber: unary('|x| <= delta ? x²/2 : delta·(|x| − delta/2)',
+    (x, a) => select(gt(call('abs', x), attr(a, 'delta')), mul(attr(a, 'delta'), sub(call('abs', x), 0.5 * attr(a, 'delta'))), mul(mul(0.5, x), x))),
   // Gradient-only ops: (x or y, g) → g·f'(…); not differentiated again.
   relu_bwd: binary('g · [x > 0]; x is relu\'s input or output', (x, g) => select(gt(x, 0), g, 0)),
   leaky_relu_bwd: binary('g · (x > 0 ? 1 : alpha)', (x, g, a) => select(gt(x, 0), g, mul(attr(a, 'alpha'), g))),
