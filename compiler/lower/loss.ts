@@ -50,13 +50,40 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       if (classes === undefined && L.classCount.has(pred)) {
         return L.error('E-TYPE', `cross_entropy takes (prediction, target), but '${loss.pred.name}' holds class labels; write cross_entropy(${loss.target.name}, ${loss.pred.name})`, loss.span);
       }
-      if (classes === undefined) return L.error('E-TYPE', `cross_entropy needs class labels as its target; '${loss.target.name}' is not declared as class[n]`, loss.target.span);
-      if (ps.length !== 2 || ps[1] !== classes) {
+      const ts = g.value(target).shape;
+      // Keras' categorical_crossentropy: float targets shaped like the prediction (one-hot, or any distribution).
+      const oneHot = classes === undefined && ps.length === 2 && ts.length === 2 && ts[1] === ps[1];
+      if (classes === undefined && !oneHot) {
+        return L.error('E-TYPE', `cross_entropy needs class labels (class[n]) or one-hot targets shaped like the prediction ${userShape(ps)} as its target; '${loss.target.name}' has shape ${userShape(ts)}`, loss.target.span);
+      }
+      const K = ps[1]!;
+      if (!oneHot && (ps.length !== 2 || K !== classes)) {
         return L.error('E-SHAPE', `cross_entropy: prediction '${loss.pred.name}' has shape ${userShape(ps)} but '${loss.target.name}' has ${classes} classes; expected [batch, ${classes}]${ps.length > 2 ? ' (flatten or global_avgpool the feature maps before the dense layer)' : ''}`, loss.span);
       }
       // Softmax (or log-softmax) followed by cross-entropy is computed from the logits, stably.
       const logits = prodOp === 'softmax' || prodOp === 'log_softmax' ? g.nodes[producer!]!.inputs[0]! : pred;
+      const ls = loss.labelSmoothing ?? 0;
+      const B = ps[0]!;
+      /** −Σₖ wₖ·log softmax(logits)ₖ per row, for weights w of shape [batch, K] (all 1 without). */
+      const weighted = (w?: ValueId): ValueId => {
+        const lsm = g.add('log_softmax', [logits], {}, lossAt);
+        const summed = g.add('sum_to', [w === undefined ? lsm : g.add('mul', [w, lsm], {}, lossAt)], { shape: [B, 1] }, lossAt);
+        return g.add('neg', [g.add('reshape', [summed], { shape: [B] }, lossAt)], {}, lossAt);
+      };
+      if (oneHot) {
+        // Label smoothing (Keras): t·(1 − ls) + ls/K.
+        rows = weighted(ls > 0 ? g.add('shift', [g.add('scale', [target], { factor: 1 - ls }, lossAt)], { offset: ls / K }, lossAt) : target);
+        const wrong = metrics.find((m) => m === 'accuracy' || CLASS_METRICS.includes(m) || REGRESSION_METRICS.includes(m));
+        if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is not computed for one-hot targets yet; declare the target as class[${K}] labels (sparse) for ${wrong}`, loss.span);
+        break;
+      }
       rows = g.add('softmax_ce', [logits, target], {}, lossAt);
+      // With class labels the smoothed target is onehot(c)·(1 − ls) + ls/K, so the loss is
+      // (1 − ls)·CE(c) + (ls/K)·(−Σₖ log softmaxₖ).
+      if (ls > 0) {
+        const uniform = weighted();
+        rows = g.add('add', [g.add('scale', [rows], { factor: 1 - ls }, lossAt), g.add('scale', [uniform], { factor: ls / K }, lossAt)], {}, lossAt);
+      }
       if (metrics.includes('accuracy')) correct = g.add('correct', [logits, target], {}, { ...lossAt, layer: 'metrics' });
       const wrong = metrics.find((m) => REGRESSION_METRICS.includes(m));
       if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse, mae or huber loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);

@@ -4,7 +4,7 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { CLASS_METRICS, REGRESSION_METRICS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
-import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
+import { coerce, describeVal, HYPER_TYPE_TEXT, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
 export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy';
@@ -16,6 +16,8 @@ export interface LossConfig {
   fromLogits: boolean;
   /** Huber's threshold between the squared and the linear part (Keras' delta, default 1). */
   delta?: number;
+  /** Cross-entropy's label smoothing ls in [0, 1): targets become t·(1 − ls) + ls/K (Keras). */
+  labelSmoothing?: number;
   span: Span;
 }
 
@@ -162,21 +164,25 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const pos = v.args.filter((a) => a.name === undefined);
   let fromLogits = false;
   let delta: number | undefined = kind === 'huber' ? 1 : undefined;
-  // The named arguments a loss takes: binary cross-entropy's from_logits, Huber's delta.
-  const named = kind === 'binary_cross_entropy' ? ['from_logits'] : kind === 'huber' ? ['delta'] : [];
+  let labelSmoothing: number | undefined;
+  // The named arguments a loss takes: binary cross-entropy's from_logits, Huber's delta, cross-entropy's label_smoothing.
+  const named: Record<string, HyperType> = kind === 'binary_cross_entropy' ? { from_logits: 'bool' } : kind === 'huber' ? { delta: 'posfloat' }
+    : kind === 'cross_entropy' ? { label_smoothing: 'rate' } : {};
   for (const a of v.args.filter((x) => x.name !== undefined)) {
-    if (!named.includes(a.name!)) { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${named.length ? didYouMean(a.name!, named) : ''}`, a.nameSpan ?? a.span); return undefined; }
+    const type = Object.hasOwn(named, a.name!) ? named[a.name!]! : undefined;
+    if (!type) { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${didYouMean(a.name!, Object.keys(named))}`, a.nameSpan ?? a.span); return undefined; }
     const c = constant(a.value);
-    const r = c ? coerce(c, a.name === 'delta' ? 'posfloat' : 'bool') : { error: a.name === 'delta' ? 'expected a positive number' : 'expected true or false' };
+    const r = c ? coerce(c, type) : { error: `expected ${HYPER_TYPE_TEXT[type]}` };
     if ('error' in r) { fail('E-TYPE', `argument '${a.name}' of ${v.callee}: ${r.error}`, a.value.span); return undefined; }
     if (a.name === 'delta') delta = r.ok as number;
+    else if (a.name === 'label_smoothing') labelSmoothing = r.ok as number;
     else fromLogits = r.ok as boolean;
   }
   if (pos.length !== 2) { fail('E-ARITY', `${v.callee} takes 2 arguments (prediction, target), got ${pos.length}`, v.span); return undefined; }
   const [p, t] = pos.map((a) => a.value);
   for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
   const name = (e: Expr) => ({ name: (e as { name: string }).name, span: e.span });
-  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), span: v.span };
+  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), span: v.span };
 }
 
 function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {

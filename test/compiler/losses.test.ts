@@ -91,3 +91,73 @@ describe('loss mistakes', () => {
     expect(errors(net('huber(p, y)', 'f1'))).toContain('error: f1 needs class labels (a cross_entropy or binary_cross_entropy loss)');
   });
 });
+
+describe('categorical cross-entropy with one-hot targets and label smoothing', () => {
+  const K = 4;
+  const N = 5;
+  const cnet = (loss: string, head = 'p = x -> dense(4)', metrics = '') => `model m {
+  input x: f32[3]
+  input t: f32[${K}]
+  input c: class[${K}]
+  ${head}
+  output p
+}
+train m { loss = ${loss}; optimizer = sgd(lr: 0.5); batch = ${N}; seed = 3${metrics ? `; metrics = [${metrics}]` : ''} }`;
+  const rng = new Rng(12);
+  const x = Float32Array.from({ length: N * 3 }, () => rng.normal());
+  const c = Int32Array.from({ length: N }, () => rng.int(K));
+  const t = Float32Array.from({ length: N * K }, (_, k) => (c[Math.floor(k / K)] === k % K ? 1 : 0));
+
+  /** Keras: −Σₖ (tₖ·(1 − ls) + ls/K)·log softmax(z)ₖ per row, from the logits z. */
+  const keras = (z: ArrayLike<number>, targets: ArrayLike<number>, ls: number): number[] => Array.from({ length: N }, (_, i) => {
+    const row = Array.from({ length: K }, (_, k) => z[i * K + k]!);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    return -row.reduce((s, v, k) => s + (targets[i * K + k]! * (1 - ls) + ls / K) * (v - lse), 0);
+  });
+
+  for (const ls of [0, 0.1]) {
+    const arg = ls ? `, label_smoothing: ${ls}` : '';
+    it(`one-hot and class-label targets give Keras' rows and the same step${ls ? ', smoothed' : ''}`, () => {
+      const oneHot = new ReferenceRun(compiles(cnet(`categorical_crossentropy(p, t${arg})`)));
+      const sparse = new ReferenceRun(compiles(cnet(`cross_entropy(p, c${arg})`)));
+      const z = oneHot.run('forward', { x }).p!.data;
+      const want = keras(z, t, ls);
+      for (const ref of [oneHot, sparse]) {
+        const rows = ref.run('eval', { x, t, c }).loss_rows!.data;
+        want.forEach((w, i) => expect(Math.abs(rows[i]! - w), `row ${i}`).toBeLessThan(1e-12));
+      }
+      const [la, lb] = [oneHot.trainStep({ x, t, c }), sparse.trainStep({ x, t, c })];
+      expect(Math.abs(la - want.reduce((s, v) => s + v, 0) / N)).toBeLessThan(1e-12);
+      expect(Math.abs(la - lb)).toBeLessThan(1e-12);
+      const [wa, wb] = [oneHot.tensor('dense_1.kernel'), sparse.tensor('dense_1.kernel')];
+      wa.forEach((v, i) => expect(Math.abs(v - wb[i]!)).toBeLessThan(1e-12));
+    });
+  }
+
+  it('soft targets and a softmax output: computed from the logits; the step follows finite differences', () => {
+    const soft = Float32Array.from({ length: N * K }, () => rng.next());
+    const ref = new ReferenceRun(compiles(cnet('categorical_crossentropy(p, t, label_smoothing: 0.2)', 'z = x -> dense(4, use_bias: false)\n  p = z -> softmax')));
+    const w = ref.tensor('dense_1.kernel');
+    const logits = (wt: ArrayLike<number>) => Array.from({ length: N * K }, (_, q) => {
+      const [i, k] = [Math.floor(q / K), q % K];
+      return x[i * 3]! * wt[k]! + x[i * 3 + 1]! * wt[K + k]! + x[i * 3 + 2]! * wt[2 * K + k]!;
+    });
+    const lossOf = (wt: ArrayLike<number>) => keras(logits(wt), soft, 0.2).reduce((s, v) => s + v, 0) / N;
+    expect(Math.abs(ref.trainStep({ x, t: soft, c }) - lossOf(w))).toBeLessThan(1e-12);
+    const after = ref.tensor('dense_1.kernel');
+    for (let k = 0; k < 3 * K; k++) {
+      const h = 1e-6;
+      const fd = (lossOf(w.map((v, q) => (q === k ? v + h : v))) - lossOf(w.map((v, q) => (q === k ? v - h : v)))) / (2 * h);
+      expect(Math.abs((w[k]! - after[k]!) / 0.5 - fd), `weight ${k}`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('mistakes: a target of another shape, metrics not computed for one-hot targets, label_smoothing out of [0, 1)', () => {
+    const errs = (src: string) => formatDiagnostics(compile(src, { file: 'net.dl' }).diagnostics, src);
+    expect(errs(cnet('categorical_crossentropy(p, x)'))).toContain("error: cross_entropy needs class labels (class[n]) or one-hot targets shaped like the prediction [batch, 4] as its target; 'x' has shape [batch, 3]");
+    expect(errs(cnet('categorical_crossentropy(p, t)', 'p = x -> dense(4)', 'accuracy'))).toContain('error: accuracy is not computed for one-hot targets yet; declare the target as class[4] labels (sparse) for accuracy');
+    expect(errs(cnet('cross_entropy(p, t, label_smoothing: 1)'))).toContain("error: argument 'label_smoothing' of cross_entropy: expected a number in [0, 1), got the integer 1");
+    expect(errs(cnet('cross_entropy(p, c, label_smothing: 0.1)'))).toContain("error: unknown argument 'label_smothing' for cross_entropy; did you mean 'label_smoothing'?");
+  });
+});
