@@ -2,6 +2,7 @@
 // |d| ≤ delta, delta·(|d| − ½delta) beyond, d = p − t, each averaged over a sample's values. The
 // float64 interpreter's rows and gradients are held to those formulas written out here.
 import { describe, expect, it } from 'vitest';
+import { formatLoss } from '../../cli/train-text.ts';
 import { compile } from '../../compiler/compile.ts';
 import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { Rng } from '../../runtime/random.ts';
@@ -71,9 +72,12 @@ describe('mae and huber', () => {
     }
   });
 
-  it('the manifest names the loss', () => {
+  it('the manifest names the loss and its arguments, as dlc check shows them', () => {
     expect(compiles(net('mean_absolute_error(p, y)')).artifact!.manifest.train.loss).toBe('mae');
-    expect(compiles(net('huber(p, y)')).artifact!.manifest.train.loss).toBe('huber');
+    expect(formatLoss(compiles(net('huber(p, y)')).artifact!.manifest.train)).toBe('huber(p, y, delta: 1)');
+    expect(formatLoss(compiles(net('huber(p, y, delta: 0.4)')).artifact!.manifest.train)).toBe('huber(p, y, delta: 0.4)');
+    expect(formatLoss(compiles(net('cross_entropy(p, c, label_smoothing: 0.1)')).artifact!.manifest.train)).toBe('cross_entropy(p, c, label_smoothing: 0.1)');
+    expect(formatLoss(compiles(net('cross_entropy(p, c)')).artifact!.manifest.train)).toBe('cross_entropy(p, c)');
   });
 });
 
