@@ -30,6 +30,16 @@ const NOT_LAYERS = new Set(['loss', 'metrics', 'regularize']);
 const ACTIVATION_OPS = new Set<string>(ACTIVATIONS);
 const count = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** How a bare operation with a number reads in the Type column: `scale ×0.5`, `shift +1`, `2 / x`. */
+function bareOpType(op: string, attrs: Record<string, unknown>): string {
+  switch (op) {
+    case 'scale': return `scale ×${attrs.factor}`;
+    case 'shift': return `shift ${(attrs.offset as number) < 0 ? '' : '+'}${attrs.offset}`;
+    case 'rdiv': return `${attrs.numerator} / x`;
+    default: return op;
+  }
+}
+
 /**
  * The summary rows of a result compiled with fusion off (fusion merges layers into kernels), from
  * the training forward pass when there is one (so dropout appears), else the eval program.
@@ -81,7 +91,7 @@ export function layerRows(r: CompileResult): LayerRow[] {
     if (!row) {
       finish();
       const layer = n.layer;
-      const type = layer !== undefined ? (types.get(layer) ?? n.op) : n.op === 'scale' ? `scale ×${n.attrs.factor}` : n.op;
+      const type = layer !== undefined ? (types.get(layer) ?? n.op) : bareOpType(n.op, n.attrs);
       const size = layer !== undefined ? sizeOf(layer) : { trainable: 0, nonTrainable: 0 };
       row = { name: layer ?? opName(n.op), type, names: [], shape: '', ...size, activation: '', inputs: [] };
       rows.push(row);

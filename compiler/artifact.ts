@@ -167,6 +167,10 @@ export interface TrainSpec {
   shuffle: boolean;
   /** binary_cross_entropy on logits: its prediction is a logit (threshold 0), else a probability (0.5). */
   fromLogits?: boolean;
+  /** cross_entropy's label smoothing, when not 0 (for display: the kernels hold it). */
+  labelSmoothing?: number;
+  /** huber's delta (for display: the kernels hold it). */
+  delta?: number;
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;

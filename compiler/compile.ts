@@ -120,6 +120,8 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     seed: t.seed,
     shuffle: t.shuffle,
     ...(t.loss?.fromLogits ? { fromLogits: true } : {}),
+    ...(t.loss?.labelSmoothing ? { labelSmoothing: t.loss.labelSmoothing } : {}),
+    ...(t.loss?.delta !== undefined ? { delta: t.loss.delta } : {}),
     ...(t.schedule ? { schedule: t.schedule } : {}),
     ...(clip ? { clip } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),

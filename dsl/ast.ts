@@ -9,7 +9,9 @@ export type Expr =
   | { kind: 'ident'; name: string; span: Span }
   /** `callee(args)`; in a chain stage the piped value becomes the first positional input. */
   | { kind: 'call'; callee: string; calleeSpan: Span; args: Arg[]; span: Span }
-  | { kind: 'binary'; op: '+' | '-' | '*'; left: Expr; right: Expr; span: Span }
+  | { kind: 'binary'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr; span: Span }
+  /** `-x` for an operand other than a number literal (`-2` is a `num`). */
+  | { kind: 'neg'; x: Expr; span: Span }
   /** `head -> s1 -> s2`; every stage is an `ident` (e.g. `relu`) or a `call` (e.g. `dense(10)`). */
   | { kind: 'chain'; head: Expr; stages: Expr[]; span: Span };
 

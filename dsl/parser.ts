@@ -2,7 +2,7 @@
 import { CstParser, EOF, tokenLabel, tokenMatcher, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import {
   allTokens, Arrow, Block, Colon, Comma, Equals, False, Ident, Input, LBracket, LCurly, LParen, Minus, Model,
-  NumberLit, Output, Plus, RBracket, RCurly, Return, RParen, Semi, Star, StringLit, Train, True,
+  NumberLit, Output, Plus, RBracket, RCurly, Return, RParen, Semi, Slash, Star, StringLit, Train, True,
 } from './tokens.ts';
 import { printable } from './printable.ts';
 
@@ -226,7 +226,7 @@ export class DlParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  // Expressions are kept flat — operands and operators (`+ - * ->`, all labelled `op`) in source order —
+  // Expressions are kept flat — operands and operators (`+ - * / ->`, all labelled `op`) in source order —
   // and to-ast applies precedence. Few rules per nesting level keep the parser's stack use low. An
   // operator after a chain stage (`x -> relu + y`) parses here so that to-ast can explain the fix.
   expression = this.RULE('expression', () => {
@@ -238,6 +238,7 @@ export class DlParser extends CstParser {
             { ALT: () => this.CONSUME(Plus, { LABEL: 'op' }) },
             { ALT: () => this.CONSUME(Minus, { LABEL: 'op' }) },
             { ALT: () => this.CONSUME(Star, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(Slash, { LABEL: 'op' }) },
           ]);
           this.SUBRULE2(this.primary, { LABEL: 'operand' });
         },
@@ -251,12 +252,12 @@ export class DlParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.callArgs));
   });
 
-  // Unary minus exists only in negative number literals; `-x` is an error production that to-ast reports.
+  // `-2` is a negative number literal; `-x` negates any other operand, binding tighter than `*` and `/`.
   primary = this.RULE('primary', () => {
     this.OR({
       DEF: [
         { ALT: () => { this.CONSUME(Minus); this.CONSUME(NumberLit, { LABEL: 'negative' }); } },
-        { ALT: () => { this.CONSUME2(Minus, { LABEL: 'badMinus' }); this.SUBRULE(this.primary, { LABEL: 'negated' }); }, IGNORE_AMBIGUITIES: true },
+        { ALT: () => { this.CONSUME2(Minus, { LABEL: 'negate' }); this.SUBRULE(this.primary, { LABEL: 'negated' }); }, IGNORE_AMBIGUITIES: true },
         { ALT: () => this.CONSUME2(NumberLit) },
         { ALT: () => this.CONSUME(StringLit) },
         { ALT: () => this.CONSUME(True) },

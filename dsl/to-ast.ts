@@ -3,14 +3,14 @@ import type { CstNode, IToken, TokenType } from 'chevrotain';
 import type { Arg, Assign, BlockDecl, BlockParam, Decl, Expr, InputDecl, ModelDecl, ModelStmt, OutputDecl, Program, TrainDecl } from './ast.ts';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import {
-  Arrow, ClosedString, Colon, False, Ident, Input, LBracket, LParen, Minus, NumberLit, Output, RBracket, Return, RParen, Star,
-  StringLit, True, UnterminatedString,
+  Arrow, ClosedString, Colon, False, Ident, Input, LBracket, LParen, Minus, NumberLit, Output, RBracket, Return, RParen, Slash,
+  Star, StringLit, True, UnterminatedString,
 } from './tokens.ts';
 
 /** Deeper expressions are rejected so that recursive passes after the parser cannot overflow the stack. */
 export const MAX_EXPR_DEPTH = 200;
 
-type BinOp = '+' | '-' | '*';
+type BinOp = '+' | '-' | '*' | '/';
 
 /** A real source token: error recovery may insert placeholder tokens with no text and NaN positions. */
 function real(t: IToken | undefined): IToken | undefined {
@@ -22,6 +22,7 @@ function exprChildren(e: Expr): Expr[] {
     case 'list': return e.items;
     case 'call': return e.args.map((a) => a.value);
     case 'binary': return [e.left, e.right];
+    case 'neg': return [e.x];
     case 'chain': return [e.head, ...e.stages];
     default: return [];
   }
@@ -232,7 +233,7 @@ export class AstBuilder {
   }
 
   /**
-   * The flat `operand (op operand)*` sequence with precedence applied: `*` over `+ -`, and `->` loosest.
+   * The flat `operand (op operand)*` sequence with precedence applied: `* /` over `+ -`, and `->` loosest.
    * Split at the arrows, the first segment is the chain head and each later one starts with a stage;
    * arithmetic after a stage is an error production, folded as if the chain had been parenthesised.
    */
@@ -259,7 +260,7 @@ export class AstBuilder {
     return close();
   }
 
-  /** Left-associative `+ - *` with `*` binding tighter, over `first (op operand)*`. */
+  /** Left-associative `+ - * /` with `*` and `/` binding tighter, over `first (op operand)*`. */
   private arithmetic(first: Expr, rest: [IToken, Expr][]): Expr {
     const bin = (op: IToken, left: Expr, right: Expr): Expr =>
       ({ kind: 'binary', op: op.image as BinOp, left, right, span: this.merge(left.span, right.span) });
@@ -267,7 +268,7 @@ export class AstBuilder {
     let sumOp: IToken | undefined;
     let term = first;
     for (const [op, value] of rest) {
-      if (op.tokenType === Star) { term = bin(op, term, value); continue; }
+      if (op.tokenType === Star || op.tokenType === Slash) { term = bin(op, term, value); continue; }
       sum = sum && sumOp ? bin(sumOp, sum, term) : term;
       sumOp = op;
       term = value;
@@ -284,15 +285,11 @@ export class AstBuilder {
     const minus = this.tok(n, Minus);
     const negative = this.tok(n, 'negative');
     if (minus) return negative && { ...this.number(negative, true), span: this.merge(this.tokenSpan(minus), this.tokenSpan(negative)) };
-    const badMinus = this.tok(n, 'badMinus');
-    if (badMinus) {
+    const negate = this.tok(n, 'negate');
+    if (negate) {
       const negated = this.nodes(n, 'negated')[0];
       const inner = negated && this.primary(negated);
-      if (!inner) return undefined;
-      const text = this.source.slice(inner.span.start, inner.span.end);
-      const example = text.length <= 20 ? text : 'x';
-      this.error('E-SYNTAX', `unary '-' applies only to number literals; to negate a value write '0 - ${example}'`, this.merge(this.tokenSpan(badMinus), inner.span));
-      return inner;
+      return inner && { kind: 'neg', x: inner, span: this.merge(this.tokenSpan(negate), inner.span) };
     }
     const num = this.tok(n, NumberLit);
     if (num) return this.number(num);

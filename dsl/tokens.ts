@@ -55,6 +55,7 @@ export const Arrow = punct('Arrow', '->');
 export const Minus = punct('Minus', '-');
 export const Plus = punct('Plus', '+');
 export const Star = punct('Star', '*');
+export const Slash = punct('Slash', '/');
 export const Equals = punct('Equals', '=');
 export const Colon = punct('Colon', ':');
 export const Comma = punct('Comma', ',');
@@ -72,7 +73,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace, Comment,
   Model, Block, Train, Input, Output, Return, True, False, Ident,
   BadNumber, NumberLit, StringLit, ClosedString, UnterminatedString,
-  Arrow, Minus, Plus, Star, Equals, Colon, Comma, Semi,
+  Arrow, Minus, Plus, Star, Slash, Equals, Colon, Comma, Semi,
   LParen, RParen, LBracket, RBracket, LCurly, RCurly,
 ];
 

@@ -1,10 +1,18 @@
 // Scalar expression trees: how an element-wise op, a fused chain, an epilogue or an optimizer rule
 // is stated once. The float64 interpreter evaluates them here; codegen/wgsl/expr.ts prints them.
+import { erfc64 } from './erf.ts';
+
+/** The float32 fit WGSL evaluates for erfc (part of what an expression means; codegen reads it here). */
+export { ERFC_COEFFS } from './erf.ts';
 import { uniformAt } from './random.ts';
 
 /** Functions an expression may call; each has a float64 meaning here and a WGSL form in codegen. */
 export type ScalarFn =
   | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'tanh' | 'sigmoid' | 'max' | 'min'
+  /** eˣ − 1 without the cancellation near 0 (ELU, SELU). */
+  | 'expm1'
+  /** The complementary error function 1 − erf(x) (exact GELU); float64 here, a float32 fit in WGSL. */
+  | 'erfc'
   /** 1 − βᵗ for a constant β (Adam's bias correction), accurate for β near 1. */
   | 'one_minus_pow'
   /** Nadam's momentum product Π_{k=1..t} β₁(1 − ½·0.96ᵏ) for a constant β₁. */
@@ -80,6 +88,8 @@ export const SCALAR_FNS: { readonly [F in ScalarFn]: { arity: number; eval: (...
   sign: { arity: 1, eval: Math.sign },
   tanh: { arity: 1, eval: Math.tanh },
   sigmoid: { arity: 1, eval: sigmoid64 },
+  erfc: { arity: 1, eval: erfc64 },
+  expm1: { arity: 1, eval: Math.expm1 },
   max: { arity: 2, eval: Math.max },
   min: { arity: 2, eval: Math.min },
   one_minus_pow: { arity: 2, eval: (beta, t) => 1 - Math.pow(beta, t) },
@@ -233,6 +243,9 @@ export function derivative(e: Expr, wrt: number): Expr {
         case 'abs': return sMul(dx, call('sign', x));
         case 'tanh': return sMul(dx, sub(1, mul(e, e)));
         case 'sigmoid': return sMul(dx, mul(e, sub(1, e)));
+        // d/dx erfc(x) = −(2/√π)·e^(−x²)
+        case 'expm1': return sMul(dx, call('exp', x));
+        case 'erfc': return sMul(dx, mul(-2 / Math.sqrt(Math.PI), call('exp', neg(mul(x, x)))));
         case 'max': return select(gt(x, y), dx, d(y));
         case 'min': return select(gt(y, x), dx, d(y));
         case 'sign': return num(0);

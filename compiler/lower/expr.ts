@@ -1,14 +1,14 @@
 // Evaluates expressions of the language into graph values: chains, calls, blocks, arithmetic.
 import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
-import type { Span } from '../../dsl/diagnostics.ts';
+import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { ACTIVATION_ARG, ACTIVATIONS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
 import { bindArgs, didYouMeanOrList, takesText, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
 import { Scope, userShape, type Lowering } from './scope.ts';
-import { coerce, describeVal, type Val } from './values.ts';
+import { coerce, describeVal, type Hyper, type Val } from './values.ts';
 
 /**
  * Lowering evaluates expressions recursively, and a block call evaluates the block's body inside the
@@ -20,8 +20,19 @@ export const MAX_BLOCK_DEPTH = 256;
 /** See MAX_BLOCK_DEPTH: the bound on expression evaluations in progress, through block calls. */
 export const MAX_EVAL_DEPTH = 512;
 
-const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
-const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'] } as const;
+const ACTIVATION_STAGES = new Set(['relu', 'leaky_relu', 'gelu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'log_softmax']);
+const BINARY_OPS = { '+': ['add', 'add'], '-': ['sub', 'subtract'], '*': ['mul', 'multiply'], '/': ['div', 'divide'] } as const;
+type BinaryOp = keyof typeof BINARY_OPS;
+
+/** A number operator a number, folded at compile time. */
+function foldNumbers(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+  }
+}
 
 export class ExprLowerer {
   constructor(private readonly L: Lowering) {}
@@ -85,6 +96,8 @@ export class ExprLowerer {
       }
       case 'binary':
         return this.binary(e.op, e.left, e.right, e.span, scope);
+      case 'neg':
+        return this.negate(e.x, e.span, scope);
     }
   }
 
@@ -100,22 +113,27 @@ export class ExprLowerer {
     return this.L.error('E-TYPE', `expected ${what}, got ${describeVal(v)}`, v.span);
   }
 
-  private binary(op: '+' | '-' | '*', le: Expr, re: Expr, span: Span, scope: Scope): Val | undefined {
+  /** `-x`: a number negated at compile time, or a float tensor through `neg`. */
+  private negate(xe: Expr, span: Span, scope: Scope): Val | undefined {
+    const a = this.eval(xe, scope);
+    if (!a || a.kind === 'failed') return undefined;
+    if (a.kind === 'num') return { kind: 'num', value: -a.value, isInt: a.isInt, span };
+    const x = this.tensor(a, scope);
+    if (x === undefined) return undefined;
+    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot negate class labels; '-' needs a float tensor`, span);
+    return { kind: 'tensor', id: this.g.add('neg', [x], {}, this.emitAt(span)), span };
+  }
+
+  private binary(op: BinaryOp, le: Expr, re: Expr, span: Span, scope: Scope): Val | undefined {
     const a = this.eval(le, scope);
     const b = this.eval(re, scope);
     if (!a || !b || a.kind === 'failed' || b.kind === 'failed') return undefined;
+    if (op === '/' && b.kind === 'num' && b.value === 0) return this.L.error('E-TYPE', 'division by zero', b.span);
     if (a.kind === 'num' && b.kind === 'num') {
-      const value = op === '+' ? a.value + b.value : op === '-' ? a.value - b.value : a.value * b.value;
-      return { kind: 'num', value, isInt: a.isInt && b.isInt, span };
+      const value = foldNumbers(op, a.value, b.value);
+      return { kind: 'num', value, isInt: a.isInt && b.isInt && Number.isInteger(value), span };
     }
-    if (op === '*' && (a.kind === 'num' || b.kind === 'num')) {
-      const [t, k] = a.kind === 'num' ? [b, a] : [a, b];
-      const x = this.tensor(t, scope);
-      if (x === undefined || k.kind !== 'num') return undefined;
-      const factor = coerce(k, 'float');
-      if ('error' in factor) return this.L.error('E-TYPE', `the factor: ${factor.error}`, k.span);
-      return { kind: 'tensor', id: this.g.add('scale', [x], { factor: k.value }, this.emitAt(span)), span };
-    }
+    if (a.kind === 'num' || b.kind === 'num') return this.withNumber(op, a, b, span, scope);
     const x = this.tensor(a, scope);
     const y = this.tensor(b, scope);
     if (x === undefined || y === undefined) return undefined;
@@ -130,6 +148,38 @@ export class ExprLowerer {
     } catch (err) {
       if (!(err instanceof ShapeError)) throw err;
       return this.L.error('E-SHAPE', `cannot ${verb} tensors of shapes ${userShape(sx)} and ${userShape(sy)}: the shapes do not broadcast`, span);
+    }
+  }
+
+  /**
+   * A tensor and a number, either way round, as one element-wise op on the tensor: `x + c` and
+   * `c + x` shift, `x - c` shifts by −c, `c - x` shifts −x, `x * c` and `c * x` scale, `x / c`
+   * scales by 1/c (within an f32 rounding of x / c), and `c / x` is `rdiv`. The fusion pass folds
+   * them into the element-wise chain around them.
+   */
+  private withNumber(op: BinaryOp, a: Val, b: Val, span: Span, scope: Scope): Val | undefined {
+    const numberFirst = a.kind === 'num';
+    const [t, k] = numberFirst ? [b, a] : [a, b];
+    const x = this.tensor(t, scope);
+    if (x === undefined || k.kind !== 'num') return undefined;
+    const verb = BINARY_OPS[op][1];
+    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot ${verb} class labels; '${op}' needs float tensors`, span);
+    const c = coerce(k, 'float');
+    if ('error' in c) return this.L.error('E-TYPE', `the ${numberFirst ? 'left' : 'right'} operand of '${op}': ${c.error}`, k.span);
+    const value = k.value;
+    const at = this.emitAt(span);
+    const add = (opName: string, input: ValueId, attrs: Record<string, number>): Val =>
+      ({ kind: 'tensor', id: this.g.add(opName, [input], attrs, at), span });
+    switch (op) {
+      case '+': return add('shift', x, { offset: value });
+      case '-': return numberFirst ? add('shift', this.g.add('neg', [x], {}, at), { offset: value }) : add('shift', x, { offset: -value });
+      case '*': return add('scale', x, { factor: value });
+      case '/': {
+        if (numberFirst) return add('rdiv', x, { numerator: value });
+        // 1/c must be an f32 number too (1 / 1e-39 is not).
+        if (!Number.isFinite(Math.fround(1 / value))) return this.L.error('E-TYPE', `cannot divide by ${value}: its reciprocal is beyond the range of f32 numbers (±3.4e38)`, k.span);
+        return add('scale', x, { factor: 1 / value });
+      }
     }
   }
 
@@ -165,8 +215,21 @@ export class ExprLowerer {
     }
     // Positional arguments fill the tensor inputs first; the rest bind to the layer's table.
     const given: GivenArg[] = [];
+    let positionalHypers = 0;
     let ok = true;
+    let activationCall: { name: string; args: Record<string, Hyper> } | undefined;
     for (const a of args) {
+      const slot = a.name ?? (xs.length >= def.inputs ? def.hyper[positionalHypers]?.name : undefined);
+      if (a.name === undefined && xs.length >= def.inputs) positionalHypers++;
+      // `activation: leaky_relu(alpha: 0.2)`: an activation with its own arguments, not a layer applied
+      // here. The binder sees its name; its arguments travel beside it.
+      if (slot === 'activation' && a.value.kind === 'call' && def.hyper.some((h) => h.name === 'activation')) {
+        const act = this.activationArgs(type, a.value, scope);
+        if (!act) { ok = false; continue; }
+        if (!activationCall) activationCall = act;
+        given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: { kind: 'name', value: act.name, span: a.value.calleeSpan }, valueSpan: a.value.calleeSpan });
+        continue;
+      }
       const v = this.eval(a.value, scope);
       if (!v || v.kind === 'failed') { ok = false; continue; }
       if (a.name === undefined && xs.length < def.inputs) {
@@ -187,6 +250,7 @@ export class ExprLowerer {
     }
     const hyper = withDefaults(def.hyper, bound, callee, report, span);
     if (!hyper) return undefined;
+    if (activationCall) for (const [k, val] of Object.entries(activationCall.args)) hyper[`${ACTIVATION_ARG}${k}`] = val;
     for (const x of xs) {
       if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
     }
@@ -204,6 +268,38 @@ export class ExprLowerer {
       this.L.summary.push({ name, type, shape: this.g.value(y).shape, params: this.L.paramValues.get(name) ?? 0 });
     }
     return { kind: 'tensor', id: y, span };
+  }
+
+  /**
+   * The activation and arguments of `activation: name(args)`: the arguments that the layer `name`
+   * takes, checked as its own call would check them; undefined after a diagnostic.
+   */
+  private activationArgs(type: string, call: Expr & { kind: 'call' }, scope: Scope): { name: string; args: Record<string, Hyper> } | undefined {
+    const name = call.callee;
+    const accepted = ACTIVATIONS.filter((a) => a !== 'linear');
+    if (!(accepted as readonly string[]).includes(name)) {
+      const what = isLayerName(name) ? `${name} is a layer, not an activation` : `unknown activation '${name}'${didYouMean(name, accepted)}`;
+      return this.L.error('E-TYPE', `argument 'activation' of ${type}: ${what} (one of ${accepted.join(', ')})`, call.calleeSpan);
+    }
+    const specs = LAYERS[name]!.hyper;
+    const args: Record<string, Hyper> = {};
+    let ok = true;
+    call.args.forEach((a, k) => {
+      const spec = a.name === undefined ? specs[k] : specs.find((h) => h.name === a.name);
+      if (!spec) {
+        const why = a.name === undefined ? `${name} takes ${specs.length ? `at most ${specs.length} argument${specs.length === 1 ? '' : 's'} (${specs.map((h) => h.name).join(', ')})` : 'no arguments'} as an activation`
+          : `unknown argument '${a.name}' for ${name}${didYouMeanOrList(a.name, specs.map((h) => h.name))}`;
+        ok = this.L.error(a.name === undefined ? 'E-ARITY' : 'E-UNKNOWN-ARG', why, a.nameSpan ?? a.span) ?? false;
+        return;
+      }
+      if (spec.name in args) { ok = this.L.error('E-DUPLICATE', `argument '${spec.name}' of ${name} is given twice`, a.span) ?? false; return; }
+      const v = this.eval(a.value, scope);
+      if (!v || v.kind === 'failed') { ok = false; return; }
+      const c = coerce(v, spec.type);
+      if ('error' in c) { ok = this.L.error('E-TYPE', `argument '${spec.name}' of ${name}: ${c.error}`, a.value.span) ?? false; return; }
+      args[spec.name] = c.ok;
+    });
+    return ok ? { name, args } : undefined;
   }
 
   private layerContext(name: string, span: Span, nextAct?: string): LayerContext {

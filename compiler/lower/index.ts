@@ -4,7 +4,7 @@ import { didYouMean, type Diagnostic } from '../../dsl/diagnostics.ts';
 import { TRAIN_SETTING_RANGES } from '../artifact.ts';
 import { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
-import { lowerLoss, scalarLoss, type LossValues } from './loss.ts';
+import { evalLossRows, lowerLoss, scalarLoss, type LossValues } from './loss.ts';
 import { lowerModel } from './model.ts';
 import { Lowering, type Binding, type SummaryRow } from './scope.ts';
 import { readTrain, type TrainConfig } from './train.ts';
@@ -21,6 +21,7 @@ export interface Lowered {
   outputs: { name: string; value: ValueId }[];
   /** Training-mode scalar loss and per-row values; absent without a train section. */
   trainLoss?: { loss: ValueId; values: LossValues };
+  /** Eval-mode loss rows, each with the regularisation penalty added (their mean is the loss). */
   evalLoss?: LossValues;
 }
 
@@ -101,6 +102,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   L.restart(false);
   const ev = lowerModel(L, model)!;
   const evalLoss = cfg.loss ? lowerLoss(L, ev.scope, cfg.loss, cfg.metrics, { phase: 'eval' }) : undefined;
+  if (evalLoss) evalLoss.rows = evalLossRows(L, evalLoss.rows, cfg, { phase: 'eval', layer: 'loss' });
   const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, bindings: L.bindings, outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
   if (trainLoss) lowered.trainLoss = trainLoss;
   if (evalLoss) lowered.evalLoss = evalLoss;

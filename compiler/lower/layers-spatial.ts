@@ -95,7 +95,7 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       const w = cx.param('kernel', [CO, C / g, k[0], k[1]], init, true);
       let y = cx.op('conv2d', [x!, w], { stride, padding, dilation: dil, groups: g });
       if (h.use_bias) y = cx.op('add', [y, cx.op('reshape', [cx.param('bias', [CO], { kind: 'zeros' }, false)], { shape: [CO, 1, 1] })]);
-      return activate(cx, y, act);
+      return activate(cx, y, act, h);
     },
   },
   maxpool: pool('maxpool2d'),

@@ -33,18 +33,25 @@ export interface LayerDef {
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;
 }
 
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'silu', 'elu', 'leaky_relu', 'softmax', 'log_softmax'] as const;
-const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu']);
+export const ACTIVATIONS = [
+  'linear', 'relu', 'sigmoid', 'tanh', 'gelu', 'silu', 'swish', 'elu', 'selu', 'softplus', 'relu6', 'leaky_relu', 'softmax', 'log_softmax',
+] as const;
+const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu', 'relu6']);
+/** The prefix of an activation's own arguments among a layer's (`activation: leaky_relu(alpha: 0.2)`). */
+export const ACTIVATION_ARG = 'activation.';
 export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'] as const;
 
-/** Applies a named activation (the `activation:` argument of dense). */
-export function activate(cx: LayerContext, x: ValueId, act: string): ValueId {
-  switch (act) {
-    case 'linear': return x;
-    case 'leaky_relu': return cx.op('leaky_relu', [x], { alpha: 0.3 });
-    case 'elu': return cx.op('elu', [x], { alpha: 1 });
-    default: return cx.op(act, [x]);
-  }
+/**
+ * Applies the `activation:` argument of dense or conv2d as the layer of that name would, with its
+ * own arguments (under ACTIVATION_ARG in `h`) or that layer's defaults.
+ */
+export function activate(cx: LayerContext, x: ValueId, act: string, h: Record<string, Hyper> = {}): ValueId {
+  if (act === 'linear') return x;
+  const def = DENSE_LAYERS[act];
+  if (!def) throw new Error(`internal error: '${act}' is not an activation layer`);
+  const args: Record<string, Hyper> = {};
+  for (const spec of def.hyper) args[spec.name] = h[`${ACTIVATION_ARG}${spec.name}`] ?? spec.default!;
+  return def.lower(cx, [x], args);
 }
 
 function unary(op: string, doc: string): LayerDef {
@@ -88,14 +95,23 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
       let y = cx.op('matmul', [flat, w]);
       if (h.use_bias) y = cx.op('add', [y, cx.param('bias', [units], { kind: 'zeros' }, false)]);
       if (shape.length !== 2) y = cx.op('reshape', [y], { shape: [...shape.slice(0, -1), units] });
-      return activate(cx, y, act);
+      return activate(cx, y, act, h);
     },
   },
   relu: unary('relu', 'max(x, 0)'),
   sigmoid: unary('sigmoid', 'logistic sigmoid'),
   tanh: unary('tanh', 'hyperbolic tangent'),
-  gelu: unary('gelu', 'GELU (tanh approximation)'),
+  gelu: {
+    doc: 'GELU x·Φ(x), exact (erf) as Keras; approximate: true for the tanh form',
+    inputs: 1,
+    hyper: [{ name: 'approximate', type: 'bool', default: false }],
+    lower: (cx, [x], h) => cx.op('gelu', [x!], { approximate: h.approximate as boolean }),
+  },
   silu: unary('silu', 'SiLU (swish): x·sigmoid(x)'),
+  swish: unary('silu', 'swish, the same as silu: x·sigmoid(x)'),
+  selu: unary('selu', 'SELU: 1.0507·(x > 0 ? x : 1.6733·(e^x − 1))'),
+  softplus: unary('softplus', 'log(e^x + 1)'),
+  relu6: unary('relu6', 'min(max(x, 0), 6)'),
   softmax: unary('softmax', 'softmax over the last axis'),
   log_softmax: unary('log_softmax', 'log-softmax over the last axis'),
   leaky_relu: {

@@ -50,39 +50,93 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       if (classes === undefined && L.classCount.has(pred)) {
         return L.error('E-TYPE', `cross_entropy takes (prediction, target), but '${loss.pred.name}' holds class labels; write cross_entropy(${loss.target.name}, ${loss.pred.name})`, loss.span);
       }
-      if (classes === undefined) return L.error('E-TYPE', `cross_entropy needs class labels as its target; '${loss.target.name}' is not declared as class[n]`, loss.target.span);
-      if (ps.length !== 2 || ps[1] !== classes) {
+      const ts = g.value(target).shape;
+      // Keras' categorical_crossentropy: float targets shaped like the prediction (one-hot, or any distribution).
+      const oneHot = classes === undefined && ps.length === 2 && ts.length === 2 && ts[1] === ps[1];
+      if (classes === undefined && !oneHot) {
+        return L.error('E-TYPE', `cross_entropy needs class labels (class[n]) or one-hot targets shaped like the prediction ${userShape(ps)} as its target; '${loss.target.name}' has shape ${userShape(ts)}`, loss.target.span);
+      }
+      const K = ps[1]!;
+      if (!oneHot && (ps.length !== 2 || K !== classes)) {
         return L.error('E-SHAPE', `cross_entropy: prediction '${loss.pred.name}' has shape ${userShape(ps)} but '${loss.target.name}' has ${classes} classes; expected [batch, ${classes}]${ps.length > 2 ? ' (flatten or global_avgpool the feature maps before the dense layer)' : ''}`, loss.span);
       }
       // Softmax (or log-softmax) followed by cross-entropy is computed from the logits, stably.
       const logits = prodOp === 'softmax' || prodOp === 'log_softmax' ? g.nodes[producer!]!.inputs[0]! : pred;
+      const ls = loss.labelSmoothing ?? 0;
+      const B = ps[0]!;
+      /** −Σₖ wₖ·log softmax(logits)ₖ per row, for weights w of shape [batch, K] (all 1 without). */
+      const weighted = (w?: ValueId): ValueId => {
+        const lsm = g.add('log_softmax', [logits], {}, lossAt);
+        const summed = g.add('sum_to', [w === undefined ? lsm : g.add('mul', [w, lsm], {}, lossAt)], { shape: [B, 1] }, lossAt);
+        return g.add('neg', [g.add('reshape', [summed], { shape: [B] }, lossAt)], {}, lossAt);
+      };
+      if (oneHot) {
+        // Label smoothing (Keras): t·(1 − ls) + ls/K.
+        rows = weighted(ls > 0 ? g.add('shift', [g.add('scale', [target], { factor: 1 - ls }, lossAt)], { offset: ls / K }, lossAt) : target);
+        const wrong = metrics.find((m) => m === 'accuracy' || CLASS_METRICS.includes(m) || REGRESSION_METRICS.includes(m));
+        if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is not computed for one-hot targets yet; declare the target as class[${K}] labels (sparse) for ${wrong}`, loss.span);
+        break;
+      }
       rows = g.add('softmax_ce', [logits, target], {}, lossAt);
+      // With class labels the smoothed target is onehot(c)·(1 − ls) + ls/K, so the loss is
+      // (1 − ls)·CE(c) + (ls/K)·(−Σₖ log softmaxₖ).
+      if (ls > 0) {
+        const uniform = weighted();
+        rows = g.add('add', [g.add('scale', [rows], { factor: 1 - ls }, lossAt), g.add('scale', [uniform], { factor: ls / K }, lossAt)], {}, lossAt);
+      }
       if (metrics.includes('accuracy')) correct = g.add('correct', [logits, target], {}, { ...lossAt, layer: 'metrics' });
       const wrong = metrics.find((m) => REGRESSION_METRICS.includes(m));
-      if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);
+      if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse, mae or huber loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);
       break;
     }
     case 'mse':
+    case 'mae':
+    case 'huber':
     case 'binary_cross_entropy': {
       const ts = g.value(target).shape;
       if (g.value(target).dtype !== 'f32') return L.error('E-TYPE', `${loss.kind} needs float targets; '${loss.target.name}' holds class labels (use cross_entropy)`, loss.target.span);
       if (ps.join() !== ts.join()) return L.error('E-SHAPE', `${loss.kind}: prediction '${loss.pred.name}' has shape ${userShape(ps)} but target '${loss.target.name}' has shape ${userShape(ts)}`, loss.span);
-      if (loss.kind === 'mse') {
-        const d = g.add('sub', [pred, target], {}, lossAt);
-        rows = rowMean(L, g.add('square', [d], {}, lossAt), lossAt);
-      } else {
+      if (loss.kind === 'binary_cross_entropy') {
         let logits = pred;
         if (prodOp === 'sigmoid') logits = g.nodes[producer!]!.inputs[0]!;
         else if (!loss.fromLogits) return L.error('E-TYPE', `binary_cross_entropy needs a prediction made by sigmoid, or from_logits: true`, loss.pred.span);
         rows = rowMean(L, g.add('bce_logits', [logits, target], {}, lossAt), lossAt);
+      } else {
+        // Keras: mean over the values of each sample of (p − t)², |p − t| or huber(p − t).
+        const d = g.add('sub', [pred, target], {}, lossAt);
+        const per = loss.kind === 'mse' ? g.add('square', [d], {}, lossAt)
+          : loss.kind === 'mae' ? g.add('abs', [d], {}, lossAt)
+          : g.add('huber', [d], { delta: loss.delta ?? 1 }, lossAt);
+        rows = rowMean(L, per, lossAt);
       }
+      const regression = loss.kind !== 'binary_cross_entropy';
       if (metrics.includes('accuracy')) return L.error('E-UNKNOWN-METRIC', `accuracy needs a cross_entropy loss with class labels`, loss.span);
-      const wrong = metrics.find((m) => (loss.kind === 'mse' ? CLASS_METRICS : REGRESSION_METRICS).includes(m));
-      if (wrong) return L.error('E-UNKNOWN-METRIC', loss.kind === 'mse' ? `${wrong} needs class labels (a cross_entropy or binary_cross_entropy loss)` : `${wrong} is a regression metric (an mse loss)`, loss.span);
+      const wrong = metrics.find((m) => (regression ? CLASS_METRICS : REGRESSION_METRICS).includes(m));
+      if (wrong) return L.error('E-UNKNOWN-METRIC', regression ? `${wrong} needs class labels (a cross_entropy or binary_cross_entropy loss)` : `${wrong} is a regression metric (an mse, mae or huber loss)`, loss.span);
       break;
     }
   }
   return { rows, ...(correct !== undefined ? { correct } : {}), label: loss.target.name, prediction: loss.pred.name };
+}
+
+/**
+ * The L1/L2 penalty on the kernels, Σ l1·|w| + Σ l2·w², summed on its own (undefined without
+ * regularisation). Training adds it to the mean loss; evaluation adds it to every loss row.
+ */
+export function penalty(L: Lowering, cfg: TrainConfig, at: Emit): ValueId | undefined {
+  const g = L.graph;
+  let sum: ValueId | undefined;
+  const regAt = { ...at, layer: 'regularize' };
+  const reg = (op: 'abs' | 'square', factor: number): void => {
+    if (factor === 0) return;
+    for (const p of g.params.filter((q) => q.regularize)) {
+      const pen = g.add('scale', [g.add('sum_to', [g.add(op, [p.value], {}, regAt)], { shape: [] }, regAt)], { factor }, regAt);
+      sum = sum === undefined ? pen : g.add('add', [sum, pen], {}, regAt);
+    }
+  };
+  reg('abs', cfg.l1);
+  reg('square', cfg.l2);
+  return sum;
 }
 
 /** The scalar training loss: batch mean of the rows plus L1/L2 penalties on kernels. */
@@ -92,17 +146,16 @@ export function scalarLoss(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emi
   const mean = g.add('scale', [g.add('sum_to', [rows], { shape: [] }, at)], { factor: 1 / B }, at, 'loss');
   // The penalties are summed on their own and added to the data term once, so the data term stays
   // a recognisable mean (the loss-head pass fuses it with the gradient and the metric sums).
-  let penalty: ValueId | undefined;
-  const regAt = { ...at, layer: 'regularize' };
-  const reg = (op: 'abs' | 'square', factor: number): void => {
-    if (factor === 0) return;
-    for (const p of g.params.filter((q) => q.regularize)) {
-      const pen = g.add('scale', [g.add('sum_to', [g.add(op, [p.value], {}, regAt)], { shape: [] }, regAt)], { factor }, regAt);
-      penalty = penalty === undefined ? pen : g.add('add', [penalty, pen], {}, regAt);
-    }
-  };
-  reg('abs', cfg.l1);
-  reg('square', cfg.l2);
-  const loss = penalty === undefined ? mean : g.add('add', [mean, penalty], {}, at, 'loss');
-  return loss;
+  const pen = penalty(L, cfg, at);
+  return pen === undefined ? mean : g.add('add', [mean, pen], {}, at, 'loss');
+}
+
+/**
+ * The eval loss rows with the penalty added to each (Keras' evaluate() and val_loss include the
+ * regularisation losses): their mean over the samples, which the runtime takes, is the mean data
+ * loss plus the penalty, the train loss's formula.
+ */
+export function evalLossRows(L: Lowering, rows: ValueId, cfg: TrainConfig, at: Emit): ValueId {
+  const pen = penalty(L, cfg, at);
+  return pen === undefined ? rows : L.graph.add('add', [rows, pen], {}, { ...at, layer: 'regularize' });
 }

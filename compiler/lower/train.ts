@@ -8,13 +8,17 @@ import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
-export type LossKind = 'cross_entropy' | 'mse' | 'binary_cross_entropy';
+export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy';
 
 export interface LossConfig {
   kind: LossKind;
   pred: { name: string; span: Span };
   target: { name: string; span: Span };
   fromLogits: boolean;
+  /** Huber's threshold between the squared and the linear part (Keras' delta, default 1). */
+  delta?: number;
+  /** Cross-entropy's label smoothing ls in [0, 1): targets become t·(1 − ls) + ls/K (Keras). */
+  labelSmoothing?: number;
   span: Span;
 }
 
@@ -35,14 +39,16 @@ export interface TrainConfig {
 
 /** Named arguments of each loss, after its two positional ones (prediction, target). */
 const LOSS_ARGS: Record<LossKind, ArgSpec[]> = {
-  cross_entropy: [],
+  cross_entropy: [{ name: 'label_smoothing', type: 'rate', default: 0 }],
   mse: [],
+  mae: [],
+  huber: [{ name: 'delta', type: 'posfloat', default: 1 }],
   binary_cross_entropy: [{ name: 'from_logits', type: 'bool', default: false }],
 };
 
 const LOSS_NAMES: Record<string, LossKind> = {
   cross_entropy: 'cross_entropy', categorical_crossentropy: 'cross_entropy', sparse_categorical_crossentropy: 'cross_entropy',
-  mse: 'mse', mean_squared_error: 'mse',
+  mse: 'mse', mean_squared_error: 'mse', mae: 'mae', mean_absolute_error: 'mae', huber: 'huber',
   binary_cross_entropy: 'binary_cross_entropy', binary_crossentropy: 'binary_cross_entropy', bce: 'binary_cross_entropy',
 };
 
@@ -173,11 +179,13 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const named = bound && withDefaults(LOSS_ARGS[kind], bound, { name: v.callee }, fail, v.span);
   if (!named) return undefined;
   const fromLogits = named.from_logits === true;
+  const delta = kind === 'huber' ? (named.delta as number) : undefined;
+  const labelSmoothing = kind === 'cross_entropy' ? (named.label_smoothing as number) : undefined;
   if (pos.length !== 2) { fail('E-ARITY', `${v.callee} takes 2 arguments (prediction, target), got ${pos.length}`, v.span); return undefined; }
   const [p, t] = pos.map((a) => a.value);
   for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
   const name = (e: Expr) => ({ name: (e as { name: string }).name, span: e.span });
-  return { kind, pred: name(p!), target: name(t!), fromLogits, span: v.span };
+  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), span: v.span };
 }
 
 function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {

@@ -66,6 +66,7 @@ Kernels: train_step 9 dispatches, eval 4, forward 2; GPU memory 2,167,324 bytes`
   });
 
   it('shows operations written as arithmetic (a scale, a subtraction) with their inputs, and every train setting with all its arguments', () => {
+    // eval runs 10 of its 15 kernels for the l1_l2 penalty, which its loss includes as Keras' does.
     expect(summary(SCALED)).toBe(`Model: "scaled"
 ─────────────────────────────────────────────────────────────────────────────────────────
 Layer (type)          Name    Output shape          Param #  Activation  Connected to
@@ -94,7 +95,7 @@ Training:
   seed            3
   shuffle         true
 ─────────────────────────────────────────────────────────────────────────────────────────
-Kernels: train_step 28 dispatches, eval 5, forward 3; GPU memory 4,968 bytes`);
+Kernels: train_step 28 dispatches, eval 15, forward 3; GPU memory 4,968 bytes`);
   });
 
   it('a residual model shows each skip: the add is connected to the block input and the block body', () => {
@@ -113,5 +114,24 @@ Kernels: train_step 28 dispatches, eval 5, forward 3; GPU memory 4,968 bytes`);
     expect(rowOf(text, 'batchnorm_1')).toEqual(['batchnorm_1 (batchnorm)', '(batch, 16, 28, 28)', '64', 'conv2d_1']);
     expect(rowOf(text, 'add_2')).toEqual(['add_2 (add)', '(batch, 32, 14, 14)', '0', 'conv2d_4, batchnorm_5']);
     expect(text).toContain('\nTotal params: 24,618 (98,472 bytes)\nTrainable params: 24,394\nNon-trainable params: 224\n');
+  });
+});
+
+describe('dlc check summary of arithmetic with numbers', () => {
+  it('names each bare operation with its number: shift, scale, neg, a number over a tensor, division', () => {
+    const text = summary(`model m {
+  input x: f32[4]
+  input y: f32[4]
+  a = x + 1
+  b = 1 - a
+  c = 2 / b
+  d = c / 4 + x / y
+  output d
+}
+train m { loss = mse(d, y); optimizer = sgd(lr: 0.1); batch = 2 }`);
+    expect(['shift_1', 'neg_1', 'shift_2', 'rdiv_1', 'scale_1', 'div_1', 'add_1'].map((r) => rowOf(text, r).slice(0, 2))).toEqual([
+      ['shift_1 (shift +1)', 'a'], ['neg_1 (neg)', '(batch, 4)'], ['shift_2 (shift +1)', 'b'], ['rdiv_1 (2 / x)', 'c'],
+      ['scale_1 (scale ×0.25)', '(batch, 4)'], ['div_1 (div)', '(batch, 4)'], ['add_1 (add)', 'd'],
+    ]);
   });
 });

@@ -97,7 +97,7 @@ describe('unknown names', () => {
   y = x -> dense(10, activation: sigmod)
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:34: error: argument 'activation' of dense: unknown value 'sigmod'; did you mean 'sigmoid'? (one of linear, relu, sigmoid, tanh, gelu, silu, elu, leaky_relu, softmax, log_softmax)
+    expect(errors(src)).toBe(`net.dl:3:34: error: argument 'activation' of dense: unknown value 'sigmod'; did you mean 'sigmoid'? (one of linear, relu, sigmoid, tanh, gelu, silu, swish, elu, selu, softplus, relu6, leaky_relu, softmax, log_softmax)
  3 |   y = x -> dense(10, activation: sigmod)
    |                                  ^^^^^^`);
   });
@@ -183,7 +183,7 @@ train m {
   y = 1e400 * x
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:7: error: the factor: the number is beyond the range of f32 numbers (±3.4e38)
+    expect(errors(src)).toBe(`net.dl:3:7: error: the left operand of '*': the number is beyond the range of f32 numbers (±3.4e38)
  3 |   y = 1e400 * x
    |       ^^^^^`);
   });
@@ -826,7 +826,7 @@ train m {
   optimizer = adam(lrate: 1e-3)
   epoch = 3
 }`;
-    expect(errors(src)).toBe(`net.dl:4:38: error: argument 'activation' of dense: unknown value 'rlu'; did you mean 'relu'? (one of linear, relu, sigmoid, tanh, gelu, silu, elu, leaky_relu, softmax, log_softmax)
+    expect(errors(src)).toBe(`net.dl:4:38: error: argument 'activation' of dense: unknown value 'rlu'; did you mean 'relu'? (one of linear, relu, sigmoid, tanh, gelu, silu, swish, elu, selu, softplus, relu6, leaky_relu, softmax, log_softmax)
  4 |   logits = x -> dense(3, activation: rlu)
    |                                      ^^^
 net.dl:9:20: error: unknown hyper-parameter 'lrate' for adam; did you mean 'lr'?

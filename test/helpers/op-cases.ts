@@ -3,8 +3,8 @@ import type { OpKind } from '../../compiler/ir/ops/index.ts';
 import type { Attrs, DType } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
 
-/** How to draw an input: normal values, positive values, values away from 0, or class labels. */
-export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | { labels: number };
+/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), or class labels. */
+export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | { labels: number };
 
 export interface OpCase {
   shapes: number[][];
@@ -122,25 +122,39 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   neg: UNARY, exp: UNARY,
   shift: UNARY.map((c) => ({ ...c, attrs: { offset: 0.001 } })),
   scale: UNARY.map((c) => ({ ...c, attrs: { factor: -0.37 } })),
+  rdiv: UNARY.map((c) => ({ ...c, attrs: { numerator: 1.5 }, draws: ['away0'] as Draw[] })),
   log: UNARY.map((c) => ({ ...c, draws: ['positive'] })),
   sqrt: UNARY.map((c) => ({ ...c, draws: ['positive'] })),
   rsqrt: UNARY.map((c) => ({ ...c, draws: ['positive'] })),
   square: UNARY, abs: UNARY.map((c) => ({ ...c, draws: ['away0'] })), sign: UNARY, ones_like: UNARY,
   relu: UNARY.map((c) => ({ ...c, draws: ['away0'] })),
   leaky_relu: UNARY.map((c) => ({ ...c, attrs: { alpha: 0.3 }, draws: ['away0'] })),
-  sigmoid: UNARY, tanh: UNARY, gelu: UNARY, silu: UNARY,
+  sigmoid: UNARY, tanh: UNARY, silu: UNARY,
+  // selu's gradient jumps at 0, relu6's at 0 and 6: inputs away from 0, or spread over [−10, 10)
+  // (both kinks and softplus' tails) where a probe landing on a kink is unlikely.
+  selu: [...UNARY.map((c) => ({ ...c, draws: ['away0'] as Draw[] })), { shapes: [[7, 13]], draws: ['wide'] }],
+  softplus: [...UNARY, { shapes: [[7, 13]], draws: ['wide'] }, { shapes: [[4, 1031]], draws: ['wide'] }],
+  // Huber's curvature jumps at |x| = delta (its gradient is continuous): deltas inside the draws' range.
+  huber: [...UNARY.map((c) => ({ ...c, attrs: { delta: 1 } })), ...UNARY.slice(1, 3).map((c) => ({ ...c, attrs: { delta: 0.3 }, draws: ['wide'] as Draw[] }))],
+  relu6: [...UNARY.slice(0, 2).map((c) => ({ ...c, draws: ['away0'] as Draw[] })), ...UNARY.slice(1).map((c) => ({ ...c, draws: ['wide'] as Draw[] }))],
+  gelu: [...UNARY, ...UNARY.slice(1, 4).map((c) => ({ ...c, attrs: { approximate: true } }))],
   // ELU's gradient jumps at 0 when alpha ≠ 1: inputs stay away from it.
   elu: [...UNARY.map((c) => ({ ...c, attrs: { alpha: 1 }, draws: ['away0'] as Draw[] })), ...UNARY.slice(1, 4).map((c) => ({ ...c, attrs: { alpha: 0.5 }, draws: ['away0'] as Draw[] }))],
   relu_bwd: GRAD2(), leaky_relu_bwd: GRAD2().map((c) => ({ ...c, attrs: { alpha: 0.2 } })),
   sigmoid_bwd: GRAD2('unit'), tanh_bwd: GRAD2('unit'), gelu_bwd: GRAD2('normal'),
   // Gradients derived from an op's tree: unary, with the op's attrs, and each input of a broadcast binary op.
   elementwise_bwd: [
+    // gelu: exact (erfc; no attrs is the default) and the tanh form.
     ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'gelu', wrt: 0 } })),
+    ...GRAD2('normal').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'gelu', wrt: 0, approximate: true } })),
     ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'leaky_relu', wrt: 0, alpha: 0.2 } })),
     // silu and elu state only their trees: these are their gradients.
     ...GRAD2('normal').map((c) => ({ ...c, attrs: { of: 'silu', wrt: 0 } })),
     ...GRAD2('away0').map((c) => ({ ...c, attrs: { of: 'elu', wrt: 0, alpha: 0.5 } })),
+    ...GRAD2('away0').slice(1, 3).flatMap((c) => ['selu', 'softplus', 'relu6'].map((of) => ({ ...c, attrs: { of, wrt: 0 } }))),
+    ...GRAD2('normal').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'huber', wrt: 0, delta: 0.7 } })),
     { shapes: [[5, 33], [33], [5, 33]], attrs: { of: 'div', wrt: 0 }, draws: ['normal', 'away0', 'normal'] },
+    ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'rdiv', wrt: 0, numerator: -2 } })),
     { shapes: [[8, 33], [33], [8, 33]], attrs: { of: 'div', wrt: 1 }, draws: ['normal', 'away0', 'normal'] },
   ],
   bce_logits: [{ shapes: [[1], [1]], draws: ['normal', 'unit'] }, { shapes: [[7, 13], [7, 13]], draws: ['normal', 'unit'] }, { shapes: [[65, 3], [65, 3]], draws: ['normal', 'unit'] }],
@@ -272,6 +286,7 @@ export function drawInput(c: OpCase, k: number, rng: Rng): Float64Array {
     else if (d === 'positive') v = 0.1 + rng.next() * 2;
     else if (d === 'unit') v = 0.05 + rng.next() * 0.9;
     else if (d === 'small') v = (rng.next() - 0.5) * 0.5;
+    else if (d === 'wide') v = -10 + rng.next() * 20;
     else if (d === 'away0') { const x = rng.normal(); v = Math.sign(x || 1) * (0.05 + Math.abs(x)); }
     else v = rng.normal();
     out[i] = Math.fround(v);

@@ -49,7 +49,7 @@ describe('metrics in the train section', () => {
 train m { loss = ${loss}; optimizer = sgd(lr: 0.1); batch = 8; metrics = [${metrics}] }`;
   it('refuse a metric the loss cannot give, at the loss', () => {
     expect(compile(src('cross_entropy(p, y)', 'accuracy, mae')).diagnostics.map((d) => d.message))
-      .toEqual(['mae is a regression metric (an mse loss); for classes use precision, recall, f1, confusion_matrix']);
+      .toEqual(['mae is a regression metric (an mse, mae or huber loss); for classes use precision, recall, f1, confusion_matrix']);
     expect(compile(src('mse(p, y)', 'f1', 'input y: f32[3]')).diagnostics.map((d) => d.message))
       .toEqual(['f1 needs class labels (a cross_entropy or binary_cross_entropy loss)']);
     expect(compile(src('cross_entropy(p, y)', 'f2')).diagnostics.map((d) => d.message)[0]).toBe(

@@ -3,7 +3,7 @@
 import type { ElementwiseTemplate } from '../../ir/kernel-spec.ts';
 import { flatIndex, u32Lit } from './common.ts';
 import { printIndex } from './epilogue.ts';
-import { hashFor, printBlock, printExpr } from './expr.ts';
+import { preludeFor, printBlock, printExpr } from './expr.ts';
 import type { TemplateContext } from './template.ts';
 import { vec4Main } from './vec4-grid.ts';
 
@@ -12,7 +12,7 @@ export function elementwiseBody(t: ElementwiseTemplate, cx: TemplateContext): st
   const step = cx.step ? { step: cx.step } : {};
   const expr = (i: string): { lets: string[]; value: string } =>
     t.lets ? printBlock(t.value, xs, { index: i, ...step }) : { lets: [], value: printExpr(t.value.steps[0]!, { arg: (k) => xs[k]!, index: i, ...step }) };
-  const hash = hashFor(t.value.steps);
+  const hash = preludeFor(t.value.steps);
   const WG = t.wg;
   if (t.vec4) {
     const vecLoads = t.inputs.flatMap((x, k) => (x.index.kind === 'same' ? [`      let v${k} = ${x.name}[q];`] : []));

@@ -2,7 +2,7 @@
 // of a matmul, convolution or max-pool gradient, run where it stores each element.
 import type { Epilogue, IndexMap } from '../../ir/kernel-spec.ts';
 import { u32Lit } from './common.ts';
-import { hashFor, printBlock } from './expr.ts';
+import { preludeFor, printBlock } from './expr.ts';
 
 /** WGSL index of an input read through `map` at flat output index `i`. */
 export function printIndex(map: IndexMap, i: string): string {
@@ -31,7 +31,7 @@ export function storeFn(out: string, ep: Epilogue | undefined, step: string | un
   if (!ep) return { fn: '', store: (idx, acc) => `${out}[${idx}] = ${acc};` };
   const e = epilogueCode(ep, 'ep_v', 'ep_i', step);
   return {
-    fn: `${hashFor(ep.block.steps)}fn store_out(ep_i: u32, ep_v: f32) {\n${e.lets.map((l) => `  ${l}\n`).join('')}  ${out}[ep_i] = ${e.value};\n}\n`,
+    fn: `${preludeFor(ep.block.steps)}fn store_out(ep_i: u32, ep_v: f32) {\n${e.lets.map((l) => `  ${l}\n`).join('')}  ${out}[ep_i] = ${e.value};\n}\n`,
     store: (idx, acc) => `store_out(${idx}, ${acc});`,
   };
 }

@@ -1,6 +1,7 @@
 // Prints scalar expression trees as WGSL: one printer for element-wise kernels, fused chains,
 // epilogues and optimizer rules, with the fewest parentheses that keep the tree's order.
 import { calledFns, usesUniform, type Expr, type ExprBlock, type ScalarFn, type Stmt } from '../../ir/expr.ts';
+import { ERFC_COEFFS } from '../../ir/expr.ts';
 import { f32Lit, HASH_WGSL, u32Lit } from './common.ts';
 
 /** How the leaves print: arg k, named vars, the element index, the step uniform block. */
@@ -37,6 +38,45 @@ const NADAM_MU_PRODUCT_WGSL = `fn dlc_nadam_mu_product(log_beta1: f32, t: f32) -
   return p * exp(t * log_beta1);
 }`;
 
+/**
+ * erfc in f32 (compiler/ir/erf.ts states the fit and its bound, and evaluates the same formula):
+ * relative error near 1e-7 for x ≥ 0, and erfc(−z) = 2 − erfc(z). Infinite z gives 0 (t = 0).
+ */
+const ERFC_WGSL = `fn dlc_erfc(x: f32) -> f32 {
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let p = ${ERFC_COEFFS.slice(1).map((c) => f32Lit(c)).reduceRight((acc, c) => (acc === '' ? c : `${c} + t * (${acc})`), '')};
+  let r = t * exp(-z * z + ${f32Lit(ERFC_COEFFS[0])} + t * p);
+  return select(r, 2.0 - r, x < 0.0);
+}`;
+
+/**
+ * eˣ − 1 in f32: below |x| = 0.5 by its Taylor series to x⁸/8! (truncation under 2e-8 relative), where
+ * exp(x) − 1.0 would lose digits to cancellation (at x = −0.001 about four); exp(x) − 1.0 above.
+ */
+const EXPM1_WGSL = `fn dlc_expm1(x: f32) -> f32 {
+  if (abs(x) < 0.5) {
+    return x * (1.0 + x * (0.5 + x * (${f32Lit(1 / 6)} + x * (${f32Lit(1 / 24)} + x * (${f32Lit(1 / 120)} + x * (${f32Lit(1 / 720)} + x * (${f32Lit(1 / 5040)} + x * ${f32Lit(1 / 40320)})))))));
+  }
+  return exp(x) - 1.0;
+}`;
+
+/**
+ * log(1 + a) in f32 without the rounding of 1 + a (at a = 0.01 that alone costs 6e-6 relative, and
+ * below 6e-8 all of a): for a in [−0.5, 1] (where log1p(e^−|x|) of softplus and binary
+ * cross-entropy lives) 2·atanh(s), s = a/(2 + a) in [−1/3, 1/3], by its odd series to s¹⁹/19
+ * (truncation under 1e-10 relative); log(1.0 + a) elsewhere. (The shorter log(u)·a/(u − 1) is
+ * undone by the shader compiler's fast-math, which folds u − 1 back to a.)
+ */
+const LOG1P_WGSL = `fn dlc_log1p(a: f32) -> f32 {
+  if (a < -0.5 || a > 1.0) {
+    return log(1.0 + a);
+  }
+  let s = a / (2.0 + a);
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (${f32Lit(1 / 3)} + s2 * (${f32Lit(1 / 5)} + s2 * (${f32Lit(1 / 7)} + s2 * (${f32Lit(1 / 9)} + s2 * (${f32Lit(1 / 11)} + s2 * (${f32Lit(1 / 13)} + s2 * (${f32Lit(1 / 15)} + s2 * (${f32Lit(1 / 17)} + s2 * ${f32Lit(1 / 19)})))))))));
+}`;
+
 /** The constant argument a function needs at compile time (β of 1 − βᵗ). */
 function constArg(e: Expr, fn: ScalarFn): number {
   if (e.op !== 'const') throw new Error(`internal error: ${fn} needs a constant first argument`);
@@ -50,7 +90,7 @@ type ArgPrinter = (k: number, parent?: number, right?: boolean) => string;
 const FNS: { readonly [F in ScalarFn]: { print: (a: ArgPrinter, args: Expr[]) => string; helper?: string } } = {
   exp: { print: (a) => `exp(${a(0)})` },
   log: { print: (a) => `log(${a(0)})` },
-  log1p: { print: (a) => `log(1.0 + ${a(0, PREC['+'], true)})` },
+  log1p: { print: (a) => `dlc_log1p(${a(0)})`, helper: LOG1P_WGSL },
   sqrt: { print: (a) => `sqrt(${a(0)})` },
   rsqrt: { print: (a) => `inverseSqrt(${a(0)})` },
   abs: { print: (a) => `abs(${a(0)})` },
@@ -59,6 +99,8 @@ const FNS: { readonly [F in ScalarFn]: { print: (a: ArgPrinter, args: Expr[]) =>
   tanh: { print: (a) => `tanh(clamp(${a(0)}, -15.0, 15.0))` },
   // The stable form: e^x never overflows on the branch taken.
   sigmoid: { print: (a) => `select(exp(${a(0)}) / (1.0 + exp(${a(0)})), 1.0 / (1.0 + exp(-(${a(0)}))), (${a(0)}) >= 0.0)` },
+  erfc: { print: (a) => `dlc_erfc(${a(0)})`, helper: ERFC_WGSL },
+  expm1: { print: (a) => `dlc_expm1(${a(0)})`, helper: EXPM1_WGSL },
   max: { print: (a) => `max(${a(0)}, ${a(1)})` },
   min: { print: (a) => `min(${a(0)}, ${a(1)})` },
   one_minus_pow: { print: (a, args) => `dlc_one_minus_pow(${f32Lit(Math.log(constArg(args[0]!, 'one_minus_pow')))}, ${a(1)})`, helper: ONE_MINUS_POW_WGSL },
@@ -118,6 +160,11 @@ export function helpersFor(exprs: readonly Expr[]): string {
 /** The hash functions, when a tree draws from the random stream. */
 export function hashFor(exprs: readonly Expr[]): string {
   return exprs.some(usesUniform) ? `${HASH_WGSL}\n` : '';
+}
+
+/** What a kernel evaluating these trees needs before `main`: the hash functions, then the helpers. */
+export function preludeFor(exprs: readonly Expr[]): string {
+  return `${hashFor(exprs)}${helpersFor(exprs)}`;
 }
 
 /** A chain as `let t<j> = …;` lines over the source names, and the name of its value. */

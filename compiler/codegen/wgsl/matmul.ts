@@ -5,7 +5,7 @@
 import type { MatmulTemplate } from '../../ir/kernel-spec.ts';
 import { u32Lit } from './common.ts';
 import { epilogueCode } from './epilogue.ts';
-import { hashFor } from './expr.ts';
+import { preludeFor } from './expr.ts';
 import type { TemplateContext } from './template.ts';
 
 export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
@@ -35,7 +35,7 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
     ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
     : `{ ${t.out}[m * N + n] = v; }`;
   const stores = rs.flatMap((r) => cs.map((j) => `  store_row(row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`));
-  return `${t.epilogue ? hashFor(t.epilogue.block.steps) : ''}const M = ${u32Lit(M)};
+  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}const M = ${u32Lit(M)};
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
 fn store_row(m: u32, n0: u32, acc: vec4f) {

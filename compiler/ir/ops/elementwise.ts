@@ -10,7 +10,16 @@ import type { ElementwiseRow } from './def.ts';
 const attr = (a: Attrs, k: string): number => a[k] as number;
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+/** SELU's constants (Klambauer et al. 2017, as Keras and tf.nn.selu state them). */
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
 const GELU_C = 0.044715;
+
+/**
+ * GELU, x·Φ(x), written 0.5·x·erfc(−x/√2) (Keras' default, approximate=False): erfc keeps the
+ * relative accuracy of the tail at large negative x, where 1 + erf(x/√2) would cancel.
+ */
+const geluExact = (x: Expr): Expr => mul(mul(0.5, x), call('erfc', mul(-Math.SQRT1_2, x)));
 
 /** tanh(√(2/π)·(x + 0.044715·x³)), the inner term of the tanh approximation of GELU. */
 const geluT = (x: Expr): Expr => call('tanh', mul(SQRT_2_OVER_PI, add(x, mul(mul(mul(GELU_C, x), x), x))));
@@ -39,6 +48,8 @@ export const ELEMENTWISE_OPS = {
   neg: unary('-x', (x) => neg(x)),
   scale: unary('x * factor', (x, a) => mul(x, attr(a, 'factor'))),
   shift: unary('x + offset', (x, a) => add(x, attr(a, 'offset'))),
+  /** A number over a tensor (`1 / x` in the language); its gradient comes from this tree. */
+  rdiv: unary('numerator / x', (x, a) => div(attr(a, 'numerator'), x)),
   exp: unary('exp(x)', (x) => call('exp', x)),
   log: unary('log(x)', (x) => call('log', x)),
   sqrt: unary('sqrt(x)', (x) => call('sqrt', x)),
@@ -53,17 +64,29 @@ export const ELEMENTWISE_OPS = {
   leaky_relu: unary('x > 0 ? x : alpha·x', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), x))),
   sigmoid: unary('1 / (1 + e^-x)', (x) => call('sigmoid', x)),
   tanh: unary('tanh(x)', (x) => call('tanh', x)),
-  gelu: unary('x·Φ(x), tanh approximation', (x) => mul(mul(0.5, x), add(1, geluT(x)))),
+  /** Exact (erf) unless attrs.approximate: then the tanh form. The exact form's gradient comes from its tree. */
+  gelu: unary('x·Φ(x); with approximate, 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))',
+    (x, a) => (a.approximate === true ? mul(mul(0.5, x), add(1, geluT(x))) : geluExact(x))),
   /** SiLU (swish): x·sigmoid(x); its gradient comes from this tree. */
   silu: unary('x·sigmoid(x)', (x) => mul(x, call('sigmoid', x))),
   /** ELU (Keras): x for x > 0, alpha·(eˣ − 1) otherwise; its gradient comes from this tree. */
-  elu: unary('x > 0 ? x : alpha·(e^x − 1)', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), sub(call('exp', x), 1)))),
+  elu: unary('x > 0 ? x : alpha·(e^x − 1)', (x, a) => select(gt(x, 0), x, mul(attr(a, 'alpha'), call('expm1', x)))),
+  /** SELU (Keras): scale·x for x > 0, scale·alpha·(eˣ − 1) otherwise; its gradient comes from this tree. */
+  selu: unary('scale·(x > 0 ? x : alpha·(e^x − 1)), alpha 1.6733, scale 1.0507',
+    (x) => select(gt(x, 0), mul(SELU_SCALE, x), mul(SELU_SCALE * SELU_ALPHA, call('expm1', x)))),
+  /** softplus (Keras): log(eˣ + 1), as max(x, 0) + log(1 + e^−|x|) so no eˣ overflows. */
+  softplus: unary('log(e^x + 1)', (x) => add(call('max', x, 0), call('log1p', call('exp', neg(call('abs', x)))))),
+  /** ReLU6 (Keras relu6): min(max(x, 0), 6). */
+  relu6: unary('min(max(x, 0), 6)', (x) => call('min', call('max', x, 0), 6)),
+  /** Huber's loss of a difference x (Keras): ½x² for |x| ≤ delta, delta·(|x| − ½delta) beyond; gradient from this tree. */
+  huber: unary('|x| <= delta ? x²/2 : delta·(|x| − delta/2)',
+    (x, a) => select(gt(call('abs', x), attr(a, 'delta')), mul(attr(a, 'delta'), sub(call('abs', x), 0.5 * attr(a, 'delta'))), mul(mul(0.5, x), x))),
   // Gradient-only ops: (x or y, g) → g·f'(…); not differentiated again.
   relu_bwd: binary('g · [x > 0]; x is relu\'s input or output', (x, g) => select(gt(x, 0), g, 0)),
   leaky_relu_bwd: binary('g · (x > 0 ? 1 : alpha)', (x, g, a) => select(gt(x, 0), g, mul(attr(a, 'alpha'), g))),
   sigmoid_bwd: binary('g · y(1 - y), y = sigmoid(x)', (y, g) => mul(mul(g, y), sub(1, y))),
   tanh_bwd: binary('g · (1 - y²), y = tanh(x)', (y, g) => mul(g, sub(1, mul(y, y)))),
-  gelu_bwd: binary('g · gelu\'(x)', (x, g) => {
+  gelu_bwd: binary('g · gelu\'(x), tanh approximation', (x, g) => {
     const t = geluT(x);
     return mul(g, add(mul(0.5, add(1, t)), mul(mul(mul(mul(0.5, x), sub(1, mul(t, t))), SQRT_2_OVER_PI), add(1, mul(mul(3 * GELU_C, x), x)))));
   }),

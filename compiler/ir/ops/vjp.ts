@@ -68,7 +68,8 @@ const RULES: Rules = {
   leaky_relu: (b, n, g) => [b.op('leaky_relu_bwd', [n.inputs[0]!, g], { alpha: n.attrs.alpha! })],
   sigmoid: (b, n, g) => [b.op('sigmoid_bwd', [n.output!, g])],
   tanh: (b, n, g) => [b.op('tanh_bwd', [n.output!, g])],
-  gelu: (b, n, g) => [b.op('gelu_bwd', [n.inputs[0]!, g])],
+  // The tanh form has a hand-written gradient; the exact one is derived from its tree.
+  gelu: (b, n, g) => (n.attrs.approximate === true ? [b.op('gelu_bwd', [n.inputs[0]!, g])] : derivedRule('gelu')(b, n, g)),
   relu_bwd: null,
   leaky_relu_bwd: null,
   sigmoid_bwd: null,

@@ -3,6 +3,13 @@
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 @group(0) @binding(2) var<storage, read> b2: array<f32>;
 @group(0) @binding(3) var<storage, read> b3: array<f32>;
+fn dlc_erfc(x: f32) -> f32 {
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let p = 1.0000237226486206 + t * (0.3740919530391693 + t * (0.09678418189287186 + t * (-0.18628805875778198 + t * (0.27886807918548584 + t * (-1.1352039575576782 + t * (1.488515853881836 + t * (-0.8221522569656372 + t * (0.170872762799263))))))));
+  let r = t * exp(-z * z + -1.265512228012085 + t * p);
+  return select(r, 2.0 - r, x < 0.0);
+}
 const M = 64u;
 const N = 32u;
 const K = 32u;
@@ -17,7 +24,7 @@ fn store_row(m: u32, n0: u32, acc: vec4f) {
         let e0 = b3[((idx / 1u) % 32u)];
         let e1 = b1[idx];
         let t0 = v + e0;
-        let t1 = 0.5 * t0 * (1.0 + tanh(clamp(0.7978845834732056 * (t0 + 0.044714998453855515 * t0 * t0 * t0), -15.0, 15.0)));
+        let t1 = 0.5 * t0 * dlc_erfc(-0.7071067690849304 * t0);
         let t2 = t1 * 0.5;
         let t3 = e1 + t2;
         b0[idx] = t3;
