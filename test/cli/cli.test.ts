@@ -92,6 +92,17 @@ describe('dlc train', () => {
   }, 120_000);
 });
 
+describe('dlc train --data mnist', () => {
+  it('refuses a label of 3 classes before writing anything (it trained and printed a made-up accuracy)', async () => {
+    const dir = tmp();
+    const file = join(dir, 'm3.dl');
+    writeFileSync(file, readFileSync('samples/mnist_mlp.dl', 'utf8').replace('class[10]', 'class[3]').replace('dense(10)', 'dense(3)'));
+    const r = await dlc(['train', file, '--epochs', '1', '--adapter', 'gles'], { cwd: dir });
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: "dlc: the mnist digits have 10 classes, but model 'mnist_mlp' declares label input 'label' as class[3]: declare class[10] (and 10 logits)\n" });
+    expect(readdirSync(dir)).toEqual(['m3.dl']);
+  });
+});
+
 describe('the .dl file is read with a bound', () => {
   it('a FIFO or /dev/zero given as the program is refused at once (reading it would never end)', async () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'dlc-fifo-')), 'net.dl');

@@ -192,6 +192,13 @@ run('the demo page in headless Chromium', () => {
     await shot('4-blobs');
   });
 
+  it('an MNIST model with a label of 3 classes gets the CLI message and cannot train', async () => {
+    const three = readFileSync(join(ROOT, 'samples', 'mnist_mlp.dl'), 'utf8').replace('class[10]', 'class[3]').replace('dense(10)', 'dense(3)');
+    await page.evaluate((t) => (window as any).dlcDemo.setSource(t), three);
+    expect(await page.textContent('#errors')).toBe("the mnist digits have 10 classes, but model 'mnist_mlp' declares label input 'label' as class[3]: declare class[10] (and 10 logits)");
+    expect(await page.isDisabled('#train')).toBe(true);
+  });
+
   it('an error in the network text shows in the page as the CLI prints it (line, column, caret)', async () => {
     await page.evaluate(() => (window as any).dlcDemo.setSource('model m {\n  input x: f32[4]\n  y = x -> dens(3)\n  output y\n}\n'));
     const text = await page.textContent('#errors');
