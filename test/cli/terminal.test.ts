@@ -106,4 +106,18 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
     expect(rows.at(-1)).toBe(`saved weights to ${out}/weights.safetensors`);
     expect(rows).toHaveLength(15);
   }, 180_000);
+
+  it("with the default adapter (auto), Dawn's limit notes (four lines of 125-130 characters) do not show", () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dlc-tty-')), 'run');
+    const env: Record<string, string> = {};
+    if (process.env.DLC_ADAPTER !== undefined) env.DLC_ADAPTER = 'auto';
+    const r = dlcInTerminal(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', out], 80, env);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toContain('Warning:');
+    const screen = renderTerminal(r.output, 80);
+    expect(screen.wraps, screen.rows.join('\n')).toBe(0);
+    for (const row of screen.rows) expect(row.length, row).toBeLessThanOrEqual(80);
+    expect(screen.rows[0]).toMatch(/^adapter: /);
+    expect(screen.rows.filter((l) => l !== '').at(-1)).toBe(`saved weights to ${out}/weights.safetensors`);
+  }, 180_000);
 });
