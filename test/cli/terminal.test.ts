@@ -121,3 +121,17 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
     expect(screen.rows.filter((l) => l !== '').at(-1)).toBe(`saved weights to ${out}/weights.safetensors`);
   }, 180_000);
 });
+
+describe('dlc check in an 80-column pseudo-terminal', () => {
+  it('fits the resnet summary to the window: no wrapped line, the table and train section whole', () => {
+    const r = dlcInTerminal(['check', 'samples/resnet_mini.dl'], 80);
+    expect(r.code, r.output).toBe(0);
+    const screen = renderTerminal(r.output, 80);
+    expect(screen.wraps, screen.rows.join('\n')).toBe(0);
+    for (const row of screen.rows) expect(row.length, row).toBeLessThanOrEqual(80);
+    expect(screen.rows).toContain('Layer (type)      Name           Output shape          Param #  Connected to');
+    expect(screen.rows).toContain('dense_1           logits         (batch, 10)               330  global_avgpool_1');
+    expect(screen.rows).toContain('Non-trainable params: 224');
+    expect(screen.rows).toContain('                  weight_decay: 0)');
+  }, 120_000);
+});
