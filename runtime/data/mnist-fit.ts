@@ -1,7 +1,7 @@
 // Whether a model can train on the MNIST digits, and which of its inputs take the images and the
 // labels: one check for the CLI (--data mnist) and the demo page, so both refuse the same models
 // with the same message. Browser-safe (no Node module).
-import type { Manifest } from '../../compiler/artifact.ts';
+import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
 import { printable } from '../../dsl/printable.ts';
 
 /** The model's inputs that take MNIST's images (784 values each) and class labels. */
@@ -9,6 +9,9 @@ export interface MnistInputs {
   image: string;
   label: string;
 }
+
+/** An input's type as net.dl declares it: class[3], f32[1, 28, 28]. */
+const describeType = (i: InputSpec): string => (i.dtype === 'i32' ? (i.classes !== undefined ? `class[${i.classes}]` : 'class') : `f32[${i.shape.slice(1).join(', ')}]`);
 
 const perSample = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b, 1);
 
@@ -28,6 +31,6 @@ export function mnistInputs(m: Manifest): MnistInputs | { error: string } {
     return { error: `the mnist digits have ${MNIST_CLASSES} classes, but model '${printable(m.model)}' declares label input '${printable(label.name)}' as class[${label.classes}]: declare class[${MNIST_CLASSES}] (and ${MNIST_CLASSES} logits)` };
   }
   if (image && label && m.inputs.length === 2) return { image: image.name, label: label.name };
-  const have = m.inputs.map((i) => `${printable(i.name)}: ${i.dtype === 'i32' ? 'class' : `f32[${i.shape.slice(1).join(', ')}]`}`).join(', ');
+  const have = m.inputs.map((i) => `${printable(i.name)}: ${describeType(i)}`).join(', ');
   return { error: `the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model '${printable(m.model)}' has inputs ${have}` };
 }

@@ -184,7 +184,7 @@ run('the demo page in headless Chromium', () => {
 
   it('blobs.dl (two features) gets the CLI message and cannot train, with no exception in the page', async () => {
     await page.evaluate((t) => (window as any).dlcDemo.setSource(t), readFileSync(join(ROOT, 'samples', 'blobs.dl'), 'utf8'));
-    const message = "the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class";
+    const message = "the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class[3]";
     expect(await page.textContent('#errors')).toBe(message);
     expect((await status()).error).toBe(message);
     expect(await page.isDisabled('#train')).toBe(true);

@@ -21,7 +21,7 @@ describe('mnistInputs', () => {
   });
   it('refuses a model of two features with the inputs it has', () => {
     expect(mnistInputs(manifestOf('blobs.dl'))).toEqual({
-      error: "the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class",
+      error: "the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class[3]",
     });
   });
 });
