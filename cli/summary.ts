@@ -3,7 +3,7 @@
 import type { Manifest } from '../compiler/artifact.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import { printable } from '../dsl/printable.ts';
-import { layerRows, type LayerRow } from './summary-layers.ts';
+import { layerRows, nameSaysType, typeDetail, type LayerRow } from '../compiler/layer-rows.ts';
 import { formatTable, wrapCell, type Column, type TableText } from './table.ts';
 import { wrapText } from './terminal.ts';
 import { formatClip, formatEarlyStopping, formatLoss, formatOptimizer, formatRegularizer, formatSchedule } from './train-text.ts';
@@ -51,11 +51,7 @@ const ACTIVATION = 4;
  * A row's name with only what its name does not already say of its type: a generated name says it
  * (dense_1 for a dense layer; scale_1 ×0.5 for a scale by 0.5), an input or a user's name does not.
  */
-function compactName(r: LayerRow): string {
-  const [op, ...rest] = r.type.split(' ');
-  const generated = r.name.startsWith(`${op}_`) && /^\d+$/.test(r.name.slice(op!.length + 1));
-  return generated ? [r.name, ...rest].join(' ') : `${r.name} (${r.type})`;
-}
+const compactName = (r: LayerRow): string => (nameSaysType(r) ? [r.name, typeDetail(r)].filter((t) => t !== '').join(' ') : `${r.name} (${r.type})`);
 
 /**
  * The layer table at full width, or, when that is wider than `width`, its compact form fitted to
