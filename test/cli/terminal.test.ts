@@ -118,6 +118,8 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
     expect(screen.wraps, screen.rows.join('\n')).toBe(0);
     for (const row of screen.rows) expect(row.length, row).toBeLessThanOrEqual(80);
     expect(screen.rows[0]).toMatch(/^adapter: /);
+    // One epoch is "1 epoch".
+    expect(screen.rows).toContain('training blobs: adam(lr: 0.01), batch 32, 1 epoch, seed 1');
     expect(screen.rows.filter((l) => l !== '').at(-1)).toBe(`saved weights to ${out}/weights.safetensors`);
   }, 180_000);
 });
