@@ -3,6 +3,7 @@ export { compile, type CompileOptions, type CompileResult } from './compiler/com
 export type { Artifact, Manifest } from './compiler/artifact.ts';
 export { formatDiagnostics, type Diagnostic, type Span } from './dsl/diagnostics.ts';
 export { Session, SessionError, type StepParams, type TensorData, type ProgramName, type SessionOptions } from './runtime/session.ts';
+export { profileKernels, firstNonFinite } from './runtime/inspect.ts';
 export { DEFAULT_DEADLINE, type DeadlinePolicy, type GpuWatchdog } from './runtime/deadline.ts';
 export { fit, trainEpochs, NonFiniteError, evaluate, predict, type Samples, type EpochResult, type EvalResult, type FitOptions } from './runtime/fit.ts';
 export type { ClipSpec, EarlyStoppingSpec, ScheduleSpec } from './compiler/artifact.ts';

@@ -7,6 +7,7 @@ import { printable } from '../dsl/printable.ts';
 import { arraysToSamples, parseIdx, parseNpy, type NdArray } from '../runtime/data/arrays.ts';
 import { parseCsv } from '../runtime/data/csv.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
+import { labelInput } from '../runtime/data/model-inputs.ts';
 import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { parseNpz } from '../runtime/data/npz-node.ts';
@@ -85,7 +86,7 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
     if (opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
     return parseCsv(new TextDecoder().decode(readBytes(path, format)), path, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional, ...scale });
   }
-  const target = m.inputs.find((i) => i.name === m.train.label);
+  const target = labelInput(m);
   const feature = m.inputs.find((i) => i !== target);
   if (format === 'npz') {
     const arrays = parseNpz(readBytes(path, format), path);

@@ -1,7 +1,7 @@
 // The dlc command line: its help text, which options each command takes, and parsing with every
 // value checked. User errors are UserErrors: one line, exit 1.
 import { parseArgs } from 'node:util';
-import type { ClipSpec } from '../compiler/artifact.ts';
+import { SCHEDULE_DEFAULTS, type ClipSpec } from '../compiler/artifact.ts';
 import { PASS_NAMES, type PassName } from '../compiler/pipeline.ts';
 import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
@@ -97,7 +97,7 @@ options:
   --version               print dlc's version`;
 
 /** --schedule names (with their default arguments; the train section takes arguments). */
-const CLI_SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce_on_plateau'];
+const CLI_SCHEDULES: string[] = Object.keys(SCHEDULE_DEFAULTS);
 
 export interface CliOptions {
   out?: string;

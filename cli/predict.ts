@@ -6,6 +6,8 @@ import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
 import { f32Problem } from '../runtime/data/f32.ts';
+import { valuesPerSample } from '../runtime/data/model-inputs.ts';
+import { argmax, softmax } from '../runtime/predictions.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
@@ -66,7 +68,7 @@ export async function evalCommand(file: string, opts: CliOptions): Promise<void>
 function checkFiniteOutputs(m: Manifest, outs: Record<string, Float32Array>, count: number, data: string): void {
   for (let r = 0; r < count; r++) {
     for (const o of m.programs.forward.outputs) {
-      const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+      const k = valuesPerSample(o.shape);
       const values = outs[o.name]!.subarray(r * k, r * k + k);
       const j = values.findIndex((v) => !Number.isFinite(v));
       if (j >= 0) {
@@ -81,17 +83,14 @@ function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count:
   const columns: string[] = [];
   const rows: number[][] = Array.from({ length: count }, () => []);
   for (const o of m.programs.forward.outputs) {
-    const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+    const k = valuesPerSample(o.shape);
     const v = outs[o.name]!;
     const classifier = m.train.loss === 'cross_entropy' && o.name === m.train.prediction;
     if (classifier) {
       columns.push('class', ...Array.from({ length: k }, (_, j) => `p${j}`));
       for (let r = 0; r < count; r++) {
-        const z = v.subarray(r * k, r * k + k);
-        const mx = Math.max(...z);
-        const e = Array.from(z, (x) => Math.exp(x - mx));
-        const s = e.reduce((a, b) => a + b, 0);
-        rows[r]!.push(z.indexOf(mx), ...e.map((x) => x / s));
+        // checkFiniteOutputs ran first: every logit is finite.
+        rows[r]!.push(argmax(v, r * k, k), ...softmax(v, r * k, k));
       }
     } else {
       columns.push(...(k === 1 ? [o.name] : Array.from({ length: k }, (_, j) => `${o.name}_${j}`)));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Artifact } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
-import type { ScheduleSpec } from '../compiler/artifact.ts';
+import { EARLY_STOPPING_DEFAULTS, type ScheduleSpec } from '../compiler/artifact.ts';
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import type { NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Session, type SessionOptions } from '../runtime/session.ts';
@@ -107,7 +107,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     await fit(session, data.train, {
       epochs, seed, startEpoch,
       ...(opts.schedule ? { schedule: { kind: opts.schedule as ScheduleSpec['kind'] } } : {}),
-      ...(opts.patience ? { earlyStopping: { monitor: 'val_loss' as const, patience: opts.patience, minDelta: 0, restoreBest: true } } : {}),
+      ...(opts.patience ? { earlyStopping: { ...EARLY_STOPPING_DEFAULTS, monitor: 'val_loss' as const, patience: opts.patience } } : {}),
       ...(data.val ? { validation: data.val } : {}), onStep: show.onStep, onEpoch });
     const trained = `trained in ${formatDuration((performance.now() - started) / 1000)}`;
     const meta: Record<string, string> = {};

@@ -121,6 +121,19 @@ export interface ScheduleSpec {
   monitor?: 'loss' | 'val_loss';
 }
 
+/**
+ * Each schedule's arguments when a train section leaves them out (Keras / PyTorch defaults where they
+ * have one), stated once: the train section fills them in, and the runtime falls back to them for a
+ * schedule without them (`dlc train --schedule NAME`). No schedule warms up unless asked (warmup 0).
+ */
+export const SCHEDULE_DEFAULTS = {
+  constant: {},
+  step: { every: 10, factor: 0.1 },
+  exponential: { rate: 0.96 },
+  cosine: { min: 0 },
+  reduce_on_plateau: { factor: 0.1, patience: 10, minDelta: 1e-4, min: 0, monitor: 'val_loss' },
+} as const satisfies { [K in ScheduleSpec['kind']]: Partial<ScheduleSpec> };
+
 /** Gradient clipping: by global norm over all parameters (Keras global_clipnorm), or each element by value. */
 export interface ClipSpec {
   kind: 'norm' | 'value';
@@ -135,6 +148,9 @@ export interface EarlyStoppingSpec {
   /** Put back the weights of the best epoch when stopping (or at the end). */
   restoreBest: boolean;
 }
+
+/** early_stopping's arguments when not given; `dlc train --patience n` sets only the patience. */
+export const EARLY_STOPPING_DEFAULTS: EarlyStoppingSpec = { monitor: 'val_loss', patience: 5, minDelta: 0, restoreBest: true };
 
 /** Metrics of classifiers beyond accuracy, computed on evaluation data from the predictions. */
 export const CLASS_METRICS = ['precision', 'recall', 'f1', 'confusion_matrix'];

@@ -4,7 +4,7 @@ import type { Diagnostic, Span } from '../dsl/diagnostics.ts';
 import { withoutBom } from '../dsl/source.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { MAX_WORKGROUPS_PER_DIM } from './ir/kernel-spec.ts';
+import { DEVICE_FLOOR, MAX_STORAGE_BUFFERS, MAX_WORKGROUPS_PER_DIM } from './ir/kernel-spec.ts';
 import type { Graph } from './ir/graph.ts';
 import type { Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
@@ -68,26 +68,42 @@ export function compile(fileText: string, opts: CompileOptions = {}): CompileRes
   const run = runPipeline(s, opts, { ...(opts.dumpIr ? { dump: opts.dumpIr } : {}), snapshot: opts.snapshots ?? ['programs'] });
   if (run.stopped) return { ok: false, diagnostics: run.diagnostics };
   const lowered = s.lowered!;
-  const tooWide = gridDiagnostics(lowered.graph, s.code!, lowered.model.nameSpan);
+  const tooWide = limitDiagnostics(lowered.graph, s.code!, lowered.model.nameSpan);
   if (tooWide.length) return { ok: false, diagnostics: tooWide };
   const artifact = buildArtifact(source, lowered, s.plan!, s.code!, s.metricSlots, opts.clip ?? lowered.train.clip);
   return { ok: true, diagnostics: [], artifact, graph: lowered.graph, summary: lowered.summary, lowered, dumps: run.dumps, snapshots: run.snapshots };
 }
 
 /**
- * A diagnostic at the source of each kernel whose grid is wider than devices dispatch (the runtime
- * refuses such a manifest): what compiles must load. One per source position.
+ * A diagnostic at the source of each kernel that a device with the floor's limits (DEVICE_FLOOR)
+ * would refuse: a grid wider than devices dispatch, or more storage bindings or invocations per
+ * workgroup than they allow (fusion and the ops keep within those, so these are compiler bugs caught
+ * here, not at Session.create). What
+ * compiles must load. One per source position.
  */
-function gridDiagnostics(g: Graph, code: Codegen, fallback: Span): Diagnostic[] {
+export function limitDiagnostics(g: Graph, code: Pick<Codegen, 'kernels' | 'shaders'>, fallback: Span): Diagnostic[] {
   const spans = new Map<string, Span>();
   const out = new Map<string, Diagnostic>();
-  for (const k of code.kernels) {
-    const most = k.workgroups.reduce((a, b) => Math.max(a, b), 0);
-    if (most <= MAX_WORKGROUPS_PER_DIM) continue;
+  const report = (k: Codegen['kernels'][number], message: string): void => {
     if (spans.size === 0) for (const n of g.nodes) if (n.span) spans.set(`${n.span.file}:${n.span.line}:${n.span.col}`, n.span);
     const span = (k.origin !== undefined ? spans.get(k.origin) : undefined) ?? fallback;
-    const message = `kernel '${k.name}' needs ${most.toLocaleString('en-US')} workgroups along one axis, more than devices allow (${MAX_WORKGROUPS_PER_DIM.toLocaleString('en-US')}); a smaller batch or layer fits`;
     if (!out.has(`${span.start}`)) out.set(`${span.start}`, { code: 'E-LIMIT', message, span });
+  };
+  for (const k of code.kernels) {
+    const most = k.workgroups.reduce((a, b) => Math.max(a, b), 0);
+    if (most > MAX_WORKGROUPS_PER_DIM) {
+      report(k, `kernel '${k.name}' needs ${most.toLocaleString('en-US')} workgroups along one axis, more than devices allow (${MAX_WORKGROUPS_PER_DIM.toLocaleString('en-US')}); a smaller batch or layer fits`);
+    }
+    const storage = k.bindings.filter((b) => b.access !== 'uniform').length;
+    if (storage > MAX_STORAGE_BUFFERS) {
+      const name = k.name.length > 80 ? `${k.name.slice(0, 40)}…${k.name.slice(-30)}` : k.name;
+      report(k, `kernel '${name}' binds ${storage} storage buffers, more than every device allows (${MAX_STORAGE_BUFFERS}, maxStorageBuffersPerShaderStage); this is a compiler bug: please report it with the program`);
+    }
+    const size = /@workgroup_size\(([^)]*)\)/.exec(code.shaders[k.shader] ?? '')?.[1];
+    const invocations = size ? size.split(',').reduce((a, d) => a * Number(d.trim()), 1) : 0;
+    if (invocations > DEVICE_FLOOR.maxComputeInvocationsPerWorkgroup) {
+      report(k, `kernel '${k.name}' runs ${invocations} invocations per workgroup, more than every device allows (${DEVICE_FLOOR.maxComputeInvocationsPerWorkgroup}, maxComputeInvocationsPerWorkgroup); this is a compiler bug: please report it with the program`);
+    }
   }
   return [...out.values()];
 }

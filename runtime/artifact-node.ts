@@ -9,7 +9,7 @@ import { fsReason } from './write-node.ts';
 import { jsonErrorOffset, lineAndColumn } from './json-location.ts';
 import { checkKernelHash, type KernelHashError } from './kernel-hash.ts';
 import { ManifestError, validateManifest } from './manifest-check.ts';
-import { SessionError } from './session.ts';
+import { SessionError } from './session-error.ts';
 
 /** Far above what the compiler writes (a ResNet's manifest is ~140 kB, its largest kernel ~19 kB). */
 const MAX_MANIFEST_BYTES = 16 * 2 ** 20;

@@ -1,9 +1,13 @@
 // The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
-import { CLASS_METRICS, REGRESSION_METRICS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
-import { argmax, ConfusionMatrix, RegressionErrors } from './metrics.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
+import { ConfusionMatrix, RegressionErrors } from './metrics.ts';
+import { argmax } from './predictions.ts';
 import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
-import { SessionError, type Session, type TensorData } from './session.ts';
+import { valuesPerSample } from './data/model-inputs.ts';
+import { firstNonFinite } from './inspect.ts';
+import { SessionError } from './session-error.ts';
+import type { Session, TensorData } from './session.ts';
 
 /** A data set: one flat array per model input, `count` samples each. */
 export interface Samples {
@@ -65,10 +69,8 @@ export interface FitOptions {
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void | Promise<void>;
 }
 
-function perSample(session: Session, name: string): number {
-  const slot = session.manifest.inputs.find((i) => i.name === name)!;
-  return slot.shape.slice(1).reduce((a, b) => a * b, 1);
-}
+/** reduce_on_plateau's arguments a schedule leaves out (`--schedule reduce_on_plateau` gives none). */
+const PLATEAU = SCHEDULE_DEFAULTS.reduce_on_plateau;
 
 /** Copies rows `idx` (sample indices) of every input into batch buffers. */
 function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: string[]): Record<string, TensorData> {
@@ -77,7 +79,7 @@ function gather(session: Session, data: Samples, idx: ArrayLike<number>, names: 
   for (const name of names) {
     const src = data.tensors[name];
     if (!src) throw new Error(`data has no '${name}' (it has ${Object.keys(data.tensors).join(', ')})`);
-    const k = perSample(session, name);
+    const k = valuesPerSample(session.manifest.inputs.find((i) => i.name === name)!.shape);
     const dst = src instanceof Int32Array ? new Int32Array(B * k) : new Float32Array(B * k);
     for (let r = 0; r < idx.length; r++) dst.set(src.subarray(idx[r]! * k, idx[r]! * k + k), r * k);
     out[name] = dst;
@@ -123,7 +125,7 @@ async function traceNonFinite(
     if (!bad) continue;
     restore(session, pre);
     setRate(epoch, s);
-    const k = await session.firstNonFinite('train_step', batch(s));
+    const k = await firstNonFinite(session, 'train_step', batch(s));
     const where = k ? `; the first non-finite value came from kernel '${k.kernel}'${k.origin ? ` (${k.origin})` : ''}` : '';
     return new NonFiniteError(`training stopped: the loss or the weights became non-finite (NaN or infinity) in epoch ${epoch}, step ${s + 1} (step ${pre.step + 1} overall)${where}. Lower the learning rate, clip gradients (clip = global_norm(1.0)) or check the data for huge values`, epoch, s + 1, k?.kernel);
   }
@@ -164,14 +166,14 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
   // reduce_on_plateau multiplies the rate down; early stopping watches its own monitor. Both restart
   // their counts when training resumes from a checkpoint.
   let plateauScale = 1;
-  const plateau = schedule?.kind === 'reduce_on_plateau' ? new Plateau(schedule.minDelta ?? 1e-4) : undefined;
+  const plateau = schedule?.kind === 'reduce_on_plateau' ? new Plateau(schedule.minDelta ?? PLATEAU.minDelta) : undefined;
   const watch = stopping ? new Plateau(stopping.minDelta) : undefined;
   let bestWeights: Map<string, Float32Array> | undefined;
   const monitored = (r: EpochResult, m: 'loss' | 'val_loss'): number => (m === 'val_loss' && r.val ? r.val.loss : r.loss);
   const setRate = (e: number, s: number): void => {
     if (!schedule) return;
     let rate = scheduledRate(schedule, baseLr, e - 1 + s / steps, epochs);
-    if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? 0);
+    if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? PLATEAU.min);
     session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
   };
   const batch = (s: number) => gather(session, data, order.subarray(s * B, s * B + B), names);
@@ -191,8 +193,8 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000, lr: session.lr };
     if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
     if (opts.validation) r.val = await evaluate(session, opts.validation);
-    if (plateau && schedule && !plateau.update(monitored(r, schedule.monitor ?? 'val_loss'), e) && plateau.wait >= (schedule.patience ?? 10)) {
-      plateauScale *= schedule.factor ?? 0.1;
+    if (plateau && schedule && !plateau.update(monitored(r, schedule.monitor ?? PLATEAU.monitor), e) && plateau.wait >= (schedule.patience ?? PLATEAU.patience)) {
+      plateauScale *= schedule.factor ?? PLATEAU.factor;
       plateau.wait = 0;
     }
     let stop = false;
@@ -231,7 +233,7 @@ export async function evaluate(session: Session, data: Samples): Promise<EvalRes
   const predOut = spec.outputs.find((o) => o.name === t.prediction);
   if ((wantClass || wantReg) && !predOut) throw new SessionError(`metrics ${t.metrics.join(', ')} need the prediction '${t.prediction}' as a model output (add: output ${t.prediction})`);
   const read = [...(hasCorrect ? ['loss_rows', 'correct_rows'] : ['loss_rows']), ...(wantClass || wantReg ? [t.prediction] : [])];
-  const K = predOut ? predOut.shape.slice(1).reduce((a, b) => a * b, 1) : 0;
+  const K = predOut ? valuesPerSample(predOut.shape) : 0;
   const labelSpec = m.inputs.find((i) => i.name === t.label);
   const binary = t.loss === 'binary_cross_entropy';
   const cm = wantClass ? new ConfusionMatrix(binary ? 2 : labelSpec?.classes ?? K) : undefined;
@@ -282,13 +284,13 @@ export async function predict(session: Session, data: Samples): Promise<Record<s
   const B = session.manifest.batch;
   const spec = session.manifest.programs.forward;
   const out: Record<string, Float32Array> = {};
-  for (const o of spec.outputs) out[o.name] = new Float32Array(data.count * (o.shape.slice(1).reduce((a, b) => a * b, 1)));
+  for (const o of spec.outputs) out[o.name] = new Float32Array(data.count * valuesPerSample(o.shape));
   for (let s = 0; s < data.count; s += B) {
     const n = Math.min(B, data.count - s);
     const idx = Array.from({ length: n }, (_, i) => s + i);
     const res = await session.run('forward', gather(session, data, idx, spec.inputs), spec.outputs.map((o) => o.name));
     for (const o of spec.outputs) {
-      const k = o.shape.slice(1).reduce((a, b) => a * b, 1);
+      const k = valuesPerSample(o.shape);
       out[o.name]!.set((res[o.name] as Float32Array).subarray(0, n * k), s * k);
     }
   }

@@ -45,10 +45,3 @@ export class RegressionErrors {
     return { mae: this.abs / this.n, rmse: Math.sqrt(this.sq / this.n) };
   }
 }
-
-/** Index of the largest of `k` values starting at `off` (the first one on ties). */
-export function argmax(v: ArrayLike<number>, off: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (v[off + j]! > v[off + best]!) best = j;
-  return best;
-}

@@ -1,6 +1,6 @@
 // Learning-rate schedules and early stopping: host-side controls the training loop applies between
 // steps (the rate goes into the step uniform; nothing is recompiled).
-import type { EarlyStoppingSpec, ScheduleSpec } from '../compiler/artifact.ts';
+import { SCHEDULE_DEFAULTS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
 
 /**
  * The rate at `t` epochs done (fractional within an epoch), before the warm-up ramp and plateau
@@ -16,10 +16,10 @@ export function scheduledRate(s: ScheduleSpec, base: number, t: number, epochs: 
   const span = epochs - warmup;
   switch (s.kind) {
     case 'constant': case 'reduce_on_plateau': return base;
-    case 'step': return base * (s.factor ?? 0.1) ** Math.floor(since / (s.every ?? 10));
-    case 'exponential': return base * (s.rate ?? 0.96) ** since;
+    case 'step': return base * (s.factor ?? SCHEDULE_DEFAULTS.step.factor) ** Math.floor(since / (s.every ?? SCHEDULE_DEFAULTS.step.every));
+    case 'exponential': return base * (s.rate ?? SCHEDULE_DEFAULTS.exponential.rate) ** since;
     case 'cosine': {
-      const min = s.min ?? 0;
+      const min = s.min ?? SCHEDULE_DEFAULTS.cosine.min;
       // A warm-up as long as the run leaves no decay: the rate stays at its peak.
       const progress = span > 0 ? Math.min(since, span) / span : 0;
       return min + ((base - min) * (1 + Math.cos(Math.PI * progress))) / 2;

@@ -1,14 +1,18 @@
 // A Session runs a compiled artifact on a GPUDevice: buffers and pipelines made once, one command
 // buffer per step, and only what the caller asks for read back. Browser-safe (no Node imports).
 /// <reference types="@webgpu/types" />
-import { validateManifest } from './manifest-check.ts';
 import type { Artifact, KernelEntry as KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
 import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
-import { checkKernelHashes, kernelPath } from './kernel-hash.ts';
+import { bindKernels, type BoundKernel } from './pipeline-cache.ts';
+import { checkArtifact, checkLimits } from './session-checks.ts';
+import { SessionError } from './session-error.ts';
 import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
 import { warmUpKernels } from './warm-up.ts';
+
+// The session's error type, re-exported: most callers import it with the Session.
+export { SessionError };
 
 export type ProgramName = 'train_step' | 'eval' | 'forward';
 export type TensorData = Float32Array | Int32Array;
@@ -20,18 +24,12 @@ export interface StepParams {
   seed: number;
 }
 
-/** A user-facing runtime error (bad inputs, missing program); printed without a stack. */
-export class SessionError extends Error {
-  override name = 'SessionError';
-}
-
 const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so the module loads before globals exist.
 const COPY_SRC = 0x04;
 const COPY_DST = 0x08;
 const MAP_READ = 0x01;
 const UNIFORM = 0x40;
 const MAP_MODE_READ = 0x01;
-const COMPUTE = 0x4;
 
 /** Options of Session.create. */
 export interface SessionOptions {
@@ -56,82 +54,6 @@ interface Work {
   program?: ProgramName;
 }
 
-/** The manifest's fields and the kernels' SHA-256, checked before any GPU object exists. */
-function checkArtifact(a: Artifact, opts: SessionOptions): void {
-  try {
-    const where = a.source === undefined ? 'manifest' : `${a.source.replace(/\/+$/, '')}/manifest.json`;
-    validateManifest(a.manifest, where, opts.maxWorkgroupsPerDispatch === undefined ? {} : { maxWorkgroupsPerDispatch: opts.maxWorkgroupsPerDispatch });
-    checkKernelHashes(a);
-  } catch (err) {
-    throw new SessionError((err as Error).message);
-  }
-}
-
-/**
- * A kernel as a message names it: with its source line when compiled here; when loaded from a folder,
- * with that folder first (the source path is the compiling machine's, and may not exist here).
- */
-export function kernelLabel(k: KernelSpec, source?: string): string {
-  const name = `kernel '${printable(k.name)}'`;
-  const origin = k.origin ? printable(k.origin, 200) : undefined;
-  if (source === undefined) return `${name}${origin ? ` (${origin})` : ''}`;
-  return `${name} of ${printable(source, 300)}${origin ? ` (compiled from ${origin})` : ''}`;
-}
-
-/**
- * What the artifact needs against what the device allows, before anything is allocated: a model too
- * big for this device gets a message naming the kernel (its layer and source line) and the limit.
- * `source` is the folder the artifact was loaded from, if it was.
- */
-export function checkLimits(m: Manifest, limits: GPUSupportedLimits, source?: string): void {
-  const where = (k: KernelSpec): string => kernelLabel(k, source);
-  for (const b of m.buffers) {
-    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${printable(b.label)}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
-  }
-  for (const k of m.kernels) {
-    const storage = k.bindings.filter((b) => b.access !== 'uniform');
-    if (storage.length > limits.maxStorageBuffersPerShaderStage) {
-      throw new SessionError(`${where(k)} binds ${storage.length} storage buffers; this device allows ${limits.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage)`);
-    }
-    for (const b of storage) {
-      const size = b.size ?? m.buffers[b.buffer]!.size;
-      if (size > limits.maxStorageBufferBindingSize) {
-        throw new SessionError(`${where(k)} binds ${size} bytes of '${printable(m.buffers[b.buffer]!.label)}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
-      }
-    }
-    const most = Math.max(...k.workgroups);
-    if (most > limits.maxComputeWorkgroupsPerDimension) {
-      throw new SessionError(`${where(k)} dispatches ${most} workgroups in one dimension; this device allows ${limits.maxComputeWorkgroupsPerDimension} (maxComputeWorkgroupsPerDimension)`);
-    }
-  }
-}
-
-/**
- * Shader modules, layouts and pipelines of one device, keyed by WGSL text and binding layout:
- * every Session on the device shares them, so a kernel compiles once per process (creating a
- * llvmpipe pipeline costs up to seconds; Mesa's disk cache only helps the next process).
- */
-interface DeviceCache {
-  modules: Map<string, GPUShaderModule>;
-  layouts: Map<string, GPUBindGroupLayout>;
-  pipelines: Map<string, GPUComputePipeline>;
-}
-const deviceCaches = new WeakMap<GPUDevice, DeviceCache>();
-
-function deviceCache(device: GPUDevice): DeviceCache {
-  let c = deviceCaches.get(device);
-  if (!c) {
-    c = { modules: new Map(), layouts: new Map(), pipelines: new Map() };
-    deviceCaches.set(device, c);
-  }
-  return c;
-}
-
-/** How many compute pipelines this process has created on `device` (for tests of the cache). */
-export function pipelinesCreated(device: GPUDevice): number {
-  return deviceCaches.get(device)?.pipelines.size ?? 0;
-}
-
 export class Session {
   readonly manifest: Manifest;
   /** Optimizer steps taken so far; the next train step uses step + 1. */
@@ -141,7 +63,7 @@ export class Session {
   /** Seed of the in-kernel random streams (dropout); set by initialize(). */
   seed: number;
   private readonly buffers: GPUBuffer[];
-  private readonly kernels: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; spec: KernelSpec }[];
+  private readonly kernels: BoundKernel[];
   private readonly staging = new Map<string, GPUBuffer>();
   private readonly slots = new Map<string, TensorSlot>();
   private disposed = false;
@@ -153,7 +75,7 @@ export class Session {
   /** Why the session stopped for good: GPU work ran past its deadline. */
   private stopped: string | undefined;
 
-  private constructor(readonly device: GPUDevice, artifact: Artifact, kernels: Session['kernels'], buffers: GPUBuffer[], private readonly opts: SessionOptions) {
+  private constructor(readonly device: GPUDevice, artifact: Artifact, kernels: BoundKernel[], buffers: GPUBuffer[], private readonly opts: SessionOptions) {
     this.manifest = artifact.manifest;
     this.source = artifact.source;
     this.deadlines = new Deadlines({ ...DEFAULT_DEADLINE, ...opts.deadline }, opts.timeoutSeconds);
@@ -179,53 +101,14 @@ export class Session {
    */
   static async create(artifact: Artifact, device: GPUDevice, opts: SessionOptions = {}): Promise<Session> {
     const m = artifact.manifest;
-    checkArtifact(artifact, opts);
+    checkArtifact(artifact, opts.maxWorkgroupsPerDispatch);
     checkLimits(m, device.limits, artifact.source);
     const buffers = m.buffers.map((b) => device.createBuffer({
       size: b.size,
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
       label: b.label,
     }));
-    const { modules, layouts, pipelines } = deviceCache(device);
-    const kernels: Session['kernels'] = [];
-    device.pushErrorScope('validation');
-    for (const k of m.kernels) {
-      const code = artifact.shaders[k.shader]!;
-      const layoutKey = k.bindings.map((b) => b.access).join(',');
-      let layout = layouts.get(layoutKey);
-      if (!layout) {
-        layout = device.createBindGroupLayout({
-          entries: k.bindings.map((b) => ({
-            binding: b.binding,
-            visibility: COMPUTE,
-            buffer: { type: b.access === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' },
-          })),
-        });
-        layouts.set(layoutKey, layout);
-      }
-      const pipeKey = `${layoutKey}\n${code}`;
-      let pipeline = pipelines.get(pipeKey);
-      if (!pipeline) {
-        let module = modules.get(code);
-        if (!module) {
-          module = device.createShaderModule({ code, label: k.shader });
-          const info = await module.getCompilationInfo();
-          const errors = info.messages.filter((x) => x.type === 'error');
-          // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
-          if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)} does not compile: ${errors.map((e) => `${kernelPath(k.shader, artifact.source)}:${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
-          modules.set(code, module);
-        }
-        pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
-        pipelines.set(pipeKey, pipeline);
-      }
-      const bindGroup = device.createBindGroup({
-        layout,
-        entries: k.bindings.map((b) => ({ binding: b.binding, resource: b.size === undefined ? { buffer: buffers[b.buffer]! } : { buffer: buffers[b.buffer]!, offset: b.offset ?? 0, size: b.size } })),
-      });
-      kernels.push({ pipeline, bindGroup, spec: k });
-    }
-    const err = await device.popErrorScope();
-    if (err) throw new SessionError(`creating the kernels failed: ${err.message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+    const kernels = await bindKernels(device, artifact, buffers);
     const s = new Session(device, artifact, kernels, buffers, opts);
     s.initialize(m.train.seed);
     return s;
@@ -348,10 +231,11 @@ export class Session {
 
   /**
    * Runs every kernel of a program alone, each in its own submission, calling `after` with the
-   * kernel once it finished. The program's effects happen once, as in run(); train_step advances
-   * the step. For profiling and for finding the kernel that went wrong.
+   * kernel's manifest entry once it finished; `after` returning true stops there. The program's
+   * effects happen once, as in run(); train_step advances the step. For inspect.ts (profiling,
+   * finding the kernel that went wrong).
    */
-  private async eachKernel(program: ProgramName, inputs: Record<string, TensorData>, after: (k: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; spec: KernelSpec }, ms: number) => Promise<boolean | void>): Promise<void> {
+  async kernelByKernel(program: ProgramName, inputs: Record<string, TensorData>, after: (k: KernelSpec, ms: number) => Promise<boolean | void>): Promise<void> {
     this.live();
     const spec = this.manifest.programs[program];
     for (const name of spec.inputs) {
@@ -382,35 +266,14 @@ export class Session {
         this.device.queue.submit([enc.finish()]);
         await this.device.queue.onSubmittedWorkDone();
       }, false);
-      if ((await after(kernel, performance.now() - t0)) === true) return;
+      if ((await after(kernel.spec, performance.now() - t0)) === true) return;
     }
   }
 
-  /** Times every kernel of a program alone (each dispatch in its own submission, waited for). */
-  async profile(program: ProgramName, inputs: Record<string, TensorData>): Promise<{ kernel: string; ms: number }[]> {
-    const out: { kernel: string; ms: number }[] = [];
-    await this.eachKernel(program, inputs, async (k, ms) => { out.push({ kernel: k.spec.name, ms }); });
-    return out;
-  }
-
-  /**
-   * Runs a program kernel by kernel and returns the first kernel that wrote a non-finite value
-   * (NaN or ±Inf) into any range it may write, with its source origin; null when none did.
-   */
-  async firstNonFinite(program: ProgramName, inputs: Record<string, TensorData>): Promise<{ kernel: string; origin?: string } | null> {
-    let found: { kernel: string; origin?: string } | null = null;
-    await this.eachKernel(program, inputs, async (k) => {
-      for (const b of k.spec.bindings.filter((x) => x.access === 'read_write')) {
-        const size = b.size ?? this.manifest.buffers[b.buffer]!.size;
-        const [data] = await this.submitAndRead(this.device.createCommandEncoder(), [{ name: k.spec.name, dtype: 'f32', shape: [size / 4], buffer: b.buffer, offset: b.offset ?? 0 }]);
-        if ((data as Float32Array).some((v) => !Number.isFinite(v))) {
-          found = { kernel: k.spec.name, ...(k.spec.origin ? { origin: this.originOf(k.spec.origin) } : {}) };
-          return true;
-        }
-      }
-      return false;
-    });
-    return found;
+  /** Reads `bytes` bytes of buffer `buffer` from `offset` as f32 (what a kernel wrote, for inspect.ts). */
+  async readRange(buffer: number, offset: number, bytes: number): Promise<Float32Array> {
+    const [data] = await this.submitAndRead(this.device.createCommandEncoder(), [{ name: `buffer ${buffer}`, dtype: 'f32', shape: [bytes / 4], buffer, offset }]);
+    return data as Float32Array;
   }
 
   /** One optimizer step on a batch; returns the loss only when asked (reading it back syncs). */
@@ -475,7 +338,7 @@ export class Session {
   }
 
   /** A kernel's source line as messages show it: after the artifact's folder when it was loaded from one. */
-  private originOf(origin: string): string {
+  originOf(origin: string): string {
     return this.source === undefined ? printable(origin, 200) : `${printable(this.source, 300)}, compiled from ${printable(origin, 200)}`;
   }
 

@@ -1,7 +1,8 @@
 // Saving and loading a session's weights as safetensors files (Node), shapes checked against the model.
 import { checkpointProgress, loadSafetensors, saveSafetensors } from './checkpoint-node.ts';
 import { printable } from '../dsl/printable.ts';
-import { SessionError, type Session } from './session.ts';
+import { SessionError } from './session-error.ts';
+import type { Session } from './session.ts';
 import type { WriteOptions } from './write-node.ts';
 
 /** Writes every parameter to `path` (atomically, see writeFileSafely), with the model name and step as metadata. */

@@ -16,6 +16,8 @@ export interface DataInput {
   /** The labels file, when the features need one (possibly the one mutated). */
   labels?: { name: string; bytes: Uint8Array };
   recipe: string[];
+  /** Bytes an .npz member inflates to when it is a deflate bomb within dlc's limits: the reader may hold them. */
+  inflates?: number;
 }
 
 /** Cells of CSV text that readers must refuse or read exactly. */
@@ -231,14 +233,14 @@ function mutateSafetensors(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; wh
 }
 
 /** The .npz as built, with one member or ZIP field edited; or a member replaced by a deflate bomb. */
-function mutateNpz(c: DataCase, rng: Rng, recipe: string[]): Uint8Array {
+function mutateNpz(c: DataCase, rng: Rng, recipe: string[]): { bytes: Uint8Array; inflates?: number } {
   const members = c.npz!;
   const m = pick(rng, members);
   const zipped = () => writeZip(members.map((x) => ({ name: x.name, data: encodeNpy(x.npy), method: x.method, zip64: x.zip64 })));
   switch (weighted(rng, [[3, 'member'], [4, 'field'], [2, 'name'], [1, 'bomb'], [1, 'members']] as const)) {
     case 'member': {
       recipe.push(`${m.name}: ${mutateNpy(m.npy, rng)}`);
-      return zipped().bytes;
+      return { bytes: zipped().bytes };
     }
     case 'field': {
       const { bytes, fields } = zipped();
@@ -246,19 +248,19 @@ function mutateNpz(c: DataCase, rng: Rng, recipe: string[]): Uint8Array {
       const x = /method/.test(f.name) ? pick(rng, [1, 9, 12, 14, 99, 0xffff]) : pick(rng, [...EDGE_NUMBERS, 0xffffffff, 0xffff, 2 ** 64 - 1]);
       setField(bytes, f, x);
       recipe.push(`zip field '${f.name}' = ${x}`);
-      return bytes;
+      return { bytes };
     }
     case 'name': {
       const to = pick(rng, ['x', '../x.npy', '\u001b[2Jx.npy', `${'n'.repeat(300)}.npy`, members[0]!.name, '/abs.npy', 'é.npy']);
       recipe.push(`member ${m.name} renamed ${JSON.stringify(to.slice(0, 30))}`);
       m.name = to;
-      return zipped().bytes;
+      return { bytes: zipped().bytes };
     }
     case 'members': {
       const n = rng.int(3);
       recipe.push(n === 0 ? 'no members' : n === 1 ? 'one member dropped' : 'a member twice');
       const list = n === 0 ? [] : n === 1 ? [members[0]!] : [...members, members[0]!];
-      return writeZip(list.map((x) => ({ name: x.name, data: encodeNpy(x.npy), method: x.method, zip64: x.zip64 }))).bytes;
+      return { bytes: writeZip(list.map((x) => ({ name: x.name, data: encodeNpy(x.npy), method: x.method, zip64: x.zip64 }))).bytes };
     }
     default: {
       // A small member that inflates to hundreds of MiB: its .npy header claims the matching shape.
@@ -267,7 +269,7 @@ function mutateNpz(c: DataCase, rng: Rng, recipe: string[]): Uint8Array {
       const npyHead = encodeNpy({ version: 1, header: npyHeader('<f4', [(size - headerBytes) / 4]), body: new Uint8Array(0) });
       const raw = deflateBomb(npyHead, size);
       recipe.push(`${m.name} replaced by ${raw.length} deflated bytes that inflate to ${size / 2 ** 20} MiB`);
-      return writeZip(members.map((x) => ({ name: x.name, data: encodeNpy(x.npy), method: 8, zip64: x.zip64, ...(x === m ? { raw: { bytes: raw, size } } : {}) }))).bytes;
+      return { bytes: writeZip(members.map((x) => ({ name: x.name, data: encodeNpy(x.npy), method: 8, zip64: x.zip64, ...(x === m ? { raw: { bytes: raw, size } } : {}) }))).bytes, inflates: size };
     }
   }
 }
@@ -289,6 +291,7 @@ export function mutateData(c: DataCase, rng: Rng): DataInput {
   // Mostly one edit: most edits alone already make a file unreadable, and accepted files reach the GPU.
   const rounds = weighted(rng, [[5, 1], [3, 2], [2, 3]]);
   let bytes: Uint8Array | undefined;
+  let inflates: number | undefined;
   for (let k = 0; k < rounds; k++) {
     const byteLevel = rng.next() < 0.2;
     if (byteLevel) {
@@ -316,7 +319,7 @@ export function mutateData(c: DataCase, rng: Rng): DataInput {
       }
       case 'idx': bytes ??= encodeIdx(c.idx!); recipe.push(mutateIdxHeader(bytes, rng)); break;
       case 'npz': {
-        if (!bytes) bytes = mutateNpz(c, rng, recipe);
+        if (!bytes) ({ bytes, inflates } = mutateNpz(c, rng, recipe));
         else {
           const d = damageBytes(bytes, rng);
           bytes = d.bytes;
@@ -331,7 +334,7 @@ export function mutateData(c: DataCase, rng: Rng): DataInput {
       }
     }
   }
-  return { bytes: bytes ?? encode(c), ...(labels ? { labels } : {}), recipe };
+  return { bytes: bytes ?? encode(c), ...(labels ? { labels } : {}), recipe, ...(inflates ? { inflates } : {}) };
 }
 
 /** The case's file, unmutated. */

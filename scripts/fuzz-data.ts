@@ -37,7 +37,7 @@ export function fuzzData(opts: FileFuzzOptions): Promise<FileFuzzReport> {
     if (input.labels) writeFileSync(join(dir, input.labels.name), files[input.labels.name] = input.labels.bytes);
     const recipe = [`${model.name}, ${c.name}`, ...input.recipe];
     const outcome = await sandbox.run(probeFor(c, path, dir), limits);
-    const problems = probeProblems(outcome, limits);
+    const problems = probeProblems(outcome, limits, input.inflates);
     const accepted = outcome.status === 'ok';
     const cli = accepted && !problems.length && !!opts.gpuEvery && (!opts.gpuModels || opts.gpuModels.includes(model.name)) && ++eligible % opts.gpuEvery === 0;
     if (!cli) return { accepted, cli, problems, recipe, files };

@@ -92,11 +92,19 @@ export function sampleCorpus(): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.dl')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
+/** One of `count` disjoint parts of a run's inputs: those whose index is `index` modulo `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export const inShard = (i: number, shard: Shard): boolean => i % shard.count === shard.index;
+
 /**
- * Runs `count` inputs from `seed`. `validate` checks a WGSL text (resolving to an error message or
+ * Runs `count` inputs from `seed` (those of `shard`, if given). `validate` checks a WGSL text (resolving to an error message or
  * null); each distinct text is checked once. `timeLimitMs` bounds one compile.
  */
-export async function fuzz(opts: { seed: number; count: number; timeLimitMs?: number; validate?: (wgsl: string) => Promise<string | null>; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+export async function fuzz(opts: { seed: number; count: number; shard?: Shard; timeLimitMs?: number; validate?: (wgsl: string) => Promise<string | null>; onProgress?: (done: number) => void }): Promise<FuzzReport> {
   const rng = new Rng(opts.seed);
   const corpus = sampleCorpus();
   const limit = opts.timeLimitMs ?? 2000;
@@ -108,6 +116,8 @@ export async function fuzz(opts: { seed: number; count: number; timeLimitMs?: nu
     let src = rng.next() < 0.25 ? generated(rng) : corpus[Math.floor(rng.next() * corpus.length)]!;
     const rounds = 1 + Math.floor(rng.next() * 4);
     for (let k = 0; k < rounds; k++) if (rng.next() < 0.85) src = mutate(src, rng, corpus);
+    // Every shard draws the whole stream (cheap) and compiles its own inputs (the cost).
+    if (opts.shard && !inShard(i, opts.shard)) continue;
     report.inputs++;
     const t0 = performance.now();
     let r;

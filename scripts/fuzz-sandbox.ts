@@ -44,7 +44,7 @@ export class Sandbox {
     // The child's heap is bounded: a huge JSON text fails there, not here.
     const child = fork(CHILD, [], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx', '--max-old-space-size=1024'],
+      execArgv: ['--import', 'tsx', '--max-old-space-size=1024', '--expose-gc'],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

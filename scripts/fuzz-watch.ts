@@ -37,10 +37,12 @@ function sample(pid: number): { cpuMs: number; state: string; rss: number } | un
 
 /**
  * Polls process `pid` until `stop()`; calls `onVerdict` once (after killing it with SIGKILL) when a
- * limit is passed. Returns `stop`.
+ * limit is passed. CPU time is counted from the call. Returns `stop`.
  */
 export function watchProcess(pid: number, limits: WatchLimits, kill: () => void, onVerdict: (v: WatchVerdict) => void): () => void {
   const t0 = performance.now();
+  // CPU time counts from now: a reused process (the sandbox's child) has spent some on earlier work.
+  const cpu0 = sample(pid)?.cpuMs ?? 0;
   let lastCpu = -1;
   let lastProgress = t0;
   let over = false;
@@ -60,7 +62,8 @@ export function watchProcess(pid: number, limits: WatchLimits, kill: () => void,
       return;
     }
     if (s.rss > limits.rssBytes) return verdict({ why: 'memory', rssBytes: s.rss });
-    if (s.cpuMs > limits.cpuMs) return verdict({ why: 'cpu', cpuMs: s.cpuMs });
+    const cpuMs = s.cpuMs - cpu0;
+    if (cpuMs > limits.cpuMs) return verdict({ why: 'cpu', cpuMs });
     if (s.cpuMs > lastCpu || s.state === 'R') lastProgress = now;
     lastCpu = s.cpuMs;
     if (wall > limits.wallMs && now - lastProgress > 1000) return verdict({ why: 'blocked', wallMs: wall });

@@ -1,27 +1,72 @@
 // npm run fuzz -- [--kind programs|artifacts|data|all] [--count N] [--seed S] [--gpu-every N]
-// [--index I] [--deadline-ms MS] [--gpu-deadline-ms MS]: the fuzzers at length. programs: mutated
-// .dl programs through the compiler, every distinct kernel validated by Dawn (100,000 by default);
-// artifacts: mutated `dlc compile` output through the artifact loader (2,000); data: mutated data,
-// weight and checkpoint files through the CLI's readers (2,000). Every gpuEvery-th accepted artifact
-// or data file also runs through dlc on the real adapter. Each failure prints one classified line
-// and is written to fuzz-failures/ with its input and the command that reruns it.
+// [--index I] [--deadline-ms MS] [--gpu-deadline-ms MS] [--shard I/N] [--jobs J] [--summary FILE]
+// [--merge DIR]: the fuzzers at length. programs: mutated .dl programs through the compiler, every
+// distinct kernel validated by Dawn (100,000 by default); artifacts: mutated `dlc compile` output
+// through the artifact loader (2,000); data: mutated data, weight and checkpoint files through the
+// CLI's readers (2,000). Every gpuEvery-th accepted artifact or data file also runs through dlc on
+// the real adapter. Each failure prints one classified line and is written to fuzz-failures/ with
+// its input and the command that reruns it.
+//
+// --shard I/N runs the inputs whose index is I modulo N (several machines or runs split one run);
+// --jobs J runs the shard's inputs in J worker processes. A run writes its summary (inputs,
+// accepted, rejected, failures, seconds per kind) to --summary (default fuzz-failures/summary.json,
+// or summary-I-of-N.json for a shard; none for an --index rerun); --merge DIR adds up the
+// summaries in DIR.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openDevice } from '../runtime/device-node.ts';
 import { fail, intOption, scriptArgs } from './args.ts';
 import { fuzzArtifacts } from './fuzz-artifacts.ts';
 import { fuzzData } from './fuzz-data.ts';
-import { dawnValidator, fuzz } from './fuzz-engine.ts';
-import { failureClasses, failureLine, programFailure, writeFailure } from './fuzz-failures.ts';
+import { dawnValidator, fuzz, inShard, type Shard } from './fuzz-engine.ts';
+import { failureLine, programFailure, rerunCommand, writeFailure } from './fuzz-failures.ts';
 import type { Failure, FuzzKind } from './fuzz-oracle.ts';
 import type { FileFuzzOptions } from './fuzz-run.ts';
 
 const KINDS: FuzzKind[] = ['programs', 'artifacts', 'data'];
 const DEFAULT_COUNT: Record<FuzzKind, number> = { programs: 100_000, artifacts: 2000, data: 2000 };
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/** What a run found for one kind: the figures to quote. `accepted`: compiled programs, or files a loader or reader accepted. */
+interface KindSummary {
+  inputs: number;
+  accepted: number;
+  rejected: number;
+  failures: number;
+  /** Programs: distinct kernels validated; files: inputs also run through dlc. */
+  checked: number;
+  /** Wall time (for merged shards run side by side: the longest). */
+  seconds: number;
+}
+
+/** A run's summary file. */
+interface Summary {
+  seed: number;
+  shard: string;
+  kinds: Partial<Record<FuzzKind, KindSummary>>;
+  /** One line per failure, with the command that reruns it. */
+  failures: { line: string; rerun: string }[];
+}
 
 const values = scriptArgs('fuzz', {
   kind: { type: 'string', default: 'all' }, count: { type: 'string' }, seed: { type: 'string', default: '1' },
   'gpu-every': { type: 'string', default: '50' }, index: { type: 'string' },
   'deadline-ms': { type: 'string', default: '15000' }, 'gpu-deadline-ms': { type: 'string', default: '60000' },
+  shard: { type: 'string' }, jobs: { type: 'string', default: '1' }, summary: { type: 'string' }, merge: { type: 'string' },
 });
+
+if (values.merge !== undefined) {
+  const dir = values.merge;
+  const files = readdirSync(dir).filter((f) => /^summary.*\.json$/.test(f)).sort();
+  if (!files.length) fail('fuzz', `--merge: no summary*.json in ${dir}`);
+  const merged = mergeSummaries(files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Summary));
+  printSummary(merged, `${files.length} summaries in ${dir}`);
+  process.exit(merged.failures.length ? 1 : 0);
+}
+
 if (values.kind !== 'all' && !(KINDS as string[]).includes(values.kind!)) fail('fuzz', `--kind must be one of ${KINDS.join(', ')} or all, got '${values.kind}'`);
 const kinds = values.kind === 'all' ? KINDS : [values.kind as FuzzKind];
 const seed = intOption('fuzz', 'seed', values.seed, 0, 2 ** 32 - 1);
@@ -31,38 +76,131 @@ if (index !== undefined && kinds.includes('programs')) fail('fuzz', '--index rer
 const gpuEvery = intOption('fuzz', 'gpu-every', values['gpu-every'], 0);
 const deadlineMs = intOption('fuzz', 'deadline-ms', values['deadline-ms'], 1);
 const cliDeadlineMs = intOption('fuzz', 'gpu-deadline-ms', values['gpu-deadline-ms'], 1);
+const jobs = intOption('fuzz', 'jobs', values.jobs, 1, 256);
+const shard = parseShard(values.shard);
+if (index !== undefined && (jobs > 1 || shard.count > 1)) fail('fuzz', '--index reruns one input: no --jobs or --shard with it');
+const shardName = `${shard.index}/${shard.count}`;
+const summaryPath = values.summary ?? join('fuzz-failures', shard.count === 1 ? 'summary.json' : `summary-${shard.index}-of-${shard.count}.json`);
 
-const progress = (kind: FuzzKind, total: number): ((done: number) => void) => {
+const summary = jobs > 1 ? await runJobs() : await runHere();
+// A rerun of one input (--index) leaves the summary of the run it came from alone.
+const writeSummary = index === undefined || values.summary !== undefined;
+if (writeSummary) {
+  mkdirSync(dirname(summaryPath), { recursive: true });
+  writeFileSync(summaryPath, `${JSON.stringify(summary, null, 1)}\n`);
+}
+printSummary(summary, `seed ${seed}, shard ${shardName}${jobs > 1 ? `, ${jobs} jobs` : ''}${writeSummary ? `; summary in ${summaryPath}` : ''}`);
+process.exitCode = summary.failures.length ? 1 : 0;
+
+/** "I/N" as a shard (default: the whole run). */
+function parseShard(text: string | undefined): Shard {
+  if (text === undefined) return { index: 0, count: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) fail('fuzz', `--shard must be I/N with 0 <= I < N, got '${text}'`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function progress(kind: FuzzKind, total: number): (done: number) => void {
   let last = performance.now();
   return (done) => {
     if (performance.now() - last < 10_000) return;
     last = performance.now();
-    process.stderr.write(`fuzz ${kind}: ${done} of ${total}\n`);
+    process.stderr.write(`fuzz ${kind}${shard.count > 1 ? ` (shard ${shardName})` : ''}: ${done} of ${total}\n`);
   };
-};
+}
 
-const failures: Failure[] = [];
-for (const kind of kinds) {
-  const n = count ?? DEFAULT_COUNT[kind];
-  if (kind === 'programs') {
-    const handle = await openDevice('gles');
-    const r = await fuzz({ seed, count: n, validate: dawnValidator(handle.device), onProgress: progress(kind, n) });
-    handle.destroy();
-    process.stdout.write(`fuzz programs: ${r.inputs} inputs (seed ${seed}): ${r.compiled} compiled, ${r.rejected} rejected with diagnostics, ${r.shadersChecked} distinct kernels validated, ${r.failures.length} failures, ${r.seconds.toFixed(1)} s\n`);
-    failures.push(...r.failures.map((f) => programFailure(f, seed)));
-    continue;
+/** Runs the kinds in this process; failures are written to fuzz-failures/ as they are found. */
+async function runHere(): Promise<Summary> {
+  const out: Summary = { seed, shard: shardName, kinds: {}, failures: [] };
+  for (const kind of kinds) {
+    const n = count ?? DEFAULT_COUNT[kind];
+    let failures: Failure[];
+    if (kind === 'programs') {
+      const handle = await openDevice('gles');
+      const r = await fuzz({ seed, count: n, shard, validate: dawnValidator(handle.device), onProgress: progress(kind, n) });
+      handle.destroy();
+      failures = r.failures.map((f) => programFailure(f, seed));
+      out.kinds[kind] = { inputs: r.inputs, accepted: r.compiled, rejected: r.rejected, failures: failures.length, checked: r.shadersChecked, seconds: r.seconds };
+    } else {
+      const indices = index !== undefined ? [index] : Array.from({ length: n }, (_, i) => i).filter((i) => inShard(i, shard));
+      const opts: FileFuzzOptions = { seed, count: n, indices, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, indices.length) };
+      const r = await (kind === 'artifacts' ? fuzzArtifacts(opts) : fuzzData(opts));
+      failures = r.failures;
+      out.kinds[kind] = { inputs: r.inputs, accepted: r.accepted, rejected: r.rejected, failures: failures.length, checked: r.cliRuns, seconds: r.seconds };
+    }
+    for (const f of failures) {
+      writeFailure('fuzz-failures', f);
+      out.failures.push({ line: failureLine(f), rerun: rerunCommand(f) });
+    }
   }
-  const opts: FileFuzzOptions = { seed, count: n, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, n), ...(index !== undefined ? { indices: [index] } : {}) };
-  const r = await (kind === 'artifacts' ? fuzzArtifacts(opts) : fuzzData(opts));
-  process.stdout.write(`fuzz ${kind}: ${r.inputs} inputs (seed ${seed}): ${r.accepted} accepted, ${r.rejected} refused with a user error, ${r.cliRuns} also run through dlc, ${r.failures.length} failures, ${r.seconds.toFixed(1)} s\n`);
-  failures.push(...r.failures);
+  return out;
 }
-for (const f of failures) {
-  writeFailure('fuzz-failures', f);
-  process.stdout.write(`${failureLine(f)}\n`);
+
+/** Runs this shard's inputs in `jobs` worker processes (each a sub-shard of this one) and merges their summaries. */
+async function runJobs(): Promise<Summary> {
+  const tmp = mkdtempSync(join(tmpdir(), 'dlc-fuzz-jobs-'));
+  const pass = process.argv.slice(2).filter((a, i, all) => !/^--(jobs|shard|summary)(=|$)/.test(a) && !/^--(jobs|shard|summary)$/.test(all[i - 1] ?? ''));
+  try {
+    const parts = await Promise.all(Array.from({ length: jobs }, (_, k) => new Promise<Summary>((resolve, reject) => {
+      const sub = `${shard.index + shard.count * k}/${shard.count * jobs}`;
+      const file = join(tmp, `summary-${k}.json`);
+      const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...pass, '--shard', sub, '--summary', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('close', () => {
+        try {
+          resolve(JSON.parse(readFileSync(file, 'utf8')) as Summary);
+        } catch {
+          reject(new Error(`fuzz job ${sub} ended without a summary`));
+        }
+      });
+    })));
+    // The jobs run the kinds in the same order side by side: each kind's time is its slowest job's.
+    const merged = mergeSummaries(parts);
+    merged.shard = shardName;
+    return merged;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
-if (failures.length) {
-  process.stdout.write(`\n${failures.length} failures written to fuzz-failures/; by class:\n`);
-  for (const c of failureClasses(failures)) process.stdout.write(`${String(c.count).padStart(6)}  ${c.class} (first: #${c.first.index})\n`);
+
+/** The sum of several summaries' counts; the longest of their times (shards run side by side). */
+function mergeSummaries(parts: Summary[]): Summary {
+  const out: Summary = { seed: parts[0]!.seed, shard: parts.map((p) => p.shard).join(' + '), kinds: {}, failures: [] };
+  for (const p of parts) {
+    for (const [kind, s] of Object.entries(p.kinds) as [FuzzKind, KindSummary][]) {
+      const k = (out.kinds[kind] ??= { inputs: 0, accepted: 0, rejected: 0, failures: 0, checked: 0, seconds: 0 });
+      k.inputs += s.inputs;
+      k.accepted += s.accepted;
+      k.rejected += s.rejected;
+      k.failures += s.failures;
+      k.checked += s.checked;
+      k.seconds = Math.max(k.seconds, s.seconds);
+    }
+    out.failures.push(...p.failures);
+  }
+  return out;
 }
-process.exitCode = failures.length ? 1 : 0;
+
+function printSummary(s: Summary, what: string): void {
+  for (const [kind, k] of Object.entries(s.kinds) as [FuzzKind, KindSummary][]) {
+    const checked = kind === 'programs' ? `${k.checked} distinct kernels validated` : `${k.checked} also run through dlc`;
+    const [accepted, rejected] = kind === 'programs' ? ['compiled', 'rejected with diagnostics'] : ['accepted', 'refused with a user error'];
+    process.stdout.write(`fuzz ${kind}: ${k.inputs} inputs: ${k.accepted} ${accepted}, ${k.rejected} ${rejected}, ${checked}, ${k.failures} failures, ${k.seconds.toFixed(1)} s (${(k.inputs / Math.max(k.seconds, 1e-9)).toFixed(2)} inputs/s)\n`);
+  }
+  for (const f of s.failures) process.stdout.write(`${f.line}\n  rerun: ${f.rerun}\n`);
+  if (s.failures.length) {
+    process.stdout.write(`\n${s.failures.length} failures written to fuzz-failures/; by class:\n`);
+    for (const c of failureClassesOfLines(s.failures.map((f) => f.line))) process.stdout.write(`${String(c.count).padStart(6)}  ${c.class}\n`);
+  }
+  process.stdout.write(`(${what})\n`);
+}
+
+/** Failures counted per class from their lines ("kind seed S #I [class] recipe"). */
+function failureClassesOfLines(lines: string[]): { class: string; count: number }[] {
+  const by = new Map<string, number>();
+  for (const l of lines) {
+    const m = /^(\w+) seed \d+ #\d+ \[([^\]]*)\]/.exec(l);
+    const key = m ? `${m[1]}: ${m[2]}` : l;
+    by.set(key, (by.get(key) ?? 0) + 1);
+  }
+  return [...by].map(([c, n]) => ({ class: c, count: n })).sort((a, b) => b.count - a.count);
+}

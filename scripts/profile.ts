@@ -1,4 +1,4 @@
-// Per-kernel times of a network's train step, each kernel in its own submission (Session.profile),
+// Per-kernel times of a network's train step, each kernel in its own submission (profileKernels),
 // medians over 18 steps after 2 warm-ups, then the whole step's median for comparison.
 //   npx tsx scripts/profile.ts samples/mnist_cnn.dl      (DLC_ADAPTER=gles|vulkan, default gles)
 import { readFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { compile } from '../compiler/compile.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { openDevice } from '../runtime/device-node.ts';
 import { Rng } from '../runtime/random.ts';
+import { profileKernels } from '../runtime/inspect.ts';
 import { Session, type TensorData } from '../runtime/session.ts';
 
 const file = process.argv[2];
@@ -27,7 +28,7 @@ for (const name of m.programs.train_step.inputs) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const times = new Map<string, number[]>();
 for (let k = 0; k < 20; k++) {
-  const p = await session.profile('train_step', inputs);
+  const p = await profileKernels(session, 'train_step', inputs);
   if (k >= 2) for (const { kernel, ms } of p) times.set(kernel, [...(times.get(kernel) ?? []), ms]);
 }
 let total = 0;

@@ -9,8 +9,25 @@ import type { Attrs } from './types.ts';
 
 export type { DType };
 
+/**
+ * The per-kernel limits every device dlc targets allows: WebGPU's core defaults, which Dawn also
+ * grants by default in compatibility mode (OpenGL ES 3.1 guarantees 8 storage blocks to compute
+ * shaders). Fusion keeps every kernel within them and `dlc check` refuses a program it cannot fit
+ * (E-LIMIT), so what compiles runs on any device; the runtime still checks the device it gets.
+ */
+export const DEVICE_FLOOR = {
+  /** Storage buffers one kernel binds (the step uniform block is not one). */
+  maxStorageBuffersPerShaderStage: 8,
+  /** Workgroups per grid dimension; larger grids spill into y. */
+  maxComputeWorkgroupsPerDimension: 65535,
+  /** Invocations per workgroup (x · y · z of @workgroup_size; compatibility mode's default is 128). */
+  maxComputeInvocationsPerWorkgroup: 256,
+} as const;
+
 /** Workgroups per dimension WebGPU guarantees; larger grids spill into y. */
-export const MAX_WORKGROUPS_PER_DIM = 65535;
+export const MAX_WORKGROUPS_PER_DIM = DEVICE_FLOOR.maxComputeWorkgroupsPerDimension;
+/** Storage buffers one kernel may bind on any device (fusion stops growing a kernel there). */
+export const MAX_STORAGE_BUFFERS = DEVICE_FLOOR.maxStorageBuffersPerShaderStage;
 
 /** Workgroup counts covering `groups` groups, split over x and y when above the per-dimension limit. */
 export function grid(groups: number): [number, number, number] {

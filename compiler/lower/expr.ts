@@ -1,13 +1,14 @@
 // Evaluates expressions of the language into graph values: chains, calls, blocks, arithmetic.
 import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
-import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
+import type { Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
+import { bindArgs, didYouMeanOrList, takesText, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
 import { Scope, userShape, type Lowering } from './scope.ts';
-import { coerce, describeVal, type Hyper, type Val } from './values.ts';
+import { coerce, describeVal, type Val } from './values.ts';
 
 /**
  * Lowering evaluates expressions recursively, and a block call evaluates the block's body inside the
@@ -162,8 +163,8 @@ export class ExprLowerer {
       if (x === undefined) return undefined;
       xs.push(x);
     }
-    const hyper: Record<string, Hyper> = {};
-    let nextHyper = 0;
+    // Positional arguments fill the tensor inputs first; the rest bind to the layer's table.
+    const given: GivenArg[] = [];
     let ok = true;
     for (const a of args) {
       const v = this.eval(a.value, scope);
@@ -174,47 +175,18 @@ export class ExprLowerer {
         xs.push(x);
         continue;
       }
-      let spec;
-      if (a.name === undefined) {
-        spec = def.hyper[nextHyper++];
-        if (!spec) {
-          const most = def.hyper.length;
-          const takes = most ? `at most ${most} argument${most === 1 ? '' : 's'} (${def.hyper.map((h) => h.name).join(', ')})` : 'no arguments';
-          ok = this.L.error('E-ARITY', `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takes}; this is one too many`, a.span) ?? false;
-          continue;
-        }
-      } else {
-        spec = def.hyper.find((h) => h.name === a.name);
-        if (!spec) {
-          ok = this.L.error('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${type}${didYouMeanOrList(a.name, def.hyper.map((h) => h.name))}`, a.nameSpan ?? a.span) ?? false;
-          continue;
-        }
-      }
-      if (spec.name in hyper) {
-        ok = this.L.error('E-DUPLICATE', `argument '${spec.name}' of ${type} is given twice`, a.span) ?? false;
-        continue;
-      }
-      const c = coerce(v, spec.type);
-      if ('error' in c) {
-        ok = this.L.error('E-TYPE', `argument '${spec.name}' of ${type}: ${c.error}`, a.value.span) ?? false;
-        continue;
-      }
-      if (spec.oneOf && !spec.oneOf.includes(c.ok as string)) {
-        ok = this.L.error('E-TYPE', `argument '${spec.name}' of ${type}: unknown value '${c.ok}'${didYouMean(String(c.ok), spec.oneOf)} (one of ${spec.oneOf.join(', ')})`, a.value.span) ?? false;
-        continue;
-      }
-      hyper[spec.name] = c.ok;
+      given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: v, valueSpan: a.value.span });
     }
-    if (!ok) return undefined;
+    const report: Report = (code, message, at) => { this.L.error(code, message, at); };
+    const callee: Callee = { name: type, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
+    const bound = bindArgs(def.hyper, given, callee, report);
+    if (!ok || !bound) return undefined;
     if (xs.length < def.inputs) {
       const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `write ${type}(a, b), or a -> ${type}(b) in a chain`;
       return this.L.error('E-ARITY', `${type} needs ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}: ${how}`, span);
     }
-    for (const h of def.hyper) {
-      if (h.name in hyper) continue;
-      if (h.default === undefined) return this.L.error('E-MISSING-ARG', `${type} needs argument '${h.name}'`, span);
-      hyper[h.name] = h.default;
-    }
+    const hyper = withDefaults(def.hyper, bound, callee, report, span);
+    if (!hyper) return undefined;
     for (const x of xs) {
       if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
     }
@@ -329,11 +301,6 @@ export class ExprLowerer {
     }
     return true;
   }
-}
-
-/** "; did you mean 'x'?" when a name is close, else the accepted names: " (accepted: a, b)". */
-function didYouMeanOrList(name: string, accepted: string[]): string {
-  return didYouMean(name, accepted) || (accepted.length ? ` (accepted: ${accepted.join(', ')})` : ' (it takes no named arguments)');
 }
 
 /** An own key of LAYERS (not 'constructor' or another Object.prototype name). */

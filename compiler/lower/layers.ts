@@ -2,16 +2,8 @@
 import type { Initializer } from '../artifact.ts';
 import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import type { Hyper, HyperType } from './values.ts';
-
-export interface HyperSpec {
-  name: string;
-  type: HyperType;
-  /** Absent: the hyper-parameter is required. */
-  default?: Hyper;
-  /** For 'word' hyper-parameters: the accepted names. */
-  oneOf?: readonly string[];
-}
+import type { ArgSpec } from './bind-args.ts';
+import type { Hyper } from './values.ts';
 
 /** A user-facing error in a layer call; lowering reports it at the call. */
 export class LayerError extends Error {}
@@ -36,7 +28,8 @@ export interface LayerDef {
   doc: string;
   /** How many tensor inputs the layer takes. */
   inputs: number;
-  hyper: HyperSpec[];
+  /** Its arguments besides the inputs, bound by bind-args.ts. */
+  hyper: ArgSpec[];
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;
 }
 

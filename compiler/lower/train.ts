@@ -1,9 +1,10 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
-import type { Expr, TrainDecl } from '../../dsl/ast.ts';
+import type { Arg, Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import { CLASS_METRICS, REGRESSION_METRICS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
+import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
@@ -32,6 +33,13 @@ export interface TrainConfig {
   clip?: ClipSpec;
 }
 
+/** Named arguments of each loss, after its two positional ones (prediction, target). */
+const LOSS_ARGS: Record<LossKind, ArgSpec[]> = {
+  cross_entropy: [],
+  mse: [],
+  binary_cross_entropy: [{ name: 'from_logits', type: 'bool', default: false }],
+};
+
 const LOSS_NAMES: Record<string, LossKind> = {
   cross_entropy: 'cross_entropy', categorical_crossentropy: 'cross_entropy', sparse_categorical_crossentropy: 'cross_entropy',
   mse: 'mse', mean_squared_error: 'mse',
@@ -51,7 +59,7 @@ export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METR
 const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip'];
 
 export function defaultTrainConfig(): TrainConfig {
-  return { optimizer: { kind: 'adam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 } }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
+  return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
 }
 
 /** Constant value of a train entry (no tensors in a train section, except names inside the loss). */
@@ -140,6 +148,9 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
 
 type Fail = (code: string, msg: string, span: Span) => void;
 
+/** A train-section argument for bindArgs: its value must be a constant. */
+const given = (a: Arg): GivenArg => ({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: constant(a.value), valueSpan: a.value.span });
+
 type Range = { readonly min: number; readonly max: number };
 /** What the runtime accepts (see TRAIN_SETTING_RANGES), except that a train section asks for at least one epoch. */
 const SETTING_RANGES: Record<'batch' | 'epochs' | 'seed', Range> = {
@@ -158,15 +169,10 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const kind = Object.hasOwn(LOSS_NAMES, v.callee) ? LOSS_NAMES[v.callee] : undefined;
   if (!kind) { fail('E-UNKNOWN-LOSS', `unknown loss '${v.callee}'${didYouMean(v.callee, Object.keys(LOSS_NAMES))}`, v.calleeSpan); return undefined; }
   const pos = v.args.filter((a) => a.name === undefined);
-  let fromLogits = false;
-  for (const a of v.args.filter((x) => x.name !== undefined)) {
-    if (a.name === 'from_logits' && kind === 'binary_cross_entropy') {
-      const c = constant(a.value);
-      const r = c ? coerce(c, 'bool') : { error: 'expected true or false' };
-      if ('error' in r) { fail('E-TYPE', `argument 'from_logits' of ${v.callee}: ${r.error}`, a.value.span); return undefined; }
-      fromLogits = r.ok as boolean;
-    } else { fail('E-UNKNOWN-ARG', `unknown argument '${a.name}' for ${v.callee}${kind === 'binary_cross_entropy' ? didYouMean(a.name!, ['from_logits']) : ''}`, a.nameSpan ?? a.span); return undefined; }
-  }
+  const bound = bindArgs(LOSS_ARGS[kind], v.args.filter((a) => a.name !== undefined).map(given), { name: v.callee }, fail);
+  const named = bound && withDefaults(LOSS_ARGS[kind], bound, { name: v.callee }, fail, v.span);
+  if (!named) return undefined;
+  const fromLogits = named.from_logits === true;
   if (pos.length !== 2) { fail('E-ARITY', `${v.callee} takes 2 arguments (prediction, target), got ${pos.length}`, v.span); return undefined; }
   const [p, t] = pos.map((a) => a.value);
   for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
@@ -183,29 +189,10 @@ function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
     fail('E-UNKNOWN-OPTIMIZER', `unknown optimizer '${callee}'${didYouMean(callee, names) || ` (supported: ${names.join(', ')})`}`, v.kind === 'call' ? v.calleeSpan : v.span);
     return undefined;
   }
-  const hyper: Record<string, Hyper> = {};
-  let next = 0;
-  let ok = true;
-  for (const a of v.kind === 'call' ? v.args : []) {
-    const spec = a.name === undefined ? def.hyper[next++] : def.hyper.find((h) => h.name === a.name);
-    if (!spec) {
-      if (a.name === undefined) fail('E-ARITY', `${callee} takes at most ${def.hyper.length} arguments (${def.hyper.map((h) => h.name).join(', ')})`, a.span);
-      else {
-        const names = def.hyper.map((h) => h.name);
-        const alias = Object.hasOwn(KERAS_HYPER_NAMES, a.name) ? KERAS_HYPER_NAMES[a.name] : undefined;
-        const hint = alias && names.includes(alias) ? `; did you mean '${alias}'?` : didYouMean(a.name, names) || ` (accepted: ${names.join(', ')})`;
-        fail('E-UNKNOWN-ARG', `unknown hyper-parameter '${a.name}' for ${callee}${hint}`, a.nameSpan ?? a.span);
-      }
-      ok = false;
-      continue;
-    }
-    const c = constant(a.value);
-    const r = c ? coerce(c, spec.type) : { error: 'expected a constant' };
-    if ('error' in r) { fail('E-TYPE', `hyper-parameter '${spec.name}' of ${callee}: ${r.error}`, a.value.span); ok = false; continue; }
-    hyper[spec.name] = r.ok;
-  }
-  if (!ok) return undefined;
-  for (const h of def.hyper) if (!(h.name in hyper)) hyper[h.name] = h.default;
+  const who: Callee = { name: callee, noun: 'hyper-parameter', aliases: KERAS_HYPER_NAMES };
+  const bound = bindArgs(def.hyper, v.kind === 'call' ? v.args.map(given) : [], who, fail);
+  const hyper = bound && withDefaults(def.hyper, bound, who, fail, v.span);
+  if (!hyper) return undefined;
   const { lr, ...rest } = hyper;
   let kind = def.kind;
   if (kind === 'sgd' && (rest.momentum as number) > 0) kind = 'momentum';
@@ -234,20 +221,25 @@ function readRegularizer(v: Expr, fail: Fail): { l1: number; l2: number } | unde
   return out;
 }
 
-type ArgDef = { name: string; type: HyperType; default: Hyper; oneOf?: string[] };
-const MONITOR: ArgDef = { name: 'monitor', type: 'word', default: 'val_loss', oneOf: ['val_loss', 'loss'] };
+type ArgDef = ArgSpec & { default: Hyper };
+const monitor = (fallback: 'loss' | 'val_loss'): ArgDef => ({ name: 'monitor', type: 'word', default: fallback, oneOf: ['val_loss', 'loss'] });
 const WARMUP: ArgDef = { name: 'warmup', type: 'int', default: 0 };
-/** Learning-rate schedules and their arguments (Keras / PyTorch defaults where they have one). */
-const SCHEDULES: Record<string, ArgDef[]> = {
+const S = SCHEDULE_DEFAULTS;
+/** Learning-rate schedules and their arguments, the defaults from SCHEDULE_DEFAULTS. */
+const SCHEDULES: Record<ScheduleSpec['kind'], ArgDef[]> = {
   constant: [WARMUP],
-  step: [{ name: 'every', type: 'posint', default: 10 }, { name: 'factor', type: 'posfloat', default: 0.1 }, WARMUP],
-  exponential: [{ name: 'rate', type: 'posfloat', default: 0.96 }, WARMUP],
-  cosine: [{ name: 'min', type: 'float', default: 0 }, WARMUP],
-  reduce_on_plateau: [{ name: 'factor', type: 'rate', default: 0.1 }, { name: 'patience', type: 'posint', default: 10 }, { name: 'min_delta', type: 'float', default: 1e-4 }, { name: 'min', type: 'float', default: 0 }, MONITOR],
+  step: [{ name: 'every', type: 'posint', default: S.step.every }, { name: 'factor', type: 'posfloat', default: S.step.factor }, WARMUP],
+  exponential: [{ name: 'rate', type: 'posfloat', default: S.exponential.rate }, WARMUP],
+  cosine: [{ name: 'min', type: 'float', default: S.cosine.min }, WARMUP],
+  reduce_on_plateau: [
+    { name: 'factor', type: 'rate', default: S.reduce_on_plateau.factor }, { name: 'patience', type: 'posint', default: S.reduce_on_plateau.patience },
+    { name: 'min_delta', type: 'float', default: S.reduce_on_plateau.minDelta }, { name: 'min', type: 'float', default: S.reduce_on_plateau.min }, monitor(S.reduce_on_plateau.monitor),
+  ],
 };
 /** Gradient clipping: global_norm(limit) (Keras global_clipnorm) or value(limit) (clipvalue). */
 const CLIPS: Record<string, ArgDef[]> = { global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }], value: [{ name: 'limit', type: 'posfloat', default: 1 }] };
-const EARLY_STOPPING: ArgDef[] = [MONITOR, { name: 'patience', type: 'posint', default: 5 }, { name: 'min_delta', type: 'float', default: 0 }, { name: 'restore_best', type: 'bool', default: true }];
+const E = EARLY_STOPPING_DEFAULTS;
+const EARLY_STOPPING: ArgDef[] = [monitor(E.monitor), { name: 'patience', type: 'posint', default: E.patience }, { name: 'min_delta', type: 'float', default: E.minDelta }, { name: 'restore_best', type: 'bool', default: E.restoreBest }];
 
 function scheduleSpec(kind: ScheduleSpec['kind'], a: Record<string, Hyper>): ScheduleSpec {
   const s: ScheduleSpec = { kind };
@@ -272,24 +264,8 @@ function readCall(v: Expr, setting: string, defs: Record<string, ArgDef[]>, fail
     fail('E-UNKNOWN-ARG', `unknown ${setting} '${callee}'${didYouMean(callee, names) || ` (supported: ${names.join(', ')})`}`, v.kind === 'call' ? v.calleeSpan : v.span);
     return undefined;
   }
-  const args: Record<string, Hyper> = {};
-  let next = 0;
-  for (const a of v.kind === 'call' ? v.args : []) {
-    const spec = a.name === undefined ? def[next++] : def.find((d) => d.name === a.name);
-    if (!spec) {
-      const accepted = def.map((d) => d.name);
-      fail('E-UNKNOWN-ARG', a.name === undefined ? `${callee} takes at most ${def.length} arguments (${accepted.join(', ')})` : `unknown argument '${a.name}' for ${callee}${didYouMean(a.name, accepted) || ` (accepted: ${accepted.join(', ')})`}`, a.nameSpan ?? a.span);
-      return undefined;
-    }
-    const c = constant(a.value);
-    const r = c ? coerce(c, spec.type) : { error: 'expected a constant' };
-    if ('error' in r) { fail('E-TYPE', `argument '${spec.name}' of ${callee}: ${r.error}`, a.value.span); return undefined; }
-    if (spec.oneOf && !spec.oneOf.includes(r.ok as string)) {
-      fail('E-TYPE', `argument '${spec.name}' of ${callee}: expected ${spec.oneOf.map((o) => `'${o}'`).join(' or ')}, got '${r.ok}'${didYouMean(String(r.ok), spec.oneOf)}`, a.value.span);
-      return undefined;
-    }
-    args[spec.name] = r.ok;
-  }
-  for (const d of def) if (!(d.name in args)) args[d.name] = d.default;
+  const bound = bindArgs(def, v.kind === 'call' ? v.args.map(given) : [], { name: callee }, fail);
+  const args = bound && withDefaults(def, bound, { name: callee }, fail, v.span);
+  if (!args) return undefined;
   return { kind: callee, args };
 }

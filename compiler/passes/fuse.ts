@@ -2,15 +2,16 @@
 // matmul, conv2d or maxpool2d_bwd becomes that kernel's store epilogue (`matmul_chain`, ...). Values inside a group never reach
 // memory. A value is kept inside a group only when the group's one node reads it, no program
 // outputs it and it has the group's shape (so the flat index, which dropout's mask uses, agrees).
+// A group stops growing where its kernel would bind more storage buffers than every device allows
+// (MAX_STORAGE_BUFFERS): a long sum (clip norms, penalties, many branches) becomes a run of
+// kernels, each adding its share to the one before.
 import type { Graph } from '../ir/graph.ts';
 import { EPILOGUE_HOSTS, type ChainStep } from '../ir/ops/fused.ts';
 import { opDef } from '../ir/ops/index.ts';
+import { MAX_STORAGE_BUFFERS } from '../ir/kernel-spec.ts';
 import { sameShape } from '../ir/tensor.ts';
 import type { Node, ValueId } from '../ir/types.ts';
 import { programOrder } from '../programs.ts';
-
-/** WebGPU's default maxStorageBuffersPerShaderStage: a fused kernel must not need more. */
-const MAX_STORAGE_BINDINGS = 8;
 
 export interface FuseOptions {
   /** Element-wise chains into one kernel (default on). */
@@ -54,24 +55,37 @@ function encode(c: Chain): { sources: ValueId[]; steps: ChainStep[] } {
 
 /**
  * Grows the chain rooted at `root` in post-order (the root last, where the fused node will run),
- * inlining each input `inlinable` accepts. An explicit stack, not recursion: an element-wise chain
- * may be thousands of nodes long.
+ * inlining each input `inlinable` accepts while the kernel stays within `budget` storage bindings
+ * (its sources and its output); a producer left out for the budget goes to `refused` and roots a
+ * chain of its own. An explicit stack, not recursion: an element-wise chain may be thousands of
+ * nodes long.
  */
-function growChain(g: Graph, root: Node, inlinable: (v: ValueId, reader: Node) => boolean): Chain {
+function growChain(g: Graph, root: Node, inlinable: (v: ValueId, reader: Node) => boolean, budget: number, refused: Set<number>): Chain {
   const chain: Chain = { members: [], steps: [] };
   const memo = new Map<ValueId, Ref>();
   const stack: { node: Node; args: Ref[] }[] = [{ node: root, args: [] }];
+  // The chain ends with at most `sources + pending` sources: each input not yet visited becomes at
+  // most one source, or an inlined producer whose own inputs are then counted in its place.
+  let sources = 0;
+  let pending = root.inputs.length;
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.args.length < top.node.inputs.length) {
       const v = top.node.inputs[top.args.length]!;
       const have = memo.get(v);
+      const producer = have || !inlinable(v, top.node) ? undefined : g.nodes[g.producer.get(v)!]!;
+      const fits = producer !== undefined && sources + pending - 1 + producer.inputs.length + 1 <= budget;
+      if (producer && !fits) refused.add(producer.id);
+      pending--;
       if (have) top.args.push(have);
-      else if (inlinable(v, top.node)) stack.push({ node: g.nodes[g.producer.get(v)!]!, args: [] });
-      else {
+      else if (producer && fits) {
+        stack.push({ node: producer, args: [] });
+        pending += producer.inputs.length;
+      } else {
         const ref: Ref = { src: v };
         memo.set(v, ref);
         top.args.push(ref);
+        sources++;
       }
       continue;
     }
@@ -105,11 +119,15 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
       if (!readers || readers.size !== 1) return true;
       return !inlinable(n.output!, g.nodes[[...readers][0]!]!);
     };
-    for (const id of live) {
+    // From the last node back, so a producer a chain refuses for the binding budget is grown as a
+    // root of its own when the walk reaches it; then in program order again.
+    const refused = new Set<number>();
+    for (const id of [...live].reverse()) {
       const root = g.nodes[id]!;
-      if (!isChainable(root) || !isRoot(root)) continue;
-      chains.push(growChain(g, root, inlinable));
+      if (!isChainable(root) || !(isRoot(root) || refused.has(id))) continue;
+      chains.push(growChain(g, root, inlinable, MAX_STORAGE_BUFFERS, refused));
     }
+    chains.reverse();
   }
   // Single nodes stay as they are unless an epilogue takes them.
   const asChain = (n: Node): Chain => ({ members: [n.id], steps: [{ op: n.op, args: n.inputs.map((v) => ({ src: v })), attrs: n.attrs }] });
@@ -130,7 +148,7 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
     });
     const host = mm === undefined ? undefined : g.nodes[g.producer.get(mm)!]!;
     const rest = sources.filter((v) => v !== mm);
-    if (host && host.inputs.length + rest.length + 1 <= MAX_STORAGE_BINDINGS) {
+    if (host && host.inputs.length + rest.length + 1 <= MAX_STORAGE_BUFFERS) {
       const m = host;
       // Source order for the epilogue: the accumulator first, then the other sources.
       const position = new Map([mm, ...rest].map((v, k) => [v, k]));

@@ -1,7 +1,7 @@
 // Adds the optimizer's update of every parameter (and its state) to the train step, plus metric sums.
 import type { ClipSpec, OptimizerSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
-import { OPTIMIZERS, optimizerAttrs, type OptimizerRow } from '../ir/ops/optimizers.ts';
+import { activeStates, OPTIMIZERS, optimizerAttrs, type OptimizerRow } from '../ir/ops/optimizers.ts';
 import type { ValueId } from '../ir/types.ts';
 
 /**
@@ -27,7 +27,7 @@ export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, V
     const grad = grads.get(p.value);
     if (grad === undefined) continue;
     const name = g.value(p.value).name;
-    const states = row.states.map((s) => {
+    const states = activeStates(row, attrs).map((s) => {
       const fill = s.initial === undefined ? 0 : opt.hyper[s.initial] as number;
       return g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: fill }, 'optimizer');
     });

@@ -2,32 +2,83 @@
 // format of the original MNIST files. Parsed from bytes with every size checked before anything is
 // allocated; each error names the file. Then matched to the model like CSV data, every value
 // checked to fit float32.
-import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
+import type { Manifest } from '../../compiler/artifact.ts';
 import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
 import { toF32 } from './f32.ts';
 import { MAX_VALUES } from './limits.ts';
+import { describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
 
-/** An n-dimensional array read from a file: row-major values as float64, and whether they are integers. */
+/**
+ * The values of an array file as a typed array of the file's own element type: a view of the file's
+ * bytes where their byte order and alignment allow (the usual case), else one copy of them. 64-bit
+ * integers come as float64 (Number's precision; the same bytes as the file's). No reader widens the
+ * whole array: the float32 conversion (arraysToSamples) reads these straight into its output, so
+ * reading costs the file's bytes plus the float32 samples.
+ */
+export type ArrayValues = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/** An n-dimensional array read from a file: row-major values, and whether they are integers. */
 export interface NdArray {
   shape: number[];
-  data: Float64Array;
+  data: ArrayValues;
   integer: boolean;
 }
 
-const NPY_TYPES: Record<string, { bytes: number; integer: boolean; read: (v: DataView, o: number, le: boolean) => number }> = {
-  f4: { bytes: 4, integer: false, read: (v, o, le) => v.getFloat32(o, le) },
-  f8: { bytes: 8, integer: false, read: (v, o, le) => v.getFloat64(o, le) },
-  i1: { bytes: 1, integer: true, read: (v, o) => v.getInt8(o) },
-  u1: { bytes: 1, integer: true, read: (v, o) => v.getUint8(o) },
-  i2: { bytes: 2, integer: true, read: (v, o, le) => v.getInt16(o, le) },
-  u2: { bytes: 2, integer: true, read: (v, o, le) => v.getUint16(o, le) },
-  i4: { bytes: 4, integer: true, read: (v, o, le) => v.getInt32(o, le) },
-  u4: { bytes: 4, integer: true, read: (v, o, le) => v.getUint32(o, le) },
-  i8: { bytes: 8, integer: true, read: (v, o, le) => Number(v.getBigInt64(o, le)) },
-  u8: { bytes: 8, integer: true, read: (v, o, le) => Number(v.getBigUint64(o, le)) },
+type ViewOf = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayValues | BigInt64Array | BigUint64Array;
+
+/** An element type: its width, whether it holds integers, and the typed array that views it. */
+interface ElementType {
+  bytes: 1 | 2 | 4 | 8;
+  integer: boolean;
+  view: ViewOf;
+}
+
+const NPY_TYPES: Record<string, ElementType> = {
+  f4: { bytes: 4, integer: false, view: Float32Array },
+  f8: { bytes: 8, integer: false, view: Float64Array },
+  i1: { bytes: 1, integer: true, view: Int8Array },
+  u1: { bytes: 1, integer: true, view: Uint8Array },
+  i2: { bytes: 2, integer: true, view: Int16Array },
+  u2: { bytes: 2, integer: true, view: Uint16Array },
+  i4: { bytes: 4, integer: true, view: Int32Array },
+  u4: { bytes: 4, integer: true, view: Uint32Array },
+  i8: { bytes: 8, integer: true, view: BigInt64Array },
+  u8: { bytes: 8, integer: true, view: BigUint64Array },
 };
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The `n` values of `type` at `begin` in `bytes` (bounds already checked): a view when the byte
+ * order is the host's and the offset is aligned, else a copy (byte-swapped if need be) viewed.
+ */
+function elements(bytes: Uint8Array, begin: number, n: number, type: ElementType, littleEndian: boolean): ArrayValues {
+  let raw = bytes.subarray(begin, begin + n * type.bytes);
+  const swap = type.bytes > 1 && littleEndian !== HOST_LITTLE_ENDIAN;
+  if (swap || raw.byteOffset % type.bytes !== 0) {
+    // A copy in a fresh buffer (offset 0, so aligned); Buffer's own slice would be a view.
+    raw = new Uint8Array(raw);
+    if (swap) swapBytes(raw, type.bytes);
+  }
+  const values = new type.view(raw.buffer, raw.byteOffset, n);
+  if (!(values instanceof BigInt64Array || values instanceof BigUint64Array)) return values;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(values[i]!);
+  return out;
+}
+
+/** Reverses the byte order of each `width`-byte element of `raw`, in place. */
+function swapBytes(raw: Uint8Array, width: number): void {
+  for (let o = 0; o < raw.length; o += width) {
+    for (let a = o, b = o + width - 1; a < b; a++, b--) {
+      const t = raw[a]!;
+      raw[a] = raw[b]!;
+      raw[b] = t;
+    }
+  }
+}
 
 /** Most dimensions an array may have (NumPy 2 allows 64); more is a corrupt header, not data. */
 const MAX_DIMS = 64;
@@ -43,7 +94,10 @@ function checkedCount(shape: number[], file: string): number {
   return n;
 }
 
-/** A NumPy .npy file (format versions 1–3, C order, numeric little- or big-endian dtypes). */
+/**
+ * A NumPy .npy file (format versions 1–3, C order, numeric little- or big-endian dtypes). Its `data`
+ * is usually a view of `bytes` (see ArrayValues).
+ */
 export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   const file = shownFile(name);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -71,22 +125,19 @@ export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   if (begin + n * type.bytes > bytes.length) {
     throw new DataError(`${file}: the data is truncated: shape [${shape.join(', ')}] needs ${n * type.bytes} bytes, the file has ${bytes.length - begin}`);
   }
-  const le = descr[1] !== '>';
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) data[i] = type.read(view, begin + i * type.bytes, le);
-  return { shape, data, integer: type.integer };
+  return { shape, data: elements(bytes, begin, n, type, descr[1] !== '>'), integer: type.integer };
 }
 
-const IDX_TYPES: Record<number, { bytes: number; integer: boolean; read: (v: DataView, o: number) => number }> = {
-  0x08: { bytes: 1, integer: true, read: (v, o) => v.getUint8(o) },
-  0x09: { bytes: 1, integer: true, read: (v, o) => v.getInt8(o) },
-  0x0b: { bytes: 2, integer: true, read: (v, o) => v.getInt16(o, false) },
-  0x0c: { bytes: 4, integer: true, read: (v, o) => v.getInt32(o, false) },
-  0x0d: { bytes: 4, integer: false, read: (v, o) => v.getFloat32(o, false) },
-  0x0e: { bytes: 8, integer: false, read: (v, o) => v.getFloat64(o, false) },
+const IDX_TYPES: Record<number, ElementType> = {
+  0x08: NPY_TYPES.u1!,
+  0x09: NPY_TYPES.i1!,
+  0x0b: NPY_TYPES.i2!,
+  0x0c: NPY_TYPES.i4!,
+  0x0d: NPY_TYPES.f4!,
+  0x0e: NPY_TYPES.f8!,
 };
 
-/** An IDX file (the original MNIST format: big-endian, magic 0 0 type ndim, then the dimensions). */
+/** An IDX file (the original MNIST format: big-endian, magic 0 0 type ndim, then the dimensions); bytes are views of `bytes`, wider types a byte-swapped copy. */
 export function parseIdx(bytes: Uint8Array, name: string): NdArray {
   const file = shownFile(name);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataError(`${file}: not an IDX file (the first two bytes must be zero)`);
@@ -101,12 +152,8 @@ export function parseIdx(bytes: Uint8Array, name: string): NdArray {
   if (begin + n * type.bytes > bytes.length) {
     throw new DataError(`${file}: the data is truncated: shape [${shape.join(', ')}] needs ${n * type.bytes} bytes, the file has ${bytes.length - begin}`);
   }
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) data[i] = type.read(view, begin + i * type.bytes);
-  return { shape, data, integer: type.integer };
+  return { shape, data: elements(bytes, begin, n, type, false), integer: type.integer };
 }
-
-const describe = (s: InputSpec): string => (s.classes !== undefined ? `${s.name}: class[${s.classes}]` : `${s.name}: f32[${s.shape.slice(1).join(', ')}]`);
 
 /**
  * Features (and labels, unless optional) from arrays whose first axis is the sample: sizes, counts,
@@ -119,38 +166,33 @@ export function arraysToSamples(
   y: { array: NdArray; file: string } | undefined,
   opts: { scale?: number } = {},
 ): Samples {
-  const target = m.inputs.find((i) => i.name === m.train.label);
-  const features = m.inputs.filter((i) => i !== target);
-  if (!target || features.length !== 1 || features[0]!.dtype !== 'f32') {
-    throw new DataError(`array data fills a model with one feature input and one label input; model '${m.model}' has inputs ${m.inputs.map(describe).join(', ')}`);
-  }
-  const feature = features[0]!;
+  const { feature, target } = featureAndLabel(m, 'array data');
   const xFile = shownFile(x.file);
   const yFile = y ? shownFile(y.file) : '';
-  const per = feature.shape.slice(1).reduce((a, b) => a * b, 1);
+  const per = valuesPerSample(feature.shape);
   const count = x.array.shape[0] ?? 0;
-  const got = x.array.shape.slice(1).reduce((a, b) => a * b, 1);
+  const got = valuesPerSample(x.array.shape);
   if (x.array.shape.length < 1 || count === 0) throw new DataError(`${xFile}: no samples (shape [${x.array.shape.join(', ')}])`);
-  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describe(feature)} takes ${per}`);
+  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describeInput(feature)} takes ${per}`);
   const scale = opts.scale ?? 1;
   const xs = toF32(x.array.data.subarray(0, count * per), per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
   const tensors: Samples['tensors'] = { [feature.name]: xs };
   if (y) {
     const n = y.array.shape[0] ?? 0;
     if (n !== count) throw new DataError(`${yFile}: ${n} labels for ${count} samples in ${xFile}`);
-    const k = y.array.shape.slice(1).reduce((a, b) => a * b, 1);
+    const k = valuesPerSample(y.array.shape);
     if (target.classes !== undefined) {
-      if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describe(target)} takes one class index per sample`);
+      if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describeInput(target)} takes one class index per sample`);
       const ys = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = y.array.data[i]!;
-        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describe(target)} takes integers 0 to ${target.classes - 1}`);
+        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
         ys[i] = v;
       }
       tensors[target.name] = ys;
     } else {
-      const want = target.shape.slice(1).reduce((a, b) => a * b, 1);
-      if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describe(target)} takes ${want}`);
+      const want = valuesPerSample(target.shape);
+      if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describeInput(target)} takes ${want}`);
       tensors[target.name] = toF32(y.array.data.subarray(0, n * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
     }
   }

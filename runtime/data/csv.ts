@@ -1,12 +1,13 @@
 // CSV data for a model: a header row of column names, one sample per row, the label column(s) by
 // name and every other column a feature. Validated against the model's inputs: each error names
 // the file, the line, the column and what was wrong. Pure (text in, samples out): no file system.
-import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
+import type { Manifest } from '../../compiler/artifact.ts';
 import { suggest } from '../../dsl/diagnostics.ts';
 import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
 import { checkF32 } from './f32.ts';
+import { describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
 
 export { DataError } from './data-error.ts';
 
@@ -59,9 +60,6 @@ export function csvRows(text: string, name: string): { line: number; fields: str
   return rows;
 }
 
-const perSample = (s: InputSpec): number => s.shape.slice(1).reduce((a, b) => a * b, 1);
-const describeInput = (s: InputSpec): string => (s.classes !== undefined ? `${s.name}: class[${s.classes}]` : `${s.name}: f32[${s.shape.slice(1).join(', ')}]`);
-
 export interface CsvOptions {
   /** Label column names; default: the column named like the model's label input. */
   label?: string[];
@@ -109,12 +107,7 @@ function closestColumn(name: string, header: string[]): string {
  */
 export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptions = {}): Samples {
   const file = shownFile(name);
-  const target = m.inputs.find((i) => i.name === m.train.label);
-  const features = m.inputs.filter((i) => i !== target);
-  if (!target || features.length !== 1 || features[0]!.dtype !== 'f32') {
-    throw new DataError(`CSV data fills a model with one feature input and one label input; model '${m.model}' has inputs ${m.inputs.map(describeInput).join(', ')}`);
-  }
-  const feature = features[0]!;
+  const { feature, target } = featureAndLabel(m, 'CSV data');
   const rows = csvRows(text, name);
   if (rows.length === 0) throw new DataError(`${file}: the file is empty; expected a header row of column names, then one row per sample`);
   const header = rows[0]!.fields.map((f) => f.trim());
@@ -136,13 +129,13 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
     }
     return k;
   });
-  const wantLabels = target.classes !== undefined ? 1 : perSample(target);
+  const wantLabels = target.classes !== undefined ? 1 : valuesPerSample(target.shape);
   const hasLabels = labelIdx.length > 0;
   if (hasLabels && labelIdx.length !== wantLabels) {
     throw new DataError(`${file}: ${labelIdx.length} label column${labelIdx.length === 1 ? '' : 's'} (${printable(labelCols.join(', '))}) but the model's label input ${describeInput(target)} takes ${wantLabels} per sample`);
   }
   const featureIdx = header.map((_, k) => k).filter((k) => !labelIdx.includes(k));
-  const F = perSample(feature);
+  const F = valuesPerSample(feature.shape);
   if (featureIdx.length !== F) {
     throw new DataError(`${file}: ${featureIdx.length} feature column${featureIdx.length === 1 ? '' : 's'} besides the label, but the model's input ${describeInput(feature)} takes ${F} values per sample`);
   }

@@ -1,19 +1,15 @@
 // Whether a model can train on the MNIST digits, and which of its inputs take the images and the
 // labels: one check for the CLI (--data mnist) and the demo page, so both refuse the same models
 // with the same message. Browser-safe (no Node module).
-import type { InputSpec, Manifest } from '../../compiler/artifact.ts';
+import type { Manifest } from '../../compiler/artifact.ts';
 import { printable } from '../../dsl/printable.ts';
+import { describeInput, valuesPerSample } from './model-inputs.ts';
 
 /** The model's inputs that take MNIST's images (784 values each) and class labels. */
 export interface MnistInputs {
   image: string;
   label: string;
 }
-
-/** An input's type as net.dl declares it: class[3], f32[1, 28, 28]. */
-const describeType = (i: InputSpec): string => (i.dtype === 'i32' ? (i.classes !== undefined ? `class[${i.classes}]` : 'class') : `f32[${i.shape.slice(1).join(', ')}]`);
-
-const perSample = (shape: number[]): number => shape.slice(1).reduce((a, b) => a * b, 1);
 
 /** The digits' ten classes, 0 to 9. */
 const MNIST_CLASSES = 10;
@@ -23,7 +19,7 @@ const MNIST_CLASSES = 10;
  * not fit the data (it names the model's inputs as declared).
  */
 export function mnistInputs(m: Manifest): MnistInputs | { error: string } {
-  const image = m.inputs.find((i) => i.dtype === 'f32' && perSample(i.shape) === 784);
+  const image = m.inputs.find((i) => i.dtype === 'f32' && valuesPerSample(i.shape) === 784);
   const label = m.inputs.find((i) => i.dtype === 'i32');
   // A label of fewer classes would train on digits it cannot name (cross-entropy reads past its
   // logits) and report a made-up accuracy, so the class count is part of the fit.
@@ -31,6 +27,6 @@ export function mnistInputs(m: Manifest): MnistInputs | { error: string } {
     return { error: `the mnist digits have ${MNIST_CLASSES} classes, but model '${printable(m.model)}' declares label input '${printable(label.name)}' as class[${label.classes}]: declare class[${MNIST_CLASSES}] (and ${MNIST_CLASSES} logits)` };
   }
   if (image && label && m.inputs.length === 2) return { image: image.name, label: label.name };
-  const have = m.inputs.map((i) => `${printable(i.name)}: ${describeType(i)}`).join(', ');
+  const have = m.inputs.map((i) => describeInput({ ...i, name: printable(i.name) })).join(', ');
   return { error: `the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model '${printable(m.model)}' has inputs ${have}` };
 }

@@ -52,7 +52,7 @@ Non-trainable params: 0
 ────────────────────────────────────────────────────────────────────────────────
 Training:
   loss            cross_entropy(logits, label)
-  optimizer       adam(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0)
+  optimizer       adam(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, amsgrad: false)
   schedule        — (constant rate)
   clipping        —
   regularisation  —
@@ -84,7 +84,7 @@ Non-trainable params: 0
 ─────────────────────────────────────────────────────────────────────────────────────────
 Training:
   loss            cross_entropy(logits, y)
-  optimizer       sgd(lr: 0.01, momentum: 0.9, nesterov: true)
+  optimizer       sgd(lr: 0.01, momentum: 0.9, nesterov: true, weight_decay: 0)
   schedule        cosine(min: 0.00001, warmup: 1)
   clipping        global_norm(1)
   regularisation  l1_l2(l1: 0.00001, l2: 0.0001) on kernels
@@ -105,7 +105,7 @@ Kernels: train_step 28 dispatches, eval 5, forward 3; GPU memory 4,968 bytes`);
     expect(rowOf(text, 'dense_1')).toEqual(['dense_1 (dense)', 'stem', '(batch, 128)', '100,480', 'relu', 'image']);
     expect(rowOf(text, 'dense_3')).toEqual(['dense_3 (dense)', 'h (residual)', '(batch, 128)', '16,512', 'linear', 'relu_1']);
     expect(rowOf(text, 'relu_2')).toEqual(['relu_2 (relu)', 'r1', '(batch, 128)', '0', 'add_1']);
-    expect(text).toContain('\n  optimizer       adamw(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.0001)\n');
+    expect(text).toContain('\n  optimizer       adamw(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.0001, amsgrad: false)\n');
     expect(text).toContain('\n  regularisation  l2(0.00001) on kernels\n');
   });
 
@@ -136,7 +136,7 @@ add_1                            (batch, 16, 28, 28)         0  relu_1,
 relu_3                           (batch, 16, 28, 28)         0  add_1
 `);
     expect(text).toContain('\ndense_1           logits         (batch, 10)               330  global_avgpool_1\n');
-    expect(text).toContain('\n  optimizer       adam(lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-7,\n                  weight_decay: 0)\n');
+    expect(text).toContain('\n  optimizer       adam(lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-7,\n                  weight_decay: 0, amsgrad: false)\n');
     // Wide enough, nothing changes.
     expect(sample('resnet_mini', 120)).toBe(sample('resnet_mini'));
   });

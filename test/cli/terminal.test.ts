@@ -134,6 +134,6 @@ describe('dlc check in an 80-column pseudo-terminal', () => {
     expect(screen.rows).toContain('Layer (type)      Name           Output shape          Param #  Connected to');
     expect(screen.rows).toContain('dense_1           logits         (batch, 10)               330  global_avgpool_1');
     expect(screen.rows).toContain('Non-trainable params: 224');
-    expect(screen.rows).toContain('                  weight_decay: 0)');
+    expect(screen.rows).toContain('                  weight_decay: 0, amsgrad: false)');
   }, 120_000);
 });

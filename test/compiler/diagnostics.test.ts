@@ -145,7 +145,7 @@ train m {
   loss = cross_entropy(logits, label)
   optimizer = lbfgs(lr: 1e-3)
 }`;
-    expect(errors(src)).toBe(`net.dl:9:15: error: unknown optimizer 'lbfgs' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam)
+    expect(errors(src)).toBe(`net.dl:9:15: error: unknown optimizer 'lbfgs' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam, adamax, adadelta)
  9 |   optimizer = lbfgs(lr: 1e-3)
    |               ^^^^^`);
   });
@@ -263,7 +263,7 @@ train m {
 net.dl:8:10: error: unknown loss 'constructor'
  8 |   loss = constructor(logits, label)
    |          ^^^^^^^^^^^
-net.dl:9:15: error: unknown optimizer 'toString' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam)
+net.dl:9:15: error: unknown optimizer 'toString' (supported: sgd, momentum, adagrad, rmsprop, adam, adamw, nadam, adamax, adadelta)
  9 |   optimizer = toString(lr: 1)
    |               ^^^^^^^^`);
   });
@@ -550,11 +550,11 @@ model m {
 }
 train m {
   loss = cross_entropy(logits, label)
-  optimizer = sgd(0.1, 0.9, true, 4)
+  optimizer = sgd(0.1, 0.9, true, 0, 4)
 }`;
-    expect(errors(src)).toBe(`net.dl:9:35: error: sgd takes at most 3 arguments (lr, momentum, nesterov)
- 9 |   optimizer = sgd(0.1, 0.9, true, 4)
-   |                                   ^`);
+    expect(errors(src)).toBe(`net.dl:9:38: error: sgd takes at most 4 arguments (lr, momentum, nesterov, weight_decay)
+ 9 |   optimizer = sgd(0.1, 0.9, true, 0, 4)
+   |                                      ^`);
   });
 });
 
@@ -1031,6 +1031,8 @@ train m {
       adam: 'adam(lr: 1e-3, beta1: 0.8, beta2: 0.99)',
       adamw: 'adamw(lr: 1e-3, weight_decay: 0.01)',
       nadam: 'nadam(lr: 2e-3, beta1: 0.85)',
+      adamax: 'adamax(lr: 2e-3, weight_decay: 1e-4)',
+      adadelta: 'adadelta(lr: 1.0, rho: 0.9)',
     };
     expect(Object.keys(optimizers).sort()).toEqual(Object.keys(OPTIMIZERS).sort());
     for (const [kind, opt] of Object.entries(optimizers)) {

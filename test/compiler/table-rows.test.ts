@@ -55,7 +55,7 @@ describe('nadam', () => {
 
   it('is one optimizer of the train section with Keras defaults, run as one kernel over the arenas', () => {
     const m = compile(net('nadam')).artifact!.manifest;
-    expect(m.train.optimizer).toEqual({ kind: 'nadam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7 } });
+    expect(m.train.optimizer).toEqual({ kind: 'nadam', lr: 0.001, hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 } });
     expect(m.programs.train_step.kernels.map((k) => m.kernels[k]!.name).filter((n) => n.startsWith('nadam'))).toEqual(['nadam:all parameters']);
     expect(m.state.filter((s) => s.owner === 'optimizer').map((s) => s.name).slice(0, 2)).toEqual(['dense_1.kernel.m', 'dense_1.kernel.v']);
   });

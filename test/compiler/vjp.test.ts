@@ -13,7 +13,7 @@ const NON_DIFFERENTIABLE = new Set([
   'softmax_bwd', 'log_softmax_bwd', 'softmax_ce_bwd', 'correct',
   'conv2d_bwd_input', 'conv2d_bwd_filter',
   'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'slice_bwd',
-  'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw', 'nadam', 'accumulate', 'ema',
+  'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw', 'nadam', 'adamax', 'adadelta', 'accumulate', 'ema',
   // made by the fusion pass after autodiff: never differentiated
   'fused', 'matmul_chain', 'conv2d_chain', 'maxpool2d_bwd_chain', 'fill', 'softmax_ce_head',
 ]);

@@ -14,6 +14,13 @@ describe('front-end fuzzer', () => {
     expect(await validate('@compute @workgroup_size(1) fn main() { let x = 1u; }')).toBeNull();
     expect(await validate('@compute @workgroup_size(1) fn main() { let x = ; }')).toMatch(/missing initializer/);
   });
+  it('shards split a run: together they compile exactly the inputs of the whole run', async () => {
+    const whole = await fuzz({ seed: 3, count: 60 });
+    const parts = await Promise.all([0, 1, 2].map((index) => fuzz({ seed: 3, count: 60, shard: { index, count: 3 } })));
+    expect(parts.map((p) => p.inputs)).toEqual([20, 20, 20]);
+    const sum = (f: (r: typeof whole) => number): number => parts.reduce((a, p) => a + f(p), 0);
+    expect([sum((p) => p.compiled), sum((p) => p.rejected)]).toEqual([whole.compiled, whole.rejected]);
+  }, 60_000);
   it('2,000 inputs from seed 1: no failures, well under 2 minutes', async (t) => {
     const h = device();
     if (!h) return t.skip();

@@ -60,6 +60,16 @@ describe('fuzz deadlines', () => {
       resolve(verdict);
     });
   });
+  it('counts CPU time from the start of the watch: what a reused process spent before is not held against it', async () => {
+    // Busy for 1 s of CPU time, then says so and idles; watched from then with a 500 ms CPU budget.
+    const child = spawn(process.execPath, ['-e', 'while (process.cpuUsage().user < 1e6); console.log("spent"); setTimeout(() => {}, 1500)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    let verdict: WatchVerdict | undefined;
+    const stop = watchProcess(child.pid!, { cpuMs: 500, wallMs: 60_000, hardMs: 60_000, rssBytes: 2 ** 40 }, () => child.kill('SIGKILL'), (v) => { verdict = v; });
+    await new Promise((resolve) => child.on('close', resolve));
+    stop();
+    expect(verdict).toBeUndefined();
+  }, 60_000);
   it('stops a busy loop by its CPU time, a blocked read by its wall time, and a memory hog by its size', async () => {
     expect((await verdictOn('for (;;);', { cpuMs: 300 }))?.why).toBe('cpu');
     const fifo = join(tmp, 'fifo');
@@ -80,6 +90,12 @@ describe('fuzz judge', () => {
     expect(messageProblem('a\nb')).toBe('message: more than one line');
     expect(messageProblem('x'.repeat(20_000))).toBe('message: longer than 10000 characters');
     expect(messageProblem('\u202ecat')).toBe('message: raw control character U+202e');
+  });
+  it('bounds a reader\'s memory rise, beyond what the input legitimately inflates to', () => {
+    const read = { status: 'error' as const, ms: 10, peakBytes: 700 * 2 ** 20, error: { name: 'DataError', message: 'z.npz:y: 134217696 labels for 4 samples' } };
+    expect(probeProblems(read, probeLimits(10_000)).map((p) => p.detail)).toEqual(['rose by 700 MiB (bound 512 MiB)']);
+    expect(probeProblems(read, probeLimits(10_000), 512 * 2 ** 20)).toEqual([]);
+    expect(probeProblems({ ...read, peakBytes: 1100 * 2 ** 20 }, probeLimits(10_000), 512 * 2 ** 20).map((p) => p.detail)).toEqual(['rose by 1100 MiB (bound 1024 MiB: 512 MiB and the 512 MiB the input expands to)']);
   });
   it('wants dlc to exit 0, or 1 with one "dlc: " line, in time', () => {
     const ok = { code: 1, signal: null, stderr: 'Warning: maxDynamicUniformBuffersPerPipelineLayout\ndlc: x.npz: truncated\n' };

@@ -2,7 +2,8 @@
 // with a message naming the kernel, its layer and source line, and the limit.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
-import { checkLimits, Session } from '../../runtime/session.ts';
+import { checkLimits } from '../../runtime/session-checks.ts';
+import { Session } from '../../runtime/session.ts';
 import { useDevice } from '../helpers/gpu.ts';
 
 describe('device limits', () => {

@@ -20,6 +20,8 @@ train m { loss = mse(p, y); optimizer = ${optimizer}; batch = 9; seed = 3 }`;
 const OPTIMIZERS = [
   'sgd(lr: 0.05)', 'sgd(lr: 0.05, momentum: 0.9, nesterov: true)', 'momentum(lr: 0.05)', 'adagrad(lr: 0.05)',
   'rmsprop(lr: 0.01)', 'adam(lr: 0.01)', 'adamw(lr: 0.01, weight_decay: 0.05)', 'nadam(lr: 0.01)',
+  'sgd(lr: 0.05, weight_decay: 0.01)', 'rmsprop(lr: 0.01, momentum: 0.9, centered: true, weight_decay: 0.01)',
+  'adam(lr: 0.01, amsgrad: true, weight_decay: 0.01)', 'adamax(lr: 0.01)', 'adadelta(lr: 1)',
 ];
 const STEPS = 3;
 

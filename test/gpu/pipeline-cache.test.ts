@@ -2,7 +2,8 @@
 // another artifact with the same kernels, creates none.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
-import { pipelinesCreated, Session } from '../../runtime/session.ts';
+import { pipelinesCreated } from '../../runtime/pipeline-cache.ts';
+import { Session } from '../../runtime/session.ts';
 import { useDevice } from '../helpers/gpu.ts';
 
 const SOURCE = (units: number): string => `model m {

@@ -1,7 +1,8 @@
-// Session.profile times each kernel alone and has the same effect as one ordinary step.
+// profileKernels times each kernel alone and has the same effect as one ordinary step.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { Rng } from '../../runtime/random.ts';
+import { profileKernels } from '../../runtime/inspect.ts';
 import { Session } from '../../runtime/session.ts';
 import { useDevice } from '../helpers/gpu.ts';
 
@@ -13,7 +14,7 @@ const SOURCE = `model m {
 }
 train m { loss = cross_entropy(logits, y); optimizer = adam(lr: 0.01); batch = 4; seed = 3 }`;
 
-describe('Session.profile', () => {
+describe('profileKernels', () => {
   const device = useDevice('gles');
   it('names every kernel of the program once, in order, and updates the weights as trainStep does', async (t) => {
     const h = device();
@@ -26,7 +27,7 @@ describe('Session.profile', () => {
     const profiled = await Session.create(art, h.device);
     for (let i = 0; i < 3; i++) await stepped.trainStep({ x, y });
     const times = [];
-    for (let i = 0; i < 3; i++) times.push(await profiled.profile('train_step', { x, y }));
+    for (let i = 0; i < 3; i++) times.push(await profileKernels(profiled, 'train_step', { x, y }));
     const names = art.manifest.programs.train_step.kernels.map((k) => art.manifest.kernels[k]!.name);
     for (const p of times) {
       expect(p.map((e) => e.kernel)).toEqual(names);

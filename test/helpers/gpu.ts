@@ -6,15 +6,16 @@ export const ADAPTERS = ['vulkan', 'gles'] as const;
 export type AdapterKind = (typeof ADAPTERS)[number];
 
 /**
- * Opens the adapter once for the enclosing describe block and destroys it afterwards.
+ * Opens the adapter once for the enclosing describe block and destroys it afterwards, with
+ * `requiredLimits` in place of the adapter's maximums where given.
  * Returns a getter; when the adapter is missing outside CI, `get()` returns undefined and the
  * caller skips with the printed reason. Under CI=true a missing adapter is a failure.
  */
-export function useDevice(kind: AdapterKind): () => NodeDeviceHandle | undefined {
+export function useDevice(kind: AdapterKind, requiredLimits?: Record<string, number>): () => NodeDeviceHandle | undefined {
   let handle: NodeDeviceHandle | undefined;
   beforeAll(async () => {
     try {
-      handle = await openDevice(kind);
+      handle = await openDevice(kind, requiredLimits);
     } catch (err) {
       if (err instanceof DeviceUnavailableError && !process.env.CI) {
         console.warn(`GPU tests on ${kind} skipped: ${err.message}`);

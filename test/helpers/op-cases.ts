@@ -4,7 +4,7 @@ import type { Attrs, DType } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
 
 /** How to draw an input: normal values, positive values, values away from 0, or class labels. */
-export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | { labels: number };
+export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | { labels: number };
 
 export interface OpCase {
   shapes: number[][];
@@ -44,6 +44,10 @@ const UPDATE = (states: number, attrs: Attrs): OpCase[] => [1, 67, 1000, 4100].m
   shapes: Array.from({ length: 2 + states }, () => [n]),
   attrs,
   draws: ['normal', 'normal', ...Array.from({ length: states }, (_, k) => (k === states - 1 ? 'positive' : 'normal') as Draw)],
+}));
+/** An optimizer update whose states are drawn as given (p and g normal). */
+const UPDATE_DRAWN = (states: Draw[], attrs: Attrs): OpCase[] => [1, 67, 1000, 4100].map((n) => ({
+  shapes: Array.from({ length: 2 + states.length }, () => [n]), attrs, draws: ['normal', 'normal', ...states],
 }));
 
 // NCHW pooling geometries: odd sizes, batch 1, kernel 3 stride 2, kernel ≠ stride, non-square,
@@ -195,22 +199,32 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     // Output above 65,535 × 64 elements: the grid spills into y.
     { shapes: [[2, 1050, 1001]], attrs: { axis: 1, start: 1050, shape: [2, 2100, 1001] } },
   ],
-  sgd: [...UPDATE(0, {}),
+  sgd: [...UPDATE(0, {}), ...UPDATE(0, { weight_decay: 0.1 }).slice(1, 3),
     // Clipping by global norm: the squared norm is one more input, drawn positive (0.1 to 2.1), so a
     // limit of 0.3 always clips (scale below 1), in the scalar and vec4 forms; a limit of 3 never does.
     { shapes: [[67], [67], [1]], attrs: { clip_norm: 0.3 }, draws: ['normal', 'normal', 'positive'] },
     { shapes: [[1000], [1000], [1]], attrs: { clip_norm: 0.3 }, draws: ['normal', 'normal', 'positive'] },
     { shapes: [[1000], [1000], [1]], attrs: { clip_norm: 3 }, draws: ['normal', 'normal', 'positive'] }],
-  momentum: [...UPDATE(1, { momentum: 0.9, nesterov: false }), ...UPDATE(1, { momentum: 0.8, nesterov: true })],
-  adagrad: UPDATE(1, { eps: 1e-7 }),
-  rmsprop: UPDATE(1, { rho: 0.9, eps: 1e-7 }),
-  adam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 }),
-    ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01 }),
+  momentum: [...UPDATE(1, { momentum: 0.9, nesterov: false, weight_decay: 0 }), ...UPDATE(1, { momentum: 0.8, nesterov: true, weight_decay: 0 }),
+    ...UPDATE(1, { momentum: 0.9, nesterov: true, weight_decay: 0.1 }).slice(1, 3)],
+  adagrad: [...UPDATE(1, { eps: 1e-7, weight_decay: 0 }), ...UPDATE(1, { eps: 1e-7, weight_decay: 0.05 }).slice(1, 3)],
+  // Momentum and centered each keep one more state; the mean square stays above the squared average.
+  rmsprop: [...UPDATE(1, { rho: 0.9, eps: 1e-7, momentum: 0, centered: false, weight_decay: 0 }),
+    ...UPDATE_DRAWN(['positive', 'normal'], { rho: 0.9, eps: 1e-7, momentum: 0.9, centered: false, weight_decay: 0 }).slice(1, 3),
+    ...UPDATE_DRAWN(['positive', 'small'], { rho: 0.9, eps: 1e-7, momentum: 0, centered: true, weight_decay: 0.01 }).slice(1, 3),
+    ...UPDATE_DRAWN(['positive', 'normal', 'small'], { rho: 0.8, eps: 1e-7, momentum: 0.5, centered: true, weight_decay: 0 })],
+  adam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, amsgrad: false }),
+    ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01, amsgrad: false }),
+    ...UPDATE_DRAWN(['normal', 'positive', 'positive'], { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, amsgrad: true }),
     // Clipping by value inside the update (scalar and vec4 forms), and both clips at once.
-    ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, clip_value: 0.3 }).slice(1, 3),
-    { shapes: [[1000], [1000], [1000], [1000], [1]], attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, clip_value: 0.3, clip_norm: 0.3 }, draws: ['normal', 'normal', 'normal', 'positive', 'positive'] }],
-  adamw: UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004 }),
-  nadam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7 }), ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, clip_value: 0.3 }).slice(1, 3)],
+    ...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, amsgrad: false, clip_value: 0.3 }).slice(1, 3),
+    { shapes: [[1000], [1000], [1000], [1000], [1]], attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0, amsgrad: false, clip_value: 0.3, clip_norm: 0.3 }, draws: ['normal', 'normal', 'normal', 'positive', 'positive'] }],
+  adamw: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004, amsgrad: false }),
+    ...UPDATE_DRAWN(['normal', 'positive', 'positive'], { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.004, amsgrad: true }).slice(1, 3)],
+  nadam: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 }), ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01, clip_value: 0.3 }).slice(1, 3)],
+  adamax: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 }), ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01 }).slice(1, 3)],
+  adadelta: [...UPDATE_DRAWN(['positive', 'positive'], { rho: 0.95, eps: 1e-7, weight_decay: 0 }),
+    ...UPDATE_DRAWN(['positive', 'positive'], { rho: 0.9, eps: 1e-6, weight_decay: 0.01 }).slice(1, 3)],
   ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),
@@ -257,6 +271,7 @@ export function drawInput(c: OpCase, k: number, rng: Rng): Float64Array {
     if (typeof d === 'object') v = rng.int(d.labels);
     else if (d === 'positive') v = 0.1 + rng.next() * 2;
     else if (d === 'unit') v = 0.05 + rng.next() * 0.9;
+    else if (d === 'small') v = (rng.next() - 0.5) * 0.5;
     else if (d === 'away0') { const x = rng.normal(); v = Math.sign(x || 1) * (0.05 + Math.abs(x)); }
     else v = rng.normal();
     out[i] = Math.fround(v);

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { evaluate, predict } from '../../runtime/fit.ts';
-import { argmax, ConfusionMatrix, RegressionErrors } from '../../runtime/metrics.ts';
+import { ConfusionMatrix, RegressionErrors } from '../../runtime/metrics.ts';
+import { argmax } from '../../runtime/predictions.ts';
 import { Rng } from '../../runtime/random.ts';
 import { Session } from '../../runtime/session.ts';
 import { useDevice } from '../helpers/gpu.ts';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../compiler/artifact.ts';
 import { compile } from '../../compiler/compile.ts';
-import { checkLimits, Session, SessionError } from '../../runtime/session.ts';
+import { checkLimits } from '../../runtime/session-checks.ts';
+import { Session, SessionError } from '../../runtime/session.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { messageOf } from '../helpers/errors.ts';
 

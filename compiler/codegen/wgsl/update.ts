@@ -1,13 +1,14 @@
 // In-place update kernels: an optimizer's rule per element (vec4s when the count allows), batch
 // norm's moving average, and the accumulators of per-epoch sums.
 import type { AccumulateTemplate, EmaTemplate, UpdateTemplate } from '../../ir/kernel-spec.ts';
-import { f32Lit, flatGroup, flatIndex, u32Lit } from './common.ts';
+import { f32Lit, flatIndex, u32Lit } from './common.ts';
 import { helpersFor, printStatements } from './expr.ts';
 import type { TemplateContext } from './template.ts';
+import { vec4Main } from './vec4-grid.ts';
 
 /**
  * The optimizer kernel: loads p, the (clipped) gradient g and the states s0…, runs the rule, stores
- * p and the states. The rules are arithmetic and sqrt only, so the same text runs on vec4s.
+ * p and the states. The rules are arithmetic, sqrt, abs and max only, so the same text runs on vec4s.
  */
 export function updateBody(t: UpdateTemplate, cx: TemplateContext): string {
   const step = cx.step!;
@@ -40,16 +41,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${norm}${hoisted}${update('i')}
 }`;
   }
-  const VECS = t.vec4.vecs;
-  return `${helpers}@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let w = ${flatGroup(cx.workgroups)};
-${norm}${hoisted}  for (var j = 0u; j < ${u32Lit(VECS)}; j = j + 1u) {
-    let q = w * ${u32Lit(WG * VECS)} + j * ${u32Lit(WG)} + lid;
-    if (q >= ${u32Lit(t.n / 4)}) { return; }
-  ${update('q').replaceAll('\n', '\n  ')}
-  }
-}`;
+  return helpers + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs }, `${norm}${hoisted}`, `    if (q >= ${u32Lit(t.n / 4)}) { return; }
+  ${update('q').replaceAll('\n', '\n  ')}`);
 }
 
 /** r = momentum·r + (1 − momentum)·x, per element. */

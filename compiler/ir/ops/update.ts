@@ -5,7 +5,7 @@ import { grid, type KernelBody, type KernelIO } from '../kernel-spec.ts';
 import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type TensorType, type UpdateRow } from './def.ts';
-import { OPTIMIZERS, type OptimizerName, type OptimizerRow } from './optimizers.ts';
+import { activeStates, optimizerRule, OPTIMIZERS, type OptimizerName, type OptimizerRow } from './optimizers.ts';
 
 const WG = 64;
 /** vec4s per invocation when the element count is a multiple of 4. */
@@ -30,27 +30,31 @@ export const sharedUpdateOperands = (a: Attrs): number => (clipNorm(a) > 0 ? 1 :
 /** Scale from the global squared norm; a zero norm leaves the (zero) gradient alone. */
 export const normScale = (limit: number, sumsq: number): number => (sumsq > 0 ? Math.min(1, limit / Math.sqrt(sumsq)) : 1);
 
-/** The update op of one optimizer row: inputs (p, g, ...states[, ‖g‖²]); writes p and the states. */
+/**
+ * The update op of one optimizer row: inputs (p, g, ...states[, ‖g‖²]); writes p and the states.
+ * How many states depends on the attributes (amsgrad, centered, momentum keep one more each).
+ */
 function optimizerUpdate(row: OptimizerRow): UpdateRow {
-  const states = row.states.length;
-  const writes = [0, ...Array.from({ length: states }, (_, i) => i + 2)];
-  const own = 2 + states;
-  const stateVars = row.states.map((_, k) => `s${k}`);
+  const states = (a: Attrs): number => activeStates(row, a).length;
+  const writes = (a: Attrs): number[] => [0, ...Array.from({ length: states(a) }, (_, i) => i + 2)];
   return {
-    kind: 'update', doc: row.doc, arity: own, variadic: true, writes, usesStep: true,
+    kind: 'update', doc: row.doc, arity: 2 + activeStates(row, {}).length, variadic: true, writes, usesStep: true,
     check: (ins, a) => {
+      const own = 2 + states(a);
       sameShapes(ins.slice(0, own));
       const extra = sharedUpdateOperands(a);
       if (ins.length !== own + extra) throw new ShapeError(`update takes ${own + extra} operands${extra ? ' (the last: the squared global gradient norm)' : ''}, got ${ins.length}`);
       if (extra && numel(ins[own]!.shape) !== 1) throw new ShapeError(`the squared gradient norm must be one value, got ${shapeStr(ins[own]!.shape)}`);
     },
     reference: (ins, attrs, ctx) => {
-      const outs = writes.map((w) => tensor(ins[w]!.shape));
+      const own = 2 + states(attrs);
+      const stateVars = Array.from({ length: states(attrs) }, (_, k) => `s${k}`);
+      const outs = writes(attrs).map((w) => tensor(ins[w]!.shape));
       const c = clipValue(attrs);
       const scale = clipNorm(attrs) > 0 ? normScale(clipNorm(attrs), ins[own]!.data[0]!) : 1;
       const vars: Record<string, number> = { lr: ctx.lr, t: ctx.step };
       compileStatements(row.perStep?.(attrs) ?? [])(vars, ctx);
-      const rule = compileStatements(row.rule(attrs));
+      const rule = compileStatements(optimizerRule(row, attrs));
       for (let i = 0; i < ins[0]!.data.length; i++) {
         let g = ins[1]!.data[i]! * scale;
         if (c > 0) g = Math.min(Math.max(g, -c), c);
@@ -64,9 +68,10 @@ function optimizerUpdate(row: OptimizerRow): UpdateRow {
       return outs;
     },
     kernel: (io: KernelIO): KernelBody => {
+      const own = 2 + states(io.attrs);
       const N = numel(io.inputs[0]!.shape);
       const names = io.inputs.slice(0, own).map((x) => x.name);
-      // The rules are arithmetic and sqrt only, so the same text runs on vec4s when N allows.
+      // The rules are arithmetic, sqrt, abs and max only, so the same text runs on vec4s when N allows.
       const vec = N % 4 === 0;
       const groups = Math.ceil((vec ? N / 4 : N) / (WG * (vec ? VECS : 1)));
       return {
@@ -74,7 +79,7 @@ function optimizerUpdate(row: OptimizerRow): UpdateRow {
           kind: 'update', param: names[0]!, grad: names[1]!, states: names.slice(2), n: N, wg: WG, vec4: vec ? { vecs: VECS } : null,
           clipValue: clipValue(io.attrs),
           ...(clipNorm(io.attrs) > 0 ? { clipNorm: { sumsq: io.inputs[own]!.name, limit: clipNorm(io.attrs) } } : {}),
-          perStep: row.perStep?.(io.attrs) ?? [], rule: row.rule(io.attrs),
+          perStep: row.perStep?.(io.attrs) ?? [], rule: optimizerRule(row, io.attrs),
         },
         workgroups: grid(groups),
         ...(vec ? { vec4: [...new Set(names)] } : {}),

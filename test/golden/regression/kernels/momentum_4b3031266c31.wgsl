@@ -15,8 +15,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     var p = b0[q];
     let g = b2[q];
     var s0 = b1[q];
-    s0 = 0.8999999761581421 * s0 - lr * g;
-    p = p + 0.8999999761581421 * s0 - lr * g;
+    s0 = s0 * 0.8999999761581421 - g * lr;
+    p = p + (s0 * 0.8999999761581421 - g * lr);
     b0[q] = p;
     b1[q] = s0;
   }

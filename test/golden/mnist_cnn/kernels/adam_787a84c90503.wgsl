@@ -1,4 +1,4 @@
-// adamw of every parameter
+// adam of every parameter
 @group(0) @binding(0) var<storage, read_write> b0: array<vec4f>;
 @group(0) @binding(1) var<storage, read_write> b1: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> b2: array<vec4f>;
@@ -15,22 +15,19 @@ fn dlc_one_minus_pow(log_beta: f32, t: f32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x;
+  let lr = step_params.lr;
+  let t = f32(step_params.step);
+  let alpha = lr * sqrt(dlc_one_minus_pow(-0.0010005002841353416, t)) / dlc_one_minus_pow(-0.10536051541566849, t);
   for (var j = 0u; j < 4u; j = j + 1u) {
     let q = w * 256u + j * 64u + lid;
-    if (q >= 41968u) { return; }
-    let lr = step_params.lr;
-    let t = f32(step_params.step);
+    if (q >= 56288u) { return; }
     var p = b0[q];
     let g = b3[q];
     var s0 = b1[q];
     var s1 = b2[q];
-    let gg = g;
-    p = p - lr * 0.00009999999747378752 * p;
-    s0 = 0.8999999761581421 * s0 + 0.10000000149011612 * gg;
-    s1 = 0.9990000128746033 * s1 + 0.0010000000474974513 * gg * gg;
-    let mh = s0 / dlc_one_minus_pow(-0.10536051541566849, t);
-    let vh = s1 / dlc_one_minus_pow(-0.0010005002841353416, t);
-    p = p - lr * mh / (sqrt(vh) + 1.0000000116860974e-7);
+    s0 = s0 + (g - s0) * 0.10000000149011612;
+    s1 = s1 + (g * g - s1) * 0.0010000000474974513;
+    p = p - s0 * alpha / (sqrt(s1) + 1.0000000116860974e-7);
     b0[q] = p;
     b1[q] = s0;
     b2[q] = s1;

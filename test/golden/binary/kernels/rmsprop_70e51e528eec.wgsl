@@ -15,8 +15,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     var p = b0[q];
     let g = b2[q];
     var s0 = b1[q];
-    s0 = 0.8999999761581421 * s0 + 0.10000000149011612 * g * g;
-    p = p - lr * g / (sqrt(s0) + 1.0000000116860974e-7);
+    s0 = 0.8999999761581421 * s0 + 0.10000000149011612 * (g * g);
+    let inc = lr * g / sqrt(s0 + 1.0000000116860974e-7);
+    p = p - inc;
     b0[q] = p;
     b1[q] = s0;
   }
