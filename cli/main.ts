@@ -11,6 +11,7 @@ import { compileFile } from './compile-file.ts';
 import { COMMANDS, isCommand, parseCommandLine, USAGE, type CliOptions } from './options.ts';
 import { inputsOf } from './setup.ts';
 import { formatStats, formatSummary } from './summary.ts';
+import { textWidth } from './terminal.ts';
 import { evalCommand, predictCommand } from './predict.ts';
 import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
@@ -48,8 +49,9 @@ async function main(argv: string[]): Promise<void> {
     const r = await compileFile(file, opts);
     // The table reads the layers before fusion merges them into kernels; the costs are the fused step's.
     const layers = await compileFile(file, opts, { fuse: false });
-    process.stdout.write(`${formatSummary(layers, r)}\n`);
-    if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest)}\n`);
+    const width = textWidth(process.stdout);
+    process.stdout.write(`${formatSummary(layers, r, width)}\n`);
+    if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest, width)}\n`);
   } else if (command === 'viz') {
     await vizCommand(file, opts);
   } else if (command === 'eval') {

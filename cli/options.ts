@@ -164,6 +164,31 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
   return n;
 }
 
+/** The options Node's parser reads (each value is checked after). */
+const PARSE_OPTIONS = {
+  out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
+  lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
+  label: { type: 'string' }, weights: { type: 'string' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+} as const;
+
+/**
+ * Node's parser explains at length; its first sentence names the problem, written as dlc's other
+ * messages are (lower case). An unknown option gets the nearest known one, as a command does.
+ */
+function parseErrorMessage(err: Error & { code?: string }): string {
+  const first = err.message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '');
+  const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']*)'/.exec(first)?.[1] : undefined;
+  if (unknown !== undefined) {
+    const name = unknown.split('=')[0]!;
+    const known = ['--dump-ir', ...Object.keys(PARSE_OPTIONS).map((long) => `--${long}`)];
+    // "-1" is a negative number taken for an option: say how to write it.
+    const hint = /^-\d/.test(name) ? 'dlc --help lists the options; a negative value is written --flag=-1' : 'dlc --help lists the options';
+    return `unknown option '${printable(name)}'${name.startsWith('--') ? didYouMean(name, known) : ''} (${hint})`;
+  }
+  return `${first.charAt(0).toLowerCase()}${first.slice(1)} (dlc --help lists the options; a negative value is written --flag=-1)`;
+}
+
 /**
  * Parses the command line: the command, its file and the options, each value checked. An option
  * the command does not use is refused like an unknown one, never silently ignored.
@@ -175,16 +200,10 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
-        label: { type: 'string' }, weights: { type: 'string' },
-        resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
-      },
+      options: PARSE_OPTIONS,
     });
   } catch (err) {
-    // Node's parser explains at length; its first sentence names the problem.
-    throw new UserError(`${(err as Error).message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '')} (dlc --help lists the options; a negative value is written --flag=-1)`);
+    throw new UserError(parseErrorMessage(err as Error & { code?: string }));
   }
   const v = parsed.values;
   const [command, file, ...rest] = parsed.positionals;

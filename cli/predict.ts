@@ -55,7 +55,7 @@ export async function evalCommand(file: string, opts: CliOptions): Promise<void>
   const { data, name } = samplesFor(artifact.manifest, opts, false);
   await withTrainedSession(artifact, opts, undefined, async (session) => {
     const ev = await evaluate(session, data);
-    process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} samples\n`);
+    process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} sample${ev.count === 1 ? '' : 's'}\n`);
     if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
   });
 }

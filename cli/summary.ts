@@ -3,13 +3,18 @@
 import type { Manifest } from '../compiler/artifact.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import { printable } from '../dsl/printable.ts';
-import { layerRows } from './summary-layers.ts';
+import { layerRows, nameSaysType, typeDetail, type LayerRow } from '../compiler/layer-rows.ts';
+import { formatTable, wrapCell, type Column, type TableText } from './table.ts';
+import { wrapText } from './terminal.ts';
 import { formatClip, formatEarlyStopping, formatLoss, formatOptimizer, formatRegularizer, formatSchedule } from './train-text.ts';
 
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
-/** The train section, one setting a line, each as the language spells it. */
-function trainLines(m: Manifest, lowered: CompileResult['lowered']): string[] {
+/** Where a train setting's value starts: after two spaces and the padded key. */
+const VALUE_AT = 18;
+
+/** The train section, one setting a line, each as the language spells it; long values wrap under themselves. */
+function trainLines(m: Manifest, lowered: CompileResult['lowered'], width: number): string[] {
   const t = m.train;
   const none = '—';
   const reg = lowered ? formatRegularizer(lowered.train.l1, lowered.train.l2) : undefined;
@@ -26,7 +31,47 @@ function trainLines(m: Manifest, lowered: CompileResult['lowered']): string[] {
     ['seed', String(t.seed)],
     ['shuffle', String(t.shuffle)],
   ];
-  return ['Training:', ...rows.map(([k, v]) => `  ${k.padEnd(16)}${v}`)];
+  const room = Math.max(MIN_VALUE_WIDTH, width - VALUE_AT);
+  return ['Training:', ...rows.map(([k, v]) => `  ${k.padEnd(VALUE_AT - 2)}${wrapCell(v, room).join(`\n${' '.repeat(VALUE_AT)}`)}`)];
+}
+/** Narrower than this, a train setting's value is cut rather than wrapped word by word. */
+const MIN_VALUE_WIDTH = 20;
+
+const COLUMNS: Column[] = [
+  { header: 'Layer (type)', shrink: { mode: 'ellipsis', min: 12, rank: 3 } },
+  { header: 'Name', shrink: { mode: 'wrap', min: 6, rank: 1 } },
+  { header: 'Output shape', shrink: { mode: 'wrap', min: 12, rank: 2 } },
+  { header: 'Param #', align: 'right' },
+  { header: 'Activation' },
+  { header: 'Connected to', shrink: { mode: 'wrap', min: 9, rank: 0 } },
+];
+const ACTIVATION = 4;
+
+/**
+ * A row's name with only what its name does not already say of its type: a generated name says it
+ * (dense_1 for a dense layer; scale_1 ×0.5 for a scale by 0.5), an input or a user's name does not.
+ */
+const compactName = (r: LayerRow): string => (nameSaysType(r) ? [r.name, typeDetail(r)].filter((t) => t !== '').join(' ') : `${r.name} (${r.type})`);
+
+/**
+ * The layer table at full width, or, when that is wider than `width`, its compact form fitted to
+ * it: a generated name (dense_1) without the type it repeats; no "linear" (a layer without
+ * activation), and no Activation column when no layer has one; then names and connections wrap.
+ */
+function layerTable(all: LayerRow[], width: number): TableText {
+  const cells = (compact: boolean): string[][] => all.map((r) => [
+    compact ? compactName(r) : `${r.name} (${r.type})`,
+    r.names.join(', '), r.shape, fmtInt(r.trainable + r.nonTrainable), compact && r.activation === 'linear' ? '' : r.activation, r.inputs.join(', '),
+  ]);
+  const full = formatTable(COLUMNS, cells(false), Infinity);
+  if (full.width <= width) return full;
+  let rows = cells(true);
+  let columns = COLUMNS;
+  if (rows.every((r) => r[ACTIVATION] === '')) {
+    columns = COLUMNS.filter((_, i) => i !== ACTIVATION);
+    rows = rows.map((r) => r.filter((_, i) => i !== ACTIVATION));
+  }
+  return formatTable(columns, rows, width);
 }
 
 /**
@@ -35,36 +80,32 @@ function trainLines(m: Manifest, lowered: CompileResult['lowered']): string[] {
  * and non-trainable parameters; then the whole train section and what the compiled step costs.
  * @param layers the result compiled without fusion (layers intact)
  * @param compiled the result as it runs (fused), for the kernel counts and memory
+ * @param width the columns to fit (a terminal's), or Infinity for whole lines (a pipe, a file)
  */
-export function formatSummary(layers: CompileResult, compiled: CompileResult = layers): string {
+export function formatSummary(layers: CompileResult, compiled: CompileResult = layers, width = Infinity): string {
   const m = compiled.artifact!.manifest;
   const all = layerRows(layers);
-  const table = [
-    ['Layer (type)', 'Name', 'Output shape', 'Param #', 'Activation', 'Connected to'],
-    ...all.map((r) => [`${r.name} (${r.type})`, r.names.join(', '), r.shape, fmtInt(r.trainable + r.nonTrainable), r.activation, r.inputs.join(', ')]),
-  ];
-  const w = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c === 3 ? cell.padStart(w[c]!) : cell.padEnd(w[c]!))).join('  ').trimEnd();
-  const rule = '─'.repeat(w.reduce((a, b) => a + b, 0) + 2 * (w.length - 1));
+  const table = layerTable(all, width);
+  const rule = '─'.repeat(Math.min(table.width, width));
   const trainable = all.reduce((s, r) => s + r.trainable, 0);
   const nonTrainable = all.reduce((s, r) => s + r.nonTrainable, 0);
   const total = trainable + nonTrainable;
   const d = m.stats.dispatches;
-  const out = [`Model: "${printable(m.model)}"`, rule, line(table[0]!), rule, ...table.slice(1).map(line), rule,
+  const out = [wrapText(`Model: "${printable(m.model)}"`, width), rule, ...table.header, rule, ...table.rows, rule,
     `Total params: ${fmtInt(total)} (${fmtInt(total * 4)} bytes)`,
     `Trainable params: ${fmtInt(trainable)}`,
     `Non-trainable params: ${fmtInt(nonTrainable)}`, rule];
-  if (m.train.loss) out.push(...trainLines(m, compiled.lowered), rule);
-  out.push(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${fmtInt(m.stats.bufferBytes)} bytes`);
+  if (m.train.loss) out.push(...trainLines(m, compiled.lowered, width), rule);
+  out.push(wrapText(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${fmtInt(m.stats.bufferBytes)} bytes`, width));
   return out.join('\n');
 }
 
-/** `--stats`: what the compiled step costs, against the least memory any plan could use. */
-export function formatStats(m: Manifest): string {
+/** `--stats`: what the compiled step costs, against the least memory any plan could use; lines wrap to `width`. */
+export function formatStats(m: Manifest, width = Infinity): string {
   const d = m.stats.dispatches;
   const s = m.stats.memory;
   const row = (label: string, bytes: number): string => `  ${label.padEnd(30)}${fmtInt(bytes).padStart(14)} bytes`;
-  return [
+  return wrapText([
     `Dispatches: train_step ${d.train_step ?? 0}, eval ${d.eval ?? 0}, forward ${d.forward ?? 0} (one submission per program run)`,
     'GPU memory:',
     row('allocated', s.allocatedBytes),
@@ -75,5 +116,5 @@ export function formatStats(m: Manifest): string {
     row('  inputs', s.inputs),
     row(`  peak live values (${s.peakProgram})`, s.peakActivations),
     `  allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)}`,
-  ].join('\n');
+  ].join('\n'), width);
 }

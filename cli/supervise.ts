@@ -2,10 +2,12 @@
 // process that submitted the work: llvmpipe (OpenGL ES) runs a dispatch inside queue.submit on the
 // JavaScript thread, so no timer fires; lavapipe (Vulkan) makes device.destroy() wait for the work.
 // So train, eval and predict run in a child process that announces each wait on the GPU, and this
-// parent ends the child when one outlives its deadline, prints why, and exits 1.
+// parent ends the child when one outlives its deadline, prints why, and exits 1. The parent also
+// passes the child's stderr on without Dawn's limit notes (cli/dawn-notes.ts).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { timeoutMessage, type GpuWatchdog } from '../runtime/deadline.ts';
+import { dawnNoteFilter } from './dawn-notes.ts';
 
 /** Set in the child's environment: it runs the command, watched by its parent. */
 const SUPERVISED_ENV = 'DLC_SUPERVISED';
@@ -38,14 +40,18 @@ export function startSupervisedChild(): void {
 }
 
 /**
- * Runs `bin args` as a watched child with this process's stdio, and exits as it does: with its exit
- * code, or 1 after ending it when GPU work it announced outlived its deadline.
+ * Runs `bin args` as a watched child with this process's stdin and stdout (its stderr passed on
+ * without Dawn's limit notes), and exits as it does: with its exit code, or 1 after ending it when
+ * GPU work it announced outlived its deadline.
  */
 export async function supervise(bin: string, args: string[]): Promise<never> {
   const child = spawn(process.execPath, [...process.execArgv, bin, ...args], {
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, [SUPERVISED_ENV]: '1' },
   });
+  const stderr = dawnNoteFilter((bytes) => process.stderr.write(bytes));
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stderr!.on('end', () => stderr.end());
   let timer: NodeJS.Timeout | undefined;
   let expired: string | undefined;
   child.on('message', (m: unknown) => {
@@ -64,7 +70,8 @@ export async function supervise(bin: string, args: string[]): Promise<never> {
   let code: number | null;
   let signal: NodeJS.Signals | null;
   try {
-    [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    // 'close', not 'exit': the child's last words on stderr are passed on before this process exits.
+    [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   } catch (err) {
     process.stderr.write(`dlc: cannot start ${process.execPath}: ${(err as Error).message}\n`);
     process.exit(1);

@@ -20,6 +20,16 @@ export function lineWidth(stream: NodeJS.WriteStream): number {
   return Math.max(1, columns - 1);
 }
 
+/**
+ * The width for text printed once (dlc check's table) on `stream`: the window's columns on a
+ * terminal (80 when it reports none), unlimited in a pipe or a file, where logs keep whole lines.
+ * No column is kept free: nothing is redrawn over such text.
+ */
+export function textWidth(stream: NodeJS.WriteStream): number {
+  if (stream.isTTY !== true) return Infinity;
+  return stream.columns > 0 ? stream.columns : DEFAULT_COLUMNS;
+}
+
 /** One field of a status line, e.g. "accuracy 95.00%", with what may happen to it when space is short. */
 export interface Field {
   text: string;

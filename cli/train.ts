@@ -76,12 +76,12 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     if (opts.resume) {
       const at = await loadCheckpoint(session, checkpoint);
       if (opts.seed !== undefined && opts.seed !== at.seed) throw new UserError(`--seed ${opts.seed} differs from the checkpoint's seed ${at.seed}; a resumed run keeps its seed`);
-      if (at.epoch >= epochs) throw new UserError(`${printable(checkpoint)} has ${at.epoch} epochs done; --epochs ${epochs} leaves nothing to train (raise --epochs)`);
+      if (at.epoch >= epochs) throw new UserError(`${printable(checkpoint)} has ${at.epoch} epoch${at.epoch === 1 ? '' : 's'} done; --epochs ${epochs} leaves nothing to train (raise --epochs)`);
       ({ seed, epoch: startEpoch } = at);
       history = readHistory(out).filter((r) => r.epoch <= startEpoch);
     }
     const o = m.train.optimizer;
-    say(`training ${printable(m.model)}: ${formatOptimizer(o, { lr: session.lr })}, batch ${m.batch}, ${epochs} epochs, seed ${seed}`);
+    say(`training ${printable(m.model)}: ${formatOptimizer(o, { lr: session.lr })}, batch ${m.batch}, ${epochs} epoch${epochs === 1 ? '' : 's'}, seed ${seed}`);
     say(printable(data.description, 400));
     if (opts.resume) say(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})`);
     await makeFolder(out);
@@ -115,7 +115,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const final = data.test ? { samples: data.test, name: 'held-out', key: 'heldout_accuracy' } : data.val ? { samples: data.val, name: 'validation', key: 'val_accuracy' } : undefined;
     if (final) {
       const ev = await evaluate(session, final.samples);
-      say(`${final.name}: ${evalParts(ev).join('  ')} on ${ev.count} samples (${trained})`);
+      say(`${final.name}: ${evalParts(ev).join('  ')} on ${ev.count} sample${ev.count === 1 ? '' : 's'} (${trained})`);
       if (ev.confusion) say(`confusion matrix (${final.name}):\n${confusionTable(ev.confusion)}`);
       if (ev.accuracy !== undefined) meta[final.key] = String(ev.accuracy);
     } else {

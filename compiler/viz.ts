@@ -1,9 +1,10 @@
-// The layer graph of a model, for `dlc viz`: layers (with type and parameter count) as nodes, the
-// values between them (with per-sample shapes) as edges; rendered as Graphviz DOT, Mermaid, or a
+// The layer graph of a model, for `dlc viz` and the demo: the layers and operations of `dlc check`'s
+// summary as nodes (same names, activations and parameter counts), the values between them (with
+// per-sample shapes) as edges; rendered as Graphviz DOT, Mermaid, or a
 // self-contained SVG (laid out by viz/graph.ts), so no Graphviz is needed.
 import { graphSvg } from '../viz/graph.ts';
 import type { CompileResult } from './compile.ts';
-import type { ValueId } from './ir/types.ts';
+import { layerTable, nameSaysType, typeDetail, type LayerRow } from './layer-rows.ts';
 
 export interface VizNode {
   id: string;
@@ -25,56 +26,51 @@ export interface LayerGraph {
 }
 
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
-const perSample = (shape: number[]): string => `(${shape.slice(1).join(', ')})`;
-/** Graph layers that are bookkeeping, not part of the model. */
-const NOT_LAYERS = new Set(['loss', 'metrics', 'regularize']);
+const perSample = (shape: number[]): string => `(${shape.join(', ')})`;
 
 /**
- * The layer graph of a compile result, from its graph before optimisation (the 'programs' snapshot;
- * fusion merges layers into kernels). Uses the training forward pass when there is one (so dropout
- * appears), else the eval program.
+ * A layer's detail line: what its name does not say of its type (a scale's factor; the type of a
+ * layer the program named), its activation, and its parameters counted as `dlc check` counts them
+ * (batch norm's running statistics included). Empty for a bare operation such as add_1 or relu_1.
+ */
+function detailOf(r: LayerRow): string {
+  const count = r.trainable + r.nonTrainable;
+  return [
+    nameSaysType(r) ? typeDetail(r) : r.type,
+    r.activation === 'linear' ? '' : r.activation,
+    count > 0 ? `${fmtInt(count)} params` : '',
+  ].filter((t) => t !== '').join(' · ');
+}
+
+/**
+ * The layer graph of a compile result: the rows of `dlc check`'s summary (compiler/layer-rows.ts)
+ * as nodes, with the same names and counts, and their connections as edges, from the graph before
+ * fusion (a fused compile's 'programs' snapshot).
  */
 export function layerGraph(r: CompileResult): LayerGraph {
-  const g = r.snapshots?.programs ?? r.graph!;
-  const train = g.programs.train_step.nodes.filter((id) => g.nodes[id]!.phase === 'forward');
-  const ids = train.length ? train : g.programs.eval.nodes;
-  const summary = new Map((r.summary ?? []).map((s) => [s.name, s]));
-  const nodes: VizNode[] = [];
-  const edges: VizEdge[] = [];
-  const owner = new Map<ValueId, string>();
-  const seen = new Set<string>();
-  for (const i of g.inputs) {
-    const v = g.value(i.value);
-    const id = `in:${i.name}`;
-    nodes.push({ id, label: i.name, kind: 'input', detail: i.classes !== undefined ? `class[${i.classes}]` : `f32${JSON.stringify(v.shape.slice(1))}` });
-    owner.set(i.value, id);
-  }
-  for (const nid of ids) {
-    const n = g.nodes[nid]!;
-    if (n.output === null || (n.layer && NOT_LAYERS.has(n.layer))) continue;
-    const key = n.layer ? `layer:${n.layer}` : `op:${n.op}:${nid}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      const s = n.layer ? summary.get(n.layer) : undefined;
-      nodes.push({ id: key, label: n.layer ?? n.op, kind: 'layer', detail: s ? `${s.type} · ${fmtInt(s.params)} params` : n.op });
-    }
-    for (const v of n.inputs) {
-      const from = owner.get(v);
-      if (from === undefined || from === key) continue;
-      const label = perSample(g.value(v).shape);
-      if (!edges.some((e) => e.from === from && e.to === key)) edges.push({ from, to: key, label: g.value(v).dtype === 'i32' ? 'labels' : label });
-    }
-    owner.set(n.output, key);
-  }
+  const { rows, graph: g, owner, byLayer } = layerTable(r);
+  const inputs = new Map(g.inputs.map((i) => [i.name, i]));
+  const idOf = (row: LayerRow): string => (row.type === 'input' ? `in:${row.name}` : `layer:${row.name}`);
+  const nodes: VizNode[] = rows.map((row) => {
+    const input = row.type === 'input' ? inputs.get(row.name) : undefined;
+    if (!input) return { id: idOf(row), label: row.name, kind: 'layer', detail: detailOf(row) };
+    const detail = input.classes !== undefined ? `class[${input.classes}]` : `f32${JSON.stringify(g.value(input.value).shape.slice(1))}`;
+    return { id: idOf(row), label: row.name, kind: 'input', detail };
+  });
+  const byName = new Map(rows.map((row) => [row.name, row]));
+  const edges: VizEdge[] = rows.flatMap((row) => row.inputs.map((from, k) => {
+    const shape = row.inputShapes[k]!;
+    return { from: idOf(byName.get(from)!), to: idOf(row), label: shape === 'labels' ? 'labels' : perSample(shape) };
+  }));
   for (const o of g.programs.eval.outputs) {
     if (o.name === 'loss_rows' || o.name === 'correct_rows') continue;
     // The eval program computes its own copy of the forward pass: find the output's layer by name.
     const producer = g.producer.get(o.value);
     const layer = producer === undefined ? undefined : g.nodes[producer]!.layer;
-    const from = owner.get(o.value) ?? (layer && seen.has(`layer:${layer}`) ? `layer:${layer}` : undefined);
+    const from = owner.get(o.value) ?? (layer !== undefined ? byLayer.get(layer) : undefined);
     if (from === undefined) continue;
     nodes.push({ id: `out:${o.name}`, label: o.name, kind: 'output', detail: 'output' });
-    edges.push({ from, to: `out:${o.name}`, label: perSample(g.value(o.value).shape) });
+    edges.push({ from: idOf(from), to: `out:${o.name}`, label: perSample(g.value(o.value).shape.slice(1)) });
   }
   // Inputs that feed no layer (the labels) are left out: they belong to the loss, not the model.
   const used = new Set(edges.map((e) => e.from));
@@ -88,7 +84,8 @@ export function toDot(lg: LayerGraph): string {
   const lines = [`digraph "${dotEsc(lg.model)}" {`, '  rankdir=TB;', '  node [shape=box, style="rounded,filled", fontname="Helvetica", fillcolor="#eef3fb"];', '  edge [fontname="Helvetica", fontsize=10];'];
   for (const n of lg.nodes) {
     const fill = n.kind === 'input' ? ', fillcolor="#e8f5e9"' : n.kind === 'output' ? ', fillcolor="#fdecea"' : '';
-    lines.push(`  ${idOf.get(n.id)} [label="${dotEsc(n.label)}\\n${dotEsc(n.detail)}"${fill}];`);
+    const text = n.detail === '' ? dotEsc(n.label) : `${dotEsc(n.label)}\\n${dotEsc(n.detail)}`;
+    lines.push(`  ${idOf.get(n.id)} [label="${text}"${fill}];`);
   }
   for (const e of lg.edges) lines.push(`  ${idOf.get(e.from)} -> ${idOf.get(e.to)} [label="${dotEsc(e.label)}"];`);
   lines.push('}');
@@ -101,7 +98,7 @@ export function toMermaid(lg: LayerGraph): string {
   const idOf = new Map(lg.nodes.map((n, i) => [n.id, `n${i}`]));
   const lines = ['flowchart TD'];
   for (const n of lg.nodes) {
-    const text = `${mermaidEsc(n.label)}<br/>${mermaidEsc(n.detail)}`;
+    const text = n.detail === '' ? mermaidEsc(n.label) : `${mermaidEsc(n.label)}<br/>${mermaidEsc(n.detail)}`;
     lines.push(`  ${idOf.get(n.id)}${n.kind === 'layer' ? `["${text}"]` : `(["${text}"])`}`);
   }
   for (const e of lg.edges) lines.push(`  ${idOf.get(e.from)} -->|"${mermaidEsc(e.label)}"| ${idOf.get(e.to)}`);

@@ -64,8 +64,11 @@ let session: Session | undefined;
 let busy = false;
 let stopRequested = false;
 let curve: CurvePoint[] = [];
+/** The epochs a stopped run trained (fractional): the chart's x-axis spans them, not the epochs asked for. */
+let trainedSpan: number | undefined;
 /** The 28×28 digit the last prediction saw. */
 let seen: Float32Array = new Float32Array(784);
+const pad = new Pad($<HTMLCanvasElement>('pad'), () => { $('prediction').replaceChildren(); });
 
 function setState(s: string): void {
   status.state = s;
@@ -91,12 +94,13 @@ function updateControls(): void {
 
 function drawChart(): void {
   const epochs = Math.max(1, Number(epochsField.value) || 1);
-  $('chart').innerHTML = trainingChart(curve, { title: status.model ? `${status.model}: training` : 'training', width: 560, height: 330, xRange: [0, epochs] });
+  $('chart').innerHTML = trainingChart(curve, { title: status.model ? `${status.model}: training` : 'training', width: 560, height: 330, xRange: [0, trainedSpan ?? epochs] });
 }
 
-/** Forgets every result: curves, held-out figures, prediction, confusion matrix, digit grid. */
+/** Forgets every result: curves, held-out figures, prediction, drawn digit, confusion matrix, digit grid. */
 function resetResults(): void {
   curve = [];
+  trainedSpan = undefined;
   status.losses = [];
   status.valLosses = [];
   status.steps = 0;
@@ -106,6 +110,9 @@ function resetResults(): void {
   for (const id of ['step', 'throughput', 'running', 'heldout', 'prediction', 'prediction-note', 'probs', 'confusion', 'grid']) $(id).replaceChildren();
   seen = new Float32Array(784);
   drawField($<HTMLCanvasElement>('seen'), seen, 3);
+  pad.clear();
+  // The held-out section (heading, matrix, grid) shows only once there is something in it.
+  $('results').hidden = true;
   drawChart();
 }
 
@@ -228,6 +235,8 @@ async function train(): Promise<void> {
       // The weights changed since the last epoch's evaluation: what the page shows must be theirs.
       await heldOut(session, dataOf('test'), `after stopping at epoch ${where.epoch}, step ${where.step} of ${where.perEpoch}`);
       await showResults(session, dataOf('test'));
+      trainedSpan = where.epoch - 1 + where.step / where.perEpoch;
+      drawChart();
       setState(`stopped after epoch ${where.epoch}, step ${where.step}`);
     } catch (failure) {
       showError((failure as Error).message);
@@ -259,9 +268,8 @@ async function showResults(s: Session, test: Samples): Promise<void> {
   status.confusion = cm.counts;
   $('confusion').replaceChildren(confusionTable(cm.counts));
   $('grid').replaceChildren(digitGrid(mnist!.test.images, mnist!.test.labels, answers.slice(0, GRID_DIGITS)));
+  $('results').hidden = false;
 }
-
-const pad = new Pad($<HTMLCanvasElement>('pad'), () => { $('prediction').replaceChildren(); });
 
 async function predictPad(): Promise<number> {
   if (!artifact || !gpu || dataProblem) throw new Error(dataProblem ?? gpuProblem ?? 'no model to predict with');
@@ -422,6 +430,8 @@ Object.assign(window, {
     setSource: (text: string): void => { source.value = text; sampleSelect.value = 'edited'; recompile(); },
     /** The 28×28 digit the last prediction saw. */
     seen: (): number[] => Array.from(seen),
+    /** Whether nothing is drawn on the pad. */
+    padBlank: (): boolean => pad.grey().every((v) => v === 0),
   },
 });
 

@@ -48,10 +48,22 @@ export interface RequestedDevice {
   description: string;
 }
 
-/** A readable adapter name from GPUAdapterInfo; Dawn's fields vary by backend, so fall back in order. */
+/** Software rasterisers by the names adapters report for them, and how to show them. */
+const SOFTWARE: [RegExp, string][] = [[/swiftshader/i, 'SwiftShader'], [/llvmpipe/i, 'llvmpipe'], [/lavapipe/i, 'lavapipe'], [/\bwarp\b|basic render/i, 'WARP']];
+
+/**
+ * A readable adapter name from GPUAdapterInfo; Dawn's fields vary by backend, so fall back in
+ * order: description, device, then vendor and architecture, which are all a browser reports by
+ * default (Chrome: 'google' and 'swiftshader', shown as "SwiftShader (software)").
+ */
 export function describeAdapter(info: GPUAdapterInfo): string {
-  const parts = [info.description, info.device, info.vendor].filter((s) => s && s.length > 0);
-  return parts[0] ?? 'unknown adapter';
+  const named = [info.description, info.device].find((s) => s && s.length > 0);
+  if (named) return named;
+  const both = [info.vendor, info.architecture].filter((s) => s && s.length > 0).join(' ');
+  const software = SOFTWARE.find(([re]) => re.test(both));
+  if (software) return `${software[1]} (software)`;
+  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) return `${both || 'fallback adapter'} (software)`;
+  return both || 'unknown adapter';
 }
 
 /** True for Dawn's null backend, which accepts work and computes nothing: never usable. */

@@ -6,7 +6,7 @@
 import dagre from '@dagrejs/dagre';
 import { FONT_FAMILY, svgText, textWidth } from './svg.ts';
 
-/** A node to draw: a name in bold with a detail line under it. */
+/** A node to draw: a name in bold with a detail line under it (none when the detail is empty). */
 export interface DrawNode {
   label: string;
   detail: string;
@@ -130,7 +130,10 @@ export function graphSvg(title: string, nodes: DrawNode[], edges: DrawEdge[]): s
   const nodeSvg = nodes.map((n, i) => {
     const b = lay.nodes[i]!;
     const cx = f(b.x + b.width / 2);
-    return `<rect class="node" data-node="n${i}" x="${f(b.x)}" y="${f(b.y)}" width="${f(b.width)}" height="${f(b.height)}" rx="8" fill="${FILL[n.kind]}" stroke="#556"/>
+    const box = `<rect class="node" data-node="n${i}" x="${f(b.x)}" y="${f(b.y)}" width="${f(b.width)}" height="${f(b.height)}" rx="8" fill="${FILL[n.kind]}" stroke="#556"/>`;
+    // A node without a detail line (add_1, relu_1) has its name in the middle.
+    if (n.detail === '') return `${box}\n<text x="${cx}" y="${f(b.y + 28)}" font-size="13" font-weight="bold" text-anchor="middle">${svgText(n.label)}</text>`;
+    return `${box}
 <text x="${cx}" y="${f(b.y + 19)}" font-size="13" font-weight="bold" text-anchor="middle">${svgText(n.label)}</text>
 <text x="${cx}" y="${f(b.y + 36)}" font-size="11" text-anchor="middle" fill="#445">${svgText(n.detail)}</text>`;
   });

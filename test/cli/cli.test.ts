@@ -92,6 +92,17 @@ describe('dlc train', () => {
   }, 120_000);
 });
 
+describe('dlc train --data mnist', () => {
+  it('refuses a label of 3 classes before writing anything (it trained and printed a made-up accuracy)', async () => {
+    const dir = tmp();
+    const file = join(dir, 'm3.dl');
+    writeFileSync(file, readFileSync('samples/mnist_mlp.dl', 'utf8').replace('class[10]', 'class[3]').replace('dense(10)', 'dense(3)'));
+    const r = await dlc(['train', file, '--epochs', '1', '--adapter', 'gles'], { cwd: dir });
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: "dlc: the mnist digits have 10 classes, but model 'mnist_mlp' declares label input 'label' as class[3]: declare class[10] (and 10 logits)\n" });
+    expect(readdirSync(dir)).toEqual(['m3.dl']);
+  });
+});
+
 describe('the .dl file is read with a bound', () => {
   it('a FIFO or /dev/zero given as the program is refused at once (reading it would never end)', async () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'dlc-fifo-')), 'net.dl');
@@ -109,7 +120,8 @@ describe('user errors never print a stack trace', () => {
     ['a directory', ['check', 'samples'], 'dlc: cannot read samples: it is a directory\n'],
     ['an unknown command', ['frobnicate', 'x.dl'], "dlc: unknown command 'frobnicate'"],
     ['a bad flag value', ['train', 'samples/mnist_mlp.dl', '--epochs', 'many'], "dlc: --epochs must be an integer ≥ 1, got 'many'\n"],
-    ['an unknown flag', ['check', 'samples/mnist_mlp.dl', '--fast'], "dlc: Unknown option '--fast'"],
+    ['an unknown flag', ['check', 'samples/mnist_mlp.dl', '--fast'], "dlc: unknown option '--fast' (dlc --help lists the options)\n"],
+    ['a misspelt flag', ['train', 'samples/mnist_mlp.dl', '--epoch', '1'], "dlc: unknown option '--epoch'; did you mean '--epochs'? (dlc --help lists the options)\n"],
     ['an unknown data set', ['train', 'samples/mnist_mlp.dl', '--data', 'cifar'], "dlc: unknown data set 'cifar' (built in: mnist; or a .csv, .npy, .npz or IDX file)\n"],
     ['a folder that is not an artifact', ['train', 'test'], 'dlc: cannot read test/manifest.json: no such file (is this a folder written by dlc compile?)\n'],
     ['a bad adapter', ['train', 'samples/mnist_mlp.dl', '--adapter', 'cuda', '--epochs', '1'], "dlc: --adapter must be one of vulkan, gles, auto, got 'cuda'\n"],

@@ -44,6 +44,17 @@ describe('options a command does not use are refused, not ignored', () => {
   });
 });
 
+describe('an unknown option', () => {
+  it('is named in lower case with the nearest known option, as an unknown command is', () => {
+    const message = (args: string[]): string => { try { parseCommandLine(args); return ''; } catch (err) { return (err as Error).message; } };
+    expect(message(['train', 'n.dl', '--epoch', '3'])).toBe("unknown option '--epoch'; did you mean '--epochs'? (dlc --help lists the options)");
+    expect(message(['train', 'n.dl', '--val_split=0.2'])).toBe("unknown option '--val_split'; did you mean '--val-split'? (dlc --help lists the options)");
+    expect(message(['compile', 'n.dl', '--dump_ir'])).toBe("unknown option '--dump_ir'; did you mean '--dump-ir'? (dlc --help lists the options)");
+    expect(message(['check', 'n.dl', '--fast'])).toBe("unknown option '--fast' (dlc --help lists the options)");
+    expect(message(['train', 'n.dl', '--out'])).toBe("option '-o, --out <value>' argument missing (dlc --help lists the options; a negative value is written --flag=-1)");
+  });
+});
+
 describe('dlc --version', () => {
   it('prints the version in package.json, alone or after a command', async () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };

@@ -3,11 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatSummary } from '../../cli/summary.ts';
+import { formatTable, wrapCell } from '../../cli/table.ts';
 import { compile } from '../../compiler/compile.ts';
 
 /** The summary as `dlc check` prints it: the layers unfused, the costs of the fused step. */
-const summary = (source: string): string => formatSummary(compile(source, { fuse: false }), compile(source));
-const sample = (name: string): string => summary(readFileSync(`samples/${name}.dl`, 'utf8'));
+const summary = (source: string, width = Infinity): string => formatSummary(compile(source, { fuse: false }), compile(source), width);
+const sample = (name: string, width = Infinity): string => summary(readFileSync(`samples/${name}.dl`, 'utf8'), width);
 const rowOf = (text: string, layer: string): string[] => text.split('\n').find((l) => l.startsWith(`${layer} `))!.split(/ {2,}/);
 
 const SCALED = `model scaled {
@@ -114,6 +115,68 @@ Kernels: train_step 28 dispatches, eval 15, forward 3; GPU memory 4,968 bytes`);
     expect(rowOf(text, 'batchnorm_1')).toEqual(['batchnorm_1 (batchnorm)', '(batch, 16, 28, 28)', '64', 'conv2d_1']);
     expect(rowOf(text, 'add_2')).toEqual(['add_2 (add)', '(batch, 32, 14, 14)', '0', 'conv2d_4, batchnorm_5']);
     expect(text).toContain('\nTotal params: 24,618 (98,472 bytes)\nTrainable params: 24,394\nNon-trainable params: 224\n');
+  });
+
+  it('on an 80-column terminal the resnet fits: generated names without their repeated type, no all-linear column, skips and long values wrapped', () => {
+    const text = sample('resnet_mini', 80);
+    for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(text).toContain(`
+────────────────────────────────────────────────────────────────────────────────
+Layer (type)      Name           Output shape          Param #  Connected to
+────────────────────────────────────────────────────────────────────────────────
+image (input)                    (batch, 1, 28, 28)          0
+label (input)                    (batch) class labels        0
+conv2d_1                         (batch, 16, 28, 28)       160  image
+batchnorm_1                      (batch, 16, 28, 28)        64  conv2d_1
+relu_1            stem           (batch, 16, 28, 28)         0  batchnorm_1
+`);
+    expect(text).toContain(`
+batchnorm_3       h (res_block)  (batch, 16, 28, 28)        64  conv2d_3
+add_1                            (batch, 16, 28, 28)         0  relu_1,
+                                                                batchnorm_3
+relu_3                           (batch, 16, 28, 28)         0  add_1
+`);
+    expect(text).toContain('\ndense_1           logits         (batch, 10)               330  global_avgpool_1\n');
+    expect(text).toContain('\n  optimizer       adam(lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-7,\n                  weight_decay: 0, amsgrad: false)\n');
+    // Wide enough, nothing changes.
+    expect(sample('resnet_mini', 120)).toBe(sample('resnet_mini'));
+  });
+
+  it('keeps an activation column where a layer has one, and a scale keeps its factor', () => {
+    const text = sample('regression', 80);
+    for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(text).toContain(`
+Layer (type)      Name        Output shape  Param #  Activation  Connected to
+────────────────────────────────────────────────────────────────────────────────
+features (input)              (batch, 8)          0
+target (input)                (batch, 3)          0
+dense_1                       (batch, 32)       288              features
+tanh_1            h1          (batch, 32)         0              dense_1
+dense_2           h2          (batch, 32)     1,056  gelu        tanh_1
+scale_1 ×0.5                  (batch, 32)         0              dense_2
+`);
+  });
+});
+
+describe('a table that fits a width', () => {
+  it('wraps a cell after list commas, then between words, and cuts a word too long with …', () => {
+    expect(wrapCell('relu_1, batchnorm_3', 12)).toEqual(['relu_1,', 'batchnorm_3']);
+    expect(wrapCell('h (residual), stem', 11)).toEqual(['h', '(residual),', 'stem']);
+    expect(wrapCell('global_avgpool_1', 8)).toEqual(['global_…']);
+    expect(wrapCell('short', 8)).toEqual(['short']);
+  });
+
+  it('gives way in rank order: first whole pieces on more lines, then cut cells, never below a minimum', () => {
+    const columns = [
+      { header: 'A' },
+      { header: 'Long', shrink: { mode: 'wrap' as const, min: 4, rank: 0 } },
+      { header: 'Cut', shrink: { mode: 'ellipsis' as const, min: 5, rank: 1 } },
+    ];
+    const rows = [['a', 'one, two, three', 'abcdefghij']];
+    expect(formatTable(columns, rows, Infinity)).toEqual({ header: ['A  Long             Cut'], rows: ['a  one, two, three  abcdefghij'], width: 30 });
+    expect(formatTable(columns, rows, 23)).toEqual({ header: ['A  Long      Cut'], rows: ['a  one,      abcdefghij', '   two,', '   three'], width: 23 });
+    expect(formatTable(columns, rows, 16)).toEqual({ header: ['A  Long  Cut'], rows: ['a  one,  abcdef…', '   two,', '   thr…'], width: 16 });
+    expect(formatTable(columns, rows, 5)).toEqual({ header: ['A  Long  Cut'], rows: ['a  one,  abcd…', '   two,', '   thr…'], width: 14 });
   });
 });
 

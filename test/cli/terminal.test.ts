@@ -106,4 +106,34 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
     expect(rows.at(-1)).toBe(`saved weights to ${out}/weights.safetensors`);
     expect(rows).toHaveLength(15);
   }, 180_000);
+
+  it("with the default adapter (auto), Dawn's limit notes (four lines of 125-130 characters) do not show", () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dlc-tty-')), 'run');
+    const env: Record<string, string> = {};
+    if (process.env.DLC_ADAPTER !== undefined) env.DLC_ADAPTER = 'auto';
+    const r = dlcInTerminal(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', out], 80, env);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toContain('Warning:');
+    const screen = renderTerminal(r.output, 80);
+    expect(screen.wraps, screen.rows.join('\n')).toBe(0);
+    for (const row of screen.rows) expect(row.length, row).toBeLessThanOrEqual(80);
+    expect(screen.rows[0]).toMatch(/^adapter: /);
+    // One epoch is "1 epoch".
+    expect(screen.rows).toContain('training blobs: adam(lr: 0.01), batch 32, 1 epoch, seed 1');
+    expect(screen.rows.filter((l) => l !== '').at(-1)).toBe(`saved weights to ${out}/weights.safetensors`);
+  }, 180_000);
+});
+
+describe('dlc check in an 80-column pseudo-terminal', () => {
+  it('fits the resnet summary to the window: no wrapped line, the table and train section whole', () => {
+    const r = dlcInTerminal(['check', 'samples/resnet_mini.dl'], 80);
+    expect(r.code, r.output).toBe(0);
+    const screen = renderTerminal(r.output, 80);
+    expect(screen.wraps, screen.rows.join('\n')).toBe(0);
+    for (const row of screen.rows) expect(row.length, row).toBeLessThanOrEqual(80);
+    expect(screen.rows).toContain('Layer (type)      Name           Output shape          Param #  Connected to');
+    expect(screen.rows).toContain('dense_1           logits         (batch, 10)               330  global_avgpool_1');
+    expect(screen.rows).toContain('Non-trainable params: 224');
+    expect(screen.rows).toContain('                  weight_decay: 0, amsgrad: false)');
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
+import { layerRows } from '../../compiler/layer-rows.ts';
 import { layerGraph, toDot, toMermaid, toSvg } from '../../compiler/viz.ts';
 import { dlc, ROOT } from '../helpers/cli.ts';
 import { inside, onBorder, overlap, readGraphSvg, samplePath } from '../helpers/svg-geometry.ts';
@@ -17,13 +18,45 @@ describe('layer graph', () => {
     const lg = graphOf('mnist_cnn.dl');
     expect(lg.nodes.map((n) => n.label)).toEqual(['image', 'conv2d_1', 'relu_1', 'maxpool_1', 'conv2d_2', 'relu_2', 'maxpool_2', 'flatten_1', 'dense_1', 'relu_3', 'dropout_1', 'dense_2', 'logits']);
     expect(lg.edges.map((e) => e.label)).toEqual(['(1, 28, 28)', '(32, 26, 26)', '(32, 26, 26)', '(32, 13, 13)', '(64, 11, 11)', '(64, 11, 11)', '(64, 5, 5)', '(1600)', '(128)', '(128)', '(128)', '(10)']);
-    expect(lg.nodes.find((n) => n.label === 'conv2d_2')!.detail).toBe('conv2d · 18,496 params');
+    expect(lg.nodes.find((n) => n.label === 'conv2d_2')!.detail).toBe('18,496 params');
   });
   it('a residual network has its skip connections as a second edge into the add', async () => {
     const lg = graphOf('residual_mlp.dl');
-    const adds = lg.nodes.filter((n) => n.label === 'add');
-    expect(adds).toHaveLength(2);
+    const adds = lg.nodes.filter((n) => n.label.startsWith('add_'));
+    expect(adds.map((a) => a.label)).toEqual(['add_1', 'add_2']);
     for (const a of adds) expect(lg.edges.filter((e) => e.to === a.id)).toHaveLength(2);
+  });
+  it("agrees with dlc check: the same names (add_1, add_2), parameters counted alike (batch norm's statistics too), connections", () => {
+    for (const f of ['resnet_mini.dl', 'residual_mlp.dl', 'regression.dl', 'mnist_cnn.dl']) {
+      const r = compile(readFileSync(join(ROOT, 'samples', f), 'utf8'), { fuse: false });
+      const all = layerRows(r);
+      // The graph leaves out inputs that feed no layer (the labels belong to the loss).
+      const rows = all.filter((row) => row.type !== 'input' || all.some((o) => o.inputs.includes(row.name)));
+      const lg = layerGraph(r);
+      const layers = lg.nodes.filter((n) => n.kind !== 'output');
+      expect(layers.map((n) => n.label), f).toEqual(rows.map((row) => row.name));
+      const nameOf = new Map(lg.nodes.map((n) => [n.id, n.label]));
+      expect(lg.edges.filter((e) => !e.to.startsWith('out:')).map((e) => `${nameOf.get(e.from)}->${nameOf.get(e.to)}`), f)
+        .toEqual(rows.flatMap((row) => row.inputs.map((from) => `${from}->${row.name}`)));
+      for (const row of rows) {
+        const count = row.trainable + row.nonTrainable;
+        const detail = layers.find((n) => n.label === row.name)!.detail;
+        if (count > 0) expect(detail, `${f} ${row.name}`).toContain(`${count.toLocaleString('en-US')} params`);
+        // Name and type once: a generated name says the type, so the detail does not repeat it.
+        if (row.type !== 'input') expect(detail.split(' · ')[0], `${f} ${row.name}`).not.toBe(row.type);
+      }
+    }
+    const resnet = graphOf('resnet_mini.dl');
+    expect(resnet.nodes.find((n) => n.label === 'batchnorm_1')!.detail).toBe('64 params');
+    expect(resnet.nodes.filter((n) => n.label.startsWith('add')).map((n) => [n.label, n.detail])).toEqual([['add_1', ''], ['add_2', '']]);
+  });
+  it('shows a fused activation and a scale factor (regression.dl: dense(32, activation: gelu), 0.5 * h)', () => {
+    const lg = graphOf('regression.dl');
+    const detail = (label: string) => lg.nodes.find((n) => n.label === label)!.detail;
+    expect(detail('dense_2')).toBe('gelu · 1,056 params');
+    expect(detail('scale_1')).toBe('×0.5');
+    expect(detail('dense_1')).toBe('288 params');
+    expect(toDot(lg)).toContain('[label="add_1"];');
   });
   it('a fused compile draws the same layer graph, from its snapshot before fusion', () => {
     for (const f of ['mnist_cnn.dl', 'residual_mlp.dl', 'resnet_mini.dl']) {
@@ -37,7 +70,7 @@ describe('layer graph', () => {
     const lg = graphOf('mnist_mlp.dl');
     const dot = toDot(lg);
     expect(dot).toContain('digraph "mnist_mlp" {');
-    expect(dot).toContain('n1 [label="dense_1\\ndense · 100,480 params"];');
+    expect(dot).toContain('n1 [label="dense_1\\n100,480 params"];');
     expect(dot).toContain('n0 -> n1 [label="(784)"];');
     expect(dot.match(/->/g)).toHaveLength(lg.edges.length);
     const mmd = toMermaid(lg);
@@ -84,7 +117,7 @@ describe('the SVG drawing (dagre layout)', () => {
       });
       expect(problems).toEqual([]);
       // The skip connections: each add has two drawn inputs, from different nodes.
-      const adds = lg.nodes.map((n, i) => ({ n, id: `n${i}` })).filter(({ n }) => n.label === 'add');
+      const adds = lg.nodes.map((n, i) => ({ n, id: `n${i}` })).filter(({ n }) => n.label.startsWith('add_'));
       expect(adds.length).toBeGreaterThan(0);
       for (const { id } of adds) expect(new Set(drawn.edges.filter((e) => e.to === id).map((e) => e.from)).size).toBe(2);
     });

@@ -68,7 +68,12 @@ run('the demo page in headless Chromium', () => {
     expect(await page.locator('#confusion table, #grid figure').count()).toBe(0);
     expect(await page.locator('#chart polyline.series').count()).toBe(0);
     expect((await page.evaluate(() => (window as any).dlcDemo.seen()) as number[]).every((v) => v === 0), 'the last prediction input').toBe(true);
+    expect(await page.evaluate(() => (window as any).dlcDemo.padBlank()), 'the drawing pad').toBe(true);
+    // No empty "Held-out digits" heading before there are results.
+    expect(await page.isHidden('#results')).toBe(true);
   };
+  /** The x-axis tick values of the training chart (the y ticks are right-aligned). */
+  const xTicks = (): Promise<number[]> => page.$$eval('#chart text.tick[text-anchor="middle"]', (els) => els.map((e) => Number(e.textContent)));
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run bash scripts/setup.sh --browser`).toBe(true);
@@ -107,7 +112,8 @@ run('the demo page in headless Chromium', () => {
 
   it('at load: a WebGPU device, the epochs of the source (20), nothing trained; Predict warns that the weights are random', async () => {
     expect(await page.isHidden('#gpu-status')).toBe(true);
-    expect(await page.textContent('#adapter')).toMatch(/^adapter: /);
+    // The adapter's architecture, not only its vendor ("google").
+    expect(await page.textContent('#adapter')).toBe('adapter: SwiftShader (software)');
     expect(await page.inputValue('#epochs')).toBe('20');
     await expectClean();
     // Predict before any training answers, with a warning that the weights are random.
@@ -128,6 +134,9 @@ run('the demo page in headless Chromium', () => {
     expect(s.valLosses).toHaveLength(1);
     expect(s.heldout).toBeGreaterThan(0.85);
     expect(s.confusion!.flat().reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(await page.isVisible('#results')).toBe(true);
+    // Training started from a clean pad (the digit drawn before is gone).
+    expect(await page.evaluate(() => (window as any).dlcDemo.padBlank())).toBe(true);
     expect(await page.locator('#grid figure').count()).toBe(40);
     expect(await page.locator('#chart polyline.series[data-series="validation"], #chart circle').count()).toBeGreaterThan(0);
     // Ten digits of the test set painted on the pad and classified.
@@ -169,10 +178,13 @@ run('the demo page in headless Chromium', () => {
     expect(await page.isDisabled('#stop')).toBe(true);
     expect(await page.getAttribute('#source', 'readonly')).toBeNull();
     expect(await page.textContent('#heldout')).toMatch(new RegExp(`after stopping at epoch 1, step ${stopped.steps} of 62: loss`));
+    // The x-axis spans what was trained (part of epoch 1), not the 5 epochs asked for.
+    expect(Math.max(...(await xTicks()))).toBeLessThanOrEqual(1);
     await shot('2-stopped');
   }, 300_000);
 
-  it('switching MLP → CNN resets everything: curves, results, weights; epochs from the CNN source (8)', async () => {
+  it('switching MLP → CNN resets everything: curves, results, weights, the drawn digit; epochs from the CNN source (8)', async () => {
+    await page.evaluate(() => (window as any).dlcDemo.drawTestDigit(0));
     await page.selectOption('#sample', 'mnist_cnn');
     await page.waitForFunction(() => (window as any).dlcDemo.status.model === 'mnist_cnn', null, { timeout: 60_000 });
     expect((await status()).state).toBe('ready');
@@ -184,12 +196,19 @@ run('the demo page in headless Chromium', () => {
 
   it('blobs.dl (two features) gets the CLI message and cannot train, with no exception in the page', async () => {
     await page.evaluate((t) => (window as any).dlcDemo.setSource(t), readFileSync(join(ROOT, 'samples', 'blobs.dl'), 'utf8'));
-    const message = "the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class";
+    const message = "the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class[3]";
     expect(await page.textContent('#errors')).toBe(message);
     expect((await status()).error).toBe(message);
     expect(await page.isDisabled('#train')).toBe(true);
     expect(await page.isDisabled('#predict')).toBe(true);
     await shot('4-blobs');
+  });
+
+  it('an MNIST model with a label of 3 classes gets the CLI message and cannot train', async () => {
+    const three = readFileSync(join(ROOT, 'samples', 'mnist_mlp.dl'), 'utf8').replace('class[10]', 'class[3]').replace('dense(10)', 'dense(3)');
+    await page.evaluate((t) => (window as any).dlcDemo.setSource(t), three);
+    expect(await page.textContent('#errors')).toBe("the mnist digits have 10 classes, but model 'mnist_mlp' declares label input 'label' as class[3]: declare class[10] (and 10 logits)");
+    expect(await page.isDisabled('#train')).toBe(true);
   });
 
   it('an error in the network text shows in the page as the CLI prints it (line, column, caret)', async () => {

@@ -51,12 +51,10 @@ export function renderTerminal(output: string, columns: number): Screen {
   return { rows: rows.map((r) => r.join('').trimEnd()), wraps };
 }
 
-/** Dawn's own notes about its limits, printed by its C++ code on stderr when an adapter is created: not dlc's output. */
-export const DAWN_LIMIT_WARNING = /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?\n/gm;
-
 /**
  * Runs `dlc args` in a pseudo-terminal of `columns` × 50 (util-linux `script`, stdin and stdout a
- * TTY, CI unset so progress is live) and returns the raw bytes it wrote, Dawn's limit notes removed.
+ * TTY, CI unset so progress is live) and returns the raw bytes it wrote to stdout and stderr, as
+ * the user sees them (nothing removed: dlc itself drops Dawn's limit notes).
  */
 export function dlcInTerminal(args: string[], columns: number, env: Record<string, string> = {}): { code: number | null; output: string } {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -65,5 +63,5 @@ export function dlcInTerminal(args: string[], columns: number, env: Record<strin
   delete childEnv.CI;
   const r = spawnSync('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 180_000 });
   if (r.error) throw r.error;
-  return { code: r.status, output: r.stdout.replace(DAWN_LIMIT_WARNING, '') };
+  return { code: r.status, output: r.stdout };
 }

@@ -16,6 +16,14 @@ describe('adapter info', () => {
     expect(describeAdapter(info({}))).toBe('unknown adapter');
   });
 
+  it("names a browser's adapter from vendor and architecture, saying when it is a software one", () => {
+    // What Chromium reports by default for SwiftShader: the page showed only "google".
+    expect(describeAdapter(info({ vendor: 'google', architecture: 'swiftshader' }))).toBe('SwiftShader (software)');
+    expect(describeAdapter(info({ vendor: 'nvidia', architecture: 'ampere' }))).toBe('nvidia ampere');
+    expect(describeAdapter(info({ vendor: 'apple' }))).toBe('apple');
+    expect(describeAdapter({ ...info({ vendor: 'x' }), isFallbackAdapter: true } as GPUAdapterInfo)).toBe('x (software)');
+  });
+
   it("recognises Dawn's null backend and nothing else", () => {
     expect(isNullAdapter(dawnNull)).toBe(true);
     expect(isNullAdapter(lavapipe)).toBe(false);

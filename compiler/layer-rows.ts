@@ -1,10 +1,12 @@
-// The rows of `dlc check`'s model summary, read from the graph compiled without fusion: one row per
-// input, layer and bare operation (`x + h` is an add, `0.5 * h` a scale), with what feeds it, so a
-// residual model shows its skips as Keras' "Connected to" column does.
-import type { CompileResult } from '../compiler/compile.ts';
-import { ACTIVATIONS } from '../compiler/lower/layers.ts';
-import { LAYERS } from '../compiler/lower/registry.ts';
-import type { ValueId } from '../compiler/ir/types.ts';
+// The layers of a model as `dlc check`'s summary and `dlc viz`'s graph both show them, so the two
+// agree: one row per input, layer and bare operation (`x + h` is an add, `0.5 * h` a scale), with
+// its name, parameter count, activation and what feeds it, so a residual model shows its skips as
+// Keras' "Connected to" column does. Read from the graph before fusion merges layers into kernels.
+import type { CompileResult } from './compile.ts';
+import type { Graph } from './ir/graph.ts';
+import type { ValueId } from './ir/types.ts';
+import { ACTIVATIONS } from './lower/layers.ts';
+import { LAYERS } from './lower/registry.ts';
 
 /** One row of the summary. */
 export interface LayerRow {
@@ -23,6 +25,16 @@ export interface LayerRow {
   activation: string;
   /** The rows whose outputs feed this one. */
   inputs: string[];
+  /** Per input row, the per-sample shape of the value it feeds, or 'labels' for class labels. */
+  inputShapes: (number[] | 'labels')[];
+}
+
+/** The rows, and which row computes each value of the forward pass (by value, and by layer name). */
+export interface LayerTable {
+  rows: LayerRow[];
+  graph: Graph;
+  owner: Map<ValueId, LayerRow>;
+  byLayer: Map<string, LayerRow>;
 }
 
 /** Graph layers that are training bookkeeping, not part of the model. */
@@ -40,12 +52,25 @@ function bareOpType(op: string, attrs: Record<string, unknown>): string {
   }
 }
 
+/** Whether a row's name is generated from its type, so that it says the type: dense_1, add_1, scale_1 (scale ×0.5). */
+export function nameSaysType(r: LayerRow): boolean {
+  const op = r.type.split(' ')[0]!;
+  return r.name.startsWith(`${op}_`) && /^\d+$/.test(r.name.slice(op.length + 1));
+}
+
+/** What a type says beyond its operation: the factor of a scale (×0.5), else ''. */
+export const typeDetail = (r: LayerRow): string => r.type.split(' ').slice(1).join(' ');
+
+/** The rows of `layerTable`. */
+export const layerRows = (r: CompileResult): LayerRow[] => layerTable(r).rows;
+
 /**
- * The summary rows of a result compiled with fusion off (fusion merges layers into kernels), from
- * the training forward pass when there is one (so dropout appears), else the eval program.
+ * The rows of a compile result, from its graph before optimisation (the 'programs' snapshot, or
+ * the graph of a compile without fusion), from the training forward pass when there is one (so
+ * dropout appears), else the eval program.
  */
-export function layerRows(r: CompileResult): LayerRow[] {
-  const g = r.graph!;
+export function layerTable(r: CompileResult): LayerTable {
+  const g = r.snapshots?.programs ?? r.graph!;
   const train = g.programs.train_step.nodes.filter((id) => g.nodes[id]!.phase === 'forward');
   const ids = train.length ? train : g.programs.eval.nodes;
   const types = new Map((r.summary ?? []).map((s) => [s.name, s.type]));
@@ -56,7 +81,7 @@ export function layerRows(r: CompileResult): LayerRow[] {
   const rows: LayerRow[] = [];
   const owner = new Map<ValueId, LayerRow>();
   for (const i of g.inputs) {
-    const row: LayerRow = { name: i.name, type: 'input', names: [], shape: shapeOf(i.value), trainable: 0, nonTrainable: 0, activation: '', inputs: [] };
+    const row: LayerRow = { name: i.name, type: 'input', names: [], shape: shapeOf(i.value), trainable: 0, nonTrainable: 0, activation: '', inputs: [], inputShapes: [] };
     rows.push(row);
     owner.set(i.value, row);
   }
@@ -93,13 +118,16 @@ export function layerRows(r: CompileResult): LayerRow[] {
       const layer = n.layer;
       const type = layer !== undefined ? (types.get(layer) ?? n.op) : bareOpType(n.op, n.attrs);
       const size = layer !== undefined ? sizeOf(layer) : { trainable: 0, nonTrainable: 0 };
-      row = { name: layer ?? opName(n.op), type, names: [], shape: '', ...size, activation: '', inputs: [] };
+      row = { name: layer ?? opName(n.op), type, names: [], shape: '', ...size, activation: '', inputs: [], inputShapes: [] };
       rows.push(row);
       if (layer !== undefined) byLayer.set(layer, row);
     }
     for (const v of n.inputs) {
       const from = owner.get(v);
-      if (from && from !== row && !row.inputs.includes(from.name)) row.inputs.push(from.name);
+      if (from && from !== row && !row.inputs.includes(from.name)) {
+        row.inputs.push(from.name);
+        row.inputShapes.push(g.value(v).dtype === 'i32' ? 'labels' : g.value(v).shape.slice(1));
+      }
     }
     owner.set(n.output, row);
     row.shape = shapeOf(n.output);
@@ -107,5 +135,5 @@ export function layerRows(r: CompileResult): LayerRow[] {
     last = { row, op: n.op };
   }
   finish();
-  return rows;
+  return { rows, graph: g, owner, byLayer };
 }
