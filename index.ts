@@ -4,4 +4,4 @@ export { openDevice, listAdapters, DeviceUnavailableError, type NodeDeviceHandle
 export { saveWeights, loadWeights, saveCheckpoint, loadCheckpoint, type TrainingProgress } from './runtime/weights-node.ts';
 export { parseNpz } from './runtime/data/npz-node.ts';
 export { loadArtifact } from './runtime/artifact-node.ts';
-export { loadMnist, type Dataset } from './runtime/data/mnist.ts';
+export { loadMnist, MnistMissingError, type Dataset } from './runtime/data/mnist.ts';
