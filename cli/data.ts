@@ -11,7 +11,7 @@ import { labelInput } from '../runtime/data/model-inputs.ts';
 import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { parseNpz } from '../runtime/data/npz-node.ts';
-import { loadMnist } from '../runtime/data/mnist.ts';
+import { loadMnist, MnistMissingError } from '../runtime/data/mnist.ts';
 import { mnistInputs } from '../runtime/data/mnist-fit.ts';
 import { splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
@@ -45,9 +45,19 @@ function mnist(m: Manifest): LoadedData {
   const fit = mnistInputs(m);
   if ('error' in fit) throw new UserError(fit.error);
   const image = { name: fit.image }, label = { name: fit.label };
-  const { train, test } = loadMnist();
+  const { train, test } = loadMnistOrExplain();
   const wrap = (d: typeof train): Samples => ({ count: d.count, tensors: { [image.name]: d.images, [label.name]: d.labels } });
   return { train: wrap(train), test: wrap(test), description: `mnist: ${train.count} training digits, ${test.count} held out` };
+}
+
+/** loadMnist, with the missing optional package reported as the user's error to fix. */
+function loadMnistOrExplain(): ReturnType<typeof loadMnist> {
+  try {
+    return loadMnist();
+  } catch (err) {
+    if (err instanceof MnistMissingError) throw new UserError(err.message);
+    throw err;
+  }
 }
 
 type Format = 'csv' | 'npy' | 'npz' | 'idx';

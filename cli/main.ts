@@ -16,10 +16,19 @@ import { evalCommand, predictCommand } from './predict.ts';
 import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
 
-/** The version in package.json, which `dlc --version` prints. */
+/** The version in dlc's package.json, which `dlc --version` prints: one folder up from cli/ in the source, two from the build's dist/cli/. */
 function dlcVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const path of ['../package.json', '../../package.json']) {
+    let text: string;
+    try {
+      text = readFileSync(new URL(path, import.meta.url), 'utf8');
+    } catch {
+      continue;
+    }
+    const pkg = JSON.parse(text) as { name?: string; version?: string };
+    if (pkg.name === 'dlc' && pkg.version !== undefined) return pkg.version;
+  }
+  return 'unknown';
 }
 
 async function main(argv: string[]): Promise<void> {

