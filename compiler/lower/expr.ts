@@ -218,9 +218,11 @@ export class ExprLowerer {
     let positionalHypers = 0;
     let ok = true;
     let activationCall: { name: string; args: Record<string, Hyper> } | undefined;
+    // A variadic layer (concat, average, maximum) takes every positional argument as an input.
+    const most = def.variadic ? Infinity : def.inputs;
     for (const a of args) {
-      const slot = a.name ?? (xs.length >= def.inputs ? def.hyper[positionalHypers]?.name : undefined);
-      if (a.name === undefined && xs.length >= def.inputs) positionalHypers++;
+      const slot = a.name ?? (xs.length >= most ? def.hyper[positionalHypers]?.name : undefined);
+      if (a.name === undefined && xs.length >= most) positionalHypers++;
       // `activation: leaky_relu(alpha: 0.2)`: an activation with its own arguments, not a layer applied
       // here. The binder sees its name; its arguments travel beside it.
       if (slot === 'activation' && a.value.kind === 'call' && def.hyper.some((h) => h.name === 'activation')) {
@@ -232,7 +234,13 @@ export class ExprLowerer {
       }
       const v = this.eval(a.value, scope);
       if (!v || v.kind === 'failed') { ok = false; continue; }
-      if (a.name === undefined && xs.length < def.inputs) {
+      if (a.name === undefined && xs.length < most) {
+        if (def.variadic && v.kind !== 'tensor' && v.kind !== 'name') {
+          const named = def.hyper.length ? `, then its arguments by name: ${type}(a, b, c, ${def.hyper[0]!.name}: …)` : `: ${type}(a, b, c)`;
+          this.L.error('E-TYPE', `${type} takes any number of input tensors${named}; got ${describeVal(v)} as input ${xs.length + 1}`, a.value.span);
+          ok = false;
+          continue;
+        }
         const x = this.tensor(v, scope, `input tensor ${xs.length + 1} of ${type}`);
         if (x === undefined) { ok = false; continue; }
         xs.push(x);
@@ -244,6 +252,9 @@ export class ExprLowerer {
     const callee: Callee = { name: type, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
     const bound = bindArgs(def.hyper, given, callee, report);
     if (!ok || !bound) return undefined;
+    if (xs.length < def.inputs && def.variadic) {
+      return this.L.error('E-ARITY', `${type} needs at least ${def.inputs} input tensors, got ${xs.length}: write ${type}(a, b), ${type}(a, b, c), …, or a -> ${type}(b, …) in a chain`, span);
+    }
     if (xs.length < def.inputs) {
       const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `write ${type}(a, b), or a -> ${type}(b) in a chain`;
       return this.L.error('E-ARITY', `${type} needs ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}: ${how}`, span);

@@ -122,19 +122,22 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
     },
   },
   concat: {
-    doc: 'joins two tensors along an axis (0 is the batch axis; default 1, the channels)',
+    doc: 'joins two or more tensors along an axis (0 is the batch axis; default 1, the channels)',
     inputs: 2,
+    variadic: true,
     hyper: [{ name: 'axis', type: 'int', default: 1 }],
-    lower(cx, [a, b], h) {
-      const rank = cx.shape(a!).length;
+    lower(cx, xs, h) {
+      const shapes = xs.map((x) => cx.shape(x));
+      const rank = shapes[0]!.length;
       let axis = h.axis as number;
       if (axis < 0) axis += rank;
       if (axis < 1 || axis >= rank) throw new LayerError(`axis ${h.axis} is out of range for rank-${rank} tensors (1 to ${rank - 1}, or negative from the end; the batch axis 0 cannot be joined)`);
-      const [sa, sb] = [cx.shape(a!), cx.shape(b!)];
-      if (sa.length !== sb.length || sa.some((d, i) => i !== axis && d !== sb[i])) {
-        throw new LayerError(`concat along axis ${axis} needs equal other dimensions, got ${userShape(sa)} and ${userShape(sb)}`);
+      const first = shapes[0]!;
+      if (shapes.some((s) => s.length !== rank || s.some((d, i) => i !== axis && d !== first[i]))) {
+        throw new LayerError(`concat along axis ${axis} needs equal other dimensions, got ${shapes.map(userShape).join(' and ')}`);
       }
-      return cx.op('concat', [a!, b!], { axis });
+      // Joined pairwise, left to right: each join is one copy kernel, and its gradient two slices.
+      return xs.slice(1).reduce((acc, x) => cx.op('concat', [acc, x], { axis }), xs[0]!);
     },
   },
   batchnorm: {

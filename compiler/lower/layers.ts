@@ -1,6 +1,6 @@
 // The layers of the language (dense, activations, dropout, flatten, ...): each lowers to IR primitives.
 import type { Initializer } from '../artifact.ts';
-import { numel, shapeStr } from '../ir/tensor.ts';
+import { broadcastShapes, numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import type { ArgSpec } from './bind-args.ts';
 import type { Hyper } from './values.ts';
@@ -26,8 +26,9 @@ export interface LayerContext {
 
 export interface LayerDef {
   doc: string;
-  /** How many tensor inputs the layer takes. */
+  /** How many tensor inputs the layer takes; with `variadic`, the least (every positional argument is then an input). */
   inputs: number;
+  variadic?: boolean;
   /** Its arguments besides the inputs, bound by bind-args.ts. */
   hyper: ArgSpec[];
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;
@@ -70,6 +71,29 @@ export function heOrGlorot(kind: string, act: string, next: string | undefined, 
   let k = kind;
   if (k === 'auto') k = RELU_LIKE.has(act) || RELU_LIKE.has(next ?? '') ? 'he_uniform' : 'glorot_uniform';
   return k === 'zeros' ? { kind: 'zeros' } : { kind: k as 'he_uniform', fanIn, fanOut };
+}
+
+/**
+ * A Keras merge layer (Average, Maximum): two or more inputs of one shape, or shapes that broadcast
+ * (as Keras' merges allow), folded left to right with `op`; `finish` maps the fold's result.
+ */
+function merge(name: string, op: 'add' | 'maximum', doc: string, finish: (cx: LayerContext, y: ValueId, n: number) => ValueId = (_cx, y) => y): LayerDef {
+  return {
+    doc,
+    inputs: 2,
+    variadic: true,
+    hyper: [],
+    lower(cx, xs) {
+      const shapes = xs.map((x) => cx.shape(x));
+      let out: number[] | undefined = shapes[0]!;
+      for (const s of shapes.slice(1)) out = out && broadcastShapes(out, s);
+      if (!out || out[0] !== shapes[0]![0]) {
+        const shown = shapes.map((s) => shapeStr(['batch' as unknown as number, ...s.slice(1)])).join(', ');
+        throw new LayerError(`${name} needs inputs of one shape (or shapes that broadcast), got ${shown}`);
+      }
+      return finish(cx, xs.slice(1).reduce((acc, x) => cx.op(op, [acc, x]), xs[0]!), xs.length);
+    },
+  };
 }
 
 export const DENSE_LAYERS: Record<string, LayerDef> = {
@@ -157,4 +181,7 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
   add: binary('add', 'element-wise a + b (broadcasting)'),
   sub: binary('sub', 'element-wise a - b (broadcasting)'),
   mul: binary('mul', 'element-wise a * b (broadcasting)'),
+  average: merge('average', 'add', 'element-wise mean of two or more tensors (Keras Average): (a + b + …) / n',
+    (cx, y, n) => cx.op('scale', [y], { factor: 1 / n })),
+  maximum: merge('maximum', 'maximum', 'element-wise maximum of two or more tensors (Keras Maximum)'),
 };

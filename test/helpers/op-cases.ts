@@ -119,6 +119,8 @@ const convOut = ({ x, w, a }: (typeof CONV)[number]): number[] => {
 export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   add: BINARY, sub: BINARY, mul: BINARY,
   div: BINARY.map((c) => ({ ...c, draws: ['normal', 'away0'] })),
+  // Ties (equal draws) are unlikely; broadcasting sends each input's gradient back through sum_to.
+  maximum: BINARY,
   neg: UNARY, exp: UNARY,
   shift: UNARY.map((c) => ({ ...c, attrs: { offset: 0.001 } })),
   scale: UNARY.map((c) => ({ ...c, attrs: { factor: -0.37 } })),
@@ -156,6 +158,8 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[5, 33], [33], [5, 33]], attrs: { of: 'div', wrt: 0 }, draws: ['normal', 'away0', 'normal'] },
     ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'rdiv', wrt: 0, numerator: -2 } })),
     { shapes: [[8, 33], [33], [8, 33]], attrs: { of: 'div', wrt: 1 }, draws: ['normal', 'away0', 'normal'] },
+    { shapes: [[5, 33], [33], [5, 33]], attrs: { of: 'maximum', wrt: 0 } },
+    { shapes: [[3, 1, 7], [1, 5, 1], [3, 5, 7]], attrs: { of: 'maximum', wrt: 1 } },
   ],
   bce_logits: [{ shapes: [[1], [1]], draws: ['normal', 'unit'] }, { shapes: [[7, 13], [7, 13]], draws: ['normal', 'unit'] }, { shapes: [[65, 3], [65, 3]], draws: ['normal', 'unit'] }],
   bce_logits_bwd: [{ shapes: [[1], [1], [1]], draws: ['normal', 'unit', 'normal'] }, { shapes: [[7, 13], [7, 13], [7, 13]], draws: ['normal', 'unit', 'normal'] }, { shapes: [[65, 3], [65, 3], [65, 3]], draws: ['normal', 'unit', 'normal'] }],

@@ -45,6 +45,8 @@ export const ELEMENTWISE_OPS = {
   sub: binary('a - b', (a, b) => sub(a, b)),
   mul: binary('a * b', (a, b) => mul(a, b)),
   div: binary('a / b', (a, b) => div(a, b)),
+  /** max(a, b); on a tie the gradient goes to a (TensorFlow's rule for maximum); derived from this tree. */
+  maximum: binary('a >= b ? a : b', (a, b) => select(ge(a, b), a, b)),
   neg: unary('-x', (x) => neg(x)),
   scale: unary('x * factor', (x, a) => mul(x, attr(a, 'factor'))),
   shift: unary('x + offset', (x, a) => add(x, attr(a, 'offset'))),

@@ -1,0 +1,130 @@
+// The catalogue of issue 20 as Keras defines each item: n-ary concat and the Average / Maximum
+// merges. The float64 interpreter's forward values are held to the formulas written out here, one
+// train step compiles and runs, and each item's commonest mistake has its message pinned.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.ts';
+import { formatDiagnostics } from '../../dsl/diagnostics.ts';
+import { Rng } from '../../runtime/random.ts';
+import { ReferenceRun } from '../helpers/reference.ts';
+
+function compiles(src: string) {
+  const r = compile(src, { file: 'net.dl' });
+  expect(formatDiagnostics(r.diagnostics, src)).toBe('');
+  expect(r.ok).toBe(true);
+  return r;
+}
+
+function errors(src: string): string {
+  const r = compile(src, { file: 'net.dl' });
+  expect(r.ok).toBe(false);
+  return formatDiagnostics(r.diagnostics, src);
+}
+
+const draw = (n: number, rng: Rng): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+
+describe('concat of more than two values, average and maximum (Keras Concatenate, Average, Maximum)', () => {
+  const B = 3;
+  const src = `model m {
+  input a: f32[2, 3]
+  input b: f32[2, 3]
+  input c: f32[2, 3]
+  input y: f32[4]
+  cat1 = concat(a, b, c)
+  cat2 = concat(a, b, c, a, axis: 2)
+  cat3 = a -> concat(b, c, axis: -1)
+  avg = average(a, b, c)
+  mx = maximum(a, b, c)
+  mx2 = maximum(a, b)
+  h = avg + mx -> flatten -> dense(4)
+  output cat1, cat2, cat3, avg, mx, mx2, h
+}
+train m { loss = mse(h, y); optimizer = sgd(lr: 0.1); batch = ${B} }`;
+
+  it('compile to the shapes Keras gives and compute its formulas', () => {
+    const r = compiles(src);
+    const ref = new ReferenceRun(r);
+    const rng = new Rng(5);
+    const [a, b, c] = [draw(B * 6, rng), draw(B * 6, rng), draw(B * 6, rng)];
+    const out = ref.run('forward', { a, b, c });
+    expect(out.cat1!.shape).toEqual([B, 6, 3]);
+    expect(out.cat2!.shape).toEqual([B, 2, 12]);
+    expect(out.cat3!.shape).toEqual([B, 2, 9]);
+    // at(x, n, i, j): element [n, i, j] of a [B, 2, 3] input.
+    const at = (x: Float32Array, n: number, i: number, j: number): number => x[n * 6 + i * 3 + j]!;
+    for (let n = 0; n < B; n++) {
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 3; j++) {
+          const k = n * 6 + i * 3 + j;
+          const [va, vb, vc] = [at(a, n, i, j), at(b, n, i, j), at(c, n, i, j)];
+          [va, vb, vc].forEach((v, q) => expect(out.cat1!.data[n * 18 + (q * 2 + i) * 3 + j]).toBe(v));
+          [va, vb, vc, va].forEach((v, q) => expect(out.cat2!.data[n * 24 + i * 12 + q * 3 + j]).toBe(v));
+          [va, vb, vc].forEach((v, q) => expect(out.cat3!.data[n * 18 + i * 9 + q * 3 + j]).toBe(v));
+          expect(Math.abs(out.avg!.data[k]! - (va + vb + vc) / 3)).toBeLessThan(1e-15);
+          expect(out.mx!.data[k]).toBe(Math.max(va, vb, vc));
+          expect(out.mx2!.data[k]).toBe(Math.max(va, vb));
+        }
+      }
+    }
+    const loss = ref.trainStep({ a, b, c, y: draw(B * 4, rng) });
+    expect(Number.isFinite(loss)).toBe(true);
+  });
+
+  it('average broadcasts as Keras merges do', () => {
+    const r = compiles(`model m {
+  input a: f32[2, 3]
+  input b: f32[1, 3]
+  y = average(a, b)
+  output y
+}`);
+    const ref = new ReferenceRun(r);
+    const a = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const b = Float32Array.from([10, 20, 30]);
+    // The first sample (the batch is the default 32; the rest are zeros).
+    expect(Array.from(ref.run('forward', { a, b }).y!.data.slice(0, 6))).toEqual([5.5, 11, 16.5, 7, 12.5, 18]);
+  });
+
+  it('pins: an axis written as a third positional argument', () => {
+    expect(errors(`model m {
+  input a: f32[2, 3]
+  input b: f32[2, 3]
+  y = concat(a, b, 2)
+  output y
+}`)).toBe(`net.dl:4:20: error: concat takes any number of input tensors, then its arguments by name: concat(a, b, c, axis: …); got the integer 2 as input 3
+ 4 |   y = concat(a, b, 2)
+   |                    ^`);
+  });
+
+  it('pins: average of values whose shapes differ', () => {
+    expect(errors(`model m {
+  input x: f32[6]
+  a = x -> dense(4)
+  b = x -> dense(3)
+  y = average(a, b)
+  output y
+}`)).toBe(`net.dl:5:7: error: average_1: average needs inputs of one shape (or shapes that broadcast), got [batch, 4], [batch, 3]
+ 5 |   y = average(a, b)
+   |       ^^^^^^^^^^^^^`);
+  });
+
+  it('pins: a merge of one value', () => {
+    expect(errors(`model m {
+  input x: f32[6]
+  y = maximum(x)
+  output y
+}`)).toBe(`net.dl:3:7: error: maximum needs at least 2 input tensors, got 1: write maximum(a, b), maximum(a, b, c), …, or a -> maximum(b, …) in a chain
+ 3 |   y = maximum(x)
+   |       ^^^^^^^^^^`);
+  });
+
+  it('pins: concat of three values, one of another size', () => {
+    expect(errors(`model m {
+  input a: f32[2, 3]
+  input b: f32[2, 3]
+  input c: f32[2, 4]
+  y = concat(a, b, c)
+  output y
+}`)).toBe(`net.dl:5:7: error: concat_1: concat along axis 1 needs equal other dimensions, got [batch, 2, 3] and [batch, 2, 3] and [batch, 2, 4]
+ 5 |   y = concat(a, b, c)
+   |       ^^^^^^^^^^^^^^^`);
+  });
+});
