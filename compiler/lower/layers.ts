@@ -166,13 +166,21 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
     },
   },
   reshape: {
-    doc: 'new per-sample shape, same number of values',
+    doc: 'new per-sample shape, same number of values; one dimension may be -1, inferred (Keras Reshape)',
     inputs: 1,
-    hyper: [{ name: 'shape', type: 'ints' }],
+    hyper: [{ name: 'shape', type: 'shape' }],
     lower: (cx, [x], h) => {
       const s = cx.shape(x!);
-      const target = h.shape as number[];
-      if (numel(target) !== numel(s.slice(1))) {
+      const given = h.shape as number[];
+      const values = numel(s.slice(1));
+      const known = numel(given.filter((d) => d !== -1));
+      if (given.includes(-1)) {
+        if (values % known !== 0) {
+          throw new LayerError(`cannot reshape per-sample shape ${shapeStr(s.slice(1))} (${values} values) to ${shapeStr(given)}: ${values} is not a multiple of ${known}, the product of the other dimensions`);
+        }
+      }
+      const target = given.map((d) => (d === -1 ? values / known : d));
+      if (numel(target) !== values) {
         throw new LayerError(`cannot reshape per-sample shape ${shapeStr(s.slice(1))} (${numel(s.slice(1))} values) to ${shapeStr(target)} (${numel(target)} values)`);
       }
       return cx.op('reshape', [x!], { shape: [s[0]!, ...target] });

@@ -14,7 +14,7 @@ export type Val =
   | { kind: 'failed'; span: Span };
 
 /** The type a hyper-parameter accepts. */
-export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'pair' | 'padding';
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding';
 
 export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   int: 'an integer',
@@ -25,6 +25,7 @@ export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   bool: 'true or false',
   word: 'a name or string',
   ints: 'a list of positive integers',
+  shape: 'a list of positive integers, one of which may be -1',
   pair: 'a positive integer or a list of two',
   padding: "'valid', 'same', an integer, or a list of 2 or 4 integers",
 };
@@ -81,13 +82,16 @@ export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } 
       }
       return bad;
     }
-    case 'ints': {
+    case 'ints':
+    case 'shape': {
       if (v.kind !== 'list') return bad;
       const out: number[] = [];
       for (const it of v.items) {
-        if (it.kind !== 'num' || !Number.isInteger(it.value) || it.value <= 0) return bad;
-        out.push(it.value);
+        const inferred = t === 'shape' && it.kind === 'num' && it.value === -1;
+        if (!inferred && (it.kind !== 'num' || !Number.isInteger(it.value) || it.value <= 0)) return bad;
+        out.push((it as { value: number }).value);
       }
+      if (out.filter((d) => d === -1).length > 1) return { error: `at most one dimension may be -1 (inferred), got ${out.filter((d) => d === -1).length} in [${out.join(', ')}]` };
       return { ok: out };
     }
   }

@@ -1,5 +1,5 @@
 // The catalogue of issue 20 as Keras defines each item: n-ary concat and the Average / Maximum
-// merges. The float64 interpreter's forward values are held to the formulas written out here, one
+// merges, reshape with an inferred (-1) dimension. The float64 interpreter's forward values are held to the formulas written out here, one
 // train step compiles and runs, and each item's commonest mistake has its message pinned.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
@@ -126,5 +126,46 @@ train m { loss = mse(h, y); optimizer = sgd(lr: 0.1); batch = ${B} }`;
 }`)).toBe(`net.dl:5:7: error: concat_1: concat along axis 1 needs equal other dimensions, got [batch, 2, 3] and [batch, 2, 3] and [batch, 2, 4]
  5 |   y = concat(a, b, c)
    |       ^^^^^^^^^^^^^^^`);
+  });
+});
+
+describe('reshape with one inferred dimension (Keras Reshape, -1)', () => {
+  it('infers the -1 from the other dimensions and keeps the values in order', () => {
+    const r = compiles(`model m {
+  input x: f32[3, 4]
+  y = x -> reshape([-1, 2])
+  z = x -> reshape([-1])
+  w = x -> reshape([2, -1, 3])
+  h = z -> dense(2)
+  output y, z, w, h
+}
+train m { loss = mse(h, h); optimizer = sgd(lr: 0.1); batch = 2 }`);
+    const ref = new ReferenceRun(r);
+    const x = Float32Array.from({ length: 24 }, (_, i) => i);
+    const out = ref.run('forward', { x });
+    expect(out.y!.shape).toEqual([2, 6, 2]);
+    expect(out.z!.shape).toEqual([2, 12]);
+    expect(out.w!.shape).toEqual([2, 2, 2, 3]);
+    for (const v of [out.y!, out.z!, out.w!]) expect(Array.from(v.data)).toEqual(Array.from(x));
+  });
+
+  it('pins: a -1 that does not divide the values', () => {
+    expect(errors(`model m {
+  input x: f32[3, 4]
+  y = x -> reshape([-1, 5])
+  output y
+}`)).toBe(`net.dl:3:12: error: reshape_1: cannot reshape per-sample shape [3, 4] (12 values) to [-1, 5]: 12 is not a multiple of 5, the product of the other dimensions
+ 3 |   y = x -> reshape([-1, 5])
+   |            ^^^^^^^^^^^^^^^^`);
+  });
+
+  it('pins: two inferred dimensions', () => {
+    expect(errors(`model m {
+  input x: f32[3, 4]
+  y = x -> reshape([-1, -1])
+  output y
+}`)).toBe(`net.dl:3:20: error: argument 'shape' of reshape: at most one dimension may be -1 (inferred), got 2 in [-1, -1]
+ 3 |   y = x -> reshape([-1, -1])
+   |                    ^^^^^^^^`);
   });
 });
