@@ -112,6 +112,38 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       return cx.op('scale', [cx.op('reshape', [summed], { shape: [s[0]!, s[1]!] })], { factor: 1 / (s[2]! * s[3]!) });
     },
   },
+  global_maxpool: {
+    doc: 'maximum over height and width: [batch, C, H, W] → [batch, C] (Keras GlobalMaxPooling2D)',
+    inputs: 1,
+    hyper: [],
+    lower(cx, [x]) {
+      const s = image(cx, x!, 'global_maxpool');
+      // One window over the whole plane: the max-pool kernels (first maximum on ties) and its gradient.
+      const hw = [s[2]!, s[3]!];
+      const pooled = cx.op('maxpool2d', [x!], { kernel: hw, stride: hw, padding: [0, 0, 0, 0] });
+      return cx.op('reshape', [pooled], { shape: [s[0]!, s[1]!] });
+    },
+  },
+  zero_padding2d: {
+    doc: 'zeros around the height and width (Keras ZeroPadding2D): padding n, [h, w] or [[top, bottom], [left, right]]',
+    inputs: 1,
+    hyper: [{ name: 'padding', type: 'pad2d', default: 1 }],
+    lower(cx, [x], h) {
+      let s = image(cx, x!, 'zero_padding2d');
+      const [top, bottom, left, right] = typeof h.padding === 'number' ? [h.padding, h.padding, h.padding, h.padding] : (h.padding as number[]);
+      let y = x!;
+      // Each axis is one copy into zeros (slice's gradient kernel, whose own gradient is the slice back).
+      const pad = (axis: 2 | 3, before: number, after: number): void => {
+        if (before + after === 0) return;
+        const shape = s.map((d, i) => (i === axis ? d + before + after : d));
+        y = cx.op('slice_bwd', [y], { axis, start: before, shape });
+        s = shape;
+      };
+      pad(2, top!, bottom!);
+      pad(3, left!, right!);
+      return y;
+    },
+  },
   upsample: {
     doc: 'nearest-neighbour upsampling by an integer factor',
     inputs: 1,

@@ -14,7 +14,7 @@ export type Val =
   | { kind: 'failed'; span: Span };
 
 /** The type a hyper-parameter accepts. */
-export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding';
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d';
 
 export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   int: 'an integer',
@@ -28,6 +28,7 @@ export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   shape: 'a list of positive integers, one of which may be -1',
   pair: 'a positive integer or a list of two',
   padding: "'valid', 'same', an integer, or a list of 2 or 4 integers",
+  pad2d: 'an integer, [height, width], or [[top, bottom], [left, right]] (integers ≥ 0)',
 };
 
 export function describeVal(v: Val): string {
@@ -79,6 +80,22 @@ export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } 
       if (v.kind === 'num' && Number.isInteger(v.value) && v.value >= 0) return { ok: v.value };
       if (v.kind === 'list' && (v.items.length === 2 || v.items.length === 4) && v.items.every((i) => i.kind === 'num' && Number.isInteger(i.value) && i.value >= 0)) {
         return { ok: v.items.map((i) => (i as { value: number }).value) };
+      }
+      return bad;
+    }
+    case 'pad2d': {
+      // Keras ZeroPadding2D's forms, returned as [top, bottom, left, right].
+      const nat = (x: Val): x is Val & { kind: 'num' } => x.kind === 'num' && Number.isInteger(x.value) && x.value >= 0;
+      if (nat(v)) return { ok: [v.value, v.value, v.value, v.value] };
+      if (v.kind !== 'list') return bad;
+      if (v.items.length === 2 && v.items.every(nat)) {
+        const [h, w] = v.items.map((i) => (i as { value: number }).value) as [number, number];
+        return { ok: [h, h, w, w] };
+      }
+      const pairs = v.items.length === 2 && v.items.every((p) => p.kind === 'list' && p.items.length === 2 && p.items.every(nat));
+      if (pairs) return { ok: v.items.flatMap((p) => (p as { items: { value: number }[] }).items.map((i) => i.value)) };
+      if (v.items.length === 4 && v.items.every(nat)) {
+        return { error: `a flat list of 4 is ambiguous here; write [[top, bottom], [left, right]] as Keras' ZeroPadding2D does` };
       }
       return bad;
     }

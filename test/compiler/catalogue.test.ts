@@ -1,5 +1,5 @@
 // The catalogue of issue 20 as Keras defines each item: n-ary concat and the Average / Maximum
-// merges, reshape with an inferred (-1) dimension. The float64 interpreter's forward values are held to the formulas written out here, one
+// merges, reshape with an inferred (-1) dimension, global_maxpool and zero_padding2d. The float64 interpreter's forward values are held to the formulas written out here, one
 // train step compiles and runs, and each item's commonest mistake has its message pinned.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
@@ -21,6 +21,34 @@ function errors(src: string): string {
 }
 
 const draw = (n: number, rng: Rng): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+
+/**
+ * One sgd step (lr 1) of a compiled program moves parameter `param` by minus its gradient: held to
+ * central differences of the float64 eval loss (the mean of its rows) over every element.
+ */
+function gradientMatchesDifferences(src: string, param: string, inputs: Record<string, Float32Array>): void {
+  const r = compiles(src);
+  const ref = new ReferenceRun(r);
+  const slot = r.graph!.params.find((p) => r.graph!.value(p.value).name === param)!;
+  const w = ref.tensor(param);
+  const lossAt = (wt: Float64Array): number => {
+    ref.env.set(slot.value, { shape: r.graph!.value(slot.value).shape, data: wt });
+    const rows = ref.run('eval', inputs).loss_rows!.data;
+    return rows.reduce((a, b) => a + b, 0) / rows.length;
+  };
+  const fd = Array.from(w, (_, k) => {
+    const h = 1e-6;
+    return (lossAt(w.map((v, q) => (q === k ? v + h : v))) - lossAt(w.map((v, q) => (q === k ? v - h : v)))) / (2 * h);
+  });
+  ref.env.set(slot.value, { shape: r.graph!.value(slot.value).shape, data: Float64Array.from(w) });
+  ref.trainStep(inputs);
+  const after = ref.tensor(param);
+  let err = 0;
+  let norm = 0;
+  w.forEach((v, k) => { err += (v - after[k]! - fd[k]!) ** 2; norm += fd[k]! ** 2; });
+  expect(norm).toBeGreaterThan(0);
+  expect(Math.sqrt(err / norm)).toBeLessThan(1e-6);
+}
 
 describe('concat of more than two values, average and maximum (Keras Concatenate, Average, Maximum)', () => {
   const B = 3;
@@ -167,5 +195,69 @@ train m { loss = mse(h, h); optimizer = sgd(lr: 0.1); batch = 2 }`);
 }`)).toBe(`net.dl:3:20: error: argument 'shape' of reshape: at most one dimension may be -1 (inferred), got 2 in [-1, -1]
  3 |   y = x -> reshape([-1, -1])
    |                    ^^^^^^^^`);
+  });
+});
+
+describe('global_maxpool and zero_padding2d (Keras GlobalMaxPooling2D, ZeroPadding2D)', () => {
+  const B = 2;
+  const src = `model m {
+  input x: f32[2, 3, 5]
+  input y: f32[3]
+  g = x -> global_maxpool
+  p1 = x -> zero_padding2d
+  p2 = x -> zero_padding2d([2, 0])
+  p3 = x -> zero_padding2d([[1, 0], [2, 3]])
+  h = p3 -> conv2d(3, kernel: 2, use_bias: false) -> global_maxpool
+  output g, p1, p2, p3, h
+}
+train m { loss = mse(h, y); optimizer = sgd(lr: 1); batch = ${B}; seed = 3 }`;
+
+  it('compute Keras\' formulas: the max over each plane, zeros around it', () => {
+    const ref = new ReferenceRun(compiles(src));
+    const x = draw(B * 30, new Rng(8));
+    const out = ref.run('forward', { x });
+    expect(out.g!.shape).toEqual([B, 2]);
+    for (let nc = 0; nc < B * 2; nc++) expect(out.g!.data[nc]).toBe(Math.max(...x.slice(nc * 15, nc * 15 + 15)));
+    const padded = (t: { shape: number[]; data: Float64Array }, [top, bottom, left, right]: number[]): void => {
+      expect(t.shape).toEqual([B, 2, 3 + top! + bottom!, 5 + left! + right!]);
+      const [H, W] = [t.shape[2]!, t.shape[3]!];
+      for (let nc = 0; nc < B * 2; nc++) {
+        for (let i = 0; i < H; i++) {
+          for (let j = 0; j < W; j++) {
+            const [si, sj] = [i - top!, j - left!];
+            const want = si >= 0 && si < 3 && sj >= 0 && sj < 5 ? x[nc * 15 + si * 5 + sj]! : 0;
+            expect(t.data[(nc * H + i) * W + j]).toBe(want);
+          }
+        }
+      }
+    };
+    padded(out.p1!, [1, 1, 1, 1]);
+    padded(out.p2!, [2, 2, 0, 0]);
+    padded(out.p3!, [1, 0, 2, 3]);
+  });
+
+  it('train: the conv kernel\'s gradient through the padding and the global max matches finite differences', () => {
+    const rng = new Rng(4);
+    gradientMatchesDifferences(src, 'conv2d_1.kernel', { x: draw(B * 30, rng), y: draw(B * 3, rng) });
+  });
+
+  it('pins: a flat list of four paddings', () => {
+    expect(errors(`model m {
+  input x: f32[2, 3, 5]
+  y = x -> zero_padding2d([1, 1, 2, 2])
+  output y
+}`)).toBe(`net.dl:3:27: error: argument 'padding' of zero_padding2d: a flat list of 4 is ambiguous here; write [[top, bottom], [left, right]] as Keras' ZeroPadding2D does
+ 3 |   y = x -> zero_padding2d([1, 1, 2, 2])
+   |                           ^^^^^^^^^^^^`);
+  });
+
+  it('pins: global_maxpool of a flat input', () => {
+    expect(errors(`model m {
+  input x: f32[12]
+  y = x -> global_maxpool
+  output y
+}`)).toBe(`net.dl:3:12: error: global_maxpool_1: global_maxpool needs an input of shape [batch, channels, height, width], got [batch, 12]; declare the input as e.g. f32[1, 28, 28] or reshape it
+ 3 |   y = x -> global_maxpool
+   |            ^^^^^^^^^^^^^^`);
   });
 });

@@ -12,7 +12,7 @@ const NON_DIFFERENTIABLE = new Set([
   'sign', 'ones_like', 'relu_bwd', 'leaky_relu_bwd', 'sigmoid_bwd', 'tanh_bwd', 'gelu_bwd', 'elementwise_bwd', 'bce_logits_bwd',
   'softmax_bwd', 'log_softmax_bwd', 'softmax_ce_bwd', 'correct',
   'conv2d_bwd_input', 'conv2d_bwd_filter',
-  'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'slice_bwd',
+  'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd',
   'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw', 'nadam', 'adamax', 'adadelta', 'accumulate', 'ema',
   // made by the fusion pass after autodiff: never differentiated
   'fused', 'matmul_chain', 'conv2d_chain', 'maxpool2d_bwd_chain', 'fill', 'softmax_ce_head',
@@ -46,7 +46,9 @@ describe('VJP rules', () => {
 
   const differentiable = Object.keys(OP_TABLE).filter((op) => !NON_DIFFERENTIABLE.has(op)) as (keyof typeof OP_TABLE)[];
   for (const op of differentiable) {
-    for (const c of OP_CASES[op]) {
+    // Cases over a million elements exist for the GPU's grid (slice_bwd spilling into y); their rule
+    // is the small cases', and 80 float64 evaluations of them take minutes.
+    for (const c of OP_CASES[op].filter((oc) => oc.shapes.every((s) => s.reduce((a, b) => a * b, 1) <= 1e6))) {
       it(`${caseName(op, c)} matches finite differences`, () => {
         const rng = new Rng(caseName(op, c).length * 7919 + 13);
         const { g, ins, out, env } = setup(op, c, rng);

@@ -276,7 +276,7 @@ export const SPATIAL_OPS = {
     },
   },
   slice_bwd: {
-    kind: 'kernel', doc: 'zeros of `shape` with g placed at [start, …) along `axis` (dx of slice)', arity: 1,
+    kind: 'kernel', doc: 'zeros of `shape` with g placed at [start, …) along `axis` (dx of slice; zero padding along one axis)', arity: 1,
     shape: ([g], attrs) => {
       const shape = attrs.shape;
       if (!Array.isArray(shape)) throw new ShapeError(`slice_bwd needs 'shape', got ${JSON.stringify(shape)}`);

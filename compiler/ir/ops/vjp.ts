@@ -128,7 +128,11 @@ const RULES: Rules = {
     return [b.op('slice', [g], { axis, start: 0, size: da }), b.op('slice', [g], { axis, start: da, size: db })];
   },
   slice: (b, n, g) => [b.op('slice_bwd', [g], { axis: n.attrs.axis!, start: n.attrs.start!, shape: [...b.shape(n.inputs[0]!)] })],
-  slice_bwd: null,
+  // Linear (zero padding along one axis, as zero_padding2d uses it): its gradient is the slice it pads.
+  slice_bwd: (b, n, g) => {
+    const axis = n.attrs.axis as number;
+    return [b.op('slice', [g], { axis, start: n.attrs.start!, size: b.shape(n.inputs[0]!)[axis]! })];
+  },
 
   ema: null,
   accumulate: null,
