@@ -89,6 +89,34 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse, mae or huber loss); for classes use precision, recall, f1, confusion_matrix`, loss.span);
       break;
     }
+    case 'hinge':
+    case 'kl_divergence': {
+      const ts = g.value(target).shape;
+      if (g.value(target).dtype !== 'f32') {
+        const keras = loss.kind === 'hinge' ? 'targets of −1 or 1 (or 0 or 1)' : 'a distribution shaped like the prediction';
+        return L.error('E-TYPE', `${loss.kind} needs float targets, ${keras}; '${loss.target.name}' holds class labels`, loss.target.span);
+      }
+      if (ps.join() !== ts.join()) return L.error('E-SHAPE', `${loss.kind}: prediction '${loss.pred.name}' has shape ${userShape(ps)} but target '${loss.target.name}' has shape ${userShape(ts)}`, loss.span);
+      if (loss.kind === 'hinge') {
+        // The 0/1 test below has no gradient: the targets are data, as Keras' labels are.
+        if (!g.inputs.some((i) => i.value === target)) {
+          return L.error('E-TYPE', `hinge's target must be an input of the model (labels of −1 or 1, or 0 or 1); '${loss.target.name}' is computed`, loss.target.span);
+        }
+        // Keras converts 0/1 targets to −1/1 when every target of the batch is 0 or 1: count the others.
+        const isNot = (x: ValueId): ValueId => g.add('sign', [g.add('abs', [x], {}, lossAt)], {}, lossAt);
+        const other = g.add('mul', [isNot(target), isNot(g.add('shift', [target], { offset: -1 }, lossAt))], {}, lossAt);
+        const nonBinary = g.add('sum_to', [other], { shape: [] }, lossAt);
+        rows = rowMean(L, g.add('hinge', [pred, target, nonBinary], {}, lossAt), lossAt);
+      } else {
+        // Keras: the sum over the last axis (a mean over any axes between it and the batch).
+        const last = ps[ps.length - 1]!;
+        const mean = rowMean(L, g.add('kl_divergence', [pred, target], {}, lossAt), lossAt);
+        rows = ps.length === 1 || last === 1 ? mean : g.add('scale', [mean], { factor: last }, lossAt);
+      }
+      const wrong = metrics.find((m) => m !== 'loss');
+      if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is not computed for a ${loss.kind} loss (only the loss is)`, loss.span);
+      break;
+    }
     case 'mse':
     case 'mae':
     case 'huber':

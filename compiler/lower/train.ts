@@ -8,7 +8,7 @@ import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import type { Lowering } from './scope.ts';
 
-export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy';
+export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy' | 'hinge' | 'kl_divergence';
 
 export interface LossConfig {
   kind: LossKind;
@@ -44,12 +44,15 @@ const LOSS_ARGS: Record<LossKind, ArgSpec[]> = {
   mae: [],
   huber: [{ name: 'delta', type: 'posfloat', default: 1 }],
   binary_cross_entropy: [{ name: 'from_logits', type: 'bool', default: false }],
+  hinge: [],
+  kl_divergence: [],
 };
 
 const LOSS_NAMES: Record<string, LossKind> = {
   cross_entropy: 'cross_entropy', categorical_crossentropy: 'cross_entropy', sparse_categorical_crossentropy: 'cross_entropy',
   mse: 'mse', mean_squared_error: 'mse', mae: 'mae', mean_absolute_error: 'mae', huber: 'huber',
   binary_cross_entropy: 'binary_cross_entropy', binary_crossentropy: 'binary_cross_entropy', bce: 'binary_cross_entropy',
+  hinge: 'hinge', kl_divergence: 'kl_divergence', kld: 'kl_divergence', kullback_leibler_divergence: 'kl_divergence',
 };
 
 interface OptimizerDef { kind: OptimizerSpec['kind']; hyper: readonly { name: string; type: HyperType; default: Hyper }[] }

@@ -1,5 +1,6 @@
 // The catalogue of issue 20 as Keras defines each item: n-ary concat and the Average / Maximum
-// merges, reshape with an inferred (-1) dimension, global_maxpool and zero_padding2d. The float64 interpreter's forward values are held to the formulas written out here, one
+// merges, reshape with an inferred (-1) dimension, global_maxpool and zero_padding2d, the hinge and
+// kl_divergence losses. The float64 interpreter's forward values are held to the formulas written out here, one
 // train step compiles and runs, and each item's commonest mistake has its message pinned.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
@@ -259,5 +260,84 @@ train m { loss = mse(h, y); optimizer = sgd(lr: 1); batch = ${B}; seed = 3 }`;
 }`)).toBe(`net.dl:3:12: error: global_maxpool_1: global_maxpool needs an input of shape [batch, channels, height, width], got [batch, 12]; declare the input as e.g. f32[1, 28, 28] or reshape it
  3 |   y = x -> global_maxpool
    |            ^^^^^^^^^^^^^^`);
+  });
+});
+
+describe('losses hinge and kl_divergence (Keras hinge, kl_divergence)', () => {
+  const B = 4;
+  const net = (loss: string, head = 'p = x -> dense(3)') => `model m {
+  input x: f32[5]
+  input t: f32[3]
+  ${head}
+  output p
+}
+train m { loss = ${loss}; optimizer = sgd(lr: 1); batch = ${B}; seed = 6 }`;
+  // Keras, written out: hinge converts the batch's targets to 2t − 1 when all are 0 or 1.
+  const kerasHinge = (p: ArrayLike<number>, t: ArrayLike<number>): number[] => {
+    const binary = Array.from(t).every((v) => v === 0 || v === 1);
+    return Array.from({ length: B }, (_, i) => {
+      let s = 0;
+      for (let j = 0; j < 3; j++) s += Math.max(1 - (binary ? 2 * t[i * 3 + j]! - 1 : t[i * 3 + j]!) * p[i * 3 + j]!, 0);
+      return s / 3;
+    });
+  };
+  const clip = (v: number): number => Math.min(Math.max(v, 1e-7), 1);
+  const kerasKl = (p: ArrayLike<number>, t: ArrayLike<number>): number[] => Array.from({ length: B }, (_, i) => {
+    let s = 0;
+    for (let j = 0; j < 3; j++) s += clip(t[i * 3 + j]!) * Math.log(clip(t[i * 3 + j]!) / clip(p[i * 3 + j]!));
+    return s;
+  });
+  const rng = new Rng(12);
+  const x = draw(B * 5, rng);
+  const targets: Record<string, Float32Array> = {
+    'labels -1/1': Float32Array.from({ length: B * 3 }, () => (rng.next() < 0.5 ? -1 : 1)),
+    'labels 0/1 (converted)': Float32Array.from({ length: B * 3 }, () => (rng.next() < 0.5 ? 0 : 1)),
+    'labels -1/0/1 (not converted)': Float32Array.from({ length: B * 3 }, (_, k) => (k % 3) - 1),
+  };
+
+  for (const [what, t] of Object.entries(targets)) {
+    it(`hinge, ${what}: rows follow Keras' formula and the gradient matches finite differences`, () => {
+      const r = compiles(net('hinge(p, t)'));
+      const ref = new ReferenceRun(r);
+      const p = ref.run('forward', { x }).p!.data;
+      const rows = ref.run('eval', { x, t }).loss_rows!.data;
+      kerasHinge(p, t).forEach((want, i) => expect(Math.abs(rows[i]! - want)).toBeLessThan(1e-12));
+      gradientMatchesDifferences(net('hinge(p, t)'), 'dense_1.kernel', { x, t });
+    });
+  }
+
+  it('kl_divergence of a softmax against distributions, with zeros the clip keeps finite', () => {
+    const src = net('kl_divergence(p, t)', 'p = x -> dense(3) -> softmax');
+    const ref = new ReferenceRun(compiles(src));
+    const t = Float32Array.from({ length: B * 3 }, (_, k) => [0.2, 0.8, 0, 0.5, 0.25, 0.25][k % 6]!);
+    const p = ref.run('forward', { x }).p!.data;
+    const rows = ref.run('eval', { x, t }).loss_rows!.data;
+    kerasKl(p, t).forEach((want, i) => expect(Math.abs(rows[i]! - want)).toBeLessThan(1e-12));
+    gradientMatchesDifferences(src, 'dense_1.kernel', { x, t });
+    expect(compiles(net('kld(p, t)', 'p = x -> dense(3) -> softmax')).artifact!.manifest.train.loss).toBe('kl_divergence');
+  });
+
+  it('pins: hinge with class labels as the target', () => {
+    expect(errors(`model m {
+  input x: f32[5]
+  input label: class[2]
+  p = x -> dense(1)
+  output p
+}
+train m { loss = hinge(p, label) }`)).toBe(`net.dl:7:27: error: hinge needs float targets, targets of −1 or 1 (or 0 or 1); 'label' holds class labels
+ 7 | train m { loss = hinge(p, label) }
+   |                           ^^^^^`);
+  });
+
+  it('pins: accuracy asked of a kl_divergence loss', () => {
+    expect(errors(`model m {
+  input x: f32[5]
+  input t: f32[3]
+  p = x -> dense(3) -> softmax
+  output p
+}
+train m { loss = kl_divergence(p, t); metrics = [accuracy] }`)).toBe(`net.dl:7:18: error: accuracy is not computed for a kl_divergence loss (only the loss is)
+ 7 | train m { loss = kl_divergence(p, t); metrics = [accuracy] }
+   |                  ^^^^^^^^^^^^^^^^^^^`);
   });
 });

@@ -18,7 +18,7 @@ const NON_DIFFERENTIABLE = new Set([
   'fused', 'matmul_chain', 'conv2d_chain', 'maxpool2d_bwd_chain', 'fill', 'softmax_ce_head',
 ]);
 /** f32 inputs that deliberately get no gradient: (op, input index). */
-const NO_GRAD_INPUTS = new Set(['bce_logits:1']);
+const NO_GRAD_INPUTS = new Set(['bce_logits:1', 'hinge:2']);
 const CTX: StepContext = { lr: 0.01, step: 3, seed: 11 };
 
 function setup(op: string, c: OpCase, rng: Rng) {

@@ -3,8 +3,8 @@ import type { OpKind } from '../../compiler/ir/ops/index.ts';
 import type { Attrs, DType } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
 
-/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), or class labels. */
-export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | { labels: number };
+/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), zeros, or class labels. */
+export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | 'zero' | { labels: number };
 
 export interface OpCase {
   shapes: number[][];
@@ -159,7 +159,24 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     ...GRAD2('away0').slice(1, 3).map((c) => ({ ...c, attrs: { of: 'rdiv', wrt: 0, numerator: -2 } })),
     { shapes: [[8, 33], [33], [8, 33]], attrs: { of: 'div', wrt: 1 }, draws: ['normal', 'away0', 'normal'] },
     { shapes: [[5, 33], [33], [5, 33]], attrs: { of: 'maximum', wrt: 0 } },
+    { shapes: [[7, 13], [7, 13], [], [7, 13]], attrs: { of: 'hinge', wrt: 0 }, draws: ['normal', 'normal', 'zero', 'normal'] },
+    { shapes: [[7, 13], [7, 13], [], [7, 13]], attrs: { of: 'hinge', wrt: 0 }, draws: ['normal', 'normal', 'positive', 'normal'] },
+    { shapes: [[3, 67], [3, 67], [3, 67]], attrs: { of: 'kl_divergence', wrt: 0 }, draws: ['normal', 'unit', 'normal'] },
     { shapes: [[3, 1, 7], [1, 5, 1], [3, 5, 7]], attrs: { of: 'maximum', wrt: 1 } },
+  ],
+  // Hinge: prediction, target, and the batch's count of non-binary targets (0: targets become 2t − 1).
+  hinge: [
+    { shapes: [[1], [1], []], draws: ['normal', 'normal', 'zero'] },
+    { shapes: [[7, 13], [7, 13], []], draws: ['normal', 'normal', 'positive'] },
+    { shapes: [[3, 67], [3, 67], []], draws: ['normal', 'unit', 'zero'] },
+    { shapes: [[4, 257], [4, 257], [1]], draws: ['normal', 'normal', 'positive'] },
+  ],
+  // KL: probabilities inside the clip, and normal draws that the clip bounds on both sides.
+  kl_divergence: [
+    { shapes: [[1], [1]], draws: ['unit', 'unit'] },
+    { shapes: [[7, 13], [7, 13]], draws: ['unit', 'unit'] },
+    { shapes: [[3, 67], [3, 67]], draws: ['normal', 'unit'] },
+    { shapes: [[4, 257], [4, 257]], draws: ['unit', 'normal'] },
   ],
   bce_logits: [{ shapes: [[1], [1]], draws: ['normal', 'unit'] }, { shapes: [[7, 13], [7, 13]], draws: ['normal', 'unit'] }, { shapes: [[65, 3], [65, 3]], draws: ['normal', 'unit'] }],
   bce_logits_bwd: [{ shapes: [[1], [1], [1]], draws: ['normal', 'unit', 'normal'] }, { shapes: [[7, 13], [7, 13], [7, 13]], draws: ['normal', 'unit', 'normal'] }, { shapes: [[65, 3], [65, 3], [65, 3]], draws: ['normal', 'unit', 'normal'] }],
@@ -291,6 +308,7 @@ export function drawInput(c: OpCase, k: number, rng: Rng): Float64Array {
     else if (d === 'unit') v = 0.05 + rng.next() * 0.9;
     else if (d === 'small') v = (rng.next() - 0.5) * 0.5;
     else if (d === 'wide') v = -10 + rng.next() * 20;
+    else if (d === 'zero') v = 0;
     else if (d === 'away0') { const x = rng.normal(); v = Math.sign(x || 1) * (0.05 + Math.abs(x)); }
     else v = rng.normal();
     out[i] = Math.fround(v);

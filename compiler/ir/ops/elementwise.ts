@@ -14,6 +14,8 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 const GELU_C = 0.044715;
+/** keras.backend.epsilon(), the clip of kl_divergence. */
+const KERAS_EPSILON = 1e-7;
 
 /**
  * GELU, x·Φ(x), written 0.5·x·erfc(−x/√2) (Keras' default, approximate=False): erfc keeps the
@@ -83,6 +85,25 @@ export const ELEMENTWISE_OPS = {
   /** Huber's loss of a difference x (Keras): ½x² for |x| ≤ delta, delta·(|x| − ½delta) beyond; gradient from this tree. */
   huber: unary('|x| <= delta ? x²/2 : delta·(|x| − delta/2)',
     (x, a) => select(gt(call('abs', x), attr(a, 'delta')), mul(attr(a, 'delta'), sub(call('abs', x), 0.5 * attr(a, 'delta'))), mul(mul(0.5, x), x))),
+  /**
+   * Keras' hinge of a prediction p against a target t: max(1 − t'·p, 0), where t' = 2t − 1 when
+   * every target of the batch is 0 or 1 (`nonBinary`, the batch's count of other targets, is 0)
+   * and t otherwise. The max is taken as TensorFlow's maximum (at 0 the gradient is −t'); the
+   * gradient comes from this tree.
+   */
+  hinge: row('max(1 − t\'·p, 0), t\' = nonBinary > 0 ? t : 2t − 1', 3, ([p, t, nonBinary]) => {
+    const tt = select(gt(nonBinary!, 0), t!, sub(mul(2, t!), 1));
+    const margin = sub(1, mul(tt, p!));
+    return select(ge(margin, 0), margin, 0);
+  }),
+  /**
+   * One term of Keras' kl_divergence: t·log(t / p) with t and p clipped to [1e-7, 1] (Keras'
+   * epsilon); the clip passes no gradient outside the range. Gradient from this tree.
+   */
+  kl_divergence: binary('t·log(t / p), t and p clipped to [1e-7, 1]', (p, t) => {
+    const clip = (x: Expr): Expr => call('min', call('max', x, KERAS_EPSILON), 1);
+    return mul(clip(t), call('log', div(clip(t), clip(p))));
+  }),
   // Gradient-only ops: (x or y, g) → g·f'(…); not differentiated again.
   relu_bwd: binary('g · [x > 0]; x is relu\'s input or output', (x, g) => select(gt(x, 0), g, 0)),
   leaky_relu_bwd: binary('g · (x > 0 ? 1 : alpha)', (x, g, a) => select(gt(x, 0), g, mul(attr(a, 'alpha'), g))),

@@ -76,6 +76,8 @@ const RULES: Rules = {
   tanh_bwd: null,
   gelu_bwd: null,
   elementwise_bwd: null,
+  // The third input counts the batch's non-binary targets (a step function): no gradient flows to it.
+  hinge: (b, n, g) => [...derivedRule('hinge')(b, n, g).slice(0, 2), null],
   bce_logits: (b, n, g) => [unbroadcast(b, b.op('bce_logits_bwd', [n.inputs[0]!, n.inputs[1]!, g]), b.shape(n.inputs[0]!)), null],
   bce_logits_bwd: null,
   dropout: (b, n, g) => [b.op('dropout', [g], { ...n.attrs })],
