@@ -104,7 +104,7 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     if (offset + bytes > buffers[b]!.size) fail(path, `bytes ${offset}..${offset + bytes} run past buffer ${b} (${buffers[b]!.size} bytes)`);
     if (withInit) {
       const init = obj(o.init, `${path}.init`);
-      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
+      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
       if (init.kind === 'constant' && typeof init.value !== 'number') fail(`${path}.init.value`, 'not a number');
       if (String(init.kind).includes('_')) { int(init.fanIn, `${path}.init.fanIn`, 1); int(init.fanOut, `${path}.init.fanOut`, 1); }
     }

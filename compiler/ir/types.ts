@@ -10,7 +10,7 @@ export type Initializer =
   | { kind: 'zeros' }
   | { kind: 'ones' }
   | { kind: 'constant'; value: number }
-  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal'; fanIn: number; fanOut: number };
+  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal'; fanIn: number; fanOut: number };
 
 /** What a value is for; decides where it lives and how long. */
 export type Role = 'input' | 'param' | 'state' | 'activation' | 'grad';

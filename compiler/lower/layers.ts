@@ -40,7 +40,7 @@ export const ACTIVATIONS = [
 const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu', 'relu6']);
 /** The prefix of an activation's own arguments among a layer's (`activation: leaky_relu(alpha: 0.2)`). */
 export const ACTIVATION_ARG = 'activation.';
-export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'zeros'] as const;
+export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'] as const;
 
 /**
  * Applies the `activation:` argument of dense or conv2d as the layer of that name would, with its

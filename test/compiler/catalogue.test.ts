@@ -1,10 +1,11 @@
 // The catalogue of issue 20 as Keras defines each item: n-ary concat and the Average / Maximum
 // merges, reshape with an inferred (-1) dimension, global_maxpool and zero_padding2d, the hinge and
-// kl_divergence losses. The float64 interpreter's forward values are held to the formulas written out here, one
+// kl_divergence losses, the lecun_uniform and lecun_normal initialisers. The float64 interpreter's forward values are held to the formulas written out here, one
 // train step compiles and runs, and each item's commonest mistake has its message pinned.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { formatDiagnostics } from '../../dsl/diagnostics.ts';
+import { initialValues } from '../../runtime/init.ts';
 import { Rng } from '../../runtime/random.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
 
@@ -339,5 +340,51 @@ train m { loss = hinge(p, label) }`)).toBe(`net.dl:7:27: error: hinge needs floa
 train m { loss = kl_divergence(p, t); metrics = [accuracy] }`)).toBe(`net.dl:7:18: error: accuracy is not computed for a kl_divergence loss (only the loss is)
  7 | train m { loss = kl_divergence(p, t); metrics = [accuracy] }
    |                  ^^^^^^^^^^^^^^^^^^^`);
+  });
+});
+
+describe('initialisers lecun_uniform and lecun_normal (Keras LecunUniform, LecunNormal)', () => {
+  const src = (init: string) => `model m {
+  input x: f32[2, 9, 9]
+  c = x -> conv2d(3, kernel: 5, init: ${init}, activation: selu)
+  d = c -> flatten -> dense(401, init: ${init})
+  output d
+}`;
+
+  it('bind fan-in as Keras counts it (input channels × kernel area; dense inputs)', () => {
+    const m = compiles(src('lecun_normal')).artifact!.manifest;
+    const init = (name: string) => m.params.find((p) => p.name === name)!.init;
+    expect(init('conv2d_1.kernel')).toEqual({ kind: 'lecun_normal', fanIn: 50, fanOut: 75 });
+    expect(init('dense_1.kernel')).toEqual({ kind: 'lecun_normal', fanIn: 75, fanOut: 401 });
+    expect(compiles(src('lecun_uniform')).artifact!.manifest.params.find((p) => p.name === 'dense_1.kernel')!.init.kind).toBe('lecun_uniform');
+  });
+
+  it('draw Keras\' distributions: uniform in ±√(3/fan_in), normal with σ = √(1/fan_in) truncated at 2σ', () => {
+    const fanIn = 75;
+    const n = 200_000;
+    const u = initialValues({ kind: 'lecun_uniform', fanIn, fanOut: 401 }, n, new Rng(1));
+    const limit = Math.sqrt(3 / fanIn);
+    const largest = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(largest(u)).toBeLessThanOrEqual(limit);
+    expect(largest(u)).toBeGreaterThan(0.99 * limit);
+    const variance = (a: Float32Array): number => a.reduce((s, v) => s + v * v, 0) / a.length;
+    // Var of U(±l) is l²/3 = 1/fan_in; sampling error at n = 2e5 is about 0.3%.
+    expect(Math.abs(variance(u) * fanIn - 1)).toBeLessThan(0.01);
+    const g = initialValues({ kind: 'lecun_normal', fanIn, fanOut: 401 }, n, new Rng(2));
+    // Keras divides the truncation out: the truncated normal's variance is 1/fan_in.
+    const sigma = Math.sqrt(1 / fanIn) / 0.87962566103423978;
+    expect(largest(g)).toBeLessThanOrEqual(2 * sigma * (1 + 1e-6));
+    expect(largest(g)).toBeGreaterThan(1.99 * sigma);
+    expect(Math.abs(variance(g) * fanIn - 1)).toBeLessThan(0.015);
+  });
+
+  it('pins: a misspelt initialiser', () => {
+    expect(errors(`model m {
+  input x: f32[4]
+  y = x -> dense(3, init: lecun)
+  output y
+}`)).toBe(`net.dl:3:27: error: argument 'init' of dense: unknown value 'lecun' (one of auto, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, zeros)
+ 3 |   y = x -> dense(3, init: lecun)
+   |                           ^^^^^`);
   });
 });
