@@ -99,6 +99,20 @@ train m { loss = mse(h, y); optimizer = sgd(lr: 0.1); batch = ${B} }`;
     expect(Number.isFinite(loss)).toBe(true);
   });
 
+  it('train: a kernel\'s gradient through concat, average and maximum matches finite differences', () => {
+    const rng = new Rng(6);
+    gradientMatchesDifferences(`model m {
+  input x: f32[5]
+  input y: f32[12]
+  a = x -> dense(4)
+  b = x -> dense(4) -> tanh
+  c = maximum(a, b, average(a, b, x -> dense(4)))
+  h = concat(a, c, b)
+  output h
+}
+train m { loss = mse(h, y); optimizer = sgd(lr: 1); batch = 3 }`, 'dense_1.kernel', { x: draw(15, rng), y: draw(36, rng) });
+  });
+
   it('average broadcasts as Keras merges do', () => {
     const r = compiles(`model m {
   input a: f32[2, 3]
