@@ -7,7 +7,7 @@ import type { ValueId } from '../ir/types.ts';
 import { ACTIVATION_ARG, ACTIVATIONS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
 import { bindArgs, didYouMeanOrList, takesText, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
-import { Scope, userShape, type Lowering } from './scope.ts';
+import { MAX_MODEL_OPS, Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
 
 /**
@@ -207,6 +207,11 @@ export class ExprLowerer {
   }
 
   private callLayer(type: string, def: LayerDef, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
+    if (this.L.tooLarge) return undefined;
+    if (this.g.nodes.length - this.L.modeStart > MAX_MODEL_OPS) {
+      this.L.tooLarge = true;
+      return this.L.error('E-LIMIT', `the model has more than ${MAX_MODEL_OPS.toLocaleString('en-US')} operations by this ${type} layer; dlc compiles models up to that size`, span);
+    }
     const xs: ValueId[] = [];
     if (piped) {
       const x = this.tensor(piped, scope);
