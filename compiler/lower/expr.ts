@@ -4,9 +4,9 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { ACTIVATION_ARG, ACTIVATIONS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { ACTIVATION_ARG, ACTIVATIONS, KERAS_ARG_NAMES, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
-import { bindArgs, didYouMeanOrList, takesText, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
+import { bindArgs, didYouMeanOrList, takesText, unknownArgHint, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
 import { MAX_MODEL_OPS, Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
 
@@ -246,7 +246,7 @@ export class ExprLowerer {
       given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: v, valueSpan: a.value.span });
     }
     const report: Report = (code, message, at) => { this.L.error(code, message, at); };
-    const callee: Callee = { name: type, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
+    const callee: Callee = { name: type, aliases: KERAS_ARG_NAMES, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
     const bound = bindArgs(def.hyper, given, callee, report);
     if (!ok || !bound) return undefined;
     if (xs.length < def.inputs) {
@@ -293,7 +293,7 @@ export class ExprLowerer {
       const spec = a.name === undefined ? specs[k] : specs.find((h) => h.name === a.name);
       if (!spec) {
         const why = a.name === undefined ? `${name} takes ${specs.length ? `at most ${specs.length} argument${specs.length === 1 ? '' : 's'} (${specs.map((h) => h.name).join(', ')})` : 'no arguments'} as an activation`
-          : `unknown argument '${a.name}' for ${name}${didYouMeanOrList(a.name, specs.map((h) => h.name))}`;
+          : `unknown argument '${a.name}' for ${name}${unknownArgHint(a.name, specs.map((h) => h.name), KERAS_ARG_NAMES)}`;
         ok = this.L.error(a.name === undefined ? 'E-ARITY' : 'E-UNKNOWN-ARG', why, a.nameSpan ?? a.span) ?? false;
         return;
       }
