@@ -1,7 +1,7 @@
 // The dlc command line: its help text, which options each command takes, and parsing with every
 // value checked. User errors are UserErrors: one line, exit 1.
 import { parseArgs } from 'node:util';
-import { SCHEDULE_DEFAULTS, type ClipSpec } from '../compiler/artifact.ts';
+import { SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec } from '../compiler/artifact.ts';
 import { PASS_NAMES, type PassName } from '../compiler/pipeline.ts';
 import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
@@ -157,10 +157,12 @@ function takeDumpIr(argv: string[]): { argv: string[]; dumpIr?: PassName | 'all'
   return dumpIr ? { argv: rest, dumpIr } : { argv: rest };
 }
 
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+/** An integer option from `min` to `max` (the ranges a manifest may hold, for train settings). */
+function intFlag(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got '${printable(v)}'`);
+  if (n > max) throw new UserError(`--${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got '${printable(v)}'`);
   return n;
 }
 
@@ -256,11 +258,11 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
     if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);
     opts.valSplit = f;
   }
-  const batch = intFlag('batch', v.batch, 1);
+  const batch = intFlag('batch', v.batch, 1, TRAIN_SETTING_RANGES.batch.max);
   if (batch !== undefined) opts.batch = batch;
-  const epochs = intFlag('epochs', v.epochs, 1);
+  const epochs = intFlag('epochs', v.epochs, 1, TRAIN_SETTING_RANGES.epochs.max);
   if (epochs !== undefined) opts.epochs = epochs;
-  const seed = intFlag('seed', v.seed, 0);
+  const seed = intFlag('seed', v.seed, TRAIN_SETTING_RANGES.seed.min, TRAIN_SETTING_RANGES.seed.max);
   if (seed !== undefined) opts.seed = seed;
   if (v.lr !== undefined) {
     const lr = Number(v.lr);

@@ -89,7 +89,10 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     return v as number;
   };
   const step = bufferIndex(m.stepParamsBuffer, 'stepParamsBuffer');
-  if (buffers[step]!.kind !== 'uniform' || buffers[step]!.size < STEP_PARAMS_BYTES) fail('stepParamsBuffer', `buffer ${step} is not a uniform block of ${STEP_PARAMS_BYTES} bytes`);
+  if (buffers[step]!.kind !== 'uniform' || buffers[step]!.size !== STEP_PARAMS_BYTES) fail('stepParamsBuffer', `buffer ${step} is not a uniform block of ${STEP_PARAMS_BYTES} bytes`);
+  // The step block is the only uniform buffer dlc writes; any other would be bound past the device's
+  // uniform binding limit (16 KiB at least) or read as something it is not.
+  buffers.forEach((b, i) => { if (b.kind === 'uniform' && i !== step) fail(`buffers[${i}].kind`, `'uniform' is only the step-parameter block (buffer ${step})`); });
   const names = new Set<string>();
   const slot = (s: unknown, path: string, withInit: boolean): number[] => {
     const o = obj(s, path);

@@ -82,6 +82,6 @@ export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers
     kernels.push({ pipeline, bindGroup, spec: k });
   }
   const err = await device.popErrorScope();
-  if (err) throw new SessionError(`creating the kernels failed: ${err.message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+  if (err) throw new SessionError(`creating the kernels failed: ${err.message.split('\n')[0]!.trim()} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
   return kernels;
 }

@@ -49,6 +49,12 @@ export function didYouMeanOrList(name: string, accepted: readonly string[]): str
   return didYouMean(name, accepted) || (accepted.length ? ` (accepted: ${accepted.join(', ')})` : ' (it takes no named arguments)');
 }
 
+/** The hint after an unknown argument name: its accepted alias first, else a close name or the list. */
+export function unknownArgHint(name: string, accepted: readonly string[], aliases?: Readonly<Record<string, string>>): string {
+  const alias = aliases && Object.hasOwn(aliases, name) ? aliases[name] : undefined;
+  return alias !== undefined && accepted.includes(alias) ? `; did you mean '${alias}'?` : didYouMeanOrList(name, accepted);
+}
+
 /** Why a word is not one of `oneOf`: a choice of two is stated as the expectation, a longer list after the value. */
 function notOneOf(value: string, oneOf: readonly string[]): string {
   if (oneOf.length <= 2) return `expected ${oneOf.map((o) => `'${o}'`).join(' or ')}, got '${value}'${didYouMean(value, oneOf)}`;
@@ -73,9 +79,7 @@ export function bindArgs(specs: readonly ArgSpec[], given: readonly GivenArg[], 
     } else {
       spec = specs.find((s) => s.name === a.name);
       if (!spec) {
-        const names = specs.map((s) => s.name);
-        const alias = callee.aliases && Object.hasOwn(callee.aliases, a.name) ? callee.aliases[a.name] : undefined;
-        const hint = alias !== undefined && names.includes(alias) ? `; did you mean '${alias}'?` : didYouMeanOrList(a.name, names);
+        const hint = unknownArgHint(a.name, specs.map((s) => s.name), callee.aliases);
         refuse('E-UNKNOWN-ARG', `unknown ${noun} '${a.name}' for ${callee.name}${hint}`, a.nameSpan ?? a.span);
         continue;
       }

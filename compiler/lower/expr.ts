@@ -4,10 +4,10 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { ACTIVATION_ARG, ACTIVATIONS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { ACTIVATION_ARG, ACTIVATIONS, KERAS_ARG_NAMES, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
-import { bindArgs, didYouMeanOrList, takesText, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
-import { Scope, userShape, type Lowering } from './scope.ts';
+import { bindArgs, didYouMeanOrList, takesText, unknownArgHint, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
+import { MAX_MODEL_OPS, Scope, userShape, type Lowering } from './scope.ts';
 import { coerce, describeVal, type Hyper, type Val } from './values.ts';
 
 /**
@@ -207,6 +207,11 @@ export class ExprLowerer {
   }
 
   private callLayer(type: string, def: LayerDef, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
+    if (this.L.tooLarge) return undefined;
+    if (this.g.nodes.length - this.L.modeStart > MAX_MODEL_OPS) {
+      this.L.tooLarge = true;
+      return this.L.error('E-LIMIT', `the model has more than ${MAX_MODEL_OPS.toLocaleString('en-US')} operations by this ${type} layer; dlc compiles models up to that size`, span);
+    }
     const xs: ValueId[] = [];
     if (piped) {
       const x = this.tensor(piped, scope);
@@ -249,7 +254,7 @@ export class ExprLowerer {
       given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: v, valueSpan: a.value.span });
     }
     const report: Report = (code, message, at) => { this.L.error(code, message, at); };
-    const callee: Callee = { name: type, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
+    const callee: Callee = { name: type, aliases: KERAS_ARG_NAMES, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
     const bound = bindArgs(def.hyper, given, callee, report);
     if (!ok || !bound) return undefined;
     if (xs.length < def.inputs && def.variadic) {
@@ -299,7 +304,7 @@ export class ExprLowerer {
       const spec = a.name === undefined ? specs[k] : specs.find((h) => h.name === a.name);
       if (!spec) {
         const why = a.name === undefined ? `${name} takes ${specs.length ? `at most ${specs.length} argument${specs.length === 1 ? '' : 's'} (${specs.map((h) => h.name).join(', ')})` : 'no arguments'} as an activation`
-          : `unknown argument '${a.name}' for ${name}${didYouMeanOrList(a.name, specs.map((h) => h.name))}`;
+          : `unknown argument '${a.name}' for ${name}${unknownArgHint(a.name, specs.map((h) => h.name), KERAS_ARG_NAMES)}`;
         ok = this.L.error(a.name === undefined ? 'E-ARITY' : 'E-UNKNOWN-ARG', why, a.nameSpan ?? a.span) ?? false;
         return;
       }

@@ -89,9 +89,10 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       if (span[0]! > H + padding[0] + padding[2] || span[1]! > W + padding[1] + padding[3]) {
         throw new LayerError(`the ${k[0]}×${k[1]} kernel${dil[0] > 1 || dil[1] > 1 ? ` (dilated to ${span[0]}×${span[1]})` : ''} is larger than the padded input ${H + padding[0] + padding[2]}×${W + padding[1] + padding[3]}`);
       }
-      const field = (C / g) * k[0] * k[1];
+      // Keras's fans (compute_fans on its kernel [kh, kw, C/g, filters]): the receptive field times
+      // the input channels of a group in, times all the filters out, grouped or not.
       const act = h.activation as string;
-      const init: Initializer = heOrGlorot(h.init as string, act, cx.nextActivation, field, (CO / g) * k[0] * k[1]);
+      const init: Initializer = heOrGlorot(h.init as string, act, cx.nextActivation, (C / g) * k[0] * k[1], CO * k[0] * k[1]);
       const w = cx.param('kernel', [CO, C / g, k[0], k[1]], init, true);
       let y = cx.op('conv2d', [x!, w], { stride, padding, dilation: dil, groups: g });
       if (h.use_bias) y = cx.op('add', [y, cx.op('reshape', [cx.param('bias', [CO], { kind: 'zeros' }, false)], { shape: [CO, 1, 1] })]);

@@ -40,6 +40,11 @@ export const ACTIVATIONS = [
 const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu', 'relu6']);
 /** The prefix of an activation's own arguments among a layer's (`activation: leaky_relu(alpha: 0.2)`). */
 export const ACTIVATION_ARG = 'activation.';
+/** Keras 3's spellings of layer arguments, suggested as dlc's names (`kernel_size` → `kernel`). */
+export const KERAS_ARG_NAMES: Readonly<Record<string, string>> = {
+  kernel_size: 'kernel', strides: 'stride', dilation_rate: 'dilation', pool_size: 'pool', size: 'factor',
+  target_shape: 'shape', negative_slope: 'alpha', kernel_initializer: 'init',
+};
 export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'] as const;
 
 /**

@@ -42,6 +42,10 @@ export class Lowering {
   evalDepth = 0;
   /** Whether evaluation went past MAX_EVAL_DEPTH (reported once). */
   tooDeep = false;
+  /** Whether the model went past MAX_MODEL_OPS (reported once; later layers are not lowered). */
+  tooLarge = false;
+  /** Graph nodes before this mode's lowering began: the training and eval lowerings are counted apart. */
+  modeStart = 0;
   /** "Did you mean" searches left (see didYouMean). */
   private suggestionsLeft = MAX_SUGGESTIONS;
 
@@ -55,6 +59,7 @@ export class Lowering {
   /** Starts the next mode (training, then eval): same layer names, same parameters. */
   restart(training: boolean): void {
     this.training = training;
+    this.modeStart = this.graph.nodes.length;
     this.counters.clear();
     this.dropoutSalt = 0;
   }
@@ -89,6 +94,13 @@ export class Lowering {
     return undefined;
   }
 }
+
+/**
+ * The most operations a model's forward pass may have (its train step has several kernels per
+ * operation). A model past it is refused when lowering reaches it, in about a second, instead of
+ * compiling for minutes a step no device would run: a 20,000-layer dense chain has 40,000.
+ */
+export const MAX_MODEL_OPS = 50_000;
 
 /** "Did you mean" searches per compile: more than the diagnostics printed (MAX_SHOWN_DIAGNOSTICS). */
 const MAX_SUGGESTIONS = 100;

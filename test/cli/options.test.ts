@@ -66,3 +66,16 @@ describe('dlc --version', () => {
     }
   });
 });
+
+describe('train settings on the command line keep to the ranges a manifest may hold', () => {
+  const cases: [string[], string][] = [
+    [['train', 'net.dl', '--seed', '4294967296'], "--seed must be an integer from 0 to 4,294,967,295, got '4294967296'"],
+    [['train', 'net.dl', '--batch', '16777217'], "--batch must be an integer from 1 to 16,777,216, got '16777217'"],
+    [['train', 'net.dl', '--epochs', '1e300'], "--epochs must be an integer from 1 to 9,007,199,254,740,991, got '1e300'"],
+    [['train', 'net.dl', '--seed=-1'], "--seed must be an integer ≥ 0, got '-1'"],
+  ];
+  for (const [args, message] of cases) {
+    it(args.slice(2).join(' '), () => expect(() => parseCommandLine(args)).toThrow(expect.objectContaining({ name: 'UserError', message })));
+  }
+  it('the largest seed is taken', () => expect(parseCommandLine(['train', 'net.dl', '--seed', '4294967295']).opts.seed).toBe(4294967295));
+});

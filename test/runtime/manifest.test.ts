@@ -50,6 +50,16 @@ describe('manifest validation', () => {
     big.buffers[1].size = 2 ** 40;
     expect(message(big)).toBe('m.json: buffers[1].size: 1099511627776 is not an integer in [4, 2147483648]');
   });
+  it('takes the step block as exactly 16 bytes and no other uniform buffer (the fuzzer bound 1 GiB as a uniform)', () => {
+    const m = manifestOf('binary.dl');
+    const step = structuredClone(m);
+    step.buffers[m.stepParamsBuffer].size = 2 ** 30;
+    expect(message(step)).toBe(`m.json: stepParamsBuffer: buffer ${m.stepParamsBuffer} is not a uniform block of 16 bytes`);
+    const other = structuredClone(m);
+    const i = m.stepParamsBuffer === 0 ? 1 : 0;
+    other.buffers[i].kind = 'uniform';
+    expect(message(other)).toBe(`m.json: buffers[${i}].kind: 'uniform' is only the step-parameter block (buffer ${m.stepParamsBuffer})`);
+  });
   it('2,000 random corruptions: valid or a ManifestError, never another exception', () => {
     const base = manifestOf('mnist_cnn.dl');
     const rng = new Rng(5);
