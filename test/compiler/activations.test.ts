@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { tensor } from '../../compiler/ir/tensor.ts';
 import { evalOp } from '../../compiler/reference/interp.ts';
-import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { Rng } from '../../runtime/random.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
+import { compiles, errors } from '../helpers/compile-source.ts';
 
 // Python 3 with decimal at 50 digits, Keras' definitions:
 //   selu = scale·(x if x > 0 else alpha·(eˣ − 1)), alpha 1.6732632423543772848170429916717,
@@ -40,18 +40,6 @@ const net = (body: string) => `model m {
   output p
 }
 train m { loss = mse(p, y); optimizer = sgd(lr: 0.05); batch = 2; seed = 1 }`;
-
-function compiles(src: string) {
-  const r = compile(src, { file: 'net.dl' });
-  expect(formatDiagnostics(r.diagnostics, src)).toBe('');
-  return r;
-}
-
-function errors(src: string): string {
-  const r = compile(src, { file: 'net.dl' });
-  expect(r.ok).toBe(false);
-  return formatDiagnostics(r.diagnostics, src);
-}
 
 /** The training forward ops and attributes of layer `layer` after lowering, in order. */
 function opsOf(src: string, layer: string): string[] {

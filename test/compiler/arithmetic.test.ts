@@ -3,9 +3,9 @@
 // structure (one fused kernel per expression) by kernel names; the mistakes by pinned diagnostics.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
-import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { Rng } from '../../runtime/random.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
+import { compiles, errors } from '../helpers/compile-source.ts';
 
 const B = 3;
 const F = 5;
@@ -19,18 +19,6 @@ ${Object.entries(lines).map(([k, v]) => `  ${k} = ${v}`).join('\n')}
   output ${Object.keys(lines).join(', ')}
 }
 train m { ${train}; batch = ${B} }`;
-
-function compiles(src: string) {
-  const r = compile(src, { file: 'net.dl' });
-  expect(formatDiagnostics(r.diagnostics, src)).toBe('');
-  return r;
-}
-
-function errors(src: string): string {
-  const r = compile(src, { file: 'net.dl' });
-  expect(r.ok).toBe(false);
-  return formatDiagnostics(r.diagnostics, src);
-}
 
 const draw = (rng: Rng, away0 = false) => Float32Array.from({ length: B * F }, () => {
   const v = rng.normal();

@@ -3,24 +3,10 @@
 // kl_divergence losses, the lecun_uniform and lecun_normal initialisers. The float64 interpreter's forward values are held to the formulas written out here, one
 // train step compiles and runs, and each item's commonest mistake has its message pinned.
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/compile.ts';
-import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { initialValues } from '../../runtime/init.ts';
 import { Rng } from '../../runtime/random.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
-
-function compiles(src: string) {
-  const r = compile(src, { file: 'net.dl' });
-  expect(formatDiagnostics(r.diagnostics, src)).toBe('');
-  expect(r.ok).toBe(true);
-  return r;
-}
-
-function errors(src: string): string {
-  const r = compile(src, { file: 'net.dl' });
-  expect(r.ok).toBe(false);
-  return formatDiagnostics(r.diagnostics, src);
-}
+import { compiles, errors } from '../helpers/compile-source.ts';
 
 const draw = (n: number, rng: Rng): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
 

@@ -6,22 +6,7 @@ import { LAYERS } from '../../compiler/lower/registry.ts';
 import { OPTIMIZERS } from '../../compiler/lower/train.ts';
 import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { validateManifest } from '../../runtime/manifest-check.ts';
-
-/** Compiles a program that must fail and returns its diagnostics as `dlc check` prints them. */
-function errors(src: string): string {
-  const r = compile(src, { file: 'net.dl' });
-  expect(r.ok).toBe(false);
-  expect(r.artifact).toBeUndefined();
-  return formatDiagnostics(r.diagnostics, src);
-}
-
-/** Compiles a program that must succeed, showing the diagnostics if it does not. */
-function compiles(src: string) {
-  const r = compile(src, { file: 'net.dl' });
-  expect(formatDiagnostics(r.diagnostics, src)).toBe('');
-  expect(r.ok).toBe(true);
-  return r;
-}
+import { compiles, errors } from '../helpers/compile-source.ts';
 
 describe('unknown names', () => {
   it("an unknown layer suggests the closest one ('dens' -> dense)", () => {

@@ -7,6 +7,7 @@ import { compile } from '../../compiler/compile.ts';
 import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { Rng } from '../../runtime/random.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
+import { compiles } from '../helpers/compile-source.ts';
 
 const B = 4;
 const net = (loss: string, metrics = '') => `model m {
@@ -25,12 +26,6 @@ const KERAS: Record<string, (d: number) => number> = {
   'huber(p, y)': (d) => huber(d, 1),
   'huber(p, y, delta: 0.4)': (d) => huber(d, 0.4),
 };
-
-function compiles(src: string) {
-  const r = compile(src, { file: 'net.dl' });
-  expect(formatDiagnostics(r.diagnostics, src)).toBe('');
-  return r;
-}
 
 describe('mae and huber', () => {
   for (const [loss, f] of Object.entries(KERAS)) {
