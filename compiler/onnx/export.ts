@@ -1,0 +1,171 @@
+// The forward program as an ONNX model: the graph before fusion (the layers as written, in eval
+// mode: dropout is gone and batch norm reads its moving statistics) walked node by node. Nodes that
+// read only weights are folded into constants (a bias reshaped to [C, 1, 1], 1/√(var + ε)); every
+// other node is written by its op's rule (rules.ts). Model inputs, and what depends on them, take a
+// symbolic "batch" first dimension, so one file runs any batch size.
+import type { Diagnostic, Span } from '../../dsl/diagnostics.ts';
+import type { Graph } from '../ir/graph.ts';
+import { tensor, type Tensor } from '../ir/tensor.ts';
+import type { Node, ValueId } from '../ir/types.ts';
+import { evalOp } from '../reference/interp.ts';
+import { encodeModel, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, type OnnxAttr, type OnnxGraph, type OnnxValueInfo } from './model.ts';
+import { ONNX_RULES, OnnxRuleError, type OnnxRule, type RuleContext } from './rules.ts';
+
+/** The symbolic name of the batch dimension in the model's inputs and outputs. */
+export const BATCH_DIM = 'batch';
+
+export interface OnnxExportOptions {
+  /** The graph before fusion, its programs assembled (CompileResult.snapshots.programs). */
+  graph: Graph;
+  /** Every parameter and layer-state tensor by name, as a weights file holds them. */
+  weights: ReadonlyMap<string, Float32Array>;
+  /** The ONNX graph's name (the model's). */
+  name: string;
+  /** Where to point a diagnostic about a node without a span (the model's name). */
+  fallbackSpan: Span;
+  producerVersion?: string;
+}
+
+export type OnnxExportResult =
+  | { ok: true; bytes: Uint8Array; model: OnnxGraph }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Writes the forward program of `opts.graph` with `opts.weights` as an ONNX model. */
+export function exportOnnx(opts: OnnxExportOptions): OnnxExportResult {
+  const g = opts.graph;
+  const program = g.programs.forward;
+  const model: OnnxGraph = { name: opts.name, nodes: [], initializers: [], inputs: [], outputs: [] };
+  const used = new Set<string>();
+  /** A fresh ONNX value name: `wanted`, or `wanted_2`, `wanted_3`… when taken. */
+  const claim = (wanted: string): string => {
+    let name = wanted;
+    for (let k = 2; used.has(name); k++) name = `${wanted}_${k}`;
+    used.add(name);
+    return name;
+  };
+  const names = new Map<ValueId, string>();
+  const constants = new Map<ValueId, Tensor>();
+  /** The name a constant's initializer takes: a weight's own, or a folded reshape of one. */
+  const constantName = new Map<ValueId, string>();
+  const batched = new Set<ValueId>();
+
+  for (const slot of [...g.params, ...g.state]) {
+    const v = g.value(slot.value);
+    const w = opts.weights.get(v.name);
+    if (!w) continue;
+    if (w.length !== tensor(v.shape).data.length) throw new Error(`internal error: weight '${v.name}' has ${w.length} values, the model expects shape [${v.shape.join(', ')}]`);
+    constants.set(slot.value, tensor(v.shape, w));
+    constantName.set(slot.value, v.name);
+  }
+
+  // Model inputs the forward program reads, named as in the model, with a symbolic batch.
+  const read = new Set<ValueId>(program.outputs.map((o) => o.value));
+  for (const id of program.nodes) for (const i of g.nodes[id]!.inputs) read.add(i);
+  for (const input of g.inputs) {
+    if (!read.has(input.value)) continue;
+    batched.add(input.value);
+    names.set(input.value, claim(input.name));
+    model.inputs.push(valueInfo(g, input.value, input.name, true));
+  }
+  // An output computed by a node is written under the output's name (the first output of a value).
+  const outputNames = program.outputs.map((o) => {
+    if (names.has(o.value) || !g.producer.has(o.value)) return undefined;
+    const name = claim(o.name);
+    names.set(o.value, name);
+    return name;
+  });
+
+  let counter = 0;
+  const nameOf = (v: ValueId): string => {
+    const known = names.get(v);
+    if (known !== undefined) return known;
+    const c = constants.get(v);
+    if (!c) throw new Error(`internal error: %${v} (${g.value(v).name}) is read before it is written`);
+    const name = claim(constantName.get(v) ?? g.value(v).name);
+    model.initializers.push({ name, dims: [...c.shape], type: ONNX_FLOAT, data: Float32Array.from(c.data) });
+    names.set(v, name);
+    return name;
+  };
+  const diagnostics: Diagnostic[] = [];
+  const refuse = (n: Node, why: string): void => {
+    const what = n.layer ? `layer '${n.layer}' (op ${n.op})` : `'${n.op}'`;
+    diagnostics.push({ code: 'E-ONNX', message: `${what} ${why}; nothing was exported`, span: n.span ?? opts.fallbackSpan });
+  };
+
+  for (const id of program.nodes) {
+    const n = g.nodes[id]!;
+    if (n.output === null) throw new Error(`internal error: the forward program holds update node ${n.op}`);
+    const out = n.output;
+    if (n.inputs.every((i) => constants.has(i))) {
+      // Data-independent: folded once here, in float64, and stored as f32.
+      const [value] = evalOp(n.op, n.inputs.map((i) => constants.get(i)!), n.attrs, g.value(out).shape, { lr: 0, step: 0, seed: 0 });
+      constants.set(out, value!);
+      const source = n.inputs[0];
+      if (n.op === 'reshape' && source !== undefined && constantName.has(source)) constantName.set(out, constantName.get(source)!);
+      continue;
+    }
+    const rule = (ONNX_RULES as Record<string, OnnxRule | null>)[n.op];
+    if (!rule) {
+      refuse(n, 'has no ONNX form');
+      continue;
+    }
+    if (n.inputs.some((i) => batched.has(i))) batched.add(out);
+    const output = names.get(out) ?? claim(g.value(out).name);
+    names.set(out, output);
+    let wrote = false;
+    const cx: RuleContext = {
+      attrs: n.attrs,
+      arity: n.inputs.length,
+      input: (k) => nameOf(n.inputs[k]!),
+      constant: (k) => constants.get(n.inputs[k]!),
+      shape: (k) => g.value(n.inputs[k]!).shape,
+      batched: (k) => batched.has(n.inputs[k]!),
+      outShape: g.value(out).shape,
+      output,
+      emit: (opType, inputs, attrs: Record<string, OnnxAttr> = {}, to) => {
+        const name = to ?? claim(`${output}/${opType}`);
+        if (name === output) wrote = true;
+        model.nodes.push({
+          opType, inputs, outputs: [name], name: `${n.layer ?? n.op}/${opType}_${++counter}`, attrs,
+          ...(n.span ? { doc: `${n.layer ?? n.op} (${n.span.file}:${n.span.line})` } : {}),
+        });
+        return name;
+      },
+      ints: (values) => {
+        const name = claim(`${output}/ints`);
+        model.initializers.push({ name, dims: [values.length], type: ONNX_INT64, data: BigInt64Array.from(values, (x) => BigInt(x)) });
+        return name;
+      },
+      floats: (values, dims = []) => {
+        const name = claim(`${output}/const`);
+        model.initializers.push({ name, dims, type: ONNX_FLOAT, data: Float32Array.from(values) });
+        return name;
+      },
+    };
+    try {
+      rule(cx);
+    } catch (err) {
+      if (!(err instanceof OnnxRuleError)) throw err;
+      refuse(n, `has no ONNX form here: ${err.message}`);
+      continue;
+    }
+    if (!wrote) throw new Error(`internal error: the ONNX rule of ${n.op} did not write its value`);
+  }
+  if (diagnostics.length) return { ok: false, diagnostics };
+
+  program.outputs.forEach((o, k) => {
+    let name = outputNames[k];
+    // An output that is a model input, a constant or another output's value gets a node of its own.
+    if (name === undefined) {
+      name = claim(o.name);
+      model.nodes.push({ opType: 'Identity', inputs: [nameOf(o.value)], outputs: [name], name: `output/${name}`, attrs: {} });
+    }
+    model.outputs.push(valueInfo(g, o.value, name, batched.has(o.value)));
+  });
+  return { ok: true, bytes: encodeModel(model, opts.producerVersion ?? ''), model };
+}
+
+function valueInfo(g: Graph, v: ValueId, name: string, isBatched: boolean): OnnxValueInfo {
+  const { shape, dtype } = g.value(v);
+  return { name, type: dtype === 'i32' ? ONNX_INT32 : ONNX_FLOAT, dims: isBatched ? [BATCH_DIM, ...shape.slice(1)] : [...shape] };
+}

@@ -1,0 +1,229 @@
+// How each IR op is written as standard ONNX operators (opset 17), one rule per op. The table is
+// exhaustive over the op set, so a new op does not compile until it says whether it has an ONNX
+// form; null: it has none (gradients, losses, optimizer updates, training-only dropout, and the
+// fused kernels, which the exporter never sees since it reads the graph before fusion).
+import { reducedAxes } from '../ir/geometry.ts';
+import type { OpKind } from '../ir/ops/index.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import type { Attrs } from '../ir/types.ts';
+import type { OnnxAttr } from './model.ts';
+
+/** What a rule sees of one IR node and how it writes ONNX nodes. */
+export interface RuleContext {
+  readonly attrs: Attrs;
+  /** How many inputs the node has. */
+  readonly arity: number;
+  /** The ONNX value name of input k (a constant is written as an initializer when first used). */
+  input(k: number): string;
+  /** Input k's value when it is a constant (weights, and what is folded from them only). */
+  constant(k: number): Tensor | undefined;
+  /** Input k's shape as compiled (axis 0 of a batched value is the compile-time batch). */
+  shape(k: number): number[];
+  /** Whether input k carries the batch axis (it depends on a model input). */
+  batched(k: number): boolean;
+  readonly outShape: number[];
+  /** The ONNX name the node's value must be written to. */
+  readonly output: string;
+  /** Appends an ONNX node; returns its output (`output`, or a fresh name). */
+  emit(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr>, output?: string): string;
+  /** An int64 initializer holding `values` (1-D). */
+  ints(values: number[]): string;
+  /** A float initializer: a scalar, or `values` with `dims`. */
+  floats(values: number[], dims?: number[]): string;
+}
+
+/** Writes the node's value to `cx.output`; throws OnnxRuleError when this instance cannot be written. */
+export type OnnxRule = (cx: RuleContext) => void;
+
+/** An op that has an ONNX form, used in a way that has none (e.g. a sum over the batch axis). */
+export class OnnxRuleError extends Error {}
+
+const int = (value: number): OnnxAttr => ({ kind: 'int', value });
+const float = (value: number): OnnxAttr => ({ kind: 'float', value });
+const ints = (value: number[]): OnnxAttr => ({ kind: 'ints', value });
+const str = (value: string): OnnxAttr => ({ kind: 'string', value });
+const num = (cx: RuleContext, k: string): number => cx.attrs[k] as number;
+const list = (cx: RuleContext, k: string): number[] => cx.attrs[k] as number[];
+
+/** The same op on every input, in order. */
+const same = (opType: string, attrs: (cx: RuleContext) => Record<string, OnnxAttr> = () => ({})): OnnxRule =>
+  (cx) => { cx.emit(opType, Array.from({ length: cx.arity }, (_, k) => cx.input(k)), attrs(cx), cx.output); };
+
+/** x · c and x + c with a number c. */
+const withScalar = (opType: 'Mul' | 'Add', attr: string): OnnxRule =>
+  (cx) => { cx.emit(opType, [cx.input(0), cx.floats([num(cx, attr)])], {}, cx.output); };
+
+/** 0.5·x·(1 + erf(x/√2)), or with attrs.approximate 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+const gelu: OnnxRule = (cx) => {
+  const x = cx.input(0);
+  const half = cx.emit('Mul', [x, cx.floats([0.5])]);
+  let t: string;
+  if (cx.attrs.approximate === true) {
+    const cube = cx.emit('Mul', [cx.emit('Mul', [x, x]), x]);
+    const inner = cx.emit('Add', [x, cx.emit('Mul', [cube, cx.floats([0.044715])])]);
+    t = cx.emit('Tanh', [cx.emit('Mul', [inner, cx.floats([Math.sqrt(2 / Math.PI)])])]);
+  } else {
+    t = cx.emit('Erf', [cx.emit('Mul', [x, cx.floats([Math.SQRT1_2])])]);
+  }
+  cx.emit('Mul', [half, cx.emit('Add', [t, cx.floats([1])])], {}, cx.output);
+};
+
+/**
+ * A Reshape whose target keeps the batch symbolic: axis 0 of a batched value becomes -1 (inferred),
+ * which is right while the other dimensions are per-sample (dense folds the batch into axis 0 and
+ * back; reshape and flatten keep it first).
+ */
+const reshape: OnnxRule = (cx) => {
+  const target = [...list(cx, 'shape')];
+  if (cx.batched(0)) {
+    if (target.length === 0) throw new OnnxRuleError('a reshape of a batched value to a scalar has no batch-independent form');
+    target[0] = -1;
+  }
+  cx.emit('Reshape', [cx.input(0), cx.ints(target)], {}, cx.output);
+};
+
+/** ReduceSum over the axes sum_to sums (kept as size 1), never over the batch axis. */
+const sumTo: OnnxRule = (cx) => {
+  const inShape = cx.shape(0);
+  const target = list(cx, 'shape');
+  const red = reducedAxes(inShape, target);
+  const axes = red.flatMap((r, i) => (r ? [i] : []));
+  if (cx.batched(0) && (target.length !== inShape.length || axes.includes(0))) {
+    throw new OnnxRuleError('it sums over the batch axis, which an inference graph of any batch size cannot do');
+  }
+  if (axes.length === 0) {
+    cx.emit('Identity', [cx.input(0)], {}, cx.output);
+    return;
+  }
+  const kept = cx.emit('ReduceSum', [cx.input(0), cx.ints(axes)], { keepdims: int(1) }, target.length === inShape.length ? cx.output : undefined);
+  if (target.length !== inShape.length) cx.emit('Reshape', [kept, cx.ints(target)], {}, cx.output);
+};
+
+const pool = (opType: 'MaxPool' | 'AveragePool'): OnnxRule => (cx) => {
+  const attrs: Record<string, OnnxAttr> = { kernel_shape: ints(list(cx, 'kernel')), strides: ints(list(cx, 'stride')), pads: ints(list(cx, 'padding')) };
+  // dlc's average is over the real (non-padding) elements: count_include_pad 0.
+  if (opType === 'AveragePool') attrs.count_include_pad = int(0);
+  cx.emit(opType, [cx.input(0)], attrs, cx.output);
+};
+
+export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
+  add: same('Add'),
+  sub: same('Sub'),
+  mul: same('Mul'),
+  div: same('Div'),
+  maximum: same('Max'),
+  neg: same('Neg'),
+  scale: withScalar('Mul', 'factor'),
+  shift: withScalar('Add', 'offset'),
+  rdiv: (cx) => { cx.emit('Div', [cx.floats([num(cx, 'numerator')]), cx.input(0)], {}, cx.output); },
+  exp: same('Exp'),
+  log: same('Log'),
+  sqrt: same('Sqrt'),
+  rsqrt: (cx) => { cx.emit('Reciprocal', [cx.emit('Sqrt', [cx.input(0)])], {}, cx.output); },
+  square: (cx) => { cx.emit('Mul', [cx.input(0), cx.input(0)], {}, cx.output); },
+  abs: same('Abs'),
+  sign: same('Sign'),
+  relu: same('Relu'),
+  leaky_relu: same('LeakyRelu', (cx) => ({ alpha: float(num(cx, 'alpha')) })),
+  sigmoid: same('Sigmoid'),
+  tanh: same('Tanh'),
+  gelu,
+  silu: (cx) => { cx.emit('Mul', [cx.input(0), cx.emit('Sigmoid', [cx.input(0)])], {}, cx.output); },
+  elu: same('Elu', (cx) => ({ alpha: float(num(cx, 'alpha')) })),
+  // ONNX's defaults are these constants rounded to f32; written out so no reader depends on them.
+  selu: same('Selu', () => ({ alpha: float(1.6732632423543772), gamma: float(1.0507009873554805) })),
+  softplus: same('Softplus'),
+  relu6: (cx) => { cx.emit('Clip', [cx.input(0), cx.floats([0]), cx.floats([6])], {}, cx.output); },
+  softmax: same('Softmax', () => ({ axis: int(-1) })),
+  log_softmax: same('LogSoftmax', () => ({ axis: int(-1) })),
+  matmul: (cx) => {
+    const transA = cx.attrs.transA === true;
+    const transB = cx.attrs.transB === true;
+    if (!transA && !transB) cx.emit('MatMul', [cx.input(0), cx.input(1)], {}, cx.output);
+    else cx.emit('Gemm', [cx.input(0), cx.input(1)], { transA: int(transA ? 1 : 0), transB: int(transB ? 1 : 0) }, cx.output);
+  },
+  sum_to: sumTo,
+  reshape,
+  conv2d: (cx) => {
+    const w = cx.shape(1);
+    cx.emit('Conv', [cx.input(0), cx.input(1)], {
+      kernel_shape: ints([w[2]!, w[3]!]),
+      strides: ints(list(cx, 'stride')),
+      // dlc's [top, left, bottom, right] is ONNX's [x1_begin, x2_begin, x1_end, x2_end].
+      pads: ints(list(cx, 'padding')),
+      dilations: ints(list(cx, 'dilation')),
+      group: int(num(cx, 'groups')),
+    }, cx.output);
+  },
+  maxpool2d: pool('MaxPool'),
+  avgpool2d: pool('AveragePool'),
+  upsample: (cx) => {
+    const [fh, fw] = list(cx, 'factor') as [number, number];
+    // Nearest with floor(output / factor): asymmetric coordinates, floor rounding.
+    cx.emit('Resize', [cx.input(0), '', cx.floats([1, 1, fh, fw], [4])], {
+      mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('floor'),
+    }, cx.output);
+  },
+  concat: same('Concat', (cx) => ({ axis: int(num(cx, 'axis')) })),
+  slice: (cx) => {
+    const start = num(cx, 'start');
+    cx.emit('Slice', [cx.input(0), cx.ints([start]), cx.ints([start + num(cx, 'size')]), cx.ints([num(cx, 'axis')])], {}, cx.output);
+  },
+  // Zeros around x along one axis (zero_padding2d): Pad with [begins..., ends...].
+  slice_bwd: (cx) => {
+    const axis = num(cx, 'axis');
+    const start = num(cx, 'start');
+    const rank = cx.outShape.length;
+    const pads = new Array<number>(2 * rank).fill(0);
+    pads[axis] = start;
+    pads[rank + axis] = cx.outShape[axis]! - start - cx.shape(0)[axis]!;
+    cx.emit('Pad', [cx.input(0), cx.ints(pads)], { mode: str('constant') }, cx.output);
+  },
+  broadcast_to: (cx) => {
+    // Expand broadcasts both ways: a 1 keeps the input's size, so the batch stays symbolic.
+    const shape = [...list(cx, 'shape')];
+    if (cx.batched(0)) shape[0] = 1;
+    cx.emit('Expand', [cx.input(0), cx.ints(shape)], {}, cx.output);
+  },
+  // Data-independent: folded into a constant before any rule runs.
+  fill: null,
+  ones_like: null,
+  dropout: null,
+  huber: null,
+  hinge: null,
+  kl_divergence: null,
+  bce_logits: null,
+  relu_bwd: null,
+  leaky_relu_bwd: null,
+  sigmoid_bwd: null,
+  tanh_bwd: null,
+  gelu_bwd: null,
+  elementwise_bwd: null,
+  bce_logits_bwd: null,
+  softmax_bwd: null,
+  log_softmax_bwd: null,
+  softmax_ce: null,
+  softmax_ce_bwd: null,
+  correct: null,
+  conv2d_bwd_input: null,
+  conv2d_bwd_filter: null,
+  maxpool2d_bwd: null,
+  avgpool2d_bwd: null,
+  upsample_bwd: null,
+  sgd: null,
+  momentum: null,
+  adagrad: null,
+  rmsprop: null,
+  adam: null,
+  adamw: null,
+  nadam: null,
+  adamax: null,
+  adadelta: null,
+  ema: null,
+  accumulate: null,
+  fused: null,
+  matmul_chain: null,
+  conv2d_chain: null,
+  maxpool2d_bwd_chain: null,
+  softmax_ce_head: null,
+};
