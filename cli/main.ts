@@ -1,4 +1,4 @@
-// dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
+// dlc command line: compile | check | train | eval | predict | viz | export. User errors print one message and exit 1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDumps } from '../compiler/pipeline.ts';
@@ -14,6 +14,7 @@ import { formatStats, formatSummary } from './summary.ts';
 import { textWidth } from './terminal.ts';
 import { evalCommand, predictCommand } from './predict.ts';
 import { vizCommand } from './viz.ts';
+import { exportCommand } from './export-onnx.ts';
 import { trainCommand } from './train.ts';
 
 /** The version in dlc's package.json, which `dlc --version` prints: one folder up from cli/ in the source, two from the build's dist/cli/. */
@@ -67,6 +68,8 @@ async function main(argv: string[]): Promise<void> {
     await evalCommand(file, opts);
   } else if (command === 'predict') {
     await predictCommand(file, opts);
+  } else if (command === 'export') {
+    await exportCommand(file, opts, dlcVersion());
   } else {
     await trainCommand(file, opts);
   }

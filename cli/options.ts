@@ -7,7 +7,7 @@ import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { UserError } from './errors.ts';
 
-export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz'] as const;
+export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz', 'export'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const isCommand = (name: string | undefined): name is Command => (COMMANDS as readonly string[]).includes(name ?? '');
 
@@ -23,6 +23,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
+  export: ['out', 'format', 'weights', ...MODEL_FLAGS],
 };
 
 /** Options of dlc itself, taken with any command. */
@@ -50,15 +51,18 @@ commands:
                               file.dot / file.mmd / file.svg)
   predict <net.dl | dir>      model outputs of --weights on --data, written to --out
                               (.csv or .json; classifiers: class and probabilities p0, p1, ...)
+  export <net.dl>             the inference graph with --weights: --format onnx -o model.onnx
+                              (standard ONNX operators, opset 17, any batch size)
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
                           runs/<model>/version_N when it holds a run); predict: the predictions
-                          file, or - for stdout (CSV); viz: the picture's file
+                          file, or - for stdout (CSV); viz: the picture's file; export: the
+                          .onnx file
   --overwrite             (train) replace the run in an --out folder that holds one
   --force                 (compile) write into a non-empty folder that holds no dlc artifact
                           (only manifest.json and kernels/*.wgsl are written)
-  --weights <file>        (eval, predict) weights written by dlc train
+  --weights <file>        (eval, predict, export) weights written by dlc train
   --checkpoint-every <n>  (train) write <out>/checkpoint.safetensors every n epochs (default 1)
   --save-best             (train) also keep <out>/best.safetensors, the epoch with the lowest
                           val_loss (or loss without validation data)

@@ -1,0 +1,60 @@
+// `dlc export --format onnx net.dl --weights W.safetensors -o model.onnx`: the forward program with
+// trained weights as a standard ONNX model (compiler/onnx). Everything is checked before the file
+// is written, and it is written whole or not at all.
+import { readFileSync } from 'node:fs';
+import { exportOnnx } from '../compiler/onnx/export.ts';
+import { formatDiagnostics } from '../dsl/diagnostics.ts';
+import { printable } from '../dsl/printable.ts';
+import { loadSafetensors } from '../runtime/checkpoint-node.ts';
+import { checkOutputPath, writeFileSafely } from '../runtime/write-node.ts';
+import { compileFile } from './compile-file.ts';
+import { ReportedError, UserError } from './errors.ts';
+import type { CliOptions } from './options.ts';
+import { inputsOf } from './setup.ts';
+
+/** The formats `dlc export --format` writes. */
+export const EXPORT_FORMATS = ['onnx'] as const;
+
+/** `dlc export`: checks --format, then writes the format asked for. */
+export async function exportCommand(file: string, opts: CliOptions, version: string): Promise<void> {
+  if (opts.format === undefined) throw new UserError(`export needs --format: ${EXPORT_FORMATS.join(', ')}`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
+    throw new UserError(`--format must be one of ${EXPORT_FORMATS.join(', ')} for export, got '${printable(opts.format)}'`);
+  }
+  await exportOnnxCommand(file, opts, version);
+}
+
+async function exportOnnxCommand(file: string, opts: CliOptions, version: string): Promise<void> {
+  const out = opts.out;
+  if (out === undefined) throw new UserError('export --format onnx needs -o <model.onnx>');
+  if (opts.weights === undefined) throw new UserError('export needs --weights <file.safetensors>, weights written by dlc train');
+  const inputs = inputsOf(file, opts);
+  await checkOutputPath(out, { inputs });
+  const r = await compileFile(file, opts);
+  const graph = r.snapshots?.programs;
+  if (!graph) throw new Error('internal error: no graph before fusion');
+  const weights = await readWeights(opts.weights, graph.params.map((p) => graph.value(p.value)).concat(graph.state.filter((s) => s.owner === 'layer').map((s) => graph.value(s.value))));
+  const exported = exportOnnx({ graph, weights, name: r.lowered!.model.name, fallbackSpan: r.lowered!.model.nameSpan, producerVersion: version });
+  if (!exported.ok) {
+    const n = exported.diagnostics.length;
+    process.stderr.write(`${formatDiagnostics(exported.diagnostics, readFileSync(file, 'utf8'))}\n${n} error${n === 1 ? '' : 's'}\n`);
+    throw new ReportedError();
+  }
+  await writeFileSafely(out, exported.bytes, { inputs });
+  const m = exported.model;
+  process.stdout.write(`wrote ${printable(out)}: ONNX opset 17, ${m.nodes.length} nodes, inputs ${m.inputs.map((i) => `${i.name} [${i.dims.join(', ')}]`).join(', ')}\n`);
+}
+
+/** The weights the forward program reads, from a safetensors file: every one present, F32, of the model's shape. */
+async function readWeights(path: string, wanted: { name: string; shape: number[] }[]): Promise<Map<string, Float32Array>> {
+  const { tensors } = await loadSafetensors(path);
+  const weights = new Map<string, Float32Array>();
+  for (const w of wanted) {
+    const t = tensors.get(w.name);
+    if (!t) throw new UserError(`${printable(path)} has no tensor '${printable(w.name)}' (the model's weights: ${wanted.map((q) => printable(q.name)).join(', ')})`);
+    if (!(t.data instanceof Float32Array)) throw new UserError(`${printable(path)}: '${printable(w.name)}' is ${t.dtype}, expected F32`);
+    if (t.shape.join() !== w.shape.join()) throw new UserError(`${printable(path)}: '${printable(w.name)}' has shape [${t.shape.join(', ')}], the model expects [${w.shape.join(', ')}]`);
+    weights.set(w.name, t.data);
+  }
+  return weights;
+}
