@@ -9,6 +9,7 @@ import { tensor, type Tensor } from '../ir/tensor.ts';
 import type { Node, ValueId } from '../ir/types.ts';
 import { evalOp } from '../reference/interp.ts';
 import { encodeModel, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, type OnnxAttr, type OnnxGraph, type OnnxValueInfo } from './model.ts';
+import { layerForm } from './layers.ts';
 import { ONNX_RULES, OnnxRuleError, type OnnxRule, type RuleContext } from './rules.ts';
 
 /** The symbolic name of the batch dimension in the model's inputs and outputs. */
@@ -92,26 +93,37 @@ export function exportOnnx(opts: OnnxExportOptions): OnnxExportResult {
     diagnostics.push({ code: 'E-ONNX', message: `${what} ${why}; nothing was exported`, span: n.span ?? opts.fallbackSpan });
   };
 
-  for (const id of program.nodes) {
-    const n = g.nodes[id]!;
-    if (n.output === null) throw new Error(`internal error: the forward program holds update node ${n.op}`);
-    const out = n.output;
+  /** Appends one ONNX node made for IR node `from`; returns its output. */
+  const emitFor = (from: Node, opType: string, inputs: string[], attrs: Record<string, OnnxAttr>, output: string): string => {
+    model.nodes.push({
+      opType, inputs, outputs: [output], name: `${from.layer ?? from.op}/${opType}_${++counter}`, attrs,
+      ...(from.span ? { doc: `${from.layer ?? from.op} (${from.span.file}:${from.span.line})` } : {}),
+    });
+    return output;
+  };
+  /** The ONNX name of IR value `out`, which `from` defines and which depends on `inputs`. */
+  const defineValue = (out: ValueId, inputs: ValueId[]): string => {
+    if (inputs.some((i) => batched.has(i))) batched.add(out);
+    const output = names.get(out) ?? claim(g.value(out).name);
+    names.set(out, output);
+    return output;
+  };
+
+  const writeNode = (n: Node, out: ValueId): void => {
     if (n.inputs.every((i) => constants.has(i))) {
       // Data-independent: folded once here, in float64, and stored as f32.
       const [value] = evalOp(n.op, n.inputs.map((i) => constants.get(i)!), n.attrs, g.value(out).shape, { lr: 0, step: 0, seed: 0 });
       constants.set(out, value!);
       const source = n.inputs[0];
       if (n.op === 'reshape' && source !== undefined && constantName.has(source)) constantName.set(out, constantName.get(source)!);
-      continue;
+      return;
     }
     const rule = (ONNX_RULES as Record<string, OnnxRule | null>)[n.op];
     if (!rule) {
       refuse(n, 'has no ONNX form');
-      continue;
+      return;
     }
-    if (n.inputs.some((i) => batched.has(i))) batched.add(out);
-    const output = names.get(out) ?? claim(g.value(out).name);
-    names.set(out, output);
+    const output = defineValue(out, n.inputs);
     let wrote = false;
     const cx: RuleContext = {
       attrs: n.attrs,
@@ -122,14 +134,9 @@ export function exportOnnx(opts: OnnxExportOptions): OnnxExportResult {
       batched: (k) => batched.has(n.inputs[k]!),
       outShape: g.value(out).shape,
       output,
-      emit: (opType, inputs, attrs: Record<string, OnnxAttr> = {}, to) => {
-        const name = to ?? claim(`${output}/${opType}`);
-        if (name === output) wrote = true;
-        model.nodes.push({
-          opType, inputs, outputs: [name], name: `${n.layer ?? n.op}/${opType}_${++counter}`, attrs,
-          ...(n.span ? { doc: `${n.layer ?? n.op} (${n.span.file}:${n.span.line})` } : {}),
-        });
-        return name;
+      emit: (opType, inputs, attrs = {}, to) => {
+        if (to === output) wrote = true;
+        return emitFor(n, opType, inputs, attrs, to ?? claim(`${output}/${opType}`));
       },
       ints: (values) => {
         const name = claim(`${output}/ints`);
@@ -147,9 +154,42 @@ export function exportOnnx(opts: OnnxExportOptions): OnnxExportResult {
     } catch (err) {
       if (!(err instanceof OnnxRuleError)) throw err;
       refuse(n, `has no ONNX form here: ${err.message}`);
-      continue;
+      return;
     }
     if (!wrote) throw new Error(`internal error: the ONNX rule of ${n.op} did not write its value`);
+  };
+
+  // Which nodes read each value, so a layer's inner values can be seen to stay inside it.
+  const readers = new Map<ValueId, number[]>();
+  for (const id of program.nodes) for (const i of g.nodes[id]!.inputs) readers.set(i, [...(readers.get(i) ?? []), id]);
+  const outputs = new Set(program.outputs.map((o) => o.value));
+
+  const nodes = program.nodes.map((id) => g.nodes[id]!);
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    if (n.output === null) throw new Error(`internal error: the forward program holds update node ${n.op}`);
+    // A layer that has a one-operator form (layers.ts) is written as that operator.
+    if (n.layer !== undefined && nodes[k - 1]?.layer !== n.layer) {
+      let end = k;
+      while (nodes[end + 1]?.layer === n.layer) end++;
+      const group = nodes.slice(k, end + 1);
+      const readOutside = (v: ValueId, count: number): boolean => {
+        const covered = new Set(group.slice(0, count).map((m) => m.id));
+        return outputs.has(v) || (readers.get(v) ?? []).some((r) => !covered.has(r));
+      };
+      const found = layerForm(group, g, (v) => constants.has(v), readOutside);
+      const last = found && group[found.count - 1]!;
+      if (found && last && last.output !== null) {
+        const { write } = found;
+        const output = defineValue(last.output, write.inputs);
+        const inputs = write.inputs.map(nameOf);
+        if (write.flatten) emitFor(last, 'Flatten', [emitFor(last, write.opType, inputs, write.attrs, claim(`${output}/${write.opType}`))], { axis: { kind: 'int', value: 1 } }, output);
+        else emitFor(last, write.opType, inputs, write.attrs, output);
+        k += found.count - 1;
+        continue;
+      }
+    }
+    writeNode(n, n.output);
   }
   if (diagnostics.length) return { ok: false, diagnostics };
 

@@ -75,6 +75,11 @@ const gelu: OnnxRule = (cx) => {
  */
 const reshape: OnnxRule = (cx) => {
   const target = [...list(cx, 'shape')];
+  // Keeping the batch and joining the rest (the flatten layer) is Flatten.
+  if (cx.batched(0) && target.length === 2 && target[0] === cx.shape(0)[0]) {
+    cx.emit('Flatten', [cx.input(0)], { axis: int(1) }, cx.output);
+    return;
+  }
   if (cx.batched(0)) {
     if (target.length === 0) throw new OnnxRuleError('a reshape of a batched value to a scalar has no batch-independent form');
     target[0] = -1;
