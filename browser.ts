@@ -15,3 +15,4 @@ export { parseNpy, parseIdx, arraysToSamples } from './runtime/data/arrays.ts';
 export { splitTail } from './runtime/data/split.ts';
 export { layerGraph, toDot, toMermaid, toSvg } from './compiler/viz.ts';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './runtime/safetensors.ts';
+export { exportOnnx, type OnnxExportOptions, type OnnxExportResult } from './compiler/onnx/export.ts';

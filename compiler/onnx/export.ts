@@ -195,7 +195,9 @@ export function exportOnnx(opts: OnnxExportOptions): OnnxExportResult {
 
   program.outputs.forEach((o, k) => {
     let name = outputNames[k];
-    // An output that is a model input, a constant or another output's value gets a node of its own.
+    // A model input output as itself is listed under its own name; a constant, or a value output
+    // under a second name, gets an Identity node.
+    if (name === undefined && names.get(o.value) === o.name && g.inputs.some((i) => i.value === o.value)) name = o.name;
     if (name === undefined) {
       name = claim(o.name);
       model.nodes.push({ opType: 'Identity', inputs: [nameOf(o.value)], outputs: [name], name: `output/${name}`, attrs: {} });

@@ -1,7 +1,8 @@
 // ONNX export tests: weights that exercise every tensor, dlc's float64 forward pass, the same
 // inputs through onnxruntime-node, and the error between them.
 import * as ort from 'onnxruntime-node';
-import type { CompileResult } from '../../compiler/compile.ts';
+import { compile, type CompileResult } from '../../compiler/compile.ts';
+import { exportOnnx } from '../../compiler/onnx/export.ts';
 import { tensor } from '../../compiler/ir/tensor.ts';
 import { runProgram, type Env } from '../../compiler/reference/interp.ts';
 import { initialTensors } from '../../runtime/init.ts';
@@ -80,4 +81,34 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
     size = Math.max(size, Math.abs(b[i]!));
   }
   return diff / Math.max(size, Number.MIN_VALUE);
+}
+
+export interface RoundTrip {
+  /** The ONNX operators of the exported model, in node order. */
+  ops: string[];
+  /** relativeError of each output, by name. */
+  errors: Record<string, number>;
+  /** Each output's dimensions as onnxruntime returned them. */
+  dims: Record<string, readonly number[]>;
+}
+
+/**
+ * Exports `src` compiled at batch 3 and runs the file on `count` samples (another batch size: the
+ * batch is symbolic) against dlc's float64 forward pass compiled at batch `count`.
+ */
+export async function roundTrip(src: string, count = 7): Promise<RoundTrip> {
+  const exported = compile(src, { file: 'net.dl', batch: 3 });
+  const reference = compile(src, { file: 'net.dl', batch: count });
+  if (!exported.ok || !reference.ok) throw new Error(`does not compile: ${exported.diagnostics.map((d) => d.message).join('; ')}`);
+  const weights = testWeights(exported);
+  const onnx = exportOnnx({ graph: exported.snapshots!.programs!, weights, name: 'm', fallbackSpan: exported.lowered!.model.nameSpan });
+  if (!onnx.ok) throw new Error(`does not export: ${onnx.diagnostics.map((d) => d.message).join('; ')}`);
+  const inputs = testInputs(reference, count);
+  const want = dlcForward(reference, weights, inputs);
+  const got = await onnxForward(onnx.bytes, inputs);
+  return {
+    ops: onnx.model.nodes.map((n) => n.opType),
+    errors: Object.fromEntries(Object.keys(want).map((k) => [k, relativeError(got[k]!.data, want[k]!)])),
+    dims: Object.fromEntries(Object.entries(got).map(([k, t]) => [k, t.dims])),
+  };
 }

@@ -1,0 +1,81 @@
+// `dlc export --format onnx` on every sample network: the file it writes runs in onnxruntime-node
+// (CPU) and gives dlc's float64 forward outputs within a relative error of 1e-4 (max |onnx − dlc|
+// / max |dlc|) on 19 random samples, and the same file predicts one sample (the batch is
+// symbolic). Mistakes are one line, exit 1, and no file.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.ts';
+import { saveSafetensors } from '../../runtime/checkpoint-node.ts';
+import { dlc, ROOT } from '../helpers/cli.ts';
+import { dlcForward, onnxForward, relativeError, testInputs, testWeights } from '../helpers/onnx.ts';
+
+const SAMPLES = ['blobs', 'binary', 'regression', 'mnist_mlp', 'mnist_cnn', 'residual_mlp', 'resnet_mini'];
+const COUNT = 19;
+
+/** Writes weights for `sample` (compiled with its own batch size) to a safetensors file in `dir`. */
+async function weightsFile(dir: string, sample: string): Promise<{ path: string; weights: Map<string, Float32Array> }> {
+  const file = join(ROOT, 'samples', `${sample}.dl`);
+  const r = compile(readFileSync(file, 'utf8'), { file });
+  const weights = testWeights(r);
+  const m = r.artifact!.manifest;
+  const shapeOf = (name: string): number[] => [...m.params, ...m.state].find((s) => s.name === name)!.shape;
+  const path = join(dir, `${sample}.safetensors`);
+  await saveSafetensors(path, [...weights].map(([name, data]) => ({ name, dtype: 'F32' as const, shape: shapeOf(name), data })), {});
+  return { path, weights };
+}
+
+describe('dlc export --format onnx on every sample', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dlc-onnx-'));
+  });
+
+  for (const sample of SAMPLES) {
+    it(`${sample}: onnxruntime's outputs match dlc's, for ${COUNT} samples and for 1`, async () => {
+      const file = join(ROOT, 'samples', `${sample}.dl`);
+      const { path, weights } = await weightsFile(dir, sample);
+      const out = join(dir, `${sample}.onnx`);
+      const r = await dlc(['export', '--format', 'onnx', file, '--weights', path, '-o', out]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^wrote ${out}: ONNX opset 17, \\d+ nodes, inputs \\w+ \\[batch, [\\d, ]+\\]\\n$`));
+      const bytes = readFileSync(out);
+
+      const reference = compile(readFileSync(file, 'utf8'), { file, batch: COUNT });
+      const inputs = testInputs(reference, COUNT);
+      const want = dlcForward(reference, weights, inputs);
+      const got = await onnxForward(bytes, inputs);
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      for (const [name, values] of Object.entries(want)) {
+        expect(got[name]!.dims[0]).toBe(COUNT);
+        expect(relativeError(got[name]!.data, values), name).toBeLessThan(1e-4);
+      }
+
+      // One sample through the same file: the first row of the batch's outputs.
+      const one = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, { shape: [1, ...v.shape.slice(1)], data: v.data.subarray(0, v.data.length / COUNT) }]));
+      const single = await onnxForward(bytes, one);
+      for (const [name, values] of Object.entries(want)) {
+        expect(relativeError(single[name]!.data, values.subarray(0, values.length / COUNT)), name).toBeLessThan(1e-4);
+      }
+    }, 180_000);
+  }
+
+  it('refuses without --format or with another format, and writes nothing', async () => {
+    const file = join(ROOT, 'samples', 'blobs.dl');
+    const { path } = await weightsFile(dir, 'blobs');
+    const out = join(dir, 'refused.onnx');
+    expect(await dlc(['export', file, '--weights', path, '-o', out])).toMatchObject({ code: 1, stdout: '', stderr: 'dlc: export needs --format: onnx\n' });
+    expect(await dlc(['export', '--format', 'tflite', file, '--weights', path, '-o', out])).toMatchObject({ code: 1, stdout: '', stderr: "dlc: --format must be one of onnx for export, got 'tflite'\n" });
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it('refuses weights of another model, naming the tensor, and writes nothing', async () => {
+    const { path } = await weightsFile(dir, 'blobs');
+    const out = join(dir, 'mismatch.onnx');
+    const r = await dlc(['export', '--format', 'onnx', join(ROOT, 'samples', 'mnist_mlp.dl'), '--weights', path, '-o', out]);
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `dlc: ${path}: 'dense_1.kernel' has shape [2, 16], the model expects [784, 128]\n` });
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+});

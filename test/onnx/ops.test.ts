@@ -1,0 +1,143 @@
+// Each op family dlc exports to ONNX, in small programs: onnxruntime-node runs the exported file on
+// a batch size other than the one compiled, and its outputs are held to dlc's float64 forward pass
+// (relative error < 1e-4: max |onnx − dlc| / max |dlc| per output). Which ONNX operators each
+// layer became is pinned too, since equal numbers cannot show that batch norm stopped being
+// BatchNormalization. An op without an ONNX form is refused with the layer and its line.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.ts';
+import { exportOnnx } from '../../compiler/onnx/export.ts';
+import { formatDiagnostics } from '../../dsl/diagnostics.ts';
+import { roundTrip, testWeights } from '../helpers/onnx.ts';
+
+const TOLERANCE = 1e-4;
+
+function expectClose(errors: Record<string, number>): void {
+  for (const [name, err] of Object.entries(errors)) {
+    expect(err, name).toBeLessThan(TOLERANCE);
+  }
+}
+
+describe('ONNX export of the catalogue', () => {
+  it('merges, reshapes and arithmetic: concat, average, maximum, reshape with -1, dense on rank 3, numbers with tensors', async () => {
+    const r = await roundTrip(`model m {
+  input a: f32[2, 3]
+  input b: f32[2, 3]
+  input c: f32[2, 3]
+  cat = concat(a, b, c, axis: -1)
+  avg = average(a, b, c)
+  mx = maximum(a, b, c)
+  shaped = cat -> reshape([-1, 2])
+  ranked = a -> dense(5)
+  arith = (a * b - c / (b * b + 1)) + 2 - a / 4 + 1 / (c * c + 1) - -a
+  output cat, avg, mx, shaped, ranked, arith
+}`);
+    expectClose(r.errors);
+    expect(r.dims.shaped).toEqual([7, 9, 2]);
+    expect(r.ops).toEqual(expect.arrayContaining(['Concat', 'Max', 'Reshape', 'MatMul', 'Div', 'Neg']));
+  });
+
+  it('every activation layer, and dropout (identity at inference)', async () => {
+    const acts = ['relu', 'sigmoid', 'tanh', 'gelu', 'gelu(approximate: true)', 'silu', 'swish', 'elu(alpha: 0.7)', 'selu', 'softplus', 'relu6', 'leaky_relu(alpha: 0.2)', 'softmax', 'log_softmax'];
+    const names = acts.map((_, k) => `y${k}`);
+    const r = await roundTrip(`model m {
+  input x: f32[6]
+  h = x -> dense(6) -> dropout(0.5)
+  s = h * 4
+${acts.map((a, k) => `  ${names[k]} = s -> ${a}`).join('\n')}
+  output ${names.join(', ')}
+}`);
+    expectClose(r.errors);
+    expect(r.ops).not.toContain('Dropout');
+    expect(r.ops).toEqual(expect.arrayContaining(['Relu', 'Sigmoid', 'Tanh', 'Erf', 'Elu', 'Selu', 'Softplus', 'Clip', 'LeakyRelu', 'Softmax', 'LogSoftmax']));
+  });
+
+  it('convolutions (stride, dilation, groups, same padding) and pools (max and average with padding, global), upsampling, zero padding, concat of images', async () => {
+    const r = await roundTrip(`model m {
+  input image: f32[4, 9, 11]
+  a = image -> conv2d(6, kernel: 3, stride: 2, padding: same, activation: relu)
+  b = image -> conv2d(8, kernel: [3, 2], dilation: 2, groups: 2, use_bias: false)
+  c = image -> maxpool(3, stride: 2, padding: same)
+  d = image -> avgpool(2, padding: same)
+  e = image -> zero_padding2d([[1, 2], [0, 3]])
+  f = image -> upsample([2, 3])
+  g = concat(image, image -> conv2d(3, kernel: 1), axis: 1)
+  h = a -> global_avgpool
+  k = a -> global_maxpool
+  output a, b, c, d, e, f, g, h, k
+}`);
+    expectClose(r.errors);
+    expect(r.dims.f).toEqual([7, 4, 18, 33]);
+    expect(r.ops).toEqual(expect.arrayContaining(['Conv', 'MaxPool', 'AveragePool', 'Pad', 'Resize', 'Concat', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten']));
+  });
+
+  it('batch norm with its moving statistics as BatchNormalization, layer norm as LayerNormalization', async () => {
+    const r = await roundTrip(`model m {
+  input image: f32[3, 5, 5]
+  input x: f32[4, 6]
+  bn = image -> conv2d(4, kernel: 3) -> batchnorm(epsilon: 0.01)
+  flat = x -> dense(5) -> batchnorm
+  ln = x -> layernorm(epsilon: 0.001)
+  output bn, flat, ln
+}`);
+    expectClose(r.errors);
+    expect(r.ops.filter((op) => op === 'BatchNormalization')).toHaveLength(2);
+    expect(r.ops).toContain('LayerNormalization');
+    // Nothing of the normalisations is left as primitives.
+    expect(r.ops).not.toContain('Sqrt');
+    expect(r.ops).not.toContain('ReduceSum');
+  });
+
+  it('an output that is a model input, and one value output twice', async () => {
+    const r = await roundTrip(`model m {
+  input x: f32[3]
+  y = x -> dense(2)
+  z = y
+  output x, y, z
+}`);
+    expectClose(r.errors);
+    expect(r.ops.filter((op) => op === 'Identity')).toHaveLength(1);
+  });
+
+  it('refuses an op with no ONNX form, naming the layer and its line', () => {
+    const src = `model m {
+  input x: f32[3]
+  h = x -> dense(2)
+  output h
+}`;
+    const r = compile(src, { file: 'net.dl', batch: 3 });
+    const g = r.snapshots!.programs!;
+    const forward = g.programs.forward;
+    const h = forward.outputs[0]!.value;
+    const dense = g.nodes[forward.nodes.at(-1)!]!;
+    // A training-mode dropout, as a graph holding one would reach the exporter (lowering never
+    // puts one in the forward program, so the graph is edited here).
+    const dropped = g.add('dropout', [h], { rate: 0.5, salt: 1 }, { phase: 'eval', span: dense.span!, layer: 'dropout_1' });
+    forward.nodes.push(g.producer.get(dropped)!);
+    forward.outputs[0] = { name: 'h', value: dropped };
+    const out = exportOnnx({ graph: g, weights: testWeights(r), name: 'm', fallbackSpan: r.lowered!.model.nameSpan });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(formatDiagnostics(out.diagnostics, src)).toContain("net.dl:3:12: error: layer 'dropout_1' (op dropout) has no ONNX form; nothing was exported");
+  });
+
+  it('refuses a sum over the batch axis, which has no form for every batch size', () => {
+    const src = `model m {
+  input x: f32[3]
+  h = x -> dense(2)
+  output h
+}`;
+    const r = compile(src, { file: 'net.dl', batch: 3 });
+    const g = r.snapshots!.programs!;
+    const forward = g.programs.forward;
+    const dense = g.nodes[forward.nodes.at(-1)!]!;
+    const summed = g.add('sum_to', [forward.outputs[0]!.value], { shape: [1, 2] }, { phase: 'eval', span: dense.span!, layer: 'dense_1' });
+    forward.nodes.push(g.producer.get(summed)!);
+    forward.outputs[0] = { name: 'h', value: summed };
+    const out = exportOnnx({ graph: g, weights: testWeights(r), name: 'm', fallbackSpan: r.lowered!.model.nameSpan });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.diagnostics.map((d) => d.message)).toEqual([
+      "layer 'dense_1' (op sum_to) has no ONNX form here: it sums over the batch axis, which an inference graph of any batch size cannot do; nothing was exported",
+    ]);
+  });
+});
