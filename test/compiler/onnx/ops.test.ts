@@ -4,10 +4,10 @@
 // layer became is pinned too, since equal numbers cannot show that batch norm stopped being
 // BatchNormalization. An op without an ONNX form is refused with the layer and its line.
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/compile.ts';
-import { exportOnnx } from '../../compiler/onnx/export.ts';
-import { formatDiagnostics } from '../../dsl/diagnostics.ts';
-import { roundTrip, testWeights } from '../helpers/onnx.ts';
+import { compile } from '../../../compiler/compile.ts';
+import { exportOnnx } from '../../../compiler/onnx/export.ts';
+import { formatDiagnostics } from '../../../dsl/diagnostics.ts';
+import { roundTrip, testWeights } from '../../helpers/onnx.ts';
 
 const TOLERANCE = 1e-4;
 
