@@ -68,7 +68,10 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# npm dependencies: only when the lockfile changed since the last install.
+# npm dependencies: only when the lockfile changed since the last install. onnxruntime-node (a
+# devDependency, for the ONNX export tests) ships its CPU binaries; its install script would only
+# fetch CUDA ones from outside the npm registry, which fails offline: skip it.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.dlc-lock-stamp 2>/dev/null; then
   # npm ci refuses a lockfile that lacks optional platform packages (rollup's, via vitest) which
   # some registry mirrors do not carry; npm install then installs the same locked versions.
