@@ -1,7 +1,8 @@
 // `dlc export --format onnx` on every sample network: the file it writes runs in onnxruntime-node
 // (CPU) and gives dlc's float64 forward outputs within a relative error of 1e-4 (max |onnx − dlc|
 // / max |dlc|) on 19 random samples, and the same file predicts one sample (the batch is
-// symbolic). Mistakes are one line, exit 1, and no file.
+// symbolic); with weights from `dlc train`, it gives what `dlc predict` computes on the GPU.
+// Mistakes are one line, exit 1, and no file.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,36 @@ describe('dlc export --format onnx on every sample', () => {
       }
     }, 180_000);
   }
+
+  it('trained weights: dlc predict (the GPU forward program) and the ONNX file agree on all 600 rows of samples/blobs.csv', async () => {
+    const env = { DLC_ADAPTER: 'gles' };
+    const run = join(dir, 'blobs-run');
+    const trained = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '2', '--out', run], { env });
+    expect(trained.code, trained.stderr).toBe(0);
+    const weights = join(run, 'weights.safetensors');
+    const preds = join(dir, 'blobs-preds.csv');
+    const predicted = await dlc(['predict', 'samples/blobs.dl', '--weights', weights, '--data', 'samples/blobs.csv', '--out', preds], { env });
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const model = join(dir, 'blobs-trained.onnx');
+    const exported = await dlc(['export', '--format', 'onnx', 'samples/blobs.dl', '--weights', weights, '-o', model]);
+    expect(exported.code, exported.stderr).toBe(0);
+
+    const rows = readFileSync(join(ROOT, 'samples/blobs.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const point = Float32Array.from(rows.flatMap((r) => [r[0]!, r[1]!]));
+    const logits = (await onnxForward(readFileSync(model), { point: { shape: [rows.length, 2], data: point } })).logits!;
+    expect(logits.dims).toEqual([600, 3]);
+    // predict prints the class and softmax probabilities (6 significant digits) of each row.
+    const table = readFileSync(preds, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const probabilities = Float64Array.from(table.flatMap((r) => r.slice(1)));
+    const softmax = Float64Array.from({ length: logits.data.length }, (_, i) => {
+      const row = logits.data.subarray(i - (i % 3), i - (i % 3) + 3);
+      const top = Math.max(...row);
+      return Math.exp(logits.data[i]! - top) / row.reduce((a, x) => a + Math.exp(x - top), 0);
+    });
+    expect(relativeError(softmax, probabilities)).toBeLessThan(1e-4);
+    const classes = table.map((r) => r[0]);
+    expect(classes.every((c, k) => c === [0, 1, 2].reduce((best, j) => (softmax[k * 3 + j]! > softmax[k * 3 + best]! ? j : best), 0))).toBe(true);
+  }, 300_000);
 
   it('refuses without --format or with another format, and writes nothing', async () => {
     const file = join(ROOT, 'samples', 'blobs.dl');
