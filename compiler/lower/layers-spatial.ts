@@ -76,6 +76,19 @@ function depthwise(cx: LayerContext, x: ValueId, h: Record<string, Hyper>, act: 
   return cx.op('conv2d', [x, w], { stride, padding, dilation: dil, groups: C });
 }
 
+/** Keras UpSampling2D: nearest (each value repeated) or bilinear (tf.image.resize's half-pixel centres). */
+function upsample(name: string): LayerDef {
+  return {
+    doc: 'upsampling by an integer factor, nearest or bilinear (Keras UpSampling2D)',
+    inputs: 1,
+    hyper: [{ name: 'factor', type: 'pair', default: 2 }, { name: 'interpolation', type: 'word', default: 'nearest', oneOf: ['nearest', 'bilinear'] }],
+    lower: (cx, [x], h) => {
+      image(cx, x!, name);
+      return cx.op(h.interpolation === 'bilinear' ? 'upsample_bilinear' : 'upsample', [x!], { factor: pair(h.factor!) });
+    },
+  };
+}
+
 /** Shape [1, C] or [1, C, 1, 1]: one value per channel, broadcast over the rest. */
 function perChannel(shape: number[]): number[] {
   return shape.map((d, i) => (i === 1 ? d : 1));
@@ -295,15 +308,8 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       return y;
     },
   },
-  upsample: {
-    doc: 'nearest-neighbour upsampling by an integer factor',
-    inputs: 1,
-    hyper: [{ name: 'factor', type: 'pair', default: 2 }],
-    lower: (cx, [x], h) => {
-      image(cx, x!, 'upsample');
-      return cx.op('upsample', [x!], { factor: pair(h.factor!) });
-    },
-  },
+  upsample: upsample('upsample'),
+  upsampling2d: upsample('upsampling2d'),
   concat: {
     doc: 'joins two or more tensors along an axis (0 is the batch axis; default 1, the channels)',
     inputs: 2,

@@ -523,3 +523,44 @@ train m { loss = mse(h, y); optimizer = sgd(lr: ${lr}); batch = ${B} }`;
    |                                        ^^^^^^^`);
   });
 });
+
+describe('upsample(interpolation: bilinear) (Keras UpSampling2D bilinear: tf.image.resize, half-pixel centres)', () => {
+  it('matches tf.image.resize\'s bilinear weights on a worked example', () => {
+    const r = compiles(`model m {
+  input x: f32[1, 2, 3]
+  y = x -> upsampling2d(factor: [2, 3], interpolation: bilinear)
+  output y
+}`);
+    const x = Float32Array.from({ length: 32 * 6 }, (_, i) => [1, 2, 4, 8, 16, 32][i % 6]!);
+    const y = new ReferenceRun(r).run('forward', { x }).y!;
+    expect(y.shape).toEqual([32, 1, 4, 9]);
+    // Rows: output 0 at src −0.25 (clamped to row 0), 1 at 0.25, 2 at 0.75, 3 at 1.25 (clamped to 1).
+    // Columns (factor 3): src −1/3, 0, 1/3, 2/3, 1, 4/3, 5/3, 2, 7/3.
+    const cols = (a: number, b: number, c: number): number[] => [a, a, a + (b - a) / 3, a + (2 * (b - a)) / 3, b, b + (c - b) / 3, b + (2 * (c - b)) / 3, c, c];
+    const top = cols(1, 2, 4);
+    const bottom = cols(8, 16, 32);
+    const want = [top, top.map((t, j) => 0.75 * t + 0.25 * bottom[j]!), top.map((t, j) => 0.25 * t + 0.75 * bottom[j]!), bottom].flat();
+    expect(maxDiff(y.data.slice(0, 36), want)).toBeLessThan(1e-12);
+  });
+
+  it('train: the gradient through it matches finite differences', () => {
+    const rng = new Rng(15);
+    gradientMatchesDifferences(`model m {
+  input x: f32[2, 3, 4]
+  input y: f32[2]
+  h = x -> conv2d(2, kernel: 2) -> upsample(factor: 3, interpolation: bilinear) -> flatten -> dense(2)
+  output h
+}
+train m { loss = mse(h, y); optimizer = sgd(lr: 1); batch = 3 }`, 'conv2d_1.kernel', { x: draw(3 * 24, rng), y: draw(3 * 2, rng) });
+  });
+
+  it('pins: Keras\'s spelling of the factor', () => {
+    expect(errors(`model m {
+  input x: f32[1, 4, 4]
+  y = x -> upsampling2d(size: 2, interpolation: bilinear)
+  output y
+}`)).toBe(`net.dl:3:25: error: unknown argument 'size' for upsampling2d; did you mean 'factor'?
+ 3 |   y = x -> upsampling2d(size: 2, interpolation: bilinear)
+   |                         ^^^^`);
+  });
+});

@@ -77,6 +77,18 @@ ${train('p')}`,
 ${train('p')}`,
     x: 105, t: 3, outputs: ['a', 'b', 'p'],
   },
+  upsample_bilinear: {
+    src: `model m {
+  input x: f32[2, 3, 5]
+  input t: f32[3]
+  a = x -> upsampling2d(factor: [3, 2], interpolation: bilinear)
+  b = x -> conv2d(3, kernel: 2) -> upsample(factor: 2, interpolation: bilinear) -> tanh
+  p = concat(a -> global_avgpool, b -> global_maxpool, axis: 1) -> dense(3)
+  output a, b, p
+}
+${train('p')}`,
+    x: 30, t: 3, outputs: ['a', 'b', 'p'],
+  },
 };
 
 for (const adapter of ADAPTERS) {

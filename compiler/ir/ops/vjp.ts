@@ -129,6 +129,8 @@ const RULES: Rules = {
   avgpool2d_bwd: null,
   upsample: (b, n, g) => [b.op('upsample_bwd', [g], { factor: n.attrs.factor! })],
   upsample_bwd: null,
+  upsample_bilinear: (b, n, g) => [b.op('upsample_bilinear_bwd', [g], { factor: n.attrs.factor! })],
+  upsample_bilinear_bwd: null,
   concat: (b, n, g) => {
     const axis = n.attrs.axis as number;
     const da = b.shape(n.inputs[0]!)[axis]!;
