@@ -4,13 +4,13 @@
 import { basename, extname } from 'node:path';
 import type { Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
-import { arraysToSamples, parseIdx, parseNpy, type NdArray } from '../runtime/data/arrays.ts';
+import { arraysToSamples, checkSampleShapes, parseIdx, parseNpy, type NdArray } from '../runtime/data/arrays.ts';
 import { parseCsv } from '../runtime/data/csv.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
 import { labelInput } from '../runtime/data/model-inputs.ts';
 import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
-import { parseNpz } from '../runtime/data/npz-node.ts';
+import { npzMembers } from '../runtime/data/npz-node.ts';
 import { loadMnist, MnistMissingError } from '../runtime/data/mnist.ts';
 import { mnistInputs } from '../runtime/data/mnist-fit.ts';
 import { splitTail } from '../runtime/data/split.ts';
@@ -99,14 +99,18 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
   const target = labelInput(m);
   const feature = m.inputs.find((i) => i !== target);
   if (format === 'npz') {
-    const arrays = parseNpz(readBytes(path, format), path);
+    const arrays = npzMembers(readBytes(path, format), path);
     const pick = (names: (string | undefined)[]): string | undefined => names.find((n) => n !== undefined && arrays.has(n));
     const xName = pick([feature?.name, 'x']);
     const yName = pick([target?.name, 'y']);
     const have = printable([...arrays.keys()].join(', ')) || 'none';
     if (!xName) throw new UserError(`${shownFile(path)}: no array named '${feature?.name ?? 'x'}' or 'x' for the features (arrays: ${have})`);
     if (!yName && !labelsOptional) throw new UserError(`${shownFile(path)}: no array named '${target?.name ?? 'y'}' or 'y' for the labels (arrays: ${have})`);
-    return arraysToSamples(m, { array: arrays.get(xName)!, file: `${path}:${xName}` }, yName ? { array: arrays.get(yName)!, file: `${path}:${yName}` } : undefined, scale);
+    const x = { member: arrays.get(xName)!, file: `${path}:${xName}` };
+    const y = yName ? { member: arrays.get(yName)!, file: `${path}:${yName}` } : undefined;
+    // Shapes from the headers first: a member of the wrong shape is refused before it is inflated.
+    checkSampleShapes(m, { shape: x.member.header.shape, file: x.file }, y && { shape: y.member.header.shape, file: y.file });
+    return arraysToSamples(m, { array: x.member.read(), file: x.file }, y && { array: y.member.read(), file: y.file }, scale);
   }
   if (!opts.labels && !labelsOptional) throw new UserError(`${shownFile(path)} holds features only: give the labels with --labels FILE (.npy or IDX)`);
   const x = { array: readArray(path, format), file: path };

@@ -21,7 +21,7 @@ function body(t: Template, cx: TemplateContext): string {
     case 'matmul': return matmulBody(t, cx);
     case 'conv2d': case 'conv2d_bwd_input': case 'conv2d_bwd_filter': return convBody(t, cx);
     case 'maxpool2d': case 'avgpool2d': case 'maxpool2d_bwd': case 'maxpool2d_bwd_tiled': case 'avgpool2d_bwd': return poolBody(t, cx);
-    case 'upsample': case 'upsample_bwd': return upsampleBody(t, cx);
+    case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);
     case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);

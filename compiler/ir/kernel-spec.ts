@@ -138,9 +138,9 @@ export interface PoolTemplate {
   epilogue?: Epilogue;
 }
 
-/** Nearest upsampling by (fh, fw) and its gradient; NCHW planes H×W in, (H·fh)×(W·fw) out. */
+/** Nearest or bilinear upsampling by (fh, fw) and their gradients; NCHW planes H×W in, (H·fh)×(W·fw) out. */
 export interface UpsampleTemplate {
-  kind: 'upsample' | 'upsample_bwd';
+  kind: 'upsample' | 'upsample_bwd' | 'upsample_bilinear' | 'upsample_bilinear_bwd';
   x: string; out: string;
   H: number; W: number; fh: number; fw: number;
   total: number; wg: number;

@@ -1,11 +1,11 @@
-// Convolutional and normalisation layers (NCHW): conv2d, pooling, batch/layer norm, concat, upsample.
+// Convolutional and normalisation layers (NCHW): conv2d, pooling, batch/layer/group norm, spatial dropout, concat, upsample.
 import type { Initializer } from '../artifact.ts';
 import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { activate, ACTIVATIONS, heOrGlorot, INITS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import type { Hyper } from './values.ts';
 
-const pair = (h: Hyper): [number, number] => (Array.isArray(h) ? [h[0]!, h[1]!] : [h as number, h as number]);
+export const pair = (h: Hyper): [number, number] => (Array.isArray(h) ? [h[0]!, h[1]!] : [h as number, h as number]);
 
 /** Explicit [top, left, bottom, right] padding; 'same' pads like TensorFlow (extra on bottom/right). */
 export function resolvePadding(p: Hyper, inHW: [number, number], k: [number, number], stride: [number, number], dil: [number, number]): [number, number, number, number] {
@@ -24,7 +24,7 @@ export function resolvePadding(p: Hyper, inHW: [number, number], k: [number, num
 }
 
 /** The input as [N, C, H, W], or a message saying what a 2-D layer expected. */
-function image(cx: LayerContext, x: ValueId, layer: string): number[] {
+export function image(cx: LayerContext, x: ValueId, layer: string): number[] {
   const s = cx.shape(x);
   if (s.length !== 4) {
     throw new LayerError(`${layer} needs an input of shape [batch, channels, height, width], got ${userShape(s)}; declare the input as e.g. f32[1, 28, 28] or reshape it`);
@@ -32,7 +32,7 @@ function image(cx: LayerContext, x: ValueId, layer: string): number[] {
   return s;
 }
 
-const userShape = (s: number[]): string => shapeStr(['batch' as unknown as number, ...s.slice(1)]);
+export const userShape = (s: number[]): string => shapeStr(['batch' as unknown as number, ...s.slice(1)]);
 
 const POOL_HYPER = [
   { name: 'pool', type: 'pair' as const, default: 2 },
@@ -51,6 +51,19 @@ function pool(op: 'maxpool2d' | 'avgpool2d'): LayerDef {
       const st = pair(h.stride!)[0] === 0 ? k : pair(h.stride!);
       const padding = resolvePadding(h.padding!, [s[2]!, s[3]!], k, st, [1, 1]);
       return cx.op(op, [x!], { kernel: k, stride: st, padding });
+    },
+  };
+}
+
+/** Keras UpSampling2D: nearest (each value repeated) or bilinear (tf.image.resize's half-pixel centres). */
+function upsample(name: string): LayerDef {
+  return {
+    doc: 'upsampling by an integer factor, nearest or bilinear (Keras UpSampling2D)',
+    inputs: 1,
+    hyper: [{ name: 'factor', type: 'pair', default: 2 }, { name: 'interpolation', type: 'word', default: 'nearest', oneOf: ['nearest', 'bilinear'] }],
+    lower: (cx, [x], h) => {
+      image(cx, x!, name);
+      return cx.op(h.interpolation === 'bilinear' ? 'upsample_bilinear' : 'upsample', [x!], { factor: pair(h.factor!) });
     },
   };
 }
@@ -145,15 +158,8 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       return y;
     },
   },
-  upsample: {
-    doc: 'nearest-neighbour upsampling by an integer factor',
-    inputs: 1,
-    hyper: [{ name: 'factor', type: 'pair', default: 2 }],
-    lower: (cx, [x], h) => {
-      image(cx, x!, 'upsample');
-      return cx.op('upsample', [x!], { factor: pair(h.factor!) });
-    },
-  },
+  upsample: upsample('upsample'),
+  upsampling2d: upsample('upsampling2d'),
   concat: {
     doc: 'joins two or more tensors along an axis (0 is the batch axis; default 1, the channels)',
     inputs: 2,
@@ -203,6 +209,44 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
         inv = cx.op('rsqrt', [cx.op('shift', [asChannels(runVar)], { offset: eps })]);
       }
       return cx.op('add', [cx.op('mul', [cx.op('mul', [xc, inv]), gamma]), beta]);
+    },
+  },
+  groupnorm: {
+    doc: 'normalises each sample over groups of channels (and the plane), then scales and shifts per channel (Keras GroupNormalization)',
+    inputs: 1,
+    hyper: [{ name: 'groups', type: 'posint', default: 32 }, { name: 'epsilon', type: 'posfloat', default: 1e-3 }],
+    lower(cx, [x], h) {
+      const s = cx.shape(x!);
+      if (s.length < 2) throw new LayerError(`groupnorm needs an input with channels, got ${userShape(s)}`);
+      const [N, C] = [s[0]!, s[1]!];
+      const G = h.groups as number;
+      if (C % G !== 0) {
+        throw new LayerError(`groupnorm's ${G} groups${G === 32 ? ' (the default, as Keras)' : ''} must divide the ${C} channels; pass groups: a divisor of ${C}`);
+      }
+      // [N, G, values of a group]: the group's channels and, for an image, their planes.
+      const M = numel(s) / (N * G);
+      const grouped = cx.op('reshape', [x!], { shape: [N, G, M] });
+      const mean = cx.op('scale', [cx.op('sum_to', [grouped], { shape: [N, G, 1] })], { factor: 1 / M });
+      const xc = cx.op('sub', [grouped, mean]);
+      const variance = cx.op('scale', [cx.op('sum_to', [cx.op('square', [xc])], { shape: [N, G, 1] })], { factor: 1 / M });
+      const inv = cx.op('rsqrt', [cx.op('shift', [variance], { offset: h.epsilon as number })]);
+      const normed = cx.op('reshape', [cx.op('mul', [xc, inv])], { shape: s });
+      const asChannels = (v: ValueId): ValueId => cx.op('reshape', [v], { shape: perChannel(s).slice(1) });
+      const gamma = asChannels(cx.param('gamma', [C], { kind: 'ones' }, false));
+      const beta = asChannels(cx.param('beta', [C], { kind: 'zeros' }, false));
+      return cx.op('add', [cx.op('mul', [normed, gamma]), beta]);
+    },
+  },
+  spatial_dropout2d: {
+    doc: 'zeroes whole channels of [batch, C, H, W] with probability `rate` while training, scaling the rest by 1/(1 − rate); identity in eval (Keras SpatialDropout2D)',
+    inputs: 1,
+    hyper: [{ name: 'rate', type: 'rate' }],
+    lower(cx, [x], h) {
+      const s = image(cx, x!, 'spatial_dropout2d');
+      if (!cx.training || (h.rate as number) === 0) return x!;
+      // One inverted-dropout draw per (sample, channel), broadcast over the plane.
+      const ones = cx.op('fill', [], { shape: [s[0]!, s[1]!, 1, 1], value: 1 });
+      return cx.op('mul', [x!, cx.op('dropout', [ones], { rate: h.rate as number, salt: cx.salt })]);
     },
   },
   layernorm: {

@@ -161,6 +161,24 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
     hyper: [{ name: 'rate', type: 'rate' }],
     lower: (cx, [x], h) => (cx.training && (h.rate as number) > 0 ? cx.op('dropout', [x!], { rate: h.rate as number, salt: cx.salt }) : x!),
   },
+  prelu: {
+    doc: 'x for x > 0, alpha·x otherwise, with a learned alpha per value of a sample (Keras PReLU; shared_axes: [2, 3] for one per channel of an image)',
+    inputs: 1,
+    hyper: [{ name: 'shared_axes', type: 'ints', default: [] }],
+    lower(cx, [x], h) {
+      const s = cx.shape(x!);
+      const shared = h.shared_axes as number[];
+      const bad = shared.find((a) => a >= s.length);
+      if (bad !== undefined) {
+        throw new LayerError(`prelu shared_axes ${bad} is out of range for an input of shape ${shapeStr(['batch' as unknown as number, ...s.slice(1)])} (axes 1 to ${s.length - 1}; 0 is the batch)`);
+      }
+      // Keras: alpha of the per-sample shape, 1 along shared axes; zeros, so it starts as relu.
+      const alphaShape = s.slice(1).map((d, i) => (shared.includes(i + 1) ? 1 : d));
+      const alpha = cx.param('alpha', alphaShape, { kind: 'zeros' }, false);
+      // relu(x) − alpha·relu(−x), as Keras writes it (its gradient at 0 is 0).
+      return cx.op('sub', [cx.op('relu', [x!]), cx.op('mul', [alpha, cx.op('relu', [cx.op('neg', [x!])])])]);
+    },
+  },
   flatten: {
     doc: 'keeps the batch axis and flattens the rest',
     inputs: 1,

@@ -14,7 +14,7 @@ export type Val =
   | { kind: 'failed'; span: Span };
 
 /** The type a hyper-parameter accepts. */
-export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d';
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d' | 'pad1d';
 
 export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   int: 'an integer',
@@ -29,6 +29,7 @@ export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   pair: 'a positive integer or a list of two',
   padding: "'valid', 'same', an integer, or a list of 2 or 4 integers",
   pad2d: 'an integer, [height, width], or [[top, bottom], [left, right]] (integers ≥ 0)',
+  pad1d: "'valid', 'same', 'causal', an integer, or [left, right]",
 };
 
 export function describeVal(v: Val): string {
@@ -79,6 +80,14 @@ export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } 
       if ((v.kind === 'name' || v.kind === 'str') && (v.value === 'valid' || v.value === 'same')) return { ok: v.value };
       if (v.kind === 'num' && Number.isInteger(v.value) && v.value >= 0) return { ok: v.value };
       if (v.kind === 'list' && (v.items.length === 2 || v.items.length === 4) && v.items.every((i) => i.kind === 'num' && Number.isInteger(i.value) && i.value >= 0)) {
+        return { ok: v.items.map((i) => (i as { value: number }).value) };
+      }
+      return bad;
+    }
+    case 'pad1d': {
+      if ((v.kind === 'name' || v.kind === 'str') && ['valid', 'same', 'causal'].includes(v.value)) return { ok: v.value };
+      if (v.kind === 'num' && Number.isInteger(v.value) && v.value >= 0) return { ok: v.value };
+      if (v.kind === 'list' && v.items.length === 2 && v.items.every((i) => i.kind === 'num' && Number.isInteger(i.value) && i.value >= 0)) {
         return { ok: v.items.map((i) => (i as { value: number }).value) };
       }
       return bad;

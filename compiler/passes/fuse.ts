@@ -155,7 +155,9 @@ export function fuse(g: Graph, opts: FuseOptions = {}): void {
       const remap = (k: number): number => (k < sources.length ? position.get(sources[k]!)! : k);
       const epi = steps.map((s) => ({ ...s, args: s.args.map(remap) }));
       g.replaceNodes([m.id, ...chain.members], EPILOGUE_HOSTS[m.op]!.op, [...m.inputs, ...rest], { ...m.attrs, chain: JSON.stringify(epi) });
-    } else if (steps.length > 1) {
+    } else if (steps.length > 1 && sources.length > 0) {
+      // (A chain reading nothing, fill → dropout as spatial_dropout2d's mask, stays node by node:
+      // a fused kernel takes its shape from its inputs.)
       g.replaceNodes(chain.members, 'fused', sources, { shape: [...g.value(root.output!).shape], chain: JSON.stringify(steps) });
     }
   }

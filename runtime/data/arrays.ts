@@ -29,7 +29,7 @@ export interface NdArray {
 type ViewOf = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayValues | BigInt64Array | BigUint64Array;
 
 /** An element type: its width, whether it holds integers, and the typed array that views it. */
-interface ElementType {
+export interface ElementType {
   bytes: 1 | 2 | 4 | 8;
   integer: boolean;
   view: ViewOf;
@@ -94,20 +94,39 @@ function checkedCount(shape: number[], file: string): number {
   return n;
 }
 
+/** A .npy header: the shape, element type and byte order, and where the values begin. */
+export interface NpyHeader {
+  shape: number[];
+  type: ElementType;
+  littleEndian: boolean;
+  /** Offset of the first value. */
+  begin: number;
+  /** Number of values (the shape's product, checked against MAX_VALUES). */
+  count: number;
+}
+
 /**
- * A NumPy .npy file (format versions 1–3, C order, numeric little- or big-endian dtypes). Its `data`
- * is usually a view of `bytes` (see ArrayValues).
+ * The header of a .npy file. `bytes` may be a prefix of the file (`prefix`: a member still being
+ * inflated): then null when it ends before the header does; for a whole file that is an error.
  */
-export function parseNpy(bytes: Uint8Array, name: string): NdArray {
+export function parseNpyHeader(bytes: Uint8Array, name: string, prefix = false): NpyHeader | null {
   const file = shownFile(name);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new DataError(`${file}: not a NumPy .npy file (no \\x93NUMPY magic)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const noMagic = (): DataError => new DataError(`${file}: not a NumPy .npy file (no \\x93NUMPY magic)`);
+  if (magic.some((b, i) => i < bytes.length && bytes[i] !== b)) throw noMagic();
+  if (bytes.length < 10) {
+    if (prefix) return null;
+    throw noMagic();
+  }
   const major = bytes[6]!;
   if (major < 1 || major > 3) throw new DataError(`${file}: .npy format version ${major} is not supported (1, 2 or 3)`);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
-  if (start + headerLen > bytes.length) throw new DataError(`${file}: the header (${headerLen} bytes) runs past the end of the file (${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = bytes.length < start ? undefined : major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLen === undefined || start + headerLen > bytes.length) {
+    if (prefix) return null;
+    throw new DataError(`${file}: the header (${headerLen ?? 'its length'} bytes) runs past the end of the file (${bytes.length} bytes)`);
+  }
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr'\s*:\s*'([<>|=])([a-z]\d+)'/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
@@ -120,12 +139,19 @@ export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   const bad = dims.find((d) => !/^\d+L?$/.test(d));
   if (bad !== undefined) throw new DataError(`${file}: bad dimension '${printable(bad)}' in the .npy header's shape`);
   const shape = dims.map((d) => Number(d.replace('L', '')));
-  const n = checkedCount(shape, file);
-  const begin = start + headerLen;
-  if (begin + n * type.bytes > bytes.length) {
-    throw new DataError(`${file}: the data is truncated: shape [${shape.join(', ')}] needs ${n * type.bytes} bytes, the file has ${bytes.length - begin}`);
+  return { shape, type, littleEndian: descr[1] !== '>', begin: start + headerLen, count: checkedCount(shape, file) };
+}
+
+/**
+ * A NumPy .npy file (format versions 1–3, C order, numeric little- or big-endian dtypes). Its `data`
+ * is usually a view of `bytes` (see ArrayValues).
+ */
+export function parseNpy(bytes: Uint8Array, name: string): NdArray {
+  const h = parseNpyHeader(bytes, name)!;
+  if (h.begin + h.count * h.type.bytes > bytes.length) {
+    throw new DataError(`${shownFile(name)}: the data is truncated: shape [${h.shape.join(', ')}] needs ${h.count * h.type.bytes} bytes, the file has ${bytes.length - h.begin}`);
   }
-  return { shape, data: elements(bytes, begin, n, type, descr[1] !== '>'), integer: type.integer };
+  return { shape: h.shape, data: elements(bytes, h.begin, h.count, h.type, h.littleEndian), integer: h.type.integer };
 }
 
 const IDX_TYPES: Record<number, ElementType> = {
@@ -156,6 +182,32 @@ export function parseIdx(bytes: Uint8Array, name: string): NdArray {
 }
 
 /**
+ * Checks that arrays of these shapes fit the model's feature and label inputs (the first axis is
+ * the sample), before their values are read: an .npz checks its members' headers before it
+ * inflates them. Each error names the file.
+ */
+export function checkSampleShapes(m: Manifest, x: { shape: number[]; file: string }, y: { shape: number[]; file: string } | undefined): void {
+  const { feature, target } = featureAndLabel(m, 'array data');
+  const xFile = shownFile(x.file);
+  const count = x.shape[0] ?? 0;
+  const got = valuesPerSample(x.shape);
+  if (x.shape.length < 1 || count === 0) throw new DataError(`${xFile}: no samples (shape [${x.shape.join(', ')}])`);
+  const per = valuesPerSample(feature.shape);
+  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describeInput(feature)} takes ${per}`);
+  if (!y) return;
+  const yFile = shownFile(y.file);
+  const n = y.shape[0] ?? 0;
+  if (n !== count) throw new DataError(`${yFile}: ${n} labels for ${count} samples in ${xFile}`);
+  const k = valuesPerSample(y.shape);
+  if (target.classes !== undefined) {
+    if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.shape.slice(1).join(', ')}], but ${describeInput(target)} takes one class index per sample`);
+  } else {
+    const want = valuesPerSample(target.shape);
+    if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describeInput(target)} takes ${want}`);
+  }
+}
+
+/**
  * Features (and labels, unless optional) from arrays whose first axis is the sample: sizes, counts,
  * float32 range and label ranges checked, each error naming the file, the first bad sample and the
  * value's index in it. `scale` multiplies every feature (1/255 turns MNIST's bytes into [0, 1]).
@@ -166,34 +218,27 @@ export function arraysToSamples(
   y: { array: NdArray; file: string } | undefined,
   opts: { scale?: number } = {},
 ): Samples {
+  checkSampleShapes(m, { shape: x.array.shape, file: x.file }, y ? { shape: y.array.shape, file: y.file } : undefined);
   const { feature, target } = featureAndLabel(m, 'array data');
   const xFile = shownFile(x.file);
-  const yFile = y ? shownFile(y.file) : '';
   const per = valuesPerSample(feature.shape);
-  const count = x.array.shape[0] ?? 0;
-  const got = valuesPerSample(x.array.shape);
-  if (x.array.shape.length < 1 || count === 0) throw new DataError(`${xFile}: no samples (shape [${x.array.shape.join(', ')}])`);
-  if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.array.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describeInput(feature)} takes ${per}`);
+  const count = x.array.shape[0]!;
   const scale = opts.scale ?? 1;
   const xs = toF32(x.array.data.subarray(0, count * per), per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
   const tensors: Samples['tensors'] = { [feature.name]: xs };
   if (y) {
-    const n = y.array.shape[0] ?? 0;
-    if (n !== count) throw new DataError(`${yFile}: ${n} labels for ${count} samples in ${xFile}`);
-    const k = valuesPerSample(y.array.shape);
+    const yFile = shownFile(y.file);
     if (target.classes !== undefined) {
-      if (k !== 1) throw new DataError(`${yFile}: labels of shape [${y.array.shape.slice(1).join(', ')}], but ${describeInput(target)} takes one class index per sample`);
-      const ys = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
+      const ys = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
         const v = y.array.data[i]!;
         if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
         ys[i] = v;
       }
       tensors[target.name] = ys;
     } else {
-      const want = valuesPerSample(target.shape);
-      if (k !== want) throw new DataError(`${yFile}: targets of ${k} values per sample, but ${describeInput(target)} takes ${want}`);
-      tensors[target.name] = toF32(y.array.data.subarray(0, n * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
+      const k = valuesPerSample(target.shape);
+      tensors[target.name] = toF32(y.array.data.subarray(0, count * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
     }
   }
   return { count, tensors };

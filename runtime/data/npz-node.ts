@@ -1,10 +1,12 @@
 // NumPy .npz archives: a zip of .npy files (stored or deflated, with ZIP64 fields as numpy writes
 // them). The directory is read with every field checked (zip.ts); the total the members inflate to
 // is bounded before inflating, from the declared sizes, and enforced while inflating, so a lying
-// directory or sixteen entries pointing at one huge member cannot exhaust memory. Node only (zlib).
-import { inflateRawSync } from 'node:zlib';
+// directory or sixteen entries pointing at one huge member cannot exhaust memory. Each member's
+// .npy header is inflated first, so a caller checks shapes before any body is inflated: a member
+// of the wrong shape costs nothing however large it claims to be. Node only (zlib).
+import { constants, inflateRawSync } from 'node:zlib';
 import { printable } from '../../dsl/printable.ts';
-import { parseNpy, type NdArray } from './arrays.ts';
+import { parseNpy, parseNpyHeader, type NdArray, type NpyHeader } from './arrays.ts';
 import { DataError, shownFile } from './data-error.ts';
 import { MAX_ARRAY_FILE_BYTES } from './limits.ts';
 import { zipMembers, type ZipMember } from './zip.ts';
@@ -35,25 +37,59 @@ function memberBytes(bytes: Uint8Array, m: ZipMember, where: string): Uint8Array
 }
 
 /**
- * The arrays of a .npz archive, by name without ".npy" (members with other names are skipped).
- * @throws DataError naming the file (and member) for a corrupt archive, a duplicate member, more
- *   than MAX_ARRAY_FILE_BYTES inflated in all, or a malformed .npy inside.
+ * The .npy header at the start of a member, from as few of its compressed bytes as hold it (a
+ * deflate stream's prefix inflates to a prefix of the member; headers are usually under 128 bytes).
  */
-export function parseNpz(bytes: Uint8Array, name: string): Map<string, NdArray> {
+function memberHeader(bytes: Uint8Array, m: ZipMember, where: string, name: string): NpyHeader {
+  const raw = bytes.subarray(m.start, m.start + m.compressedSize);
+  if (m.method !== 8) return parseNpyHeader(memberBytes(bytes, m, where), name)!;
+  for (let take = Math.min(256, raw.length); ; take = Math.min(2 * take, raw.length)) {
+    let head: Uint8Array;
+    try {
+      // Deflate expands at most 1032:1, so this bound is never hit: it only caps the buffer.
+      head = inflateRawSync(raw.subarray(0, take), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 1040 * take + 64 });
+    } catch (err) {
+      throw new DataError(`${where} does not inflate: ${printable((err as Error).message)}`);
+    }
+    const h = parseNpyHeader(head.subarray(0, Math.min(head.length, m.size)), name, take < raw.length || head.length < m.size);
+    if (h || take === raw.length) return h ?? parseNpyHeader(memberBytes(bytes, m, where), name)!;
+  }
+}
+
+/** One .npy member of an archive: its header, and its array on demand (inflated then). */
+export interface NpzMember {
+  header: NpyHeader;
+  read(): NdArray;
+}
+
+/**
+ * The .npy members of a .npz archive by name without ".npy" (others are skipped), each with its
+ * header read and its body not yet inflated.
+ * @throws DataError naming the file (and member) for a corrupt archive, a duplicate member, more
+ *   than MAX_ARRAY_FILE_BYTES inflated in all, or a malformed .npy header.
+ */
+export function npzMembers(bytes: Uint8Array, name: string): Map<string, NpzMember> {
   const file = shownFile(name);
   const members = zipMembers(bytes, name).filter((m) => m.name.endsWith('.npy'));
   const total = members.reduce((sum, m) => sum + m.size, 0);
   if (total > MAX_ARRAY_FILE_BYTES) {
     throw new DataError(`${file}: its ${members.length} arrays inflate to ${total} bytes in all, more than dlc reads (${MAX_ARRAY_FILE_BYTES})`);
   }
-  const seen = new Set<string>();
+  const out = new Map<string, NpzMember>();
   for (const m of members) {
-    if (seen.has(m.name)) throw new DataError(`${file}: member '${printable(m.name)}' appears twice`);
-    seen.add(m.name);
-  }
-  const out = new Map<string, NdArray>();
-  for (const m of members) {
-    out.set(m.name.slice(0, -4), parseNpy(memberBytes(bytes, m, `${file}: member '${printable(m.name)}'`), `${name}:${m.name}`));
+    const key = m.name.slice(0, -4);
+    if (out.has(key)) throw new DataError(`${file}: member '${printable(m.name)}' appears twice`);
+    const where = `${file}: member '${printable(m.name)}'`;
+    const header = memberHeader(bytes, m, where, `${name}:${m.name}`);
+    out.set(key, { header, read: () => parseNpy(memberBytes(bytes, m, where), `${name}:${m.name}`) });
   }
   return out;
+}
+
+/**
+ * The arrays of a .npz archive, by name without ".npy" (members with other names are skipped).
+ * @throws DataError as npzMembers, or for a member whose body is corrupt.
+ */
+export function parseNpz(bytes: Uint8Array, name: string): Map<string, NdArray> {
+  return new Map([...npzMembers(bytes, name)].map(([key, m]) => [key, m.read()]));
 }

@@ -71,6 +71,8 @@ const pooled = ({ x, attrs }: { x: number[]; attrs: Attrs }): number[] => {
 const UPSAMPLES: { x: number[]; factor: number[] }[] = [
   { x: [1, 1, 1, 1], factor: [2, 3] }, { x: [2, 3, 7, 5], factor: [2, 2] }, { x: [1, 4, 13, 13], factor: [2, 2] }, { x: [1, 2, 3, 4], factor: [1, 3] },
 ];
+/** Bilinear's odd factor (some outputs sit on input centres) on a batch of 3. */
+const ODD_FACTORS = { x: [3, 2, 5, 7], factor: [3, 4] };
 
 /** Convolution problems (x, w, attrs) off every tile size: odd images, strides, padding, dilation, groups. */
 const CONV: { x: number[]; w: number[]; a: Attrs }[] = [
@@ -212,6 +214,8 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   avgpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),
   avgpool2d_bwd: POOLS.map((p) => ({ shapes: [pooled(p)], attrs: { ...p.attrs, inputShape: p.x } })),
   upsample: UPSAMPLES.map((u) => ({ shapes: [u.x], attrs: { factor: u.factor } })),
+  upsample_bilinear: [...UPSAMPLES, ODD_FACTORS].map((u) => ({ shapes: [u.x], attrs: { factor: u.factor } })),
+  upsample_bilinear_bwd: [...UPSAMPLES, ODD_FACTORS].map((u) => ({ shapes: [[u.x[0]!, u.x[1]!, u.x[2]! * u.factor[0]!, u.x[3]! * u.factor[1]!]], attrs: { factor: u.factor } })),
   upsample_bwd: UPSAMPLES.map((u) => ({ shapes: [[u.x[0]!, u.x[1]!, u.x[2]! * u.factor[0]!, u.x[3]! * u.factor[1]!]], attrs: { factor: u.factor } })),
   concat: [
     { shapes: [[1, 3, 4], [2, 3, 4]], attrs: { axis: 0 } },

@@ -156,6 +156,7 @@ export function upsampleBody(t: UpsampleTemplate, cx: TemplateContext): string {
   const { H, W, fh, fw, x, out } = t;
   const Wo = W * fw;
   const Ho = H * fh;
+  if (t.kind === 'upsample_bilinear' || t.kind === 'upsample_bilinear_bwd') return bilinearBody(t, cx);
   if (t.kind === 'upsample') {
     return perElement(t, cx, '', `let ow = i % ${u32Lit(Wo)};
   let oh = (i / ${u32Lit(Wo)}) % ${u32Lit(Ho)};
@@ -169,6 +170,54 @@ export function upsampleBody(t: UpsampleTemplate, cx: TemplateContext): string {
   var s = 0.0;
   for (var a = 0u; a < ${u32Lit(fh)}; a = a + 1u) {
     for (var b = 0u; b < ${u32Lit(fw)}; b = b + 1u) { s = s + ${x}[start + a * ${u32Lit(Wo)} + b]; }
+  }
+  ${out}[i] = s;`);
+}
+
+/**
+ * Bilinear upsampling with half-pixel centres (tf.image.resize): output o along an axis of n reads
+ * src = (o + 0.5)/f − 0.5 from rows floor(src) and ceil(src), clamped to [0, n − 1], weighted
+ * 1 − frac and frac. The gradient gathers, for each input row, the outputs within f rows either side.
+ */
+function bilinearBody(t: UpsampleTemplate, cx: TemplateContext): string {
+  const { H, W, fh, fw, x, out } = t;
+  const [Ho, Wo] = [H * fh, W * fw];
+  // weight(i, o): the share of input row i in output o (0 when o reads other rows).
+  const prelude = `fn tap(o: u32, f: f32, n: i32) -> vec3f {
+  let src = (f32(o) + 0.5) / f - 0.5;
+  let lo = floor(src);
+  return vec3f(f32(max(i32(lo), 0)), f32(min(i32(ceil(src)), n - 1)), src - lo);
+}
+fn weight(i: u32, o: u32, f: f32, n: i32) -> f32 {
+  let t = tap(o, f, n);
+  return select(0.0, 1.0 - t.z, u32(t.x) == i) + select(0.0, t.z, u32(t.y) == i);
+}`;
+  if (t.kind === 'upsample_bilinear') {
+    return perElement(t, cx, prelude, `let ow = i % ${u32Lit(Wo)};
+  let oh = (i / ${u32Lit(Wo)}) % ${u32Lit(Ho)};
+  let base = (i / ${u32Lit(Ho * Wo)}) * ${u32Lit(H * W)};
+  let th = tap(oh, ${fh}.0, ${H}i);
+  let tw = tap(ow, ${fw}.0, ${W}i);
+  let r0 = base + u32(th.x) * ${u32Lit(W)};
+  let r1 = base + u32(th.y) * ${u32Lit(W)};
+  let top = ${x}[r0 + u32(tw.x)] * (1.0 - tw.z) + ${x}[r0 + u32(tw.y)] * tw.z;
+  let bottom = ${x}[r1 + u32(tw.x)] * (1.0 - tw.z) + ${x}[r1 + u32(tw.y)] * tw.z;
+  ${out}[i] = top * (1.0 - th.z) + bottom * th.z;`);
+  }
+  return perElement(t, cx, prelude, `let w = i % ${u32Lit(W)};
+  let h = (i / ${u32Lit(W)}) % ${u32Lit(H)};
+  let base = (i / ${u32Lit(H * W)}) * ${u32Lit(Ho * Wo)};
+  let oh0 = select(0u, (h - 1u) * ${u32Lit(fh)}, h > 0u);
+  let oh1 = min((h + 2u) * ${u32Lit(fh)}, ${u32Lit(Ho)});
+  let ow0 = select(0u, (w - 1u) * ${u32Lit(fw)}, w > 0u);
+  let ow1 = min((w + 2u) * ${u32Lit(fw)}, ${u32Lit(Wo)});
+  var s = 0.0;
+  for (var oh = oh0; oh < oh1; oh = oh + 1u) {
+    let a = weight(h, oh, ${fh}.0, ${H}i);
+    if (a == 0.0) { continue; }
+    var row = 0.0;
+    for (var ow = ow0; ow < ow1; ow = ow + 1u) { row = row + weight(w, ow, ${fw}.0, ${W}i) * ${x}[base + oh * ${u32Lit(Wo)} + ow]; }
+    s = s + a * row;
   }
   ${out}[i] = s;`);
 }

@@ -34,11 +34,11 @@ function axisKernel(kind: AxisCopyTemplate['kind'], io: KernelIO, inner: number,
   return { template: { kind, inputs: io.inputs.map((i) => i.name), out: io.output!.name, inner, dims, start, total, wg: WG }, workgroups: grid(Math.ceil(total / WG)) };
 }
 
-function upsampleKernel(kind: 'upsample' | 'upsample_bwd') {
+function upsampleKernel(kind: 'upsample' | 'upsample_bwd' | 'upsample_bilinear' | 'upsample_bilinear_bwd') {
   return (io: KernelIO): KernelBody => {
     const total = numel(io.output!.shape);
     // H × W are the planes of the smaller side: x for upsample, dx for its gradient.
-    const [, , H, W] = (kind === 'upsample' ? io.inputs[0]!.shape : io.output!.shape) as [number, number, number, number];
+    const [, , H, W] = (kind === 'upsample' || kind === 'upsample_bilinear' ? io.inputs[0]!.shape : io.output!.shape) as [number, number, number, number];
     const [fh, fw] = io.attrs.factor as [number, number];
     return { template: { kind, x: io.inputs[0]!.name, out: io.output!.name, H, W, fh, fw, total, wg: WG }, workgroups: grid(Math.ceil(total / WG)) };
   };
@@ -141,7 +141,77 @@ function copyAlong(x: Tensor, xStart: number, y: Tensor, yStart: number, axis: n
   }
 }
 
+/**
+ * Bilinear taps along one axis of n values upsampled f times (tf.image.resize, half-pixel centres):
+ * output o reads rows lo and hi with weights 1 − frac and frac.
+ */
+function bilinearTaps(n: number, f: number): { lo: number; hi: number; frac: number }[] {
+  return Array.from({ length: n * f }, (_, o) => {
+    const src = (o + 0.5) / f - 0.5;
+    const fl = Math.floor(src);
+    return { lo: Math.max(fl, 0), hi: Math.min(Math.ceil(src), n - 1), frac: src - fl };
+  });
+}
+
+/** Visits every (output, input, weight) of a bilinear upsampling of x's planes [H, W] by (fh, fw). */
+function eachBilinearTap(planes: number, H: number, W: number, [fh, fw]: number[], f: (o: number, i: number, w: number) => void): void {
+  const th = bilinearTaps(H, fh!);
+  const tw = bilinearTaps(W, fw!);
+  const [Ho, Wo] = [H * fh!, W * fw!];
+  for (let p = 0; p < planes; p++) {
+    for (let oh = 0; oh < Ho; oh++) {
+      const a = th[oh]!;
+      for (let ow = 0; ow < Wo; ow++) {
+        const b = tw[ow]!;
+        const o = (p * Ho + oh) * Wo + ow;
+        for (const [r, wr] of [[a.lo, 1 - a.frac], [a.hi, a.frac]] as const) {
+          for (const [c, wc] of [[b.lo, 1 - b.frac], [b.hi, b.frac]] as const) f(o, (p * H + r) * W + c, wr * wc);
+        }
+      }
+    }
+  }
+}
+
+/** Output shape of an upsampling of NCHW `x` by attrs.factor. */
+function upsampledShape(op: string, x: number[], attrs: Attrs): number[] {
+  nchw(op, 'an input', x);
+  const [fh, fw] = ints(op, attrs, 'factor', 2, 1) as [number, number];
+  const [N, C, H, W] = x as [number, number, number, number];
+  return [N, C, H * fh, W * fw];
+}
+
+/** Shape of an upsampling's input given its gradient `g` (each plane a multiple of the factor). */
+function downsampledShape(op: string, g: number[], attrs: Attrs): number[] {
+  nchw(op, 'a gradient', g);
+  const [fh, fw] = ints(op, attrs, 'factor', 2, 1) as [number, number];
+  const [N, C, Ho, Wo] = g as [number, number, number, number];
+  if (Ho % fh !== 0 || Wo % fw !== 0) throw new ShapeError(`${op} gradient ${shapeStr(g)} is not a multiple of factor ${fh}×${fw}`);
+  return [N, C, Ho / fh, Wo / fw];
+}
+
 export const SPATIAL_OPS = {
+  upsample_bilinear: {
+    kind: 'kernel', doc: 'bilinear upsampling of NCHW x by factor [fh, fw], half-pixel centres, edges clamped (Keras UpSampling2D bilinear)', arity: 1,
+    shape: ([x], attrs) => ({ shape: upsampledShape('upsample_bilinear', x!.shape, attrs), dtype: 'f32' }),
+    reference: ([x], attrs, out) => {
+      const [N, C, H, W] = x!.shape as [number, number, number, number];
+      const y = tensor(out.shape);
+      eachBilinearTap(N * C, H, W, attrs.factor as number[], (o, i, w) => { y.data[o] += w * x!.data[i]!; });
+      return y;
+    },
+    kernel: upsampleKernel('upsample_bilinear'),
+  },
+  upsample_bilinear_bwd: {
+    kind: 'kernel', doc: 'dx of upsample_bilinear given g: each output\'s g back to its four taps', arity: 1,
+    shape: ([g], attrs) => ({ shape: downsampledShape('upsample_bilinear_bwd', g!.shape, attrs), dtype: 'f32' }),
+    reference: ([g], attrs, out) => {
+      const [N, C, H, W] = out.shape as [number, number, number, number];
+      const dx = tensor(out.shape);
+      eachBilinearTap(N * C, H, W, attrs.factor as number[], (o, i, w) => { dx.data[i] += w * g!.data[o]!; });
+      return dx;
+    },
+    kernel: upsampleKernel('upsample_bilinear_bwd'),
+  },
   maxpool2d: {
     kind: 'kernel', doc: 'max over kernel windows of NCHW x (stride, padding [top, left, bottom, right]; padding never wins, first maximum on ties)', arity: 1,
     shape: ([x], attrs) => ({ shape: poolShape('maxpool2d', x!.shape, attrs), dtype: 'f32' }),

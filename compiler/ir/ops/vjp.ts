@@ -114,7 +114,13 @@ const RULES: Rules = {
       b.op('conv2d_bwd_filter', [x, g], { ...a, filterShape: b.shape(w) }),
     ];
   },
-  conv2d_bwd_input: null,
+  // The forward of conv2d_transpose: its input gradient is the convolution itself, its filter
+  // gradient conv2d's with the roles of image (here the upstream gradient) and gradient swapped.
+  conv2d_bwd_input: (b, n, g) => {
+    const [x, w] = n.inputs as [ValueId, ValueId];
+    const a = convAttrs(n.attrs);
+    return [b.op('conv2d', [g, w], a), b.op('conv2d_bwd_filter', [g, x], { ...a, filterShape: b.shape(w) })];
+  },
   conv2d_bwd_filter: null,
 
   maxpool2d: (b, n, g) => [b.op('maxpool2d_bwd', [n.inputs[0]!, g], poolAttrs(n.attrs))],
@@ -123,6 +129,8 @@ const RULES: Rules = {
   avgpool2d_bwd: null,
   upsample: (b, n, g) => [b.op('upsample_bwd', [g], { factor: n.attrs.factor! })],
   upsample_bwd: null,
+  upsample_bilinear: (b, n, g) => [b.op('upsample_bilinear_bwd', [g], { factor: n.attrs.factor! })],
+  upsample_bilinear_bwd: null,
   concat: (b, n, g) => {
     const axis = n.attrs.axis as number;
     const da = b.shape(n.inputs[0]!)[axis]!;
