@@ -1,5 +1,5 @@
 // Layers written as one ONNX operator rather than as the IR primitives they lower to: dense as
-// Gemm (x·W + b), conv2d as Conv with its bias, batch norm (eval mode, moving statistics) as
+// Gemm (x·W + b), conv2d as Conv and conv2d_transpose as ConvTranspose with their biases, batch norm (eval mode, moving statistics) as
 // BatchNormalization, layer norm as LayerNormalization, the global poolings as GlobalAveragePool /
 // GlobalMaxPool. Each form states the IR ops its layer lowers to (the first of the layer's nodes:
 // an activation argument's nodes follow, written op by op) and checks their wiring; a layer that
@@ -8,6 +8,7 @@
 import type { Graph } from '../ir/graph.ts';
 import type { Node, ValueId } from '../ir/types.ts';
 import type { OnnxAttr } from './model.ts';
+import { convAttrs, convTransposeAttrs } from './rules.ts';
 
 /** One ONNX node in place of a layer's nodes; `flatten` adds Flatten(axis 1) after it. */
 export interface LayerWrite {
@@ -32,6 +33,21 @@ const reads = (n: Node, ...inputs: (Node | ValueId)[]): boolean =>
 const vectorOf = (g: Graph, isWeight: (v: ValueId) => boolean, v: ValueId | undefined, size: number): v is ValueId =>
   v !== undefined && isWeight(v) && g.value(v).shape.length === 1 && g.value(v).shape[0] === size;
 
+/** A convolution, then its bias reshaped to [C, 1, 1] and added: the operator with bias input B. */
+function convWithBias(op: 'conv2d' | 'conv2d_bwd_input', opType: 'Conv' | 'ConvTranspose'): LayerForm {
+  return {
+    ops: [op, 'reshape', 'add'],
+    match([conv, bias, add], g, isWeight) {
+      const [x, w] = conv!.inputs as [ValueId, ValueId];
+      const b = bias!.inputs[0];
+      const channels = g.value(conv!.output!).shape[1]!;
+      if (!isWeight(w) || !vectorOf(g, isWeight, b, channels) || !reads(add!, conv!, bias!)) return undefined;
+      const attrs = op === 'conv2d' ? convAttrs(conv!.attrs, g.value(w).shape) : convTransposeAttrs(conv!.attrs, g.value(x).shape, g.value(w).shape);
+      return { opType, inputs: [x, w, b], attrs };
+    },
+  };
+}
+
 const LAYER_FORMS: Record<string, LayerForm> = {
   dense: {
     ops: ['matmul', 'add'],
@@ -44,22 +60,8 @@ const LAYER_FORMS: Record<string, LayerForm> = {
       return { opType: 'Gemm', inputs: [x, w, b], attrs: {} };
     },
   },
-  conv2d: {
-    ops: ['conv2d', 'reshape', 'add'],
-    match([conv, bias, add], g, isWeight) {
-      const [x, w] = conv!.inputs as [ValueId, ValueId];
-      const CO = g.value(w).shape[0]!;
-      const b = bias!.inputs[0];
-      if (!isWeight(w) || !vectorOf(g, isWeight, b, CO) || !reads(add!, conv!, bias!)) return undefined;
-      const [KH, KW] = g.value(w).shape.slice(2) as [number, number];
-      const a = conv!.attrs;
-      const ints = (value: number[]): OnnxAttr => ({ kind: 'ints', value });
-      return {
-        opType: 'Conv', inputs: [x, w, b],
-        attrs: { kernel_shape: ints([KH, KW]), strides: ints(a.stride as number[]), pads: ints(a.padding as number[]), dilations: ints(a.dilation as number[]), group: { kind: 'int', value: a.groups as number } },
-      };
-    },
-  },
+  conv2d: convWithBias('conv2d', 'Conv'),
+  conv2d_transpose: convWithBias('conv2d_bwd_input', 'ConvTranspose'),
   batchnorm: {
     ops: ['reshape', 'reshape', 'reshape', 'sub', 'reshape', 'shift', 'rsqrt', 'mul', 'mul', 'add'],
     match([gamma, beta, mean, centred, variance, shifted, inv, normed, scaled, out], g, isWeight) {

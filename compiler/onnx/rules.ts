@@ -104,6 +104,31 @@ const sumTo: OnnxRule = (cx) => {
   if (target.length !== inShape.length) cx.emit('Reshape', [kept, cx.ints(target)], {}, cx.output);
 };
 
+/** Conv's attributes for a conv2d of filters `w` (dlc's [top, left, bottom, right] padding is ONNX's pads order). */
+export function convAttrs(a: Attrs, w: readonly number[]): Record<string, OnnxAttr> {
+  return {
+    kernel_shape: ints([w[2]!, w[3]!]), strides: ints(a.stride as number[]), pads: ints(a.padding as number[]),
+    dilations: ints(a.dilation as number[]), group: int(a.groups as number),
+  };
+}
+
+/**
+ * ConvTranspose's attributes for conv2d_bwd_input from g [N, CO, OH, OW] to attrs.inputShape: the
+ * conv's own, and output_padding, the rows and columns the forward conv's floor division dropped,
+ * so the output has exactly the input's height and width.
+ */
+export function convTransposeAttrs(a: Attrs, g: readonly number[], w: readonly number[]): Record<string, OnnxAttr> {
+  const [sh, sw] = a.stride as [number, number];
+  const [dh, dw] = a.dilation as [number, number];
+  const [pt, pl, pb, pr] = a.padding as [number, number, number, number];
+  const [, , H, W] = a.inputShape as [number, number, number, number];
+  const covered = (o: number, s: number, k: number, d: number, before: number, after: number): number => s * (o - 1) + d * (k - 1) + 1 - before - after;
+  return {
+    ...convAttrs(a, w),
+    output_padding: ints([H - covered(g[2]!, sh, w[2]!, dh, pt, pb), W - covered(g[3]!, sw, w[3]!, dw, pl, pr)]),
+  };
+}
+
 const pool = (opType: 'MaxPool' | 'AveragePool'): OnnxRule => (cx) => {
   const attrs: Record<string, OnnxAttr> = { kernel_shape: ints(list(cx, 'kernel')), strides: ints(list(cx, 'stride')), pads: ints(list(cx, 'padding')) };
   // dlc's average is over the real (non-padding) elements: count_include_pad 0.
@@ -149,17 +174,9 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   },
   sum_to: sumTo,
   reshape,
-  conv2d: (cx) => {
-    const w = cx.shape(1);
-    cx.emit('Conv', [cx.input(0), cx.input(1)], {
-      kernel_shape: ints([w[2]!, w[3]!]),
-      strides: ints(list(cx, 'stride')),
-      // dlc's [top, left, bottom, right] is ONNX's [x1_begin, x2_begin, x1_end, x2_end].
-      pads: ints(list(cx, 'padding')),
-      dilations: ints(list(cx, 'dilation')),
-      group: int(num(cx, 'groups')),
-    }, cx.output);
-  },
+  conv2d: (cx) => { cx.emit('Conv', [cx.input(0), cx.input(1)], convAttrs(cx.attrs, cx.shape(1)), cx.output); },
+  // conv2d_transpose's forward: its filters [CO, C/groups, KH, KW] are ConvTranspose's [in, out/group, …].
+  conv2d_bwd_input: (cx) => { cx.emit('ConvTranspose', [cx.input(0), cx.input(1)], convTransposeAttrs(cx.attrs, cx.shape(0), cx.shape(1)), cx.output); },
   maxpool2d: pool('MaxPool'),
   avgpool2d: pool('AveragePool'),
   upsample: (cx) => {
@@ -167,6 +184,13 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
     // Nearest with floor(output / factor): asymmetric coordinates, floor rounding.
     cx.emit('Resize', [cx.input(0), '', cx.floats([1, 1, fh, fw], [4])], {
       mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('floor'),
+    }, cx.output);
+  },
+  upsample_bilinear: (cx) => {
+    const [fh, fw] = list(cx, 'factor') as [number, number];
+    // tf.image.resize's bilinear: half-pixel centres, coordinates clamped to the edges.
+    cx.emit('Resize', [cx.input(0), '', cx.floats([1, 1, fh, fw], [4])], {
+      mode: str('linear'), coordinate_transformation_mode: str('half_pixel'),
     }, cx.output);
   },
   concat: same('Concat', (cx) => ({ axis: int(num(cx, 'axis')) })),
@@ -210,11 +234,11 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   softmax_ce: null,
   softmax_ce_bwd: null,
   correct: null,
-  conv2d_bwd_input: null,
   conv2d_bwd_filter: null,
   maxpool2d_bwd: null,
   avgpool2d_bwd: null,
   upsample_bwd: null,
+  upsample_bilinear_bwd: null,
   sgd: null,
   momentum: null,
   adagrad: null,

@@ -70,6 +70,31 @@ ${acts.map((a, k) => `  ${names[k]} = s -> ${a}`).join('\n')}
     expect(r.ops).toEqual(expect.arrayContaining(['Conv', 'MaxPool', 'AveragePool', 'Pad', 'Resize', 'Concat', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten']));
   });
 
+  it('conv1d, conv2d_transpose, depthwise and separable convolutions, groupnorm, prelu, spatial dropout, bilinear upsampling', async () => {
+    const r = await roundTrip(`model m {
+  input s: f32[4, 11]
+  input image: f32[4, 5, 7]
+  a = s -> conv1d(5, kernel: 3)
+  b = s -> conv1d(4, kernel: 4, stride: 2, padding: same)
+  c = s -> conv1d(2, kernel: 3, dilation: 2, padding: causal, groups: 2)
+  t1 = image -> conv2d_transpose(3, kernel: 3, stride: 2, padding: same)
+  t2 = image -> conv2d_transpose(2, kernel: [2, 3], stride: [1, 2])
+  t3 = image -> conv2d_transpose(2, kernel: 3, dilation: 2, padding: same, use_bias: false)
+  d = image -> depthwise_conv2d(kernel: 3, depth_multiplier: 2, padding: same)
+  e = image -> separable_conv2d(4, kernel: [2, 3], stride: 2)
+  f = image -> conv2d(6, kernel: 1) -> groupnorm(groups: 3)
+  g = image -> flatten -> dense(6) -> groupnorm(groups: 2, epsilon: 0.01)
+  h = image -> prelu(shared_axes: [2, 3]) -> spatial_dropout2d(0.25)
+  k = image -> flatten -> dense(5) -> prelu
+  u = image -> upsample([2, 3], interpolation: bilinear)
+  output a, b, c, t1, t2, t3, d, e, f, g, h, k, u
+}`);
+    expectClose(r.errors);
+    expect(r.dims.t1).toEqual([7, 3, 10, 14]);
+    expect(r.dims.u).toEqual([7, 4, 10, 21]);
+    expect(r.ops).toEqual(expect.arrayContaining(['ConvTranspose', 'Resize']));
+  });
+
   it('batch norm with its moving statistics as BatchNormalization, layer norm as LayerNormalization', async () => {
     const r = await roundTrip(`model m {
   input image: f32[3, 5, 5]
