@@ -1,4 +1,4 @@
-// dlc command line: compile | check | train | eval | predict | viz. User errors print one message and exit 1.
+// dlc command line: compile | check | train | eval | predict | viz | export. User errors print one message and exit 1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDumps } from '../compiler/pipeline.ts';
@@ -13,6 +13,7 @@ import { inputsOf } from './setup.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { textWidth } from './terminal.ts';
 import { evalCommand, predictCommand } from './predict.ts';
+import { exportCommand } from './export.ts';
 import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
 
@@ -67,6 +68,8 @@ async function main(argv: string[]): Promise<void> {
     await evalCommand(file, opts);
   } else if (command === 'predict') {
     await predictCommand(file, opts);
+  } else if (command === 'export') {
+    await exportCommand(file, opts);
   } else {
     await trainCommand(file, opts);
   }
@@ -83,7 +86,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   } else if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).path === 'string') {
     // A file-system failure (a file in the way, no permission, a full disk): the user's to fix.
     process.stderr.write(`dlc: cannot use ${printable((err as NodeJS.ErrnoException).path!)}: ${fsReason(err)}\n`);
-  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'WriteError', 'SafetensorsError', 'DataError', 'NonFiniteError', 'ManifestError'].includes(err.name))) {
+  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'WriteError', 'SafetensorsError', 'DataError', 'NonFiniteError', 'ManifestError', 'InferenceError', 'InferenceManifestError'].includes(err.name))) {
     process.stderr.write(`dlc: ${err.message}\n`);
   } else {
     process.stderr.write(`dlc: internal error (a bug in dlc, please report it): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
