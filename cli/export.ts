@@ -2,7 +2,7 @@
 // `native` (the default) is dlc's inference artifact (manifest.json with the forward kernels, and
 // weights.safetensors), which `dlc/infer` runs for any batch up to --max-batch. Each format is one
 // writer in EXPORT_FORMATS; every check of the command line and the weights happens before a write.
-import { lstat, readdir, readFile, unlink, rmdir } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportInference } from '../compiler/export.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
@@ -10,7 +10,7 @@ import { printable } from '../dsl/printable.ts';
 import { loadSafetensors } from '../runtime/checkpoint-node.ts';
 import { INFERENCE_FORMAT, INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
 import { encodeSafetensors } from '../runtime/safetensors.ts';
-import { checkOutputFolder, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile } from '../runtime/write-node.ts';
+import { checkOutputFolder, fsFor, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile, type WriteFs, type WriteOptions } from '../runtime/write-node.ts';
 import { readSource } from './compile-file.ts';
 import { ReportedError, UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
@@ -87,10 +87,10 @@ const isFolder = async (path: string): Promise<boolean> => {
 };
 
 /** The format of the manifest.json in `dir`, or undefined when there is none (or it is not JSON dlc wrote). */
-async function manifestFormat(dir: string): Promise<string | undefined> {
+async function manifestFormat(fs: WriteFs, dir: string): Promise<string | undefined> {
   try {
     const path = join(dir, 'manifest.json');
-    const s = await lstat(path);
+    const s = await fs.lstat(path);
     if (!s.isFile() || s.size > 256 << 20) return undefined;
     const format = (JSON.parse(await readFile(path, 'utf8')) as { format?: unknown }).format;
     return typeof format === 'string' ? format : undefined;
@@ -102,19 +102,20 @@ async function manifestFormat(dir: string): Promise<string | undefined> {
 /**
  * Writes the artifact into `dir`: weights.safetensors, then manifest.json (what a reader opens), each
  * by an atomic rename. A folder holding an earlier export is updated; a non-empty folder holding
- * anything else is refused (with --force: written into, touching only those two files), and a
+ * anything else is refused (with `force`: written into, touching only those two files), and a
  * compiled artifact's folder always (its manifest.json is not ours to replace). A failed write
  * removes what it added.
  * @throws WriteError naming the user's path
  */
-async function writeInferenceFolder(dir: string, m: InferenceManifest, weights: Uint8Array, opts: { inputs: InputFile[]; force: boolean }): Promise<void> {
-  const created = await makeFolder(dir);
+export async function writeInferenceFolder(dir: string, m: InferenceManifest, weights: Uint8Array, opts: WriteOptions & { force?: boolean } = {}): Promise<void> {
+  const fs = fsFor(opts);
+  const created = await makeFolder(dir, opts);
   if (!created) {
-    const format = await manifestFormat(dir);
+    const format = await manifestFormat(fs, dir);
     if (format !== undefined && format !== INFERENCE_FORMAT) throw new WriteError(`${printable(dir)} holds another dlc artifact (${printable(format, 40)}); choose another -o for the export`);
     let entries: string[];
     try {
-      entries = await readdir(dir);
+      entries = await fs.readdir(dir);
     } catch (err) {
       throw new WriteError(`cannot write into ${printable(dir)}: ${fsReason(err)}`, { cause: err });
     }
@@ -126,19 +127,19 @@ async function writeInferenceFolder(dir: string, m: InferenceManifest, weights: 
   try {
     for (const [name, data] of [[INFERENCE_WEIGHTS_FILE, weights], ['manifest.json', `${JSON.stringify(m)}\n`]] as const) {
       const path = join(dir, name);
-      if (!(await isPresent(path))) added.push(path);
-      await writeFileSafely(path, data, { inputs: opts.inputs });
+      if (!(await isPresent(fs, path))) added.push(path);
+      await writeFileSafely(path, data, opts);
     }
   } catch (err) {
-    for (const path of added) await unlink(path).catch(() => undefined);
-    if (created) await rmdir(dir).catch(() => undefined);
+    for (const path of added) await fs.unlink(path).catch(() => undefined);
+    if (created) await fs.rmdir(dir).catch(() => undefined);
     throw err;
   }
 }
 
-async function isPresent(path: string): Promise<boolean> {
+async function isPresent(fs: WriteFs, path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await fs.lstat(path);
     return true;
   } catch {
     return false;
