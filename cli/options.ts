@@ -50,10 +50,9 @@ commands:
   viz <net.dl>                the layer graph: DOT (default), Mermaid or SVG (--format, or -o
                               file.dot / file.mmd / file.svg)
   predict <net.dl | dir>      model outputs of --weights on --data, written to --out
-                              (.csv or .json; classifiers: class and probabilities p0, p1, ...);
-                              dir may also be a folder written by export
+                              (.csv or .json; classifiers: class and probabilities p0, p1, ...)
   export <net.dl> -o <dir>    the model for deployment: forward kernels for any batch up to
-                              --max-batch and the --weights (run by dlc/infer or dlc predict)
+                              --max-batch and the --weights (run by dlc/infer)
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
