@@ -2,7 +2,7 @@
 // weights written once, then any number of samples in chunks of at most maxBatch, each chunk one
 // submission whose kernels read its size from the batch uniform block. No compiler, no Node module:
 // this file is what `dlc/infer` ships to the browser.
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { printable } from '../dsl/printable.ts';
 import {
   BATCH_PARAMS_BYTES, validateInferenceManifest, workgroupsFor,

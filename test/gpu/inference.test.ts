@@ -1,5 +1,5 @@
 // The inference artifact (dlc export) predicts what the training artifact's eval-mode forward
-// predicts, for every sample network: one artifact for 1 sample, an odd count and a count above its
+// predicts, for every sample network (and one with several rows per sample): one artifact for 1 sample, an odd count and a count above its
 // maximum batch (run in chunks), the counts run from largest to smallest so that rows left in the
 // buffers by a larger run are there when a smaller one runs. The reference runs the training
 // artifact's forward program at its fixed batch, the last chunk padded with zeros.
@@ -18,6 +18,8 @@ import { syntheticWeights } from '../helpers/synthetic-weights.ts';
 
 interface Case {
   file: string;
+  /** The program, when it is not samples/<file>. */
+  text?: string;
   maxBatch: number;
   /** Largest first. */
   counts: number[];
@@ -33,9 +35,26 @@ const CASES: Case[] = [
   { file: 'residual_mlp.dl', maxBatch: 64, counts: [200, 7, 1], adapters: ['vulkan'] },
   { file: 'mnist_cnn.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ['vulkan'] },
   { file: 'resnet_mini.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ADAPTERS },
+  // Not a sample: three rows per sample (the matmul's rows are 3 × the batch), an odd number of
+  // elements per sample (the last vec4 of a batch runs into the next sample), a softmax over rows.
+  {
+    file: 'rows.dl', maxBatch: 16, counts: [100, 7, 1], adapters: ['vulkan'],
+    text: `model rows {
+  input x: f32[12]
+  input y: class[3]
+  logits = x -> reshape([-1, 4]) -> dense(5, activation: tanh) -> flatten -> softmax -> dense(3)
+  output logits
+}
+train rows {
+  loss = cross_entropy(logits, y)
+  optimizer = sgd(lr: 0.1)
+  batch = 8
+  epochs = 1
+}`,
+  },
 ];
 
-const source = (file: string): string => readFileSync(join(ROOT, 'samples', file), 'utf8');
+const source = (c: Case): string => c.text ?? readFileSync(join(ROOT, 'samples', c.file), 'utf8');
 
 /** `count` samples of every forward input (values in [0, 1), integers below 2), from a fixed seed. */
 function samples(inputs: { name: string; dtype: string; shape: number[] }[], count: number): Record<string, TensorData> {
@@ -75,11 +94,11 @@ describe('exported inference artifacts agree with the training artifact', () => 
         it(`${c.file}: ${c.counts.join(', ')} samples, max batch ${c.maxBatch}`, async (t) => {
           const h = device();
           if (!h) return t.skip();
-          const train = compile(source(c.file), { file: c.file, batch: c.maxBatch });
+          const train = compile(source(c), { file: c.file, batch: c.maxBatch });
           expect(train.ok).toBe(true);
           const m = train.artifact!.manifest;
           const weights = syntheticWeights(m);
-          const exported = exportInference(source(c.file), { file: c.file, maxBatch: c.maxBatch });
+          const exported = exportInference(source(c), { file: c.file, maxBatch: c.maxBatch });
           expect(exported.diagnostics).toEqual([]);
           const im = exported.manifest!;
           // Forward only: no training kernel, no gradient or optimizer buffer.
