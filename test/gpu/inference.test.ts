@@ -3,18 +3,20 @@
 // maximum batch (run in chunks), the counts run from largest to smallest so that rows left in the
 // buffers by a larger run are there when a smaller one runs. The reference runs the training
 // artifact's forward program at its fixed batch, the last chunk padded with zeros.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { exportInference } from '../../compiler/export.ts';
 import { InferenceModel } from '../../runtime/inference.ts';
+import { readInferenceFolder } from '../../runtime/inference-node.ts';
 import { Rng } from '../../runtime/random.ts';
 import { encodeSafetensors } from '../../runtime/safetensors.ts';
 import { Session, type TensorData } from '../../runtime/session.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { dlc, ROOT } from '../helpers/cli.ts';
 import { ADAPTERS, relError, useDevice, type AdapterKind } from '../helpers/gpu.ts';
-import { syntheticWeights } from '../helpers/synthetic-weights.ts';
+import { syntheticWeights, syntheticWeightsFile } from '../helpers/synthetic-weights.ts';
 
 interface Case {
   file: string;
@@ -130,4 +132,39 @@ describe('exported inference artifacts agree with the training artifact', () => 
       }
     });
   }
+});
+
+describe('a folder written by dlc export', () => {
+  const device = useDevice('vulkan');
+
+  it('loads with readInferenceFolder and predicts what the same export in memory predicts; bad calls say what is wrong', async (t) => {
+    const h = device();
+    if (!h) return t.skip();
+    const tmp = mkdtempSync(join(tmpdir(), 'dlc-infer-'));
+    const text = readFileSync(join(ROOT, 'samples', 'blobs.dl'), 'utf8');
+    const train = compile(text, { file: 'blobs.dl' }).artifact!.manifest;
+    writeFileSync(join(tmp, 'w.safetensors'), syntheticWeightsFile(train));
+    const r = await dlc(['export', 'samples/blobs.dl', '--weights', join(tmp, 'w.safetensors'), '-o', join(tmp, 'model'), '--max-batch', '16']);
+    expect(r.code, r.stderr).toBe(0);
+    const fromDisk = await InferenceModel.create(h.device, await readInferenceFolder(join(tmp, 'model')));
+    const im = exportInference(text, { file: 'samples/blobs.dl', maxBatch: 16 }).manifest!;
+    const weights = syntheticWeights(train);
+    const inMemory = await InferenceModel.create(h.device, { manifest: im, weights: encodeSafetensors(im.weights.map((w) => ({ name: w.name, dtype: 'F32' as const, shape: w.shape, data: weights.get(w.name)! }))) });
+    try {
+      const inputs = samples(im.inputs, 40);
+      const a = await fromDisk.predict(inputs, 40);
+      const b = await inMemory.predict(inputs, 40);
+      expect(a.logits).toEqual(b.logits);
+      expect(fromDisk.manifest.classifier).toBe('logits');
+      await expect(fromDisk.predict({}, 1)).rejects.toThrow("input 'point' is missing (inputs: point)");
+      await expect(fromDisk.predict({ point: new Float32Array(5) }, 3)).rejects.toThrow("input 'point' needs 3 × 2 values (shape [2] per sample), got 5");
+      await expect(fromDisk.predict({ point: new Int32Array(2) }, 1)).rejects.toThrow("input 'point' holds floats (Float32Array)");
+      expect((await fromDisk.predict({ point: new Float32Array(0) }, 0)).logits).toHaveLength(0);
+    } finally {
+      fromDisk.dispose();
+      inMemory.dispose();
+    }
+    // Weights that do not fit the manifest are refused before any GPU object is made.
+    await expect(InferenceModel.create(h.device, { manifest: im, weights: encodeSafetensors([]) })).rejects.toThrow("the inference artifact/weights.safetensors has no tensor 'dense_1.kernel'");
+  }, 300_000);
 });
