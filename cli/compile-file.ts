@@ -9,10 +9,9 @@ import type { CliOptions } from './options.ts';
 /** Largest .dl file read: far beyond any program, small enough that a mistaken path fails at once. */
 export const MAX_SOURCE_BYTES = 64 * 2 ** 20;
 
-/** A .dl file's text, read bounded (see compileFile); `source` is the text diagnostics quote. */
-export function readSource(file: string): { source: string; text: string } {
-  const text = new TextDecoder().decode(readFileBounded(file, { limit: MAX_SOURCE_BYTES }));
-  return { source: text, text };
+/** A .dl file's text, read bounded (see compileFile). */
+export function readSource(file: string): string {
+  return new TextDecoder().decode(readFileBounded(file, { limit: MAX_SOURCE_BYTES }));
 }
 
 /**
@@ -20,7 +19,7 @@ export function readSource(file: string): { source: string; text: string } {
  * at once) and compiles a .dl file; prints diagnostics and throws ReportedError when it has errors.
  */
 export async function compileFile(file: string, opts: CliOptions, extra: Pick<CompileOptions, 'fuse'> = {}): Promise<CompileResult> {
-  const { text: source } = readSource(file);
+  const source = readSource(file);
   const r = compile(source, { file, ...extra, ...(opts.dumpIr ? { dumpIr: opts.dumpIr } : {}), ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;

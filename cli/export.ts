@@ -47,9 +47,9 @@ export async function exportCommand(file: string, opts: CliOptions): Promise<voi
 
 /** The native inference artifact: manifest.json (kernels inline) and weights.safetensors. */
 async function exportNative(job: ExportJob): Promise<void> {
-  const { source, text } = readSource(job.file);
+  const source = readSource(job.file);
   const maxBatch = job.opts.maxBatch ?? DEFAULT_MAX_BATCH;
-  const r = exportInference(text, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) });
+  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
