@@ -1,5 +1,6 @@
 // dlc's library entry for the browser (and any bundler): the compiler and the runtime with no Node module; the device comes from navigator.gpu.
 export { compile, type CompileOptions, type CompileResult } from './compiler/compile.ts';
+export { exportInference, type ExportOptions, type ExportResult } from './compiler/export.ts';
 export type { Artifact, Manifest, ClipSpec, EarlyStoppingSpec, ScheduleSpec } from './compiler/artifact.ts';
 export { formatDiagnostics, type Diagnostic, type Span } from './dsl/diagnostics.ts';
 export { Session, SessionError, type StepParams, type TensorData, type ProgramName, type SessionOptions } from './runtime/session.ts';

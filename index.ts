@@ -5,3 +5,8 @@ export { saveWeights, loadWeights, saveCheckpoint, loadCheckpoint, type Training
 export { parseNpz } from './runtime/data/npz-node.ts';
 export { loadArtifact } from './runtime/artifact-node.ts';
 export { loadMnist, MnistMissingError, type Dataset } from './runtime/data/mnist.ts';
+export {
+  InferenceModel, InferenceError, fetchInferenceFiles, validateInferenceManifest, InferenceManifestError,
+  type InferenceFiles, type InferenceInputs, type InferenceManifest,
+} from './infer.ts';
+export { readInferenceFolder } from './runtime/inference-node.ts';

@@ -1,40 +1,25 @@
-// `dlc export --format onnx net.dl --weights W.safetensors -o model.onnx`: the forward program with
-// trained weights as a standard ONNX model (compiler/onnx). Everything is checked before the file
-// is written, and it is written whole or not at all.
+// `dlc export --format onnx net.dl --weights W.safetensors -o model.onnx` (one writer of cli/export.ts):
+// the forward program with trained weights as a standard ONNX model (compiler/onnx). Everything is
+// checked before the file is written, and it is written whole or not at all.
 import { readFileSync } from 'node:fs';
 import { exportOnnx } from '../compiler/onnx/export.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { loadSafetensors } from '../runtime/checkpoint-node.ts';
-import { checkOutputPath, writeFileSafely } from '../runtime/write-node.ts';
+import { checkOutputPath, writeFileSafely, type InputFile } from '../runtime/write-node.ts';
 import { compileFile } from './compile-file.ts';
 import { ReportedError, UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { inputsOf } from './setup.ts';
 
-/** The formats `dlc export --format` writes. */
-export const EXPORT_FORMATS = ['onnx'] as const;
-
-/** `dlc export`: checks --format, then writes the format asked for. */
-export async function exportCommand(file: string, opts: CliOptions, version: string): Promise<void> {
-  if (opts.format === undefined) throw new UserError(`export needs --format: ${EXPORT_FORMATS.join(', ')}`);
-  if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
-    throw new UserError(`--format must be one of ${EXPORT_FORMATS.join(', ')} for export, got '${printable(opts.format)}'`);
-  }
-  await exportOnnxCommand(file, opts, version);
-}
-
-async function exportOnnxCommand(file: string, opts: CliOptions, version: string): Promise<void> {
-  const out = opts.out;
-  if (out === undefined) throw new UserError('export --format onnx needs -o <model.onnx>');
-  if (opts.weights === undefined) throw new UserError('export needs --weights <file.safetensors>, weights written by dlc train');
-  const inputs = inputsOf(file, opts);
+/** `--format onnx`: the model as one .onnx file, written whole or not at all. */
+export async function exportOnnxFile(job: { file: string; out: string; weights: string; opts: CliOptions; inputs: InputFile[]; version: string }): Promise<void> {
+  const { file, out, opts, inputs } = job;
   await checkOutputPath(out, { inputs });
   const r = await compileFile(file, opts);
   const graph = r.snapshots?.programs;
   if (!graph) throw new Error('internal error: no graph before fusion');
-  const weights = await readWeights(opts.weights, graph.params.map((p) => graph.value(p.value)).concat(graph.state.filter((s) => s.owner === 'layer').map((s) => graph.value(s.value))));
-  const exported = exportOnnx({ graph, weights, name: r.lowered!.model.name, fallbackSpan: r.lowered!.model.nameSpan, producerVersion: version });
+  const weights = await readWeights(job.weights, graph.params.map((p) => graph.value(p.value)).concat(graph.state.filter((s) => s.owner === 'layer').map((s) => graph.value(s.value))));
+  const exported = exportOnnx({ graph, weights, name: r.lowered!.model.name, fallbackSpan: r.lowered!.model.nameSpan, producerVersion: job.version });
   if (!exported.ok) {
     const n = exported.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(exported.diagnostics, readFileSync(file, 'utf8'))}\n${n} error${n === 1 ? '' : 's'}\n`);

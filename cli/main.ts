@@ -13,8 +13,8 @@ import { inputsOf } from './setup.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { textWidth } from './terminal.ts';
 import { evalCommand, predictCommand } from './predict.ts';
+import { exportCommand } from './export.ts';
 import { vizCommand } from './viz.ts';
-import { exportCommand } from './export-onnx.ts';
 import { trainCommand } from './train.ts';
 
 /** The version in dlc's package.json, which `dlc --version` prints: one folder up from cli/ in the source, two from the build's dist/cli/. */
@@ -86,7 +86,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   } else if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).path === 'string') {
     // A file-system failure (a file in the way, no permission, a full disk): the user's to fix.
     process.stderr.write(`dlc: cannot use ${printable((err as NodeJS.ErrnoException).path!)}: ${fsReason(err)}\n`);
-  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'WriteError', 'SafetensorsError', 'DataError', 'NonFiniteError', 'ManifestError'].includes(err.name))) {
+  } else if (err instanceof UserError || (err instanceof Error && ['DeviceUnavailableError', 'SessionError', 'CheckpointError', 'WriteError', 'SafetensorsError', 'DataError', 'NonFiniteError', 'ManifestError', 'InferenceError', 'InferenceManifestError'].includes(err.name))) {
     process.stderr.write(`dlc: ${err.message}\n`);
   } else {
     process.stderr.write(`dlc: internal error (a bug in dlc, please report it): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

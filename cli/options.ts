@@ -23,7 +23,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
-  export: ['out', 'format', 'weights', ...MODEL_FLAGS],
+  export: ['out', 'weights', 'format', 'max-batch', 'force', 'model'],
 };
 
 /** Options of dlc itself, taken with any command. */
@@ -51,18 +51,22 @@ commands:
                               file.dot / file.mmd / file.svg)
   predict <net.dl | dir>      model outputs of --weights on --data, written to --out
                               (.csv or .json; classifiers: class and probabilities p0, p1, ...)
-  export <net.dl>             the inference graph with --weights: --format onnx -o model.onnx
-                              (standard ONNX operators, opset 17, any batch size)
+  export <net.dl> -o <dir>    the model for deployment: forward kernels for any batch up to
+                              --max-batch and the --weights (run by dlc/infer); with
+                              --format onnx -o model.onnx: standard ONNX operators (opset 17)
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
                           runs/<model>/version_N when it holds a run); predict: the predictions
                           file, or - for stdout (CSV); viz: the picture's file; export: the
-                          .onnx file
+                          folder, or the .onnx file
   --overwrite             (train) replace the run in an --out folder that holds one
-  --force                 (compile) write into a non-empty folder that holds no dlc artifact
-                          (only manifest.json and kernels/*.wgsl are written)
+  --force                 (compile, export) write into a non-empty folder that holds no dlc
+                          artifact (only manifest.json and kernels/*.wgsl, or weights.safetensors)
   --weights <file>        (eval, predict, export) weights written by dlc train
+  --max-batch <n>         (export) the most samples one run takes (default 64); more run in chunks
+  --format <name>         (viz) dot, mermaid or svg; (export) what to write: native (default:
+                          dlc's inference artifact) or onnx
   --checkpoint-every <n>  (train) write <out>/checkpoint.safetensors every n epochs (default 1)
   --save-best             (train) also keep <out>/best.safetensors, the epoch with the lowest
                           val_loss (or loss without validation data)
@@ -119,6 +123,8 @@ export interface CliOptions {
   valSplit?: number;
   val?: string;
   weights?: string;
+  /** (export) the most samples one run of the exported model takes. */
+  maxBatch?: number;
   resume?: boolean;
   checkpointEvery?: number;
   saveBest?: boolean;
@@ -175,7 +181,7 @@ const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
   label: { type: 'string' }, weights: { type: 'string' },
-  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
 /**
@@ -262,6 +268,8 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
     if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);
     opts.valSplit = f;
   }
+  const maxBatch = intFlag('max-batch', v['max-batch'], 1, TRAIN_SETTING_RANGES.batch.max);
+  if (maxBatch !== undefined) opts.maxBatch = maxBatch;
   const batch = intFlag('batch', v.batch, 1, TRAIN_SETTING_RANGES.batch.max);
   if (batch !== undefined) opts.batch = batch;
   const epochs = intFlag('epochs', v.epochs, 1, TRAIN_SETTING_RANGES.epochs.max);

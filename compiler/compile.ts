@@ -39,6 +39,8 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   artifact?: Artifact;
   graph?: Graph;
+  /** The memory plan of the graph's values (what dlc export builds its kernels on). */
+  plan?: MemoryPlan;
   summary?: SummaryRow[];
   lowered?: Lowered;
   /** The IR after the passes `dumpIr` asked for. */
@@ -71,7 +73,7 @@ export function compile(fileText: string, opts: CompileOptions = {}): CompileRes
   const tooWide = limitDiagnostics(lowered.graph, s.code!, lowered.model.nameSpan);
   if (tooWide.length) return { ok: false, diagnostics: tooWide };
   const artifact = buildArtifact(source, lowered, s.plan!, s.code!, s.metricSlots, opts.clip ?? lowered.train.clip);
-  return { ok: true, diagnostics: [], artifact, graph: lowered.graph, summary: lowered.summary, lowered, dumps: run.dumps, snapshots: run.snapshots };
+  return { ok: true, diagnostics: [], artifact, graph: lowered.graph, plan: s.plan!, summary: lowered.summary, lowered, dumps: run.dumps, snapshots: run.snapshots };
 }
 
 /**

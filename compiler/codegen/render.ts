@@ -1,7 +1,7 @@
 // Codegen's one entry point: a KernelSpec in, the kernel's complete WGSL out. Pure: no graph, no
 // device, nothing but the spec and the expression trees in it.
 import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
-import { commentText, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
+import { BATCH_STRUCT, commentText, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
 import { elementwiseBody } from './wgsl/elementwise.ts';
 import { lossHeadBody } from './wgsl/loss-head.ts';
@@ -14,6 +14,8 @@ import { accumulateBody, emaBody, updateBody } from './wgsl/update.ts';
 
 /** The name the step uniform block is bound as. */
 const STEP = 'step_params';
+/** The name the batch uniform block of inference kernels is bound as. */
+const BATCH = 'batch_params';
 
 function body(t: Template, cx: TemplateContext): string {
   switch (t.kind) {
@@ -35,11 +37,14 @@ function body(t: Template, cx: TemplateContext): string {
 /**
  * The kernel's WGSL: a comment line (the only text from the user's file, kept to printable ASCII on
  * one line so a file name with a newline cannot end the comment and inject code), the bindings in
- * order, the step block after them, then the template's helper functions and `main`.
+ * order, the step block after them (then the batch block of inference kernels), then the template's helper functions and `main`.
  */
 export function renderKernel(spec: KernelSpec): string {
   const lines = spec.bindings.map((d, k) => `@group(0) @binding(${k}) var<storage, ${d.access}> ${d.name}: array<${d.vec4 ? 'vec4f' : WGSL_TYPE[d.dtype]}>;`);
   if (spec.step) lines.push(`${STEP_STRUCT}\n@group(0) @binding(${spec.bindings.length}) var<uniform> ${STEP}: StepParams;`);
-  const cx: TemplateContext = { workgroups: spec.workgroups, ...(spec.step ? { step: STEP } : {}) };
+  if (spec.batch) lines.push(`${BATCH_STRUCT}\n@group(0) @binding(${spec.bindings.length + (spec.step ? 1 : 0)}) var<uniform> ${BATCH}: BatchParams;`);
+  const cx: TemplateContext = {
+    workgroups: spec.workgroups, ...(spec.step ? { step: STEP } : {}), ...(spec.batch ? { batch: { max: spec.batch.max, name: `${BATCH}.n` } } : {}),
+  };
   return `// ${commentText(spec.comment)}\n${lines.join('\n')}\n${body(spec.template, cx)}\n`;
 }

@@ -244,4 +244,9 @@ export interface KernelSpec {
   step: boolean;
   workgroups: [number, number, number];
   template: Template;
+  /**
+   * Set in inference artifacts: the kernel reads the batch from the batch uniform block (bound last)
+   * and every count of the template that scales with the batch was computed for `max` samples.
+   */
+  batch?: { max: number };
 }

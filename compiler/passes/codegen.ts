@@ -39,6 +39,11 @@ function shortHash(s: string): string {
   return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).slice(0, 12);
 }
 
+/** A kernel's file name: its op and a hash of its WGSL (the header comment does not change the shader). */
+export function shaderFile(op: string, wgsl: string): string {
+  return `${op}_${shortHash(wgsl.slice(wgsl.indexOf('\n') + 1))}.wgsl`;
+}
+
 function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   const buffer = plan.bufferOf.get(v);
   if (buffer === undefined) throw new Error(`internal error: %${v} has no buffer`);
@@ -46,9 +51,18 @@ function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes(g.value(v).dtype, numel(shape)), shape, dtype: g.value(v).dtype };
 }
 
-/** The kernel of one op over operands: its spec (bindings, grid, template), WGSL and manifest bindings. */
+/** An inference kernel's runtime batch: the batch it was built for and the buffer of the batch uniform block. */
+export interface RuntimeBatch {
+  max: number;
+  buffer: number;
+}
+
+/**
+ * The kernel of one op over operands: its spec (bindings, grid, template), WGSL and manifest bindings.
+ * With `batch`, the kernel reads the batch from the batch uniform block, bound last.
+ */
 function emitKernel(
-  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string,
+  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string, batch?: RuntimeBatch,
 ): { spec: KernelSpec; wgsl: string; bindings: BindingSpec[] } {
   const def = opDef(op);
   const bindings: BindingSpec[] = [];
@@ -75,11 +89,15 @@ function emitKernel(
   const k = opKernel(def, io);
   const vec4 = new Set(k.vec4 ?? []);
   const spec: KernelSpec = { comment, bindings: decls.map((d) => ({ ...d, vec4: vec4.has(d.name) })), step, workgroups: k.workgroups, template: k.template };
+  if (batch) {
+    spec.batch = { max: batch.max };
+    bindings.push({ binding: bindings.length, buffer: batch.buffer, access: 'uniform' });
+  }
   return { spec, wgsl: renderKernel(spec), bindings };
 }
 
-/** The kernel of one node with its bindings (pure: no device involved). */
-function emitNode(g: Graph, n: Node, plan: MemoryPlan): ReturnType<typeof emitKernel> {
+/** The kernel of one node with its bindings (pure: no device involved); `batch`: an inference kernel. */
+export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBatch): ReturnType<typeof emitKernel> {
   const def = opDef(n.op);
   const writes = def.kind === 'update' ? updateWrites(def, n.attrs) : [];
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
@@ -87,11 +105,11 @@ function emitNode(g: Graph, n: Node, plan: MemoryPlan): ReturnType<typeof emitKe
   // of printable ASCII).
   const comment = `${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
   const output = n.output === null ? undefined : operand(g, plan, n.output);
-  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment);
+  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment, batch);
 }
 
 /** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
-function kernelLabel(n: Node): string {
+export function kernelLabel(n: Node): string {
   if (n.op === 'fused') return chainLabel(n.attrs);
   if (n.op.endsWith('_chain')) return `${n.op.slice(0, -'_chain'.length)}+${chainLabel(n.attrs)}`;
   return stepLabel(n.op, n.attrs);
@@ -134,8 +152,7 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
   const byNode = new Map<number, number>();
   const programs = { train_step: [], eval: [], forward: [] } as Record<ProgramName, number[]>;
   const add = (emitted: ReturnType<typeof emitNode>, op: string, name: string, origin?: string): number => {
-    const body = emitted.wgsl.slice(emitted.wgsl.indexOf('\n') + 1); // the header comment does not change the shader
-    const file = `${op}_${shortHash(body)}.wgsl`;
+    const file = shaderFile(op, emitted.wgsl);
     shaders[file] ??= emitted.wgsl;
     const entry: KernelEntry = { name, shader: file, bindings: emitted.bindings, workgroups: emitted.spec.workgroups };
     if (origin) entry.origin = origin;

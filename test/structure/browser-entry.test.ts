@@ -1,43 +1,12 @@
 // The browser entry (browser.ts, published as `dlc/browser`) reaches no Node module: its whole import
 // graph, type-only imports included, is walked from the source with ts.preProcessFile, and every
 // package it names must be one that runs in a page. The package test bundles the built entry too.
-import { readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.ts';
+import { isNodeModule, reach } from '../helpers/import-reach.ts';
 
 /** Packages the browser entry may import: plain JavaScript that runs in a page. */
 const BROWSER_PACKAGES = new Set(['chevrotain', '@dagrejs/dagre']);
-
-interface Reach {
-  /** Project files reached, relative to the root. */
-  files: Set<string>;
-  /** Each bare specifier (a package or a node: module) and the first file that imports it. */
-  packages: Map<string, string>;
-}
-
-/** Every project file and package reachable from `entry` through imports and re-exports. */
-function reach(entry: string): Reach {
-  const files = new Set<string>();
-  const packages = new Map<string, string>();
-  const pending = [resolve(ROOT, entry)];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    const rel = relative(ROOT, file);
-    if (files.has(rel)) continue;
-    files.add(rel);
-    for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
-      if (fileName.startsWith('.')) pending.push(resolve(dirname(file), fileName));
-      else if (!packages.has(fileName)) packages.set(fileName, rel);
-    }
-  }
-  return { files, packages };
-}
-
-/** A specifier that names a Node built-in module, with or without the node: prefix. */
-const isNodeModule = (name: string): boolean => name.startsWith('node:') || builtinModules.includes(name.split('/')[0]!);
 
 describe('the browser entry', () => {
   const browser = reach('browser.ts');

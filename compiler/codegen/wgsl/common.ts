@@ -1,5 +1,6 @@
 // Small pieces every WGSL template shares: literals, flat indices over 2-D grids, the RNG, types.
 import type { DType } from '../../ir/kernel-spec.ts';
+import type { TemplateContext } from './template.ts';
 
 /** An f32 literal WGSL parses exactly: always with a decimal point or exponent, never `inf`. */
 export function f32Lit(x: number): string {
@@ -29,6 +30,21 @@ export function flatIndex(workgroups: readonly number[], wg: number): string {
 export function flatGroup(workgroups: readonly number[]): string {
   return workgroups[1] === 1 ? 'wid.x' : `(wid.x + wid.y * ${u32Lit(workgroups[0]!)})`;
 }
+
+/**
+ * A count that scales with the batch (rows, elements, output pixels over the batch), `count` being its
+ * value at the compiled batch: that literal, or in an inference kernel the count for the batch the
+ * runtime set, `batch · count/max`.
+ */
+export function batchCount(count: number, cx: TemplateContext): string {
+  if (!cx.batch) return u32Lit(count);
+  const per = count / cx.batch.max;
+  if (!Number.isInteger(per)) throw new Error(`internal error: count ${count} does not scale with batch ${cx.batch.max}`);
+  return per === 1 ? cx.batch.name : `(${cx.batch.name} * ${u32Lit(per)})`;
+}
+
+/** WGSL struct of the batch uniform block of inference kernels (16 bytes: the batch, then padding). */
+export const BATCH_STRUCT = 'struct BatchParams { n: u32, pad0: u32, pad1: u32, pad2: u32 }';
 
 /** WGSL struct of the step uniform block (see artifact.ts STEP_PARAMS_BYTES). */
 export const STEP_STRUCT = 'struct StepParams { lr: f32, step: u32, seed: u32, pad: u32 }';

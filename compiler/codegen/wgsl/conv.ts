@@ -7,7 +7,7 @@
 //    invocations, then sums their partials in workgroup memory.
 // The block sizes are chosen with the op (ir/ops/conv.ts) and arrive in the template.
 import type { Conv2dTemplate } from '../../ir/kernel-spec.ts';
-import { flatGroup, flatIndex, u32Lit } from './common.ts';
+import { batchCount, flatGroup, flatIndex, u32Lit } from './common.ts';
 import { storeFn } from './epilogue.ts';
 import type { TemplateContext } from './template.ts';
 
@@ -39,20 +39,28 @@ function conv2d(t: Conv2dTemplate, cx: TemplateContext): string {
   const rows = range(T);
   const vecs = range(V);
   const st = storeFn(t.out, t.epilogue, cx.step);
+  // With a runtime batch the output pixels P over the batch, their blocks PB and the work items are
+  // computed from it first; otherwise they are literals.
+  const dyn = cx.batch !== undefined;
+  const counts = dyn ? `  let P = ${batchCount(P, cx)};
+  let PB = (P + ${u32Lit(TP - 1)}) / ${u32Lit(TP)};
+  let total = ${u32Lit(total / PB)} * PB;
+` : '';
+  const [pLit, pLast, pbLit, totalLit] = dyn ? ['P', '(P - 1u)', 'PB', 'total'] : [u32Lit(P), u32Lit(P - 1), u32Lit(PB), u32Lit(total)];
   return `${st.fn}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = ${flatIndex(cx.workgroups, WG)};
-  if (i >= ${u32Lit(total)}) { return; }
-  let cb = i / ${u32Lit(PB)};
-  let pb = i % ${u32Lit(PB)};
+${counts}  let i = ${flatIndex(cx.workgroups, WG)};
+  if (i >= ${totalLit}) { return; }
+  let cb = i / ${pbLit};
+  let pb = i % ${pbLit};
   let grp = cb / ${u32Lit(CBG)};
   let co0 = grp * ${u32Lit(COg)} + (cb % ${u32Lit(CBG)}) * ${u32Lit(T)};
   let coEnd = grp * ${u32Lit(COg)} + ${u32Lit(COg)};
 ${rows.map((r) => `  let wr${r} = min(co0 + ${r}u, coEnd - 1u) * ${u32Lit(CIg * KH * KW)};`).join('\n')}
 ${px.map((j) => `  let p${j} = pb * ${u32Lit(TP)} + ${j}u;
-  let v${j} = p${j} < ${u32Lit(P)};
-  let n${j} = min(p${j}, ${u32Lit(P - 1)}) / ${u32Lit(OH * OW)};
-  let r${j} = min(p${j}, ${u32Lit(P - 1)}) % ${u32Lit(OH * OW)};
+  let v${j} = p${j} < ${pLit};
+  let n${j} = min(p${j}, ${pLast}) / ${u32Lit(OH * OW)};
+  let r${j} = min(p${j}, ${pLast}) % ${u32Lit(OH * OW)};
   let ih${j} = i32(r${j} / ${u32Lit(OW)}) * ${i32Lit(G.sh)} - ${i32Lit(G.pt)};
   let iw${j} = i32(r${j} % ${u32Lit(OW)}) * ${i32Lit(G.sw)} - ${i32Lit(G.pl)};
   let xb${j} = n${j} * ${u32Lit(C * H * W)} + grp * ${u32Lit(CIg * H * W)};`).join('\n')}

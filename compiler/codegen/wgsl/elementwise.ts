@@ -1,7 +1,7 @@
 // Element-wise kernel: one invocation per output element (or VECS vec4s of them), inputs read
 // through broadcast index maps, the op's tree or the fused chain printed per element.
 import type { ElementwiseTemplate } from '../../ir/kernel-spec.ts';
-import { flatIndex, u32Lit } from './common.ts';
+import { batchCount, flatIndex, u32Lit } from './common.ts';
 import { printIndex } from './epilogue.ts';
 import { preludeFor, printBlock, printExpr } from './expr.ts';
 import type { TemplateContext } from './template.ts';
@@ -22,7 +22,9 @@ export function elementwiseBody(t: ElementwiseTemplate, cx: TemplateContext): st
       const { lets, value } = expr(i);
       return `      {\n${[...loads, ...lets].map((l) => `        ${l}\n`).join('')}        r[${c}] = ${value};\n      }`;
     });
-    return hash + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs }, '', `    if (q < ${u32Lit(t.n / 4)}) {
+    // With a runtime batch the last vec4 may run past the batch's elements, into rows no one reads.
+    const vecCount = cx.batch ? `((${batchCount(t.n, cx)} + 3u) / 4u)` : u32Lit(t.n / 4);
+    return hash + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs }, '', `    if (q < ${vecCount}) {
 ${vecLoads.join('\n')}
       var r: vec4f;
 ${lanes.join('\n')}
@@ -35,7 +37,7 @@ ${lanes.join('\n')}
   return `${hash}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(cx.workgroups, WG)};
-  if (i >= ${u32Lit(t.n)}) { return; }
+  if (i >= ${batchCount(t.n, cx)}) { return; }
 ${code}
   ${t.out}[i] = ${value};
 }`;

@@ -3,7 +3,7 @@
 // inner loop is loads and fused multiply-adds only; out-of-range rows and columns compute
 // duplicates that are never stored. The tile shrinks for small outputs so enough invocations run.
 import type { MatmulTemplate } from '../../ir/kernel-spec.ts';
-import { u32Lit } from './common.ts';
+import { batchCount, u32Lit } from './common.ts';
 import { epilogueCode } from './epilogue.ts';
 import { preludeFor } from './expr.ts';
 import type { TemplateContext } from './template.ts';
@@ -35,7 +35,9 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
     ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
     : `{ ${t.out}[m * N + n] = v; }`;
   const stores = rs.flatMap((r) => cs.map((j) => `  store_row(row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`));
-  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}const M = ${u32Lit(M)};
+  // With a runtime batch, M (the rows: the batch's samples) is set at the start of main.
+  const rowsDecl = cx.batch ? 'var<private> M: u32;' : `const M = ${u32Lit(M)};`;
+  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}${rowsDecl}
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
 fn store_row(m: u32, n0: u32, acc: vec4f) {
@@ -50,7 +52,7 @@ fn store_row(m: u32, n0: u32, acc: vec4f) {
 }
 @compute @workgroup_size(${WG}, ${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let row0 = gid.y * ${TM}u;
+${cx.batch ? `  M = ${batchCount(M, cx)};\n` : ''}  let row0 = gid.y * ${TM}u;
   let col0 = gid.x * ${TN}u;
   if (row0 >= M || col0 >= N) { return; }
 ${setup.join('\n')}

@@ -1,6 +1,6 @@
 // sum_to: sums an input down to a broadcast-compatible target shape, one workgroup per output element.
 import type { SumToTemplate } from '../../ir/kernel-spec.ts';
-import { flatGroup, u32Lit } from './common.ts';
+import { batchCount, flatGroup, u32Lit } from './common.ts';
 import type { TemplateContext } from './template.ts';
 
 /** WGSL that sets `name` to the input offset of coordinate `flat` over the given axes. */
@@ -22,7 +22,7 @@ export function sumToBody(t: SumToTemplate, cx: TemplateContext): string {
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let o = ${flatGroup(cx.workgroups)};
-  if (o >= ${u32Lit(O)}) { return; }
+  if (o >= ${batchCount(O, cx)}) { return; }
   ${offsetExpr('base', 'o', t.kept)}
   var s = 0.0;
   for (var j = lid; j < ${u32Lit(R)}; j = j + ${WG}u) {

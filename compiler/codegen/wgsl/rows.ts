@@ -1,6 +1,6 @@
 // Row-wise kernels over the last axis: softmax family, softmax cross-entropy, argmax correctness.
 import type { RowKind, RowsTemplate } from '../../ir/kernel-spec.ts';
-import { flatIndex, u32Lit } from './common.ts';
+import { batchCount, flatIndex, u32Lit } from './common.ts';
 import type { TemplateContext } from './template.ts';
 
 function rowBody(kind: RowKind, t: RowsTemplate): string {
@@ -50,7 +50,7 @@ export function rowsBody(t: RowsTemplate, cx: TemplateContext): string {
 @compute @workgroup_size(${t.wg})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let r = ${flatIndex(cx.workgroups, t.wg)};
-  if (r >= ${u32Lit(t.rows)}) { return; }
+  if (r >= ${batchCount(t.rows, cx)}) { return; }
   let base = r * C;
   ${rowBody(t.row, t)}
 }`;

@@ -1,7 +1,7 @@
 // NCHW spatial kernels (max/average pooling, nearest upsampling, their gradients) and the axis
 // copies concat, slice and slice_bwd. One invocation per output element; gradients are gathers.
 import type { AxisCopyTemplate, PoolTemplate, UpsampleTemplate } from '../../ir/kernel-spec.ts';
-import { flatIndex, u32Lit } from './common.ts';
+import { batchCount, flatIndex, u32Lit } from './common.ts';
 import { storeFn } from './epilogue.ts';
 import type { TemplateContext } from './template.ts';
 
@@ -18,7 +18,7 @@ function perElement(t: { total: number; wg: number }, cx: TemplateContext, prelu
 @compute @workgroup_size(${t.wg})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(cx.workgroups, t.wg)};
-  if (i >= ${u32Lit(t.total)}) { return; }
+  if (i >= ${batchCount(t.total, cx)}) { return; }
   ${body}
 }`;
 }

@@ -5,4 +5,9 @@ export interface TemplateContext {
   workgroups: readonly number[];
   /** Name of the step uniform block, when the kernel binds it. */
   step?: string;
+  /**
+   * Inference kernels: `name` is the WGSL expression of the batch the runtime sets, and the template's
+   * counts that scale with the batch were computed for `max` samples (see batchCount).
+   */
+  batch?: { max: number; name: string };
 }

@@ -1,0 +1,153 @@
+// `dlc export net.dl --weights W -o dir`: the model for deployment. `--format` picks what is written;
+// `native` (the default) is dlc's inference artifact (manifest.json with the forward kernels, and
+// weights.safetensors), which `dlc/infer` runs for any batch up to --max-batch; `onnx` is one .onnx
+// file (cli/export-onnx.ts). Each format is one writer in EXPORT_FORMATS; every check of the
+// command line and the weights happens before a write.
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exportInference } from '../compiler/export.ts';
+import { formatDiagnostics } from '../dsl/diagnostics.ts';
+import { printable } from '../dsl/printable.ts';
+import { loadSafetensors } from '../runtime/checkpoint-node.ts';
+import { INFERENCE_FORMAT, INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
+import { encodeSafetensors } from '../runtime/safetensors.ts';
+import { checkOutputFolder, fsFor, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile, type WriteFs, type WriteOptions } from '../runtime/write-node.ts';
+import { readSource } from './compile-file.ts';
+import { exportOnnxFile } from './export-onnx.ts';
+import { ReportedError, UserError } from './errors.ts';
+import type { CliOptions } from './options.ts';
+import { inputsOf } from './setup.ts';
+
+/** --max-batch when not given: large enough to keep a GPU busy, small enough for any device's buffers. */
+export const DEFAULT_MAX_BATCH = 64;
+
+/** What every format's writer gets: the checked command line. */
+interface ExportJob {
+  file: string;
+  out: string;
+  weights: string;
+  opts: CliOptions;
+  inputs: InputFile[];
+  /** dlc's version, recorded where the format has a place for it. */
+  version: string;
+}
+
+/** The formats `--format` takes, the default first; each writes `job.out` and says what it wrote. */
+const EXPORT_FORMATS: Record<string, (job: ExportJob) => Promise<void>> = {
+  native: exportNative,
+  onnx: exportOnnxFile,
+};
+export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS);
+
+export async function exportCommand(file: string, opts: CliOptions, version: string): Promise<void> {
+  const format = opts.format ?? EXPORT_FORMAT_NAMES[0]!;
+  const write = EXPORT_FORMATS[format];
+  if (!write) throw new UserError(`--format must be one of ${EXPORT_FORMAT_NAMES.join(', ')}, got '${printable(format)}'`);
+  if (opts.out === undefined) throw new UserError(format === 'native' ? 'export needs an output folder: -o <dir>' : `export --format ${format} needs an output file: -o <model.${format}>`);
+  if (opts.weights === undefined) throw new UserError('export needs --weights: a .safetensors file written by dlc train');
+  if (format !== 'native' && opts.maxBatch !== undefined) throw new UserError(`--max-batch applies to --format native; an ${format} model takes any batch`);
+  if (await isFolder(file)) throw new UserError(`export needs the .dl file of the model; ${printable(file)} is a folder (a compiled folder holds kernels, not the program)`);
+  await write({ file, out: opts.out, weights: opts.weights, opts, inputs: inputsOf(file, opts), version });
+}
+
+/** The native inference artifact: manifest.json (kernels inline) and weights.safetensors. */
+async function exportNative(job: ExportJob): Promise<void> {
+  await checkOutputFolder(job.out);
+  const source = readSource(job.file);
+  const maxBatch = job.opts.maxBatch ?? DEFAULT_MAX_BATCH;
+  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) });
+  if (!r.ok) {
+    const n = r.diagnostics.length;
+    process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
+    throw new ReportedError();
+  }
+  const m = r.manifest!;
+  const weights = await weightsFor(m, job.weights);
+  await writeInferenceFolder(job.out, m, weights, { inputs: job.inputs, force: job.opts.force === true });
+  process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
+}
+
+/**
+ * The weights file's tensors the model needs, encoded (optimizer state and anything else left out).
+ * @throws UserError naming the file and the first tensor that is missing or of another shape
+ */
+async function weightsFor(m: InferenceManifest, path: string): Promise<Uint8Array> {
+  const { tensors } = await loadSafetensors(path);
+  const needed = m.weights.map((w) => {
+    const t = tensors.get(w.name);
+    if (!t) throw new UserError(`${printable(path)} does not hold the weights of model '${printable(m.model)}': no tensor '${printable(w.name)}' (it holds ${tensors.size} tensor${tensors.size === 1 ? '' : 's'}${tensors.size ? `: ${[...tensors.keys()].slice(0, 5).map((n) => printable(n)).join(', ')}${tensors.size > 5 ? ', ...' : ''}` : ''})`);
+    if (t.dtype !== 'F32' || t.shape.join() !== w.shape.join()) {
+      throw new UserError(`${printable(path)}: '${printable(w.name)}' is ${t.dtype} [${t.shape.join(', ')}], model '${printable(m.model)}' needs F32 [${w.shape.join(', ')}] (weights of another version of the program?)`);
+    }
+    return { name: w.name, dtype: 'F32' as const, shape: w.shape, data: t.data };
+  });
+  return encodeSafetensors(needed, { format: INFERENCE_FORMAT, model: m.model, source_hash: m.sourceHash });
+}
+
+const isFolder = async (path: string): Promise<boolean> => {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** The format of the manifest.json in `dir`, or undefined when there is none (or it is not JSON dlc wrote). */
+async function manifestFormat(fs: WriteFs, dir: string): Promise<string | undefined> {
+  try {
+    const path = join(dir, 'manifest.json');
+    const s = await fs.lstat(path);
+    if (!s.isFile() || s.size > 256 << 20) return undefined;
+    const format = (JSON.parse(await readFile(path, 'utf8')) as { format?: unknown }).format;
+    return typeof format === 'string' ? format : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the artifact into `dir`: weights.safetensors, then manifest.json (what a reader opens), each
+ * by an atomic rename. A folder holding an earlier export is updated; a non-empty folder holding
+ * anything else is refused (with `force`: written into, touching only those two files), and a
+ * compiled artifact's folder always (its manifest.json is not ours to replace). A failed write
+ * removes what it added.
+ * @throws WriteError naming the user's path
+ */
+export async function writeInferenceFolder(dir: string, m: InferenceManifest, weights: Uint8Array, opts: WriteOptions & { force?: boolean } = {}): Promise<void> {
+  const fs = fsFor(opts);
+  const created = await makeFolder(dir, opts);
+  if (!created) {
+    const format = await manifestFormat(fs, dir);
+    if (format !== undefined && format !== INFERENCE_FORMAT) throw new WriteError(`${printable(dir)} holds another dlc artifact (${printable(format, 40)}); choose another -o for the export`);
+    let entries: string[];
+    try {
+      entries = await fs.readdir(dir);
+    } catch (err) {
+      throw new WriteError(`cannot write into ${printable(dir)}: ${fsReason(err)}`, { cause: err });
+    }
+    if (format === undefined && entries.length > 0 && !opts.force) {
+      throw new WriteError(`${printable(dir)} is not empty and holds no dlc export; choose another -o, or add --force to write manifest.json and ${INFERENCE_WEIGHTS_FILE} into it (nothing else is touched)`);
+    }
+  }
+  const added: string[] = [];
+  try {
+    for (const [name, data] of [[INFERENCE_WEIGHTS_FILE, weights], ['manifest.json', `${JSON.stringify(m)}\n`]] as const) {
+      const path = join(dir, name);
+      if (!(await isPresent(fs, path))) added.push(path);
+      await writeFileSafely(path, data, opts);
+    }
+  } catch (err) {
+    for (const path of added) await fs.unlink(path).catch(() => undefined);
+    if (created) await fs.rmdir(dir).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function isPresent(fs: WriteFs, path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+// dlc export: the inference artifact of a program. It is compiled as usual at batch `maxBatch`, then
+// only the forward program (eval mode: batch norm's moving statistics, dropout the identity) is kept,
+// its kernels rebuilt to read the batch from a uniform block (passes/inference.ts), with the buffers
+// those kernels, the inputs, outputs and weights use (no gradients, no optimizer state).
+import type { Diagnostic } from '../dsl/diagnostics.ts';
+import { withoutBom } from '../dsl/source.ts';
+import {
+  BATCH_PARAMS_BYTES, INFERENCE_FORMAT, INFERENCE_VERSION,
+  type InferenceManifest, type InferenceTensor, type InferenceWeight,
+} from '../runtime/inference-manifest.ts';
+import { compile, sourceHash } from './compile.ts';
+import type { ValueId } from './ir/types.ts';
+import { generateInferenceKernels } from './passes/inference.ts';
+
+export interface ExportOptions {
+  /** File name used in diagnostics. */
+  file?: string;
+  /** Which model to export when the file has several. */
+  model?: string;
+  /** The most samples one run takes; larger counts run in chunks of it. */
+  maxBatch: number;
+}
+
+export interface ExportResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  manifest?: InferenceManifest;
+}
+
+/** Compiles dlc source text to an inference manifest. User errors come back as diagnostics. */
+export function exportInference(fileText: string, opts: ExportOptions): ExportResult {
+  const r = compile(fileText, { ...(opts.file !== undefined ? { file: opts.file } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), batch: opts.maxBatch });
+  if (!r.ok) return { ok: false, diagnostics: r.diagnostics };
+  const g = r.graph!;
+  const plan = r.plan!;
+  const m = r.artifact!.manifest;
+  const batchBuffer = plan.buffers.length;
+  const withBatch = { ...plan, buffers: [...plan.buffers, { id: batchBuffer, size: BATCH_PARAMS_BYTES, label: 'batch', kind: 'uniform' as const }] };
+  const { code, diagnostics } = generateInferenceKernels(g, withBatch, opts.maxBatch, batchBuffer);
+  if (!code) return { ok: false, diagnostics };
+
+  // Buffers in use, renumbered from 0 in their first-use order.
+  const ids = new Map<number, number>();
+  const use = (b: number): number => {
+    if (!ids.has(b)) ids.set(b, ids.size);
+    return ids.get(b)!;
+  };
+  const slot = (v: ValueId): { buffer: number; offset?: number } => {
+    const offset = plan.offsetOf.get(v);
+    return { buffer: use(plan.bufferOf.get(v)!), ...(offset ? { offset } : {}) };
+  };
+  const perSample = (name: string, v: ValueId): InferenceTensor => {
+    const t = g.value(v);
+    if (t.shape[0] !== opts.maxBatch) throw new Error(`internal error: ${name} has shape [${t.shape.join(', ')}], not [${opts.maxBatch}, ...]`);
+    if (t.dtype !== 'f32' && t.dtype !== 'i32') throw new Error(`internal error: ${name} is ${t.dtype}`);
+    return { name, dtype: t.dtype, shape: t.shape.slice(1), ...slot(v) };
+  };
+  const kernels = code.kernels.map((k) => ({ ...k, bindings: k.bindings.map((b) => ({ ...b, buffer: use(b.buffer) })) }));
+  const forwardReads = new Set(g.programs.forward.nodes.flatMap((id) => g.nodes[id]!.inputs));
+  const inputs = g.inputs.filter((i) => forwardReads.has(i.value)).map((i) => perSample(i.name, i.value));
+  const outputs = g.programs.forward.outputs.map((o) => perSample(o.name, o.value));
+  const weightValues = [...g.params.map((p) => p.value), ...g.state.filter((s) => s.owner === 'layer').map((s) => s.value)];
+  const weights: InferenceWeight[] = weightValues
+    .filter((v) => ids.has(plan.bufferOf.get(v)!))
+    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v) }));
+  const buffers = [...ids].sort((a, b) => a[1] - b[1]).map(([old, id]) => {
+    const b = withBatch.buffers[old]!;
+    return { id, size: b.size, label: b.label, kind: b.kind };
+  });
+  const classifier = m.train.loss === 'cross_entropy' && outputs.some((o) => o.name === m.train.prediction) ? m.train.prediction : undefined;
+  const manifest: InferenceManifest = {
+    format: INFERENCE_FORMAT,
+    version: INFERENCE_VERSION,
+    model: m.model,
+    sourceHash: sourceHash(withoutBom(fileText)),
+    maxBatch: opts.maxBatch,
+    inputs,
+    outputs,
+    weights,
+    buffers,
+    batchBuffer: use(batchBuffer),
+    kernels,
+    shaders: code.shaders,
+    ...(classifier !== undefined ? { classifier } : {}),
+  };
+  return { ok: true, diagnostics: [], manifest };
+}
