@@ -2,7 +2,7 @@
 import type { Initializer } from '../artifact.ts';
 import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { activate, ACTIVATIONS, heOrGlorot, INITS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { activate, ACTIVATIONS, biasInit, heOrGlorot, INITS, LayerError, ownRegularizer, WEIGHT_ARGS, type LayerContext, type LayerDef } from './layers.ts';
 import type { Hyper } from './values.ts';
 
 const pair = (h: Hyper): [number, number] => (Array.isArray(h) ? [h[0]!, h[1]!] : [h as number, h as number]);
@@ -74,6 +74,7 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       { name: 'activation', type: 'word', default: 'linear', oneOf: ACTIVATIONS },
       { name: 'use_bias', type: 'bool', default: true },
       { name: 'init', type: 'word', default: 'auto', oneOf: INITS },
+      ...WEIGHT_ARGS,
     ],
     lower(cx, [x], h) {
       const s = image(cx, x!, 'conv2d');
@@ -93,9 +94,9 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       // the input channels of a group in, times all the filters out, grouped or not.
       const act = h.activation as string;
       const init: Initializer = heOrGlorot(h.init as string, act, cx.nextActivation, (C / g) * k[0] * k[1], CO * k[0] * k[1]);
-      const w = cx.param('kernel', [CO, C / g, k[0], k[1]], init, true);
+      const w = cx.param('kernel', [CO, C / g, k[0], k[1]], init, true, ownRegularizer(h, 'kernel_regularizer'));
       let y = cx.op('conv2d', [x!, w], { stride, padding, dilation: dil, groups: g });
-      if (h.use_bias) y = cx.op('add', [y, cx.op('reshape', [cx.param('bias', [CO], { kind: 'zeros' }, false)], { shape: [CO, 1, 1] })]);
+      if (h.use_bias) y = cx.op('add', [y, cx.op('reshape', [cx.param('bias', [CO], biasInit(h, CO), false, ownRegularizer(h, 'bias_regularizer'))], { shape: [CO, 1, 1] })]);
       return activate(cx, y, act, h);
     },
   },

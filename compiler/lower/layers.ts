@@ -3,6 +3,7 @@ import type { Initializer } from '../artifact.ts';
 import { broadcastShapes, numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import type { ArgSpec } from './bind-args.ts';
+import type { Regularizer } from './regularizer.ts';
 import type { Hyper } from './values.ts';
 
 /** A user-facing error in a layer call; lowering reports it at the call. */
@@ -19,7 +20,8 @@ export interface LayerContext {
   readonly salt: number;
   shape(v: ValueId): number[];
   op(op: string, inputs: ValueId[], attrs?: Record<string, Hyper>): ValueId;
-  param(suffix: string, shape: number[], init: Initializer, regularize: boolean): ValueId;
+  /** A parameter; `regularize`: the train section's regulariser applies; `own`: the layer's, instead. */
+  param(suffix: string, shape: number[], init: Initializer, regularize: boolean, own?: Regularizer): ValueId;
   /** Non-trainable layer state saved with the weights (batch norm's running statistics). */
   state(suffix: string, shape: number[], init: Initializer): ValueId;
 }
@@ -43,9 +45,32 @@ export const ACTIVATION_ARG = 'activation.';
 /** Keras 3's spellings of layer arguments, suggested as dlc's names (`kernel_size` → `kernel`). */
 export const KERAS_ARG_NAMES: Readonly<Record<string, string>> = {
   kernel_size: 'kernel', strides: 'stride', dilation_rate: 'dilation', pool_size: 'pool', size: 'factor',
-  target_shape: 'shape', negative_slope: 'alpha', kernel_initializer: 'init',
+  target_shape: 'shape', negative_slope: 'alpha', kernel_initializer: 'init', bias_initializer: 'bias_init',
 };
 export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'] as const;
+
+/** What `bias_init:` takes: Keras' constant initialisers, and the fan-based ones with a vector's fans (both its length). */
+export const BIAS_INITS = ['zeros', 'ones', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal'] as const;
+
+/** The arguments of a layer with a kernel and a bias besides `init`: Keras' per-layer regularisers and bias initialiser. */
+export const WEIGHT_ARGS: ArgSpec[] = [
+  { name: 'bias_init', type: 'word', default: 'zeros', oneOf: BIAS_INITS },
+  // [] is "not given": the train section's `regularize` then covers the kernel.
+  { name: 'kernel_regularizer', type: 'regularizer', default: [] },
+  { name: 'bias_regularizer', type: 'regularizer', default: [] },
+];
+
+/** A `*_regularizer` argument as bound ([l1, l2]), or undefined when it was not given. */
+export function ownRegularizer(h: Record<string, Hyper>, name: 'kernel_regularizer' | 'bias_regularizer'): Regularizer | undefined {
+  const v = h[name] as number[];
+  return v.length === 2 ? { l1: v[0]!, l2: v[1]! } : undefined;
+}
+
+/** A bias of `n` values as `bias_init:` asks; Keras' fans of a vector are its length, in and out. */
+export function biasInit(h: Record<string, Hyper>, n: number): Initializer {
+  const kind = h.bias_init as (typeof BIAS_INITS)[number];
+  return kind === 'zeros' || kind === 'ones' ? { kind } : { kind, fanIn: n, fanOut: n };
+}
 
 /**
  * Applies the `activation:` argument of dense or conv2d as the layer of that name would, with its
@@ -110,6 +135,7 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
       { name: 'activation', type: 'word', default: 'linear', oneOf: ACTIVATIONS },
       { name: 'use_bias', type: 'bool', default: true },
       { name: 'init', type: 'word', default: 'auto', oneOf: INITS },
+      ...WEIGHT_ARGS,
     ],
     lower(cx, [x], h) {
       const shape = cx.shape(x!);
@@ -118,11 +144,11 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
       const fanIn = shape[shape.length - 1]!;
       const act = h.activation as string;
       const init = heOrGlorot(h.init as string, act, cx.nextActivation, fanIn, units);
-      const w = cx.param('kernel', [fanIn, units], init, true);
+      const w = cx.param('kernel', [fanIn, units], init, true, ownRegularizer(h, 'kernel_regularizer'));
       const rows = numel(shape) / fanIn;
       const flat = shape.length === 2 ? x! : cx.op('reshape', [x!], { shape: [rows, fanIn] });
       let y = cx.op('matmul', [flat, w]);
-      if (h.use_bias) y = cx.op('add', [y, cx.param('bias', [units], { kind: 'zeros' }, false)]);
+      if (h.use_bias) y = cx.op('add', [y, cx.param('bias', [units], biasInit(h, units), false, ownRegularizer(h, 'bias_regularizer'))]);
       if (shape.length !== 2) y = cx.op('reshape', [y], { shape: [...shape.slice(0, -1), units] });
       return activate(cx, y, act, h);
     },

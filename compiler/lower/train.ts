@@ -6,6 +6,7 @@ export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
 import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
+import { readRegularizer } from './regularizer.ts';
 import type { Lowering } from './scope.ts';
 
 export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy' | 'hinge' | 'kl_divergence';
@@ -130,7 +131,7 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         break;
       }
       case 'regularize': {
-        const r = readRegularizer(v, fail);
+        const r = readRegularizer(v, 'regularize', fail);
         if (r) { cfg.l1 = r.l1; cfg.l2 = r.l2; }
         break;
       }
@@ -208,28 +209,6 @@ function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
   let kind = def.kind;
   if (kind === 'sgd' && (rest.momentum as number) > 0) kind = 'momentum';
   return { kind, lr: lr as number, hyper: rest as Record<string, number | boolean> };
-}
-
-function readRegularizer(v: Expr, fail: Fail): { l1: number; l2: number } | undefined {
-  const names = ['l1', 'l2', 'l1_l2'];
-  if (v.kind !== 'call' || !names.includes(v.callee)) {
-    const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : '';
-    fail('E-TYPE', `regularize must be l1(factor), l2(factor) or l1_l2(l1: a, l2: b)${callee ? didYouMean(callee, names) : ''}`, v.span);
-    return undefined;
-  }
-  const out = { l1: 0, l2: 0 };
-  const slots = v.callee === 'l1_l2' ? ['l1', 'l2'] : [v.callee];
-  let next = 0;
-  for (const a of v.args) {
-    const slot = a.name ?? slots[next++];
-    if (!slot || !slots.includes(slot)) { fail('E-UNKNOWN-ARG', `unknown argument${a.name ? ` '${a.name}'` : ''} for ${v.callee}`, a.span); return undefined; }
-    const c = constant(a.value);
-    const r = c ? coerce(c, 'float') : { error: 'expected a constant' };
-    if ('error' in r || (r.ok as number) < 0) { fail('E-TYPE', `${v.callee} factor: ${'error' in r ? r.error : 'must not be negative'}`, a.value.span); return undefined; }
-    out[slot as 'l1' | 'l2'] = r.ok as number;
-  }
-  if (v.args.length === 0) { fail('E-MISSING-ARG', `${v.callee} needs a factor, e.g. ${v.callee === 'l1_l2' ? 'l1_l2(l1: 1e-5, l2: 1e-4)' : `${v.callee}(1e-4)`}`, v.span); return undefined; }
-  return out;
 }
 
 type ArgDef = ArgSpec & { default: Hyper };

@@ -1,0 +1,76 @@
+// Training semantics of issue 20 on both adapters against the float64 interpreter, at awkward widths
+// and a batch of 3, three sgd steps each: a conv2d and a dense layer each shared between two inputs
+// (their weights get the sum of both uses' gradients, test/compiler/shared-layers.test.ts), and
+// per-layer regularisers and bias initialisers beside the train section's (test/compiler/layer-regularizers.test.ts).
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.ts';
+import { Rng } from '../../runtime/random.ts';
+import { Session } from '../../runtime/session.ts';
+import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
+import { ReferenceRun } from '../helpers/reference.ts';
+
+const B = 3;
+const STEPS = 3;
+const PROGRAMS = {
+  'shared conv2d and dense': `model m {
+  input a: f32[2, 5, 7]
+  input b: f32[2, 6, 3]
+  input y: f32[5]
+  c = conv2d(3, kernel: 3, padding: same)
+  d = dense(5, activation: tanh)
+  p = a -> c -> relu -> global_avgpool -> d
+  q = b -> c -> global_avgpool -> d
+  z = p * q + p
+  output z
+}
+train m { loss = mse(z, y); optimizer = sgd(lr: 0.5); batch = ${B}; seed = 2 }`,
+  'per-layer regularisers and bias initialisers': `model m {
+  input a: f32[2, 5, 7]
+  input b: f32[2, 6, 3]
+  input y: f32[5]
+  h = a -> conv2d(3, kernel: 3, kernel_regularizer: l1_l2(l1: 0.002, l2: 0.03), bias_init: ones) -> global_avgpool
+  z = h -> dense(5, kernel_regularizer: l2(0.01), bias_regularizer: l1(0.05), bias_init: he_uniform) -> tanh -> dense(5)
+  output z
+}
+train m { loss = mse(z, y); optimizer = sgd(lr: 0.5); regularize = l1(0.01); batch = ${B}; seed = 2 }`,
+};
+
+function batches(): Record<string, Float32Array>[] {
+  const rng = new Rng(21);
+  const draw = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+  return Array.from({ length: STEPS }, () => ({ a: draw(B * 70), b: draw(B * 36), y: draw(B * 5) }));
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`layer semantics on ${adapter}`, () => {
+    const device = useDevice(adapter);
+    for (const [what, src] of Object.entries(PROGRAMS)) {
+      it(`${what}: forward and ${STEPS} sgd steps match the float64 reference`, async (t) => {
+        const h = device();
+        if (!h) return t.skip();
+        const r = compile(src, { file: 'm.dl' });
+        expect(r.diagnostics).toEqual([]);
+        expect(r.artifact!.manifest.params.length).toBe(what.startsWith('shared') ? 4 : 6);
+        const ref = new ReferenceRun(r);
+        const s = await Session.create(r.artifact!, h.device);
+        try {
+          for (const [k, b] of batches().entries()) {
+            const feed: Record<string, Float32Array> = what.startsWith('shared') ? { a: b.a!, b: b.b! } : { a: b.a! };
+            const want = ref.run('forward', feed);
+            const got = await s.run('forward', feed, ['z']);
+            expect(relError(got.z!, want.z!.data), `step ${k}: z`).toBeLessThan(1e-5);
+            const train: Record<string, Float32Array> = what.startsWith('shared') ? b : { a: b.a!, y: b.y! };
+            const refLoss = ref.trainStep(train);
+            const loss = (await s.trainStep(train, { readLoss: true }))!;
+            expect(Math.abs(loss - refLoss) / Math.abs(refLoss), `step ${k + 1}: gpu ${loss}, float64 ${refLoss}`).toBeLessThan(1e-5);
+          }
+          for (const p of r.artifact!.manifest.params) {
+            expect(relError(await s.read(p.name), ref.tensor(p.name)), p.name).toBeLessThan(1e-5);
+          }
+        } finally {
+          s.dispose();
+        }
+      }, 240_000);
+    }
+  });
+}
