@@ -141,8 +141,10 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         break;
       }
       case 'clip': {
+        const keras = v.kind === 'call' && Object.hasOwn(KERAS_CLIPS, v.callee) ? KERAS_CLIPS[v.callee] : undefined;
+        if (keras && v.kind === 'call') { fail('E-UNKNOWN-ARG', `unknown clip '${v.callee}'; Keras' ${v.callee}=c is written ${keras}(c) here`, v.calleeSpan); break; }
         const r = readCall(v, 'clip', CLIPS, fail);
-        if (r) cfg.clip = { kind: r.kind === 'global_norm' ? 'norm' : 'value', limit: r.args.limit as number };
+        if (r) cfg.clip = { kind: CLIP_KINDS[r.kind as keyof typeof CLIP_KINDS], limit: r.args.limit as number };
         break;
       }
       case 'early_stopping': {
@@ -226,8 +228,15 @@ const SCHEDULES: Record<ScheduleSpec['kind'], ArgDef[]> = {
     { name: 'min_delta', type: 'float', default: S.reduce_on_plateau.minDelta }, { name: 'min', type: 'float', default: S.reduce_on_plateau.min }, monitor(S.reduce_on_plateau.monitor),
   ],
 };
-/** Gradient clipping: global_norm(limit) (Keras global_clipnorm) or value(limit) (clipvalue). */
-const CLIPS: Record<string, ArgDef[]> = { global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }], value: [{ name: 'limit', type: 'posfloat', default: 1 }] };
+/** Gradient clipping: global_norm(limit) (Keras global_clipnorm), norm(limit) (clipnorm) or value(limit) (clipvalue). */
+const CLIPS: Record<string, ArgDef[]> = {
+  global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }],
+  norm: [{ name: 'limit', type: 'posfloat', default: 1 }],
+  value: [{ name: 'limit', type: 'posfloat', default: 1 }],
+};
+/** Keras' optimizer arguments for clipping, named by the clip that does the same. */
+const KERAS_CLIPS: Readonly<Record<string, string>> = { clipnorm: 'norm', global_clipnorm: 'global_norm', clipvalue: 'value' };
+const CLIP_KINDS = { global_norm: 'norm', norm: 'tensor_norm', value: 'value' } as const satisfies Record<string, ClipSpec['kind']>;
 const E = EARLY_STOPPING_DEFAULTS;
 const EARLY_STOPPING: ArgDef[] = [monitor(E.monitor), { name: 'patience', type: 'posint', default: E.patience }, { name: 'min_delta', type: 'float', default: E.minDelta }, { name: 'restore_best', type: 'bool', default: E.restoreBest }];
 

@@ -1,7 +1,8 @@
 // Training semantics of issue 20 on both adapters against the float64 interpreter, at awkward widths
 // and a batch of 3, three sgd steps each: a conv2d and a dense layer each shared between two inputs
 // (their weights get the sum of both uses' gradients, test/compiler/shared-layers.test.ts), and
-// per-layer regularisers and bias initialisers beside the train section's (test/compiler/layer-regularizers.test.ts).
+// per-layer regularisers and bias initialisers beside the train section's (test/compiler/layer-regularizers.test.ts),
+// and Keras' clipnorm, each gradient tensor clipped by its own norm (test/compiler/clip-norm.test.ts).
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { Rng } from '../../runtime/random.ts';
@@ -11,6 +12,13 @@ import { ReferenceRun } from '../helpers/reference.ts';
 
 const B = 3;
 const STEPS = 3;
+const CLIPPED = (clip: string) => `model m {
+  input a: f32[2, 5, 7]
+  input y: f32[5]
+  z = a -> conv2d(3, kernel: 3) -> global_avgpool -> dense(5, activation: tanh) -> dense(5)
+  output z
+}
+train m { loss = mse(z, y); optimizer = adam(lr: 0.05); batch = ${B}; seed = 2;${clip} }`;
 const PROGRAMS = {
   'shared conv2d and dense': `model m {
   input a: f32[2, 5, 7]
@@ -33,6 +41,7 @@ train m { loss = mse(z, y); optimizer = sgd(lr: 0.5); batch = ${B}; seed = 2 }`,
   output z
 }
 train m { loss = mse(z, y); optimizer = sgd(lr: 0.5); regularize = l1(0.01); batch = ${B}; seed = 2 }`,
+  'per-tensor clipnorm with adam': CLIPPED(' clip = norm(0.05)'),
 };
 
 function batches(): Record<string, Float32Array>[] {
@@ -45,12 +54,14 @@ for (const adapter of ADAPTERS) {
   describe(`layer semantics on ${adapter}`, () => {
     const device = useDevice(adapter);
     for (const [what, src] of Object.entries(PROGRAMS)) {
-      it(`${what}: forward and ${STEPS} sgd steps match the float64 reference`, async (t) => {
+      it(`${what}: forward and ${STEPS} train steps match the float64 reference`, async (t) => {
         const h = device();
         if (!h) return t.skip();
         const r = compile(src, { file: 'm.dl' });
         expect(r.diagnostics).toEqual([]);
         expect(r.artifact!.manifest.params.length).toBe(what.startsWith('shared') ? 4 : 6);
+        // Unclipped, the run ends elsewhere: the clipping acts.
+        const unclipped = what.includes('clipnorm') ? new ReferenceRun(compile(CLIPPED(''), { file: 'm.dl' })) : undefined;
         const ref = new ReferenceRun(r);
         const s = await Session.create(r.artifact!, h.device);
         try {
@@ -61,12 +72,14 @@ for (const adapter of ADAPTERS) {
             expect(relError(got.z!, want.z!.data), `step ${k}: z`).toBeLessThan(1e-5);
             const train: Record<string, Float32Array> = what.startsWith('shared') ? b : { a: b.a!, y: b.y! };
             const refLoss = ref.trainStep(train);
+            unclipped?.trainStep(train);
             const loss = (await s.trainStep(train, { readLoss: true }))!;
             expect(Math.abs(loss - refLoss) / Math.abs(refLoss), `step ${k + 1}: gpu ${loss}, float64 ${refLoss}`).toBeLessThan(1e-5);
           }
           for (const p of r.artifact!.manifest.params) {
             expect(relError(await s.read(p.name), ref.tensor(p.name)), p.name).toBeLessThan(1e-5);
           }
+          if (unclipped) expect(Math.max(...r.artifact!.manifest.params.map((p) => relError(Float32Array.from(unclipped.tensor(p.name)), ref.tensor(p.name))))).toBeGreaterThan(1e-3);
         } finally {
           s.dispose();
         }
