@@ -73,8 +73,10 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       if (oneHot) {
         // Label smoothing (Keras): t·(1 − ls) + ls/K.
         rows = weighted(ls > 0 ? g.add('shift', [g.add('scale', [target], { factor: 1 - ls }, lossAt)], { offset: ls / K }, lossAt) : target);
-        const wrong = metrics.find((m) => m === 'accuracy' || CLASS_METRICS.includes(m) || REGRESSION_METRICS.includes(m));
-        if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is not computed for one-hot targets yet; declare the target as class[${K}] labels (sparse) for ${wrong}`, loss.span);
+        // Keras' categorical_accuracy: the prediction's argmax against the target's.
+        if (metrics.includes('accuracy')) correct = g.add('correct_onehot', [logits, target], {}, { ...lossAt, layer: 'metrics' });
+        const wrong = metrics.find((m) => REGRESSION_METRICS.includes(m));
+        if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse, mae or huber loss); for classes use accuracy, precision, recall, f1, confusion_matrix`, loss.span);
         break;
       }
       rows = g.add('softmax_ce', [logits, target], {}, lossAt);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { Rng } from '../../runtime/random.ts';
+import { evaluate } from '../../runtime/fit.ts';
 import { Session } from '../../runtime/session.ts';
 import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
@@ -85,5 +86,52 @@ for (const adapter of ADAPTERS) {
         }
       }, 240_000);
     }
+  });
+}
+
+// One-hot targets: "accuracy" is Keras' categorical_accuracy (argmax against argmax, on the GPU) and
+// the class metrics read the target's argmax; both equal the sparse-label twin's, which starts from
+// the same weights (test/compiler/onehot-accuracy.test.ts).
+const ONE_HOT = (target: string) => `model m {
+  input x: f32[5]
+  input t: ${target}
+  logits = x -> dense(6, activation: tanh) -> dense(4)
+  output logits
+}
+train m { loss = cross_entropy(logits, t); optimizer = sgd(lr: 0.1); batch = 7; seed = 4; metrics = [accuracy, precision, recall, f1, confusion_matrix] }`;
+
+for (const adapter of ADAPTERS) {
+  describe(`one-hot targets on ${adapter}`, () => {
+    const device = useDevice(adapter);
+    it('evaluate() gives the sparse labels\' accuracy, precision, recall, f1 and confusion matrix; a train step counts the same correct samples', async (t) => {
+      const h = device();
+      if (!h) return t.skip();
+      const N = 23;
+      const rng = new Rng(8);
+      const x = Float32Array.from({ length: N * 5 }, () => rng.normal());
+      const labels = Int32Array.from({ length: N }, () => rng.int(4));
+      const oneHot = Float32Array.from({ length: N * 4 }, (_, k) => (labels[Math.floor(k / 4)] === k % 4 ? 1 : 0));
+      const results = [];
+      for (const [target, data] of [['f32[4]', oneHot], ['class[4]', labels]] as const) {
+        const r = compile(ONE_HOT(target), { file: 'm.dl' });
+        expect(r.diagnostics).toEqual([]);
+        const s = await Session.create(r.artifact!, h.device);
+        try {
+          const ev = await evaluate(s, { count: N, tensors: { x, t: data } });
+          s.resetMetrics();
+          await s.trainStep({ x: x.slice(0, 35), t: data.slice(0, data.length / N * 7) });
+          results.push({ ev, correctSum: (await s.metricSums()).correctSum });
+        } finally {
+          s.dispose();
+        }
+      }
+      const [dense, sparse] = results;
+      expect(dense!.ev.accuracy).toBeGreaterThan(0);
+      expect(dense!.ev.accuracy).toBeLessThan(1);
+      expect(dense!.ev.accuracy).toBe(sparse!.ev.accuracy);
+      expect(dense!.ev.loss).toBeCloseTo(sparse!.ev.loss, 5);
+      for (const k of ['precision', 'recall', 'f1', 'confusion'] as const) expect(dense!.ev[k], k).toEqual(sparse!.ev[k]);
+      expect(dense!.correctSum).toBe(sparse!.correctSum);
+    }, 240_000);
   });
 }
