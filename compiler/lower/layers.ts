@@ -89,6 +89,37 @@ function unary(op: string, doc: string): LayerDef {
   return { doc, inputs: 1, hyper: [], lower: (cx, [x]) => cx.op(op, [x!]) };
 }
 
+/**
+ * A layer's `axis:` as an index of the shape (0 is the batch; negative counts from the end, as
+ * Keras' axis does); a LayerError when it is out of range or the batch axis.
+ */
+export function featureAxis(shape: number[], axis: number, layer: string): number {
+  const rank = shape.length;
+  const k = axis < 0 ? axis + rank : axis;
+  if (k < 1 || k >= rank) {
+    throw new LayerError(`${layer} axis ${axis} is out of range for input [batch${shape.slice(1).map((d) => `, ${d}`).join('')}]: expected 1 to ${rank - 1}, or -1 to -${rank - 1} from the end (axis 0 is the batch)`);
+  }
+  return k;
+}
+
+/**
+ * softmax and log_softmax with Keras' `axis` argument: the kernels run along the last axis, so
+ * another axis is refused by name (the batch axis and ranks out of range too).
+ */
+function lastAxisOnly(op: 'softmax' | 'log_softmax', doc: string): LayerDef {
+  return {
+    doc,
+    inputs: 1,
+    hyper: [{ name: 'axis', type: 'int', default: -1 }],
+    lower: (cx, [x], h) => {
+      const s = cx.shape(x!);
+      const axis = h.axis as number;
+      if (featureAxis(s, axis, op) !== s.length - 1) throw new LayerError(`${op} runs over the last axis only (axis: -1 or ${s.length - 1} here), not axis ${axis}; reshape so that axis is last`);
+      return cx.op(op, [x!]);
+    },
+  };
+}
+
 function binary(op: string, doc: string): LayerDef {
   return { doc, inputs: 2, hyper: [], lower: (cx, [a, b]) => cx.op(op, [a!, b!]) };
 }
@@ -167,8 +198,8 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
   selu: unary('selu', 'SELU: 1.0507·(x > 0 ? x : 1.6733·(e^x − 1))'),
   softplus: unary('softplus', 'log(e^x + 1)'),
   relu6: unary('relu6', 'min(max(x, 0), 6)'),
-  softmax: unary('softmax', 'softmax over the last axis'),
-  log_softmax: unary('log_softmax', 'log-softmax over the last axis'),
+  softmax: lastAxisOnly('softmax', 'softmax over the last axis (axis: -1, as Keras)'),
+  log_softmax: lastAxisOnly('log_softmax', 'log-softmax over the last axis (axis: -1, as Keras)'),
   leaky_relu: {
     doc: 'x for x > 0, alpha·x otherwise',
     inputs: 1,

@@ -135,3 +135,47 @@ for (const adapter of ADAPTERS) {
     }, 240_000);
   });
 }
+
+// Keras' axis arguments: layernorm over an image's channels, batchnorm per feature of a sequence
+// (train-mode statistics, and the moving ones), softmax(axis: -1) (test/compiler/axis-args.test.ts).
+const AXES = `model m {
+  input a: f32[3, 5, 7]
+  input s: f32[5, 6]
+  input y: f32[5, 6]
+  h = a -> conv2d(3, kernel: 3, padding: same) -> layernorm(axis: 1) -> global_avgpool -> dense(6)
+  q = s -> batchnorm(axis: -1) -> dense(6) -> softmax(axis: -1)
+  z = q * (h -> reshape([1, 6]))
+  output z
+}
+train m { loss = mse(z, y); optimizer = sgd(lr: 0.5); batch = ${B}; seed = 3 }`;
+
+for (const adapter of ADAPTERS) {
+  describe(`axis arguments on ${adapter}`, () => {
+    const device = useDevice(adapter);
+    it(`layernorm(axis: 1), batchnorm(axis: -1), softmax(axis: -1): forward and ${STEPS} train steps match the float64 reference`, async (t) => {
+      const h = device();
+      if (!h) return t.skip();
+      const r = compile(AXES, { file: 'm.dl' });
+      expect(r.diagnostics).toEqual([]);
+      const ref = new ReferenceRun(r);
+      const s = await Session.create(r.artifact!, h.device);
+      const rng = new Rng(5);
+      const draw = (n: number) => Float32Array.from({ length: n }, () => rng.normal() + 0.3);
+      try {
+        for (let k = 0; k < STEPS; k++) {
+          const b = { a: draw(B * 105), s: draw(B * 30), y: draw(B * 30) };
+          const refLoss = ref.trainStep(b);
+          const loss = (await s.trainStep(b, { readLoss: true }))!;
+          expect(Math.abs(loss - refLoss) / Math.abs(refLoss), `step ${k + 1}: gpu ${loss}, float64 ${refLoss}`).toBeLessThan(1e-5);
+          const feed = { a: b.a, s: b.s };
+          expect(relError((await s.run('forward', feed, ['z'])).z!, ref.run('forward', feed).z!.data), `step ${k + 1}: z`).toBeLessThan(1e-5);
+        }
+        for (const p of [...r.artifact!.manifest.params, ...r.artifact!.manifest.state.filter((x) => x.name.startsWith('batchnorm'))]) {
+          expect(relError(await s.read(p.name), ref.tensor(p.name)), p.name).toBeLessThan(1e-5);
+        }
+      } finally {
+        s.dispose();
+      }
+    }, 240_000);
+  });
+}
