@@ -32,7 +32,7 @@ const SCHEDULE_ARGS: [keyof ScheduleSpec, string][] = [['every', 'every'], ['fac
 export const formatSchedule = (s: ScheduleSpec): string => call(s.kind, SCHEDULE_ARGS.filter(([k]) => s[k] !== undefined).map(([k, name]) => [name, s[k]]));
 
 /** `global_norm(1)` or `value(0.5)`. */
-export const formatClip = (c: ClipSpec): string => `${c.kind === 'norm' ? 'global_norm' : 'value'}(${c.limit})`;
+export const formatClip = (c: ClipSpec): string => `${{ norm: 'global_norm', tensor_norm: 'norm', value: 'value' }[c.kind]}(${c.limit})`;
 
 /** `early_stopping(monitor: val_loss, patience: 3, min_delta: 0, restore_best: true)`. */
 export const formatEarlyStopping = (e: EarlyStoppingSpec): string =>

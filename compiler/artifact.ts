@@ -134,9 +134,12 @@ export const SCHEDULE_DEFAULTS = {
   reduce_on_plateau: { factor: 0.1, patience: 10, minDelta: 1e-4, min: 0, monitor: 'val_loss' },
 } as const satisfies { [K in ScheduleSpec['kind']]: Partial<ScheduleSpec> };
 
-/** Gradient clipping: by global norm over all parameters (Keras global_clipnorm), or each element by value. */
+/**
+ * Gradient clipping: by the global norm over all parameters (Keras global_clipnorm), by each
+ * parameter's own norm (Keras clipnorm), or each element by value (Keras clipvalue).
+ */
 export interface ClipSpec {
-  kind: 'norm' | 'value';
+  kind: 'norm' | 'tensor_norm' | 'value';
   limit: number;
 }
 

@@ -257,7 +257,8 @@ export async function evaluate(session: Session, data: Samples): Promise<EvalRes
         const threshold = t.fromLogits ? 0 : 0.5;
         for (let j = 0; j < K; j++) cm.add(labels[row * K + j]! > 0.5 ? 1 : 0, pred[i * K + j]! > threshold ? 1 : 0);
       } else if (cm) {
-        cm.add(labels[row]!, argmax(pred, i * K, K));
+        // One-hot (or distribution) targets count as the class of their maximum, as Keras' categorical metrics.
+        cm.add(labelSpec?.classes === undefined ? argmax(labels, row * K, K) : labels[row]!, argmax(pred, i * K, K));
       }
       if (reg) for (let j = 0; j < K; j++) reg.add(pred[i * K + j]!, labels[row * K + j]!);
     }

@@ -64,9 +64,9 @@ export class Graph {
     return v;
   }
 
-  addParam(name: string, shape: number[], init: Initializer, layer: string, regularize: boolean): ValueId {
+  addParam(name: string, shape: number[], init: Initializer, layer: string, regularize: boolean, penalty?: { l1: number; l2: number }): ValueId {
     const v = this.newValue('f32', shape, 'param', name);
-    this.params.push({ value: v, init, layer, regularize });
+    this.params.push({ value: v, init, layer, regularize, ...(penalty ? { penalty } : {}) });
     return v;
   }
 

@@ -169,7 +169,7 @@ export interface SumToTemplate {
   wg: number;
 }
 
-export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct';
+export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct' | 'correct_onehot';
 
 /** One invocation per row of the last axis. */
 export interface RowsTemplate {

@@ -49,8 +49,10 @@ export interface ParamInfo {
   value: ValueId;
   init: Initializer;
   layer: string;
-  /** Kernels get L1/L2 regularisation; biases do not (as in Keras). */
+  /** Kernels get the train section's L1/L2 regularisation; biases do not (as in Keras). */
   regularize: boolean;
+  /** The layer's own regulariser (kernel_regularizer, bias_regularizer): l1·Σ|w| + l2·Σw², instead of the train section's. */
+  penalty?: { l1: number; l2: number };
 }
 
 export interface StateInfo {

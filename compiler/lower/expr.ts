@@ -2,13 +2,14 @@
 import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
-import { numel } from '../ir/tensor.ts';
+import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { ACTIVATION_ARG, ACTIVATIONS, KERAS_ARG_NAMES, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
 import { bindArgs, didYouMeanOrList, takesText, unknownArgHint, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
+import { readRegularizer } from './regularizer.ts';
 import { MAX_MODEL_OPS, Scope, userShape, type Lowering } from './scope.ts';
-import { coerce, describeVal, type Hyper, type Val } from './values.ts';
+import { coerce, describeVal, type Hyper, type SharedLayer, type Val } from './values.ts';
 
 /**
  * Lowering evaluates expressions recursively, and a block call evaluates the block's body inside the
@@ -110,6 +111,10 @@ export class ExprLowerer {
       if (isLayer) return this.L.error('E-ARITY', `'${v.value}' is a layer; apply it to an input, e.g. x -> ${v.value} or ${v.value}(x)`, v.span);
       return this.L.error('E-UNDEFINED', `undefined name '${v.value}'${this.L.didYouMean(v.value, () => scope.allNames())}`, v.span);
     }
+    if (v.kind === 'layer') {
+      const l = v.layer;
+      return this.L.error('E-ARITY', `'${l.name}' is a ${l.type} layer (declared at line ${l.declared.line}), not a tensor; apply it to an input, e.g. x -> ${l.name} or ${l.name}(x)`, v.span);
+    }
     return this.L.error('E-TYPE', `expected ${what}, got ${describeVal(v)}`, v.span);
   }
 
@@ -193,6 +198,7 @@ export class ExprLowerer {
       // A name bound in scope: a block parameter such as `act: relu` applies that layer; a tensor is no layer.
       const bound = scope.lookup(callee)?.val;
       if (bound?.kind === 'failed') return undefined;
+      if (bound?.kind === 'layer') return this.applyShared(bound.layer, args, piped, span, scope, nextAct);
       if (bound?.kind === 'name' && (isLayerName(bound.value) || this.L.blocks.has(bound.value))) callee = bound.value;
       else if (bound) return this.L.error('E-TYPE', `'${callee}' is ${describeVal(bound)}, not a layer`, calleeSpan);
     }
@@ -207,24 +213,37 @@ export class ExprLowerer {
   }
 
   private callLayer(type: string, def: LayerDef, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
-    if (this.L.tooLarge) return undefined;
-    if (this.g.nodes.length - this.L.modeStart > MAX_MODEL_OPS) {
-      this.L.tooLarge = true;
-      return this.L.error('E-LIMIT', `the model has more than ${MAX_MODEL_OPS.toLocaleString('en-US')} operations by this ${type} layer; dlc compiles models up to that size`, span);
-    }
+    if (this.tooLarge(type, span)) return undefined;
     const xs: ValueId[] = [];
     if (piped) {
       const x = this.tensor(piped, scope);
       if (x === undefined) return undefined;
       xs.push(x);
     }
-    // Positional arguments fill the tensor inputs first; the rest bind to the layer's table.
+    const hyper = this.layerArgs(type, def, args, xs, def.variadic ? Infinity : def.inputs, span, scope);
+    if (!hyper) return undefined;
+    return this.applyLayer(type, def, xs, hyper, this.L.layerName(type), span, nextAct);
+  }
+
+  private tooLarge(type: string, span: Span): boolean {
+    if (this.L.tooLarge) return true;
+    if (this.g.nodes.length - this.L.modeStart > MAX_MODEL_OPS) {
+      this.L.tooLarge = true;
+      this.L.error('E-LIMIT', `the model has more than ${MAX_MODEL_OPS.toLocaleString('en-US')} operations by this ${type} layer; dlc compiles models up to that size`, span);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A layer call's arguments: the first `most` positional ones are tensor inputs (pushed onto `xs`),
+   * the rest bind to the layer's table, defaults filled in; undefined after a diagnostic.
+   */
+  private layerArgs(type: string, def: LayerDef, args: Arg[], xs: ValueId[], most: number, span: Span, scope: Scope): Record<string, Hyper> | undefined {
     const given: GivenArg[] = [];
     let positionalHypers = 0;
     let ok = true;
     let activationCall: { name: string; args: Record<string, Hyper> } | undefined;
-    // A variadic layer (concat, average, maximum) takes every positional argument as an input.
-    const most = def.variadic ? Infinity : def.inputs;
     for (const a of args) {
       const slot = a.name ?? (xs.length >= most ? def.hyper[positionalHypers]?.name : undefined);
       if (a.name === undefined && xs.length >= most) positionalHypers++;
@@ -235,6 +254,15 @@ export class ExprLowerer {
         if (!act) { ok = false; continue; }
         if (!activationCall) activationCall = act;
         given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: { kind: 'name', value: act.name, span: a.value.calleeSpan }, valueSpan: a.value.calleeSpan });
+        continue;
+      }
+      // `kernel_regularizer: l2(1e-4)`: the call is read here, not applied as a layer.
+      if (slot !== undefined && def.hyper.find((h) => h.name === slot)?.type === 'regularizer') {
+        const fail = (code: string, msg: string, at: Span): void => { ok = false; this.L.error(code, msg, at); };
+        const r = readRegularizer(a.value, `argument '${slot}' of ${type}`, fail);
+        if (!r) { ok = false; continue; }
+        const num = (value: number): Val => ({ kind: 'num', value, isInt: false, span: a.value.span });
+        given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: { kind: 'list', items: [num(r.l1), num(r.l2)], span: a.value.span, regularizer: true }, valueSpan: a.value.span });
         continue;
       }
       const v = this.eval(a.value, scope);
@@ -254,36 +282,104 @@ export class ExprLowerer {
       given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: v, valueSpan: a.value.span });
     }
     const report: Report = (code, message, at) => { this.L.error(code, message, at); };
-    const callee: Callee = { name: type, aliases: KERAS_ARG_NAMES, tooMany: `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many` };
+    const tooMany = most === 0 ? `${type} takes ${takesText(def.hyper)}; this is one too many` : `${type} takes ${def.inputs} input${def.inputs === 1 ? '' : 's'} and ${takesText(def.hyper)}; this is one too many`;
+    const callee: Callee = { name: type, aliases: KERAS_ARG_NAMES, tooMany };
     const bound = bindArgs(def.hyper, given, callee, report);
     if (!ok || !bound) return undefined;
-    if (xs.length < def.inputs && def.variadic) {
-      return this.L.error('E-ARITY', `${type} needs at least ${def.inputs} input tensors, got ${xs.length}: write ${type}(a, b), ${type}(a, b, c), …, or a -> ${type}(b, …) in a chain`, span);
-    }
-    if (xs.length < def.inputs) {
-      const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `write ${type}(a, b), or a -> ${type}(b) in a chain`;
-      return this.L.error('E-ARITY', `${type} needs ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}: ${how}`, span);
-    }
+    // Inputs are counted before a missing argument is named: `dense(10)` alone lacks its input.
+    if (most > 0 && !this.enoughInputs(type, def, xs.length, span)) return undefined;
     const hyper = withDefaults(def.hyper, bound, callee, report, span);
     if (!hyper) return undefined;
     if (activationCall) for (const [k, val] of Object.entries(activationCall.args)) hyper[`${ACTIVATION_ARG}${k}`] = val;
+    return hyper;
+  }
+
+  /** Whether a layer got its tensor inputs; a diagnostic when not. */
+  private enoughInputs(type: string, def: LayerDef, n: number, span: Span): boolean {
+    if (n < def.inputs && def.variadic) {
+      this.L.error('E-ARITY', `${type} needs at least ${def.inputs} input tensors, got ${n}: write ${type}(a, b), ${type}(a, b, c), …, or a -> ${type}(b, …) in a chain`, span);
+      return false;
+    }
+    if (n < def.inputs) {
+      const how = def.inputs === 1 ? `use it in a chain (x -> ${type}(...)) or pass the input first (${type}(x, ...))` : `write ${type}(a, b), or a -> ${type}(b) in a chain`;
+      this.L.error('E-ARITY', `${type} needs ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${n}: ${how}`, span);
+      return false;
+    }
+    return true;
+  }
+
+  /** Lowers a layer with bound arguments as the instance `name` (shared: the same name, so the same weights). */
+  private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer): Val | undefined {
     for (const x of xs) {
       if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
     }
-    const name = this.L.layerName(type);
-    const cx = this.layerContext(name, span, nextAct);
+    const cx = this.layerContext(name, span, nextAct, shared, xs[0]);
     let y: ValueId;
     try {
       y = def.lower(cx, xs, hyper);
     } catch (err) {
-      if (err instanceof LayerError) return this.L.error('E-SHAPE', `${name}: ${err.message}`, span);
+      if (err instanceof LayerError) return this.L.error('E-SHAPE', `${shared ? `shared layer '${shared.name}' (${name})` : name}: ${err.message}`, span);
       if (err instanceof ShapeError) return this.L.error('E-SHAPE', `${name}: ${err.message} (input ${xs.map((x) => userShape(this.g.value(x).shape)).join(', ')})`, span);
       throw err;
     }
-    if (this.L.training) {
+    // A shared layer is one row of the summary, as in Keras: its weights are counted once.
+    if (this.L.training && !(shared && shared.firstUse)) {
       this.L.summary.push({ name, type, shape: this.g.value(y).shape, params: this.L.paramValues.get(name) ?? 0 });
     }
+    if (shared && !shared.firstUse) shared.firstUse = { span, shape: this.g.value(xs[0]!).shape };
     return { kind: 'tensor', id: y, span };
+  }
+
+  /**
+   * `shared = dense(8)`: a layer call with no input is a layer object (Keras' `shared = Dense(8)`),
+   * applied later as `x -> shared` or `shared(x)`; every use has the same weights, so their gradients
+   * add. Its arguments are bound here, where they are written.
+   */
+  private declareLayer(st: Assign, call: Expr & { kind: 'call' }, scope: Scope): Val | undefined {
+    const def = LAYERS[call.callee]!;
+    const hyper = this.layerArgs(call.callee, def, call.args, [], 0, call.span, scope);
+    if (!hyper) return undefined;
+    const layer: SharedLayer = { name: st.name, type: call.callee, instance: this.L.layerName(call.callee), hyper, declared: st.nameSpan };
+    return { kind: 'layer', layer, span: call.span };
+  }
+
+  /**
+   * `name = layer(args)` whose first positional argument, if any, is a constant: no input is given, so
+   * it declares a layer (`shared = dense(8)`) rather than applying one (`h = dense(x, 8)`).
+   */
+  private isLayerDeclaration(e: Expr): e is Expr & { kind: 'call' } {
+    if (e.kind !== 'call' || this.L.blocks.has(e.callee) || !isLayerName(e.callee)) return false;
+    const first = e.args.find((a) => a.name === undefined)?.value;
+    return !first || first.kind === 'num' || first.kind === 'str' || first.kind === 'bool' || first.kind === 'list';
+  }
+
+  /** Applies a declared layer to the chain's value and/or the call's positional tensors. */
+  private applyShared(layer: SharedLayer, args: Arg[], piped: Val | undefined, span: Span, scope: Scope, nextAct?: string): Val | undefined {
+    if (this.tooLarge(layer.type, span)) return undefined;
+    const def = LAYERS[layer.type]!;
+    const xs: ValueId[] = [];
+    const inputs: Val[] = piped ? [piped] : [];
+    let ok = true;
+    for (const a of args) {
+      if (a.name !== undefined) {
+        ok = this.L.error('E-ARITY', `'${layer.name}' is a ${layer.type} layer declared at line ${layer.declared.line}; its arguments are given there, and a use passes only input tensors: ${layer.name}(x)`, a.nameSpan ?? a.span) ?? false;
+        continue;
+      }
+      const v = this.eval(a.value, scope);
+      if (!v || v.kind === 'failed') { ok = false; continue; }
+      inputs.push(v);
+    }
+    if (!ok) return undefined;
+    for (const v of inputs) {
+      const x = this.tensor(v, scope, `input tensor ${xs.length + 1} of '${layer.name}'`);
+      if (x === undefined) return undefined;
+      xs.push(x);
+    }
+    if (xs.length > def.inputs && !def.variadic) {
+      return this.L.error('E-ARITY', `'${layer.name}' (${layer.type}) takes ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}`, span);
+    }
+    if (!this.enoughInputs(layer.type, def, xs.length, span)) return undefined;
+    return this.applyLayer(layer.type, def, xs, layer.hyper, layer.instance, span, nextAct, layer);
   }
 
   /**
@@ -318,7 +414,7 @@ export class ExprLowerer {
     return ok ? { name, args } : undefined;
   }
 
-  private layerContext(name: string, span: Span, nextAct?: string): LayerContext {
+  private layerContext(name: string, span: Span, nextAct?: string, shared?: SharedLayer, input?: ValueId): LayerContext {
     const L = this.L;
     return {
       training: L.training,
@@ -327,11 +423,15 @@ export class ExprLowerer {
       salt: L.training ? ++L.dropoutSalt : 0,
       shape: (v) => L.graph.value(v).shape,
       op: (op, inputs, attrs = {}) => L.graph.add(op, inputs, attrs, this.emitAt(span, name)),
-      param: (suffix, shape, init, regularize) => {
+      param: (suffix, shape, init, regularize, own) => {
         const full = `${name}.${suffix}`;
         const have = L.paramsByName.get(full);
-        if (have !== undefined) return have;
-        const v = L.graph.addParam(full, shape, init, name, regularize);
+        if (have !== undefined) {
+          const built = L.graph.value(have).shape;
+          if (shared?.firstUse && input !== undefined && !sameShape(built, shape)) throw new LayerError(mismatch(shared, suffix, built, shape, L.graph.value(input).shape));
+          return have;
+        }
+        const v = L.graph.addParam(full, shape, init, name, regularize, own);
         L.paramsByName.set(full, v);
         L.paramValues.set(name, (L.paramValues.get(name) ?? 0) + numel(shape));
         return v;
@@ -339,6 +439,8 @@ export class ExprLowerer {
       state: (suffix, shape, init) => {
         const full = `${name}.${suffix}`;
         const have = L.paramsByName.get(full);
+        // Two uses would update the moving statistics twice a step, in an order the plan does not fix.
+        if (shared?.firstUse) throw new LayerError(`a layer with moving statistics (${shared.type}) cannot be shared; it was first applied at line ${shared.firstUse.span.line}. Declare one per use`);
         if (have !== undefined) return have;
         const v = L.graph.addState(full, shape, init, 'layer');
         L.paramsByName.set(full, v);
@@ -404,7 +506,7 @@ export class ExprLowerer {
       this.L.error('E-DUPLICATE', `'${st.name}' is already defined (line ${prev.span.line}); names are assigned once`, st.nameSpan);
       return false;
     }
-    const v = this.eval(st.value, scope);
+    const v = this.isLayerDeclaration(st.value) ? this.declareLayer(st, st.value, scope) : this.eval(st.value, scope);
     scope.define(st.name, v ?? { kind: 'failed', span: st.nameSpan }, st.nameSpan);
     if (!v) return false;
     if (v.kind === 'tensor' && this.L.training) {
@@ -413,6 +515,17 @@ export class ExprLowerer {
     }
     return true;
   }
+}
+
+/** Whether two shapes are equal. */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Why a shared layer cannot take this input: its weights were built for the first use's. */
+function mismatch(l: SharedLayer, suffix: string, built: number[], want: number[], input: number[]): string {
+  const first = l.firstUse!;
+  return `its weights were built for its first use at line ${first.span.line}, an input of shape ${userShape(first.shape)}; this input, ${userShape(input)}, would need a ${suffix} of shape ${shapeStr(want)}, not ${shapeStr(built)}`;
 }
 
 /** An own key of LAYERS (not 'constructor' or another Object.prototype name). */

@@ -2,7 +2,7 @@
 import type { Initializer } from '../artifact.ts';
 import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { activate, ACTIVATIONS, heOrGlorot, INITS, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { activate, ACTIVATIONS, biasInit, featureAxis, heOrGlorot, INITS, LayerError, ownRegularizer, WEIGHT_ARGS, type LayerContext, type LayerDef } from './layers.ts';
 import type { Hyper } from './values.ts';
 
 export const pair = (h: Hyper): [number, number] => (Array.isArray(h) ? [h[0]!, h[1]!] : [h as number, h as number]);
@@ -68,10 +68,11 @@ function upsample(name: string): LayerDef {
   };
 }
 
-/** Shape [1, C] or [1, C, 1, 1]: one value per channel, broadcast over the rest. */
-function perChannel(shape: number[]): number[] {
-  return shape.map((d, i) => (i === 1 ? d : 1));
+/** Shape [1, C] or [1, C, 1, 1] (axis 1): one value per entry of `axis`, broadcast over the rest. */
+function perChannel(shape: number[], axis = 1): number[] {
+  return shape.map((d, i) => (i === axis ? d : 1));
 }
+
 
 export const SPATIAL_LAYERS: Record<string, LayerDef> = {
   conv2d: {
@@ -87,6 +88,7 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       { name: 'activation', type: 'word', default: 'linear', oneOf: ACTIVATIONS },
       { name: 'use_bias', type: 'bool', default: true },
       { name: 'init', type: 'word', default: 'auto', oneOf: INITS },
+      ...WEIGHT_ARGS,
     ],
     lower(cx, [x], h) {
       const s = image(cx, x!, 'conv2d');
@@ -106,9 +108,9 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       // the input channels of a group in, times all the filters out, grouped or not.
       const act = h.activation as string;
       const init: Initializer = heOrGlorot(h.init as string, act, cx.nextActivation, (C / g) * k[0] * k[1], CO * k[0] * k[1]);
-      const w = cx.param('kernel', [CO, C / g, k[0], k[1]], init, true);
+      const w = cx.param('kernel', [CO, C / g, k[0], k[1]], init, true, ownRegularizer(h, 'kernel_regularizer'));
       let y = cx.op('conv2d', [x!, w], { stride, padding, dilation: dil, groups: g });
-      if (h.use_bias) y = cx.op('add', [y, cx.op('reshape', [cx.param('bias', [CO], { kind: 'zeros' }, false)], { shape: [CO, 1, 1] })]);
+      if (h.use_bias) y = cx.op('add', [y, cx.op('reshape', [cx.param('bias', [CO], biasInit(h, CO), false, ownRegularizer(h, 'bias_regularizer'))], { shape: [CO, 1, 1] })]);
       return activate(cx, y, act, h);
     },
   },
@@ -180,14 +182,15 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
     },
   },
   batchnorm: {
-    doc: 'batch normalisation over every axis but the channels (axis 1); running statistics in eval',
+    doc: 'batch normalisation over every axis but `axis` (default 1, the channels); running statistics in eval',
     inputs: 1,
-    hyper: [{ name: 'momentum', type: 'rate', default: 0.99 }, { name: 'epsilon', type: 'posfloat', default: 1e-3 }],
+    hyper: [{ name: 'momentum', type: 'rate', default: 0.99 }, { name: 'epsilon', type: 'posfloat', default: 1e-3 }, { name: 'axis', type: 'int', default: 1 }],
     lower(cx, [x], h) {
       const s = cx.shape(x!);
       if (s.length < 2) throw new LayerError(`batchnorm needs an input with channels, got ${userShape(s)}`);
-      const C = s[1]!;
-      const red = perChannel(s);
+      const axis = featureAxis(s, h.axis as number, 'batchnorm');
+      const C = s[axis]!;
+      const red = perChannel(s, axis);
       const asChannels = (v: ValueId): ValueId => cx.op('reshape', [v], { shape: red.slice(1) });
       const gamma = asChannels(cx.param('gamma', [C], { kind: 'ones' }, false));
       const beta = asChannels(cx.param('beta', [C], { kind: 'zeros' }, false));
@@ -250,20 +253,23 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
     },
   },
   layernorm: {
-    doc: 'normalises each sample over its last axis, then scales and shifts',
+    doc: 'normalises each sample over `axis` (default -1, the last), then scales and shifts',
     inputs: 1,
-    hyper: [{ name: 'epsilon', type: 'posfloat', default: 1e-3 }],
+    hyper: [{ name: 'epsilon', type: 'posfloat', default: 1e-3 }, { name: 'axis', type: 'int', default: -1 }],
     lower(cx, [x], h) {
       const s = cx.shape(x!);
       if (s.length < 2) throw new LayerError(`layernorm needs an input with features, got ${userShape(s)}`);
-      const F = s[s.length - 1]!;
-      const red = [...s.slice(0, -1), 1];
+      const axis = featureAxis(s, h.axis as number, 'layernorm');
+      const F = s[axis]!;
+      const red = s.map((d, i) => (i === axis ? 1 : d));
+      // γ and β hold one value per entry of the axis, broadcast over the others.
+      const alongAxis = (v: ValueId): ValueId => (axis === s.length - 1 ? v : cx.op('reshape', [v], { shape: perChannel(s, axis).slice(1) }));
       const mean = cx.op('scale', [cx.op('sum_to', [x!], { shape: red })], { factor: 1 / F });
       const xc = cx.op('sub', [x!, mean]);
       const variance = cx.op('scale', [cx.op('sum_to', [cx.op('square', [xc])], { shape: red })], { factor: 1 / F });
       const inv = cx.op('rsqrt', [cx.op('shift', [variance], { offset: h.epsilon as number })]);
-      const gamma = cx.param('gamma', [F], { kind: 'ones' }, false);
-      const beta = cx.param('beta', [F], { kind: 'zeros' }, false);
+      const gamma = alongAxis(cx.param('gamma', [F], { kind: 'ones' }, false));
+      const beta = alongAxis(cx.param('beta', [F], { kind: 'zeros' }, false));
       return cx.op('add', [cx.op('mul', [cx.op('mul', [xc, inv]), gamma]), beta]);
     },
   },

@@ -3,6 +3,7 @@ import type { Initializer } from '../artifact.ts';
 import { broadcastShapes, numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import type { ArgSpec } from './bind-args.ts';
+import type { Regularizer } from './regularizer.ts';
 import type { Hyper } from './values.ts';
 
 /** A user-facing error in a layer call; lowering reports it at the call. */
@@ -19,7 +20,8 @@ export interface LayerContext {
   readonly salt: number;
   shape(v: ValueId): number[];
   op(op: string, inputs: ValueId[], attrs?: Record<string, Hyper>): ValueId;
-  param(suffix: string, shape: number[], init: Initializer, regularize: boolean): ValueId;
+  /** A parameter; `regularize`: the train section's regulariser applies; `own`: the layer's, instead. */
+  param(suffix: string, shape: number[], init: Initializer, regularize: boolean, own?: Regularizer): ValueId;
   /** Non-trainable layer state saved with the weights (batch norm's running statistics). */
   state(suffix: string, shape: number[], init: Initializer): ValueId;
 }
@@ -43,9 +45,32 @@ export const ACTIVATION_ARG = 'activation.';
 /** Keras 3's spellings of layer arguments, suggested as dlc's names (`kernel_size` → `kernel`). */
 export const KERAS_ARG_NAMES: Readonly<Record<string, string>> = {
   kernel_size: 'kernel', strides: 'stride', dilation_rate: 'dilation', pool_size: 'pool', size: 'factor',
-  target_shape: 'shape', negative_slope: 'alpha', kernel_initializer: 'init',
+  target_shape: 'shape', negative_slope: 'alpha', kernel_initializer: 'init', bias_initializer: 'bias_init',
 };
 export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'] as const;
+
+/** What `bias_init:` takes: Keras' constant initialisers, and the fan-based ones with a vector's fans (both its length). */
+export const BIAS_INITS = ['zeros', 'ones', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal'] as const;
+
+/** The arguments of a layer with a kernel and a bias besides `init`: Keras' per-layer regularisers and bias initialiser. */
+export const WEIGHT_ARGS: ArgSpec[] = [
+  { name: 'bias_init', type: 'word', default: 'zeros', oneOf: BIAS_INITS },
+  // [] is "not given": the train section's `regularize` then covers the kernel.
+  { name: 'kernel_regularizer', type: 'regularizer', default: [] },
+  { name: 'bias_regularizer', type: 'regularizer', default: [] },
+];
+
+/** A `*_regularizer` argument as bound ([l1, l2]), or undefined when it was not given. */
+export function ownRegularizer(h: Record<string, Hyper>, name: 'kernel_regularizer' | 'bias_regularizer'): Regularizer | undefined {
+  const v = h[name] as number[];
+  return v.length === 2 ? { l1: v[0]!, l2: v[1]! } : undefined;
+}
+
+/** A bias of `n` values as `bias_init:` asks; Keras' fans of a vector are its length, in and out. */
+export function biasInit(h: Record<string, Hyper>, n: number): Initializer {
+  const kind = h.bias_init as (typeof BIAS_INITS)[number];
+  return kind === 'zeros' || kind === 'ones' ? { kind } : { kind, fanIn: n, fanOut: n };
+}
 
 /**
  * Applies the `activation:` argument of dense or conv2d as the layer of that name would, with its
@@ -62,6 +87,37 @@ export function activate(cx: LayerContext, x: ValueId, act: string, h: Record<st
 
 function unary(op: string, doc: string): LayerDef {
   return { doc, inputs: 1, hyper: [], lower: (cx, [x]) => cx.op(op, [x!]) };
+}
+
+/**
+ * A layer's `axis:` as an index of the shape (0 is the batch; negative counts from the end, as
+ * Keras' axis does); a LayerError when it is out of range or the batch axis.
+ */
+export function featureAxis(shape: number[], axis: number, layer: string): number {
+  const rank = shape.length;
+  const k = axis < 0 ? axis + rank : axis;
+  if (k < 1 || k >= rank) {
+    throw new LayerError(`${layer} axis ${axis} is out of range for input [batch${shape.slice(1).map((d) => `, ${d}`).join('')}]: expected 1 to ${rank - 1}, or -1 to -${rank - 1} from the end (axis 0 is the batch)`);
+  }
+  return k;
+}
+
+/**
+ * softmax and log_softmax with Keras' `axis` argument: the kernels run along the last axis, so
+ * another axis is refused by name (the batch axis and ranks out of range too).
+ */
+function lastAxisOnly(op: 'softmax' | 'log_softmax', doc: string): LayerDef {
+  return {
+    doc,
+    inputs: 1,
+    hyper: [{ name: 'axis', type: 'int', default: -1 }],
+    lower: (cx, [x], h) => {
+      const s = cx.shape(x!);
+      const axis = h.axis as number;
+      if (featureAxis(s, axis, op) !== s.length - 1) throw new LayerError(`${op} runs over the last axis only (axis: -1 or ${s.length - 1} here), not axis ${axis}; reshape so that axis is last`);
+      return cx.op(op, [x!]);
+    },
+  };
 }
 
 function binary(op: string, doc: string): LayerDef {
@@ -110,6 +166,7 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
       { name: 'activation', type: 'word', default: 'linear', oneOf: ACTIVATIONS },
       { name: 'use_bias', type: 'bool', default: true },
       { name: 'init', type: 'word', default: 'auto', oneOf: INITS },
+      ...WEIGHT_ARGS,
     ],
     lower(cx, [x], h) {
       const shape = cx.shape(x!);
@@ -118,11 +175,11 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
       const fanIn = shape[shape.length - 1]!;
       const act = h.activation as string;
       const init = heOrGlorot(h.init as string, act, cx.nextActivation, fanIn, units);
-      const w = cx.param('kernel', [fanIn, units], init, true);
+      const w = cx.param('kernel', [fanIn, units], init, true, ownRegularizer(h, 'kernel_regularizer'));
       const rows = numel(shape) / fanIn;
       const flat = shape.length === 2 ? x! : cx.op('reshape', [x!], { shape: [rows, fanIn] });
       let y = cx.op('matmul', [flat, w]);
-      if (h.use_bias) y = cx.op('add', [y, cx.param('bias', [units], { kind: 'zeros' }, false)]);
+      if (h.use_bias) y = cx.op('add', [y, cx.param('bias', [units], biasInit(h, units), false, ownRegularizer(h, 'bias_regularizer'))]);
       if (shape.length !== 2) y = cx.op('reshape', [y], { shape: [...shape.slice(0, -1), units] });
       return activate(cx, y, act, h);
     },
@@ -141,8 +198,8 @@ export const DENSE_LAYERS: Record<string, LayerDef> = {
   selu: unary('selu', 'SELU: 1.0507·(x > 0 ? x : 1.6733·(e^x − 1))'),
   softplus: unary('softplus', 'log(e^x + 1)'),
   relu6: unary('relu6', 'min(max(x, 0), 6)'),
-  softmax: unary('softmax', 'softmax over the last axis'),
-  log_softmax: unary('log_softmax', 'log-softmax over the last axis'),
+  softmax: lastAxisOnly('softmax', 'softmax over the last axis (axis: -1, as Keras)'),
+  log_softmax: lastAxisOnly('log_softmax', 'log-softmax over the last axis (axis: -1, as Keras)'),
   leaky_relu: {
     doc: 'x for x > 0, alpha·x otherwise',
     inputs: 1,

@@ -73,8 +73,10 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       if (oneHot) {
         // Label smoothing (Keras): t·(1 − ls) + ls/K.
         rows = weighted(ls > 0 ? g.add('shift', [g.add('scale', [target], { factor: 1 - ls }, lossAt)], { offset: ls / K }, lossAt) : target);
-        const wrong = metrics.find((m) => m === 'accuracy' || CLASS_METRICS.includes(m) || REGRESSION_METRICS.includes(m));
-        if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is not computed for one-hot targets yet; declare the target as class[${K}] labels (sparse) for ${wrong}`, loss.span);
+        // Keras' categorical_accuracy: the prediction's argmax against the target's.
+        if (metrics.includes('accuracy')) correct = g.add('correct_onehot', [logits, target], {}, { ...lossAt, layer: 'metrics' });
+        const wrong = metrics.find((m) => REGRESSION_METRICS.includes(m));
+        if (wrong) return L.error('E-UNKNOWN-METRIC', `${wrong} is a regression metric (an mse, mae or huber loss); for classes use accuracy, precision, recall, f1, confusion_matrix`, loss.span);
         break;
       }
       rows = g.add('softmax_ce', [logits, target], {}, lossAt);
@@ -148,22 +150,26 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
 }
 
 /**
- * The L1/L2 penalty on the kernels, Σ l1·|w| + Σ l2·w², summed on its own (undefined without
- * regularisation). Training adds it to the mean loss; evaluation adds it to every loss row.
+ * The L1/L2 penalty, Σ l1·Σ|w| + l2·Σw² over the parameters: a layer's own regulariser
+ * (kernel_regularizer, bias_regularizer) where it has one, else the train section's on kernels.
+ * Summed on its own (undefined without regularisation). Training adds it to the mean loss;
+ * evaluation adds it to every loss row.
  */
 export function penalty(L: Lowering, cfg: TrainConfig, at: Emit): ValueId | undefined {
   const g = L.graph;
   let sum: ValueId | undefined;
   const regAt = { ...at, layer: 'regularize' };
-  const reg = (op: 'abs' | 'square', factor: number): void => {
-    if (factor === 0) return;
-    for (const p of g.params.filter((q) => q.regularize)) {
+  const factors = (p: (typeof g.params)[number]) => p.penalty ?? (p.regularize ? { l1: cfg.l1, l2: cfg.l2 } : { l1: 0, l2: 0 });
+  const reg = (op: 'abs' | 'square', which: 'l1' | 'l2'): void => {
+    for (const p of g.params) {
+      const factor = factors(p)[which];
+      if (factor === 0) continue;
       const pen = g.add('scale', [g.add('sum_to', [g.add(op, [p.value], {}, regAt)], { shape: [] }, regAt)], { factor }, regAt);
       sum = sum === undefined ? pen : g.add('add', [sum, pen], {}, regAt);
     }
   };
-  reg('abs', cfg.l1);
-  reg('square', cfg.l2);
+  reg('abs', 'l1');
+  reg('square', 'l2');
   return sum;
 }
 

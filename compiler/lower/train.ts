@@ -6,6 +6,7 @@ export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
 import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
+import { readRegularizer } from './regularizer.ts';
 import type { Lowering } from './scope.ts';
 
 export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy' | 'hinge' | 'kl_divergence';
@@ -130,7 +131,7 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         break;
       }
       case 'regularize': {
-        const r = readRegularizer(v, fail);
+        const r = readRegularizer(v, 'regularize', fail);
         if (r) { cfg.l1 = r.l1; cfg.l2 = r.l2; }
         break;
       }
@@ -140,8 +141,10 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         break;
       }
       case 'clip': {
+        const keras = v.kind === 'call' && Object.hasOwn(KERAS_CLIPS, v.callee) ? KERAS_CLIPS[v.callee] : undefined;
+        if (keras && v.kind === 'call') { fail('E-UNKNOWN-ARG', `unknown clip '${v.callee}'; Keras' ${v.callee}=c is written ${keras}(c) here`, v.calleeSpan); break; }
         const r = readCall(v, 'clip', CLIPS, fail);
-        if (r) cfg.clip = { kind: r.kind === 'global_norm' ? 'norm' : 'value', limit: r.args.limit as number };
+        if (r) cfg.clip = { kind: CLIP_KINDS[r.kind as keyof typeof CLIP_KINDS], limit: r.args.limit as number };
         break;
       }
       case 'early_stopping': {
@@ -210,28 +213,6 @@ function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {
   return { kind, lr: lr as number, hyper: rest as Record<string, number | boolean> };
 }
 
-function readRegularizer(v: Expr, fail: Fail): { l1: number; l2: number } | undefined {
-  const names = ['l1', 'l2', 'l1_l2'];
-  if (v.kind !== 'call' || !names.includes(v.callee)) {
-    const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : '';
-    fail('E-TYPE', `regularize must be l1(factor), l2(factor) or l1_l2(l1: a, l2: b)${callee ? didYouMean(callee, names) : ''}`, v.span);
-    return undefined;
-  }
-  const out = { l1: 0, l2: 0 };
-  const slots = v.callee === 'l1_l2' ? ['l1', 'l2'] : [v.callee];
-  let next = 0;
-  for (const a of v.args) {
-    const slot = a.name ?? slots[next++];
-    if (!slot || !slots.includes(slot)) { fail('E-UNKNOWN-ARG', `unknown argument${a.name ? ` '${a.name}'` : ''} for ${v.callee}`, a.span); return undefined; }
-    const c = constant(a.value);
-    const r = c ? coerce(c, 'float') : { error: 'expected a constant' };
-    if ('error' in r || (r.ok as number) < 0) { fail('E-TYPE', `${v.callee} factor: ${'error' in r ? r.error : 'must not be negative'}`, a.value.span); return undefined; }
-    out[slot as 'l1' | 'l2'] = r.ok as number;
-  }
-  if (v.args.length === 0) { fail('E-MISSING-ARG', `${v.callee} needs a factor, e.g. ${v.callee === 'l1_l2' ? 'l1_l2(l1: 1e-5, l2: 1e-4)' : `${v.callee}(1e-4)`}`, v.span); return undefined; }
-  return out;
-}
-
 type ArgDef = ArgSpec & { default: Hyper };
 const monitor = (fallback: 'loss' | 'val_loss'): ArgDef => ({ name: 'monitor', type: 'word', default: fallback, oneOf: ['val_loss', 'loss'] });
 const WARMUP: ArgDef = { name: 'warmup', type: 'int', default: 0 };
@@ -247,8 +228,15 @@ const SCHEDULES: Record<ScheduleSpec['kind'], ArgDef[]> = {
     { name: 'min_delta', type: 'float', default: S.reduce_on_plateau.minDelta }, { name: 'min', type: 'float', default: S.reduce_on_plateau.min }, monitor(S.reduce_on_plateau.monitor),
   ],
 };
-/** Gradient clipping: global_norm(limit) (Keras global_clipnorm) or value(limit) (clipvalue). */
-const CLIPS: Record<string, ArgDef[]> = { global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }], value: [{ name: 'limit', type: 'posfloat', default: 1 }] };
+/** Gradient clipping: global_norm(limit) (Keras global_clipnorm), norm(limit) (clipnorm) or value(limit) (clipvalue). */
+const CLIPS: Record<string, ArgDef[]> = {
+  global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }],
+  norm: [{ name: 'limit', type: 'posfloat', default: 1 }],
+  value: [{ name: 'limit', type: 'posfloat', default: 1 }],
+};
+/** Keras' optimizer arguments for clipping, named by the clip that does the same. */
+const KERAS_CLIPS: Readonly<Record<string, string>> = { clipnorm: 'norm', global_clipnorm: 'global_norm', clipvalue: 'value' };
+const CLIP_KINDS = { global_norm: 'norm', norm: 'tensor_norm', value: 'value' } as const satisfies Record<string, ClipSpec['kind']>;
 const E = EARLY_STOPPING_DEFAULTS;
 const EARLY_STOPPING: ArgDef[] = [monitor(E.monitor), { name: 'patience', type: 'posint', default: E.patience }, { name: 'min_delta', type: 'float', default: E.minDelta }, { name: 'restore_best', type: 'bool', default: E.restoreBest }];
 

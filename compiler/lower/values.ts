@@ -9,12 +9,28 @@ export type Val =
   | { kind: 'str'; value: string; span: Span }
   | { kind: 'bool'; value: boolean; span: Span }
   | { kind: 'name'; value: string; span: Span }
-  | { kind: 'list'; items: Val[]; span: Span }
+  /** `regularizer`: the factors [l1, l2] of a regulariser call (`l2(1e-4)`), not a list as written. */
+  | { kind: 'list'; items: Val[]; span: Span; regularizer?: true }
+  /** A declared layer (`shared = dense(8)`): every use applies the same weights. */
+  | { kind: 'layer'; layer: SharedLayer; span: Span }
   /** A name whose definition failed: uses of it stay silent, since its error was reported. */
   | { kind: 'failed'; span: Span };
 
+/** A layer declared once and applied wherever its name is used (Keras: one layer object called twice). */
+export interface SharedLayer {
+  /** The name it was assigned to. */
+  name: string;
+  type: string;
+  /** Its instance name, the prefix of its weights' names (dense_1). */
+  instance: string;
+  hyper: Record<string, Hyper>;
+  declared: Span;
+  /** Set by the first use: its weights' shapes follow that input. */
+  firstUse?: { span: Span; shape: number[] };
+}
+
 /** The type a hyper-parameter accepts. */
-export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d' | 'pad1d';
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d' | 'pad1d' | 'regularizer';
 
 export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   int: 'an integer',
@@ -30,6 +46,7 @@ export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   padding: "'valid', 'same', an integer, or a list of 2 or 4 integers",
   pad2d: 'an integer, [height, width], or [[top, bottom], [left, right]] (integers ≥ 0)',
   pad1d: "'valid', 'same', 'causal', an integer, or [left, right]",
+  regularizer: 'l1(factor), l2(factor) or l1_l2(l1: a, l2: b)',
 };
 
 export function describeVal(v: Val): string {
@@ -40,6 +57,7 @@ export function describeVal(v: Val): string {
     case 'bool': return String(v.value);
     case 'name': return `'${v.value}'`;
     case 'list': return 'a list';
+    case 'layer': return `the ${v.layer.type} layer '${v.layer.name}'`;
     case 'failed': return 'a value that failed to compile';
   }
 }
@@ -108,6 +126,9 @@ export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } 
       }
       return bad;
     }
+    case 'regularizer':
+      // A layer's regulariser call, read by readRegularizer into [l1, l2] (ExprLowerer.layerArgs).
+      return v.kind === 'list' && v.regularizer === true ? { ok: v.items.map((i) => (i as { value: number }).value) } : bad;
     case 'ints':
     case 'shape': {
       if (v.kind !== 'list') return bad;

@@ -234,6 +234,7 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   softmax_ce: null,
   softmax_ce_bwd: null,
   correct: null,
+  correct_onehot: null,
   conv2d_bwd_filter: null,
   maxpool2d_bwd: null,
   avgpool2d_bwd: null,

@@ -7,22 +7,24 @@ import type { ValueId } from '../ir/types.ts';
 /**
  * Appends one in-place update node per parameter; the learning rate comes from the step uniform.
  * Clipping by value clamps inside the update; clipping by global norm first sums the squares of
- * every gradient into one value all updates read.
+ * every gradient into one value all updates read; clipping by each tensor's norm gives each update
+ * the sum of its own gradient's squares (so the updates no longer run as one kernel).
  */
 export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>, clip?: ClipSpec): void {
   const row: OptimizerRow = OPTIMIZERS[opt.kind];
   const attrs = optimizerAttrs(opt.kind, opt.hyper);
   const at = { phase: 'update' as const, layer: 'clip' };
   let sumsq: ValueId | undefined;
+  const squares = (grad: ValueId): ValueId => g.add('sum_to', [g.add('square', [grad], {}, at)], { shape: [] }, at);
   if (clip?.kind === 'norm') {
     for (const p of g.params) {
       const grad = grads.get(p.value);
       if (grad === undefined) continue;
-      const part = g.add('sum_to', [g.add('square', [grad], {}, at)], { shape: [] }, at);
+      const part = squares(grad);
       sumsq = sumsq === undefined ? part : g.add('add', [sumsq, part], {}, at);
     }
   }
-  const clipAttrs: Record<string, number> = clip?.kind === 'norm' ? { clip_norm: clip.limit } : clip?.kind === 'value' ? { clip_value: clip.limit } : {};
+  const clipAttrs: Record<string, number> = clip?.kind === 'norm' || clip?.kind === 'tensor_norm' ? { clip_norm: clip.limit } : clip?.kind === 'value' ? { clip_value: clip.limit } : {};
   for (const p of g.params) {
     const grad = grads.get(p.value);
     if (grad === undefined) continue;
@@ -31,7 +33,8 @@ export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, V
       const fill = s.initial === undefined ? 0 : opt.hyper[s.initial] as number;
       return g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: fill }, 'optimizer');
     });
-    g.add(opt.kind, [p.value, grad, ...states, ...(sumsq !== undefined ? [sumsq] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
+    const norm = clip?.kind === 'tensor_norm' ? squares(grad) : sumsq;
+    g.add(opt.kind, [p.value, grad, ...states, ...(norm !== undefined ? [norm] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
   }
 }
 

@@ -71,7 +71,7 @@ describe('unknown names', () => {
   y = x -> dense(10, bias: false)
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:22: error: unknown argument 'bias' for dense (accepted: units, activation, use_bias, init)
+    expect(errors(src)).toBe(`net.dl:3:22: error: unknown argument 'bias' for dense (accepted: units, activation, use_bias, init, bias_init, kernel_regularizer, bias_regularizer)
  3 |   y = x -> dense(10, bias: false)
    |                      ^^^^`);
   });
@@ -466,12 +466,12 @@ describe('arity and required arguments', () => {
   it('too many positional arguments to dense', () => {
     const src = `model m {
   input x: f32[4]
-  y = x -> dense(10, relu, true, auto, 5)
+  y = x -> dense(10, relu, true, auto, zeros, l2(0.1), l1(0.1), 5)
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:3:40: error: dense takes 1 input and at most 4 arguments (units, activation, use_bias, init); this is one too many
- 3 |   y = x -> dense(10, relu, true, auto, 5)
-   |                                        ^`);
+    expect(errors(src)).toBe(`net.dl:3:65: error: dense takes 1 input and at most 7 arguments (units, activation, use_bias, init, bias_init, kernel_regularizer, bias_regularizer); this is one too many
+ 3 |   y = x -> dense(10, relu, true, auto, zeros, l2(0.1), l1(0.1), 5)
+   |                                                                 ^`);
   });
 
   it('an argument to a layer that takes none', () => {

@@ -152,10 +152,10 @@ train m { loss = ${loss}; optimizer = sgd(lr: 0.5); batch = ${N}; seed = 3${metr
     }
   });
 
-  it('mistakes: a target of another shape, metrics not computed for one-hot targets, label_smoothing out of [0, 1)', () => {
+  it('mistakes: a target of another shape, a regression metric for one-hot targets, label_smoothing out of [0, 1)', () => {
     const errs = (src: string) => formatDiagnostics(compile(src, { file: 'net.dl' }).diagnostics, src);
     expect(errs(cnet('categorical_crossentropy(p, x)'))).toContain("error: cross_entropy needs class labels (class[n]) or one-hot targets shaped like the prediction [batch, 4] as its target; 'x' has shape [batch, 3]");
-    expect(errs(cnet('categorical_crossentropy(p, t)', 'p = x -> dense(4)', 'accuracy'))).toContain('error: accuracy is not computed for one-hot targets yet; declare the target as class[4] labels (sparse) for accuracy');
+    expect(errs(cnet('categorical_crossentropy(p, t)', 'p = x -> dense(4)', 'rmse'))).toContain('error: rmse is a regression metric (an mse, mae or huber loss); for classes use accuracy, precision, recall, f1, confusion_matrix');
     expect(errs(cnet('cross_entropy(p, t, label_smoothing: 1)'))).toContain("error: argument 'label_smoothing' of cross_entropy: expected a number in [0, 1), got the integer 1");
     expect(errs(cnet('cross_entropy(p, c, label_smothing: 0.1)'))).toContain("error: unknown argument 'label_smothing' for cross_entropy; did you mean 'label_smoothing'?");
   });

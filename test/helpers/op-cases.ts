@@ -209,6 +209,7 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   softmax: ROWS, log_softmax: ROWS, softmax_bwd: ROWS2,
   log_softmax_bwd: ROWS2.map((c) => ({ ...c, draws: ['normal', 'normal'] })),
   softmax_ce: LABELLED(), softmax_ce_bwd: LABELLED([[0]]), correct: LABELLED(),
+  correct_onehot: [{ shapes: [[1, 2], [1, 2]] }, { shapes: [[5, 10], [5, 10]] }, { shapes: [[130, 3], [130, 3]] }, { shapes: [[67, 7], [67, 7]], draws: ['normal', 'unit'] }],
   maxpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),
   maxpool2d_bwd: POOLS.map((p) => ({ shapes: [p.x, pooled(p)], attrs: p.attrs })),
   avgpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),

@@ -42,6 +42,16 @@ function rowBody(kind: RowKind, t: RowsTemplate): string {
   var mx = ${a}[base];
   for (var j = 1u; j < C; j = j + 1u) { if (${a}[base + j] > mx) { mx = ${a}[base + j]; best = j; } }
   ${o}[r] = select(0.0, 1.0, best == u32(${b}[r]));`;
+    case 'correct_onehot': // a = logits, b = target rows
+      return `var best = 0u;
+  var mx = ${a}[base];
+  var want = 0u;
+  var tmx = ${b}[base];
+  for (var j = 1u; j < C; j = j + 1u) {
+    if (${a}[base + j] > mx) { mx = ${a}[base + j]; best = j; }
+    if (${b}[base + j] > tmx) { tmx = ${b}[base + j]; want = j; }
+  }
+  ${o}[r] = select(0.0, 1.0, best == want);`;
   }
 }
 

@@ -1,4 +1,4 @@
-// Ops over the last axis: softmax, log-softmax, softmax cross-entropy and argmax correctness.
+// Ops over the last axis: softmax, log-softmax, softmax cross-entropy and argmax correctness (against labels or one-hot targets).
 import { grid, type KernelBody, type KernelIO, type RowKind } from '../kernel-spec.ts';
 import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
 import { ShapeError, type KernelRow, type TensorType } from './def.ts';
@@ -113,4 +113,20 @@ export const SOFTMAX_OPS = {
     }
     return o;
   }, [1]),
+  // Keras' categorical_accuracy: argmax(y_true) == argmax(y_pred), for one-hot (or any) targets.
+  correct_onehot: rowOp('correct_onehot', '1 where argmax(logits) equals argmax(target) (first maximum wins in each), else 0', 2, (ins) => {
+    sameAsFirst(ins);
+    if (ins[0]!.shape.length < 2) throw new ShapeError(`expected logits [rows, classes], got ${shapeStr(ins[0]!.shape)}`);
+    return { shape: ins[0]!.shape.slice(0, -1), dtype: 'f32' };
+  }, ([x, t]) => {
+    const { C, R } = rowsOf(x!);
+    const o = tensor([R]);
+    const argmax = (v: Float64Array, base: number): number => {
+      let best = 0;
+      for (let j = 1; j < C; j++) if (v[base + j]! > v[base + best]!) best = j;
+      return best;
+    };
+    for (let r = 0; r < R; r++) o.data[r] = argmax(x!.data, r * C) === argmax(t!.data, r * C) ? 1 : 0;
+    return o;
+  }),
 } satisfies Record<string, KernelRow>;

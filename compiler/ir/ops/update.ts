@@ -19,9 +19,9 @@ function sameShapes(ins: TensorType[]): void {
 }
 
 /**
- * Gradient clipping every optimizer rule takes (Keras clipvalue / global_clipnorm): attrs
- * clip_value c clamps each gradient element to [−c, c]; attrs clip_norm c scales every gradient by
- * min(1, c / ‖g‖) where ‖g‖² (over all parameters) is one more input after the states.
+ * Gradient clipping every optimizer rule takes (Keras clipvalue / global_clipnorm / clipnorm): attrs
+ * clip_value c clamps each gradient element to [−c, c]; attrs clip_norm c scales the gradient by
+ * min(1, c / ‖g‖) where ‖g‖² (over all parameters, or this one's) is one more input after the states.
  */
 const clipValue = (a: Attrs): number => (a.clip_value as number | undefined) ?? 0;
 const clipNorm = (a: Attrs): number => (a.clip_norm as number | undefined) ?? 0;

@@ -105,6 +105,7 @@ const RULES: Rules = {
   softmax_ce: (b, n, g) => [b.op('softmax_ce_bwd', [n.inputs[0]!, n.inputs[1]!, g]), null],
   softmax_ce_bwd: null,
   correct: null,
+  correct_onehot: null,
 
   conv2d: (b, n, g) => {
     const [x, w] = n.inputs as [ValueId, ValueId];
