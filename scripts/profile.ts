@@ -3,9 +3,12 @@
 //   npx tsx scripts/profile.ts samples/mnist_cnn.dl      (DLC_ADAPTER=gles|vulkan, default gles)
 // With --compile, the cost from cold instead: every kernel's WGSL size, its pipeline creation and
 // its first dispatch (where Mesa's drivers compile to machine code), one kernel at a time, and the
-// session's own total (pipelines created all at once, then warmed up). Run it with
-// MESA_SHADER_CACHE_DISABLE=true, or a second run reads Mesa's disk cache.
+// session's own total (pipelines created all at once, then warmed up); --kernel TEXT keeps only the
+// kernels whose name contains TEXT (and skips the total). CPU time is the whole process's, so it
+// holds on a busy machine where wall time does not. Run it with MESA_SHADER_CACHE_DISABLE=true, or
+// a second run reads Mesa's disk cache.
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import type { Artifact } from '../compiler/artifact.ts';
 import { compile } from '../compiler/compile.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
@@ -16,11 +19,16 @@ import { Session, type TensorData } from '../runtime/session.ts';
 import { warmUpKernels } from '../runtime/warm-up.ts';
 import { fail } from './args.ts';
 
-const args = process.argv.slice(2);
-const compileMode = args.includes('--compile');
-const file = args.find((a) => !a.startsWith('--'));
-const unknown = args.find((a) => a.startsWith('--') && a !== '--compile');
-if (unknown || !file) fail('profile', `${unknown ? `unknown option ${unknown}; ` : ''}usage: npx tsx scripts/profile.ts [--compile] net.dl`);
+const { values: opts, positionals } = (() => {
+  try {
+    return parseArgs({ options: { compile: { type: 'boolean' }, kernel: { type: 'string' } }, allowPositionals: true });
+  } catch (err) {
+    return fail('profile', (err as Error).message.split('\n')[0]!);
+  }
+})();
+const file = positionals[0];
+if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] net.dl');
+const compileMode = opts.compile === true;
 const source = readFileSync(file, 'utf8');
 const r = compile(source, { file });
 if (!r.ok) fail('profile', formatDiagnostics(r.diagnostics, source));
@@ -66,7 +74,7 @@ async function profileCompile(artifact: Artifact): Promise<void> {
   const secs = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
   if (process.env.MESA_SHADER_CACHE_DISABLE !== 'true') process.stdout.write('note: MESA_SHADER_CACHE_DISABLE is not true: Mesa may read compiled shaders from its disk cache\n');
   // The session's way first, on a fresh device: all pipelines at once, then one dispatch of each.
-  {
+  if (opts.kernel === undefined) {
     const handle = await openDevice(adapter);
     const t0 = performance.now();
     const session = await Session.create(artifact, handle.device);
@@ -80,13 +88,14 @@ async function profileCompile(artifact: Artifact): Promise<void> {
   // Then kernel by kernel on another fresh device, so each cost is its own.
   const handle = await openDevice(adapter);
   const device = handle.device;
-  const rows: { name: string; bytes: number; create: number; dispatch: number }[] = [];
+  const rows: { name: string; bytes: number; create: number; dispatch: number; cpu: number }[] = [];
   const seen = new Set<string>();
   for (const k of artifact.manifest.kernels) {
-    if (seen.has(k.shader)) continue;
+    if (seen.has(k.shader) || (opts.kernel !== undefined && !k.name.includes(opts.kernel))) continue;
     seen.add(k.shader);
     const code = artifact.shaders[k.shader]!;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const module = device.createShaderModule({ code });
     const layout = device.createBindGroupLayout({
       entries: k.bindings.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.access === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' } })),
@@ -94,14 +103,15 @@ async function profileCompile(artifact: Artifact): Promise<void> {
     const pipeline = await device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' } });
     const t1 = performance.now();
     await warmUpKernels(device, artifact.manifest.buffers, [{ pipeline, spec: k }]);
-    rows.push({ name: k.name, bytes: Buffer.byteLength(code), create: t1 - t0, dispatch: performance.now() - t1 });
+    const cpu = process.cpuUsage(cpu0);
+    rows.push({ name: k.name, bytes: Buffer.byteLength(code), create: t1 - t0, dispatch: performance.now() - t1, cpu: (cpu.user + cpu.system) / 1000 });
   }
   const ms = (x: number): string => `${x.toFixed(0).padStart(7)} ms`;
-  process.stdout.write(`${'WGSL'.padStart(8)}  ${'create'.padStart(10)}  ${'1st dispatch'.padStart(12)}  kernel\n`);
-  for (const row of [...rows].sort((a, b) => b.create + b.dispatch - a.create - a.dispatch)) {
-    process.stdout.write(`${(row.bytes / 1024).toFixed(1).padStart(6)} KB  ${ms(row.create)}  ${ms(row.dispatch).padStart(12)}  ${row.name}\n`);
+  process.stdout.write(`${'WGSL'.padStart(8)}  ${'create'.padStart(10)}  ${'1st dispatch'.padStart(12)}  ${'CPU'.padStart(10)}  kernel\n`);
+  for (const row of [...rows].sort((a, b) => b.cpu - a.cpu)) {
+    process.stdout.write(`${(row.bytes / 1024).toFixed(1).padStart(6)} KB  ${ms(row.create)}  ${ms(row.dispatch).padStart(12)}  ${ms(row.cpu)}  ${row.name}\n`);
   }
   const sum = (f: (r: (typeof rows)[number]) => number): number => rows.reduce((a, x) => a + f(x), 0);
-  process.stdout.write(`${(sum((x) => x.bytes) / 1024).toFixed(1).padStart(6)} KB  ${ms(sum((x) => x.create))}  ${ms(sum((x) => x.dispatch)).padStart(12)}  all ${rows.length} kernels, one at a time\n`);
+  process.stdout.write(`${(sum((x) => x.bytes) / 1024).toFixed(1).padStart(6)} KB  ${ms(sum((x) => x.create))}  ${ms(sum((x) => x.dispatch)).padStart(12)}  ${ms(sum((x) => x.cpu))}  ${rows.length} kernels, one at a time\n`);
   handle.destroy();
 }
