@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Bundles the CLI once for the tests that spawn it (test/setup/cli-bundle.ts).
+    globalSetup: ['test/setup/global.ts'],
     pool: 'forks',
     // gc() lets memory tests measure what is retained, not garbage awaiting collection.
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },

@@ -81,6 +81,30 @@ function barLine(p: { epoch: number; epochs: number; step: number; steps: number
   return line.replace(BAR.repeat(BAR_MIN + 2), `[${'='.repeat(done)}${' '.repeat(inner - done)}]`);
 }
 
+/**
+ * "compiling 24 kernels… " then, on a terminal, the pipelines created and the first runs (where
+ * Mesa's drivers compile) counted in place, and at the end "done in 41.2 s" on the same line.
+ */
+export function compileProgress(out: NodeJS.WriteStream, kernels: number) {
+  const live = liveProgress(out);
+  const head = `compiling ${kernels} kernel${kernels === 1 ? '' : 's'}… `;
+  const started = performance.now();
+  const draw = (what: string) => (done: number, total: number): void => {
+    if (live) out.write(`\r${fitFields([{ text: `${head}${what} ${done}/${total}` }], lineWidth(out))}\x1b[K`);
+  };
+  out.write(head);
+  return {
+    onPipeline: draw('pipelines'),
+    onFirstRun: draw('first runs'),
+    /** Ends the line with the time taken; returns it in seconds. */
+    done: (): number => {
+      const secs = (performance.now() - started) / 1000;
+      out.write(`${live ? `\r${head}` : ''}done in ${formatDuration(secs)}${live ? '\x1b[K' : ''}\n`);
+      return secs;
+    },
+  };
+}
+
 /** Step and epoch callbacks for fit() that draw progress on `out`, fitted to its width on a terminal. */
 export function progress(session: Session, epochs: number, out: NodeJS.WriteStream, showLr = session.manifest.train?.schedule !== undefined) {
   const live = liveProgress(out);

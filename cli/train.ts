@@ -14,7 +14,7 @@ import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write
 import { loadData } from './data.ts';
 import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
-import { confusionTable, evalParts, progress } from './progress.ts';
+import { compileProgress, confusionTable, evalParts, progress } from './progress.ts';
 import { chooseRunFolder, removeStaleRunFiles } from './run-folder.ts';
 import { lineWidth, wrapText } from './terminal.ts';
 import { formatOptimizer } from './train-text.ts';
@@ -28,16 +28,15 @@ const say = (text: string): void => {
 };
 
 /**
- * Creates the session and compiles its kernels, announced before and timed: Mesa's drivers compile
- * at the first dispatch, which would otherwise hide inside the first epoch's time.
+ * Creates the session and compiles its kernels, announced before and timed, with progress on a
+ * terminal: Mesa's drivers compile at the first dispatch, which would otherwise hide inside the
+ * first epoch's time.
  */
 async function compiledSession(artifact: Artifact, handle: NodeDeviceHandle, options: SessionOptions): Promise<Session> {
-  const kernels = Object.keys(artifact.shaders).length;
-  process.stdout.write(`compiling ${kernels} kernel${kernels === 1 ? '' : 's'}… `);
-  const started = performance.now();
-  const session = await Session.create(artifact, handle.device, options);
-  await session.warmUp();
-  process.stdout.write(`done in ${formatDuration((performance.now() - started) / 1000)}\n`);
+  const show = compileProgress(process.stdout, Object.keys(artifact.shaders).length);
+  const session = await Session.create(artifact, handle.device, { ...options, onPipeline: show.onPipeline });
+  await session.warmUp(show.onFirstRun);
+  show.done();
   return session;
 }
 

@@ -49,6 +49,8 @@ interface Status {
   heldout?: number;
   prediction?: number;
   confusion?: number[][];
+  /** Seconds the last Train spent compiling kernels (not counted in the first epoch's speed). */
+  compileSeconds?: number;
   error?: string;
 }
 const status: Status = { state: 'loading', weights: 'untrained', losses: [], valLosses: [], steps: 0 };
@@ -107,7 +109,8 @@ function resetResults(): void {
   delete status.heldout;
   delete status.prediction;
   delete status.confusion;
-  for (const id of ['step', 'throughput', 'running', 'heldout', 'prediction', 'prediction-note', 'probs', 'confusion', 'grid']) $(id).replaceChildren();
+  delete status.compileSeconds;
+  for (const id of ['compile', 'step', 'throughput', 'running', 'heldout', 'prediction', 'prediction-note', 'probs', 'confusion', 'grid']) $(id).replaceChildren();
   seen = new Float32Array(784);
   drawField($<HTMLCanvasElement>('seen'), seen, 3);
   pad.clear();
@@ -195,8 +198,16 @@ async function train(): Promise<void> {
   const epochs = Math.max(1, Math.floor(Number(epochsField.value)) || 1);
   let where = { epoch: 0, step: 0, perEpoch: 1 };
   try {
-    setState('compiling kernels');
-    const s = (session = await Session.create(a, gpu.device));
+    // Kernels compile before the first step (pipelines, then a first run each, where drivers such as
+    // Mesa's compile), counted on the page and timed apart from training.
+    const count = Object.keys(a.shaders).length;
+    const head = `compiling ${count} kernel${count === 1 ? '' : 's'}`;
+    const compileStart = performance.now();
+    setState(head);
+    const s = (session = await Session.create(a, gpu.device, { onPipeline: (done, total) => setState(`${head}: pipelines ${done}/${total}`) }));
+    await s.warmUp((done, total) => setState(`${head}: first runs ${done}/${total}`));
+    status.compileSeconds = (performance.now() - compileStart) / 1000;
+    $('compile').textContent = `compiled ${count} kernel${count === 1 ? '' : 's'} in ${status.compileSeconds.toFixed(1)} s`;
     status.weights = 'trained here';
     const test = dataOf('test');
     const B = s.manifest.batch;

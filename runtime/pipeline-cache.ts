@@ -1,6 +1,8 @@
 // Shader modules, layouts and pipelines of one device, keyed by WGSL text and binding layout:
 // every Session on the device shares them, so a kernel compiles once per process (creating a
 // llvmpipe pipeline costs up to seconds; Mesa's disk cache only helps the next process).
+// Pipelines are created with createComputePipelineAsync, all at once, so a driver that compiles
+// on threads compiles them side by side.
 /// <reference types="@webgpu/types" />
 import type { Artifact, KernelEntry } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
@@ -9,6 +11,7 @@ import { kernelLabel } from './session-checks.ts';
 import { SessionError } from './session-error.ts';
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE, spelled out so the module loads before globals exist.
+const RECOMPILE = '(recompile the artifact with dlc compile; if it persists, it is a bug in dlc)';
 
 /** A kernel ready to dispatch: its pipeline, its buffers bound, and its manifest entry. */
 export interface BoundKernel {
@@ -17,39 +20,61 @@ export interface BoundKernel {
   spec: KernelEntry;
 }
 
+/** Told after each distinct pipeline of an artifact is ready: `done` of `total`. */
+export type PipelineProgress = (done: number, total: number) => void;
+
 interface DeviceCache {
   modules: Map<string, GPUShaderModule>;
   layouts: Map<string, GPUBindGroupLayout>;
-  pipelines: Map<string, GPUComputePipeline>;
+  /** Pipelines created or being created; a failed one is removed, so a later session tries again. */
+  pipelines: Map<string, Promise<GPUComputePipeline>>;
+  /** Why the device was lost, once it was. */
+  lost?: string;
 }
 const deviceCaches = new WeakMap<GPUDevice, DeviceCache>();
 
 function deviceCache(device: GPUDevice): DeviceCache {
   let c = deviceCaches.get(device);
   if (!c) {
-    c = { modules: new Map(), layouts: new Map(), pipelines: new Map() };
-    deviceCaches.set(device, c);
+    const cache: DeviceCache = { modules: new Map(), layouts: new Map(), pipelines: new Map() };
+    void device.lost.then((info) => { cache.lost = info.message || info.reason || 'unknown reason'; });
+    deviceCaches.set(device, cache);
+    c = cache;
   }
   return c;
 }
 
-/** How many compute pipelines this process has created on `device` (for tests of the cache). */
+/** How many compute pipelines this process has asked for on `device` (for tests of the cache). */
 export function pipelinesCreated(device: GPUDevice): number {
   return deviceCaches.get(device)?.pipelines.size ?? 0;
 }
 
+/** The shader module of `k`, checked: a WGSL error names the kernel and file:line:column. */
+async function shaderModule(device: GPUDevice, cache: DeviceCache, artifact: Artifact, k: KernelEntry): Promise<GPUShaderModule> {
+  const code = artifact.shaders[k.shader]!;
+  let module = cache.modules.get(code);
+  if (module) return module;
+  module = device.createShaderModule({ code, label: k.shader });
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((x) => x.type === 'error');
+  // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
+  if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)} does not compile: ${errors.map((e) => `${kernelPath(k.shader, artifact.source)}:${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} ${RECOMPILE}`);
+  cache.modules.set(code, module);
+  return module;
+}
+
 /**
- * Every kernel of the artifact bound to `buffers` (the artifact's buffers, in manifest order), its
- * pipeline taken from the device's cache or created; a WGSL error names the kernel.
+ * Every kernel of the artifact bound to `buffers` (the artifact's buffers, in manifest order). Its
+ * pipelines come from the device's cache or are created together; a WGSL error, a pipeline the
+ * device refuses or a device lost meanwhile names the kernel (and its layer and source line).
  */
-export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers: GPUBuffer[]): Promise<BoundKernel[]> {
-  const { modules, layouts, pipelines } = deviceCache(device);
-  const kernels: BoundKernel[] = [];
-  device.pushErrorScope('validation');
-  for (const k of artifact.manifest.kernels) {
-    const code = artifact.shaders[k.shader]!;
-    const layoutKey = k.bindings.map((b) => b.access).join(',');
-    let layout = layouts.get(layoutKey);
+export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers: GPUBuffer[], onProgress?: PipelineProgress): Promise<BoundKernel[]> {
+  const cache = deviceCache(device);
+  const lostWhile = (k: KernelEntry): SessionError => new SessionError(`the GPU device was lost (${cache.lost}) while creating the pipeline of ${kernelLabel(k, artifact.source)}`);
+  if (cache.lost !== undefined) throw lostWhile(artifact.manifest.kernels[0]!);
+  const layoutOf = (k: KernelEntry): { key: string; layout: GPUBindGroupLayout } => {
+    const key = k.bindings.map((b) => b.access).join(',');
+    let layout = cache.layouts.get(key);
     if (!layout) {
       layout = device.createBindGroupLayout({
         entries: k.bindings.map((b) => ({
@@ -58,30 +83,53 @@ export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers
           buffer: { type: b.access === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' },
         })),
       });
-      layouts.set(layoutKey, layout);
+      cache.layouts.set(key, layout);
     }
-    const pipeKey = `${layoutKey}\n${code}`;
-    let pipeline = pipelines.get(pipeKey);
-    if (!pipeline) {
-      let module = modules.get(code);
-      if (!module) {
-        module = device.createShaderModule({ code, label: k.shader });
-        const info = await module.getCompilationInfo();
-        const errors = info.messages.filter((x) => x.type === 'error');
-        // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
-        if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)} does not compile: ${errors.map((e) => `${kernelPath(k.shader, artifact.source)}:${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
-        modules.set(code, module);
+    return { key, layout };
+  };
+  // Every module checked first (a WGSL error is the likelier failure, and the clearer message).
+  const modules = await Promise.all(artifact.manifest.kernels.map((k) => shaderModule(device, cache, artifact, k)));
+  // Then every pipeline not yet cached asked for at once; kernels with the same text share one.
+  const pending = new Map<string, { kernel: KernelEntry; pipeline: Promise<GPUComputePipeline> }>();
+  const keys = artifact.manifest.kernels.map((k, i) => {
+    const { key: layoutKey, layout } = layoutOf(k);
+    const key = `${layoutKey}\n${artifact.shaders[k.shader]!}`;
+    if (!pending.has(key)) {
+      let pipeline = cache.pipelines.get(key);
+      if (!pipeline) {
+        pipeline = device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module: modules[i]!, entryPoint: 'main' }, label: k.name });
+        cache.pipelines.set(key, pipeline);
+        // A refused pipeline is not kept: the error goes to this caller, and a later one tries again.
+        pipeline.catch(() => cache.pipelines.delete(key));
       }
-      pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: k.name });
-      pipelines.set(pipeKey, pipeline);
+      pending.set(key, { kernel: k, pipeline });
     }
+    return key;
+  });
+  let done = 0;
+  const total = pending.size;
+  onProgress?.(0, total);
+  const ready = new Map<string, GPUComputePipeline>();
+  await Promise.all([...pending].map(async ([key, { kernel, pipeline }]) => {
+    try {
+      ready.set(key, await pipeline);
+    } catch (err) {
+      if (cache.lost !== undefined) throw lostWhile(kernel);
+      throw new SessionError(`${kernelLabel(kernel, artifact.source)} does not make a pipeline on this device: ${printable((err as Error).message.split('\n')[0]!.trim(), 400)} ${RECOMPILE}`);
+    }
+    onProgress?.(++done, total);
+  }));
+  device.pushErrorScope('validation');
+  const kernels = artifact.manifest.kernels.map((k, i) => {
+    const pipeline = ready.get(keys[i]!)!;
     const bindGroup = device.createBindGroup({
-      layout,
+      layout: layoutOf(k).layout,
       entries: k.bindings.map((b) => ({ binding: b.binding, resource: b.size === undefined ? { buffer: buffers[b.buffer]! } : { buffer: buffers[b.buffer]!, offset: b.offset ?? 0, size: b.size } })),
     });
-    kernels.push({ pipeline, bindGroup, spec: k });
-  }
+    return { pipeline, bindGroup, spec: k };
+  });
   const err = await device.popErrorScope();
-  if (err) throw new SessionError(`creating the kernels failed: ${err.message.split('\n')[0]!.trim()} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
+  if (err) throw new SessionError(`binding the kernels' buffers failed: ${err.message.split('\n')[0]!.trim()} ${RECOMPILE}`);
+  if (cache.lost !== undefined) throw lostWhile(artifact.manifest.kernels[0]!);
   return kernels;
 }

@@ -5,8 +5,8 @@ import type { Artifact, KernelEntry as KernelSpec, Manifest, TensorSlot } from '
 import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
-import { bindKernels, type BoundKernel } from './pipeline-cache.ts';
-import { checkArtifact, checkLimits } from './session-checks.ts';
+import { bindKernels, type BoundKernel, type PipelineProgress } from './pipeline-cache.ts';
+import { checkArtifact, checkLimits, kernelLabel } from './session-checks.ts';
 import { SessionError } from './session-error.ts';
 import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
 import { warmUpKernels } from './warm-up.ts';
@@ -46,6 +46,8 @@ export interface SessionOptions {
   watchdog?: GpuWatchdog;
   /** Appended to a timeout's message, e.g. "the last checkpoint is intact". */
   timeoutNote?: string;
+  /** Told as each distinct pipeline is created (they are created together): done of total. */
+  onPipeline?: PipelineProgress;
 }
 
 /** What a submission is, for deadlines (its program) and messages ("step 12", "eval batch 3"). */
@@ -108,7 +110,7 @@ export class Session {
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
       label: b.label,
     }));
-    const kernels = await bindKernels(device, artifact, buffers);
+    const kernels = await bindKernels(device, artifact, buffers, opts.onPipeline);
     const s = new Session(device, artifact, kernels, buffers, opts);
     s.initialize(m.train.seed);
     return s;
@@ -117,14 +119,24 @@ export class Session {
   /**
    * Dispatches each kernel once on scratch buffers, so that drivers which compile at the first
    * dispatch (Mesa's llvmpipe and lavapipe) compile now rather than inside the first step. The
-   * session's own buffers are not touched. Returns how many pipelines ran.
+   * session's own buffers are not touched. Returns how many pipelines ran; `onProgress` is told
+   * after each one's first run.
    */
-  async warmUp(): Promise<number> {
+  async warmUp(onProgress?: PipelineProgress): Promise<number> {
     this.live();
+    // Each first run is waited for in turn, so that a device lost meanwhile names the kernel it was compiling.
+    let running: KernelSpec | undefined;
+    const lostDuring = (): SessionError => new SessionError(`the GPU device was lost (${this.lost})${running ? ` while compiling ${kernelLabel(running, this.source)}` : ''}; nothing was trained`);
     try {
-      return await warmUpKernels(this.device, this.manifest.buffers, this.kernels);
+      const n = await warmUpKernels(this.device, this.manifest.buffers, this.kernels, (done, total, next) => {
+        if (this.lost !== undefined) throw lostDuring();
+        onProgress?.(done, total);
+        running = next;
+      });
+      if (this.lost !== undefined) throw lostDuring();
+      return n;
     } catch (err) {
-      if (this.lost !== undefined) throw this.lostError();
+      if (this.lost !== undefined) throw lostDuring();
       throw new SessionError(`${(err as Error).message} (recompile the artifact with dlc compile; if it persists, it is a bug in dlc)`);
     }
   }

@@ -17,11 +17,12 @@ export interface WarmUpKernel {
 /**
  * Dispatches one workgroup of each distinct pipeline against zeroed scratch buffers shaped like
  * the artifact's (so no buffer of the model is read or written), waits for the device, and
- * destroys the scratch buffers.
+ * destroys the scratch buffers. With `onProgress`, waits for each dispatch in turn and says so,
+ * naming the kernel that runs next (undefined after the last); an error it throws stops the warm-up.
  * @returns the number of pipelines dispatched
  * @throws Error with the validation message when WebGPU refuses a dispatch
  */
-export async function warmUpKernels(device: GPUDevice, buffers: readonly BufferSpec[], kernels: readonly WarmUpKernel[]): Promise<number> {
+export async function warmUpKernels(device: GPUDevice, buffers: readonly BufferSpec[], kernels: readonly WarmUpKernel[], onProgress?: (done: number, total: number, next: KernelEntry | undefined) => void): Promise<number> {
   const scratch = new Map<number, GPUBuffer>();
   const bufferFor = (index: number): GPUBuffer => {
     let b = scratch.get(index);
@@ -33,11 +34,13 @@ export async function warmUpKernels(device: GPUDevice, buffers: readonly BufferS
     return b;
   };
   const done = new Set<GPUComputePipeline>();
+  const firsts = kernels.filter((k, i) => kernels.findIndex((o) => o.pipeline === k.pipeline) === i);
+  const total = firsts.length;
   device.pushErrorScope('validation');
   let failure: unknown;
   try {
-    for (const { pipeline, spec } of kernels) {
-      if (done.has(pipeline)) continue;
+    onProgress?.(0, total, firsts[0]?.spec);
+    for (const { pipeline, spec } of firsts) {
       done.add(pipeline);
       const bindGroup = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
@@ -51,6 +54,10 @@ export async function warmUpKernels(device: GPUDevice, buffers: readonly BufferS
       pass.end();
       // One submission per kernel: lavapipe has crashed on many heavy passes queued at once.
       device.queue.submit([enc.finish()]);
+      if (onProgress) {
+        await device.queue.onSubmittedWorkDone();
+        onProgress(done.size, total, firsts[done.size]?.spec);
+      }
     }
     await device.queue.onSubmittedWorkDone();
   } catch (err) {

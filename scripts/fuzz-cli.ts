@@ -3,13 +3,14 @@
 // that whole folder before and after: nothing outside --out may change.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliProblem, type CliOutcome } from './fuzz-oracle.ts';
 import { verdictProblem, watchProcess, type WatchLimits } from './fuzz-watch.ts';
 
-const BIN = fileURLToPath(new URL('../bin/dlc.js', import.meta.url));
+/** bin/dlc.js; under the test suite the same CLI bundled once at its start (test/setup/cli-bundle.ts), quicker to start. */
+const BIN = ((bundle) => (bundle && existsSync(bundle) ? bundle : fileURLToPath(new URL('../bin/dlc.js', import.meta.url))))(process.env.DLC_TEST_CLI_BUNDLE);
 
 /** Files larger than this are compared by size and time only (a sparse "huge file" input). */
 const HASH_LIMIT = 64 * 2 ** 20;

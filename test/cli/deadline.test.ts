@@ -9,17 +9,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { writeArtifact } from '../../cli/artifact-io.ts';
 import { loadSafetensors } from '../../runtime/checkpoint-node.ts';
-import { ROOT, type CliRun } from '../helpers/cli.ts';
+import { DLC, ROOT, type CliRun } from '../helpers/cli.ts';
 import { withEndlessLoop } from '../helpers/hostile-kernel.ts';
 
-const BIN = join(ROOT, 'bin/dlc.js');
 /** The safety net: far beyond the deadlines below plus start-up on a loaded machine. */
 const HARD_KILL_MS = 150_000;
 
 /** Runs dlc in a new process group; past HARD_KILL_MS the whole group is killed (SIGKILL) and code is null. */
 function dlcGroup(args: string[]): Promise<CliRun & { seconds: number }> {
   const began = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DLC, ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -81,6 +81,9 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
     expect(r.code, r.output).toBe(0);
     // The live bar really was drawn (carriage returns and erase-to-end-of-line), then replaced.
     expect(r.output).toContain('\x1b[K');
+    // Compiling counted its pipelines and first runs in place before the time it took.
+    expect(r.output).toMatch(/\rcompiling \d+ kernels… pipelines (\d+)\/\1\x1b\[K/);
+    expect(r.output).toMatch(/\rcompiling \d+ kernels… first runs (\d+)\/\1\x1b\[K/);
     const screen = renderTerminal(r.output, 80);
     expect(screen.wraps, screen.rows.join('\n')).toBe(0);
     const rows = screen.rows.filter((l) => l !== '');

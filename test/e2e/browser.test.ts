@@ -26,7 +26,7 @@ type Context = import('playwright-core').BrowserContext;
 
 /** The page's window.dlcDemo.status (see demo/app.ts). */
 interface Status {
-  state: string; model?: string; weights: string; losses: number[]; valLosses: number[]; steps: number;
+  state: string; model?: string; weights: string; compileSeconds?: number; losses: number[]; valLosses: number[]; steps: number;
   heldout?: number; prediction?: number; confusion?: number[][]; error?: string;
 }
 
@@ -129,6 +129,9 @@ run('the demo page in headless Chromium', () => {
     const s = await status();
     expect(s.error).toBeUndefined();
     expect(s.state).toBe('trained');
+    // Compiling was counted and timed apart from training.
+    expect(await page.textContent('#compile')).toMatch(/^compiled \d+ kernels in \d+\.\d s$/);
+    expect(s.compileSeconds).toBeGreaterThan(0);
     expect(s.losses.length).toBeGreaterThan(5);
     expect(s.losses.at(-1)!).toBeLessThan(s.losses[0]! * 0.7);
     expect(s.valLosses).toHaveLength(1);

@@ -2,10 +2,18 @@
 // Asynchronous on purpose: a blocking spawnSync of a minute stalls the test worker's messages to
 // vitest, which then fails the run with "Timeout calling onTaskUpdate" although every test passed.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CLI_BUNDLE_ENV } from '../setup/cli-bundle.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/dlc.js', import.meta.url));
+/** The command as installed from a source checkout: tsx runs the TypeScript. */
+export const BIN = fileURLToPath(new URL('../../bin/dlc.js', import.meta.url));
+/**
+ * What the tests run as `dlc`: the same source bundled when the run started (test/setup/global.ts),
+ * which starts in a fraction of tsx's time; bin/dlc.js where there is no bundle (and in its own tests).
+ */
+export const DLC = ((bundle) => (bundle && existsSync(bundle) ? bundle : BIN))(process.env[CLI_BUNDLE_ENV]);
 
 export interface CliRun {
   code: number | null;
@@ -17,7 +25,7 @@ export interface RunOptions { cwd?: string; env?: Record<string, string>; timeou
 
 /** Runs `dlc args…`; a run past `timeoutMs` is killed (code null), as spawnSync's timeout did. */
 export function dlc(args: string[], opts: RunOptions = {}): Promise<CliRun> {
-  return run(process.execPath, [BIN, ...args], opts);
+  return run(process.execPath, [DLC, ...args], opts);
 }
 
 /** Runs any command without blocking the test worker (see the header); same result shape as dlc(). */

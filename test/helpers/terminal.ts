@@ -54,7 +54,8 @@ export function renderTerminal(output: string, columns: number): Screen {
 /**
  * Runs `dlc args` in a pseudo-terminal of `columns` × 50 (util-linux `script`, stdin and stdout a
  * TTY, CI unset so progress is live) and returns the raw bytes it wrote to stdout and stderr, as
- * the user sees them (nothing removed: dlc itself drops Dawn's limit notes).
+ * the user sees them (nothing removed: dlc itself drops Dawn's limit notes). It runs bin/dlc.js
+ * itself, as a user of the source checkout does (other tests run the bundle, test/helpers/cli.ts).
  */
 export function dlcInTerminal(args: string[], columns: number, env: Record<string, string> = {}): { code: number | null; output: string } {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -19,6 +19,23 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** vec4 k of a TP-wide row of per-pixel scalars named by `f`. */
 const vec4Of = (k: number, f: (j: number) => string): string => `vec4f(${range(4).map((c) => f(4 * k + c)).join(', ')})`;
 
+/**
+ * The stores of a T × TP register block (accumulators acc{r}_{k}, vec4 k of row r) as a loop over the
+ * rows this invocation really has (its bound is not a constant, so the driver does not unroll it),
+ * each row storing its TP pixels: TP copies of the store and its epilogue instead of T · TP. Unrolled,
+ * the stores were most of the kernel's text and of its first compile (~15 s on llvmpipe under load),
+ * for code that runs once per invocation. `store(j, acc)` is the WGSL statement for pixel j of row `r`.
+ */
+function storeRows(rows: number[], vecs: number[], pixels: number[], rowCount: string, store: (j: number, acc: string) => string): string {
+  const accs = rows.flatMap((r) => vecs.map((k) => `acc${r}_${k}`));
+  return `  var accs = array<vec4f, ${accs.length}>(${accs.join(', ')});
+  let rows_here = ${rowCount};
+  for (var r = 0u; r < rows_here; r = r + 1u) {
+${vecs.map((k) => `    let a${k} = accs[r * ${u32Lit(vecs.length)} + ${k}u];`).join('\n')}
+${pixels.map((j) => `    if (v${j}) { ${store(j, `a${j >> 2}[${j & 3}]`)} }`).join('\n')}
+  }`;
+}
+
 /** The kernel of a convolution or one of its gradients. */
 export function convBody(t: Conv2dTemplate, cx: TemplateContext): string {
   switch (t.kind) {
@@ -82,9 +99,7 @@ ${px.map((j) => `          xo${j} = xo${j} + ${u32Lit(H * W)};`).join('\n')}
       }
     }
   }
-${rows.map((r) => `  if (co0 + ${r}u < coEnd) {
-${px.map((j) => `    if (v${j}) { ${st.store(`n${j} * ${u32Lit(CO * OH * OW)} + (co0 + ${r}u) * ${u32Lit(OH * OW)} + r${j}`, `acc${r}_${j >> 2}[${j & 3}]`)} }`).join('\n')}
-  }`).join('\n')}
+${storeRows(rows, vecs, px, `min(${u32Lit(T)}, coEnd - co0)`, (j, acc) => st.store(`n${j} * ${u32Lit(CO * OH * OW)} + (co0 + r) * ${u32Lit(OH * OW)} + r${j}`, acc))}
 }`;
 }
 
@@ -136,9 +151,7 @@ ${px.map((j) => `          go${j} = go${j} + ${u32Lit(OH * OW)};`).join('\n')}
       }
     }
   }
-${rows.map((r) => `  if (cl0 + ${r}u < ${u32Lit(CIg)}) {
-${px.map((j) => `    if (v${j}) { ${t.out}[n${j} * ${u32Lit(C * H * W)} + (grp * ${u32Lit(CIg)} + cl0 + ${r}u) * ${u32Lit(H * W)} + r${j}] = acc${r}_${j >> 2}[${j & 3}]; }`).join('\n')}
-  }`).join('\n')}
+${storeRows(rows, vecs, px, `min(${u32Lit(T)}, ${u32Lit(CIg)} - cl0)`, (j, acc) => `${t.out}[n${j} * ${u32Lit(C * H * W)} + (grp * ${u32Lit(CIg)} + cl0 + r) * ${u32Lit(H * W)} + r${j}] = ${acc};`)}
 }`;
 }
 
