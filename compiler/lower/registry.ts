@@ -1,5 +1,6 @@
 // Every layer the language knows, by name.
 import { DENSE_LAYERS, type LayerDef } from './layers.ts';
+import { RECURRENT_LAYERS } from './layers-recurrent.ts';
 import { SPATIAL_LAYERS } from './layers-spatial.ts';
 
-export const LAYERS: Record<string, LayerDef> = { ...DENSE_LAYERS, ...SPATIAL_LAYERS };
+export const LAYERS: Record<string, LayerDef> = { ...DENSE_LAYERS, ...SPATIAL_LAYERS, ...RECURRENT_LAYERS };
