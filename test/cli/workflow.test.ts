@@ -195,6 +195,8 @@ describe('bad data for dlc train', () => {
       "dlc: test/fixtures/blobs_x_only.npz: no array named 'label' or 'y' for the labels (arrays: point)\n"],
     ['--scale with the mnist data set', () => ['--scale', '0.5'],
       'dlc: --label, --labels and --scale apply to data files; the mnist data set has its labels and pixels in [0, 1]\n'],
+    ['a model without a [28, 28] input on mnist-rows', () => ['--data', 'mnist-rows'],
+      "dlc: the mnist-rows data set gives each digit as 28 time steps of 28 pixels (f32[28, 28]) and class[10] labels; model 'blobs' has inputs point: f32[2], label: class[3]\n"],
     ['an unknown --schedule', () => ['--data', 'samples/blobs.csv', '--schedule', 'cosin'],
       "dlc: --schedule must be one of constant, step, exponential, cosine, reduce_on_plateau, got 'cosin'\n"],
     ['fewer samples than a batch', () => ['--data', file('small.csv', 'x1,x2,label\n1,2,0\n')],
