@@ -121,6 +121,17 @@ describe('recurrent layers follow Keras', () => {
   });
 });
 
+describe('parameter counts', () => {
+  // Keras's model.summary() for each layer with 64 units on 28 features.
+  for (const [layer, keras] of [['simple_rnn', 5952], ['lstm', 23808], ['gru', 18048]] as const) {
+    it(`${layer}(64) on 28 features has Keras's ${keras} parameters`, () => {
+      const src = `model m {\n  input x: f32[3, 28]\n  h = x -> ${layer}(64)\n  output h\n}`;
+      const params = compiles(src).artifact!.manifest.params.filter((p) => p.name.startsWith(`${layer}_1.`));
+      expect(params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0)).toBe(keras);
+    });
+  }
+});
+
 describe('orthogonal initialiser', () => {
   for (const [rows, cols] of [[4, 16], [7, 7], [9, 5], [1, 3]] as const) {
     it(`${rows}×${cols} has orthonormal ${rows < cols ? 'rows' : 'columns'} and is seeded`, () => {
