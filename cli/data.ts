@@ -12,12 +12,15 @@ import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
 import { loadMnist, MnistMissingError } from '../runtime/data/mnist.ts';
-import { mnistInputs } from '../runtime/data/mnist-fit.ts';
+import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
 import { splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { UserError } from './errors.ts';
 
-export const DATASETS = ['mnist'];
+export const DATASETS = ['mnist', 'mnist-rows'];
+
+/** Whether `name` is a built-in MNIST data set: the digits as images (mnist) or as rows in time (mnist-rows). */
+export const isMnist = (name: string): name is 'mnist' | 'mnist-rows' => name === 'mnist' || name === 'mnist-rows';
 
 export interface DataOptions {
   /** Label column names (CSV). */
@@ -41,13 +44,13 @@ export interface LoadedData {
   description: string;
 }
 
-function mnist(m: Manifest): LoadedData {
-  const fit = mnistInputs(m);
+function mnist(m: Manifest, rows: boolean): LoadedData {
+  const fit = rows ? mnistRowsInputs(m) : mnistInputs(m);
   if ('error' in fit) throw new UserError(fit.error);
   const image = { name: fit.image }, label = { name: fit.label };
   const { train, test } = loadMnistOrExplain();
   const wrap = (d: typeof train): Samples => ({ count: d.count, tensors: { [image.name]: d.images, [label.name]: d.labels } });
-  return { train: wrap(train), test: wrap(test), description: `mnist: ${train.count} training digits, ${test.count} held out` };
+  return { train: wrap(train), test: wrap(test), description: `${rows ? 'mnist-rows (28 steps of 28 pixels)' : 'mnist'}: ${train.count} training digits, ${test.count} held out` };
 }
 
 /** loadMnist, with the missing optional package reported as the user's error to fix. */
@@ -89,7 +92,7 @@ const readArray = (path: string, format: Format): NdArray => {
  */
 export function readDataFile(path: string, m: Manifest, opts: DataOptions, labelsOptional = false): Samples {
   const format = formatOf(path);
-  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data set mnist)`);
+  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data sets mnist, mnist-rows)`);
   if (format !== 'csv' && opts.label) throw new UserError('--label names a CSV column; array files are matched by name (.npz) or take --labels FILE');
   const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
   if (format === 'csv') {
@@ -126,14 +129,14 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
 /** Training and held-out samples, keyed by the model's input names. */
 export function loadData(name: string, m: Manifest, opts: DataOptions = {}): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
-  if (name === 'mnist') {
-    if (opts.label || opts.labels || opts.scale !== undefined) throw new UserError('--label, --labels and --scale apply to data files; the mnist data set has its labels and pixels in [0, 1]');
-    const d = mnist(m);
-    if (opts.val !== undefined) throw new UserError('--val applies to data files; the mnist data set holds out its own 2,000 digits');
+  if (isMnist(name)) {
+    if (opts.label || opts.labels || opts.scale !== undefined) throw new UserError(`--label, --labels and --scale apply to data files; the ${name} data set has its labels and pixels in [0, 1]`);
+    const d = mnist(m, name === 'mnist-rows');
+    if (opts.val !== undefined) throw new UserError(`--val applies to data files; the ${name} data set holds out its own 2,000 digits`);
     if (opts.valSplit === undefined) return d;
     // Validation comes out of the training digits; the test digits stay the held-out set.
     const { train, held } = splitTail(d.train, opts.valSplit);
-    return { train, val: held, test: d.test!, description: `mnist: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
+    return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
   }
   if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
   const all = readDataFile(name, m, opts);

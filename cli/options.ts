@@ -86,7 +86,8 @@ options:
   --epochs <n>            (train) override the number of epochs
   --lr <x>                (train) override the learning rate
   --seed <n>              (train) override the seed
-  --data <name | file>    (train, eval, predict) the built-in data set mnist, or a file: .csv
+  --data <name | file>    (train, eval, predict) the built-in data set mnist (mnist-rows: each
+                          digit as 28 time steps of 28 pixels, input f32[28, 28]), or a file: .csv
                           (header row; the label column named like the model's label input),
                           .npz (arrays named like the inputs, or x and y), .npy or IDX (-ubyte)
                           features with --labels

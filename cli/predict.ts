@@ -14,7 +14,7 @@ import { loadWeights } from '../runtime/weights-node.ts';
 import { checkOutputPath, writeFileSafely } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { loadData, readDataFile } from './data.ts';
+import { isMnist, loadData, readDataFile } from './data.ts';
 import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
@@ -25,7 +25,7 @@ const STDOUT = '-';
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
   const name = opts.data;
   if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');
-  if (name === 'mnist') return { data: loadData('mnist', m).test!, name: 'mnist (held-out digits)' };
+  if (isMnist(name)) return { data: loadData(name, m).test!, name: `${name} (held-out digits)` };
   const data = readDataFile(name, m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
   }, labelsOptional);

@@ -9,6 +9,7 @@ import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../runtime/device.ts';
 import type { SessionOptions } from '../runtime/session.ts';
 import type { InputFile } from '../runtime/write-node.ts';
+import { isMnist } from './data.ts';
 import { UserError } from './errors.ts';
 import { compileFile } from './compile-file.ts';
 import type { CliOptions } from './options.ts';
@@ -52,7 +53,7 @@ const isFolder = (path: string): boolean => existsSync(path) && statSync(path).i
 export function inputsOf(file: string, opts: CliOptions): InputFile[] {
   const inputs: InputFile[] = [isFolder(file) ? { path: join(file, 'manifest.json'), role: 'the compiled manifest' } : { path: file, role: 'the .dl file' }];
   if (opts.weights !== undefined) inputs.push({ path: opts.weights, role: 'the --weights file' });
-  if (opts.data !== undefined && opts.data !== 'mnist') inputs.push({ path: opts.data, role: 'the --data file' });
+  if (opts.data !== undefined && !isMnist(opts.data)) inputs.push({ path: opts.data, role: 'the --data file' });
   if (opts.labels !== undefined) inputs.push({ path: opts.labels, role: 'the --labels file' });
   if (opts.val !== undefined) inputs.push({ path: opts.val, role: 'the --val file' });
   return inputs;

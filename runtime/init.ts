@@ -1,4 +1,4 @@
-// Initial values of parameters and state (Glorot, He, LeCun, constants), from a seeded generator.
+// Initial values of parameters and state (Glorot, He, LeCun, orthogonal, constants), from a seeded generator.
 import type { Initializer } from '../compiler/artifact.ts';
 import { Rng } from './random.ts';
 
@@ -20,6 +20,39 @@ function variance(init: Initializer & { fanIn: number; fanOut: number }): { scal
   return { scale: 2, n: init.fanIn + init.fanOut };
 }
 
+/**
+ * Keras's Orthogonal (gain 1) for a rows × cols tensor: the Q of a QR decomposition of a
+ * max × min Gaussian matrix, signs fixed so R's diagonal is positive, transposed when rows < cols.
+ * QR is modified Gram–Schmidt in float64, run twice per column to keep Q orthogonal to rounding.
+ */
+function orthogonal(rows: number, cols: number, rng: Rng, out: Float32Array): void {
+  const m = Math.max(rows, cols);
+  const n = Math.min(rows, cols);
+  // a[j] is column j (length m); drawn row by row as Keras fills a [m, n] matrix.
+  const a = Array.from({ length: n }, () => new Float64Array(m));
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[j]![i] = rng.normal();
+  for (let j = 0; j < n; j++) {
+    const v = a[j]!;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < j; k++) {
+        const q = a[k]!;
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += q[i]! * v[i]!;
+        for (let i = 0; i < m; i++) v[i]! -= dot * q[i]!;
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += v[i]! * v[i]!;
+    norm = Math.sqrt(norm);
+    // Gram–Schmidt's R has a positive diagonal (the norms), which is the sign Keras imposes.
+    for (let i = 0; i < m; i++) v[i]! /= norm;
+  }
+  // Q is m × n (Q[i][j] = a[j][i]); the tensor is rows × cols: Q itself, or Qᵀ when rows < cols.
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = rows >= cols ? a[c]![r]! : a[r]![c]!;
+  }
+}
+
 /** Values for one tensor of `count` elements; `rng` advances only for random initialisers. */
 export function initialValues(init: Initializer, count: number, rng: Rng): Float32Array {
   const out = new Float32Array(count);
@@ -27,6 +60,11 @@ export function initialValues(init: Initializer, count: number, rng: Rng): Float
     case 'zeros': return out;
     case 'ones': return out.fill(1);
     case 'constant': return out.fill(init.value);
+    case 'unit_forget_bias': return out.fill(1, init.units, 2 * init.units);
+    case 'orthogonal':
+      if (init.rows * init.cols !== count) throw new Error(`internal error: orthogonal ${init.rows}×${init.cols} for ${count} values`);
+      orthogonal(init.rows, init.cols, rng, out);
+      return out;
     // Uniform in ±√(3·scale/n), or a normal truncated at ±2σ with σ² = scale/n.
     case 'glorot_uniform':
     case 'he_uniform':

@@ -107,9 +107,11 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     if (offset + bytes > buffers[b]!.size) fail(path, `bytes ${offset}..${offset + bytes} run past buffer ${b} (${buffers[b]!.size} bytes)`);
     if (withInit) {
       const init = obj(o.init, `${path}.init`);
-      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
+      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'unit_forget_bias'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
       if (init.kind === 'constant' && typeof init.value !== 'number') fail(`${path}.init.value`, 'not a number');
-      if (String(init.kind).includes('_')) { int(init.fanIn, `${path}.init.fanIn`, 1); int(init.fanOut, `${path}.init.fanOut`, 1); }
+      if (init.kind === 'orthogonal') { if (int(init.rows, `${path}.init.rows`, 1) * int(init.cols, `${path}.init.cols`, 1) !== bytes / 4) fail(`${path}.init`, 'rows × cols is not the tensor\'s size'); }
+      else if (init.kind === 'unit_forget_bias') { if (int(init.units, `${path}.init.units`, 1) * 4 !== bytes / 4) fail(`${path}.init.units`, 'is not a quarter of the tensor\'s size'); }
+      else if (String(init.kind).includes('_')) { int(init.fanIn, `${path}.init.fanIn`, 1); int(init.fanOut, `${path}.init.fanOut`, 1); }
     }
     return shape;
   };

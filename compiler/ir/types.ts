@@ -10,7 +10,11 @@ export type Initializer =
   | { kind: 'zeros' }
   | { kind: 'ones' }
   | { kind: 'constant'; value: number }
-  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal'; fanIn: number; fanOut: number };
+  | { kind: 'glorot_uniform' | 'glorot_normal' | 'he_uniform' | 'he_normal' | 'lecun_uniform' | 'lecun_normal'; fanIn: number; fanOut: number }
+  /** Keras Orthogonal (gain 1) over the tensor as rows × cols: recurrent kernels. */
+  | { kind: 'orthogonal'; rows: number; cols: number }
+  /** Keras LSTM's bias with unit_forget_bias: zeros but ones for the forget gate, [units, 2·units). */
+  | { kind: 'unit_forget_bias'; units: number };
 
 /** What a value is for; decides where it lives and how long. */
 export type Role = 'input' | 'param' | 'state' | 'activation' | 'grad';

@@ -1,6 +1,7 @@
 // Every layer the language knows, by name.
 import { DENSE_LAYERS, type LayerDef } from './layers.ts';
 import { CONV_LAYERS } from './layers-conv.ts';
+import { RECURRENT_LAYERS } from './layers-recurrent.ts';
 import { SPATIAL_LAYERS } from './layers-spatial.ts';
 
-export const LAYERS: Record<string, LayerDef> = { ...DENSE_LAYERS, ...SPATIAL_LAYERS, ...CONV_LAYERS };
+export const LAYERS: Record<string, LayerDef> = { ...DENSE_LAYERS, ...SPATIAL_LAYERS, ...CONV_LAYERS, ...RECURRENT_LAYERS };

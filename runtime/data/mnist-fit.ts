@@ -30,3 +30,17 @@ export function mnistInputs(m: Manifest): MnistInputs | { error: string } {
   const have = m.inputs.map((i) => describeInput({ ...i, name: printable(i.name) })).join(', ');
   return { error: `the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28]) and class[10] labels; model '${printable(m.model)}' has inputs ${have}` };
 }
+
+/**
+ * The inputs of `m` for MNIST as sequences (--data mnist-rows): the same digits, row by row, so the
+ * image input must be declared f32[28, 28] (28 time steps of 28 pixels); else why it does not fit.
+ */
+export function mnistRowsInputs(m: Manifest): MnistInputs | { error: string } {
+  const fit = mnistInputs(m);
+  if ('error' in fit) return { error: fit.error.replace('the mnist data set gives 28×28 images (784 values, e.g. f32[784] or f32[1, 28, 28])', 'the mnist-rows data set gives each digit as 28 time steps of 28 pixels (f32[28, 28])') };
+  const image = m.inputs.find((i) => i.name === fit.image)!;
+  if (image.shape.length !== 3 || image.shape[1] !== 28 || image.shape[2] !== 28) {
+    return { error: `the mnist-rows data set gives each digit as 28 time steps of 28 pixels: declare input '${printable(image.name)}' as f32[28, 28], not ${describeInput({ ...image, name: printable(image.name) })}` };
+  }
+  return fit;
+}

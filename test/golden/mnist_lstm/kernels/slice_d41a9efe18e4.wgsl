@@ -1,0 +1,13 @@
+// slice in lstm_1 (samples/mnist_lstm.dl:7)
+@group(0) @binding(0) var<storage, read_write> b0: array<f32>;
+@group(0) @binding(1) var<storage, read> b1: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x;
+  if (i >= 4096u) { return; }
+  let r = i % 1u;
+  let a = (i / 1u) % 64u;
+  let o = i / 64u;
+  b0[i] = b1[(o * 256u + a + 64u) * 1u + r];
+}
