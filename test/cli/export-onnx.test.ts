@@ -12,7 +12,7 @@ import { saveSafetensors } from '../../runtime/checkpoint-node.ts';
 import { dlc, ROOT } from '../helpers/cli.ts';
 import { dlcForward, onnxForward, relativeError, testInputs, testWeights } from '../helpers/onnx.ts';
 
-const SAMPLES = ['blobs', 'binary', 'regression', 'mnist_mlp', 'mnist_cnn', 'residual_mlp', 'resnet_mini'];
+const SAMPLES = ['blobs', 'binary', 'regression', 'mnist_mlp', 'mnist_cnn', 'residual_mlp', 'resnet_mini', 'mnist_lstm'];
 const COUNT = 19;
 
 /** Writes weights for `sample` (compiled with its own batch size) to a safetensors file in `dir`. */

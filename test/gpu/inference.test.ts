@@ -37,6 +37,7 @@ const CASES: Case[] = [
   { file: 'residual_mlp.dl', maxBatch: 64, counts: [200, 7, 1], adapters: ['vulkan'] },
   { file: 'mnist_cnn.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ['vulkan'] },
   { file: 'resnet_mini.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ADAPTERS },
+  { file: 'mnist_lstm.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ['vulkan'] },
   // Not a sample: three rows per sample (the matmul's rows are 3 × the batch), an odd number of
   // elements per sample (the last vec4 of a batch runs into the next sample), a softmax over rows.
   {
