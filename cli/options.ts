@@ -62,7 +62,8 @@ options:
                           folder, or the .onnx file
   --overwrite             (train) replace the run in an --out folder that holds one
   --force                 (compile, export) write into a non-empty folder that holds no dlc
-                          artifact (only manifest.json and kernels/*.wgsl, or weights.safetensors)
+                          artifact (compile writes only manifest.json and kernels/*.wgsl; export
+                          only manifest.json and weights.safetensors)
   --weights <file>        (eval, predict, export) weights written by dlc train
   --max-batch <n>         (export) the most samples one run takes (default 64); more run in chunks
   --format <name>         (viz) dot, mermaid or svg; (export) what to write: native (default:
@@ -199,7 +200,9 @@ function parseErrorMessage(err: Error & { code?: string }): string {
     const hint = /^-\d/.test(name) ? 'dlc --help lists the options; a negative value is written --flag=-1' : 'dlc --help lists the options';
     return `unknown option '${printable(name)}'${name.startsWith('--') ? didYouMean(name, known) : ''} (${hint})`;
   }
-  return `${first.charAt(0).toLowerCase()}${first.slice(1)} (dlc --help lists the options; a negative value is written --flag=-1)`;
+  // Node calls "--seed -1" ambiguous (the value looks like an option): only then the hint helps.
+  const hint = /ambiguous/.test(first) ? 'dlc --help lists the options; a negative value is written --flag=-1' : 'dlc --help lists the options';
+  return `${first.charAt(0).toLowerCase()}${first.slice(1)} (${hint})`;
 }
 
 /**

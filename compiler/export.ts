@@ -3,6 +3,7 @@
 // its kernels rebuilt to read the batch from a uniform block (passes/inference.ts), with the buffers
 // those kernels, the inputs, outputs and weights use (no gradients, no optimizer state).
 import type { Diagnostic } from '../dsl/diagnostics.ts';
+import { DEVICE_FLOOR } from './ir/kernel-spec.ts';
 import { withoutBom } from '../dsl/source.ts';
 import {
   BATCH_PARAMS_BYTES, INFERENCE_FORMAT, INFERENCE_VERSION,
@@ -30,7 +31,9 @@ export interface ExportResult {
 /** Compiles dlc source text to an inference manifest. User errors come back as diagnostics. */
 export function exportInference(fileText: string, opts: ExportOptions): ExportResult {
   const r = compile(fileText, { ...(opts.file !== undefined ? { file: opts.file } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), batch: opts.maxBatch });
-  if (!r.ok) return { ok: false, diagnostics: r.diagnostics };
+  // The batch a grid is too wide for is the export's --max-batch: say so.
+  const atMaxBatch = (d: Diagnostic): Diagnostic => (d.code === 'E-LIMIT' ? { ...d, message: d.message.replace('a smaller batch or layer fits', `a smaller --max-batch (${opts.maxBatch.toLocaleString('en-US')} here) or layer fits`) } : d);
+  if (!r.ok) return { ok: false, diagnostics: r.diagnostics.map(atMaxBatch) };
   const g = r.graph!;
   const plan = r.plan!;
   const m = r.artifact!.manifest;
@@ -83,5 +86,33 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
     shaders: code.shaders,
     ...(classifier !== undefined ? { classifier } : {}),
   };
+  const tooBig = sizeDiagnostic(manifest, r.lowered!.model.nameSpan);
+  if (tooBig) return { ok: false, diagnostics: [tooBig] };
   return { ok: true, diagnostics: [], manifest };
+}
+
+/**
+ * A diagnostic when a buffer or a storage binding of the export passes WebGPU's default limits (what
+ * every device allows): the export would not load. Per-sample buffers grow with --max-batch, so the
+ * message says which --max-batch roughly fits.
+ */
+function sizeDiagnostic(m: InferenceManifest, span: Diagnostic['span']): Diagnostic | undefined {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const refuse = (what: string, bytes: number, limit: number, name: string): Diagnostic => ({
+    code: 'E-LIMIT',
+    span,
+    message: `with --max-batch ${count(m.maxBatch)} ${what} holds ${count(bytes)} bytes, more than WebGPU devices allow by default (${count(limit)}, ${name}); a --max-batch of at most about ${count(Math.max(1, Math.floor((m.maxBatch * limit) / bytes)))} fits`,
+  });
+  for (const b of m.buffers) {
+    if (b.size > DEVICE_FLOOR.maxBufferSize) return refuse(`buffer '${b.label}'`, b.size, DEVICE_FLOOR.maxBufferSize, 'maxBufferSize');
+  }
+  for (const k of m.kernels) {
+    for (const b of k.bindings) {
+      const size = b.size ?? m.buffers[b.buffer]!.size;
+      if (b.access !== 'uniform' && size > DEVICE_FLOOR.maxStorageBufferBindingSize) {
+        return refuse(`kernel '${k.name}' binds '${m.buffers[b.buffer]!.label}', which`, size, DEVICE_FLOOR.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize');
+      }
+    }
+  }
+  return undefined;
 }

@@ -80,6 +80,7 @@ export class InferenceModel {
       if (t.dtype !== 'F32' || t.shape.join() !== w.shape.join()) throw new InferenceError(`${printable(where, 300)}/weights.safetensors: '${printable(w.name)}' is ${t.dtype} [${t.shape.join(', ')}], the model needs F32 [${w.shape.join(', ')}]`);
       return t.data as Float32Array;
     });
+    checkDeviceLimits(m, device.limits, where);
     const buffers = m.buffers.map((b) => device.createBuffer({ size: b.size, usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST, label: b.label }));
     try {
       m.weights.forEach((w, i) => {
@@ -223,4 +224,29 @@ export async function fetchInferenceFiles(base: string | URL, fetchFn: typeof fe
   };
   const [manifest, weights] = await Promise.all([get('manifest.json').then((r) => r.text()), get('weights.safetensors').then((r) => r.arrayBuffer())]);
   return { manifest, weights: new Uint8Array(weights), source: folder.replace(/\/$/, '') };
+}
+
+/**
+ * The export's buffers and bindings against this device's limits, before anything is allocated: an
+ * export made for a larger device, or with a large --max-batch, gets a message saying so.
+ * @throws InferenceError
+ */
+function checkDeviceLimits(m: InferenceManifest, limits: GPUSupportedLimits, where: string): void {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const again = 'export the model again with a smaller --max-batch';
+  for (const b of m.buffers) {
+    if (b.size > limits.maxBufferSize) throw new InferenceError(`${printable(where, 300)}: buffer '${printable(b.label)}' needs ${count(b.size)} bytes; this device allows ${count(limits.maxBufferSize)} (maxBufferSize): ${again} (it is ${count(m.maxBatch)})`);
+  }
+  for (const k of m.kernels) {
+    const storage = k.bindings.filter((b) => b.access !== 'uniform');
+    if (storage.length > limits.maxStorageBuffersPerShaderStage) {
+      throw new InferenceError(`${printable(where, 300)}: kernel '${printable(k.name)}' binds ${storage.length} storage buffers; this device allows ${limits.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage)`);
+    }
+    for (const b of storage) {
+      const size = b.size ?? m.buffers[b.buffer]!.size;
+      if (size > limits.maxStorageBufferBindingSize) {
+        throw new InferenceError(`${printable(where, 300)}: kernel '${printable(k.name)}' binds ${count(size)} bytes of '${printable(m.buffers[b.buffer]!.label)}'; this device allows ${count(limits.maxStorageBufferBindingSize)} per binding (maxStorageBufferBindingSize): ${again} (it is ${count(m.maxBatch)})`);
+      }
+    }
+  }
 }

@@ -5,6 +5,7 @@
 // quoted from the file goes through printable().
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES, TRAIN_SETTING_RANGES, type Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
+import { INFERENCE_FORMAT } from './inference-manifest.ts';
 
 /** The largest buffer a manifest may ask for (2 GiB; devices allow less, and say so at creation). */
 const MAX_BUFFER_BYTES = 2 ** 31;
@@ -64,6 +65,9 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     throw new ManifestError(`${printable(where, 200)}: ${path}: ${why}`);
   };
   if (!isObj(m)) return fail('(top)', 'not a JSON object');
+  if (m.format === INFERENCE_FORMAT) {
+    fail('format', `is '${INFERENCE_FORMAT}': this is a model exported for deployment (forward only, run by dlc/infer); train, eval and predict take the .dl file or a folder from dlc compile, with --weights`);
+  }
   if (m.format !== ARTIFACT_FORMAT) fail('format', `is ${show(m.format)}, not '${ARTIFACT_FORMAT}': not a dlc artifact`);
   if (m.version !== ARTIFACT_VERSION) fail('version', `${show(m.version)} is not supported; this runtime reads version ${ARTIFACT_VERSION} (recompile with dlc compile)`);
   const int = (v: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {

@@ -123,9 +123,13 @@ export function decodeSafetensors(
   }
   if (bytes.length < 8) fail(`truncated file: ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-  if (8 + headerLength > bytes.length) fail(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`);
+  // Exact as a BigInt: a text file's first 8 bytes read as a length are far past 2^53.
+  const declared = view.getBigUint64(0, true);
+  // A length past the file and a first header byte other than '{' is not a damaged safetensors file: it is another kind.
+  const notSafetensors = bytes.length < 9 || bytes[8] !== 0x7b ? ' (not a safetensors file? Its first 8 bytes give the header length and its header starts with \'{\')' : '';
+  if (declared > BigInt(MAX_HEADER_BYTES)) fail(`header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit${notSafetensors}`);
+  if (BigInt(8) + declared > BigInt(bytes.length)) fail(`header length ${declared} runs past the end of the file (${bytes.length} bytes)${notSafetensors}`);
+  const headerLength = Number(declared);
 
   let header: unknown;
   try {

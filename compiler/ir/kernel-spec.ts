@@ -22,6 +22,10 @@ export const DEVICE_FLOOR = {
   maxComputeWorkgroupsPerDimension: 65535,
   /** Invocations per workgroup (x · y · z of @workgroup_size; compatibility mode's default is 128). */
   maxComputeInvocationsPerWorkgroup: 256,
+  /** Bytes one storage binding may span (WebGPU's default limit, 128 MiB). */
+  maxStorageBufferBindingSize: 134_217_728,
+  /** Bytes one buffer may hold (WebGPU's default limit, 256 MiB). */
+  maxBufferSize: 268_435_456,
 } as const;
 
 /** Workgroups per dimension WebGPU guarantees; larger grids spill into y. */

@@ -53,7 +53,8 @@ describe('an unknown option', () => {
     expect(message(['train', 'n.dl', '--val_split=0.2'])).toBe("unknown option '--val_split'; did you mean '--val-split'? (dlc --help lists the options)");
     expect(message(['compile', 'n.dl', '--dump_ir'])).toBe("unknown option '--dump_ir'; did you mean '--dump-ir'? (dlc --help lists the options)");
     expect(message(['check', 'n.dl', '--fast'])).toBe("unknown option '--fast' (dlc --help lists the options)");
-    expect(message(['train', 'n.dl', '--out'])).toBe("option '-o, --out <value>' argument missing (dlc --help lists the options; a negative value is written --flag=-1)");
+    expect(message(['train', 'n.dl', '--out'])).toBe("option '-o, --out <value>' argument missing (dlc --help lists the options)");
+    expect(message(['train', 'n.dl', '--seed', '-1'])).toMatch(/ambiguous.*\(dlc --help lists the options; a negative value is written --flag=-1\)$/);
   });
 });
 

@@ -33,6 +33,7 @@ describe('manifest validation', () => {
     const m = manifestOf('mnist_mlp.dl');
     expect(message({ ...m, version: 1 })).toBe('m.json: version: 1 is not supported; this runtime reads version 3 (recompile with dlc compile)');
     expect(message({ ...m, format: 'onnx' })).toBe(`m.json: format: is "onnx", not 'dlc-artifact': not a dlc artifact`);
+    expect(message({ ...m, format: 'dlc-inference' })).toBe("m.json: format: is 'dlc-inference': this is a model exported for deployment (forward only, run by dlc/infer); train, eval and predict take the .dl file or a folder from dlc compile, with --weights");
     expect(message([1, 2])).toBe('m.json: (top): not a JSON object');
     const k = structuredClone(m);
     k.kernels[3].bindings[1].buffer = 999;

@@ -104,7 +104,12 @@ describe('safetensors', () => {
     const view = new DataView(bytes.buffer);
     view.setUint32(0, 0, true);
     view.setUint32(4, 1, true); // 2^32 bytes
-    expect(decodeError(bytes)).toBe('w.safetensors: header length 4294967296 exceeds the 104857600-byte limit');
+    expect(decodeError(bytes)).toBe("w.safetensors: header length 4294967296 exceeds the 104857600-byte limit (not a safetensors file? Its first 8 bytes give the header length and its header starts with '{')");
+  });
+
+  it('a text file given as weights: the length read exactly, and another kind of file suggested', () => {
+    const text = new TextEncoder().encode('# Your own data: points in the plane\nmodel blobs {}\n');
+    expect(decodeError(text)).toBe("w.safetensors: header length 8007525986169593891 exceeds the 104857600-byte limit (not a safetensors file? Its first 8 bytes give the header length and its header starts with '{')");
   });
 
   it('reports a header that is not JSON, or not an object', () => {
