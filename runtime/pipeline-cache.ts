@@ -88,7 +88,7 @@ export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers
     return { key, layout };
   };
   // Every module checked first (a WGSL error is the likelier failure, and the clearer message).
-  const modules = await Promise.all(artifact.manifest.kernels.map((k) => shaderModule(device, cache, artifact, k)));
+  const modules = await settled(artifact.manifest.kernels.map((k) => shaderModule(device, cache, artifact, k)));
   // Then every pipeline not yet cached asked for at once; kernels with the same text share one.
   const pending = new Map<string, { kernel: KernelEntry; pipeline: Promise<GPUComputePipeline> }>();
   const keys = artifact.manifest.kernels.map((k, i) => {
@@ -110,7 +110,7 @@ export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers
   const total = pending.size;
   onProgress?.(0, total);
   const ready = new Map<string, GPUComputePipeline>();
-  await Promise.all([...pending].map(async ([key, { kernel, pipeline }]) => {
+  await settled([...pending].map(async ([key, { kernel, pipeline }]) => {
     try {
       ready.set(key, await pipeline);
     } catch (err) {
@@ -132,4 +132,17 @@ export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers
   if (err) throw new SessionError(`binding the kernels' buffers failed: ${err.message.split('\n')[0]!.trim()} ${RECOMPILE}`);
   if (cache.lost !== undefined) throw lostWhile(artifact.manifest.kernels[0]!);
   return kernels;
+}
+
+/**
+ * The values of `promises` once every one has settled, or the first rejection's reason then. Unlike
+ * Promise.all it never returns while some are still pending: a caller that destroys the device on
+ * failure must not do so while the driver still compiles other pipelines on its threads (Mesa
+ * aborts the process on a mutex of a destroyed device).
+ */
+async function settled<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
