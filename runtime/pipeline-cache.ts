@@ -1,8 +1,10 @@
 // Shader modules, layouts and pipelines of one device, keyed by WGSL text and binding layout:
 // every Session on the device shares them, so a kernel compiles once per process (creating a
 // llvmpipe pipeline costs up to seconds; Mesa's disk cache only helps the next process).
-// Pipelines are created with createComputePipelineAsync, all at once, so a driver that compiles
-// on threads compiles them side by side.
+// Pipelines are created one by one with createComputePipeline, not createComputePipelineAsync:
+// Dawn's async form runs on a worker pool whose events deadlocked the process (main thread waiting
+// in InstanceBase::ProcessEvents) or aborted it (a pthread mutex assertion) after a test destroyed a
+// device, twice in full suite runs; on Mesa the real compile happens at the first dispatch anyway.
 /// <reference types="@webgpu/types" />
 import type { Artifact, KernelEntry } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
@@ -26,8 +28,8 @@ export type PipelineProgress = (done: number, total: number) => void;
 interface DeviceCache {
   modules: Map<string, GPUShaderModule>;
   layouts: Map<string, GPUBindGroupLayout>;
-  /** Pipelines created or being created; a failed one is removed, so a later session tries again. */
-  pipelines: Map<string, Promise<GPUComputePipeline>>;
+  /** Pipelines created; a refused one is not kept, so a later session tries again. */
+  pipelines: Map<string, GPUComputePipeline>;
   /** Why the device was lost, once it was. */
   lost?: string;
 }
@@ -65,7 +67,7 @@ async function shaderModule(device: GPUDevice, cache: DeviceCache, artifact: Art
 
 /**
  * Every kernel of the artifact bound to `buffers` (the artifact's buffers, in manifest order). Its
- * pipelines come from the device's cache or are created together; a WGSL error, a pipeline the
+ * pipelines come from the device's cache or are created one by one; a WGSL error, a pipeline the
  * device refuses or a device lost meanwhile names the kernel (and its layer and source line).
  */
 export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers: GPUBuffer[], onProgress?: PipelineProgress): Promise<BoundKernel[]> {
@@ -89,36 +91,28 @@ export async function bindKernels(device: GPUDevice, artifact: Artifact, buffers
   };
   // Every module checked first (a WGSL error is the likelier failure, and the clearer message).
   const modules = await settled(artifact.manifest.kernels.map((k) => shaderModule(device, cache, artifact, k)));
-  // Then every pipeline not yet cached asked for at once; kernels with the same text share one.
-  const pending = new Map<string, { kernel: KernelEntry; pipeline: Promise<GPUComputePipeline> }>();
+  // Then every pipeline not yet cached, one by one; kernels with the same text share one.
+  const pending = new Map<string, { kernel: KernelEntry; index: number }>();
   const keys = artifact.manifest.kernels.map((k, i) => {
-    const { key: layoutKey, layout } = layoutOf(k);
-    const key = `${layoutKey}\n${artifact.shaders[k.shader]!}`;
-    if (!pending.has(key)) {
-      let pipeline = cache.pipelines.get(key);
-      if (!pipeline) {
-        pipeline = device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module: modules[i]!, entryPoint: 'main' }, label: k.name });
-        cache.pipelines.set(key, pipeline);
-        // A refused pipeline is not kept: the error goes to this caller, and a later one tries again.
-        pipeline.catch(() => cache.pipelines.delete(key));
-      }
-      pending.set(key, { kernel: k, pipeline });
-    }
+    const key = `${layoutOf(k).key}\n${artifact.shaders[k.shader]!}`;
+    if (!pending.has(key)) pending.set(key, { kernel: k, index: i });
     return key;
   });
   let done = 0;
   const total = pending.size;
   onProgress?.(0, total);
-  const ready = new Map<string, GPUComputePipeline>();
-  await settled([...pending].map(async ([key, { kernel, pipeline }]) => {
-    try {
-      ready.set(key, await pipeline);
-    } catch (err) {
+  for (const [key, { kernel, index }] of pending) {
+    if (!cache.pipelines.has(key)) {
+      device.pushErrorScope('validation');
+      const pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layoutOf(kernel).layout] }), compute: { module: modules[index]!, entryPoint: 'main' }, label: kernel.name });
+      const err = await device.popErrorScope();
       if (cache.lost !== undefined) throw lostWhile(kernel);
-      throw new SessionError(`${kernelLabel(kernel, artifact.source)} does not make a pipeline on this device: ${printable((err as Error).message.split('\n')[0]!.trim(), 400)} ${RECOMPILE}`);
+      if (err) throw new SessionError(`${kernelLabel(kernel, artifact.source)} does not make a pipeline on this device: ${printable(err.message.split('\n')[0]!.trim(), 400)} ${RECOMPILE}`);
+      cache.pipelines.set(key, pipeline);
     }
     onProgress?.(++done, total);
-  }));
+  }
+  const ready = cache.pipelines;
   device.pushErrorScope('validation');
   const kernels = artifact.manifest.kernels.map((k, i) => {
     const pipeline = ready.get(keys[i]!)!;

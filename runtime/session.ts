@@ -46,7 +46,7 @@ export interface SessionOptions {
   watchdog?: GpuWatchdog;
   /** Appended to a timeout's message, e.g. "the last checkpoint is intact". */
   timeoutNote?: string;
-  /** Told as each distinct pipeline is created (they are created together): done of total. */
+  /** Told as each distinct pipeline is created: done of total. */
   onPipeline?: PipelineProgress;
 }
 

@@ -3,7 +3,7 @@
 //   npx tsx scripts/profile.ts samples/mnist_cnn.dl      (DLC_ADAPTER=gles|vulkan, default gles)
 // With --compile, the cost from cold instead: every kernel's WGSL size, its pipeline creation and
 // its first dispatch (where Mesa's drivers compile to machine code), one kernel at a time, and the
-// session's own total (pipelines created all at once, then warmed up); --kernel TEXT keeps only the
+// session's own total (pipelines created one by one, then warmed up); --kernel TEXT keeps only the
 // kernels whose name contains TEXT (and skips the total). CPU time is the whole process's, so it
 // holds on a busy machine where wall time does not. Run it with MESA_SHADER_CACHE_DISABLE=true, or
 // a second run reads Mesa's disk cache.
@@ -100,7 +100,7 @@ async function profileCompile(artifact: Artifact): Promise<void> {
     const layout = device.createBindGroupLayout({
       entries: k.bindings.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.access === 'uniform' ? 'uniform' : b.access === 'read' ? 'read-only-storage' : 'storage' } })),
     });
-    const pipeline = await device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' } });
+    const pipeline = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' } });
     const t1 = performance.now();
     await warmUpKernels(device, artifact.manifest.buffers, [{ pipeline, spec: k }]);
     const cpu = process.cpuUsage(cpu0);

@@ -1,4 +1,4 @@
-// Pipelines are created together (createComputePipelineAsync) and warmed up one by one; whatever
+// Pipelines are created and warmed up one by one; whatever
 // fails on the way (a pipeline the device refuses, a device lost meanwhile) names the kernel and
 // the layer and source line it came from. Progress is reported as pipelines become ready.
 import { readFileSync } from 'node:fs';
