@@ -21,7 +21,10 @@ export interface FileFuzzOptions {
   deadlineMs?: number;
   /** Deadline of one `dlc` run (ms). */
   cliDeadlineMs?: number;
-  onProgress?: (done: number) => void;
+  /** Inputs done so far and failures found so far (at most every input). */
+  onProgress?: (done: number, failures: number) => void;
+  /** Told of each failure as it is found, so a run stopped early keeps what it found. */
+  onFailure?: (f: Failure) => void;
 }
 
 export interface FileFuzzReport {
@@ -61,7 +64,7 @@ export async function runInputs(kind: FuzzKind, opts: FileFuzzOptions, one: (ind
   const indices = opts.indices ?? Array.from({ length: opts.count }, (_, i) => i);
   try {
     for (const [n, index] of indices.entries()) {
-      if (n > 0) opts.onProgress?.(n);
+      if (n > 0) opts.onProgress?.(n, report.failures.length);
       const dir = join(root, String(index));
       mkdirSync(dir);
       let r: InputResult;
@@ -76,7 +79,11 @@ export async function runInputs(kind: FuzzKind, opts: FileFuzzOptions, one: (ind
       if (r.accepted) report.accepted++;
       else report.rejected++;
       if (r.cli) report.cliRuns++;
-      for (const p of r.problems) report.failures.push({ kind, seed: opts.seed, index, class: p.problem, detail: p.detail, recipe: r.recipe.join('; '), files: r.files });
+      for (const p of r.problems) {
+        const f: Failure = { kind, seed: opts.seed, index, class: p.problem, detail: p.detail, recipe: r.recipe.join('; '), files: r.files };
+        report.failures.push(f);
+        opts.onFailure?.(f);
+      }
     }
   } finally {
     sandbox.close();

@@ -100,13 +100,20 @@ function parseShard(text: string | undefined): Shard {
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
-function progress(kind: FuzzKind, total: number): (done: number) => void {
+function progress(kind: FuzzKind, total: number): (done: number, failures?: number) => void {
   let last = performance.now();
-  return (done) => {
+  return (done, failures) => {
     if (performance.now() - last < 10_000) return;
     last = performance.now();
-    process.stderr.write(`fuzz ${kind}${shard.count > 1 ? ` (shard ${shardName})` : ''}: ${done} of ${total}\n`);
+    const found = failures === undefined ? '' : `, ${failures} failure${failures === 1 ? '' : 's'} so far`;
+    process.stderr.write(`fuzz ${kind}${shard.count > 1 ? ` (shard ${shardName})` : ''}: ${done} of ${total}${found}\n`);
   };
+}
+
+/** A file-fuzzer failure written to fuzz-failures/ and named on the terminal the moment it is found. */
+function reportNow(f: Failure): void {
+  writeFailure('fuzz-failures', f);
+  process.stderr.write(`fuzz: FAILURE ${failureLine(f)}\n`);
 }
 
 /** Runs the kinds in this process; failures are written to fuzz-failures/ as they are found. */
@@ -123,13 +130,14 @@ async function runHere(): Promise<Summary> {
       out.kinds[kind] = { inputs: r.inputs, accepted: r.compiled, rejected: r.rejected, failures: failures.length, checked: r.shadersChecked, seconds: r.seconds };
     } else {
       const indices = index !== undefined ? [index] : Array.from({ length: n }, (_, i) => i).filter((i) => inShard(i, shard));
-      const opts: FileFuzzOptions = { seed, count: n, indices, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, indices.length) };
+      const opts: FileFuzzOptions = { seed, count: n, indices, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, indices.length), onFailure: reportNow };
       const r = await (kind === 'artifacts' ? fuzzArtifacts(opts) : fuzzData(opts));
       failures = r.failures;
       out.kinds[kind] = { inputs: r.inputs, accepted: r.accepted, rejected: r.rejected, failures: failures.length, checked: r.cliRuns, seconds: r.seconds };
     }
     for (const f of failures) {
-      writeFailure('fuzz-failures', f);
+      // File-fuzzer failures were written when found (reportNow); the front end's are written here.
+      if (kind === 'programs') writeFailure('fuzz-failures', f);
       out.failures.push({ line: failureLine(f), rerun: rerunCommand(f) });
     }
   }
