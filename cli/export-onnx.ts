@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { exportOnnx } from '../compiler/onnx/export.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
-import { loadSafetensors } from '../runtime/checkpoint-node.ts';
 import { checkOutputPath, writeFileSafely, type InputFile } from '../runtime/write-node.ts';
 import { compileFile } from './compile-file.ts';
-import { ReportedError, UserError } from './errors.ts';
+import { ReportedError } from './errors.ts';
+import { wantedWeights } from './export-weights.ts';
 import type { CliOptions } from './options.ts';
 
 /** `--format onnx`: the model as one .onnx file, written whole or not at all. */
@@ -18,7 +18,9 @@ export async function exportOnnxFile(job: { file: string; out: string; weights: 
   const r = await compileFile(file, opts);
   const graph = r.snapshots?.programs;
   if (!graph) throw new Error('internal error: no graph before fusion');
-  const weights = await readWeights(job.weights, graph.params.map((p) => graph.value(p.value)).concat(graph.state.filter((s) => s.owner === 'layer').map((s) => graph.value(s.value))));
+  const wanted = graph.params.map((p) => graph.value(p.value)).concat(graph.state.filter((s) => s.owner === 'layer').map((s) => graph.value(s.value)));
+  const data = await wantedWeights(job.weights, r.lowered!.model.name, wanted);
+  const weights = new Map(wanted.map((w, i) => [w.name, data[i]!]));
   const exported = exportOnnx({ graph, weights, name: r.lowered!.model.name, fallbackSpan: r.lowered!.model.nameSpan, producerVersion: job.version });
   if (!exported.ok) {
     const n = exported.diagnostics.length;
@@ -28,18 +30,4 @@ export async function exportOnnxFile(job: { file: string; out: string; weights: 
   await writeFileSafely(out, exported.bytes, { inputs });
   const m = exported.model;
   process.stdout.write(`wrote ${printable(out)}: ONNX opset 17, ${m.nodes.length} nodes, inputs ${m.inputs.map((i) => `${i.name} [${i.dims.join(', ')}]`).join(', ')}\n`);
-}
-
-/** The weights the forward program reads, from a safetensors file: every one present, F32, of the model's shape. */
-async function readWeights(path: string, wanted: { name: string; shape: number[] }[]): Promise<Map<string, Float32Array>> {
-  const { tensors } = await loadSafetensors(path);
-  const weights = new Map<string, Float32Array>();
-  for (const w of wanted) {
-    const t = tensors.get(w.name);
-    if (!t) throw new UserError(`${printable(path)} has no tensor '${printable(w.name)}' (the model's weights: ${wanted.map((q) => printable(q.name)).join(', ')})`);
-    if (!(t.data instanceof Float32Array)) throw new UserError(`${printable(path)}: '${printable(w.name)}' is ${t.dtype}, expected F32`);
-    if (t.shape.join() !== w.shape.join()) throw new UserError(`${printable(path)}: '${printable(w.name)}' has shape [${t.shape.join(', ')}], the model expects [${w.shape.join(', ')}]`);
-    weights.set(w.name, t.data);
-  }
-  return weights;
 }

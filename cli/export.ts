@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { exportInference } from '../compiler/export.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
-import { loadSafetensors } from '../runtime/checkpoint-node.ts';
 import { INFERENCE_FORMAT, INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
 import { encodeSafetensors } from '../runtime/safetensors.ts';
 import { checkOutputFolder, fsFor, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile, type WriteFs, type WriteOptions } from '../runtime/write-node.ts';
 import { readSource } from './compile-file.ts';
+import { wantedWeights } from './export-weights.ts';
 import { exportOnnxFile } from './export-onnx.ts';
 import { ReportedError, UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
@@ -67,21 +67,10 @@ async function exportNative(job: ExportJob): Promise<void> {
   process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
 }
 
-/**
- * The weights file's tensors the model needs, encoded (optimizer state and anything else left out).
- * @throws UserError naming the file and the first tensor that is missing or of another shape
- */
+/** The weights file's tensors the model needs, encoded (optimizer state and anything else left out). */
 async function weightsFor(m: InferenceManifest, path: string): Promise<Uint8Array> {
-  const { tensors } = await loadSafetensors(path);
-  const needed = m.weights.map((w) => {
-    const t = tensors.get(w.name);
-    if (!t) throw new UserError(`${printable(path)} does not hold the weights of model '${printable(m.model)}': no tensor '${printable(w.name)}' (it holds ${tensors.size} tensor${tensors.size === 1 ? '' : 's'}${tensors.size ? `: ${[...tensors.keys()].slice(0, 5).map((n) => printable(n)).join(', ')}${tensors.size > 5 ? ', ...' : ''}` : ''})`);
-    if (t.dtype !== 'F32' || t.shape.join() !== w.shape.join()) {
-      throw new UserError(`${printable(path)}: '${printable(w.name)}' is ${t.dtype} [${t.shape.join(', ')}], model '${printable(m.model)}' needs F32 [${w.shape.join(', ')}] (weights of another version of the program?)`);
-    }
-    return { name: w.name, dtype: 'F32' as const, shape: w.shape, data: t.data };
-  });
-  return encodeSafetensors(needed, { format: INFERENCE_FORMAT, model: m.model, source_hash: m.sourceHash });
+  const data = await wantedWeights(path, m.model, m.weights);
+  return encodeSafetensors(m.weights.map((w, i) => ({ name: w.name, dtype: 'F32' as const, shape: w.shape, data: data[i]! })), { format: INFERENCE_FORMAT, model: m.model, source_hash: m.sourceHash });
 }
 
 const isFolder = async (path: string): Promise<boolean> => {
