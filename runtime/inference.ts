@@ -9,6 +9,7 @@ import {
   type InferenceManifest, type InferenceTensor,
 } from './inference-manifest.ts';
 import { decodeSafetensors } from './safetensors.ts';
+import { firstLimitBreach } from './limit-breach.ts';
 
 const STORAGE = 0x80; // GPUBufferUsage flags, spelled out so the module loads before globals exist.
 const COPY_SRC = 0x04;
@@ -232,21 +233,20 @@ export async function fetchInferenceFiles(base: string | URL, fetchFn: typeof fe
  * @throws InferenceError
  */
 function checkDeviceLimits(m: InferenceManifest, limits: GPUSupportedLimits, where: string): void {
+  const breach = firstLimitBreach(m.buffers, m.kernels, limits);
+  if (breach === undefined) return;
   const count = (n: number): string => n.toLocaleString('en-US');
-  const again = 'export the model again with a smaller --max-batch';
-  for (const b of m.buffers) {
-    if (b.size > limits.maxBufferSize) throw new InferenceError(`${printable(where, 300)}: buffer '${printable(b.label)}' needs ${count(b.size)} bytes; this device allows ${count(limits.maxBufferSize)} (maxBufferSize): ${again} (it is ${count(m.maxBatch)})`);
-  }
-  for (const k of m.kernels) {
-    const storage = k.bindings.filter((b) => b.access !== 'uniform');
-    if (storage.length > limits.maxStorageBuffersPerShaderStage) {
-      throw new InferenceError(`${printable(where, 300)}: kernel '${printable(k.name)}' binds ${storage.length} storage buffers; this device allows ${limits.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage)`);
-    }
-    for (const b of storage) {
-      const size = b.size ?? m.buffers[b.buffer]!.size;
-      if (size > limits.maxStorageBufferBindingSize) {
-        throw new InferenceError(`${printable(where, 300)}: kernel '${printable(k.name)}' binds ${count(size)} bytes of '${printable(m.buffers[b.buffer]!.label)}'; this device allows ${count(limits.maxStorageBufferBindingSize)} per binding (maxStorageBufferBindingSize): ${again} (it is ${count(m.maxBatch)})`);
-      }
-    }
+  const again = `export the model again with a smaller --max-batch (it is ${count(m.maxBatch)})`;
+  const allows = `this device allows ${count(breach.limit)}`;
+  const fail = (what: string): never => { throw new InferenceError(`${printable(where, 300)}: ${what}`); };
+  switch (breach.what) {
+    case 'buffer-size':
+      return fail(`buffer '${printable(breach.buffer.label)}' needs ${count(breach.size)} bytes; ${allows} (${breach.limitName}): ${again}`);
+    case 'storage-buffers':
+      return fail(`kernel '${printable(breach.kernel.name)}' binds ${breach.count} storage buffers; ${allows} (${breach.limitName})`);
+    case 'binding-size':
+      return fail(`kernel '${printable(breach.kernel.name)}' binds ${count(breach.size)} bytes of '${printable(breach.buffer.label)}'; ${allows} per binding (${breach.limitName}): ${again}`);
+    case 'workgroups':
+      return fail(`kernel '${printable(breach.kernel.name)}' dispatches ${count(breach.count)} workgroups in one dimension at batch ${count(m.maxBatch)}; ${allows} (${breach.limitName}): ${again}`);
   }
 }

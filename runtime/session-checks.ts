@@ -4,6 +4,7 @@
 import type { Artifact, KernelEntry, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { checkKernelHashes } from './kernel-hash.ts';
+import { firstLimitBreach } from './limit-breach.ts';
 import { validateManifest } from './manifest-check.ts';
 import { SessionError } from './session-error.ts';
 
@@ -35,24 +36,17 @@ export function kernelLabel(k: KernelEntry, source?: string): string {
  * `source` is the folder the artifact was loaded from, if it was.
  */
 export function checkLimits(m: Manifest, limits: GPUSupportedLimits, source?: string): void {
-  const where = (k: KernelEntry): string => kernelLabel(k, source);
-  for (const b of m.buffers) {
-    if (b.size > limits.maxBufferSize) throw new SessionError(`buffer '${printable(b.label)}' needs ${b.size} bytes; this device allows ${limits.maxBufferSize} (maxBufferSize): use a smaller model or batch`);
-  }
-  for (const k of m.kernels) {
-    const storage = k.bindings.filter((b) => b.access !== 'uniform');
-    if (storage.length > limits.maxStorageBuffersPerShaderStage) {
-      throw new SessionError(`${where(k)} binds ${storage.length} storage buffers; this device allows ${limits.maxStorageBuffersPerShaderStage} (maxStorageBuffersPerShaderStage)`);
-    }
-    for (const b of storage) {
-      const size = b.size ?? m.buffers[b.buffer]!.size;
-      if (size > limits.maxStorageBufferBindingSize) {
-        throw new SessionError(`${where(k)} binds ${size} bytes of '${printable(m.buffers[b.buffer]!.label)}'; this device allows ${limits.maxStorageBufferBindingSize} per binding (maxStorageBufferBindingSize): use a smaller layer or batch`);
-      }
-    }
-    const most = Math.max(...k.workgroups);
-    if (most > limits.maxComputeWorkgroupsPerDimension) {
-      throw new SessionError(`${where(k)} dispatches ${most} workgroups in one dimension; this device allows ${limits.maxComputeWorkgroupsPerDimension} (maxComputeWorkgroupsPerDimension)`);
-    }
+  const breach = firstLimitBreach(m.buffers, m.kernels, limits);
+  if (breach === undefined) return;
+  const allows = `this device allows ${breach.limit}`;
+  switch (breach.what) {
+    case 'buffer-size':
+      throw new SessionError(`buffer '${printable(breach.buffer.label)}' needs ${breach.size} bytes; ${allows} (${breach.limitName}): use a smaller model or batch`);
+    case 'storage-buffers':
+      throw new SessionError(`${kernelLabel(breach.kernel, source)} binds ${breach.count} storage buffers; ${allows} (${breach.limitName})`);
+    case 'binding-size':
+      throw new SessionError(`${kernelLabel(breach.kernel, source)} binds ${breach.size} bytes of '${printable(breach.buffer.label)}'; ${allows} per binding (${breach.limitName}): use a smaller layer or batch`);
+    case 'workgroups':
+      throw new SessionError(`${kernelLabel(breach.kernel, source)} dispatches ${breach.count} workgroups in one dimension; ${allows} (${breach.limitName})`);
   }
 }
