@@ -102,6 +102,10 @@ export function compileProgress(out: NodeJS.WriteStream, kernels: number) {
       out.write(`${live ? `\r${head}` : ''}done in ${formatDuration(secs)}${live ? '\x1b[K' : ''}\n`);
       return secs;
     },
+    /** Ends the line when creating or warming the session failed, so the error starts on its own line. */
+    failed: (): void => {
+      out.write(`${live ? `\r${head}` : ''}failed${live ? '\x1b[K' : ''}\n`);
+    },
   };
 }
 

@@ -34,8 +34,15 @@ const say = (text: string): void => {
  */
 async function compiledSession(artifact: Artifact, handle: NodeDeviceHandle, options: SessionOptions): Promise<Session> {
   const show = compileProgress(process.stdout, Object.keys(artifact.shaders).length);
-  const session = await Session.create(artifact, handle.device, { ...options, onPipeline: show.onPipeline });
-  await session.warmUp(show.onFirstRun);
+  let session: Session | undefined;
+  try {
+    session = await Session.create(artifact, handle.device, { ...options, onPipeline: show.onPipeline });
+    await session.warmUp(show.onFirstRun);
+  } catch (err) {
+    show.failed();
+    session?.dispose();
+    throw err;
+  }
   show.done();
   return session;
 }

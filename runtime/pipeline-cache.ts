@@ -56,8 +56,12 @@ async function shaderModule(device: GPUDevice, cache: DeviceCache, artifact: Art
   const code = artifact.shaders[k.shader]!;
   let module = cache.modules.get(code);
   if (module) return module;
+  // In an error scope: an invalid module is reported below with its file and line, not printed
+  // by Dawn as an uncaptured error. The scope is popped before any await, so concurrent calls nest.
+  device.pushErrorScope('validation');
   module = device.createShaderModule({ code, label: k.shader });
-  const info = await module.getCompilationInfo();
+  const scope = device.popErrorScope();
+  const [info] = await Promise.all([module.getCompilationInfo(), scope]);
   const errors = info.messages.filter((x) => x.type === 'error');
   // A compiler bug, or an artifact edited or corrupted on disk: either way, name the kernel.
   if (errors.length) throw new SessionError(`${kernelLabel(k, artifact.source)} does not compile: ${errors.map((e) => `${kernelPath(k.shader, artifact.source)}:${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} ${RECOMPILE}`);

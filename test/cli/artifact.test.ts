@@ -8,6 +8,7 @@ import { compile } from '../../compiler/compile.ts';
 import { writeArtifact } from '../../cli/artifact-io.ts';
 import { loadSafetensors, saveSafetensors } from '../../runtime/checkpoint-node.ts';
 import { dlc, ROOT } from '../helpers/cli.ts';
+import { withKernelPrologue } from '../helpers/hostile-kernel.ts';
 
 const blobs = compile(readFileSync(join(ROOT, 'samples/blobs.dl'), 'utf8'), { file: 'samples/blobs.dl' }).artifact!;
 const kernel = blobs.manifest.kernels[0]!.shader;
@@ -29,6 +30,15 @@ describe('dlc train on a tampered artifact folder', () => {
     writeFileSync(join(art, 'kernels', kernel), `${readFileSync(join(art, 'kernels', kernel), 'utf8')}// x\n`);
     const r = await dlc(['train', art, '--data', data, '--epochs', '1', '-o', join(dir, 'out-edited')]);
     expect(r).toMatchObject({ code: 1, stdout: '', stderr: `dlc: ${art}/kernels/${kernel} does not match the manifest's sha256; the artifact was modified after compiling (recompile it with dlc compile)\n` });
+  });
+
+  it('a kernel that passes its hash but not the WGSL compiler ends the compiling line before the error', async () => {
+    const art = join(dir, 'invalid-wgsl');
+    await writeArtifact(art, withKernelPrologue(blobs, 0, () => 'let x: u32 = 1.5;'));
+    const r = await dlc(['train', art, '--data', data, '--epochs', '1', '-o', join(dir, 'out-invalid')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\ncompiling \d+ kernels… failed\n$/);
+    expect(r.stderr).toMatch(new RegExp(`^dlc: kernel '[^']+' of ${art.replace(/[.]/g, '\\.')} \\(compiled from samples/blobs\\.dl:\\d+:\\d+\\) does not compile: `));
   });
 
   it('a kernel that links to /etc/passwd', async () => {
