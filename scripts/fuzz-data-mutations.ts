@@ -151,6 +151,8 @@ function npyFieldEdit(bytes: Uint8Array, rng: Rng): string {
 
 /** One edit of an IDX file's header (bytes). */
 function mutateIdxHeader(bytes: Uint8Array, rng: Rng): string {
+  // An earlier edit may have cut the file inside its 4-byte magic: nothing of the header to edit.
+  if (bytes.length < 4) return 'header too short to edit';
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ndim = bytes[3]!;
   switch (rng.int(4)) {

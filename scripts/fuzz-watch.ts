@@ -1,8 +1,8 @@
 // Deadlines for a child process that hold on a busy machine: a hang is either busy (CPU time past
-// its budget: an endless loop) or blocked (past its wall time with no CPU progress for a second: a
-// read from a FIFO), and a process merely starved by other work is neither. Memory past a bound is
+// its budget: an endless loop) or blocked (past its wall time with no CPU progress and no runnable
+// thread for a second: a read from a FIFO), and a process merely starved by other work is neither. Memory past a bound is
 // killed too. Linux reads /proc; elsewhere the wall time alone decides.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface WatchLimits {
   /** CPU time (all threads) the process may use. */
@@ -36,6 +36,26 @@ function sample(pid: number): { cpuMs: number; state: string; rss: number } | un
 }
 
 /**
+ * Whether any thread of `pid` is runnable. A process whose main thread sleeps on a fence while a
+ * driver thread waits for a core (a starved process on a loaded machine) is making progress, not
+ * blocked; its CPU time can stand still for seconds when other work holds both cores.
+ */
+function anyThreadRunnable(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((tid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        return stat[stat.lastIndexOf(')') + 2] === 'R';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Polls process `pid` until `stop()`; calls `onVerdict` once (after killing it with SIGKILL) when a
  * limit is passed. CPU time is counted from the call. Returns `stop`.
  */
@@ -64,7 +84,7 @@ export function watchProcess(pid: number, limits: WatchLimits, kill: () => void,
     if (s.rss > limits.rssBytes) return verdict({ why: 'memory', rssBytes: s.rss });
     const cpuMs = s.cpuMs - cpu0;
     if (cpuMs > limits.cpuMs) return verdict({ why: 'cpu', cpuMs });
-    if (s.cpuMs > lastCpu || s.state === 'R') lastProgress = now;
+    if (s.cpuMs > lastCpu || s.state === 'R' || anyThreadRunnable(pid)) lastProgress = now;
     lastCpu = s.cpuMs;
     if (wall > limits.wallMs && now - lastProgress > 1000) return verdict({ why: 'blocked', wallMs: wall });
     if (wall > limits.hardMs) verdict({ why: 'wall', wallMs: wall });
