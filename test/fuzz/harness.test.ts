@@ -78,6 +78,23 @@ describe('fuzz deadlines', () => {
     expect((await verdictOn('const b = Buffer.alloc(300e6, 1); setTimeout(() => {}, 20000)', { rssBytes: 200e6 }))?.why).toBe('memory');
     expect(await verdictOn('setTimeout(() => {}, 100)', { cpuMs: 5000, wallMs: 5000 })).toBeUndefined();
   }, 60_000);
+  it('watches the process with its children: a supervisor whose child works is not blocked, and a busy child is stopped with it', async () => {
+    // The parent idles while its child computes for 2 s, as `dlc train` supervises its GPU child.
+    const working = `require('child_process').spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 2000);'], { stdio: 'ignore' })`;
+    expect(await verdictOn(working, { wallMs: 300 })).toBeUndefined();
+    // A child in an endless loop: the tree's CPU time passes the budget, and the child dies too.
+    const spinning = spawn(process.execPath, ['-e', `const c = require('child_process').spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const childPid = Number(await new Promise<string>((resolve) => spinning.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    let verdict: WatchVerdict | undefined;
+    const stop = watchProcess(spinning.pid!, { cpuMs: 300, wallMs: 60_000, hardMs: 60_000, rssBytes: 2 ** 40 }, () => spinning.kill('SIGKILL'), (v) => { verdict = v; });
+    await new Promise((resolve) => spinning.on('close', resolve));
+    stop();
+    expect(verdict?.why).toBe('cpu');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Gone, or a zombie waiting for init to reap it: either way no longer running.
+    const state = (() => { try { const st = readFileSync(`/proc/${childPid}/stat`, 'utf8'); return st[st.lastIndexOf(')') + 2]; } catch { return 'gone'; } })();
+    expect(['gone', 'Z']).toContain(state);
+  }, 60_000);
 });
 
 describe('fuzz judge', () => {
