@@ -9,9 +9,9 @@ import { MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { labelInput } from '../runtime/data/model-inputs.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { loadSpam, SpamMissingError } from '../runtime/data/spam.ts';
-import { parseTextCsv, splitTextTail, tokenizeSplits, type TextSamples, type TokenizedText, type TokenSamples } from '../runtime/data/text.ts';
+import { parseTextCsv, parseTextCsvMaybeLabelled, splitTextTail, type MaybeLabelledTexts, tokenizeSplits, type TextSamples, type TokenizedText, type TokenSamples } from '../runtime/data/text.ts';
 import { isFolder, readTextFolder } from '../runtime/data/text-folder-node.ts';
-import type { Tokenizer, TokenizerSettings, TokenLevel } from '../runtime/data/tokenizer.ts';
+import { encodeTexts, type Tokenizer, type TokenizerSettings, type TokenLevel } from '../runtime/data/tokenizer.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { UserError } from './errors.ts';
 
@@ -37,10 +37,13 @@ export interface LoadedText extends TokenizedText {
   description: string;
 }
 
+/** The error for data that is not text: neither a CSV, a folder, nor a built-in text data set. */
+const notText = (path: string): UserError => new UserError(`cannot read text data ${shownFile(path)}: expected a .csv file with a text column, a folder with one folder of .txt files per class, or the built-in data set ${TEXT_DATASETS.join(', ')}`);
+
 /** Texts from a CSV file or a folder per class; errors name the file. */
 function readTexts(path: string, opts: TextDataOptions): TextSamples {
   if (isFolder(path)) return readTextFolder(path);
-  if (!path.toLowerCase().endsWith('.csv')) throw new UserError(`cannot read text data ${shownFile(path)}: expected a .csv file with a text column, a folder with one folder of .txt files per class, or the built-in data set ${TEXT_DATASETS.join(', ')}`);
+  if (!path.toLowerCase().endsWith('.csv')) throw notText(path);
   const bytes = readFileBounded(path, { what: 'data file', limit: MAX_CSV_BYTES });
   return parseTextCsv(new TextDecoder().decode(bytes), path, {
     label: opts.label,
@@ -60,21 +63,22 @@ function spam(): ReturnType<typeof loadSpam> {
 }
 
 /**
- * `val` with its class ids renumbered as `train` numbers the same names (a validation folder or CSV
- * may lack a class, which would shift every id after it); a name training never saw is refused.
+ * `texts` with its class ids renumbered as training numbered the same names (a validation folder or
+ * CSV may lack a class, which would shift every id after it); a name training never saw is refused.
+ * `trained` names the training data in messages.
  */
-function alignClasses(val: TextSamples, train: TextSamples, valName: string, trainName: string): TextSamples {
-  if (!val.classes && !train.classes) return val;
-  if (!val.classes || !train.classes) {
-    throw new UserError(`${shownFile(valName)} and ${shownFile(trainName)} must both name their classes (folders or label words) or both give class ids`);
+function alignClasses<T extends MaybeLabelledTexts>(texts: T, trainClasses: string[] | undefined, name: string, trained: string): T {
+  if (!texts.labels || (!texts.classes && !trainClasses)) return texts;
+  if (!texts.classes || !trainClasses) {
+    throw new UserError(`${shownFile(name)} and ${trained} must both name their classes (folders or label words) or both give class ids`);
   }
-  const ids = new Map(train.classes.map((c, k) => [c, k]));
-  const map = val.classes.map((c) => {
+  const ids = new Map(trainClasses.map((c, k) => [c, k]));
+  const map = texts.classes.map((c) => {
     const k = ids.get(c);
-    if (k === undefined) throw new UserError(`${shownFile(valName)}: class '${printable(c)}' is not among the training classes (${printable(train.classes!.join(', '))})`);
+    if (k === undefined) throw new UserError(`${shownFile(name)}: class '${printable(c)}' is not among the training classes (${printable(trainClasses.join(', '))})`);
     return k;
   });
-  return { texts: val.texts, labels: val.labels.map((l) => map[l]!), classes: train.classes };
+  return { ...texts, labels: texts.labels.map((l) => map[l]!), classes: trainClasses };
 }
 
 /** "3 training texts (2 ham, 1 spam)": the count, what they are, and per class when the classes have names. */
@@ -101,7 +105,7 @@ export function loadTextData(name: string, settings: TokenizerSettings, opts: Te
   if (!name.includes('.') && !name.includes('/') && !isFolder(name)) throw new UserError(`unknown text data set '${printable(name)}' (built in: ${TEXT_DATASETS.join(', ')}; or a .csv file or a folder per class)`);
   const all = readTexts(name, opts);
   if (opts.val !== undefined) {
-    const val = alignClasses(readTexts(opts.val, opts), all, opts.val, name);
+    const val = alignClasses(readTexts(opts.val, opts), all.classes, opts.val, shownFile(name));
     return { ...tokenizeSplits({ train: all, val }, settings), description: `${shownFile(name)}: ${counted(all, 'training texts')}; ${shownFile(opts.val)}: ${counted(val, 'for validation')}` };
   }
   if (opts.valSplit !== undefined) {
@@ -174,4 +178,25 @@ export function loadTextForModel(name: string, fit: TextInputs, choice: Tokenize
     tokenizer: loaded.tokenizer,
     description: `${loaded.description}; ${loaded.tokenizer.vocabulary.length} tokens in the vocabulary (at most ${fit.vocab}), ${fit.sequenceLength} per text`,
   };
+}
+
+/**
+ * Texts to evaluate or predict on with a trained model's tokenizer: the spam corpus's held-out
+ * test messages, a folder per class, or a CSV with a text column and perhaps a label column. Class
+ * names are matched to the ones training saw (kept in the tokenizer), never renumbered afresh.
+ */
+export function loadTextForPrediction(name: string, tokenizer: Tokenizer, fit: TextInputs, opts: { label?: string; text?: string } = {}): Samples {
+  if (tokenizer.sequenceLength !== fit.sequenceLength || tokenizer.vocabulary.length > fit.vocab) {
+    throw new UserError(`the tokenizer makes ${tokenizer.sequenceLength} ids per text from a vocabulary of ${tokenizer.vocabulary.length}, but input '${printable(fit.tokens)}' takes tokens[${fit.vocab}, ${fit.sequenceLength}]: the weights and tokenizer come from another model`);
+  }
+  let texts: MaybeLabelledTexts;
+  if (name === 'spam') texts = spam().test;
+  else if (isFolder(name)) texts = readTextFolder(name);
+  else if (name.toLowerCase().endsWith('.csv')) {
+    const bytes = readFileBounded(name, { what: 'data file', limit: MAX_CSV_BYTES });
+    texts = parseTextCsvMaybeLabelled(new TextDecoder().decode(bytes), name, { label: opts.label ?? fit.label, classes: fit.classes, ...(opts.text !== undefined ? { text: opts.text } : {}) });
+  } else throw notText(name);
+  const aligned = alignClasses(texts, tokenizer.classes, name, 'the training data');
+  const ids = encodeTexts(tokenizer, aligned.texts);
+  return { count: aligned.texts.length, tensors: aligned.labels ? { [fit.tokens]: ids, [fit.label]: aligned.labels } : { [fit.tokens]: ids } };
 }

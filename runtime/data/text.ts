@@ -99,11 +99,30 @@ export interface TextCsvOptions {
   classes?: number;
 }
 
+/** Texts whose labels may be absent (a file to predict on). */
+export interface MaybeLabelledTexts {
+  texts: string[];
+  labels?: Int32Array;
+  classes?: string[];
+}
+
 /**
  * Reads a text CSV: a header row, one text column and one label column (class ids 0…C−1 or class
  * names). Errors name the file, the line and the column; quoted cells are shown escaped and cut.
  */
 export function parseTextCsv(text: string, name: string, opts: TextCsvOptions): TextSamples {
+  return readTextCsv(text, name, opts, false) as TextSamples;
+}
+
+/**
+ * parseTextCsv for prediction: without a column named like the label, the file holds texts only
+ * (its one column, or the --text column).
+ */
+export function parseTextCsvMaybeLabelled(text: string, name: string, opts: TextCsvOptions): MaybeLabelledTexts {
+  return readTextCsv(text, name, opts, true);
+}
+
+function readTextCsv(text: string, name: string, opts: TextCsvOptions, labelsOptional: boolean): MaybeLabelledTexts {
   const file = shownFile(name);
   const rows = csvRows(text, name);
   const { header, headerAt, shown, column } = csvHeader(rows, name);
@@ -112,14 +131,18 @@ export function parseTextCsv(text: string, name: string, opts: TextCsvOptions): 
     if (k === undefined) throw new DataError(`${headerAt}: no ${role} column named '${printable(col)}'${closestColumn(col, header)}${hint}; the columns are ${printable(shown.join(', '))}`);
     return k;
   };
-  const labelIdx = columnNamed(opts.label, 'label', ' (choose it with --label)');
+  const labelIdx = labelsOptional && !column.has(opts.label) ? undefined : columnNamed(opts.label, 'label', ' (choose it with --label)');
+  const used = labelIdx === undefined ? 1 : 2;
   let textIdx: number;
   if (opts.text !== undefined) textIdx = columnNamed(opts.text, 'text', ' (choose it with --text)');
-  else if (header.length === 2) textIdx = 1 - labelIdx;
+  else if (header.length === used) textIdx = labelIdx === undefined ? 0 : 1 - labelIdx;
   else throw new DataError(`${headerAt}: ${header.length} columns (${printable(shown.join(', '))}); name the text column with --text`);
   if (textIdx === labelIdx) throw new DataError(`${headerAt}: column '${shown[textIdx]}' cannot be both the text and the label`);
   const others = header.map((_, k) => k).filter((k) => k !== textIdx && k !== labelIdx);
-  if (others.length) throw new DataError(`${headerAt}: column '${shown[others[0]!]}' is neither the text ('${shown[textIdx]}') nor the label ('${shown[labelIdx]}'); a text CSV holds those two columns only`);
+  if (others.length) {
+    if (labelIdx === undefined) throw new DataError(`${headerAt}: column '${shown[others[0]!]}' is not the text ('${shown[textIdx]}') and there is no label column '${printable(opts.label)}'; a text CSV holds a text column and perhaps a label column, nothing else`);
+    throw new DataError(`${headerAt}: column '${shown[others[0]!]}' is neither the text ('${shown[textIdx]}') nor the label ('${shown[labelIdx]}'); a text CSV holds those two columns only`);
+  }
   const data = rows.slice(1);
   if (data.length === 0) throw new DataError(`${file}: no samples after the header row`);
   data.forEach((row) => {
@@ -127,7 +150,9 @@ export function parseTextCsv(text: string, name: string, opts: TextCsvOptions): 
       throw new DataError(`${file}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns`);
     }
   });
+  const texts = data.map((row) => row.fields[textIdx]!);
+  if (labelIdx === undefined) return { texts };
   const where = (r: number): string => (r < 0 ? `${file}: column '${shown[labelIdx]}'` : `${file}:${data[r]!.line}: column '${shown[labelIdx]}'`);
   const { labels, names } = classLabels(data.map((row) => row.fields[labelIdx]!), where, opts.classes);
-  return { texts: data.map((row) => row.fields[textIdx]!), labels, ...(names ? { classes: names } : {}) };
+  return { texts, labels, ...(names ? { classes: names } : {}) };
 }

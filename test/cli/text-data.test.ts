@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../compiler/artifact.ts';
 import { compile } from '../../compiler/compile.ts';
 import { UserError } from '../../cli/errors.ts';
-import { loadTextData, loadTextForModel, textInputsOf } from '../../cli/text-data.ts';
+import { loadTextData, loadTextForModel, loadTextForPrediction, textInputsOf } from '../../cli/text-data.ts';
+import { loadTokenizer, saveTokenizer } from '../../runtime/data/tokenizer-node.ts';
+import { encodeTexts } from '../../runtime/data/tokenizer.ts';
 import { messageOf } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlc-textcli-'));
@@ -87,4 +89,30 @@ describe('text data for a model with a token input', () => {
     expect(d.description).toBe('spam: 4756 training messages (3278 ham, 1478 spam), 595 for validation (403 ham, 192 spam), 595 held out (431 ham, 164 spam); 1000 tokens in the vocabulary (at most 1000), 16 per text');
     expect(err(() => loadTextForModel('spam', textInputsOf(tokenManifest(1000, 16, 3))!))).toBe("the spam data set has 2 classes (ham, spam), but the model's label input has 3: declare class[2]");
   }, 120_000);
+});
+
+describe('text to predict on, with the tokenizer saved beside the weights', () => {
+  it('tokenises a texts-only CSV as training did, and numbers class names as training did', async () => {
+    const fit = textInputsOf(tokenManifest(50, 4, 2))!;
+    const train = write('p/train.csv', 'text,label\nwin cash now,spam\nsee you at lunch,ham\ncash prize,spam\n');
+    const trained = loadTextForModel(train, fit);
+    const path = join(dir, 'p', 'tokenizer.json');
+    await saveTokenizer(trained.tokenizer, path);
+    const tok = loadTokenizer(path);
+    const texts = ['WIN a prize!', 'lunch?'];
+    const plain = loadTextForPrediction(write('p/new.csv', `message\n${texts.join('\n')}\n`), tok, fit);
+    expect(Object.keys(plain.tensors)).toEqual(['text']);
+    expect([...plain.tensors.text!]).toEqual([...encodeTexts(trained.tokenizer, texts)]);
+    // Only spam rows: a fresh numbering would make 'spam' class 0; training's names keep it 1.
+    const onlySpam = loadTextForPrediction(write('p/spam.csv', 'text,label\ncash,spam\nwin,spam\n'), tok, fit);
+    expect([...onlySpam.tensors.label!]).toEqual([1, 1]);
+    expect(err(() => loadTextForPrediction(write('p/odd.csv', 'text,label\ncash,eggs\n'), tok, fit))).toBe(`${join(dir, 'p', 'odd.csv')}: class 'eggs' is not among the training classes (ham, spam)`);
+    expect(messageOf(() => loadTextForPrediction(write('p/two.csv', 'id,message\n1,cash\n'), tok, fit), Error)).toBe(`${join(dir, 'p', 'two.csv')}:1: 2 columns (id, message); name the text column with --text`);
+    expect(messageOf(() => loadTextForPrediction(write('p/two.csv', 'id,message\n1,cash\n'), tok, fit, { text: 'message' }), Error)).toBe(`${join(dir, 'p', 'two.csv')}:1: column 'id' is not the text ('message') and there is no label column 'label'; a text CSV holds a text column and perhaps a label column, nothing else`);
+  });
+
+  it('refuses a tokenizer made for another input shape', () => {
+    const tok = loadTextForModel(write('q/train.csv', 'text,label\na b,0\nc,1\n'), textInputsOf(tokenManifest(50, 4, 2))!).tokenizer;
+    expect(err(() => loadTextForPrediction('spam', tok, textInputsOf(tokenManifest(50, 8, 2))!))).toBe("the tokenizer makes 4 ids per text from a vocabulary of 5, but input 'text' takes tokens[50, 8]: the weights and tokenizer come from another model");
+  });
 });
