@@ -37,7 +37,11 @@ export function readTextFolder(dir: string): TextSamples {
     if (err instanceof DataError) throw err;
     throw new DataError(`cannot read data folder ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : printable((err as Error).message)}`);
   }
-  const classDirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort(byName);
+  const entries = readdirSync(dir, { withFileTypes: true });
+  // A linked class folder could lead anywhere; it is refused rather than silently left out.
+  const linked = entries.find((e) => e.isSymbolicLink() && isFolder(join(dir, e.name)));
+  if (linked) throw new DataError(`${shownFile(join(dir, linked.name))}: the class folder '${printable(linked.name)}' is a link; a data folder's class folders must be folders inside it`);
+  const classDirs = entries.filter((e) => e.isDirectory()).sort(byName);
   if (classDirs.length < 2) {
     throw new DataError(`${shown}: ${classDirs.length} class folder${classDirs.length === 1 ? '' : 's'}; a text data folder holds one folder per class (at least two), e.g. ham/ and spam/ with .txt files`);
   }

@@ -137,6 +137,16 @@ describe('a folder per class', () => {
     expect(err(() => readTextFolder(inside))).toContain("leads outside the data folder (to /dev/zero)");
   });
 
+  it('does not follow a link to a folder below a class, and refuses a class folder that is a link', () => {
+    const dir = folder({ 'spam/1.txt': 'x', 'ham/2.txt': 'y' });
+    symlinkSync(join(dir, 'spam'), join(dir, 'ham', 'again'));
+    symlinkSync(join(dir, 'spam'), join(dir, 'ham', 'again.txt'));
+    symlinkSync('/etc', join(dir, 'ham', 'etc'));
+    expect(readTextFolder(dir).texts.sort()).toEqual(['x', 'y']);
+    symlinkSync('/etc', join(dir, 'other'));
+    expect(err(() => readTextFolder(dir))).toBe(`${join(dir, 'other')}: the class folder 'other' is a link; a data folder's class folders must be folders inside it`);
+  });
+
   it('refuses files larger together than the bound before reading any (a sparse file here)', () => {
     const dir = folder({ 'spam/1.txt': 'x', 'ham/2.txt': 'y' });
     const huge = join(dir, 'ham', 'huge.txt');
