@@ -42,7 +42,13 @@ const notText = (path: string): UserError => new UserError(`cannot read text dat
 
 /** Texts from a CSV file or a folder per class; errors name the file. */
 function readTexts(path: string, opts: TextDataOptions): TextSamples {
-  if (isFolder(path)) return readTextFolder(path);
+  if (isFolder(path)) {
+    const s = readTextFolder(path);
+    if (opts.classes !== undefined && s.classes!.length > opts.classes) {
+      throw new UserError(`${shownFile(path)}: ${s.classes!.length} class folders (${printable(s.classes!.join(', '))}) but the model's label input has ${opts.classes} classes`);
+    }
+    return s;
+  }
   if (!path.toLowerCase().endsWith('.csv')) throw notText(path);
   const bytes = readFileBounded(path, { what: 'data file', limit: MAX_CSV_BYTES });
   return parseTextCsv(new TextDecoder().decode(bytes), path, {

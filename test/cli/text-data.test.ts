@@ -55,6 +55,7 @@ describe('text data sets', () => {
     const byId = new Map([...d.val!.labels].map((l, i) => [d.val!.ids[i * 3]!, l]));
     const id = (w: string): number => d.tokenizer.vocabulary.indexOf(w);
     expect(Object.fromEntries(byId)).toEqual({ [id('alpha')]: 0, [id('gamma')]: 2 });
+    expect(err(() => loadTextData(train, WORDS, { label: 'label', classes: 2 }))).toBe(`${train}: 3 class folders (a, b, c) but the model's label input has 2 classes`);
     write('val2/a/1.txt', 'x'); write('val2/z/1.txt', 'y');
     expect(err(() => loadTextData(train, WORDS, { label: 'label', val: join(dir, 'val2') }))).toBe(`${join(dir, 'val2')}: class 'z' is not among the training classes (a, b, c)`);
   });
