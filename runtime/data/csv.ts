@@ -93,7 +93,7 @@ function notANumber(cell: string): string {
 }
 
 /** "; did you mean 'x'?" for the column closest to `name`, shown escaped, or "". */
-function closestColumn(name: string, header: string[]): string {
+export function closestColumn(name: string, header: string[]): string {
   // Edit distance is at least the difference in length, and a suggestion is at most a third of the
   // name away: longer names cannot match, and comparing with a megabyte-long one would cost gigabytes.
   const reach = Math.max(1, Math.floor(name.length / 3));
@@ -101,14 +101,17 @@ function closestColumn(name: string, header: string[]): string {
   return best === undefined ? '' : `; did you mean '${printable(best)}'?`;
 }
 
-/**
- * Reads CSV text into samples for `m`: the model's label input (the one its loss compares with)
- * takes the label columns, its other input takes every remaining column in file order.
- */
-export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptions = {}): Samples {
+/** A CSV file's header row: names (trimmed), where it is, names as messages show them, name → index. */
+export interface CsvHeader {
+  header: string[];
+  headerAt: string;
+  shown: string[];
+  column: Map<string, number>;
+}
+
+/** The header of parsed `rows`, refusing an empty file and two columns of one name. */
+export function csvHeader(rows: { line: number; fields: string[] }[], name: string): CsvHeader {
   const file = shownFile(name);
-  const { feature, target } = featureAndLabel(m, 'CSV data');
-  const rows = csvRows(text, name);
   if (rows.length === 0) throw new DataError(`${file}: the file is empty; expected a header row of column names, then one row per sample`);
   const header = rows[0]!.fields.map((f) => f.trim());
   const headerAt = `${file}:${rows[0]!.line}`;
@@ -120,6 +123,18 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
     if (first !== undefined) throw new DataError(`${headerAt}: columns ${first + 1} and ${k + 1} are both named '${shown[k]}'; each column needs its own name`);
     column.set(h, k);
   });
+  return { header, headerAt, shown, column };
+}
+
+/**
+ * Reads CSV text into samples for `m`: the model's label input (the one its loss compares with)
+ * takes the label columns, its other input takes every remaining column in file order.
+ */
+export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptions = {}): Samples {
+  const file = shownFile(name);
+  const { feature, target } = featureAndLabel(m, 'CSV data');
+  const rows = csvRows(text, name);
+  const { header, headerAt, shown, column } = csvHeader(rows, name);
   const labelCols = opts.labelsOptional && !opts.label && !column.has(target.name) ? [] : opts.label ?? [target.name];
   const labelIdx = labelCols.map((col) => {
     const k = column.get(col);

@@ -5,7 +5,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Sta
 import { DataError, shownFile } from './data-error.ts';
 
 /** What a non-regular file is, in words, or undefined for a regular file. */
-function notRegular(s: Stats): string | undefined {
+export function notRegular(s: Stats): string | undefined {
   if (s.isFile()) return undefined;
   if (s.isDirectory()) return 'it is a directory';
   if (s.isFIFO()) return 'it is a named pipe (FIFO), not a regular file';
