@@ -283,14 +283,18 @@ const MAGNITUDE: ArgSpec[] = [
   { name: 'every', type: 'posint', default: 1 },
 ];
 
+/** TF-MOT's PolynomialDecay names for magnitude's arguments, suggested when written. */
+const TFMOT_PRUNE_NAMES: Readonly<Record<string, string>> = { final_sparsity: 'sparsity', target_sparsity: 'sparsity', begin_step: 'start', end_step: 'end', frequency: 'every' };
+
 /** prune = magnitude(sparsity: 0.8, start: 2, end: 6, every: 1); epochs are counted from 0 (before training). */
 function readPrune(v: Expr, fail: Fail): PruneConfig | undefined {
   const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
   if (!callee) { fail('E-TYPE', `prune must be a call such as magnitude(sparsity: 0.8, start: 2, end: 6)`, v.span); return undefined; }
   if (callee !== 'magnitude') { fail('E-UNKNOWN-ARG', `unknown prune '${callee}'${didYouMean(callee, ['magnitude']) || ' (supported: magnitude)'}`, v.kind === 'call' ? v.calleeSpan : v.span); return undefined; }
   const args = v.kind === 'call' ? v.args : [];
-  const bound = bindArgs(MAGNITUDE, args.map(given), { name: callee }, fail);
-  const a = bound && withDefaults(MAGNITUDE, bound, { name: callee }, fail, v.span);
+  const who: Callee = { name: callee, aliases: TFMOT_PRUNE_NAMES };
+  const bound = bindArgs(MAGNITUDE, args.map(given), who, fail);
+  const a = bound && withDefaults(MAGNITUDE, bound, who, fail, v.span);
   if (!a) return undefined;
   // Where an argument was written (named or by position), for the messages below.
   const at = (name: string): Span => {
