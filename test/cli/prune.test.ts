@@ -36,6 +36,7 @@ describe('pruning through dlc', () => {
 
     const check = await dlc(['check', NET, '--weights', join(a, 'weights.safetensors')]);
     expect(check.code).toBe(0);
+    expect(check.stdout).toContain('\n  pruning         magnitude(sparsity: 0.8, start: 0, end: 2, every: 1) of dense_1.kernel, dense_2.kernel\n');
     expect(check.stdout).toContain(`${join(a, 'weights.safetensors')}: zeros in the dense and conv kernels
   dense_1.kernel           26 of          32 zero   81.25%
   dense_2.kernel           38 of          48 zero   79.17%
