@@ -58,10 +58,10 @@ export async function evalCommand(file: string, opts: CliOptions): Promise<void>
   await withTrainedSession(artifact, opts, undefined, async (session) => {
     const ev = await evaluate(session, data);
     process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} sample${ev.count === 1 ? '' : 's'}\n`);
+    if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
     process.stdout.write(`${sizeLine(session.weightSlots)}\n`);
     const pruned = await prunedSparsity(session);
     if (pruned.length) process.stdout.write(`${sparsityLine(pruned)}\n`);
-    if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
   });
 }
 
