@@ -1,6 +1,7 @@
 // Magnitude pruning on the real adapters: after the masks are computed, the pruned weights and their
 // optimizer state are exactly 0 and stay 0 through more steps and through a checkpoint and resume;
-// the masked update matches the float64 reference; a resumed session continues bit for bit.
+// the masked update matches the float64 reference (Adam, RMSprop with all its states and global-norm
+// clipping, SGD momentum with value clipping); a resumed session continues bit for bit.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +118,45 @@ for (const adapter of ADAPTERS) {
         for (const row of await prunedSparsity(resumed)) expect(row.zeros, row.name).toBe(row.size - Math.round(row.size * 0.25));
         s.dispose();
         resumed.dispose();
+      }, 300_000);
+    }
+  });
+}
+
+// Other rules, with the most operands an update has (rmsprop's three states, the mask and the
+// global norm) and clipping by value: a mask written by hand, the same in the reference.
+const OTHERS = ['rmsprop(lr: 0.01, momentum: 0.9, centered: true); clip = global_norm(1.0)', 'sgd(lr: 0.1, momentum: 0.9); clip = value(0.05)'];
+const other = (optimizer: string): string => SOURCE.replace('optimizer = adam(lr: 0.02)', `optimizer = ${optimizer}`);
+
+for (const adapter of ADAPTERS) {
+  describe(`masked updates of other optimizers on ${adapter}`, () => {
+    const device = useDevice(adapter);
+    for (const opt of OTHERS) {
+      it(`${opt}: the masked weights and every state stay 0; all tensors follow the reference`, async (t) => {
+        const h = device();
+        if (!h) return t.skip();
+        const r = compile(other(opt), { file: 'prune.dl' });
+        const m = r.artifact!.manifest;
+        const ref = new ReferenceRun(r);
+        const s = await Session.create(r.artifact!, h.device);
+        const masks = new Map<string, Float32Array>();
+        for (const p of m.train.prune!.tensors) {
+          const n = m.params.find((q) => q.name === p.param)!.shape.reduce((a, b) => a * b, 1);
+          const mask = Float32Array.from({ length: n }, (_, i) => (i % 3 === 1 ? 0 : 1));
+          masks.set(p.param, mask);
+          s.write(p.mask, mask);
+        }
+        await syncReference(s, ref);
+        for (const b of batches.slice(0, 3)) { await s.trainStep(b); ref.trainStep(b); }
+        const states = m.state.filter((x) => x.owner === 'optimizer');
+        for (const [name, mask] of masks) {
+          for (const st of [name, ...states.filter((x) => x.name.startsWith(`${name}.`)).map((x) => x.name)]) expect(await zerosWhereMasked(s, st, mask), st).toBeGreaterThan(0);
+        }
+        const w = await s.weights();
+        for (const p of m.params) expect(relError(w.get(p.name)!, ref.tensor(p.name)), p.name).toBeLessThan(1e-5);
+        const st = await s.stateTensors();
+        for (const x of states) expect(relError(st.get(x.name)!, ref.tensor(x.name)), x.name).toBeLessThan(1e-4);
+        s.dispose();
       }, 300_000);
     }
   });
