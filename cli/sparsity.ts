@@ -3,7 +3,7 @@
 import type { TensorSlot } from '../compiler/artifact.ts';
 import { isPrunedWeight } from '../compiler/passes/prune-masks.ts';
 import { printable } from '../dsl/printable.ts';
-import type { TensorSparsity } from '../runtime/prune.ts';
+import { sparsityOf, type TensorSparsity } from '../runtime/prune.ts';
 import { wantedWeights } from './export-weights.ts';
 
 const pct = (zeros: number, size: number): string => `${((100 * zeros) / size).toFixed(2)}%`;
@@ -41,10 +41,6 @@ export async function weightsSparsity(path: string, model: string, params: reado
   const slots = prunableSlots(params);
   if (slots.length === 0) return `${printable(path)}: the model has no dense or conv kernels (the tensors pruning prunes)`;
   const data = await wantedWeights(path, model, slots);
-  const rows = slots.map((s, i) => {
-    let zeros = 0;
-    for (const v of data[i]!) if (v === 0) zeros++;
-    return { name: s.name, zeros, size: data[i]!.length };
-  });
+  const rows = sparsityOf(slots.map((s, i) => ({ name: s.name, data: data[i]! })));
   return `${printable(path)}: zeros in the dense and conv kernels\n${sparsityTable(rows)}`;
 }
