@@ -39,6 +39,12 @@ describe('prune = magnitude(...) in the train section', () => {
     const bad = JSON.parse(JSON.stringify(m));
     bad.train.prune.sparsity = 1;
     expect(() => validateManifest(bad)).toThrow('train.prune.sparsity: 1 is not a number in [0, 1)');
+    const noMask = JSON.parse(JSON.stringify(m));
+    noMask.train.prune.tensors[1].mask = 'dense_1.kernel.prune_mask';
+    expect(() => validateManifest(noMask)).toThrow('train.prune.tensors[1].mask: "dense_1.kernel.prune_mask" is not a state tensor of the parameter\'s shape');
+    const backwards = JSON.parse(JSON.stringify(m));
+    backwards.train.prune.end = 1;
+    expect(() => validateManifest(backwards)).toThrow('train.prune.end: 1 is not an integer in [2, ');
   });
 
   it('without it, no masks and the same kernels as before', () => {
