@@ -10,6 +10,7 @@ import { writeArtifact } from './artifact-io.ts';
 import { compileFile } from './compile-file.ts';
 import { COMMANDS, isCommand, parseCommandLine, USAGE, type CliOptions } from './options.ts';
 import { inputsOf } from './setup.ts';
+import { weightsSparsity } from './sparsity.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { textWidth } from './terminal.ts';
 import { evalCommand, predictCommand } from './predict.ts';
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
     const width = textWidth(process.stdout);
     process.stdout.write(`${formatSummary(layers, r, width)}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest, width)}\n`);
+    if (opts.weights !== undefined) process.stdout.write(`${await weightsSparsity(opts.weights, r.artifact!.manifest.model, r.artifact!.manifest.params)}\n`);
   } else if (command === 'viz') {
     await vizCommand(file, opts);
   } else if (command === 'eval') {

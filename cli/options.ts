@@ -18,7 +18,7 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 /** The options each command reads (besides --help); any other is refused, not ignored. */
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  check: ['stats', ...MODEL_FLAGS, ...CLIP_FLAGS],
+  check: ['stats', 'weights', ...MODEL_FLAGS, ...CLIP_FLAGS],
   train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
   eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
@@ -43,10 +43,11 @@ export const USAGE = `usage: dlc <command> [options]
 
 commands:
   compile <net.dl> -o <dir>   compile to manifest.json + kernels/*.wgsl (or only --dump-ir)
-  check <net.dl>              check the program and print a model summary
+  check <net.dl>              check the program and print a model summary; with --weights,
+                              the sparsity of each dense and conv kernel in them
   train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
                               a folder written by compile is loaded instead of compiled
-  eval <net.dl | dir>         loss and accuracy of --weights on --data
+  eval <net.dl | dir>         loss and accuracy of --weights on --data, and the model's size
   viz <net.dl>                the layer graph: DOT (default), Mermaid or SVG (--format, or -o
                               file.dot / file.mmd / file.svg)
   predict <net.dl | dir>      model outputs of --weights on --data, written to --out
@@ -64,7 +65,7 @@ options:
   --force                 (compile, export) write into a non-empty folder that holds no dlc
                           artifact (compile writes only manifest.json and kernels/*.wgsl; export
                           only manifest.json and weights.safetensors)
-  --weights <file>        (eval, predict, export) weights written by dlc train
+  --weights <file>        (eval, predict, export, check) weights written by dlc train
   --max-batch <n>         (export) the most samples one run takes (default 64); more run in chunks
   --format <name>         (viz) dot, mermaid or svg; (export) what to write: native (default:
                           dlc's inference artifact) or onnx

@@ -10,7 +10,9 @@ import { valuesPerSample } from '../runtime/data/model-inputs.ts';
 import { argmax, softmax } from '../runtime/predictions.ts';
 import { evaluate, predict, type Samples } from '../runtime/fit.ts';
 import { Session } from '../runtime/session.ts';
+import { prunedSparsity } from '../runtime/prune.ts';
 import { loadWeights } from '../runtime/weights-node.ts';
+import { sizeLine, sparsityLine } from './sparsity.ts';
 import { checkOutputPath, writeFileSafely } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
@@ -57,6 +59,9 @@ export async function evalCommand(file: string, opts: CliOptions): Promise<void>
     const ev = await evaluate(session, data);
     process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} sample${ev.count === 1 ? '' : 's'}\n`);
     if (ev.confusion) process.stdout.write(`confusion matrix:\n${confusionTable(ev.confusion)}\n`);
+    process.stdout.write(`${sizeLine(session.weightSlots)}\n`);
+    const pruned = await prunedSparsity(session);
+    if (pruned.length) process.stdout.write(`${sparsityLine(pruned)}\n`);
   });
 }
 

@@ -4,6 +4,7 @@
 import type { EpochResult, EvalResult } from '../runtime/fit.ts';
 import type { Session } from '../runtime/session.ts';
 import { formatDuration, formatEta } from './duration.ts';
+import { sparsityLine } from './sparsity.ts';
 import { fitFields, lineWidth, liveProgress, wrapText, type Field } from './terminal.ts';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
@@ -132,6 +133,7 @@ export function progress(session: Session, epochs: number, out: NodeJS.WriteStre
     },
     onEpoch: (r: EpochResult): void => {
       out.write(`${live ? '\r' : ''}${epochLine(r, epochs, showLr, lineWidth(out))}${live ? '\x1b[K' : ''}\n`);
+      if (r.sparsity?.length) out.write(`${wrapText(sparsityLine(r.sparsity, r.pruneTarget), lineWidth(out))}\n`);
     },
   };
 }

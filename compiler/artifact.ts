@@ -143,6 +143,31 @@ export interface ClipSpec {
   limit: number;
 }
 
+/**
+ * Magnitude pruning while training (TF Model Optimization's prune_low_magnitude with its
+ * PolynomialDecay schedule, power 3, counted in epochs): after t epochs, when start ≤ t ≤ end and
+ * (t − start) is a multiple of `every`, each pruned tensor's mask keeps its k = max(1, round(n·(1 − s)))
+ * largest |w| (ties at the threshold kept), where s(t) = sparsity·(1 − (1 − p)³) and
+ * p = clamp((t − start) / (end − start), 0, 1) (p = 1 from t = start when end = start). The masks
+ * are state on the GPU that the optimizer update applies (runtime/prune.ts computes them).
+ */
+export interface PruneSpec {
+  kind: 'magnitude';
+  /** The target: the fraction of each pruned tensor's values that is zero from epoch `end` on, in [0, 1). */
+  sparsity: number;
+  start: number;
+  end: number;
+  every: number;
+  /** The pruned parameters (dense and conv kernels, see compiler/passes/prune-masks.ts) and each one's mask state. */
+  tensors: { param: string; mask: string }[];
+}
+
+/** The owner of the pruning masks in a manifest's state (checkpoints save them with the optimizer state). */
+export const PRUNE_OWNER = 'prune';
+
+/** A train section's prune setting, before the compiler knows which tensors it prunes. */
+export type PruneConfig = Omit<PruneSpec, 'tensors'>;
+
 /** Stop when the monitored loss has not improved by min_delta for `patience` epochs. */
 export interface EarlyStoppingSpec {
   monitor: 'loss' | 'val_loss';
@@ -177,6 +202,7 @@ export interface TrainSpec {
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;
+  prune?: PruneSpec;
   /** Name of the label input and the prediction output the metrics use. */
   label: string;
   prediction: string;

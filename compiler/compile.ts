@@ -13,6 +13,7 @@ import type { MetricSlots } from './passes/loss-head.ts';
 import type { PlanOptions } from './passes/plan.ts';
 import type { Codegen } from './passes/codegen.ts';
 import type { MemoryPlan } from './passes/plan.ts';
+import { prunedTensors } from './passes/prune-masks.ts';
 import { runPipeline, type PassName, type PipelineRun, type PipelineState } from './pipeline.ts';
 
 export interface CompileOptions {
@@ -127,6 +128,7 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     ...(t.schedule ? { schedule: t.schedule } : {}),
     ...(clip ? { clip } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
+    ...(t.prune && lowered.trainLoss ? { prune: { ...t.prune, tensors: prunedTensors(lowered.graph) } } : {}),
     label: lowered.trainLoss?.values.label ?? '',
     prediction: lowered.trainLoss?.values.prediction ?? '',
   };

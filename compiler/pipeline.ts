@@ -77,12 +77,12 @@ export const PASSES = [
     print: printIr,
   },
   {
-    name: 'optimizer', doc: 'the in-place update of every parameter, clipping, and the epoch sums of loss and accuracy', rewritesGraph: true,
+    name: 'optimizer', doc: 'the in-place update of every parameter, clipping, pruning masks, and the epoch sums of loss and accuracy', rewritesGraph: true,
     enabled: (_o, s) => s.lowered?.trainLoss !== undefined,
     run: (s, o) => {
       const { lowered } = s;
       const g = graphOf(s);
-      addOptimizer(g, lowered!.train.optimizer, s.grads!, o.clip ?? lowered!.train.clip);
+      addOptimizer(g, lowered!.train.optimizer, s.grads!, o.clip ?? lowered!.train.clip, lowered!.train.prune !== undefined);
       s.metricSlots = addMetricSums(g, lowered!.trainLoss!.loss, lowered!.trainLoss!.values.correct);
     },
     print: printIr,

@@ -6,6 +6,7 @@ import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
 import { valuesPerSample } from './data/model-inputs.ts';
 import { firstNonFinite } from './inspect.ts';
+import { prunedSparsity, updatePruneMasks, type TensorSparsity } from './prune.ts';
 import { SessionError } from './session-error.ts';
 import type { Session, TensorData } from './session.ts';
 
@@ -26,6 +27,10 @@ export interface EpochResult {
   val?: EvalResult;
   /** The learning rate of the epoch's last step. */
   lr: number;
+  /** Pruning: the sparsity the masks were recomputed for after this epoch, when they were. */
+  pruneTarget?: number;
+  /** Pruning: the zeros of each pruned tensor after this epoch. */
+  sparsity?: TensorSparsity[];
   /** Early stopping ended training after this epoch (weights restored to `bestEpoch` if asked). */
   stopped?: { bestEpoch: number; restored: boolean };
 }
@@ -177,6 +182,8 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
   };
   const batch = (s: number) => gather(session, data, order.subarray(s * B, s * B + B), names);
+  // Pruning that starts at epoch 0 prunes the initial weights (a resumed run has its masks from the checkpoint).
+  if (start === 0) await updatePruneMasks(session, 0);
   for (let e = start + 1; e <= epochs; e++) {
     const began = performance.now();
     if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
@@ -192,6 +199,12 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     if (before && !Number.isFinite(sums.lossSum)) throw await traceNonFinite(session, before, e, steps, setRate, batch);
     const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000, lr: session.lr };
     if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
+    // Masks change between epochs, before validation, so validation sees the pruned weights.
+    if (t.prune) {
+      const target = await updatePruneMasks(session, e);
+      if (target !== undefined) r.pruneTarget = target;
+      r.sparsity = await prunedSparsity(session);
+    }
     if (opts.validation) r.val = await evaluate(session, opts.validation);
     if (plateau && schedule && !plateau.update(monitored(r, schedule.monitor ?? PLATEAU.monitor), e) && plateau.wait >= (schedule.patience ?? PLATEAU.patience)) {
       plateauScale *= schedule.factor ?? PLATEAU.factor;

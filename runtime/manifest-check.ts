@@ -186,5 +186,22 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
   if (typeof opt.lr !== 'number' || !Number.isFinite(opt.lr)) fail('train.optimizer.lr', 'not a finite number');
   int(train.seed, 'train.seed', TRAIN_SETTING_RANGES.seed.min, TRAIN_SETTING_RANGES.seed.max);
   int(train.epochs, 'train.epochs', TRAIN_SETTING_RANGES.epochs.min, TRAIN_SETTING_RANGES.epochs.max);
+  if (train.prune !== undefined) {
+    // Masks are computed on the host from these figures and written over state: each must fit.
+    const pr = obj(train.prune, 'train.prune');
+    if (pr.kind !== 'magnitude') fail('train.prune.kind', `${show(pr.kind)} is not 'magnitude'`);
+    if (typeof pr.sparsity !== 'number' || !(pr.sparsity >= 0 && pr.sparsity < 1)) fail('train.prune.sparsity', `${show(pr.sparsity)} is not a number in [0, 1)`);
+    const start = int(pr.start, 'train.prune.start', 0);
+    int(pr.end, 'train.prune.end', start);
+    int(pr.every, 'train.prune.every', 1);
+    const shapeOf = (list: unknown, name: string): string | undefined => (list as { name: string; shape: number[] }[]).find((x) => x.name === name)?.shape.join();
+    arr(pr.tensors, 'train.prune.tensors').forEach((t, i) => {
+      const o = obj(t, `train.prune.tensors[${i}]`);
+      const param = shapeOf(m.params, str(o.param, `train.prune.tensors[${i}].param`));
+      const mask = shapeOf(m.state, str(o.mask, `train.prune.tensors[${i}].mask`));
+      if (param === undefined) fail(`train.prune.tensors[${i}].param`, `${show(o.param)} is not a parameter`);
+      if (mask !== param) fail(`train.prune.tensors[${i}].mask`, `${show(o.mask)} is not a state tensor of the parameter's shape`);
+    });
+  }
   return m as unknown as Manifest;
 }

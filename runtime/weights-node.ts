@@ -1,6 +1,7 @@
 // Saving and loading a session's weights as safetensors files (Node), shapes checked against the model.
 import { checkpointProgress, loadSafetensors, saveSafetensors } from './checkpoint-node.ts';
 import { printable } from '../dsl/printable.ts';
+import { PRUNE_OWNER } from '../compiler/artifact.ts';
 import { SessionError } from './session-error.ts';
 import type { Session } from './session.ts';
 import type { WriteOptions } from './write-node.ts';
@@ -39,10 +40,11 @@ export interface TrainingProgress {
   seed: number;
 }
 
-const optimizerSlots = (session: Session) => session.manifest.state.filter((s) => s.owner === 'optimizer');
+/** What a checkpoint holds beyond the weights: the optimizer state and the pruning masks (so a resumed run prunes the same values). */
+const optimizerSlots = (session: Session) => session.manifest.state.filter((s) => s.owner === 'optimizer' || s.owner === PRUNE_OWNER);
 
 /**
- * A training checkpoint: weights, layer state and optimizer state, with the epoch, step and seed as
+ * A training checkpoint: weights, layer state, optimizer state and pruning masks, with the epoch, step and seed as
  * metadata. Written atomically: a crash leaves the previous checkpoint as it was.
  */
 export async function saveCheckpoint(session: Session, path: string, progress: TrainingProgress, metadata: Record<string, string> = {}, opts: WriteOptions = {}): Promise<void> {

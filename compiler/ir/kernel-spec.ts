@@ -203,6 +203,8 @@ export interface UpdateTemplate {
   clipValue: number;
   /** Clipping by global norm: the binding holding ‖g‖² and the limit. */
   clipNorm?: { sumsq: string; limit: number };
+  /** Pruning: the binding of the parameter's mask; where it is 0, p and the states are stored as 0. */
+  mask?: string;
   /** Values of the step alone (lr, t), computed once per invocation, then the per-element rule. */
   perStep: Stmt[];
   rule: Stmt[];

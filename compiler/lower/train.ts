@@ -1,7 +1,7 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Arg, Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type PruneConfig, type ScheduleSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
 import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
@@ -36,6 +36,7 @@ export interface TrainConfig {
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;
+  prune?: PruneConfig;
 }
 
 /** Named arguments of each loss, after its two positional ones (prediction, target). */
@@ -66,7 +67,7 @@ const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune'];
 
 export function defaultTrainConfig(): TrainConfig {
   return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
@@ -145,6 +146,11 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         if (keras && v.kind === 'call') { fail('E-UNKNOWN-ARG', `unknown clip '${v.callee}'; Keras' ${v.callee}=c is written ${keras}(c) here`, v.calleeSpan); break; }
         const r = readCall(v, 'clip', CLIPS, fail);
         if (r) cfg.clip = { kind: CLIP_KINDS[r.kind as keyof typeof CLIP_KINDS], limit: r.args.limit as number };
+        break;
+      }
+      case 'prune': {
+        const r = readPrune(v, fail);
+        if (r) cfg.prune = r;
         break;
       }
       case 'early_stopping': {
@@ -267,4 +273,37 @@ function readCall(v: Expr, setting: string, defs: Record<string, ArgDef[]>, fail
   const args = bound && withDefaults(def, bound, { name: callee }, fail, v.span);
   if (!args) return undefined;
   return { kind: callee, args };
+}
+
+/** magnitude(sparsity, start, end, every): the target sparsity and the epochs of TF-MOT's PolynomialDecay (see PruneSpec). */
+const MAGNITUDE: ArgSpec[] = [
+  { name: 'sparsity', type: 'rate' },
+  { name: 'start', type: 'int', default: 0 },
+  { name: 'end', type: 'int' },
+  { name: 'every', type: 'posint', default: 1 },
+];
+
+/** TF-MOT's PolynomialDecay names for magnitude's arguments, suggested when written. */
+const TFMOT_PRUNE_NAMES: Readonly<Record<string, string>> = { final_sparsity: 'sparsity', target_sparsity: 'sparsity', begin_step: 'start', end_step: 'end', frequency: 'every' };
+
+/** prune = magnitude(sparsity: 0.8, start: 2, end: 6, every: 1); epochs are counted from 0 (before training). */
+function readPrune(v: Expr, fail: Fail): PruneConfig | undefined {
+  const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
+  if (!callee) { fail('E-TYPE', `prune must be a call such as magnitude(sparsity: 0.8, start: 2, end: 6)`, v.span); return undefined; }
+  if (callee !== 'magnitude') { fail('E-UNKNOWN-ARG', `unknown prune '${callee}'${didYouMean(callee, ['magnitude']) || ' (supported: magnitude)'}`, v.kind === 'call' ? v.calleeSpan : v.span); return undefined; }
+  const args = v.kind === 'call' ? v.args : [];
+  const who: Callee = { name: callee, aliases: TFMOT_PRUNE_NAMES };
+  const bound = bindArgs(MAGNITUDE, args.map(given), who, fail);
+  const a = bound && withDefaults(MAGNITUDE, bound, who, fail, v.span);
+  if (!a) return undefined;
+  // Where an argument was written (named or by position), for the messages below.
+  const at = (name: string): Span => {
+    const k = MAGNITUDE.findIndex((s) => s.name === name);
+    const positional = args.filter((x) => x.name === undefined);
+    return (args.find((x) => x.name === name) ?? positional[k])?.value.span ?? v.span;
+  };
+  const [start, end] = [a.start as number, a.end as number];
+  if (start < 0) { fail('E-RANGE', `argument 'start' of magnitude: expected an epoch ≥ 0, got ${start}`, at('start')); return undefined; }
+  if (end < start) { fail('E-RANGE', `argument 'end' of magnitude: pruning ends at epoch ${end}, before it starts (start: ${start}); end must be ≥ start`, at('end')); return undefined; }
+  return { kind: 'magnitude', sparsity: a.sparsity as number, start, end, every: a.every as number };
 }

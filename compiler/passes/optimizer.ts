@@ -3,14 +3,17 @@ import type { ClipSpec, OptimizerSpec } from '../artifact.ts';
 import type { Graph } from '../ir/graph.ts';
 import { activeStates, OPTIMIZERS, optimizerAttrs, type OptimizerRow } from '../ir/ops/optimizers.ts';
 import type { ValueId } from '../ir/types.ts';
+import { addPruneMask } from './prune-masks.ts';
 
 /**
  * Appends one in-place update node per parameter; the learning rate comes from the step uniform.
  * Clipping by value clamps inside the update; clipping by global norm first sums the squares of
  * every gradient into one value all updates read; clipping by each tensor's norm gives each update
- * the sum of its own gradient's squares (so the updates no longer run as one kernel).
+ * the sum of its own gradient's squares (so the updates no longer run as one kernel). With `prune`,
+ * every update also reads its parameter's pruning mask (after the states) and keeps the parameter
+ * and its states at 0 where the mask is 0.
  */
-export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>, clip?: ClipSpec): void {
+export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, ValueId>, clip?: ClipSpec, prune = false): void {
   const row: OptimizerRow = OPTIMIZERS[opt.kind];
   const attrs = optimizerAttrs(opt.kind, opt.hyper);
   const at = { phase: 'update' as const, layer: 'clip' };
@@ -34,7 +37,8 @@ export function addOptimizer(g: Graph, opt: OptimizerSpec, grads: Map<ValueId, V
       return g.addState(`${name}.${s.suffix}`, g.value(p.value).shape, fill === 0 ? { kind: 'zeros' } : { kind: 'constant', value: fill }, 'optimizer');
     });
     const norm = clip?.kind === 'tensor_norm' ? squares(grad) : sumsq;
-    g.add(opt.kind, [p.value, grad, ...states, ...(norm !== undefined ? [norm] : [])], { ...attrs, ...clipAttrs }, { phase: 'update', layer: p.layer });
+    const mask = prune ? [addPruneMask(g, p.value)] : [];
+    g.add(opt.kind, [p.value, grad, ...states, ...mask, ...(norm !== undefined ? [norm] : [])], { ...attrs, ...clipAttrs, ...(prune ? { masked: true } : {}) }, { phase: 'update', layer: p.layer });
   }
 }
 

@@ -4,8 +4,9 @@
 // their lifetimes over the whole compiled step (train_step, then eval) do not overlap.
 import { optimizerRow } from '../ir/ops/optimizers.ts';
 import { sharedUpdateOperands } from '../ir/ops/update.ts';
+
 import type { BufferSpec } from '../artifact.ts';
-import { STEP_PARAMS_BYTES } from '../artifact.ts';
+import { PRUNE_OWNER, STEP_PARAMS_BYTES } from '../artifact.ts';
 import { bufferBytes } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
 import { opDef } from '../ir/ops/index.ts';
@@ -178,7 +179,8 @@ export function planMemory(g: Graph, order: ProgramName[] = ['train_step', 'eval
     // A loop, not Math.max(...list): spreading a list of one entry per parameter overflows the stack.
     const states = updates.reduce((most, n) => Math.max(most, updateStates(n).length), 0);
     for (let k = 0; k < states; k++) {
-      const arena = newBuffer(end, `arena: ${updates[0]!.op} state ${k}`, 'optimizer_state');
+      const owner = g.state.find((s) => s.value === updateStates(updates[0]!)[k])?.owner;
+      const arena = newBuffer(end, owner === PRUNE_OWNER ? 'arena: pruning masks' : `arena: ${updates[0]!.op} state ${k}`, 'optimizer_state');
       for (const n of updates) if (updateStates(n)[k] !== undefined) place(arena, updateStates(n)[k]!, offsets.get(n.inputs[0]!)!);
     }
   }

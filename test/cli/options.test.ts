@@ -13,10 +13,10 @@ describe('options a command does not use are refused, not ignored', () => {
     [['eval', 'net.dl', '-o', 'x'], 'eval does not take -o/--out (it applies to compile, train, predict, viz and export; dlc --help lists the options)'],
     [['eval', 'net.dl', '--clip-norm', '1'], 'eval does not take --clip-norm (it applies to compile, check and train; dlc --help lists the options)'],
     [['predict', 'net.dl', '--seed', '2'], 'predict does not take --seed (it applies to train; dlc --help lists the options)'],
-    [['check', 'net.dl', '--weights', 'w'], 'check does not take --weights (it applies to eval, predict and export; dlc --help lists the options)'],
+    [['viz', 'net.dl', '--weights', 'w'], 'viz does not take --weights (it applies to check, eval, predict and export; dlc --help lists the options)'],
     [['compile', 'net.dl', '-o', 'x', '--data', 'd.csv'], 'compile does not take --data (it applies to train, eval and predict; dlc --help lists the options)'],
     [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile and export; dlc --help lists the options)'],
-    [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to eval, predict and export; dlc --help lists the options)'],
+    [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to check, eval, predict and export; dlc --help lists the options)'],
     [['export', 'net.dl', '--batch', '8'], 'export does not take --batch (it applies to compile, check, train, eval, predict and viz; dlc --help lists the options)'],
   ];
   for (const [args, message] of cases) {
@@ -26,7 +26,7 @@ describe('options a command does not use are refused, not ignored', () => {
   it('each command still takes the options its help names', async () => {
     const ok: string[][] = [
       ['compile', 'n.dl', '-o', 'd', '--force', '--stats', '--model', 'm', '--batch', '4', '--clip-norm', '1'],
-      ['check', 'n.dl', '--stats', '--clip-value', '1'],
+      ['check', 'n.dl', '--stats', '--clip-value', '1', '--weights', 'w'],
       ['train', 'n.dl', '-o', 'd', '--epochs', '2', '--lr', '0.1', '--seed', '1', '--data', 'd.csv', '--label', 'y', '--scale', '2', '--val-split', '0.2', '--adapter', 'gles',
         '--checkpoint-every', '1', '--save-best', '--resume', '--schedule', 'cosine', '--patience', '2'],
       ['eval', 'n.dl', '--weights', 'w', '--data', 'd.npy', '--labels', 'l.npy', '--scale', '2', '--adapter', 'gles', '--batch', '8'],

@@ -36,11 +36,11 @@ describe('dlc train on a CSV, then eval and predict', () => {
     expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
   });
 
-  it('README: dlc eval reports loss, accuracy, macro precision, recall and F1, and the confusion matrix on a CSV', async () => {
+  it('README: dlc eval reports loss, accuracy, macro precision, recall and F1, the confusion matrix on a CSV, and the model size', async () => {
     const r = await dlc(['eval', 'samples/blobs.dl', '--weights', join(out, 'weights.safetensors'), '--data', 'samples/blobs.csv'], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const m = /^samples\/blobs\.csv: loss ([\d.]+) {2}accuracy ([\d.]+)% {2}precision ([\d.]+) {2}recall ([\d.]+) {2}f1 ([\d.]+) on 600 samples\nconfusion matrix:\ntrue\\pred +0 +1 +2\n((?:\d +\d+ +\d+ +\d+\n){3})$/.exec(r.stdout);
+    const m = /^samples\/blobs\.csv: loss ([\d.]+) {2}accuracy ([\d.]+)% {2}precision ([\d.]+) {2}recall ([\d.]+) {2}f1 ([\d.]+) on 600 samples\nconfusion matrix:\ntrue\\pred +0 +1 +2\n((?:\d +\d+ +\d+ +\d+\n){3})model size: 396 bytes as f32 \(99 values; f16 198 bytes, int8 99 bytes before scales\)\n$/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m![2])).toBeGreaterThan(90);
     const counts = m![6]!.trim().split('\n').map((l) => l.trim().split(/\s+/).slice(1).map(Number));

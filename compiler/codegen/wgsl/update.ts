@@ -23,6 +23,12 @@ export function updateBody(t: UpdateTemplate, cx: TemplateContext): string {
     if (norm) g = `(${g} * clip_scale)`;
     return t.clipValue > 0 ? `clamp(${g}, ${limit(-t.clipValue)}, ${limit(t.clipValue)})` : g;
   };
+  // Pruning: where the mask is 0 the parameter and its states are stored as exactly 0 (select, not a
+  // product, so a negative weight does not become -0).
+  const zero = vec ? 'vec4f(0.0)' : '0.0';
+  const keep = (i: string): string => (t.mask === undefined ? '' : `  let keep = ${t.mask}[${i}] != ${zero};
+  p = select(${zero}, p, keep);
+${t.states.map((_, k) => `  s${k} = select(${zero}, s${k}, keep);\n`).join('')}`);
   const stepValues = `  let lr = ${step}.lr;\n  let t = f32(${step}.step);\n`;
   // Values of the step alone go before the element loop; without them lr and t stay per element.
   const hoisted = t.perStep.length ? `${stepValues}${printStatements(t.perStep).map((l) => `  ${l}\n`).join('')}` : '';
@@ -30,7 +36,7 @@ export function updateBody(t: UpdateTemplate, cx: TemplateContext): string {
   let g = ${grad(i)};
 ${t.states.map((s, k) => `  var s${k} = ${s}[${i}];`).join('\n')}
   ${printStatements(t.rule).join('\n  ')}
-  ${t.param}[${i}] = p;
+${keep(i)}  ${t.param}[${i}] = p;
 ${t.states.map((s, k) => `  ${s}[${i}] = s${k};`).join('\n')}`;
   const helpers = helpersFor([...t.perStep, ...t.rule].map((s) => s.value));
   if (!t.vec4) {

@@ -27,11 +27,13 @@ const clipValue = (a: Attrs): number => (a.clip_value as number | undefined) ?? 
 const clipNorm = (a: Attrs): number => (a.clip_norm as number | undefined) ?? 0;
 /** Trailing operands of an optimizer update that every parameter shares: the squared global norm when clipping by norm. */
 export const sharedUpdateOperands = (a: Attrs): number => (clipNorm(a) > 0 ? 1 : 0);
+/** Pruning (attrs masked): one more operand after the states, the parameter's mask; where it is 0 the update leaves p and the states at 0. */
+const masked = (a: Attrs): number => (a.masked === true ? 1 : 0);
 /** Scale from the global squared norm; a zero norm leaves the (zero) gradient alone. */
 export const normScale = (limit: number, sumsq: number): number => (sumsq > 0 ? Math.min(1, limit / Math.sqrt(sumsq)) : 1);
 
 /**
- * The update op of one optimizer row: inputs (p, g, ...states[, ‖g‖²]); writes p and the states.
+ * The update op of one optimizer row: inputs (p, g, ...states[, mask][, ‖g‖²]); writes p and the states.
  * How many states depends on the attributes (amsgrad, centered, momentum keep one more each).
  */
 function optimizerUpdate(row: OptimizerRow): UpdateRow {
@@ -40,14 +42,15 @@ function optimizerUpdate(row: OptimizerRow): UpdateRow {
   return {
     kind: 'update', doc: row.doc, arity: 2 + activeStates(row, {}).length, variadic: true, writes, usesStep: true,
     check: (ins, a) => {
-      const own = 2 + states(a);
+      const own = 2 + states(a) + masked(a);
       sameShapes(ins.slice(0, own));
       const extra = sharedUpdateOperands(a);
-      if (ins.length !== own + extra) throw new ShapeError(`update takes ${own + extra} operands${extra ? ' (the last: the squared global gradient norm)' : ''}, got ${ins.length}`);
+      if (ins.length !== own + extra) throw new ShapeError(`update takes ${own + extra} operands${masked(a) ? ' (after the states: the pruning mask)' : ''}${extra ? ' (the last: the squared global gradient norm)' : ''}, got ${ins.length}`);
       if (extra && numel(ins[own]!.shape) !== 1) throw new ShapeError(`the squared gradient norm must be one value, got ${shapeStr(ins[own]!.shape)}`);
     },
     reference: (ins, attrs, ctx) => {
-      const own = 2 + states(attrs);
+      const own = 2 + states(attrs) + masked(attrs);
+      const mask = masked(attrs) ? ins[2 + states(attrs)]! : undefined;
       const stateVars = Array.from({ length: states(attrs) }, (_, k) => `s${k}`);
       const outs = writes(attrs).map((w) => tensor(ins[w]!.shape));
       const c = clipValue(attrs);
@@ -62,27 +65,33 @@ function optimizerUpdate(row: OptimizerRow): UpdateRow {
         vars.g = g;
         stateVars.forEach((s, k) => { vars[s] = ins[2 + k]!.data[i]!; });
         rule(vars, ctx);
+        if (mask && mask.data[i] === 0) {
+          vars.p = 0;
+          for (const sv of stateVars) vars[sv] = 0;
+        }
         outs[0]!.data[i] = vars.p;
         stateVars.forEach((s, k) => { outs[k + 1]!.data[i] = vars[s]!; });
       }
       return outs;
     },
     kernel: (io: KernelIO): KernelBody => {
-      const own = 2 + states(io.attrs);
+      const own = 2 + states(io.attrs) + masked(io.attrs);
       const N = numel(io.inputs[0]!.shape);
       const names = io.inputs.slice(0, own).map((x) => x.name);
+      const mask = masked(io.attrs) ? names.pop() : undefined;
       // The rules are arithmetic, sqrt, abs and max only, so the same text runs on vec4s when N allows.
       const vec = N % 4 === 0;
       const groups = Math.ceil((vec ? N / 4 : N) / (WG * (vec ? VECS : 1)));
       return {
         template: {
           kind: 'update', param: names[0]!, grad: names[1]!, states: names.slice(2), n: N, wg: WG, vec4: vec ? { vecs: VECS } : null,
+          ...(mask !== undefined ? { mask } : {}),
           clipValue: clipValue(io.attrs),
           ...(clipNorm(io.attrs) > 0 ? { clipNorm: { sumsq: io.inputs[own]!.name, limit: clipNorm(io.attrs) } } : {}),
           perStep: row.perStep?.(io.attrs) ?? [], rule: optimizerRule(row, io.attrs),
         },
         workgroups: grid(groups),
-        ...(vec ? { vec4: [...new Set(names)] } : {}),
+        ...(vec ? { vec4: [...new Set([...names, ...(mask !== undefined ? [mask] : [])])] } : {}),
       };
     },
   };
