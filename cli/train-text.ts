@@ -40,7 +40,7 @@ export const formatEarlyStopping = (e: EarlyStoppingSpec): string =>
 
 /** `cross_entropy(logits, label)`, with `from_logits: true` when the section said so. */
 export const formatLoss = (t: TrainSpec): string => `${t.loss}(${t.prediction}, ${t.label}${t.fromLogits ? ', from_logits: true' : ''}${
-  t.labelSmoothing ? `, label_smoothing: ${t.labelSmoothing}` : ''}${t.delta !== undefined ? `, delta: ${t.delta}` : ''})`;
+  t.labelSmoothing ? `, label_smoothing: ${t.labelSmoothing}` : ''}${t.delta !== undefined ? `, delta: ${t.delta}` : ''}${t.sampleWeight ? `, sample_weight: ${t.sampleWeight}` : ''})`;
 
 /** `l2(1e-5)`, `l1(0.001)`, `l1_l2(l1: a, l2: b)`, or undefined without regularisation. */
 export function formatRegularizer(l1: number, l2: number): string | undefined {

@@ -174,6 +174,10 @@ export interface TrainSpec {
   labelSmoothing?: number;
   /** huber's delta (for display: the kernels hold it). */
   delta?: number;
+  /** The input holding each sample's loss weight (Keras' sample_weight), when the loss names one. */
+  sampleWeight?: string;
+  /** The train section's class weights, class 0 first (for display: the kernels hold them). */
+  classWeight?: number[];
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;

@@ -124,6 +124,8 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     ...(t.loss?.fromLogits ? { fromLogits: true } : {}),
     ...(t.loss?.labelSmoothing ? { labelSmoothing: t.loss.labelSmoothing } : {}),
     ...(t.loss?.delta !== undefined ? { delta: t.loss.delta } : {}),
+    ...(t.loss?.sampleWeight ? { sampleWeight: t.loss.sampleWeight.name } : {}),
+    ...(t.classWeight ? { classWeight: t.classWeight.weights } : {}),
     ...(t.schedule ? { schedule: t.schedule } : {}),
     ...(clip ? { clip } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),

@@ -173,7 +173,8 @@ export interface SumToTemplate {
   wg: number;
 }
 
-export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct' | 'correct_onehot';
+export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct' | 'correct_onehot'
+  | 'class_weight' | 'class_weight_target';
 
 /** One invocation per row of the last axis. */
 export interface RowsTemplate {
@@ -181,6 +182,8 @@ export interface RowsTemplate {
   row: RowKind;
   inputs: string[]; out: string;
   C: number; rows: number; wg: number;
+  /** The class weights a `class_weight` row looks up (its class's entry, 1 outside the list). */
+  weights?: number[];
 }
 
 /** The fused softmax cross-entropy head (see ir/ops/loss-head.ts). */

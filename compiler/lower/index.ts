@@ -92,7 +92,8 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   const fwd = lowerModel(L, model);
   let trainLoss: Lowered['trainLoss'];
   if (fwd && cfg?.loss) {
-    const values = lowerLoss(L, fwd.scope, cfg.loss, cfg.metrics, { phase: 'loss' });
+    // Class weights apply to training only: Keras' evaluate() and val_loss take none.
+    const values = lowerLoss(L, fwd.scope, cfg.loss, cfg.metrics, { phase: 'loss' }, cfg.classWeight);
     if (values) trainLoss = { loss: scalarLoss(L, values.rows, cfg, { phase: 'loss', layer: 'loss' }), values };
   }
   // Source order: the train section is read before the model is lowered.

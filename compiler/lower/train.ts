@@ -20,6 +20,14 @@ export interface LossConfig {
   delta?: number;
   /** Cross-entropy's label smoothing ls in [0, 1): targets become t·(1 − ls) + ls/K (Keras). */
   labelSmoothing?: number;
+  /** The model input holding one weight per sample (Keras' `sample_weight`). */
+  sampleWeight?: { name: string; span: Span };
+  span: Span;
+}
+
+/** `class_weight = [w0, w1, …]`: the weight of each class, indexed by class (Keras' dict {0: w0, 1: w1, …}). */
+export interface ClassWeightConfig {
+  weights: number[];
   span: Span;
 }
 
@@ -36,6 +44,7 @@ export interface TrainConfig {
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;
+  classWeight?: ClassWeightConfig;
 }
 
 /** Named arguments of each loss, after its two positional ones (prediction, target). */
@@ -66,7 +75,7 @@ const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'class_weight'];
 
 export function defaultTrainConfig(): TrainConfig {
   return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
@@ -147,12 +156,24 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         if (r) cfg.clip = { kind: CLIP_KINDS[r.kind as keyof typeof CLIP_KINDS], limit: r.args.limit as number };
         break;
       }
+      case 'class_weight': {
+        const c = constant(v);
+        const items = c?.kind === 'list' ? c.items : undefined;
+        const bad = items?.find((it) => it.kind !== 'num' || !Number.isFinite(it.value) || it.value < 0);
+        if (!items || items.length === 0) fail('E-TYPE', `train setting 'class_weight': expected a list of weights, one per class from class 0, e.g. [1, 5] (Keras' {0: 1, 1: 5})`, v.span);
+        else if (bad) fail('E-TYPE', `train setting 'class_weight': expected weights of 0 or more, got ${describeVal(bad)}`, bad.span);
+        else cfg.classWeight = { weights: items.map((it) => (it as { value: number }).value), span: v.span };
+        break;
+      }
       case 'early_stopping': {
         const r = readCall(v, 'early_stopping', { early_stopping: EARLY_STOPPING }, fail);
         if (r) cfg.earlyStopping = { monitor: r.args.monitor as 'loss' | 'val_loss', patience: r.args.patience as number, minDelta: r.args.min_delta as number, restoreBest: r.args.restore_best as boolean };
         break;
       }
     }
+  }
+  if (cfg.classWeight && cfg.loss?.sampleWeight) {
+    fail('E-CONFLICT', `class_weight and sample_weight cannot be used together (Keras refuses both at once); multiply the class weights into the sample weights`, cfg.classWeight.span);
   }
   if (!cfg.loss && ok) fail('E-MISSING-KEY', `train section for '${decl.model}' needs a loss, e.g. loss = cross_entropy(logits, label)`, decl.modelSpan);
   return ok ? cfg : undefined;
@@ -181,7 +202,10 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const kind = Object.hasOwn(LOSS_NAMES, v.callee) ? LOSS_NAMES[v.callee] : undefined;
   if (!kind) { fail('E-UNKNOWN-LOSS', `unknown loss '${v.callee}'${didYouMean(v.callee, Object.keys(LOSS_NAMES))}`, v.calleeSpan); return undefined; }
   const pos = v.args.filter((a) => a.name === undefined);
-  const bound = bindArgs(LOSS_ARGS[kind], v.args.filter((a) => a.name !== undefined).map(given), { name: v.callee }, fail);
+  // sample_weight names a model value, so it is read here rather than as a constant argument.
+  const sw = v.args.find((a) => a.name === 'sample_weight');
+  if (sw && sw.value.kind !== 'ident') { fail('E-TYPE', `sample_weight of ${v.callee} takes the name of a model input holding one weight per sample, e.g. sample_weight: w`, sw.value.span); return undefined; }
+  const bound = bindArgs([...LOSS_ARGS[kind], { name: 'sample_weight', type: 'word', default: '' }], v.args.filter((a) => a.name !== undefined && a !== sw).map(given), { name: v.callee }, fail);
   const named = bound && withDefaults(LOSS_ARGS[kind], bound, { name: v.callee }, fail, v.span);
   if (!named) return undefined;
   const fromLogits = named.from_logits === true;
@@ -191,7 +215,8 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const [p, t] = pos.map((a) => a.value);
   for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
   const name = (e: Expr) => ({ name: (e as { name: string }).name, span: e.span });
-  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), span: v.span };
+  const sampleWeight = sw ? { sampleWeight: name(sw.value) } : {};
+  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), ...sampleWeight, span: v.span };
 }
 
 function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {

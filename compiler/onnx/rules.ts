@@ -235,6 +235,8 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   softmax_ce_bwd: null,
   correct: null,
   correct_onehot: null,
+  class_weight: null,
+  class_weight_target: null,
   conv2d_bwd_filter: null,
   maxpool2d_bwd: null,
   avgpool2d_bwd: null,

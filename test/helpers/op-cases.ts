@@ -209,6 +209,19 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   softmax: ROWS, log_softmax: ROWS, softmax_bwd: ROWS2,
   log_softmax_bwd: ROWS2.map((c) => ({ ...c, draws: ['normal', 'normal'] })),
   softmax_ce: LABELLED(), softmax_ce_bwd: LABELLED([[0]]), correct: LABELLED(),
+  // Labels (lab(n) draws stay in range: a list shorter than the classes leaves some at weight 1), the
+  // argmax of target rows, and one value per row rounded, most of 'wide' outside the list.
+  class_weight: [
+    { shapes: [[1]], attrs: { weights: [0.5, 2] }, draws: [lab(2)] },
+    { shapes: [[67]], attrs: { weights: [1, 5, 0.25] }, draws: [lab(3)] },
+    { shapes: [[130]], attrs: { weights: [3, 0.5, 7] }, draws: [lab(5)] },
+  ],
+  class_weight_target: [
+    { shapes: [[5, 3]], attrs: { weights: [1, 5, 0.25] } },
+    { shapes: [[67, 7]], attrs: { weights: [1, 2, 3, 4, 5, 6, 0.5] }, draws: ['unit'] },
+    { shapes: [[130, 1]], attrs: { weights: [0.5, 2, 3, 4, 5, 6] }, draws: ['wide'] },
+    { shapes: [[3, 1]], attrs: { weights: [0.5, 2] }, draws: ['unit'] },
+  ],
   correct_onehot: [{ shapes: [[1, 2], [1, 2]] }, { shapes: [[5, 10], [5, 10]] }, { shapes: [[130, 3], [130, 3]] }, { shapes: [[67, 7], [67, 7]], draws: ['normal', 'unit'] }],
   maxpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),
   maxpool2d_bwd: POOLS.map((p) => ({ shapes: [p.x, pooled(p)], attrs: p.attrs })),

@@ -106,6 +106,9 @@ const RULES: Rules = {
   softmax_ce_bwd: null,
   correct: null,
   correct_onehot: null,
+  // Class weights come from the targets, which are data (lowering requires a model input).
+  class_weight: null,
+  class_weight_target: null,
 
   conv2d: (b, n, g) => {
     const [x, w] = n.inputs as [ValueId, ValueId];
