@@ -161,6 +161,16 @@ export interface AxisCopyTemplate {
   total: number; wg: number;
 }
 
+/** Axes permuted: output element i reads x at Σₖ coordₖ(i)·strides[k] (coordinates over `dims`, the output shape). */
+export interface TransposeTemplate {
+  kind: 'transpose';
+  x: string; out: string;
+  dims: number[];
+  /** x's stride of the input axis each output axis is. */
+  strides: number[];
+  total: number; wg: number;
+}
+
 /** Sums x over `summed` axes into each output element; one workgroup per output element. */
 export interface SumToTemplate {
   kind: 'sum_to';
@@ -223,7 +233,7 @@ export interface AccumulateTemplate {
 }
 
 export type Template =
-  | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate
+  | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate | TransposeTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */

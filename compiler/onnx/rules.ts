@@ -194,6 +194,7 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
     }, cx.output);
   },
   concat: same('Concat', (cx) => ({ axis: int(num(cx, 'axis')) })),
+  transpose: same('Transpose', (cx) => ({ perm: ints(list(cx, 'perm')) })),
   slice: (cx) => {
     const start = num(cx, 'start');
     cx.emit('Slice', [cx.input(0), cx.ints([start]), cx.ints([start + num(cx, 'size')]), cx.ints([num(cx, 'axis')])], {}, cx.output);

@@ -238,6 +238,14 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[7, 5], [7, 13]], attrs: { axis: 1 } },
     { shapes: [[1], [67]], attrs: { axis: 0 } },
   ],
+  // NHWC → NCHW (channels_last inputs) at odd sizes and batch 3, its inverse, a 3-axis cycle, a swap.
+  transpose: [
+    { shapes: [[3, 5, 7, 3]], attrs: { perm: [0, 3, 1, 2] } },
+    { shapes: [[1, 28, 28, 1]], attrs: { perm: [0, 3, 1, 2] } },
+    { shapes: [[2, 3, 5, 7]], attrs: { perm: [0, 2, 3, 1] } },
+    { shapes: [[3, 13, 67]], attrs: { perm: [2, 0, 1] } },
+    { shapes: [[7, 13]], attrs: { perm: [1, 0] } },
+  ],
   slice: [
     { shapes: [[7, 13]], attrs: { axis: 1, start: 3, size: 5 } },
     { shapes: [[2, 5, 4, 3]], attrs: { axis: 0, start: 1, size: 1 } },
