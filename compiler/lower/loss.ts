@@ -4,7 +4,7 @@ import type { Emit } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { userShape, type Lowering, type Scope } from './scope.ts';
-import { CLASS_METRICS, REGRESSION_METRICS, type ClassWeightConfig, type LossConfig, type TrainConfig } from './train.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, type ClassWeightConfig, type LossConfig, type LossTerm, type TrainConfig } from './train.ts';
 
 export interface LossValues {
   /** Per-sample loss [batch]. */
@@ -193,6 +193,27 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
   const weightedRows = weighRows(L, scope, loss, classWeight, target, rows, lossAt);
   if (weightedRows === undefined) return undefined;
   return { rows: weightedRows, ...(correct !== undefined ? { correct } : {}), label: loss.target.name, prediction: loss.pred.name };
+}
+
+/**
+ * The rows of the train section's loss: its one loss, or Keras' weighted sum Σₖ wₖ·Lₖ of several
+ * (`loss_weights`), row by row, so the batch mean is the weighted sum of the terms' means. The
+ * metrics and the class weights (one loss only) follow the first term.
+ */
+export function lowerLossTerms(L: Lowering, scope: Scope, cfg: TrainConfig, at: Emit, classWeight?: ClassWeightConfig): LossValues | undefined {
+  const g = L.graph;
+  const terms: LossTerm[] = cfg.lossTerms ?? (cfg.loss ? [{ weight: 1, loss: cfg.loss }] : []);
+  const first = terms[0] && lowerLoss(L, scope, terms[0].loss, cfg.metrics, at, classWeight);
+  if (!first) return undefined;
+  const sumAt: Emit = { ...at, layer: 'loss' };
+  const scaled = (rows: ValueId, w: number): ValueId => (w === 1 ? rows : g.add('scale', [rows], { factor: w }, sumAt));
+  let rows = scaled(first.rows, terms[0]!.weight);
+  for (const t of terms.slice(1)) {
+    const v = lowerLoss(L, scope, t.loss, [], at);
+    if (!v) return undefined;
+    rows = g.add('add', [rows, scaled(v.rows, t.weight)], {}, sumAt);
+  }
+  return { ...first, rows };
 }
 
 /**

@@ -31,8 +31,17 @@ export interface ClassWeightConfig {
   span: Span;
 }
 
+/** One term of a weighted sum of losses (Keras' compile(loss=[…], loss_weights=[…])). */
+export interface LossTerm {
+  weight: number;
+  loss: LossConfig;
+}
+
 export interface TrainConfig {
+  /** The loss, or the first term of a sum (its prediction and target are the metrics'). */
   loss?: LossConfig;
+  /** Every term, the first being `loss`, when the loss is a weighted sum (or one loss times a number). */
+  lossTerms?: LossTerm[];
   optimizer: OptimizerSpec;
   batch: number;
   epochs: number;
@@ -109,8 +118,11 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
     const v = en.value;
     switch (en.key) {
       case 'loss': {
-        const loss = readLoss(v, fail);
-        if (loss) cfg.loss = loss;
+        const terms = readLossSum(v, fail);
+        if (terms) {
+          cfg.loss = terms[0]!.loss;
+          if (terms.length > 1 || terms[0]!.weight !== 1) cfg.lossTerms = terms;
+        }
         break;
       }
       case 'optimizer': {
@@ -172,6 +184,9 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
       }
     }
   }
+  if (cfg.classWeight && cfg.lossTerms && cfg.lossTerms.length > 1) {
+    fail('E-CONFLICT', `class_weight weighs the samples of one loss; this loss is a sum of ${cfg.lossTerms.length} (Keras takes class_weight for a single output only): give each term a sample_weight instead`, cfg.classWeight.span);
+  }
   if (cfg.classWeight && cfg.loss?.sampleWeight) {
     fail('E-CONFLICT', `class_weight and sample_weight cannot be used together (Keras refuses both at once); multiply the class weights into the sample weights`, cfg.classWeight.span);
   }
@@ -195,6 +210,38 @@ const inRange = (n: number, r: Range): boolean => n >= r.min && n <= r.max;
 function rangeText(r: Range): string {
   const fmt = (n: number): string => n.toLocaleString('en-US');
   return `an integer from ${fmt(r.min)} to ${fmt(r.max)}`;
+}
+
+/**
+ * A loss, or a weighted sum of losses as Keras' `loss_weights` makes one: `cross_entropy(p, c) +
+ * 0.5 * mse(q, y)`, each term a loss call, alone or times a positive number on either side.
+ */
+function readLossSum(v: Expr, fail: Fail): LossTerm[] | undefined {
+  const terms: { weight: number; call: Expr }[] = [];
+  const bad = (e: Expr): undefined => {
+    fail('E-TYPE', `each term of a sum of losses is a loss call, alone or times a positive number, e.g. loss = cross_entropy(p, c) + 0.5 * mse(q, y) (Keras' loss_weights)`, e.span);
+    return undefined;
+  };
+  const walk = (e: Expr): boolean => {
+    if (e.kind === 'binary' && e.op === '+') return walk(e.left) && walk(e.right);
+    if (e.kind === 'binary' && e.op === '*') {
+      const [k, call] = e.left.kind === 'num' ? [e.left, e.right] : [e.right, e.left];
+      if (k.kind !== 'num' || call.kind !== 'call') return !!bad(e);
+      if (!(k.value > 0) || !Number.isFinite(k.value)) { fail('E-RANGE', `a loss weight must be a positive number, got ${describeVal({ kind: 'num', value: k.value, isInt: k.isInt, span: k.span })}`, k.span); return false; }
+      terms.push({ weight: k.value, call });
+      return true;
+    }
+    if (e.kind === 'call' || v === e) { terms.push({ weight: 1, call: e }); return true; }
+    return !!bad(e);
+  };
+  if (!walk(v)) return undefined;
+  const out: LossTerm[] = [];
+  for (const t of terms) {
+    const loss = readLoss(t.call, fail);
+    if (!loss) return undefined;
+    out.push({ weight: t.weight, loss });
+  }
+  return out;
 }
 
 function readLoss(v: Expr, fail: Fail): LossConfig | undefined {

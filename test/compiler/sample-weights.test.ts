@@ -143,6 +143,35 @@ train m { loss = binary_cross_entropy(q, y); optimizer = sgd(lr: 1); batch = ${B
   });
 });
 
+describe('weighted sums of losses (Keras loss_weights)', () => {
+  it('cross_entropy(p, c) + 0.5 * mse(q, y): the loss Σ wₖ·Lₖ and one step of both heads', () => {
+    const src = net('cross_entropy(p, c) + 0.5 * mse(q, y, sample_weight: w)', 'metrics = [accuracy]');
+    const ref = new ReferenceRun(compiles(src));
+    const [kp, kq] = [ref.tensor('dense_1.kernel'), ref.tensor('dense_2.kernel')];
+    const mean = (v: number[], wt: ArrayLike<number> = v.map(() => 1)): number => v.reduce((a, l, i) => a + wt[i]! * l, 0) / B;
+    const lossOf = (p: ArrayLike<number>, q: ArrayLike<number>): number => mean(crossEntropy(p)) + 0.5 * mean(squared(q), w);
+    expect(Math.abs(ref.trainStep(feed) - lossOf(kp, kq))).toBeLessThan(1e-12);
+    // SGD with lr 1 moved each weight of both heads by minus the sum's gradient: central differences.
+    const [kp1, kq1] = [ref.tensor('dense_1.kernel'), ref.tensor('dense_2.kernel')];
+    const h = 1e-6;
+    const nudge = (k: Float64Array, q: number, d: number): Float64Array => k.map((v, j) => (j === q ? v + d : v));
+    kp.forEach((v, q) => expect(Math.abs(v - kp1[q]! - (lossOf(nudge(kp, q, h), kq) - lossOf(nudge(kp, q, -h), kq)) / (2 * h)), `p kernel ${q}`).toBeLessThan(1e-7));
+    kq.forEach((v, q) => expect(Math.abs(v - kq1[q]! - (lossOf(kp, nudge(kq, q, h)) - lossOf(kp, nudge(kq, q, -h))) / (2 * h)), `q kernel ${q}`).toBeLessThan(1e-7));
+    const rows = ref.run('eval', feed).loss_rows!.data;
+    const [ce, sq] = [crossEntropy(ref.tensor('dense_1.kernel')), squared(ref.tensor('dense_2.kernel'))];
+    for (let i = 0; i < B; i++) expect(Math.abs(rows[i]! - (ce[i]! + 0.5 * w[i]! * sq[i]!)), `row ${i}`).toBeLessThan(1e-12);
+    const m = compiles(src).artifact!.manifest;
+    expect(formatLoss(m.train)).toBe('cross_entropy(p, c) + 0.5 * mse(q, y, sample_weight: w)');
+    expect([m.train.loss, m.train.prediction, m.train.label]).toEqual(['cross_entropy', 'p', 'c']);
+  });
+
+  it('one loss times a number, on either side', () => {
+    const [a, b] = [new ReferenceRun(compiles(net('mse(q, y) * 3'))), new ReferenceRun(compiles(net('mse(q, y)')))];
+    expect(Math.abs(a.trainStep(feed) - 3 * b.trainStep(feed))).toBeLessThan(1e-12);
+    expect(formatLoss(compiles(net('2 * mse(q, y)')).artifact!.manifest.train)).toBe('2 * mse(q, y)');
+  });
+});
+
 describe('weight mistakes', () => {
   const errors = (src: string): string => formatDiagnostics(compile(src, { file: 'net.dl' }).diagnostics, src);
   it('class_weight with a length other than the number of classes names file:line', () => {
@@ -159,6 +188,14 @@ describe('weight mistakes', () => {
     expect(errors(net('cross_entropy(p, c)', 'class_weight = 5'))).toContain("error: train setting 'class_weight': expected a list of weights, one per class from class 0, e.g. [1, 5] (Keras' {0: 1, 1: 5})");
     expect(errors(net('mse(q, p2)', 'class_weight = [1, 2]').replace('output p, q', 'p2 = relu(q)\n  output p, q'))).toContain(
       "error: class_weight weighs each sample by the class of its target, which must be an input of the model (data, as Keras' y); 'p2' is computed");
+  });
+
+  it('a sum of losses: a term that is not a loss call, a weight that is not positive, class_weight', () => {
+    expect(errors(net('cross_entropy(p, c) + 0.5'))).toContain(
+      "net.dl:12:32: error: each term of a sum of losses is a loss call, alone or times a positive number, e.g. loss = cross_entropy(p, c) + 0.5 * mse(q, y) (Keras' loss_weights)");
+    expect(errors(net('cross_entropy(p, c) + 0 * mse(q, y)'))).toContain('error: a loss weight must be a positive number, got the integer 0');
+    expect(errors(net('cross_entropy(p, c) + mse(q, y)', 'class_weight = [1, 2, 3]'))).toContain(
+      'error: class_weight weighs the samples of one loss; this loss is a sum of 2 (Keras takes class_weight for a single output only): give each term a sample_weight instead');
   });
 
   it('sample_weight must be an input of one value per sample', () => {
