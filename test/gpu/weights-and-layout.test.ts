@@ -1,6 +1,7 @@
-// Sample and class weights, and channels-last inputs, on each adapter: the weighted loss, its eval
-// rows and one SGD step against the float64 interpreter (the formulas are pinned in
-// test/compiler/sample-weights.test.ts), and a conv net fed NHWC data against the same net fed NCHW.
+// Sample and class weights, weighted sums of losses, and channels-last inputs, on each adapter: the
+// weighted loss, its eval rows and one SGD step against the float64 interpreter (the formulas are
+// pinned in test/compiler/sample-weights.test.ts), and a conv net fed NHWC data against the same net
+// fed NCHW.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { Rng } from '../../runtime/random.ts';
@@ -26,6 +27,8 @@ const WEIGHTED = [
   net('cross_entropy(p, c)', 'class_weight = [0.25, 3, 1.5]'),
   // Targets on halves (rounded to even), and outside the list (weight 1).
   net('mse(q, y)', 'class_weight = [2, 0.5, 4]'),
+  // Keras' loss_weights: a weighted sum over two heads.
+  net('cross_entropy(p, c) + 0.5 * mse(q, y, sample_weight: w)'),
 ];
 
 const rng = new Rng(17);
