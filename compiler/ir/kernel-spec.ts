@@ -201,6 +201,8 @@ export interface LossHeadTemplate {
   kind: 'loss_head';
   x: string; labels: string; lossOut: string; lossSum: string;
   correctSum?: string; extra?: string;
+  /** Each row's weight (sample or class weights), multiplying its loss and gradient. */
+  weight?: string;
   grad: string;
   R: number; C: number; gradScale: number; lossScale: number;
   wg: number;

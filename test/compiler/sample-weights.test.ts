@@ -94,6 +94,18 @@ describe('sample weights (Keras sample_weight)', () => {
     }
   });
 
+  it('weighted cross-entropy stays one fused head kernel (loss, gradient and sums), the weights one input of it', () => {
+    for (const src of [net('cross_entropy(p, c, sample_weight: w)', 'metrics = [accuracy]'), net('cross_entropy(p, c)', 'class_weight = [1, 2, 3]')]) {
+      const g = compiles(src).graph!;
+      const ops = g.programs.train_step.nodes.map((id) => g.nodes[id]!.op);
+      expect(ops.filter((op) => op === 'softmax_ce_head')).toHaveLength(1);
+      expect(ops).not.toContain('softmax_ce');
+      expect(ops).not.toContain('softmax_ce_bwd');
+      const head = g.nodes.find((n) => n.op === 'softmax_ce_head')!;
+      expect(head.attrs.weighted).toBe(true);
+    }
+  });
+
   it('the manifest and dlc check name the weight input', () => {
     const m = compiles(net('mse(q, y, sample_weight: w)')).artifact!.manifest;
     expect(m.train.sampleWeight).toBe('w');

@@ -298,6 +298,9 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[1, 2], [1], [1], [1]], attrs: { lossScale: 1, gradScale: 1, correct: false, extra: false }, draws: ['normal', lab(2), 'normal', 'normal'] },
     { shapes: [[5, 10], [5], [1], [1], [1]], attrs: { lossScale: 0.2, gradScale: 0.2, correct: true, extra: false }, draws: ['normal', lab(10), 'normal', 'normal', 'positive'] },
     { shapes: [[600, 3], [600], [1], [1], [1], [1]], attrs: { lossScale: 1 / 600, gradScale: 0.5, correct: true, extra: true }, draws: ['normal', lab(3), 'normal', 'normal', 'positive', 'positive'] },
+    // Weighted rows (sample or class weights), with and without the penalty.
+    { shapes: [[7, 5], [7], [1], [1], [1], [7]], attrs: { lossScale: 1 / 7, gradScale: 1 / 7, correct: true, extra: false, weighted: true }, draws: ['normal', lab(5), 'normal', 'normal', 'positive', 'positive'] },
+    { shapes: [[300, 3], [300], [1], [1], [1], [300]], attrs: { lossScale: 1 / 300, gradScale: 1 / 300, correct: false, extra: true, weighted: true }, draws: ['normal', lab(3), 'normal', 'normal', 'positive', 'positive'] },
   ],
   matmul_chain: MATMUL_CHAIN_CASES,
   // Convolutions with bias + relu, or an activation gradient, in the store epilogue (padding, stride,
