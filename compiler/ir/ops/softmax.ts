@@ -60,7 +60,7 @@ function classWeightKernel(row: 'class_weight' | 'class_weight_target') {
 }
 
 /** x rounded to the nearest integer, halves to the even one (numpy's round, WGSL's round). */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
