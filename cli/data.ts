@@ -7,7 +7,7 @@ import { printable } from '../dsl/printable.ts';
 import { arraysToSamples, checkSampleShapes, parseIdx, parseNpy, type NdArray } from '../runtime/data/arrays.ts';
 import { parseCsv } from '../runtime/data/csv.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
-import { labelInput } from '../runtime/data/model-inputs.ts';
+import { labelInput, sampleWeightInput } from '../runtime/data/model-inputs.ts';
 import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
@@ -100,7 +100,8 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
     return parseCsv(new TextDecoder().decode(readBytes(path, format)), path, m, { ...(opts.label ? { label: opts.label } : {}), labelsOptional, ...scale });
   }
   const target = labelInput(m);
-  const feature = m.inputs.find((i) => i !== target);
+  const weight = sampleWeightInput(m);
+  const feature = m.inputs.find((i) => i !== target && i !== weight);
   if (format === 'npz') {
     const arrays = npzMembers(readBytes(path, format), path);
     const pick = (names: (string | undefined)[]): string | undefined => names.find((n) => n !== undefined && arrays.has(n));
@@ -111,11 +112,16 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
     if (!yName && !labelsOptional) throw new UserError(`${shownFile(path)}: no array named '${target?.name ?? 'y'}' or 'y' for the labels (arrays: ${have})`);
     const x = { member: arrays.get(xName)!, file: `${path}:${xName}` };
     const y = yName ? { member: arrays.get(yName)!, file: `${path}:${yName}` } : undefined;
+    // Sample weights (the loss's sample_weight input): the array of its name, needed with the labels.
+    const wMember = weight ? arrays.get(weight.name) : undefined;
+    if (weight && !wMember && !labelsOptional) throw new UserError(`${shownFile(path)}: no array named '${printable(weight.name)}' for the sample weights (the loss's sample_weight input; arrays: ${have})`);
+    const weights = wMember && yName ? { weights: { array: wMember.read(), file: `${path}:${weight!.name}` } } : {};
     // Shapes from the headers first: a member of the wrong shape is refused before it is inflated.
     checkSampleShapes(m, { shape: x.member.header.shape, file: x.file }, y && { shape: y.member.header.shape, file: y.file });
-    return arraysToSamples(m, { array: x.member.read(), file: x.file }, y && { array: y.member.read(), file: y.file }, scale);
+    return arraysToSamples(m, { array: x.member.read(), file: x.file }, y && { array: y.member.read(), file: y.file }, { ...scale, ...weights });
   }
   if (!opts.labels && !labelsOptional) throw new UserError(`${shownFile(path)} holds features only: give the labels with --labels FILE (.npy or IDX)`);
+  if (weight && opts.labels) throw new UserError(`the loss weighs samples by the input '${printable(weight.name)}' (sample_weight): give them as a column of a .csv file or an array of a .npz file`);
   const x = { array: readArray(path, format), file: path };
   let y;
   if (opts.labels) {

@@ -20,6 +20,7 @@ function trainLines(m: Manifest, lowered: CompileResult['lowered'], width: numbe
   const reg = lowered ? formatRegularizer(lowered.train.l1, lowered.train.l2) : undefined;
   const rows: [string, string][] = [
     ['loss', formatLoss(t)],
+    ...(t.classWeight ? [['class_weight', `[${t.classWeight.join(', ')}] (training only)`] as [string, string]] : []),
     ['optimizer', formatOptimizer(t.optimizer, { all: true })],
     ['schedule', t.schedule ? formatSchedule(t.schedule) : `${none} (constant rate)`],
     ['clipping', t.clip ? formatClip(t.clip) : none],

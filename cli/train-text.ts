@@ -38,9 +38,13 @@ export const formatClip = (c: ClipSpec): string => `${{ norm: 'global_norm', ten
 export const formatEarlyStopping = (e: EarlyStoppingSpec): string =>
   call('early_stopping', [['monitor', e.monitor], ['patience', e.patience], ['min_delta', e.minDelta], ['restore_best', e.restoreBest]]);
 
-/** `cross_entropy(logits, label)`, with `from_logits: true` when the section said so. */
-export const formatLoss = (t: TrainSpec): string => `${t.loss}(${t.prediction}, ${t.label}${t.fromLogits ? ', from_logits: true' : ''}${
-  t.labelSmoothing ? `, label_smoothing: ${t.labelSmoothing}` : ''}${t.delta !== undefined ? `, delta: ${t.delta}` : ''})`;
+type LossCall = Pick<TrainSpec, 'loss' | 'prediction' | 'label' | 'fromLogits' | 'labelSmoothing' | 'delta' | 'sampleWeight'>;
+const formatCall = (t: LossCall): string => `${t.loss}(${t.prediction}, ${t.label}${t.fromLogits ? ', from_logits: true' : ''}${
+  t.labelSmoothing ? `, label_smoothing: ${t.labelSmoothing}` : ''}${t.delta !== undefined ? `, delta: ${t.delta}` : ''}${t.sampleWeight ? `, sample_weight: ${t.sampleWeight}` : ''})`;
+
+/** `cross_entropy(logits, label)`, with `from_logits: true` when the section said so; a weighted sum term by term. */
+export const formatLoss = (t: TrainSpec): string =>
+  (t.lossTerms ? t.lossTerms.map((term) => `${term.weight === 1 ? '' : `${term.weight} * `}${formatCall(term)}`).join(' + ') : formatCall(t));
 
 /** `l2(1e-5)`, `l1(0.001)`, `l1_l2(l1: a, l2: b)`, or undefined without regularisation. */
 export function formatRegularizer(l1: number, l2: number): string | undefined {

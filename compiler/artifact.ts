@@ -185,6 +185,18 @@ export const CLASS_METRICS = ['precision', 'recall', 'f1', 'confusion_matrix'];
 /** Metrics of regressions (mse), computed on evaluation data. */
 export const REGRESSION_METRICS = ['mae', 'rmse'];
 
+/** One term of a weighted sum of losses, as `dlc check` shows it. */
+export interface LossTermSpec {
+  weight: number;
+  loss: string;
+  prediction: string;
+  label: string;
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+  delta?: number;
+  sampleWeight?: string;
+}
+
 export interface TrainSpec {
   loss: string;
   optimizer: OptimizerSpec;
@@ -199,6 +211,12 @@ export interface TrainSpec {
   labelSmoothing?: number;
   /** huber's delta (for display: the kernels hold it). */
   delta?: number;
+  /** The input holding each sample's loss weight (Keras' sample_weight), when the loss names one. */
+  sampleWeight?: string;
+  /** The train section's class weights, class 0 first (for display: the kernels hold them). */
+  classWeight?: number[];
+  /** A weighted sum of losses (Keras' loss_weights), the first term being the one above (for display). */
+  lossTerms?: LossTermSpec[];
   schedule?: ScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;

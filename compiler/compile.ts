@@ -125,6 +125,13 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     ...(t.loss?.fromLogits ? { fromLogits: true } : {}),
     ...(t.loss?.labelSmoothing ? { labelSmoothing: t.loss.labelSmoothing } : {}),
     ...(t.loss?.delta !== undefined ? { delta: t.loss.delta } : {}),
+    ...(t.loss?.sampleWeight ? { sampleWeight: t.loss.sampleWeight.name } : {}),
+    ...(t.classWeight ? { classWeight: t.classWeight.weights } : {}),
+    ...(t.lossTerms ? { lossTerms: t.lossTerms.map(({ weight, loss: l }) => ({
+      weight, loss: l.kind, prediction: l.pred.name, label: l.target.name,
+      ...(l.fromLogits ? { fromLogits: true } : {}), ...(l.labelSmoothing ? { labelSmoothing: l.labelSmoothing } : {}),
+      ...(l.delta !== undefined ? { delta: l.delta } : {}), ...(l.sampleWeight ? { sampleWeight: l.sampleWeight.name } : {}),
+    })) } : {}),
     ...(t.schedule ? { schedule: t.schedule } : {}),
     ...(clip ? { clip } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),

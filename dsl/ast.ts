@@ -23,7 +23,7 @@ export interface Arg {
   span: Span;
 }
 
-/** `input image: f32[1, 28, 28]` or `input label: class[10]`; dims exclude the batch. */
+/** `input image: f32[1, 28, 28]`, `input label: class[10]` or `input image: f32[28, 28, 1] layout: channels_last`; dims exclude the batch. */
 export interface InputDecl {
   kind: 'input';
   name: string;
@@ -31,6 +31,8 @@ export interface InputDecl {
   dtype: string;
   dtypeSpan: Span;
   dims: number[];
+  /** `layout: channels_last` after the type: the option's name and value as written. */
+  layout?: { name: string; nameSpan: Span; value: string; valueSpan: Span };
   span: Span;
 }
 

@@ -207,6 +207,16 @@ export class DlParser extends CstParser {
       });
       this.CONSUME(RBracket);
     });
+    // `layout: channels_last`: the data's axis order, when it is not dlc's (Keras' data_format).
+    // The gate looks past the name: the next statement also starts with one (`x = …`).
+    this.OPTION3({
+      GATE: () => this.LA(2).tokenType === Colon,
+      DEF: () => {
+        this.CONSUME3(Ident, { LABEL: 'optionName' });
+        this.CONSUME2(Colon);
+        this.CONSUME4(Ident, { LABEL: 'optionValue' });
+      },
+    });
   });
 
   outputDecl = this.RULE('outputDecl', () => {

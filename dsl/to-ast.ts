@@ -148,7 +148,10 @@ export class AstBuilder {
       const where = open && close ? this.merge(this.tokenSpan(open), this.tokenSpan(close)) : this.tokenSpan(dtype);
       this.error('E-TYPE', `input '${name.image}' needs at least one dimension, e.g. '${dtype.image}[10]'`, where);
     }
-    return { kind: 'input', name: name.image, nameSpan: this.tokenSpan(name), dtype: dtype.image, dtypeSpan: this.tokenSpan(dtype), dims, span };
+    const optName = this.tok(n, 'optionName');
+    const optValue = this.tok(n, 'optionValue');
+    const layout = optName && optValue ? { layout: { name: optName.image, nameSpan: this.tokenSpan(optName), value: optValue.image, valueSpan: this.tokenSpan(optValue) } } : {};
+    return { kind: 'input', name: name.image, nameSpan: this.tokenSpan(name), dtype: dtype.image, dtypeSpan: this.tokenSpan(dtype), dims, ...layout, span };
   }
 
   private output(n: CstNode): OutputDecl | undefined {

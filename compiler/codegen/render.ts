@@ -8,7 +8,7 @@ import { lossHeadBody } from './wgsl/loss-head.ts';
 import { matmulBody } from './wgsl/matmul.ts';
 import { sumToBody } from './wgsl/reduce.ts';
 import { rowsBody } from './wgsl/rows.ts';
-import { axisCopyBody, poolBody, upsampleBody } from './wgsl/spatial.ts';
+import { axisCopyBody, poolBody, transposeBody, upsampleBody } from './wgsl/spatial.ts';
 import type { TemplateContext } from './wgsl/template.ts';
 import { accumulateBody, emaBody, updateBody } from './wgsl/update.ts';
 
@@ -25,6 +25,7 @@ function body(t: Template, cx: TemplateContext): string {
     case 'maxpool2d': case 'avgpool2d': case 'maxpool2d_bwd': case 'maxpool2d_bwd_tiled': case 'avgpool2d_bwd': return poolBody(t, cx);
     case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);
     case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);
+    case 'transpose': return transposeBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);
     case 'loss_head': return lossHeadBody(t);

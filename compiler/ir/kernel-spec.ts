@@ -161,6 +161,16 @@ export interface AxisCopyTemplate {
   total: number; wg: number;
 }
 
+/** Axes permuted: output element i reads x at Σₖ coordₖ(i)·strides[k] (coordinates over `dims`, the output shape). */
+export interface TransposeTemplate {
+  kind: 'transpose';
+  x: string; out: string;
+  dims: number[];
+  /** x's stride of the input axis each output axis is. */
+  strides: number[];
+  total: number; wg: number;
+}
+
 /** Sums x over `summed` axes into each output element; one workgroup per output element. */
 export interface SumToTemplate {
   kind: 'sum_to';
@@ -173,7 +183,8 @@ export interface SumToTemplate {
   wg: number;
 }
 
-export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct' | 'correct_onehot';
+export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct' | 'correct_onehot'
+  | 'class_weight' | 'class_weight_target';
 
 /** One invocation per row of the last axis. */
 export interface RowsTemplate {
@@ -181,6 +192,8 @@ export interface RowsTemplate {
   row: RowKind;
   inputs: string[]; out: string;
   C: number; rows: number; wg: number;
+  /** The class weights a `class_weight` row looks up (its class's entry, 1 outside the list). */
+  weights?: number[];
 }
 
 /** The fused softmax cross-entropy head (see ir/ops/loss-head.ts). */
@@ -188,6 +201,8 @@ export interface LossHeadTemplate {
   kind: 'loss_head';
   x: string; labels: string; lossOut: string; lossSum: string;
   correctSum?: string; extra?: string;
+  /** Each row's weight (sample or class weights), multiplying its loss and gradient. */
+  weight?: string;
   grad: string;
   R: number; C: number; gradScale: number; lossScale: number;
   wg: number;
@@ -222,7 +237,7 @@ export interface AccumulateTemplate {
 }
 
 export type Template =
-  | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate
+  | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate | TransposeTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */

@@ -4,7 +4,7 @@ import { didYouMean, type Diagnostic } from '../../dsl/diagnostics.ts';
 import { TRAIN_SETTING_RANGES } from '../artifact.ts';
 import { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
-import { evalLossRows, lowerLoss, scalarLoss, type LossValues } from './loss.ts';
+import { evalLossRows, lowerLossTerms, scalarLoss, type LossValues } from './loss.ts';
 import { lowerModel } from './model.ts';
 import { Lowering, type Binding, type SummaryRow } from './scope.ts';
 import { readTrain, type TrainConfig } from './train.ts';
@@ -92,7 +92,8 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   const fwd = lowerModel(L, model);
   let trainLoss: Lowered['trainLoss'];
   if (fwd && cfg?.loss) {
-    const values = lowerLoss(L, fwd.scope, cfg.loss, cfg.metrics, { phase: 'loss' });
+    // Class weights apply to training only: Keras' evaluate() and val_loss take none.
+    const values = lowerLossTerms(L, fwd.scope, cfg, { phase: 'loss' }, cfg.classWeight);
     if (values) trainLoss = { loss: scalarLoss(L, values.rows, cfg, { phase: 'loss', layer: 'loss' }), values };
   }
   // Source order: the train section is read before the model is lowered.
@@ -101,7 +102,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   if (diagnostics.length || !fwd || !cfg || (train && !trainLoss)) return { diagnostics };
   L.restart(false);
   const ev = lowerModel(L, model)!;
-  const evalLoss = cfg.loss ? lowerLoss(L, ev.scope, cfg.loss, cfg.metrics, { phase: 'eval' }) : undefined;
+  const evalLoss = cfg.loss ? lowerLossTerms(L, ev.scope, cfg, { phase: 'eval' }) : undefined;
   if (evalLoss) evalLoss.rows = evalLossRows(L, evalLoss.rows, cfg, { phase: 'eval', layer: 'loss' });
   const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, bindings: L.bindings, outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
   if (trainLoss) lowered.trainLoss = trainLoss;

@@ -4,7 +4,7 @@ import type { Emit } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { userShape, type Lowering, type Scope } from './scope.ts';
-import { CLASS_METRICS, REGRESSION_METRICS, type LossConfig, type TrainConfig } from './train.ts';
+import { CLASS_METRICS, REGRESSION_METRICS, type ClassWeightConfig, type LossConfig, type LossTerm, type TrainConfig } from './train.ts';
 
 export interface LossValues {
   /** Per-sample loss [batch]. */
@@ -33,7 +33,51 @@ function rowMean(L: Lowering, x: ValueId, at: Emit): ValueId {
   return perRow === 1 ? flat : g.add('scale', [flat], { factor: 1 / perRow }, at);
 }
 
-export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: string[], at: Emit): LossValues | undefined {
+/**
+ * Keras' weighted loss: each sample's loss times its weight, which the batch mean then divides by the
+ * batch size (`sum_over_batch_size`: Σ wᵢ·ℓᵢ / B). The weight is the `sample_weight` input, or the
+ * class weight of the sample's target (training only: Keras' `fit(class_weight=…)`).
+ */
+function weighRows(L: Lowering, scope: Scope, loss: LossConfig, classWeight: ClassWeightConfig | undefined, target: ValueId, rows: ValueId, at: Emit): ValueId | undefined {
+  const g = L.graph;
+  const isInput = (v: ValueId): boolean => g.inputs.some((i) => i.value === v);
+  const B = g.value(rows).shape[0]!;
+  let w: ValueId | undefined;
+  if (loss.sampleWeight) {
+    const sw = named(L, scope, loss.sampleWeight, 'sample_weight');
+    if (sw === undefined) return undefined;
+    const v = g.value(sw);
+    if (!isInput(sw) || v.dtype !== 'f32' || v.shape.length !== 2 || v.shape[1] !== 1) {
+      return L.error('E-TYPE', `sample_weight must be an input of the model holding one weight per sample, declared e.g. 'input ${loss.sampleWeight.name}: f32[1]'; '${loss.sampleWeight.name}' ${isInput(sw) ? `has shape ${userShape(v.shape)}${v.dtype === 'f32' ? '' : ' and holds class labels'}` : 'is computed'}`, loss.sampleWeight.span);
+    }
+    w = g.add('reshape', [sw], { shape: [B] }, at);
+  } else if (classWeight) {
+    const cw = classWeight.weights;
+    const t = g.value(target);
+    const classes = L.classCount.get(target);
+    if (!isInput(target)) return L.error('E-TYPE', `class_weight weighs each sample by the class of its target, which must be an input of the model (data, as Keras' y); '${loss.target.name}' is computed`, classWeight.span);
+    if (classes !== undefined) {
+      if (cw.length !== classes) return L.error('E-SHAPE', `class_weight has ${cw.length} weight${cw.length === 1 ? '' : 's'} but '${loss.target.name}' has ${classes} classes; give one weight per class, class 0 first`, classWeight.span);
+      w = g.add('class_weight', [target], { weights: cw }, at);
+    } else {
+      if (t.shape.length !== 2) return L.error('E-SHAPE', `class_weight needs one target value or one row of class scores per sample (as Keras, which refuses 3+ dimensional targets); '${loss.target.name}' has shape ${userShape(t.shape)}`, classWeight.span);
+      const K = t.shape[1]!;
+      const want = K > 1 ? K : loss.kind === 'binary_cross_entropy' ? 2 : undefined;
+      if (want !== undefined && cw.length !== want) {
+        const what = K > 1 ? `'${loss.target.name}' has ${K} classes (the argmax of each target row)` : `binary_cross_entropy has 2 classes (targets 0 and 1)`;
+        return L.error('E-SHAPE', `class_weight has ${cw.length} weight${cw.length === 1 ? '' : 's'} but ${what}; give one weight per class, class 0 first`, classWeight.span);
+      }
+      w = g.add('class_weight_target', [target], { weights: cw }, at);
+    }
+  }
+  return w === undefined ? rows : g.add('mul', [rows, w], {}, at);
+}
+
+/**
+ * The per-sample loss rows (weighted when the loss has sample weights or, in training, the train
+ * section class weights) and the accuracy rows of the train section's loss.
+ */
+export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: string[], at: Emit, classWeight?: ClassWeightConfig): LossValues | undefined {
   const g = L.graph;
   const pred = named(L, scope, loss.pred, 'prediction');
   const target = named(L, scope, loss.target, 'target');
@@ -146,7 +190,30 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
       break;
     }
   }
-  return { rows, ...(correct !== undefined ? { correct } : {}), label: loss.target.name, prediction: loss.pred.name };
+  const weightedRows = weighRows(L, scope, loss, classWeight, target, rows, lossAt);
+  if (weightedRows === undefined) return undefined;
+  return { rows: weightedRows, ...(correct !== undefined ? { correct } : {}), label: loss.target.name, prediction: loss.pred.name };
+}
+
+/**
+ * The rows of the train section's loss: its one loss, or Keras' weighted sum Σₖ wₖ·Lₖ of several
+ * (`loss_weights`), row by row, so the batch mean is the weighted sum of the terms' means. The
+ * metrics and the class weights (one loss only) follow the first term.
+ */
+export function lowerLossTerms(L: Lowering, scope: Scope, cfg: TrainConfig, at: Emit, classWeight?: ClassWeightConfig): LossValues | undefined {
+  const g = L.graph;
+  const terms: LossTerm[] = cfg.lossTerms ?? (cfg.loss ? [{ weight: 1, loss: cfg.loss }] : []);
+  const first = terms[0] && lowerLoss(L, scope, terms[0].loss, cfg.metrics, at, classWeight);
+  if (!first) return undefined;
+  const sumAt: Emit = { ...at, layer: 'loss' };
+  const scaled = (rows: ValueId, w: number): ValueId => (w === 1 ? rows : g.add('scale', [rows], { factor: w }, sumAt));
+  let rows = scaled(first.rows, terms[0]!.weight);
+  for (const t of terms.slice(1)) {
+    const v = lowerLoss(L, scope, t.loss, [], at);
+    if (!v) return undefined;
+    rows = g.add('add', [rows, scaled(v.rows, t.weight)], {}, sumAt);
+  }
+  return { ...first, rows };
 }
 
 /**

@@ -1,5 +1,5 @@
 // Lowers a `model` declaration (inputs, assignments, outputs) into graph values for one mode.
-import type { ModelDecl } from '../../dsl/ast.ts';
+import type { InputDecl, ModelDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import type { ValueId } from '../ir/types.ts';
 import { ExprLowerer } from './expr.ts';
@@ -26,7 +26,7 @@ export function lowerModel(L: Lowering, model: ModelDecl): LoweredModel | undefi
         failed = true;
         continue;
       }
-      const id = input(L, st.name, st.dtype, st.dims, st.dtypeSpan);
+      const id = input(L, st);
       if (id === undefined) {
         // Reported already; uses of the input stay silent instead of saying it is undefined.
         scope.define(st.name, { kind: 'failed', span: st.nameSpan }, st.nameSpan);
@@ -55,7 +55,28 @@ export function lowerModel(L: Lowering, model: ModelDecl): LoweredModel | undefi
   return failed ? undefined : { scope, outputs };
 }
 
-function input(L: Lowering, name: string, dtype: string, dims: number[], span: Span): ValueId | undefined {
+/**
+ * The input's value as the model reads it. Declared `layout: channels_last`, the data arrives as
+ * Keras' default NHWC (or [length, channels] for a sequence of conv1d) and is transposed right at the
+ * input into dlc's channels-first layout, one kernel per program.
+ */
+function input(L: Lowering, st: InputDecl): ValueId | undefined {
+  const id = declaredInput(L, st.name, st.dtype, st.dims, st.dtypeSpan);
+  if (id === undefined || !st.layout) return id;
+  const { name, nameSpan, value, valueSpan } = st.layout;
+  if (name !== 'layout') return L.error('E-UNKNOWN-ARG', `unknown input option '${name}'${didYouMean(name, ['layout'])} (an input takes 'layout: channels_last')`, nameSpan);
+  if (!LAYOUTS.includes(value)) return L.error('E-UNKNOWN-ARG', `unknown layout '${value}'${didYouMean(value, LAYOUTS)} (channels_last: Keras' default NHWC; channels_first: dlc's own, the default)`, valueSpan);
+  if (value === 'channels_first') return id;
+  if (st.dtype !== 'f32' || st.dims.length < 2 || st.dims.length > 3) {
+    return L.error('E-TYPE', `layout: channels_last takes an image f32[height, width, channels] or a sequence f32[length, channels]; '${st.name}' is ${st.dtype}[${st.dims.join(', ')}]`, valueSpan);
+  }
+  const perm = st.dims.length === 3 ? [0, 3, 1, 2] : [0, 2, 1];
+  return L.graph.add('transpose', [id], { perm }, { phase: L.training ? 'forward' : 'eval', span: st.span, layer: `${st.name} (channels_last)` });
+}
+
+const LAYOUTS = ['channels_last', 'channels_first'];
+
+function declaredInput(L: Lowering, name: string, dtype: string, dims: number[], span: Span): ValueId | undefined {
   const have = L.inputsByName.get(name);
   if (have !== undefined) return have;
   if (!DTYPES.includes(dtype)) {

@@ -20,11 +20,28 @@ export interface LossConfig {
   delta?: number;
   /** Cross-entropy's label smoothing ls in [0, 1): targets become t·(1 − ls) + ls/K (Keras). */
   labelSmoothing?: number;
+  /** The model input holding one weight per sample (Keras' `sample_weight`). */
+  sampleWeight?: { name: string; span: Span };
   span: Span;
 }
 
+/** `class_weight = [w0, w1, …]`: the weight of each class, indexed by class (Keras' dict {0: w0, 1: w1, …}). */
+export interface ClassWeightConfig {
+  weights: number[];
+  span: Span;
+}
+
+/** One term of a weighted sum of losses (Keras' compile(loss=[…], loss_weights=[…])). */
+export interface LossTerm {
+  weight: number;
+  loss: LossConfig;
+}
+
 export interface TrainConfig {
+  /** The loss, or the first term of a sum (its prediction and target are the metrics'). */
   loss?: LossConfig;
+  /** Every term, the first being `loss`, when the loss is a weighted sum (or one loss times a number). */
+  lossTerms?: LossTerm[];
   optimizer: OptimizerSpec;
   batch: number;
   epochs: number;
@@ -37,6 +54,7 @@ export interface TrainConfig {
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;
   prune?: PruneConfig;
+  classWeight?: ClassWeightConfig;
 }
 
 /** Named arguments of each loss, after its two positional ones (prediction, target). */
@@ -67,7 +85,7 @@ const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight'];
 
 export function defaultTrainConfig(): TrainConfig {
   return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
@@ -101,8 +119,11 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
     const v = en.value;
     switch (en.key) {
       case 'loss': {
-        const loss = readLoss(v, fail);
-        if (loss) cfg.loss = loss;
+        const terms = readLossSum(v, fail);
+        if (terms) {
+          cfg.loss = terms[0]!.loss;
+          if (terms.length > 1 || terms[0]!.weight !== 1) cfg.lossTerms = terms;
+        }
         break;
       }
       case 'optimizer': {
@@ -153,12 +174,27 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         if (r) cfg.prune = r;
         break;
       }
+      case 'class_weight': {
+        const c = constant(v);
+        const items = c?.kind === 'list' ? c.items : undefined;
+        const bad = items?.find((it) => it.kind !== 'num' || !Number.isFinite(it.value) || it.value < 0);
+        if (!items || items.length === 0) fail('E-TYPE', `train setting 'class_weight': expected a list of weights, one per class from class 0, e.g. [1, 5] (Keras' {0: 1, 1: 5})`, v.span);
+        else if (bad) fail('E-TYPE', `train setting 'class_weight': expected weights of 0 or more, got ${describeVal(bad)}`, bad.span);
+        else cfg.classWeight = { weights: items.map((it) => (it as { value: number }).value), span: v.span };
+        break;
+      }
       case 'early_stopping': {
         const r = readCall(v, 'early_stopping', { early_stopping: EARLY_STOPPING }, fail);
         if (r) cfg.earlyStopping = { monitor: r.args.monitor as 'loss' | 'val_loss', patience: r.args.patience as number, minDelta: r.args.min_delta as number, restoreBest: r.args.restore_best as boolean };
         break;
       }
     }
+  }
+  if (cfg.classWeight && cfg.lossTerms && cfg.lossTerms.length > 1) {
+    fail('E-CONFLICT', `class_weight weighs the samples of one loss; this loss is a sum of ${cfg.lossTerms.length} (Keras takes class_weight for a single output only): give each term a sample_weight instead`, cfg.classWeight.span);
+  }
+  if (cfg.classWeight && cfg.loss?.sampleWeight) {
+    fail('E-CONFLICT', `class_weight and sample_weight cannot be used together (Keras refuses both at once); multiply the class weights into the sample weights`, cfg.classWeight.span);
   }
   if (!cfg.loss && ok) fail('E-MISSING-KEY', `train section for '${decl.model}' needs a loss, e.g. loss = cross_entropy(logits, label)`, decl.modelSpan);
   return ok ? cfg : undefined;
@@ -182,12 +218,47 @@ function rangeText(r: Range): string {
   return `an integer from ${fmt(r.min)} to ${fmt(r.max)}`;
 }
 
+/**
+ * A loss, or a weighted sum of losses as Keras' `loss_weights` makes one: `cross_entropy(p, c) +
+ * 0.5 * mse(q, y)`, each term a loss call, alone or times a positive number on either side.
+ */
+function readLossSum(v: Expr, fail: Fail): LossTerm[] | undefined {
+  const terms: { weight: number; call: Expr }[] = [];
+  const bad = (e: Expr): undefined => {
+    fail('E-TYPE', `each term of a sum of losses is a loss call, alone or times a positive number, e.g. loss = cross_entropy(p, c) + 0.5 * mse(q, y) (Keras' loss_weights)`, e.span);
+    return undefined;
+  };
+  const walk = (e: Expr): boolean => {
+    if (e.kind === 'binary' && e.op === '+') return walk(e.left) && walk(e.right);
+    if (e.kind === 'binary' && e.op === '*') {
+      const [k, call] = e.left.kind === 'num' ? [e.left, e.right] : [e.right, e.left];
+      if (k.kind !== 'num' || call.kind !== 'call') return !!bad(e);
+      if (!(k.value > 0) || !Number.isFinite(k.value)) { fail('E-RANGE', `a loss weight must be a positive number, got ${describeVal({ kind: 'num', value: k.value, isInt: k.isInt, span: k.span })}`, k.span); return false; }
+      terms.push({ weight: k.value, call });
+      return true;
+    }
+    if (e.kind === 'call' || v === e) { terms.push({ weight: 1, call: e }); return true; }
+    return !!bad(e);
+  };
+  if (!walk(v)) return undefined;
+  const out: LossTerm[] = [];
+  for (const t of terms) {
+    const loss = readLoss(t.call, fail);
+    if (!loss) return undefined;
+    out.push({ weight: t.weight, loss });
+  }
+  return out;
+}
+
 function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   if (v.kind !== 'call') { fail('E-TYPE', `loss must be a call such as cross_entropy(logits, label)`, v.span); return undefined; }
   const kind = Object.hasOwn(LOSS_NAMES, v.callee) ? LOSS_NAMES[v.callee] : undefined;
   if (!kind) { fail('E-UNKNOWN-LOSS', `unknown loss '${v.callee}'${didYouMean(v.callee, Object.keys(LOSS_NAMES))}`, v.calleeSpan); return undefined; }
   const pos = v.args.filter((a) => a.name === undefined);
-  const bound = bindArgs(LOSS_ARGS[kind], v.args.filter((a) => a.name !== undefined).map(given), { name: v.callee }, fail);
+  // sample_weight names a model value, so it is read here rather than as a constant argument.
+  const sw = v.args.find((a) => a.name === 'sample_weight');
+  if (sw && sw.value.kind !== 'ident') { fail('E-TYPE', `sample_weight of ${v.callee} takes the name of a model input holding one weight per sample, e.g. sample_weight: w`, sw.value.span); return undefined; }
+  const bound = bindArgs([...LOSS_ARGS[kind], { name: 'sample_weight', type: 'word', default: '' }], v.args.filter((a) => a.name !== undefined && a !== sw).map(given), { name: v.callee }, fail);
   const named = bound && withDefaults(LOSS_ARGS[kind], bound, { name: v.callee }, fail, v.span);
   if (!named) return undefined;
   const fromLogits = named.from_logits === true;
@@ -197,7 +268,8 @@ function readLoss(v: Expr, fail: Fail): LossConfig | undefined {
   const [p, t] = pos.map((a) => a.value);
   for (const e of [p!, t!]) if (e.kind !== 'ident') { fail('E-TYPE', `${v.callee} takes names of model values, e.g. ${v.callee}(logits, label)`, e.span); return undefined; }
   const name = (e: Expr) => ({ name: (e as { name: string }).name, span: e.span });
-  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), span: v.span };
+  const sampleWeight = sw ? { sampleWeight: name(sw.value) } : {};
+  return { kind, pred: name(p!), target: name(t!), fromLogits, ...(delta !== undefined ? { delta } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), ...sampleWeight, span: v.span };
 }
 
 function readOptimizer(v: Expr, fail: Fail): OptimizerSpec | undefined {

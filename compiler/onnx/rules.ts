@@ -194,6 +194,7 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
     }, cx.output);
   },
   concat: same('Concat', (cx) => ({ axis: int(num(cx, 'axis')) })),
+  transpose: same('Transpose', (cx) => ({ perm: ints(list(cx, 'perm')) })),
   slice: (cx) => {
     const start = num(cx, 'start');
     cx.emit('Slice', [cx.input(0), cx.ints([start]), cx.ints([start + num(cx, 'size')]), cx.ints([num(cx, 'axis')])], {}, cx.output);
@@ -235,6 +236,8 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   softmax_ce_bwd: null,
   correct: null,
   correct_onehot: null,
+  class_weight: null,
+  class_weight_target: null,
   conv2d_bwd_filter: null,
   maxpool2d_bwd: null,
   avgpool2d_bwd: null,

@@ -216,7 +216,7 @@ export function arraysToSamples(
   m: Manifest,
   x: { array: NdArray; file: string },
   y: { array: NdArray; file: string } | undefined,
-  opts: { scale?: number } = {},
+  opts: { scale?: number; weights?: { array: NdArray; file: string } } = {},
 ): Samples {
   checkSampleShapes(m, { shape: x.array.shape, file: x.file }, y ? { shape: y.array.shape, file: y.file } : undefined);
   const { feature, target } = featureAndLabel(m, 'array data');
@@ -240,6 +240,15 @@ export function arraysToSamples(
       const k = valuesPerSample(target.shape);
       tensors[target.name] = toF32(y.array.data.subarray(0, count * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
     }
+  }
+  const { weight } = featureAndLabel(m, 'array data');
+  if (weight && opts.weights) {
+    const wFile = shownFile(opts.weights.file);
+    const { shape } = opts.weights.array;
+    if ((shape[0] ?? 0) !== count || valuesPerSample(shape) !== 1) {
+      throw new DataError(`${wFile}: sample weights of shape [${shape.join(', ')}], but ${count} samples need one weight each ([${count}] or [${count}, 1])`);
+    }
+    tensors[weight.name] = toF32(opts.weights.array.data.subarray(0, count), 1, (sample) => `${wFile}: sample ${sample}`);
   }
   return { count, tensors };
 }

@@ -128,11 +128,12 @@ export function csvHeader(rows: { line: number; fields: string[] }[], name: stri
 
 /**
  * Reads CSV text into samples for `m`: the model's label input (the one its loss compares with)
- * takes the label columns, its other input takes every remaining column in file order.
+ * takes the label columns, a sample-weight input the column of its name, its other input every
+ * remaining column in file order.
  */
 export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptions = {}): Samples {
   const file = shownFile(name);
-  const { feature, target } = featureAndLabel(m, 'CSV data');
+  const { feature, target, weight } = featureAndLabel(m, 'CSV data');
   const rows = csvRows(text, name);
   const { header, headerAt, shown, column } = csvHeader(rows, name);
   const labelCols = opts.labelsOptional && !opts.label && !column.has(target.name) ? [] : opts.label ?? [target.name];
@@ -149,15 +150,21 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
   if (hasLabels && labelIdx.length !== wantLabels) {
     throw new DataError(`${file}: ${labelIdx.length} label column${labelIdx.length === 1 ? '' : 's'} (${printable(labelCols.join(', '))}) but the model's label input ${describeInput(target)} takes ${wantLabels} per sample`);
   }
-  const featureIdx = header.map((_, k) => k).filter((k) => !labelIdx.includes(k));
+  // The sample weights (Keras' sample_weight): the column named like the loss's weight input.
+  const weightIdx = weight ? column.get(weight.name) : undefined;
+  if (weight && weightIdx === undefined && !opts.labelsOptional) {
+    throw new DataError(`${headerAt}: no column named '${printable(weight.name)}'${closestColumn(weight.name, header)} for the sample weights (the loss's sample_weight input); the columns are ${printable(shown.join(', '))}`);
+  }
+  const featureIdx = header.map((_, k) => k).filter((k) => !labelIdx.includes(k) && k !== weightIdx);
   const F = valuesPerSample(feature.shape);
   if (featureIdx.length !== F) {
-    throw new DataError(`${file}: ${featureIdx.length} feature column${featureIdx.length === 1 ? '' : 's'} besides the label, but the model's input ${describeInput(feature)} takes ${F} values per sample`);
+    throw new DataError(`${file}: ${featureIdx.length} feature column${featureIdx.length === 1 ? '' : 's'} besides the label${weightIdx !== undefined ? ' and the sample weights' : ''}, but the model's input ${describeInput(feature)} takes ${F} values per sample`);
   }
   const data = rows.slice(1);
   if (data.length === 0) throw new DataError(`${file}: no samples after the header row`);
   const x = new Float32Array(data.length * F);
   const y = target.classes !== undefined ? new Int32Array(data.length) : new Float32Array(data.length * wantLabels);
+  const sw = weightIdx !== undefined ? new Float32Array(data.length) : undefined;
   const scale = opts.scale ?? 1;
   /** The cell's value (times `by`), refused unless float32 holds it; errors name line and column. */
   const number = (row: { line: number; fields: string[] }, k: number, by = 1): number => {
@@ -172,6 +179,7 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
       throw new DataError(`${file}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns`);
     }
     featureIdx.forEach((k, j) => { x[r * F + j] = number(row, k, scale); });
+    if (sw) sw[r] = number(row, weightIdx!);
     if (!hasLabels) return;
     if (target.classes !== undefined) {
       const v = number(row, labelIdx[0]!);
@@ -183,5 +191,7 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
       labelIdx.forEach((k, j) => { y[r * wantLabels + j] = number(row, k); });
     }
   });
-  return { count: data.length, tensors: hasLabels ? { [feature.name]: x, [target.name]: y } : { [feature.name]: x } };
+  const tensors: Samples['tensors'] = hasLabels ? { [feature.name]: x, [target.name]: y } : { [feature.name]: x };
+  if (sw && weight) tensors[weight.name] = sw;
+  return { count: data.length, tensors };
 }

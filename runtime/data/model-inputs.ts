@@ -13,15 +13,20 @@ export const describeInput = (s: InputSpec): string => (s.classes !== undefined 
 /** The input the loss compares with (the labels or targets), if the model has a train section naming one. */
 export const labelInput = (m: Manifest): InputSpec | undefined => m.inputs.find((i) => i.name === m.train.label);
 
+/** The input holding each sample's loss weight (Keras' sample_weight), if the loss names one. */
+export const sampleWeightInput = (m: Manifest): InputSpec | undefined => (m.train.sampleWeight ? m.inputs.find((i) => i.name === m.train.sampleWeight) : undefined);
+
 /**
- * The model's feature input and label input, or a DataError when the model does not have exactly one
- * f32 feature input beside its label input. `what` names the data in the message ("CSV data").
+ * The model's feature input and label input (and sample-weight input, when its loss has one), or a
+ * DataError when the model does not have exactly one f32 feature input beside them. `what` names the
+ * data in the message ("CSV data").
  */
-export function featureAndLabel(m: Manifest, what: string): { feature: InputSpec; target: InputSpec } {
+export function featureAndLabel(m: Manifest, what: string): { feature: InputSpec; target: InputSpec; weight?: InputSpec } {
   const target = labelInput(m);
-  const features = m.inputs.filter((i) => i !== target);
+  const weight = sampleWeightInput(m);
+  const features = m.inputs.filter((i) => i !== target && i !== weight);
   if (!target || features.length !== 1 || features[0]!.dtype !== 'f32') {
     throw new DataError(`${what} fills a model with one feature input and one label input; model '${m.model}' has inputs ${m.inputs.map(describeInput).join(', ')}`);
   }
-  return { feature: features[0]!, target };
+  return { feature: features[0]!, target, ...(weight ? { weight } : {}) };
 }

@@ -55,6 +55,20 @@ train rows {
   epochs = 1
 }`,
   },
+  // Not a sample: NHWC images transposed at the input, whose grid scales with the batch.
+  {
+    file: 'channels_last.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ['vulkan'],
+    text: `model cl {
+  input image: f32[7, 5, 3] layout: channels_last
+  input y: class[4]
+  logits = image -> conv2d(4, kernel: 3, padding: same, activation: relu) -> flatten -> dense(4)
+  output logits
+}
+train cl {
+  loss = cross_entropy(logits, y)
+  batch = 4
+}`,
+  },
 ];
 
 const source = (c: Case): string => c.text ?? readFileSync(join(ROOT, 'samples', c.file), 'utf8');

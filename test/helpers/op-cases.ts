@@ -209,6 +209,19 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   softmax: ROWS, log_softmax: ROWS, softmax_bwd: ROWS2,
   log_softmax_bwd: ROWS2.map((c) => ({ ...c, draws: ['normal', 'normal'] })),
   softmax_ce: LABELLED(), softmax_ce_bwd: LABELLED([[0]]), correct: LABELLED(),
+  // Labels (lab(n) draws stay in range: a list shorter than the classes leaves some at weight 1), the
+  // argmax of target rows, and one value per row rounded, most of 'wide' outside the list.
+  class_weight: [
+    { shapes: [[1]], attrs: { weights: [0.5, 2] }, draws: [lab(2)] },
+    { shapes: [[67]], attrs: { weights: [1, 5, 0.25] }, draws: [lab(3)] },
+    { shapes: [[130]], attrs: { weights: [3, 0.5, 7] }, draws: [lab(5)] },
+  ],
+  class_weight_target: [
+    { shapes: [[5, 3]], attrs: { weights: [1, 5, 0.25] } },
+    { shapes: [[67, 7]], attrs: { weights: [1, 2, 3, 4, 5, 6, 0.5] }, draws: ['unit'] },
+    { shapes: [[130, 1]], attrs: { weights: [0.5, 2, 3, 4, 5, 6] }, draws: ['wide'] },
+    { shapes: [[3, 1]], attrs: { weights: [0.5, 2] }, draws: ['unit'] },
+  ],
   correct_onehot: [{ shapes: [[1, 2], [1, 2]] }, { shapes: [[5, 10], [5, 10]] }, { shapes: [[130, 3], [130, 3]] }, { shapes: [[67, 7], [67, 7]], draws: ['normal', 'unit'] }],
   maxpool2d: POOLS.map((p) => ({ shapes: [p.x], attrs: p.attrs })),
   maxpool2d_bwd: POOLS.map((p) => ({ shapes: [p.x, pooled(p)], attrs: p.attrs })),
@@ -224,6 +237,14 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[2, 3, 4, 5], [2, 3, 1, 5]], attrs: { axis: 2 } },
     { shapes: [[7, 5], [7, 13]], attrs: { axis: 1 } },
     { shapes: [[1], [67]], attrs: { axis: 0 } },
+  ],
+  // NHWC → NCHW (channels_last inputs) at odd sizes and batch 3, its inverse, a 3-axis cycle, a swap.
+  transpose: [
+    { shapes: [[3, 5, 7, 3]], attrs: { perm: [0, 3, 1, 2] } },
+    { shapes: [[1, 28, 28, 1]], attrs: { perm: [0, 3, 1, 2] } },
+    { shapes: [[2, 3, 5, 7]], attrs: { perm: [0, 2, 3, 1] } },
+    { shapes: [[3, 13, 67]], attrs: { perm: [2, 0, 1] } },
+    { shapes: [[7, 13]], attrs: { perm: [1, 0] } },
   ],
   slice: [
     { shapes: [[7, 13]], attrs: { axis: 1, start: 3, size: 5 } },
@@ -277,6 +298,9 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[1, 2], [1], [1], [1]], attrs: { lossScale: 1, gradScale: 1, correct: false, extra: false }, draws: ['normal', lab(2), 'normal', 'normal'] },
     { shapes: [[5, 10], [5], [1], [1], [1]], attrs: { lossScale: 0.2, gradScale: 0.2, correct: true, extra: false }, draws: ['normal', lab(10), 'normal', 'normal', 'positive'] },
     { shapes: [[600, 3], [600], [1], [1], [1], [1]], attrs: { lossScale: 1 / 600, gradScale: 0.5, correct: true, extra: true }, draws: ['normal', lab(3), 'normal', 'normal', 'positive', 'positive'] },
+    // Weighted rows (sample or class weights), with and without the penalty.
+    { shapes: [[7, 5], [7], [1], [1], [1], [7]], attrs: { lossScale: 1 / 7, gradScale: 1 / 7, correct: true, extra: false, weighted: true }, draws: ['normal', lab(5), 'normal', 'normal', 'positive', 'positive'] },
+    { shapes: [[300, 3], [300], [1], [1], [1], [300]], attrs: { lossScale: 1 / 300, gradScale: 1 / 300, correct: false, extra: true, weighted: true }, draws: ['normal', lab(3), 'normal', 'normal', 'positive', 'positive'] },
   ],
   matmul_chain: MATMUL_CHAIN_CASES,
   // Convolutions with bias + relu, or an activation gradient, in the store epilogue (padding, stride,

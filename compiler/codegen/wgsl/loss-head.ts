@@ -1,11 +1,13 @@
-// The fused softmax cross-entropy head: one workgroup walks the rows, writes the logits gradient,
-// and reduces the loss and the correct count in workgroup memory; thread 0 stores the mean loss and
-// adds both to the epoch's running sums.
+// The fused softmax cross-entropy head (its rows optionally weighted): one workgroup walks the rows,
+// writes the logits gradient, and reduces the loss and the correct count in workgroup memory; thread
+// 0 stores the mean loss and adds both to the epoch's running sums.
 import type { LossHeadTemplate } from '../../ir/kernel-spec.ts';
 import { f32Lit, u32Lit } from './common.ts';
 
 export function lossHeadBody(t: LossHeadTemplate): string {
-  const { x, labels, lossOut, lossSum, correctSum, extra, R, C } = t;
+  const { x, labels, lossOut, lossSum, correctSum, extra, weight, R, C } = t;
+  // Weighted rows multiply the row's loss and gradient; unweighted kernels keep their text.
+  const w = weight ? `${weight}[r] * ` : '';
   const d = t.grad;
   const WG = t.wg;
   return `const R = ${u32Lit(R)};
@@ -26,10 +28,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
     for (var j = 0u; j < C; j = j + 1u) { s = s + exp(${x}[base + j] - mx); }
     let lse = mx + log(s);
     let label = min(u32(${labels}[r]), C - 1u);
-    loss = loss + (lse - ${x}[base + label]);
+    loss = loss + ${w}(lse - ${x}[base + label]);
     correct = correct + select(0.0, 1.0, best == label);
     for (var j = 0u; j < C; j = j + 1u) {
-      ${d}[base + j] = ${f32Lit(t.gradScale)} * (exp(${x}[base + j] - lse) - select(0.0, 1.0, j == label));
+      ${d}[base + j] = ${f32Lit(t.gradScale)} * ${w}(exp(${x}[base + j] - lse) - select(0.0, 1.0, j == label));
     }
   }
   part_loss[t] = loss;

@@ -1,6 +1,6 @@
-// Row-wise kernels over the last axis: softmax family, softmax cross-entropy, argmax correctness.
+// Row-wise kernels over the last axis: softmax family, softmax cross-entropy, argmax correctness, class weights.
 import type { RowKind, RowsTemplate } from '../../ir/kernel-spec.ts';
-import { batchCount, flatIndex, u32Lit } from './common.ts';
+import { batchCount, f32Lit, flatIndex, u32Lit } from './common.ts';
 import type { TemplateContext } from './template.ts';
 
 function rowBody(kind: RowKind, t: RowsTemplate): string {
@@ -52,6 +52,23 @@ function rowBody(kind: RowKind, t: RowsTemplate): string {
     if (${b}[base + j] > tmx) { tmx = ${b}[base + j]; want = j; }
   }
   ${o}[r] = select(0.0, 1.0, best == want);`;
+    case 'class_weight': // a = labels; a class outside the list weighs 1 (Keras' dict.get(c, 1.0))
+    case 'class_weight_target': { // a = target rows: the argmax of C > 1 values, or the one value rounded half to even
+      const w = t.weights ?? [];
+      const N = u32Lit(w.length);
+      const table = `var w = array<f32, ${w.length}>(${w.map(f32Lit).join(', ')});`;
+      if (kind === 'class_weight') return `${table}
+  let k = ${a}[r];
+  ${o}[r] = select(1.0, w[min(u32(max(k, 0i)), ${N} - 1u)], k >= 0i && u32(k) < ${N});`;
+      if (t.C > 1) return `${table}
+  var best = 0u;
+  var mx = ${a}[base];
+  for (var j = 1u; j < C; j = j + 1u) { if (${a}[base + j] > mx) { mx = ${a}[base + j]; best = j; } }
+  ${o}[r] = w[min(best, ${N} - 1u)];`;
+      return `${table}
+  let k = round(${a}[r]);
+  ${o}[r] = select(1.0, w[u32(clamp(k, 0.0, ${f32Lit(w.length - 1)}))], k >= 0.0 && k <= ${f32Lit(w.length - 1)});`;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // NCHW spatial kernels (max/average pooling, nearest upsampling, their gradients) and the axis
 // copies concat, slice and slice_bwd. One invocation per output element; gradients are gathers.
-import type { AxisCopyTemplate, PoolTemplate, UpsampleTemplate } from '../../ir/kernel-spec.ts';
+import type { AxisCopyTemplate, PoolTemplate, TransposeTemplate, UpsampleTemplate } from '../../ir/kernel-spec.ts';
 import { batchCount, flatIndex, u32Lit } from './common.ts';
 import { storeFn } from './epilogue.ts';
 import type { TemplateContext } from './template.ts';
@@ -259,4 +259,18 @@ export function axisCopyBody(t: AxisCopyTemplate, cx: TemplateContext): string {
   }`);
     }
   }
+}
+
+/**
+ * transpose: the output index split into coordinates from the last axis, each times the input stride
+ * of its axis. The first axis takes what is left, so a batch set at run time needs no other count.
+ */
+export function transposeBody(t: TransposeTemplate, cx: TemplateContext): string {
+  const steps = t.dims.map((d, k) => ({ d, s: t.strides[k]! })).slice(1).reverse()
+    .map(({ d, s }) => `src = src + (rest % ${u32Lit(d)}) * ${u32Lit(s)};\n  rest = rest / ${u32Lit(d)};`);
+  return perElement(t, cx, '', `var rest = i;
+  var src = 0u;
+  ${steps.join('\n  ')}
+  src = src + rest * ${u32Lit(t.strides[0]!)};
+  ${t.out}[i] = ${t.x}[src];`);
 }

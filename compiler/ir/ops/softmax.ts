@@ -1,6 +1,8 @@
-// Ops over the last axis: softmax, log-softmax, softmax cross-entropy and argmax correctness (against labels or one-hot targets).
+// Ops over the last axis: softmax, log-softmax, softmax cross-entropy, argmax correctness (against labels or one-hot targets)
+// and Keras' class weights of a batch's targets.
 import { grid, type KernelBody, type KernelIO, type RowKind } from '../kernel-spec.ts';
 import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
+import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelRow, type TensorType } from './def.ts';
 
 /** Rows per workgroup: one invocation walks one row. */
@@ -40,6 +42,35 @@ const perRow = (ins: TensorType[]): TensorType => {
   const lead = x!.shape.slice(0, -1);
   if (x!.shape.length < 2 || !sameShape(lead, l!.shape)) throw new ShapeError(`expected logits [rows, classes] and labels [rows], got ${shapeStr(x!.shape)} and ${shapeStr(l!.shape)}`);
   return { shape: lead, dtype: 'f32' };
+};
+
+/**
+ * Keras' class_weight_to_sample_weights: the weight of each row's class, 1 for a class outside the
+ * list. Labels [R] are their class; a target row [R, C] its argmax (first maximum) when C > 1, its
+ * value rounded half to even (numpy's and WGSL's round) when C = 1.
+ */
+function classWeightKernel(row: 'class_weight' | 'class_weight_target') {
+  return (io: KernelIO): KernelBody => {
+    const t = io.inputs[0]!;
+    const rows = io.output!.shape.reduce((a, b) => a * b, 1);
+    const C = numel(t.shape) / rows;
+    const weights = io.attrs.weights as number[];
+    return { template: { kind: 'rows', row, inputs: [t.name], out: io.output!.name, C, rows, wg: WG, weights: [...weights] }, workgroups: grid(Math.ceil(rows / WG)) };
+  };
+}
+
+/** x rounded to the nearest integer, halves to the even one (numpy's round, WGSL's round). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const weightOf = (weights: number[], k: number): number => (Number.isInteger(k) && k >= 0 && k < weights.length ? weights[k]! : 1);
+
+const checkWeights = (attrs: Attrs): number[] => {
+  const w = attrs.weights;
+  if (!Array.isArray(w) || w.length === 0 || !w.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new ShapeError('class weights must be a non-empty list of finite numbers');
+  return w as number[];
 };
 
 const rowOp = (kind: RowKind, doc: string, arity: number, shape: KernelRow['shape'], reference: KernelRow['reference'], intInputs?: number[]): KernelRow =>
@@ -129,4 +160,36 @@ export const SOFTMAX_OPS = {
     for (let r = 0; r < R; r++) o.data[r] = argmax(x!.data, r * C) === argmax(t!.data, r * C) ? 1 : 0;
     return o;
   }),
+  class_weight: {
+    kind: 'kernel', doc: 'the class weight of each label (1 for a class outside attrs.weights)', arity: 1, intInputs: [0],
+    shape: ([l], attrs) => {
+      checkWeights(attrs);
+      if (l!.shape.length !== 1) throw new ShapeError(`expected labels [rows], got ${shapeStr(l!.shape)}`);
+      return { shape: [...l!.shape], dtype: 'f32' };
+    },
+    reference: ([l], attrs) => tensor(l!.shape, Array.from(l!.data, (k) => weightOf(attrs.weights as number[], k))),
+    kernel: classWeightKernel('class_weight'),
+  },
+  class_weight_target: {
+    kind: 'kernel', doc: 'the class weight of each target row: of its argmax, or of its one value rounded half to even', arity: 1,
+    shape: ([t], attrs) => {
+      const w = checkWeights(attrs);
+      if (t!.shape.length !== 2) throw new ShapeError(`expected targets [rows, values], got ${shapeStr(t!.shape)}`);
+      const C = t!.shape[1]!;
+      if (C > 1 && w.length !== C) throw new ShapeError(`${w.length} class weights for targets of ${C} classes`);
+      return { shape: [t!.shape[0]!], dtype: 'f32' };
+    },
+    reference: ([t], attrs) => {
+      const w = attrs.weights as number[];
+      const { C, R } = rowsOf(t!);
+      const o = tensor([R]);
+      for (let r = 0; r < R; r++) {
+        let best = 0;
+        for (let j = 1; j < C; j++) if (t!.data[r * C + j]! > t!.data[r * C + best]!) best = j;
+        o.data[r] = weightOf(w, C > 1 ? best : roundHalfEven(t!.data[r]!));
+      }
+      return o;
+    },
+    kernel: classWeightKernel('class_weight_target'),
+  },
 } satisfies Record<string, KernelRow>;

@@ -1,7 +1,7 @@
-// Spatial ops over NCHW tensors (pooling, nearest upsampling) and the axis copies concat and slice.
+// Spatial ops over NCHW tensors (pooling, nearest upsampling), the axis copies concat and slice, and transpose.
 import { aroundAxis, poolDims, windowSpan, type Pool2d } from '../geometry.ts';
 import { grid, type AxisCopyTemplate, type Epilogue, type KernelBody, type KernelIO, type PoolTemplate } from '../kernel-spec.ts';
-import { numel, sameShape, shapeStr, tensor, type Tensor } from '../tensor.ts';
+import { numel, sameShape, shapeStr, strides, tensor, type Tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelRow } from './def.ts';
 
@@ -300,6 +300,34 @@ export const SPATIAL_OPS = {
       return dx;
     },
     kernel: upsampleKernel('upsample_bwd'),
+  },
+  /** numpy's transpose: output axis k is input axis perm[k] (channels_last inputs become NCHW with [0, 3, 1, 2]). */
+  transpose: {
+    kind: 'kernel', doc: 'axes permuted: output axis k is input axis perm[k]', arity: 1,
+    shape: ([x], attrs) => {
+      const perm = attrs.perm as number[];
+      const n = x!.shape.length;
+      if (!Array.isArray(perm) || perm.length !== n || [...perm].sort((a, b) => a - b).some((a, i) => a !== i)) throw new ShapeError(`transpose of ${shapeStr(x!.shape)} needs a permutation of its ${n} axes, got [${perm}]`);
+      return { shape: perm.map((a) => x!.shape[a]!), dtype: 'f32' };
+    },
+    reference: ([x], attrs, out) => {
+      const perm = attrs.perm as number[];
+      const st = strides(x!.shape);
+      const y = tensor(out.shape);
+      const ost = strides(out.shape);
+      for (let i = 0; i < y.data.length; i++) {
+        let src = 0;
+        for (let k = 0; k < perm.length; k++) src += (Math.floor(i / ost[k]!) % out.shape[k]!) * st[perm[k]!]!;
+        y.data[i] = x!.data[src]!;
+      }
+      return y;
+    },
+    kernel: (io) => {
+      const st = strides(io.inputs[0]!.shape);
+      const perm = io.attrs.perm as number[];
+      const total = numel(io.output!.shape);
+      return { template: { kind: 'transpose', x: io.inputs[0]!.name, out: io.output!.name, dims: [...io.output!.shape], strides: perm.map((a) => st[a]!), total, wg: WG }, workgroups: grid(Math.ceil(total / WG)) };
+    },
   },
   concat: {
     kind: 'kernel', doc: 'a and b joined along `axis` (all other dimensions equal)', arity: 2,

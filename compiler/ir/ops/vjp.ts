@@ -106,6 +106,9 @@ const RULES: Rules = {
   softmax_ce_bwd: null,
   correct: null,
   correct_onehot: null,
+  // Class weights come from the targets, which are data (lowering requires a model input).
+  class_weight: null,
+  class_weight_target: null,
 
   conv2d: (b, n, g) => {
     const [x, w] = n.inputs as [ValueId, ValueId];
@@ -137,6 +140,11 @@ const RULES: Rules = {
     const da = b.shape(n.inputs[0]!)[axis]!;
     const db = b.shape(n.inputs[1]!)[axis]!;
     return [b.op('slice', [g], { axis, start: 0, size: da }), b.op('slice', [g], { axis, start: da, size: db })];
+  },
+  transpose: (b, n, g) => {
+    const perm = n.attrs.perm as number[];
+    const inverse = perm.map((_, k) => perm.indexOf(k));
+    return [b.op('transpose', [g], { perm: inverse })];
   },
   slice: (b, n, g) => [b.op('slice_bwd', [g], { axis: n.attrs.axis!, start: n.attrs.start!, shape: [...b.shape(n.inputs[0]!)] })],
   // Linear (zero padding along one axis, as zero_padding2d uses it): its gradient is the slice it pads.

@@ -112,6 +112,19 @@ ${acts.map((a, k) => `  ${names[k]} = s -> ${a}`).join('\n')}
     expect(r.ops).not.toContain('ReduceSum');
   });
 
+  it('channels_last inputs: NHWC images and [length, channels] sequences transposed at the input', async () => {
+    const r = await roundTrip(`model m {
+  input image: f32[9, 11, 4] layout: channels_last
+  input seq: f32[10, 3] layout: channels_last
+  a = image -> conv2d(5, kernel: 3, padding: same)
+  b = seq -> conv1d(2, kernel: 3)
+  output a, b
+}`);
+    expectClose(r.errors);
+    expect(r.dims.a).toEqual([7, 5, 9, 11]);
+    expect(r.ops).toEqual(expect.arrayContaining(['Transpose', 'Conv']));
+  });
+
   it('an output that is a model input, and one value output twice', async () => {
     const r = await roundTrip(`model m {
   input x: f32[3]
