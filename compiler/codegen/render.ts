@@ -4,6 +4,7 @@ import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
 import { BATCH_STRUCT, commentText, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
 import { elementwiseBody } from './wgsl/elementwise.ts';
+import { gatherBody, scatterAddBody } from './wgsl/gather.ts';
 import { lossHeadBody } from './wgsl/loss-head.ts';
 import { matmulBody } from './wgsl/matmul.ts';
 import { sumToBody } from './wgsl/reduce.ts';
@@ -25,6 +26,8 @@ function body(t: Template, cx: TemplateContext): string {
     case 'maxpool2d': case 'avgpool2d': case 'maxpool2d_bwd': case 'maxpool2d_bwd_tiled': case 'avgpool2d_bwd': return poolBody(t, cx);
     case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);
     case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);
+    case 'gather': return gatherBody(t, cx);
+    case 'scatter_add': return scatterAddBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);
     case 'loss_head': return lossHeadBody(t);

@@ -161,6 +161,20 @@ export interface AxisCopyTemplate {
   total: number; wg: number;
 }
 
+/** Rows of `table` [V, D] at `ids`: one invocation per output element (`total` = ids × D). */
+export interface GatherTemplate {
+  kind: 'gather';
+  table: string; ids: string; out: string;
+  V: number; D: number; total: number; wg: number;
+}
+
+/** gather's table gradient: one invocation per table row, summing g over the N ids in order. */
+export interface ScatterAddTemplate {
+  kind: 'scatter_add';
+  g: string; ids: string; out: string;
+  V: number; D: number; N: number; wg: number;
+}
+
 /** Sums x over `summed` axes into each output element; one workgroup per output element. */
 export interface SumToTemplate {
   kind: 'sum_to';
@@ -221,6 +235,7 @@ export interface AccumulateTemplate {
 
 export type Template =
   | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate
+  | GatherTemplate | ScatterAddTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */

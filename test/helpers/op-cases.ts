@@ -3,8 +3,8 @@ import type { OpKind } from '../../compiler/ir/ops/index.ts';
 import type { Attrs, DType } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
 
-/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), zeros, or class labels. */
-export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | 'zero' | { labels: number };
+/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), zeros, class labels, or fixed integer ids (repeated in turn). */
+export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | 'zero' | { labels: number } | { ids: number[] };
 
 export interface OpCase {
   shapes: number[][];
@@ -13,6 +13,8 @@ export interface OpCase {
 }
 
 const lab = (n: number): Draw => ({ labels: n });
+/** 15 token ids of a 7-word vocabulary: 0 (padding) three times, 3 and 6 repeated, rows 2 and 5 unused. */
+const EMBED_IDS: Draw = { ids: [0, 3, 3, 6, 1, 0, 1, 3, 4, 4, 6, 0, 6, 6, 1] };
 // Shapes deliberately off the tile sizes: 1, primes, one past a power of two.
 // Element counts that are multiples of 4 run the vec4 form (4 × 4 elements per invocation); 4124
 // leaves a partial workgroup and a partial last pass.
@@ -289,6 +291,20 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
       ? { shapes: [c.x, c.w, [c.w[0]!, 1, 1]], attrs: { ...c.a, chain: BIAS_RELU } }
       : { shapes: [c.x, c.w, convOut(c)], attrs: { ...c.a, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] as Draw[] };
   }),
+  // Embedding lookups: a 7-row table of width 9 at batch 3 × 5 steps with id 0 (padding), repeated ids
+  // and rows 2 and 5 named by none; ids outside the table (−1, 7: zeros, no gradient); random ids.
+  gather: [
+    { shapes: [[7, 9], [3, 5]], draws: ['normal', EMBED_IDS] },
+    { shapes: [[7, 9], [2, 3]], draws: ['normal', { ids: [3, -1, 7, 0, 6, 3] }] },
+    { shapes: [[1, 1], [1]], draws: ['normal', lab(1)] },
+    { shapes: [[40, 67], [130]], draws: ['normal', lab(40)] },
+  ],
+  scatter_add: [
+    { shapes: [[3, 5, 9], [3, 5]], attrs: { rows: 7 }, draws: ['normal', EMBED_IDS] },
+    { shapes: [[2, 3, 9], [2, 3]], attrs: { rows: 7 }, draws: ['normal', { ids: [3, -1, 7, 0, 6, 3] }] },
+    { shapes: [[1, 1], [1]], attrs: { rows: 1 }, draws: ['normal', lab(1)] },
+    { shapes: [[130, 67], [130]], attrs: { rows: 131 }, draws: ['normal', lab(40)] },
+  ],
   maxpool2d_bwd_chain: [0, 6, 7, 8].map((k) => {
     const p = POOLS[k]!;
     return { shapes: [p.x, pooled(p), p.x], attrs: { ...p.attrs, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] };
@@ -308,7 +324,7 @@ export function drawInput(c: OpCase, k: number, rng: Rng): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let v: number;
-    if (typeof d === 'object') v = rng.int(d.labels);
+    if (typeof d === 'object') v = 'ids' in d ? d.ids[i % d.ids.length]! : rng.int(d.labels);
     else if (d === 'positive') v = 0.1 + rng.next() * 2;
     else if (d === 'unit') v = 0.05 + rng.next() * 0.9;
     else if (d === 'small') v = (rng.next() - 0.5) * 0.5;
