@@ -49,9 +49,13 @@ export interface TensorSlot {
   offset?: number;
 }
 
-/** A model input; class-label inputs (i32) say how many classes they have. */
+/**
+ * A model input; class-label inputs (i32, [batch]) say how many classes they have, token inputs (i32,
+ * [batch, T]) how many ids their vocabulary has (ids 0 to vocab − 1; 0 pads, 1 is out of vocabulary).
+ */
 export interface InputSpec extends TensorSlot {
   classes?: number;
+  vocab?: number;
 }
 
 export interface ParamSpec extends TensorSlot {

@@ -42,7 +42,7 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     model: meta.model,
     sourceHash: meta.sourceHash,
     batch: meta.train.batch,
-    inputs: g.inputs.map((i) => ({ ...slot(i.name, i.value), ...(i.classes !== undefined ? { classes: i.classes } : {}) })),
+    inputs: g.inputs.map((i) => ({ ...slot(i.name, i.value), ...(i.classes !== undefined ? { classes: i.classes } : {}), ...(i.vocab !== undefined ? { vocab: i.vocab } : {}) })),
     params: g.params.map((p) => ({ ...slot(g.value(p.value).name, p.value), init: p.init, layer: p.layer })),
     state: g.state.map((s) => ({ ...slot(g.value(s.value).name, s.value), init: s.init, owner: s.owner })),
     buffers: plan.buffers,

@@ -111,10 +111,13 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     if (offset + bytes > buffers[b]!.size) fail(path, `bytes ${offset}..${offset + bytes} run past buffer ${b} (${buffers[b]!.size} bytes)`);
     if (withInit) {
       const init = obj(o.init, `${path}.init`);
-      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'unit_forget_bias'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
+      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'unit_forget_bias', 'uniform'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
       if (init.kind === 'constant' && typeof init.value !== 'number') fail(`${path}.init.value`, 'not a number');
       if (init.kind === 'orthogonal') { if (int(init.rows, `${path}.init.rows`, 1) * int(init.cols, `${path}.init.cols`, 1) !== bytes / 4) fail(`${path}.init`, 'rows × cols is not the tensor\'s size'); }
-      else if (init.kind === 'unit_forget_bias') { if (int(init.units, `${path}.init.units`, 1) * 4 !== bytes / 4) fail(`${path}.init.units`, 'is not a quarter of the tensor\'s size'); }
+      else if (init.kind === 'uniform') {
+        const ok = typeof init.min === 'number' && typeof init.max === 'number' && Number.isFinite(init.min) && Number.isFinite(init.max) && init.min < init.max;
+        if (!ok) fail(`${path}.init`, 'uniform needs finite numbers min < max');
+      } else if (init.kind === 'unit_forget_bias') { if (int(init.units, `${path}.init.units`, 1) * 4 !== bytes / 4) fail(`${path}.init.units`, 'is not a quarter of the tensor\'s size'); }
       else if (String(init.kind).includes('_')) { int(init.fanIn, `${path}.init.fanIn`, 1); int(init.fanOut, `${path}.init.fanOut`, 1); }
     }
     return shape;
@@ -127,7 +130,12 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     const samples = shape.length === 0 ? 1 : shape[0]!;
     if (samples < batch) fail('batch', `${batch} samples do not fit ${path} (shape [${shape.join(', ')}]: ${samples} samples of ${perSample} values)`);
   };
-  arr(m.inputs, 'inputs').forEach((s, i) => fitsBatch(slot(s, `inputs[${i}]`, false), `inputs[${i}]`));
+  arr(m.inputs, 'inputs').forEach((s, i) => {
+    fitsBatch(slot(s, `inputs[${i}]`, false), `inputs[${i}]`);
+    // A token input's vocabulary bounds the ids the data readers accept.
+    const o = s as Record<string, unknown>;
+    if (o.vocab !== undefined && (int(o.vocab, `inputs[${i}].vocab`, 1) < 1 || o.dtype !== 'i32')) fail(`inputs[${i}].vocab`, 'only an i32 input has a vocabulary');
+  });
   arr(m.params, 'params').forEach((s, i) => slot(s, `params[${i}]`, true));
   arr(m.state, 'state').forEach((s, i) => slot(s, `state[${i}]`, true));
   const hashes = obj(m.kernelSha256, 'kernelSha256');
