@@ -90,7 +90,7 @@ describe('tokens[V, T] and embedding', () => {
     expect(() => parseCsv('t0,t1,t2,t3,t4,label\n2,3,0,0,0,1\n6,1,7,0,0,0\n', 'text.csv', m)).toThrow(
       "text.csv:3: column 't2': token id 7 is out of range; text: tokens[7, 5] takes integers 0 to 6 (0 pads, 1 is out of vocabulary)");
     expect(() => parseCsv('t0,t1,t2,t3,t4,label\n2,3.5,0,0,0,1\n', 'text.csv', m)).toThrow("text.csv:2: column 't1': token id 3.5 is out of range");
-    const x = { shape: [2, T], data: Float64Array.from([1, 2, 3, 4, 5, 6, 0, -1, 0, 0]) };
+    const x = { shape: [2, T], data: Float64Array.from([1, 2, 3, 4, 5, 6, 0, -1, 0, 0]), integer: true };
     expect(() => arraysToSamples(m, { array: x, file: 'x.npy' }, undefined)).toThrow('x.npy: sample 1, position 2: token id -1 is out of range; text: tokens[7, 5]');
     const ok = arraysToSamples(m, { array: { ...x, data: x.data.map(Math.abs) }, file: 'x.npy' }, undefined);
     expect(ok.tensors.text).toEqual(Int32Array.from([1, 2, 3, 4, 5, 6, 0, 1, 0, 0]));

@@ -3,10 +3,14 @@
 // outside its vocabulary, on both adapters.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
+import { exportInference } from '../../compiler/export.ts';
+import { InferenceModel } from '../../runtime/inference.ts';
+import { initialTensors } from '../../runtime/init.ts';
+import { encodeSafetensors } from '../../runtime/safetensors.ts';
 import { evaluate, fit, type Samples } from '../../runtime/fit.ts';
 import { Rng } from '../../runtime/random.ts';
 import { Session } from '../../runtime/session.ts';
-import { ADAPTERS, useDevice } from '../helpers/gpu.ts';
+import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
 
 const [V, T] = [12, 6];
@@ -85,6 +89,27 @@ describe('embedding on the GPU', () => {
           expect(held.accuracy).toBeGreaterThanOrEqual(0.95);
         } finally {
           s.dispose();
+        }
+      }, 600_000);
+
+      it('an export (max batch 8) predicts 19 samples as the float64 forward pass, and refuses an id outside the vocabulary', async (t) => {
+        const h = device();
+        if (!h) return t.skip();
+        const im = exportInference(src, { file: 'keyword.dl', maxBatch: 8 }).manifest!;
+        expect(im.inputs.find((i) => i.name === 'text')).toMatchObject({ dtype: 'i32', shape: [T], vocab: V });
+        const weights = initialTensors(r.artifact!.manifest.params, r.artifact!.manifest.train.seed);
+        const model = await InferenceModel.create(h.device, { manifest: im, weights: encodeSafetensors(im.weights.map((w) => ({ name: w.name, dtype: 'F32' as const, shape: w.shape, data: weights.get(w.name)! }))) });
+        try {
+          const text = train.tensors.text!.slice(0, 19 * T);
+          const got = (await model.predict({ text }, 19)).logits!;
+          const ref = new ReferenceRun(r);
+          const want = [...ref.run('forward', { text: text.slice(0, 16 * T) }).logits!.data, ...ref.run('forward', { text: train.tensors.text!.slice(16 * T, 32 * T) }).logits!.data.slice(0, 3 * 3)];
+          expect(relError(got, want)).toBeLessThan(1e-5);
+          const bad = text.slice();
+          bad[17 * T + 1] = -1;
+          await expect(model.predict({ text: bad }, 19)).rejects.toThrow(`input 'text': token id -1 of sample 17 (position 1) is out of range; the model takes ids 0 to ${V - 1}`);
+        } finally {
+          model.dispose();
         }
       }, 600_000);
 
