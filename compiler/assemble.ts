@@ -45,15 +45,16 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     inputs: g.inputs.map((i) => ({ ...slot(i.name, i.value), ...(i.classes !== undefined ? { classes: i.classes } : {}), ...(i.vocab !== undefined ? { vocab: i.vocab } : {}) })),
     params: g.params.map((p) => ({ ...slot(g.value(p.value).name, p.value), init: p.init, layer: p.layer })),
     state: g.state.map((s) => ({ ...slot(g.value(s.value).name, s.value), init: s.init, owner: s.owner })),
-    buffers: plan.buffers,
+    buffers: code.paramsBuffer ? [...plan.buffers, code.paramsBuffer] : plan.buffers,
     stepParamsBuffer: plan.stepParamsBuffer,
+    ...(code.paramsBuffer ? { dispatchParamsBuffer: code.paramsBuffer.id } : {}),
     kernels: code.kernels,
     kernelSha256: Object.fromEntries(Object.entries(code.shaders).map(([file, wgsl]) => [file, sha256Hex(wgsl)])),
     programs: { train_step: program('train_step'), eval: program('eval'), forward: program('forward') },
     train,
     stats: {
       dispatches: Object.fromEntries(Object.entries(code.programs).map(([k, v]) => [k, v.length])),
-      bufferBytes: plan.buffers.reduce((s, b) => s + b.size, 0),
+      bufferBytes: plan.buffers.reduce((s, b) => s + b.size, 0) + (code.paramsBuffer?.size ?? 0),
       memory: memoryStats(g, plan),
     },
   };
