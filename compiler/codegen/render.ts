@@ -4,7 +4,7 @@ import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
 import { BATCH_STRUCT, commentText, DISPATCH_STRUCT, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
 import { elementwiseBody } from './wgsl/elementwise.ts';
-import { gatherBody, scatterAddBody } from './wgsl/gather.ts';
+import { gatherBody, idBucketsBody, scatterAddBody } from './wgsl/gather.ts';
 import { lossHeadBody } from './wgsl/loss-head.ts';
 import { matmulBody } from './wgsl/matmul.ts';
 import { sumToBody } from './wgsl/reduce.ts';
@@ -29,6 +29,7 @@ function body(t: Template, cx: TemplateContext): string {
     case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);
     case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);
     case 'gather': return gatherBody(t, cx);
+    case 'id_buckets': return idBucketsBody(t, cx);
     case 'scatter_add': return scatterAddBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);

@@ -174,11 +174,18 @@ export interface GatherTemplate {
   V: number; D: number; total: number; wg: number;
 }
 
-/** gather's table gradient: one invocation per table row, summing g over the N ids in order. */
+/** The positions of each block of rowsPerBucket rows' ids: one invocation per block writes its count, then its positions. */
+export interface IdBucketsTemplate {
+  kind: 'id_buckets';
+  ids: string; out: string;
+  blocks: number; rowsPerBucket: number; N: number; wg: number;
+}
+
+/** gather's table gradient: one invocation per table row, summing g over its block's positions (`width` = 1 + N per block) in order. */
 export interface ScatterAddTemplate {
   kind: 'scatter_add';
-  g: string; ids: string; out: string;
-  V: number; D: number; N: number; wg: number;
+  g: string; ids: string; buckets: string; out: string;
+  V: number; D: number; width: number; rowsPerBucket: number; wg: number;
 }
 
 /** Sums x over `summed` axes into each output element; one workgroup per output element. */
@@ -241,7 +248,7 @@ export interface AccumulateTemplate {
 
 export type Template =
   | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate
-  | GatherTemplate | ScatterAddTemplate
+  | GatherTemplate | IdBucketsTemplate | ScatterAddTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */

@@ -211,6 +211,7 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   // ONNX Gather along the table's rows (an id outside the table is an error there, zeros in dlc).
   gather: same('Gather', () => ({ axis: int(0) })),
   scatter_add: null,
+  id_buckets: null,
   broadcast_to: (cx) => {
     // Expand broadcasts both ways: a 1 keeps the input's size, so the batch stays symbolic.
     const shape = [...list(cx, 'shape')];

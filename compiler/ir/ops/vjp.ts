@@ -147,8 +147,13 @@ const RULES: Rules = {
 
   // The table's gradient sums g into the rows the ids name; ids get none. scatter_add is linear in
   // g: its own gradient is the gather of the cotangent at the same ids.
-  gather: (b, n, g) => [b.op('scatter_add', [g, n.inputs[1]!], { rows: b.shape(n.inputs[0]!)[0]! }), null],
-  scatter_add: (b, n, g) => [b.op('gather', [g, n.inputs[1]!]), null],
+  gather: (b, n, g) => {
+    const rows = b.shape(n.inputs[0]!)[0]!;
+    const ids = n.inputs[1]!;
+    return [b.op('scatter_add', [g, ids, b.op('id_buckets', [ids], { rows })], { rows }), null];
+  },
+  scatter_add: (b, n, g) => [b.op('gather', [g, n.inputs[1]!]), null, null],
+  id_buckets: null,
 
   ema: null,
   accumulate: null,
