@@ -13,6 +13,11 @@ export const ARTIFACT_VERSION = 3;
 /** Bytes of the per-step uniform block: lr (f32), step (u32, 1-based), seed (u32), pad (u32). */
 export const STEP_PARAMS_BYTES = 16;
 
+/** Bytes of one kernel's per-dispatch uniform block: four u32 values (KernelEntry.params), bound at its slot. */
+export const DISPATCH_PARAMS_BYTES = 16;
+/** Bytes between two kernels' slots in the dispatch-parameter buffer (WebGPU's minUniformBufferOffsetAlignment default). */
+export const DISPATCH_SLOT_BYTES = 256;
+
 /**
  * The ranges of the train settings a manifest may hold. The runtime refuses a manifest outside them
  * (runtime/manifest-check.ts) and the compiler refuses a train section outside them, so a program
@@ -30,7 +35,7 @@ export interface BufferSpec {
   size: number;
   /** What lives in it, for debugging and memory reports. */
   label: string;
-  /** 'uniform' only for the step-parameter block. */
+  /** 'uniform' only for the step-parameter block and the dispatch-parameter buffer. */
   kind: 'storage' | 'uniform';
   /**
    * Arenas hold every parameter (or every gradient, or one optimizer state of every parameter) at
@@ -49,9 +54,13 @@ export interface TensorSlot {
   offset?: number;
 }
 
-/** A model input; class-label inputs (i32) say how many classes they have. */
+/**
+ * A model input; class-label inputs (i32, [batch]) say how many classes they have, token inputs (i32,
+ * [batch, T]) how many ids their vocabulary has (ids 0 to vocab − 1; 0 pads, 1 is out of vocabulary).
+ */
 export interface InputSpec extends TensorSlot {
   classes?: number;
+  vocab?: number;
 }
 
 export interface ParamSpec extends TensorSlot {
@@ -84,6 +93,11 @@ export interface KernelEntry {
   workgroups: [number, number, number];
   /** The source line of net.dl this kernel came from, for error reports. */
   origin?: string;
+  /**
+   * u32 values the runtime writes once into this kernel's slot of the dispatch-parameter buffer (the
+   * binding to `dispatchParamsBuffer`); kernels that differ only in them share one shader.
+   */
+  params?: number[];
 }
 
 export interface ProgramSpec {
@@ -259,6 +273,8 @@ export interface Manifest {
   state: StateSpec[];
   buffers: BufferSpec[];
   stepParamsBuffer: number;
+  /** The buffer of the kernels' `params` (256 bytes a kernel), when any kernel has some. */
+  dispatchParamsBuffer?: number;
   kernels: KernelEntry[];
   /**
    * SHA-256 (64 lowercase hex digits) of each kernels/ file's WGSL as UTF-8, by file name: the runtime

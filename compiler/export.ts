@@ -60,7 +60,7 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   };
   const kernels = code.kernels.map((k) => ({ ...k, bindings: k.bindings.map((b) => ({ ...b, buffer: use(b.buffer) })) }));
   const forwardReads = new Set(g.programs.forward.nodes.flatMap((id) => g.nodes[id]!.inputs));
-  const inputs = g.inputs.filter((i) => forwardReads.has(i.value)).map((i) => perSample(i.name, i.value));
+  const inputs = g.inputs.filter((i) => forwardReads.has(i.value)).map((i) => ({ ...perSample(i.name, i.value), ...(i.vocab !== undefined ? { vocab: i.vocab } : {}) }));
   const outputs = g.programs.forward.outputs.map((o) => perSample(o.name, o.value));
   const weightValues = [...g.params.map((p) => p.value), ...g.state.filter((s) => s.owner === 'layer').map((s) => s.value)];
   const weights: InferenceWeight[] = weightValues

@@ -76,7 +76,12 @@ export function layerTable(r: CompileResult): LayerTable {
   const types = new Map((r.summary ?? []).map((s) => [s.name, s.type]));
   const names = new Map<ValueId, string[]>();
   for (const b of r.lowered?.bindings ?? []) names.set(b.value, [...(names.get(b.value) ?? []), b.block ? `${b.name} (${b.block})` : b.name]);
-  const shapeOf = (v: ValueId): string => (g.value(v).dtype === 'i32' ? '(batch) class labels' : `(${['batch', ...g.value(v).shape.slice(1)].join(', ')})`);
+  const vocab = new Map(g.inputs.flatMap((i) => (i.vocab !== undefined ? [[i.value, i.vocab] as const] : [])));
+  const shapeOf = (v: ValueId): string => {
+    const per = `(${['batch', ...g.value(v).shape.slice(1)].join(', ')})`;
+    if (vocab.has(v)) return `${per} token ids < ${vocab.get(v)}`;
+    return g.value(v).dtype === 'i32' ? '(batch) class labels' : per;
+  };
 
   const rows: LayerRow[] = [];
   const owner = new Map<ValueId, LayerRow>();
@@ -126,7 +131,7 @@ export function layerTable(r: CompileResult): LayerTable {
       const from = owner.get(v);
       if (from && from !== row && !row.inputs.includes(from.name)) {
         row.inputs.push(from.name);
-        row.inputShapes.push(g.value(v).dtype === 'i32' ? 'labels' : g.value(v).shape.slice(1));
+        row.inputShapes.push(g.value(v).dtype === 'i32' && !vocab.has(v) ? 'labels' : g.value(v).shape.slice(1));
       }
     }
     owner.set(n.output, row);

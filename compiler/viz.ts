@@ -54,7 +54,7 @@ export function layerGraph(r: CompileResult): LayerGraph {
   const nodes: VizNode[] = rows.map((row) => {
     const input = row.type === 'input' ? inputs.get(row.name) : undefined;
     if (!input) return { id: idOf(row), label: row.name, kind: 'layer', detail: detailOf(row) };
-    const detail = input.classes !== undefined ? `class[${input.classes}]` : `f32${JSON.stringify(g.value(input.value).shape.slice(1))}`;
+    const detail = input.classes !== undefined ? `class[${input.classes}]` : input.vocab !== undefined ? `tokens[${input.vocab}, ${g.value(input.value).shape[1]}]` : `f32${JSON.stringify(g.value(input.value).shape.slice(1))}`;
     return { id: idOf(row), label: row.name, kind: 'input', detail };
   });
   const byName = new Map(rows.map((row) => [row.name, row]));

@@ -49,6 +49,8 @@ export interface InferenceTensor {
   name: string;
   dtype: 'f32' | 'i32';
   shape: number[];
+  /** A token input (tokens[V, T]): its ids must lie in [0, vocab). */
+  vocab?: number;
   buffer: number;
   offset?: number;
 }
@@ -121,6 +123,7 @@ export function validateInferenceManifest(v: unknown, where = 'manifest'): Infer
       const field = `${key}[${i}]`;
       if (!isObj(t) || typeof t.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every((d) => isCount(d, 1))) return void fail(`${field} must have a name and a shape of positive integers`);
       if (key !== 'weights' && t.dtype !== 'f32' && t.dtype !== 'i32') fail(`${field}.dtype must be f32 or i32`);
+      if (t.vocab !== undefined && (key !== 'inputs' || t.dtype !== 'i32' || !isCount(t.vocab, 1))) fail(`${field}.vocab must be a positive integer, on an i32 input`);
       const offset = t.offset ?? 0;
       if (!isCount(offset) || offset % 4 !== 0) fail(`${field}.offset must be a multiple of 4`);
       const elements = (t.shape as number[]).reduce((a, b) => a * b, 1) * (key === 'weights' ? 1 : maxBatch);

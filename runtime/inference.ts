@@ -111,6 +111,11 @@ export class InferenceModel {
       if (!data) throw new InferenceError(`input '${printable(i.name)}' is missing (inputs: ${m.inputs.map((x) => printable(x.name)).join(', ')})`);
       if ((i.dtype === 'i32') !== data instanceof Int32Array) throw new InferenceError(`input '${printable(i.name)}' holds ${i.dtype === 'i32' ? 'integers (Int32Array)' : 'floats (Float32Array)'}`);
       if (data.length !== count * per) throw new InferenceError(`input '${printable(i.name)}' needs ${count} × ${per} values (shape [${i.shape.join(', ')}] per sample), got ${data.length}`);
+      const vocab = i.vocab;
+      if (vocab !== undefined) {
+        const at = data.findIndex((v) => v < 0 || v >= vocab);
+        if (at >= 0) throw new InferenceError(`input '${printable(i.name)}': token id ${data[at]} of sample ${Math.floor(at / per)} (position ${at % per}) is out of range; the model takes ids 0 to ${vocab - 1}`);
+      }
     }
     const outs = Object.fromEntries(m.outputs.map((o) => [o.name, o.dtype === 'i32' ? new Int32Array(count * perSample(o)) : new Float32Array(count * perSample(o))]));
     for (let start = 0; start < count; start += m.maxBatch) {

@@ -61,6 +61,9 @@ export function initialValues(init: Initializer, count: number, rng: Rng): Float
     case 'ones': return out.fill(1);
     case 'constant': return out.fill(init.value);
     case 'unit_forget_bias': return out.fill(1, init.units, 2 * init.units);
+    case 'uniform':
+      for (let i = 0; i < count; i++) out[i] = init.min + rng.next() * (init.max - init.min);
+      return out;
     case 'orthogonal':
       if (init.rows * init.cols !== count) throw new Error(`internal error: orthogonal ${init.rows}×${init.cols} for ${count} values`);
       orthogonal(init.rows, init.cols, rng, out);

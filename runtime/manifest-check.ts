@@ -3,7 +3,7 @@
 // program kernel indices, shapes against the batch, kernel hashes). Each problem is named by its
 // path, e.g. "kernels[3].bindings[1].buffer: 17 is not a buffer index (12 buffers)", and any text
 // quoted from the file goes through printable().
-import { ARTIFACT_FORMAT, ARTIFACT_VERSION, STEP_PARAMS_BYTES, TRAIN_SETTING_RANGES, type Manifest } from '../compiler/artifact.ts';
+import { ARTIFACT_FORMAT, ARTIFACT_VERSION, DISPATCH_PARAMS_BYTES, DISPATCH_SLOT_BYTES, STEP_PARAMS_BYTES, TRAIN_SETTING_RANGES, type Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { INFERENCE_FORMAT } from './inference-manifest.ts';
 
@@ -94,9 +94,14 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
   };
   const step = bufferIndex(m.stepParamsBuffer, 'stepParamsBuffer');
   if (buffers[step]!.kind !== 'uniform' || buffers[step]!.size !== STEP_PARAMS_BYTES) fail('stepParamsBuffer', `buffer ${step} is not a uniform block of ${STEP_PARAMS_BYTES} bytes`);
-  // The step block is the only uniform buffer dlc writes; any other would be bound past the device's
-  // uniform binding limit (16 KiB at least) or read as something it is not.
-  buffers.forEach((b, i) => { if (b.kind === 'uniform' && i !== step) fail(`buffers[${i}].kind`, `'uniform' is only the step-parameter block (buffer ${step})`); });
+  // The kernels' per-dispatch values: 256-byte slots, each bound as one 16-byte block.
+  const dispatch = m.dispatchParamsBuffer === undefined ? undefined : bufferIndex(m.dispatchParamsBuffer, 'dispatchParamsBuffer');
+  if (dispatch !== undefined && (dispatch === step || buffers[dispatch]!.kind !== 'uniform' || buffers[dispatch]!.size % DISPATCH_SLOT_BYTES !== 0)) {
+    fail('dispatchParamsBuffer', `buffer ${dispatch} is not a uniform buffer of 256-byte slots apart from the step block`);
+  }
+  // The step block and the dispatch parameters are the only uniform buffers dlc writes; any other
+  // would be bound past the device's uniform binding limit (16 KiB at least) or read as something it is not.
+  buffers.forEach((b, i) => { if (b.kind === 'uniform' && i !== step && i !== dispatch) fail(`buffers[${i}].kind`, `'uniform' is only the step-parameter block (buffer ${step}) and the dispatch parameters`); });
   const names = new Set<string>();
   const slot = (s: unknown, path: string, withInit: boolean): number[] => {
     const o = obj(s, path);
@@ -111,10 +116,13 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     if (offset + bytes > buffers[b]!.size) fail(path, `bytes ${offset}..${offset + bytes} run past buffer ${b} (${buffers[b]!.size} bytes)`);
     if (withInit) {
       const init = obj(o.init, `${path}.init`);
-      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'unit_forget_bias'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
+      if (!['zeros', 'ones', 'constant', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'orthogonal', 'unit_forget_bias', 'uniform'].includes(init.kind as string)) fail(`${path}.init.kind`, `${show(init.kind)} is not an initializer`);
       if (init.kind === 'constant' && typeof init.value !== 'number') fail(`${path}.init.value`, 'not a number');
       if (init.kind === 'orthogonal') { if (int(init.rows, `${path}.init.rows`, 1) * int(init.cols, `${path}.init.cols`, 1) !== bytes / 4) fail(`${path}.init`, 'rows × cols is not the tensor\'s size'); }
-      else if (init.kind === 'unit_forget_bias') { if (int(init.units, `${path}.init.units`, 1) * 4 !== bytes / 4) fail(`${path}.init.units`, 'is not a quarter of the tensor\'s size'); }
+      else if (init.kind === 'uniform') {
+        const ok = typeof init.min === 'number' && typeof init.max === 'number' && Number.isFinite(init.min) && Number.isFinite(init.max) && init.min < init.max;
+        if (!ok) fail(`${path}.init`, 'uniform needs finite numbers min < max');
+      } else if (init.kind === 'unit_forget_bias') { if (int(init.units, `${path}.init.units`, 1) * 4 !== bytes / 4) fail(`${path}.init.units`, 'is not a quarter of the tensor\'s size'); }
       else if (String(init.kind).includes('_')) { int(init.fanIn, `${path}.init.fanIn`, 1); int(init.fanOut, `${path}.init.fanOut`, 1); }
     }
     return shape;
@@ -127,7 +135,12 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     const samples = shape.length === 0 ? 1 : shape[0]!;
     if (samples < batch) fail('batch', `${batch} samples do not fit ${path} (shape [${shape.join(', ')}]: ${samples} samples of ${perSample} values)`);
   };
-  arr(m.inputs, 'inputs').forEach((s, i) => fitsBatch(slot(s, `inputs[${i}]`, false), `inputs[${i}]`));
+  arr(m.inputs, 'inputs').forEach((s, i) => {
+    fitsBatch(slot(s, `inputs[${i}]`, false), `inputs[${i}]`);
+    // A token input's vocabulary bounds the ids the data readers accept.
+    const o = s as Record<string, unknown>;
+    if (o.vocab !== undefined && (int(o.vocab, `inputs[${i}].vocab`, 1) < 1 || o.dtype !== 'i32')) fail(`inputs[${i}].vocab`, 'only an i32 input has a vocabulary');
+  });
   arr(m.params, 'params').forEach((s, i) => slot(s, `params[${i}]`, true));
   arr(m.state, 'state').forEach((s, i) => slot(s, `state[${i}]`, true));
   const hashes = obj(m.kernelSha256, 'kernelSha256');
@@ -139,6 +152,7 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     if (!KERNEL_FILE.test(file)) fail(`kernels[${i}].shader`, `${show(file)} is not a file name under kernels/ (letters, digits, _ . - and .wgsl)`);
     if (typeof hashes[file] !== 'string' || !SHA256_HEX.test(hashes[file] as string)) fail(`kernelSha256[${show(file)}]`, `${show(hashes[file])} is not a SHA-256 (64 lowercase hex digits)`);
     let writes = 0;
+    let paramBindings = 0;
     arr(o.bindings, `kernels[${i}].bindings`).forEach((b, j) => {
       const p = `kernels[${i}].bindings[${j}]`;
       const bo = obj(b, p);
@@ -154,7 +168,16 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
         if (off + size > buffers[buf]!.size) fail(p, `bytes ${off}..${off + size} run past buffer ${buf} (${buffers[buf]!.size} bytes)`);
       }
       if (bo.access === 'read_write') writes += size / 4;
+      if (buf === dispatch) {
+        paramBindings++;
+        if (bo.size !== DISPATCH_PARAMS_BYTES) fail(`${p}.size`, `a binding of the dispatch parameters spans ${DISPATCH_PARAMS_BYTES} bytes`);
+      }
     });
+    // Values the runtime writes into the kernel's slot: u32s, as many as the block holds, with exactly one binding to write them to.
+    if (o.params !== undefined) arr(o.params, `kernels[${i}].params`).forEach((v, j) => int(v, `kernels[${i}].params[${j}]`, 0, 0xffffffff));
+    const nParams = o.params === undefined ? 0 : (o.params as unknown[]).length;
+    if (nParams > DISPATCH_PARAMS_BYTES / 4) fail(`kernels[${i}].params`, `holds ${nParams} values; a dispatch block holds ${DISPATCH_PARAMS_BYTES / 4}`);
+    if ((o.params !== undefined) !== (paramBindings === 1) || paramBindings > 1) fail(`kernels[${i}].params`, 'a kernel with params binds the dispatch parameters once, and one without binds them not at all');
     const wg = arr(o.workgroups, `kernels[${i}].workgroups`);
     if (wg.length !== 3) fail(`kernels[${i}].workgroups`, 'needs 3 counts');
     const [x, y, z] = wg.map((w, d) => int(w, `kernels[${i}].workgroups[${d}]`, 1, MAX_WORKGROUPS_PER_DIM));

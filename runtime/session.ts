@@ -1,8 +1,8 @@
 // A Session runs a compiled artifact on a GPUDevice: buffers and pipelines made once, one command
 // buffer per step, and only what the caller asks for read back. Browser-safe (no Node imports).
 /// <reference types="@webgpu/types" />
-import type { Artifact, KernelEntry as KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
-import { STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
+import type { Artifact, InputSpec, KernelEntry as KernelSpec, Manifest, TensorSlot } from '../compiler/artifact.ts';
+import { DISPATCH_PARAMS_BYTES, STEP_PARAMS_BYTES } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
 import { bindKernels, type BoundKernel, type PipelineProgress } from './pipeline-cache.ts';
@@ -110,6 +110,14 @@ export class Session {
       usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST,
       label: b.label,
     }));
+    // Each kernel's per-dispatch values (a slice's start) go once into its slot; no step changes them.
+    for (const k of m.kernels) {
+      const slot = k.params && k.bindings.find((b) => b.buffer === m.dispatchParamsBuffer);
+      if (!slot) continue;
+      const words = new Uint32Array(DISPATCH_PARAMS_BYTES / 4);
+      words.set(k.params!);
+      device.queue.writeBuffer(buffers[slot.buffer]!, slot.offset ?? 0, words);
+    }
     const kernels = await bindKernels(device, artifact, buffers, opts.onPipeline);
     const s = new Session(device, artifact, kernels, buffers, opts);
     s.initialize(m.train.seed);
@@ -174,7 +182,14 @@ export class Session {
     const n = slot.shape.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new SessionError(`'${name}' needs ${n} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
     const wantInt = slot.dtype === 'i32';
-    if (wantInt !== data instanceof Int32Array) throw new SessionError(`'${name}' holds ${wantInt ? 'class labels (Int32Array)' : 'floats (Float32Array)'}`);
+    if (wantInt !== data instanceof Int32Array) throw new SessionError(`'${name}' holds ${wantInt ? 'integers (Int32Array: class labels or token ids)' : 'floats (Float32Array)'}`);
+    const vocab = (slot as InputSpec).vocab;
+    // An id outside the vocabulary would read zeros in the embedding kernels: refuse it by its place.
+    if (vocab !== undefined) {
+      const T = n / slot.shape[0]!;
+      const at = data.findIndex((v) => v < 0 || v >= vocab);
+      if (at >= 0) throw new SessionError(`'${name}': token id ${data[at]} of sample ${Math.floor(at / T)} (position ${at % T}) is out of range; the model takes ids 0 to ${vocab - 1}`);
+    }
     this.device.queue.writeBuffer(this.buffers[slot.buffer]!, slot.offset ?? 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -318,6 +333,7 @@ export class Session {
     this.live();
     const persistent = new Set([...this.slots.values()].map((s) => s.buffer));
     persistent.add(this.manifest.stepParamsBuffer);
+    if (this.manifest.dispatchParamsBuffer !== undefined) persistent.add(this.manifest.dispatchParamsBuffer);
     for (const b of this.manifest.buffers) {
       // Arenas are skipped: the gaps between their tensors must stay zero (the fused optimizer
       // sweeps them), and their tensors are parameters, state or gradients every step rewrites.

@@ -1,9 +1,10 @@
 // Codegen's one entry point: a KernelSpec in, the kernel's complete WGSL out. Pure: no graph, no
 // device, nothing but the spec and the expression trees in it.
 import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
-import { BATCH_STRUCT, commentText, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
+import { BATCH_STRUCT, commentText, DISPATCH_STRUCT, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
 import { elementwiseBody } from './wgsl/elementwise.ts';
+import { gatherBody, idBucketsBody, scatterAddBody } from './wgsl/gather.ts';
 import { lossHeadBody } from './wgsl/loss-head.ts';
 import { matmulBody } from './wgsl/matmul.ts';
 import { sumToBody } from './wgsl/reduce.ts';
@@ -14,6 +15,8 @@ import { accumulateBody, emaBody, updateBody } from './wgsl/update.ts';
 
 /** The name the step uniform block is bound as. */
 const STEP = 'step_params';
+/** The name the per-dispatch uniform block is bound as. */
+const PARAMS = 'dispatch_params';
 /** The name the batch uniform block of inference kernels is bound as. */
 const BATCH = 'batch_params';
 
@@ -26,6 +29,9 @@ function body(t: Template, cx: TemplateContext): string {
     case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);
     case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);
     case 'transpose': return transposeBody(t, cx);
+    case 'gather': return gatherBody(t, cx);
+    case 'id_buckets': return idBucketsBody(t, cx);
+    case 'scatter_add': return scatterAddBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);
     case 'loss_head': return lossHeadBody(t);
@@ -42,10 +48,13 @@ function body(t: Template, cx: TemplateContext): string {
  */
 export function renderKernel(spec: KernelSpec): string {
   const lines = spec.bindings.map((d, k) => `@group(0) @binding(${k}) var<storage, ${d.access}> ${d.name}: array<${d.vec4 ? 'vec4f' : WGSL_TYPE[d.dtype]}>;`);
-  if (spec.step) lines.push(`${STEP_STRUCT}\n@group(0) @binding(${spec.bindings.length}) var<uniform> ${STEP}: StepParams;`);
-  if (spec.batch) lines.push(`${BATCH_STRUCT}\n@group(0) @binding(${spec.bindings.length + (spec.step ? 1 : 0)}) var<uniform> ${BATCH}: BatchParams;`);
+  let next = spec.bindings.length;
+  if (spec.step) lines.push(`${STEP_STRUCT}\n@group(0) @binding(${next++}) var<uniform> ${STEP}: StepParams;`);
+  if (spec.params) lines.push(`${DISPATCH_STRUCT}\n@group(0) @binding(${next++}) var<uniform> ${PARAMS}: DispatchParams;`);
+  if (spec.batch) lines.push(`${BATCH_STRUCT}\n@group(0) @binding(${next}) var<uniform> ${BATCH}: BatchParams;`);
   const cx: TemplateContext = {
-    workgroups: spec.workgroups, ...(spec.step ? { step: STEP } : {}), ...(spec.batch ? { batch: { max: spec.batch.max, name: `${BATCH}.n` } } : {}),
+    workgroups: spec.workgroups, ...(spec.step ? { step: STEP } : {}), ...(spec.params ? { params: PARAMS } : {}),
+    ...(spec.batch ? { batch: { max: spec.batch.max, name: `${BATCH}.n` } } : {}),
   };
   return `// ${commentText(spec.comment)}\n${lines.join('\n')}\n${body(spec.template, cx)}\n`;
 }

@@ -20,8 +20,8 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 export class Graph {
   readonly values: Value[] = [];
   readonly nodes: Node[] = [];
-  /** Model inputs; `classes` is set for class-label inputs (class[n]). */
-  readonly inputs: { name: string; value: ValueId; classes?: number }[] = [];
+  /** Model inputs; `classes` is set for class-label inputs (class[n]), `vocab` for token inputs (tokens[V, T]). */
+  readonly inputs: { name: string; value: ValueId; classes?: number; vocab?: number }[] = [];
   readonly params: ParamInfo[] = [];
   readonly state: StateInfo[] = [];
   private readonly programsByName: Record<ProgramName, Program> = {
@@ -58,9 +58,9 @@ export class Graph {
     return id;
   }
 
-  addInput(name: string, dtype: DType, shape: number[], classes?: number): ValueId {
+  addInput(name: string, dtype: DType, shape: number[], classes?: number, vocab?: number): ValueId {
     const v = this.newValue(dtype, shape, 'input', name);
-    this.inputs.push({ name, value: v, ...(classes !== undefined ? { classes } : {}) });
+    this.inputs.push({ name, value: v, ...(classes !== undefined ? { classes } : {}), ...(vocab !== undefined ? { vocab } : {}) });
     return v;
   }
 

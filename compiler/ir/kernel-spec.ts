@@ -55,6 +55,11 @@ export interface KernelIO {
   attrs: Attrs;
   /** Whether the kernel reads the step uniform block (lr, step, seed). */
   step: boolean;
+  /**
+   * Whether numbers that vary between otherwise equal kernels (a slice's start) may be read from a
+   * per-dispatch uniform block instead of printed into the WGSL (see KernelBody.params).
+   */
+  params?: boolean;
 }
 
 /**
@@ -157,7 +162,8 @@ export interface AxisCopyTemplate {
   /** Elements after the axis, and the sizes along it (concat: Da, Db; slice: D, size; slice_bwd: D, size). */
   inner: number;
   dims: number[];
-  start: number;
+  /** The start along the axis, or 'param' when it is p0 of the per-dispatch uniform block. */
+  start: number | 'param';
   total: number; wg: number;
 }
 
@@ -169,6 +175,27 @@ export interface TransposeTemplate {
   /** x's stride of the input axis each output axis is. */
   strides: number[];
   total: number; wg: number;
+}
+
+/** Rows of `table` [V, D] at `ids`: one invocation per output element (`total` = ids × D). */
+export interface GatherTemplate {
+  kind: 'gather';
+  table: string; ids: string; out: string;
+  V: number; D: number; total: number; wg: number;
+}
+
+/** The positions of each block of rowsPerBucket rows' ids: one invocation per block writes its count, then its positions. */
+export interface IdBucketsTemplate {
+  kind: 'id_buckets';
+  ids: string; out: string;
+  blocks: number; rowsPerBucket: number; N: number; wg: number;
+}
+
+/** gather's table gradient: one invocation per table row, summing g over its block's positions (`width` = 1 + N per block) in order. */
+export interface ScatterAddTemplate {
+  kind: 'scatter_add';
+  g: string; ids: string; buckets: string; out: string;
+  V: number; D: number; width: number; rowsPerBucket: number; wg: number;
 }
 
 /** Sums x over `summed` axes into each output element; one workgroup per output element. */
@@ -238,6 +265,7 @@ export interface AccumulateTemplate {
 
 export type Template =
   | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate | TransposeTemplate
+  | GatherTemplate | IdBucketsTemplate | ScatterAddTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */
@@ -246,7 +274,14 @@ export interface KernelBody {
   workgroups: [number, number, number];
   /** Bindings read or written as array<vec4f> (their element counts are multiples of 4). */
   vec4?: string[];
+  /**
+   * Values of the per-dispatch uniform block (at most 4 u32s, artifact.ts DISPATCH_PARAMS_BYTES, read as p0, p1, …),
+   * when KernelIO.params allowed them: kernels that differ only in these share one WGSL text, so
+   * one pipeline (an unrolled recurrence's time-step slices).
+   */
+  params?: number[];
 }
+
 
 export interface BindingDecl {
   name: string;
@@ -265,6 +300,8 @@ export interface KernelSpec {
   step: boolean;
   workgroups: [number, number, number];
   template: Template;
+  /** Whether the per-dispatch uniform block is bound (after the step block). */
+  params?: boolean;
   /**
    * Set in inference artifacts: the kernel reads the batch from the batch uniform block (bound last)
    * and every count of the template that scales with the batch was computed for `max` samples.

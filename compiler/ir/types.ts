@@ -14,7 +14,9 @@ export type Initializer =
   /** Keras Orthogonal (gain 1) over the tensor as rows × cols: recurrent kernels. */
   | { kind: 'orthogonal'; rows: number; cols: number }
   /** Keras LSTM's bias with unit_forget_bias: zeros but ones for the forget gate, [units, 2·units). */
-  | { kind: 'unit_forget_bias'; units: number };
+  | { kind: 'unit_forget_bias'; units: number }
+  /** Keras RandomUniform: uniform in [min, max) (Embedding's default is ±0.05). */
+  | { kind: 'uniform'; min: number; max: number };
 
 /** What a value is for; decides where it lives and how long. */
 export type Role = 'input' | 'param' | 'state' | 'activation' | 'grad';

@@ -125,7 +125,7 @@ export class ExprLowerer {
     if (a.kind === 'num') return { kind: 'num', value: -a.value, isInt: a.isInt, span };
     const x = this.tensor(a, scope);
     if (x === undefined) return undefined;
-    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot negate class labels; '-' needs a float tensor`, span);
+    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot negate ${this.integers(x)}; '-' needs a float tensor`, span);
     return { kind: 'tensor', id: this.g.add('neg', [x], {}, this.emitAt(span)), span };
   }
 
@@ -146,7 +146,7 @@ export class ExprLowerer {
     const sx = this.g.value(x).shape;
     const sy = this.g.value(y).shape;
     if (this.g.value(x).dtype !== 'f32' || this.g.value(y).dtype !== 'f32') {
-      return this.L.error('E-TYPE', `cannot ${verb} class labels; '${op}' needs float tensors`, span);
+      return this.L.error('E-TYPE', `cannot ${verb} ${this.integers(this.g.value(x).dtype !== 'f32' ? x : y)}; '${op}' needs float tensors`, span);
     }
     try {
       return { kind: 'tensor', id: this.g.add(irOp, [x, y], {}, this.emitAt(span)), span };
@@ -168,7 +168,7 @@ export class ExprLowerer {
     const x = this.tensor(t, scope);
     if (x === undefined || k.kind !== 'num') return undefined;
     const verb = BINARY_OPS[op][1];
-    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot ${verb} class labels; '${op}' needs float tensors`, span);
+    if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `cannot ${verb} ${this.integers(x)}; '${op}' needs float tensors`, span);
     const c = coerce(k, 'float');
     if ('error' in c) return this.L.error('E-TYPE', `the ${numberFirst ? 'left' : 'right'} operand of '${op}': ${c.error}`, k.span);
     const value = k.value;
@@ -294,6 +294,11 @@ export class ExprLowerer {
     return hyper;
   }
 
+  /** What an integer tensor holds, for messages: token ids or class labels. */
+  private integers(x: ValueId): string {
+    return this.L.vocabSize.has(x) ? `token ids '${this.g.value(x).name}'` : 'class labels';
+  }
+
   /** Whether a layer got its tensor inputs; a diagnostic when not. */
   private enoughInputs(type: string, def: LayerDef, n: number, span: Span): boolean {
     if (n < def.inputs && def.variadic) {
@@ -310,7 +315,13 @@ export class ExprLowerer {
 
   /** Lowers a layer with bound arguments as the instance `name` (shared: the same name, so the same weights). */
   private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer): Val | undefined {
-    for (const x of xs) {
+    for (const [k, x] of xs.entries()) {
+      const tokens = this.L.vocabSize.has(x);
+      if (def.tokenInput && k === 0) {
+        if (!tokens) return this.L.error('E-TYPE', `${type} needs token ids (an input declared tokens[vocab, length]), got ${this.g.value(x).dtype === 'f32' ? `a float tensor of shape ${userShape(this.g.value(x).shape)}` : `class labels '${this.g.value(x).name}'`}`, span);
+        continue;
+      }
+      if (tokens) return this.L.error('E-TYPE', `${type} needs a float tensor, got token ids '${this.g.value(x).name}'; map them to vectors first: ${this.g.value(x).name} -> embedding(dim) -> ${type}`, span);
       if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
     }
     const cx = this.layerContext(name, span, nextAct, shared, xs[0]);
@@ -422,6 +433,7 @@ export class ExprLowerer {
       ...(nextAct ? { nextActivation: nextAct } : {}),
       salt: L.training ? ++L.dropoutSalt : 0,
       shape: (v) => L.graph.value(v).shape,
+      vocab: (v) => L.vocabSize.get(v),
       op: (op, inputs, attrs = {}) => L.graph.add(op, inputs, attrs, this.emitAt(span, name)),
       param: (suffix, shape, init, regularize, own) => {
         const full = `${name}.${suffix}`;

@@ -19,6 +19,8 @@ export interface LayerContext {
   /** A per-call number that makes each dropout's random stream distinct. */
   readonly salt: number;
   shape(v: ValueId): number[];
+  /** The vocabulary size of a token input (tokens[V, T]); undefined for any other value. */
+  vocab(v: ValueId): number | undefined;
   op(op: string, inputs: ValueId[], attrs?: Record<string, Hyper>): ValueId;
   /** A parameter; `regularize`: the train section's regulariser applies; `own`: the layer's, instead. */
   param(suffix: string, shape: number[], init: Initializer, regularize: boolean, own?: Regularizer): ValueId;
@@ -31,6 +33,8 @@ export interface LayerDef {
   /** How many tensor inputs the layer takes; with `variadic`, the least (every positional argument is then an input). */
   inputs: number;
   variadic?: boolean;
+  /** Its (first) input must be token ids, a tokens[V, T] input (embedding); no other layer takes them. */
+  tokenInput?: boolean;
   /** Its arguments besides the inputs, bound by bind-args.ts. */
   hyper: ArgSpec[];
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;

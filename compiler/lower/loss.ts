@@ -82,6 +82,9 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
   const pred = named(L, scope, loss.pred, 'prediction');
   const target = named(L, scope, loss.target, 'target');
   if (pred === undefined || target === undefined) return undefined;
+  for (const [v, e] of [[pred, loss.pred], [target, loss.target]] as const) {
+    if (L.vocabSize.has(v)) return L.error('E-TYPE', `${loss.kind}: '${e.name}' holds token ids (tokens[vocab, length]); a loss compares a prediction with class labels or float targets`, e.span);
+  }
   const ps = g.value(pred).shape;
   const producer = g.producer.get(pred);
   const prodOp = producer === undefined ? undefined : g.nodes[producer]!.op;

@@ -6,7 +6,7 @@ import { ExprLowerer } from './expr.ts';
 import { Scope, type Lowering } from './scope.ts';
 import type { Val } from './values.ts';
 
-const DTYPES = ['f32', 'class'];
+const DTYPES = ['f32', 'class', 'tokens'];
 
 export interface LoweredModel {
   scope: Scope;
@@ -80,7 +80,7 @@ function declaredInput(L: Lowering, name: string, dtype: string, dims: number[],
   const have = L.inputsByName.get(name);
   if (have !== undefined) return have;
   if (!DTYPES.includes(dtype)) {
-    return L.error('E-TYPE', `unknown input type '${dtype}'${didYouMean(dtype, DTYPES)} (f32[dims] for values, class[n] for class labels)`, span);
+    return L.error('E-TYPE', `unknown input type '${dtype}'${didYouMean(dtype, DTYPES)} (f32[dims] for values, class[n] for class labels, tokens[vocab, length] for token ids)`, span);
   }
   if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
     return L.error('E-TYPE', `input '${name}' needs positive dimensions, e.g. ${dtype}[10]`, span);
@@ -90,6 +90,13 @@ function declaredInput(L: Lowering, name: string, dtype: string, dims: number[],
     if (dims.length !== 1 || dims[0]! < 2) return L.error('E-TYPE', `class labels take one dimension, the number of classes (at least 2), e.g. class[10]`, span);
     id = L.graph.addInput(name, 'i32', [L.batch], dims[0]!);
     L.classCount.set(id, dims[0]!);
+  } else if (dtype === 'tokens') {
+    // Ids 0 (padding) and 1 (out of vocabulary) are part of the vocabulary, so a useful one has 3.
+    if (dims.length !== 2 || dims[0]! < 3) {
+      return L.error('E-TYPE', `token inputs take two dimensions, the vocabulary size (at least 3: id 0 pads, id 1 is out of vocabulary) and the sequence length, e.g. tokens[10000, 200]; got tokens[${dims.join(', ')}]`, span);
+    }
+    id = L.graph.addInput(name, 'i32', [L.batch, dims[1]!], undefined, dims[0]!);
+    L.vocabSize.set(id, dims[0]!);
   } else {
     id = L.graph.addInput(name, 'f32', [L.batch, ...dims]);
   }

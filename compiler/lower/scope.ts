@@ -34,6 +34,8 @@ export class Lowering {
   readonly inputsByName = new Map<string, ValueId>();
   /** Number of classes of each class-typed input. */
   readonly classCount = new Map<ValueId, number>();
+  /** Vocabulary size (ids 0 to V − 1) of each token input. */
+  readonly vocabSize = new Map<ValueId, number>();
   private counters = new Map<string, number>();
   dropoutSalt = 0;
   /** The block calls being lowered, outermost first: stops recursion and says where a block's error came from. */

@@ -209,6 +209,10 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
     pads[rank + axis] = cx.outShape[axis]! - start - cx.shape(0)[axis]!;
     cx.emit('Pad', [cx.input(0), cx.ints(pads)], { mode: str('constant') }, cx.output);
   },
+  // ONNX Gather along the table's rows (an id outside the table is an error there, zeros in dlc).
+  gather: same('Gather', () => ({ axis: int(0) })),
+  scatter_add: null,
+  id_buckets: null,
   broadcast_to: (cx) => {
     // Expand broadcasts both ways: a 1 keeps the input's size, so the batch stays symbolic.
     const shape = [...list(cx, 'shape')];

@@ -1,7 +1,7 @@
 // The codegen pass: one kernel per non-view node of each program, bound to the memory plan's
 // buffers. Each op describes its kernel (a KernelSpec); codegen/render.ts turns that into WGSL. A
 // run of optimizer updates over arena members becomes one kernel over the whole arenas.
-import type { BindingSpec, KernelEntry } from '../artifact.ts';
+import { DISPATCH_PARAMS_BYTES, DISPATCH_SLOT_BYTES, type BindingSpec, type BufferSpec, type KernelEntry } from '../artifact.ts';
 import { renderKernel } from '../codegen/render.ts';
 import { bufferBytes, DTYPES } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
@@ -18,6 +18,14 @@ export interface Codegen {
   shaders: Record<string, string>;
   /** Kernel indices of each program, in dispatch order. */
   programs: Record<ProgramName, number[]>;
+  /** The per-dispatch uniform buffer (one 256-byte slot per kernel with params), after the plan's buffers; none when no kernel has params. */
+  paramsBuffer?: BufferSpec;
+}
+
+/** Where kernels with per-dispatch values bind them: the buffer, and the next free 256-byte slot. */
+export interface ParamSlots {
+  buffer: number;
+  next(): number;
 }
 
 /** A tensor a kernel reads or writes: a buffer range with its shape. */
@@ -59,11 +67,12 @@ export interface RuntimeBatch {
 
 /**
  * The kernel of one op over operands: its spec (bindings, grid, template), WGSL and manifest bindings.
- * With `batch`, the kernel reads the batch from the batch uniform block, bound last.
+ * With `batch`, the kernel reads the batch from the batch uniform block, bound last; with `slots`, an op
+ * may move numbers into a per-dispatch uniform block (bound after the step block), returned as `params`.
  */
 function emitKernel(
-  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string, batch?: RuntimeBatch,
-): { spec: KernelSpec; wgsl: string; bindings: BindingSpec[] } {
+  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string, batch?: RuntimeBatch, slots?: ParamSlots,
+): { spec: KernelSpec; wgsl: string; bindings: BindingSpec[]; params?: number[] } {
   const def = opDef(op);
   const bindings: BindingSpec[] = [];
   const decls: BindingDecl[] = [];
@@ -83,21 +92,29 @@ function emitKernel(
   for (const w of writes) bind(inputs[w]!, 'read_write');
   const outName = output && bind(output, 'read_write');
   const step = opUsesStep(def, attrs);
-  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step };
+  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step, ...(slots ? { params: true } : {}) };
   if (step) bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
   if (outName !== undefined) io.output = { name: outName, shape: output!.shape, dtype: output!.dtype };
   const k = opKernel(def, io);
   const vec4 = new Set(k.vec4 ?? []);
   const spec: KernelSpec = { comment, bindings: decls.map((d) => ({ ...d, vec4: vec4.has(d.name) })), step, workgroups: k.workgroups, template: k.template };
+  if (k.params) {
+    if (!slots || k.params.length > DISPATCH_PARAMS_BYTES / 4) throw new Error(`internal error: ${op} asks for per-dispatch values ${JSON.stringify(k.params)}`);
+    spec.params = true;
+    bindings.push({ binding: bindings.length, buffer: slots.buffer, access: 'uniform', offset: slots.next(), size: DISPATCH_PARAMS_BYTES });
+  }
   if (batch) {
     spec.batch = { max: batch.max };
     bindings.push({ binding: bindings.length, buffer: batch.buffer, access: 'uniform' });
   }
-  return { spec, wgsl: renderKernel(spec), bindings };
+  return { spec, wgsl: renderKernel(spec), bindings, ...(k.params ? { params: k.params } : {}) };
 }
 
-/** The kernel of one node with its bindings (pure: no device involved); `batch`: an inference kernel. */
-export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBatch): ReturnType<typeof emitKernel> {
+/**
+ * The kernel of one node with its bindings (pure: no device involved); `batch`: an inference kernel;
+ * `slots`: where per-dispatch values go (without it every number is printed into the WGSL).
+ */
+export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBatch, slots?: ParamSlots): ReturnType<typeof emitKernel> {
   const def = opDef(n.op);
   const writes = def.kind === 'update' ? updateWrites(def, n.attrs) : [];
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
@@ -105,7 +122,7 @@ export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBat
   // of printable ASCII).
   const comment = `${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
   const output = n.output === null ? undefined : operand(g, plan, n.output);
-  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment, batch);
+  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment, batch, slots);
 }
 
 /** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
@@ -151,10 +168,12 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
   const shaders: Record<string, string> = {};
   const byNode = new Map<number, number>();
   const programs = { train_step: [], eval: [], forward: [] } as Record<ProgramName, number[]>;
+  let paramBytes = 0;
+  const slots: ParamSlots = { buffer: plan.buffers.length, next: () => (paramBytes += DISPATCH_SLOT_BYTES) - DISPATCH_SLOT_BYTES };
   const add = (emitted: ReturnType<typeof emitNode>, op: string, name: string, origin?: string): number => {
     const file = shaderFile(op, emitted.wgsl);
     shaders[file] ??= emitted.wgsl;
-    const entry: KernelEntry = { name, shader: file, bindings: emitted.bindings, workgroups: emitted.spec.workgroups };
+    const entry: KernelEntry = { name, shader: file, bindings: emitted.bindings, workgroups: emitted.spec.workgroups, ...(emitted.params ? { params: emitted.params } : {}) };
     if (origin) entry.origin = origin;
     kernels.push(entry);
     return kernels.length - 1;
@@ -181,20 +200,21 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
       let k = byNode.get(id);
       if (k === undefined) {
         const origin = n.span ? `${n.span.file}:${n.span.line}:${n.span.col}` : undefined;
-        k = add(emitNode(g, n, plan), n.op, `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, origin);
+        k = add(emitNode(g, n, plan, undefined, slots), n.op, `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, origin);
         byNode.set(id, k);
       }
       programs[p].push(k);
     }
   }
-  return { kernels, shaders, programs };
+  const paramsBuffer: BufferSpec = { id: slots.buffer, size: paramBytes, label: 'dispatch params', kind: 'uniform' };
+  return { kernels, shaders, programs, ...(paramBytes > 0 ? { paramsBuffer } : {}) };
 }
 
 /** The kernels as text: name, shader, grid and bindings of each, then each program's dispatches. */
 export function printKernels(code: Codegen): string {
   const lines = code.kernels.map((k, i) => {
     const binds = k.bindings.map((b) => `${b.buffer}${b.offset !== undefined ? `+${b.offset}` : ''}:${b.access}`).join(' ');
-    return `kernel ${i} ${k.name} = ${k.shader} grid [${k.workgroups.join(', ')}] bind (${binds})`;
+    return `kernel ${i} ${k.name} = ${k.shader} grid [${k.workgroups.join(', ')}] bind (${binds})${k.params ? ` params (${k.params.join(', ')})` : ''}`;
   });
   for (const [p, ks] of Object.entries(code.programs)) lines.push(`program ${p} { ${ks.join(' ')} }`);
   return lines.join('\n');

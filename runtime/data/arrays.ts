@@ -8,7 +8,7 @@ import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
 import { toF32 } from './f32.ts';
 import { MAX_VALUES } from './limits.ts';
-import { describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
+import { describeInput, featureAndLabel, toTokenIds, valuesPerSample } from './model-inputs.ts';
 
 /**
  * The values of an array file as a typed array of the file's own element type: a view of the file's
@@ -224,7 +224,9 @@ export function arraysToSamples(
   const per = valuesPerSample(feature.shape);
   const count = x.array.shape[0]!;
   const scale = opts.scale ?? 1;
-  const xs = toF32(x.array.data.subarray(0, count * per), per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
+  const values = x.array.data.subarray(0, count * per);
+  const xs = feature.vocab !== undefined ? toTokenIds(values, { ...feature, vocab: feature.vocab }, (sample, j) => `${xFile}: sample ${sample}, position ${j}`)
+    : toF32(values, per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
   const tensors: Samples['tensors'] = { [feature.name]: xs };
   if (y) {
     const yFile = shownFile(y.file);

@@ -7,7 +7,7 @@ import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
 import { checkF32 } from './f32.ts';
-import { describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
+import { badTokenId, describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
 
 export { DataError } from './data-error.ts';
 
@@ -162,7 +162,7 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
   }
   const data = rows.slice(1);
   if (data.length === 0) throw new DataError(`${file}: no samples after the header row`);
-  const x = new Float32Array(data.length * F);
+  const x = feature.vocab !== undefined ? new Int32Array(data.length * F) : new Float32Array(data.length * F);
   const y = target.classes !== undefined ? new Int32Array(data.length) : new Float32Array(data.length * wantLabels);
   const sw = weightIdx !== undefined ? new Float32Array(data.length) : undefined;
   const scale = opts.scale ?? 1;
@@ -174,11 +174,18 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
     if (v === undefined) throw new DataError(`${place}: ${notANumber(cell)}`);
     return checkF32(v * by, place, by === 1 ? printable(cell) : `${printable(cell)} × ${by}`);
   };
+  /** The cell as a token id of the feature input, refused outside its vocabulary (no --scale: ids are not scaled). */
+  const tokenId = (row: { line: number; fields: string[] }, k: number, vocab: number): number => {
+    const v = number(row, k);
+    const why = badTokenId(v, { ...feature, vocab });
+    if (why !== undefined) throw new DataError(`${file}:${row.line}: column '${shown[k]}': ${why}`);
+    return v;
+  };
   data.forEach((row, r) => {
     if (row.fields.length !== header.length) {
       throw new DataError(`${file}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns`);
     }
-    featureIdx.forEach((k, j) => { x[r * F + j] = number(row, k, scale); });
+    featureIdx.forEach((k, j) => { x[r * F + j] = feature.vocab !== undefined ? tokenId(row, k, feature.vocab) : number(row, k, scale); });
     if (sw) sw[r] = number(row, weightIdx!);
     if (!hasLabels) return;
     if (target.classes !== undefined) {

@@ -408,7 +408,7 @@ train m {
   y = x -> dense(2)
   output y
 }`;
-    expect(errors(src)).toBe(`net.dl:2:12: error: unknown input type 'f33'; did you mean 'f32'? (f32[dims] for values, class[n] for class labels)
+    expect(errors(src)).toBe(`net.dl:2:12: error: unknown input type 'f33'; did you mean 'f32'? (f32[dims] for values, class[n] for class labels, tokens[vocab, length] for token ids)
  2 |   input x: f33[3]
    |            ^^^`);
   });

@@ -28,22 +28,24 @@ export function testWeights(r: CompileResult, seed = 11): Map<string, Float32Arr
   return out;
 }
 
-/** Feature inputs of the forward program, `count` samples each, drawn from a normal. */
-export function testInputs(r: CompileResult, count: number, seed = 5): Record<string, { shape: number[]; data: Float32Array }> {
+/** Feature inputs of the forward program, `count` samples each, drawn from a normal (token inputs: ids below their vocabulary). */
+export function testInputs(r: CompileResult, count: number, seed = 5): Record<string, { shape: number[]; data: Float32Array | Int32Array }> {
   const g = r.graph!;
   const rng = new Rng(seed);
   const read = new Set(g.programs.forward.nodes.flatMap((id) => g.nodes[id]!.inputs));
-  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const out: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {};
   for (const i of g.inputs) {
     if (!read.has(i.value)) continue;
     const shape = [count, ...g.value(i.value).shape.slice(1)];
-    out[i.name] = { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()) };
+    const n = shape.reduce((a, b) => a * b, 1);
+    const vocab = i.vocab;
+    out[i.name] = { shape, data: vocab !== undefined ? Int32Array.from({ length: n }, () => rng.int(vocab)) : Float32Array.from({ length: n }, () => rng.normal()) };
   }
   return out;
 }
 
 /** dlc's forward outputs in float64, `r` compiled with the inputs' batch size (the fused graph). */
-export function dlcForward(r: CompileResult, weights: ReadonlyMap<string, Float32Array>, inputs: Record<string, { data: Float32Array }>): Record<string, Float64Array> {
+export function dlcForward(r: CompileResult, weights: ReadonlyMap<string, Float32Array>, inputs: Record<string, { data: Float32Array | Int32Array }>): Record<string, Float64Array> {
   const g = r.graph!;
   const env: Env = new Map();
   for (const slot of [...g.params, ...g.state]) {
@@ -60,10 +62,10 @@ export function dlcForward(r: CompileResult, weights: ReadonlyMap<string, Float3
 }
 
 /** The ONNX model's outputs on `inputs`, run by onnxruntime-node (CPU). */
-export async function onnxForward(bytes: Uint8Array, inputs: Record<string, { shape: number[]; data: Float32Array }>): Promise<Record<string, { dims: readonly number[]; data: Float32Array }>> {
+export async function onnxForward(bytes: Uint8Array, inputs: Record<string, { shape: number[]; data: Float32Array | Int32Array }>): Promise<Record<string, { dims: readonly number[]; data: Float32Array }>> {
   const session = await ort.InferenceSession.create(bytes);
   try {
-    const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.shape)]));
+    const feeds = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.data instanceof Int32Array ? new ort.Tensor('int32', v.data, v.shape) : new ort.Tensor('float32', v.data, v.shape)]));
     const res = await session.run(feeds);
     return Object.fromEntries(Object.entries(res).map(([k, t]) => [k, { dims: t.dims, data: t.data as Float32Array }]));
   } finally {

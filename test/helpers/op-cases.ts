@@ -1,10 +1,12 @@
 // Test cases for every op of OP_TABLE (typed exhaustively: a new op without cases does not compile).
 import type { OpKind } from '../../compiler/ir/ops/index.ts';
+import { tensor } from '../../compiler/ir/tensor.ts';
+import { evalOp } from '../../compiler/reference/interp.ts';
 import type { Attrs, DType } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
 
-/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), zeros, or class labels. */
-export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | 'zero' | { labels: number };
+/** How to draw an input: normal values, positive values, values away from 0, small values, uniform in [−10, 10), zeros, class labels, or fixed integer ids (repeated in turn). */
+export type Draw = 'normal' | 'positive' | 'away0' | 'unit' | 'small' | 'wide' | 'zero' | { labels: number } | { ids: number[] } | { bucketsOf: number };
 
 export interface OpCase {
   shapes: number[][];
@@ -13,6 +15,12 @@ export interface OpCase {
 }
 
 const lab = (n: number): Draw => ({ labels: n });
+/** 130 ids over rows 0 to 130 in three blocks of 64, some repeated (129 and 130 in the last block). */
+const SPREAD_IDS = Array.from({ length: 130 }, (_, i) => (i * 37) % 131);
+/** An id_buckets input: computed from the case's input 1 (the ids) by drawInput. */
+const BUCKETS_OF: Draw = { bucketsOf: 1 };
+/** 15 token ids of a 7-word vocabulary: 0 (padding) three times, 3 and 6 repeated, rows 2 and 5 unused. */
+const EMBED_IDS: Draw = { ids: [0, 3, 3, 6, 1, 0, 1, 3, 4, 4, 6, 0, 6, 6, 1] };
 // Shapes deliberately off the tile sizes: 1, primes, one past a power of two.
 // Element counts that are multiples of 4 run the vec4 form (4 × 4 elements per invocation); 4124
 // leaves a partial workgroup and a partial last pass.
@@ -313,6 +321,29 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
       ? { shapes: [c.x, c.w, [c.w[0]!, 1, 1]], attrs: { ...c.a, chain: BIAS_RELU } }
       : { shapes: [c.x, c.w, convOut(c)], attrs: { ...c.a, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] as Draw[] };
   }),
+  // Embedding lookups: a 7-row table of width 9 at batch 3 × 5 steps with id 0 (padding), repeated ids
+  // and rows 2 and 5 named by none; ids outside the table (−1, 7: zeros, no gradient); random ids.
+  gather: [
+    { shapes: [[7, 9], [3, 5]], draws: ['normal', EMBED_IDS] },
+    { shapes: [[7, 9], [2, 3]], draws: ['normal', { ids: [3, -1, 7, 0, 6, 3] }] },
+    { shapes: [[1, 1], [1]], draws: ['normal', lab(1)] },
+    { shapes: [[40, 67], [130]], draws: ['normal', lab(40)] },
+  ],
+  // The buckets input is drawn by drawInput as id_buckets of the ids (see BUCKETS_OF).
+  scatter_add: [
+    { shapes: [[3, 5, 9], [3, 5], [1, 16]], attrs: { rows: 7 }, draws: ['normal', EMBED_IDS, BUCKETS_OF] },
+    { shapes: [[2, 3, 9], [2, 3], [1, 7]], attrs: { rows: 7 }, draws: ['normal', { ids: [3, -1, 7, 0, 6, 3] }, BUCKETS_OF] },
+    { shapes: [[1, 1], [1], [1, 2]], attrs: { rows: 1 }, draws: ['normal', lab(1), BUCKETS_OF] },
+    { shapes: [[130, 67], [130], [3, 131]], attrs: { rows: 131 }, draws: ['normal', { ids: SPREAD_IDS }, BUCKETS_OF] },
+  ],
+  // Rows in 3 blocks of 64 with ids in each, outside the table, a block with none; 1 row; a grid of 2 workgroups.
+  id_buckets: [
+    { shapes: [[3, 5]], attrs: { rows: 7 }, draws: [EMBED_IDS] },
+    { shapes: [[130]], attrs: { rows: 131 }, draws: [{ ids: SPREAD_IDS }] },
+    { shapes: [[6]], attrs: { rows: 200 }, draws: [{ ids: [199, -1, 200, 0, 64, 199] }] },
+    { shapes: [[1]], attrs: { rows: 1 }, draws: [lab(1)] },
+    { shapes: [[40, 9]], attrs: { rows: 5000 }, draws: [{ ids: [4999, 17, 64, 4990, 128, 64, 3000, 1] }] },
+  ],
   maxpool2d_bwd_chain: [0, 6, 7, 8].map((k) => {
     const p = POOLS[k]!;
     return { shapes: [p.x, pooled(p), p.x], attrs: { ...p.attrs, chain: chain(['relu_bwd', [1, 0]]) }, draws: ['normal', 'normal', 'away0'] };
@@ -329,10 +360,17 @@ export function dtypeOf(c: OpCase, k: number): DType {
 export function drawInput(c: OpCase, k: number, rng: Rng): Float64Array {
   const n = c.shapes[k]!.reduce((a, b) => a * b, 1);
   const d = c.draws?.[k] ?? 'normal';
+  if (typeof d === 'object' && 'bucketsOf' in d) {
+    // The id_buckets of the ids input, which must be drawn without randomness (fixed ids, or labels < 1).
+    const from = c.draws?.[d.bucketsOf];
+    if (typeof from !== 'object' || !('ids' in from || ('labels' in from && from.labels === 1))) throw new Error('bucketsOf needs fixed ids');
+    const ids = tensor(c.shapes[d.bucketsOf]!, drawInput(c, d.bucketsOf, rng));
+    return evalOp('id_buckets', [ids], c.attrs ?? {}, c.shapes[k]!, { lr: 0, step: 0, seed: 0 })[0]!.data;
+  }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let v: number;
-    if (typeof d === 'object') v = rng.int(d.labels);
+    if (typeof d === 'object') v = 'ids' in d ? d.ids[i % d.ids.length]! : rng.int((d as { labels: number }).labels);
     else if (d === 'positive') v = 0.1 + rng.next() * 2;
     else if (d === 'unit') v = 0.05 + rng.next() * 0.9;
     else if (d === 'small') v = (rng.next() - 0.5) * 0.5;

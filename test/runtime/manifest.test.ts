@@ -59,7 +59,21 @@ describe('manifest validation', () => {
     const other = structuredClone(m);
     const i = m.stepParamsBuffer === 0 ? 1 : 0;
     other.buffers[i].kind = 'uniform';
-    expect(message(other)).toBe(`m.json: buffers[${i}].kind: 'uniform' is only the step-parameter block (buffer ${m.stepParamsBuffer})`);
+    expect(message(other)).toBe(`m.json: buffers[${i}].kind: 'uniform' is only the step-parameter block (buffer ${m.stepParamsBuffer}) and the dispatch parameters`);
+  });
+  it('takes per-dispatch values only in 256-byte slots of the dispatch-parameter buffer, at most 4 u32s bound once', () => {
+    const m = manifestOf('mnist_lstm.dl');
+    expect(message(m)).toBe('valid');
+    const d = m.dispatchParamsBuffer as number;
+    const k = (m.kernels as { params?: number[] }[]).findIndex((e) => e.params);
+    const edit = (f: (c: Record<string, any>) => void): string => { const c = structuredClone(m); f(c); return message(c); };
+    expect(edit((c) => { c.dispatchParamsBuffer = c.stepParamsBuffer; })).toBe(`m.json: dispatchParamsBuffer: buffer ${m.stepParamsBuffer} is not a uniform buffer of 256-byte slots apart from the step block`);
+    expect(edit((c) => { c.buffers[d].size += 16; })).toBe(`m.json: dispatchParamsBuffer: buffer ${d} is not a uniform buffer of 256-byte slots apart from the step block`);
+    expect(edit((c) => { c.kernels[k].params = [1, 2, 3, 4, 5]; })).toBe(`m.json: kernels[${k}].params: holds 5 values; a dispatch block holds 4`);
+    expect(edit((c) => { c.kernels[k].params = [-1]; })).toMatch(new RegExp(`^m.json: kernels\\[${k}\\].params\\[0\\]: `));
+    expect(edit((c) => { delete c.kernels[k].params; })).toBe(`m.json: kernels[${k}].params: a kernel with params binds the dispatch parameters once, and one without binds them not at all`);
+    const j = (m.kernels[k].bindings as { buffer: number }[]).findIndex((b) => b.buffer === d);
+    expect(edit((c) => { c.kernels[k].bindings[j].size = 32; })).toBe(`m.json: kernels[${k}].bindings[${j}].size: a binding of the dispatch parameters spans 16 bytes`);
   });
   it('2,000 random corruptions: valid or a ManifestError, never another exception', () => {
     const base = manifestOf('mnist_cnn.dl');

@@ -46,6 +46,9 @@ export function batchCount(count: number, cx: TemplateContext): string {
 /** WGSL struct of the batch uniform block of inference kernels (16 bytes: the batch, then padding). */
 export const BATCH_STRUCT = 'struct BatchParams { n: u32, pad0: u32, pad1: u32, pad2: u32 }';
 
+/** WGSL struct of the per-dispatch uniform block (artifact.ts DISPATCH_PARAMS_BYTES: four u32s). */
+export const DISPATCH_STRUCT = 'struct DispatchParams { p0: u32, p1: u32, p2: u32, p3: u32 }';
+
 /** WGSL struct of the step uniform block (see artifact.ts STEP_PARAMS_BYTES). */
 export const STEP_STRUCT = 'struct StepParams { lr: f32, step: u32, seed: u32, pad: u32 }';
 

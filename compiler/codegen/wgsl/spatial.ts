@@ -230,6 +230,13 @@ function axisCoords(inner: number, dim: number): string {
 }
 
 /** concat, slice, and slice's gradient (zeros of the full shape with g in the slice). */
+/** A copy's start: a literal, or p0 of the per-dispatch uniform block. */
+function startOf(t: AxisCopyTemplate, cx: TemplateContext): string {
+  if (t.start !== 'param') return u32Lit(t.start);
+  if (!cx.params) throw new Error('internal error: a slice start from a parameter block that is not bound');
+  return `${cx.params}.p0`;
+}
+
 export function axisCopyBody(t: AxisCopyTemplate, cx: TemplateContext): string {
   const { inner, out, start } = t;
   switch (t.kind) {
@@ -246,14 +253,15 @@ export function axisCopyBody(t: AxisCopyTemplate, cx: TemplateContext): string {
     case 'slice': {
       const [D, size] = t.dims as [number, number];
       return perElement(t, cx, '', `${axisCoords(inner, size)}
-  ${out}[i] = ${t.inputs[0]}[(o * ${u32Lit(D)} + a + ${u32Lit(start)}) * ${u32Lit(inner)} + r];`);
+  ${out}[i] = ${t.inputs[0]}[(o * ${u32Lit(D)} + a + ${startOf(t, cx)}) * ${u32Lit(inner)} + r];`);
     }
     case 'slice_bwd': {
       const [D, size] = t.dims as [number, number];
       const g = t.inputs[0]!;
+      const s = startOf(t, cx);
       return perElement(t, cx, '', `${axisCoords(inner, D)}
-  if (a >= ${u32Lit(start)} && a < ${u32Lit(start + size)}) {
-    ${out}[i] = ${g}[(o * ${u32Lit(size)} + a - ${u32Lit(start)}) * ${u32Lit(inner)} + r];
+  if (a >= ${s} && a < ${s} + ${u32Lit(size)}) {
+    ${out}[i] = ${g}[(o * ${u32Lit(size)} + a - ${s}) * ${u32Lit(inner)} + r];
   } else {
     ${out}[i] = 0.0;
   }`);

@@ -3,13 +3,14 @@ import { CONV_OPS } from './conv.ts';
 import type { OpRow } from './def.ts';
 import { ELEMENTWISE_OPS } from './elementwise.ts';
 import { FUSED_OPS } from './fused.ts';
+import { GATHER_OPS } from './gather.ts';
 import { LOSS_HEAD_OPS } from './loss-head.ts';
 import { SOFTMAX_OPS } from './softmax.ts';
 import { SPATIAL_OPS } from './spatial.ts';
 import { STRUCTURAL_OPS } from './structural.ts';
 import { UPDATE_OPS } from './update.ts';
 
-export const OP_ROWS = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...SOFTMAX_OPS, ...CONV_OPS, ...SPATIAL_OPS, ...UPDATE_OPS, ...FUSED_OPS, ...LOSS_HEAD_OPS } satisfies Record<string, OpRow>;
+export const OP_ROWS = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...SOFTMAX_OPS, ...CONV_OPS, ...SPATIAL_OPS, ...GATHER_OPS, ...UPDATE_OPS, ...FUSED_OPS, ...LOSS_HEAD_OPS } satisfies Record<string, OpRow>;
 
 export type OpKind = keyof typeof OP_ROWS;
 

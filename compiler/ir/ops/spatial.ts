@@ -28,10 +28,16 @@ function maxPoolBwdKernel(io: KernelIO, epilogue?: Epilogue): KernelBody {
   return tiles ? poolKernel('maxpool2d_bwd_tiled', io, p, numel(g!.shape), epilogue) : poolKernel('maxpool2d_bwd', io, p, numel(x!.shape), epilogue);
 }
 
-/** A copy along one axis: `inner` elements after it, sizes `dims` along it. */
+/**
+ * A copy along one axis: `inner` elements after it, sizes `dims` along it. A slice's start goes to the
+ * per-dispatch uniform block when codegen allows it, so an unrolled recurrence's slices of one value
+ * at every time step share one kernel text (one pipeline) instead of one each.
+ */
 function axisKernel(kind: AxisCopyTemplate['kind'], io: KernelIO, inner: number, dims: number[], start: number): KernelBody {
   const total = numel(io.output!.shape);
-  return { template: { kind, inputs: io.inputs.map((i) => i.name), out: io.output!.name, inner, dims, start, total, wg: WG }, workgroups: grid(Math.ceil(total / WG)) };
+  const param = io.params === true && kind !== 'concat';
+  const template: AxisCopyTemplate = { kind, inputs: io.inputs.map((i) => i.name), out: io.output!.name, inner, dims, start: param ? 'param' : start, total, wg: WG };
+  return { template, workgroups: grid(Math.ceil(total / WG)), ...(param ? { params: [start] } : {}) };
 }
 
 function upsampleKernel(kind: 'upsample' | 'upsample_bwd' | 'upsample_bilinear' | 'upsample_bilinear_bwd') {

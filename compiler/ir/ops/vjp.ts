@@ -153,6 +153,16 @@ const RULES: Rules = {
     return [b.op('slice', [g], { axis, start: n.attrs.start!, size: b.shape(n.inputs[0]!)[axis]! })];
   },
 
+  // The table's gradient sums g into the rows the ids name; ids get none. scatter_add is linear in
+  // g: its own gradient is the gather of the cotangent at the same ids.
+  gather: (b, n, g) => {
+    const rows = b.shape(n.inputs[0]!)[0]!;
+    const ids = n.inputs[1]!;
+    return [b.op('scatter_add', [g, ids, b.op('id_buckets', [ids], { rows })], { rows }), null];
+  },
+  scatter_add: (b, n, g) => [b.op('gather', [g, n.inputs[1]!]), null, null],
+  id_buckets: null,
+
   ema: null,
   accumulate: null,
   // Made by the fusion and loss-head passes after autodiff: never differentiated.

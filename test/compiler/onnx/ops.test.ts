@@ -18,6 +18,19 @@ function expectClose(errors: Record<string, number>): void {
 }
 
 describe('ONNX export of the catalogue', () => {
+  it('token inputs (int32): embedding as Gather, then the mean and maximum over time', async () => {
+    const r = await roundTrip(`model m {
+  input text: tokens[11, 6]
+  e = text -> embedding(5)
+  avg = e -> global_avgpool1d
+  mx = e -> global_maxpool1d
+  output e, avg, mx
+}`);
+    expectClose(r.errors);
+    expect(r.dims.e).toEqual([7, 6, 5]);
+    expect(r.ops).toEqual(expect.arrayContaining(['Gather', 'MaxPool']));
+  });
+
   it('merges, reshapes and arithmetic: concat, average, maximum, reshape with -1, dense on rank 3, numbers with tensors', async () => {
     const r = await roundTrip(`model m {
   input a: f32[2, 3]

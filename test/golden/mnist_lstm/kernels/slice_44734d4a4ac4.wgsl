@@ -1,6 +1,8 @@
 // slice in lstm_1 (samples/mnist_lstm.dl:7)
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
+struct DispatchParams { p0: u32, p1: u32, p2: u32, p3: u32 }
+@group(0) @binding(2) var<uniform> dispatch_params: DispatchParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -9,5 +11,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let r = i % 1u;
   let a = (i / 1u) % 64u;
   let o = i / 64u;
-  b0[i] = b1[(o * 256u + a + 192u) * 1u + r];
+  b0[i] = b1[(o * 256u + a + dispatch_params.p0) * 1u + r];
 }
