@@ -1,5 +1,5 @@
 // npm run fuzz -- [--kind programs|artifacts|data|all] [--count N] [--seed S] [--gpu-every N]
-// [--index I] [--deadline-ms MS] [--gpu-deadline-ms MS] [--shard I/N] [--jobs J] [--summary FILE]
+// [--index I] [--start S] [--deadline-ms MS] [--gpu-deadline-ms MS] [--shard I/N] [--jobs J] [--summary FILE]
 // [--merge DIR]: the fuzzers at length. programs: mutated .dl programs through the compiler, every
 // distinct kernel validated by Dawn (100,000 by default); artifacts: mutated `dlc compile` output
 // through the artifact loader (2,000); data: mutated data, weight and checkpoint files through the
@@ -7,6 +7,8 @@
 // the real adapter. Each failure prints one classified line and is written to fuzz-failures/ with
 // its input and the command that reruns it.
 //
+// --start S runs artifact or data inputs S..count-1 only, so that one long run can be finished in
+// parts (inputs are fixed by seed and index; which accepted ones also run through dlc is not).
 // --shard I/N runs the inputs whose index is I modulo N (several machines or runs split one run);
 // --jobs J runs the shard's inputs in J worker processes. A run writes its summary (inputs,
 // accepted, rejected, failures, seconds per kind) to --summary (default fuzz-failures/summary.json,
@@ -53,7 +55,7 @@ interface Summary {
 
 const values = scriptArgs('fuzz', {
   kind: { type: 'string', default: 'all' }, count: { type: 'string' }, seed: { type: 'string', default: '1' },
-  'gpu-every': { type: 'string', default: '50' }, index: { type: 'string' },
+  'gpu-every': { type: 'string', default: '50' }, index: { type: 'string' }, start: { type: 'string' },
   'deadline-ms': { type: 'string', default: '15000' }, 'gpu-deadline-ms': { type: 'string', default: '60000' },
   shard: { type: 'string' }, jobs: { type: 'string', default: '1' }, summary: { type: 'string' }, merge: { type: 'string' },
 });
@@ -72,6 +74,8 @@ const kinds = values.kind === 'all' ? KINDS : [values.kind as FuzzKind];
 const seed = intOption('fuzz', 'seed', values.seed, 0, 2 ** 32 - 1);
 const count = values.count === undefined ? undefined : intOption('fuzz', 'count', values.count, 1);
 const index = values.index === undefined ? undefined : intOption('fuzz', 'index', values.index, 0);
+const start = values.start === undefined ? 0 : intOption('fuzz', 'start', values.start, 0);
+if (start > 0 && (kinds.includes('programs') || index !== undefined)) fail('fuzz', '--start continues an artifacts or data run (give --kind artifacts or data, and no --index)');
 if (index !== undefined && kinds.includes('programs')) fail('fuzz', '--index reruns one artifact or data input (give --kind artifacts or data); a program failure is rerun from its input.dl');
 const gpuEvery = intOption('fuzz', 'gpu-every', values['gpu-every'], 0);
 const deadlineMs = intOption('fuzz', 'deadline-ms', values['deadline-ms'], 1);
@@ -129,7 +133,7 @@ async function runHere(): Promise<Summary> {
       failures = r.failures.map((f) => programFailure(f, seed));
       out.kinds[kind] = { inputs: r.inputs, accepted: r.compiled, rejected: r.rejected, failures: failures.length, checked: r.shadersChecked, seconds: r.seconds };
     } else {
-      const indices = index !== undefined ? [index] : Array.from({ length: n }, (_, i) => i).filter((i) => inShard(i, shard));
+      const indices = index !== undefined ? [index] : Array.from({ length: Math.max(0, n - start) }, (_, i) => start + i).filter((i) => inShard(i, shard));
       const opts: FileFuzzOptions = { seed, count: n, indices, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, indices.length), onFailure: reportNow };
       const r = await (kind === 'artifacts' ? fuzzArtifacts(opts) : fuzzData(opts));
       failures = r.failures;
