@@ -220,9 +220,82 @@ export class ExprLowerer {
       if (x === undefined) return undefined;
       xs.push(x);
     }
-    const hyper = this.layerArgs(type, def, args, xs, def.variadic ? Infinity : def.inputs, span, scope);
+    const own = this.layerOptions(type, args);
+    if (!own) return undefined;
+    const hyper = this.layerArgs(type, def, own.args, xs, def.variadic ? Infinity : def.inputs, span, scope);
     if (!hyper) return undefined;
-    return this.applyLayer(type, def, xs, hyper, this.L.layerName(type), span, nextAct);
+    const L = this.L;
+    const positional = L.layerName(type);
+    const name = own.name ?? (L.training ? positional : L.renamed.get(positional) ?? positional);
+    if (L.training && L.weightedLayers.has(name)) return this.nameTaken(name, own.nameSpan ?? span);
+    // Unnamed layers with weights written in a model-level binding are named from it once it is lowered (see nameBinding).
+    const group = L.training && own.name === undefined && L.blockCalls.length === 0 ? L.binding : undefined;
+    const untrainable = own.trainable === false;
+    const frozen = untrainable || L.freeze.has(name) || (group !== undefined && (L.freeze.has(group.name) || L.freeze.has(`${group.name}_${group.layers.length + 1}`)));
+    const before = L.paramsByName.size;
+    const y = this.applyLayer(type, def, xs, hyper, name, span, nextAct, undefined, frozen);
+    if (y && L.training && L.paramsByName.size > before) {
+      if (group) group.layers.push({ positional, span, untrainable });
+      else this.claimName(name, span, frozen);
+      if (own.name !== undefined && own.name !== positional) L.renamed.set(positional, own.name);
+    }
+    return y;
+  }
+
+  /**
+   * A layer call's own options, which every layer takes and none lowers: `name:` (its weights'
+   * prefix, instead of the positional dense_2) and `trainable:` (false freezes it, as Keras'
+   * layer.trainable = False). The other arguments are returned for the layer's table.
+   */
+  private layerOptions(type: string, args: Arg[]): { args: Arg[]; name?: string; nameSpan?: Span; trainable?: boolean } | undefined {
+    const rest: Arg[] = [];
+    const out: { args: Arg[]; name?: string; nameSpan?: Span; trainable?: boolean } = { args: rest };
+    for (const a of args) {
+      if (a.name === 'name') {
+        const v = a.value;
+        const text = v.kind === 'str' ? v.value : v.kind === 'ident' ? v.name : undefined;
+        if (text === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) return this.L.error('E-TYPE', `argument 'name' of ${type}: expected a layer name (letters, digits and _, not starting with a digit), e.g. name: "encoder"`, v.span);
+        out.name = text;
+        out.nameSpan = v.span;
+      } else if (a.name === 'trainable') {
+        if (a.value.kind !== 'bool') return this.L.error('E-TYPE', `argument 'trainable' of ${type}: expected true or false`, a.value.span);
+        out.trainable = a.value.value;
+      } else {
+        rest.push(a);
+      }
+    }
+    return out;
+  }
+
+  private nameTaken(name: string, span: Span): undefined {
+    const first = this.L.weightedLayers.get(name)!;
+    return this.L.error('E-DUPLICATE', `layer name '${name}' is already taken by the layer at line ${first.line}; layer names are unique (give one a name: argument)`, span);
+  }
+
+  /** Records a layer with weights under its final name (training lowering); false when the name is taken. */
+  private claimName(name: string, span: Span, frozen: boolean): boolean {
+    if (this.L.weightedLayers.has(name)) { this.nameTaken(name, span); return false; }
+    this.L.weightedLayers.set(name, span);
+    if (frozen) this.L.frozenLayers.add(name);
+    return true;
+  }
+
+  /**
+   * Names the layers with weights written directly in the model-level binding `name = ...`: one takes
+   * the binding's name (hidden), several take name_1, name_2, ... in order. Layers inside blocks and
+   * layers given `name:` keep theirs. Renames what lowering made under the positional names.
+   */
+  private nameBinding(name: string, layers: { positional: string; span: Span; untrainable: boolean }[]): void {
+    const L = this.L;
+    if (layers.length === 0) return;
+    const names = layers.length === 1 ? [name] : layers.map((_, i) => `${name}_${i + 1}`);
+    layers.forEach((l, i) => {
+      const to = names[i]!;
+      const frozen = l.untrainable || L.freeze.has(to) || L.freeze.has(name);
+      if (!this.claimName(to, l.span, frozen)) return;
+      renameLayer(L, l.positional, to);
+    });
+    L.layerGroups.set(name, names);
   }
 
   private tooLarge(type: string, span: Span): boolean {
@@ -309,11 +382,11 @@ export class ExprLowerer {
   }
 
   /** Lowers a layer with bound arguments as the instance `name` (shared: the same name, so the same weights). */
-  private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer): Val | undefined {
+  private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer, frozen = false): Val | undefined {
     for (const x of xs) {
       if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
     }
-    const cx = this.layerContext(name, span, nextAct, shared, xs[0]);
+    const cx = this.layerContext(name, span, frozen, nextAct, shared, xs[0]);
     let y: ValueId;
     try {
       y = def.lower(cx, xs, hyper);
@@ -337,9 +410,20 @@ export class ExprLowerer {
    */
   private declareLayer(st: Assign, call: Expr & { kind: 'call' }, scope: Scope): Val | undefined {
     const def = LAYERS[call.callee]!;
-    const hyper = this.layerArgs(call.callee, def, call.args, [], 0, call.span, scope);
+    const own = this.layerOptions(call.callee, call.args);
+    if (!own) return undefined;
+    const hyper = this.layerArgs(call.callee, def, own.args, [], 0, call.span, scope);
     if (!hyper) return undefined;
-    const layer: SharedLayer = { name: st.name, type: call.callee, instance: this.L.layerName(call.callee), hyper, declared: st.nameSpan };
+    const L = this.L;
+    const positional = L.layerName(call.callee);
+    // A declared layer at model level is named by its binding (`shared = dense(8)`: shared.kernel).
+    const instance = own.name ?? (L.blockCalls.length === 0 ? st.name : positional);
+    const frozen = own.trainable === false || L.freeze.has(instance);
+    if (L.training) {
+      if (!this.claimName(instance, own.nameSpan ?? st.nameSpan, frozen)) return undefined;
+      if (instance !== positional) L.renamed.set(positional, instance);
+    }
+    const layer: SharedLayer = { name: st.name, type: call.callee, instance, hyper, declared: st.nameSpan, ...(frozen ? { frozen } : {}) };
     return { kind: 'layer', layer, span: call.span };
   }
 
@@ -379,7 +463,7 @@ export class ExprLowerer {
       return this.L.error('E-ARITY', `'${layer.name}' (${layer.type}) takes ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}`, span);
     }
     if (!this.enoughInputs(layer.type, def, xs.length, span)) return undefined;
-    return this.applyLayer(layer.type, def, xs, layer.hyper, layer.instance, span, nextAct, layer);
+    return this.applyLayer(layer.type, def, xs, layer.hyper, layer.instance, span, nextAct, layer, layer.frozen ?? false);
   }
 
   /**
@@ -414,10 +498,11 @@ export class ExprLowerer {
     return ok ? { name, args } : undefined;
   }
 
-  private layerContext(name: string, span: Span, nextAct?: string, shared?: SharedLayer, input?: ValueId): LayerContext {
+  private layerContext(name: string, span: Span, frozen: boolean, nextAct?: string, shared?: SharedLayer, input?: ValueId): LayerContext {
     const L = this.L;
     return {
       training: L.training,
+      frozen,
       name,
       ...(nextAct ? { nextActivation: nextAct } : {}),
       salt: L.training ? ++L.dropoutSalt : 0,
@@ -506,7 +591,15 @@ export class ExprLowerer {
       this.L.error('E-DUPLICATE', `'${st.name}' is already defined (line ${prev.span.line}); names are assigned once`, st.nameSpan);
       return false;
     }
+    const L = this.L;
+    const modelLevel = L.training && L.blockCalls.length === 0;
+    if (modelLevel) L.binding = { name: st.name, layers: [] };
     const v = this.isLayerDeclaration(st.value) ? this.declareLayer(st, st.value, scope) : this.eval(st.value, scope);
+    if (modelLevel) {
+      const layers = L.binding?.layers ?? [];
+      L.binding = undefined;
+      if (v) this.nameBinding(st.name, layers);
+    }
     scope.define(st.name, v ?? { kind: 'failed', span: st.nameSpan }, st.nameSpan);
     if (!v) return false;
     if (v.kind === 'tensor' && this.L.training) {
@@ -515,6 +608,29 @@ export class ExprLowerer {
     }
     return true;
   }
+}
+
+/**
+ * Renames the layer `from` (positional, just lowered in training mode) to `to`: its weights, state,
+ * nodes and summary row; the eval lowering then uses `to` from the start (Lowering.renamed).
+ */
+function renameLayer(L: Lowering, from: string, to: string): void {
+  if (from === to) return;
+  const prefix = `${from}.`;
+  const g = L.graph;
+  for (const [full, id] of [...L.paramsByName]) {
+    if (!full.startsWith(prefix)) continue;
+    const renamed = `${to}.${full.slice(prefix.length)}`;
+    L.paramsByName.delete(full);
+    L.paramsByName.set(renamed, id);
+    g.value(id).name = renamed;
+  }
+  for (const p of g.params) if (p.layer === from) p.layer = to;
+  for (let i = L.modeStart; i < g.nodes.length; i++) if (g.nodes[i]!.layer === from) g.nodes[i]!.layer = to;
+  const count = L.paramValues.get(from);
+  if (count !== undefined) { L.paramValues.delete(from); L.paramValues.set(to, count); }
+  for (const row of L.summary) if (row.name === from) row.name = to;
+  L.renamed.set(from, to);
 }
 
 /** Whether two shapes are equal. */
