@@ -226,17 +226,16 @@ export class ExprLowerer {
     if (!hyper) return undefined;
     const L = this.L;
     const positional = L.layerName(type);
-    const name = own.name ?? (L.training ? positional : L.renamed.get(positional) ?? positional);
+    const name = own.name ?? positional;
     if (L.training && L.weightedLayers.has(name)) return this.nameTaken(name, own.nameSpan ?? span);
-    // Unnamed layers with weights written in a model-level binding are named from it once it is lowered (see nameBinding).
-    const group = L.training && own.name === undefined && L.blockCalls.length === 0 ? L.binding : undefined;
-    const untrainable = own.trainable === false;
-    const frozen = untrainable || L.freeze.has(name) || (group !== undefined && (L.freeze.has(group.name) || L.freeze.has(`${group.name}_${group.layers.length + 1}`)));
+    // The layers written in a model-level binding form a group the freeze list may name (freeze = [features]).
+    const group = L.training && L.blockCalls.length === 0 ? L.binding : undefined;
+    const frozen = own.trainable === false || L.freeze.has(name) || (group !== undefined && L.freeze.has(group.name));
     const before = L.paramsByName.size;
     const y = this.applyLayer(type, def, xs, hyper, name, span, nextAct, undefined, frozen);
     if (y && L.training && L.paramsByName.size > before) {
-      if (group) group.layers.push({ positional, span, untrainable });
-      else this.claimName(name, span, frozen);
+      this.claimName(name, span, frozen);
+      group?.layers.push(name);
       if (own.name !== undefined && own.name !== positional) L.renamed.set(positional, own.name);
     }
     return y;
@@ -278,24 +277,6 @@ export class ExprLowerer {
     this.L.weightedLayers.set(name, span);
     if (frozen) this.L.frozenLayers.add(name);
     return true;
-  }
-
-  /**
-   * Names the layers with weights written directly in the model-level binding `name = ...`: one takes
-   * the binding's name (hidden), several take name_1, name_2, ... in order. Layers inside blocks and
-   * layers given `name:` keep theirs. Renames what lowering made under the positional names.
-   */
-  private nameBinding(name: string, layers: { positional: string; span: Span; untrainable: boolean }[]): void {
-    const L = this.L;
-    if (layers.length === 0) return;
-    const names = layers.length === 1 ? [name] : layers.map((_, i) => `${name}_${i + 1}`);
-    layers.forEach((l, i) => {
-      const to = names[i]!;
-      const frozen = l.untrainable || L.freeze.has(to) || L.freeze.has(name);
-      if (!this.claimName(to, l.span, frozen)) return;
-      renameLayer(L, l.positional, to);
-    });
-    L.layerGroups.set(name, names);
   }
 
   private tooLarge(type: string, span: Span): boolean {
@@ -416,12 +397,12 @@ export class ExprLowerer {
     if (!hyper) return undefined;
     const L = this.L;
     const positional = L.layerName(call.callee);
-    // A declared layer at model level is named by its binding (`shared = dense(8)`: shared.kernel).
-    const instance = own.name ?? (L.blockCalls.length === 0 ? st.name : positional);
-    const frozen = own.trainable === false || L.freeze.has(instance);
+    const instance = own.name ?? positional;
+    const frozen = own.trainable === false || L.freeze.has(instance) || L.freeze.has(st.name);
     if (L.training) {
       if (!this.claimName(instance, own.nameSpan ?? st.nameSpan, frozen)) return undefined;
       if (instance !== positional) L.renamed.set(positional, instance);
+      if (L.blockCalls.length === 0) L.binding?.layers.push(instance);
     }
     const layer: SharedLayer = { name: st.name, type: call.callee, instance, hyper, declared: st.nameSpan, ...(frozen ? { frozen } : {}) };
     return { kind: 'layer', layer, span: call.span };
@@ -598,7 +579,7 @@ export class ExprLowerer {
     if (modelLevel) {
       const layers = L.binding?.layers ?? [];
       L.binding = undefined;
-      if (v) this.nameBinding(st.name, layers);
+      if (v && layers.length) L.layerGroups.set(st.name, layers);
     }
     scope.define(st.name, v ?? { kind: 'failed', span: st.nameSpan }, st.nameSpan);
     if (!v) return false;
@@ -608,29 +589,6 @@ export class ExprLowerer {
     }
     return true;
   }
-}
-
-/**
- * Renames the layer `from` (positional, just lowered in training mode) to `to`: its weights, state,
- * nodes and summary row; the eval lowering then uses `to` from the start (Lowering.renamed).
- */
-function renameLayer(L: Lowering, from: string, to: string): void {
-  if (from === to) return;
-  const prefix = `${from}.`;
-  const g = L.graph;
-  for (const [full, id] of [...L.paramsByName]) {
-    if (!full.startsWith(prefix)) continue;
-    const renamed = `${to}.${full.slice(prefix.length)}`;
-    L.paramsByName.delete(full);
-    L.paramsByName.set(renamed, id);
-    g.value(id).name = renamed;
-  }
-  for (const p of g.params) if (p.layer === from) p.layer = to;
-  for (let i = L.modeStart; i < g.nodes.length; i++) if (g.nodes[i]!.layer === from) g.nodes[i]!.layer = to;
-  const count = L.paramValues.get(from);
-  if (count !== undefined) { L.paramValues.delete(from); L.paramValues.set(to, count); }
-  for (const row of L.summary) if (row.name === from) row.name = to;
-  L.renamed.set(from, to);
 }
 
 /** Whether two shapes are equal. */

@@ -50,15 +50,15 @@ export class Lowering {
   private suggestionsLeft = MAX_SUGGESTIONS;
   /** Layers with weights by their final name (training lowering), where each was written: two may not share one. */
   readonly weightedLayers = new Map<string, Span>();
-  /** Positional name (dense_2) → stable name (hidden) of each renamed layer: the eval lowering reuses it, old files load by it. */
+  /** Positional name (dense_2) → the name given by `name:` (encoder): weight files written before it load by the positional one. */
   readonly renamed = new Map<string, string>();
-  /** The model-level binding being lowered and its unnamed layers with weights so far (positional names), in order. */
-  binding: { name: string; layers: { positional: string; span: Span; untrainable: boolean }[] } | undefined;
+  /** The model-level binding being lowered and the names of its layers with weights so far. */
+  binding: { name: string; layers: string[] } | undefined;
   /** The train section's `freeze` list: layer or binding names, where each was written. */
   freeze = new Map<string, Span>();
   /** Final names of the frozen layers (freeze list or trainable: false). */
   readonly frozenLayers = new Set<string>();
-  /** Model-level bindings whose expression made a layer with weights (freeze may name them). */
+  /** Model-level bindings → the layers with weights written in them (freeze may name a binding). */
   readonly layerGroups = new Map<string, string[]>();
 
   constructor(
