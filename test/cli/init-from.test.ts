@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSafetensors } from '../../runtime/checkpoint-node.ts';
+import { parseCommandLine } from '../../cli/options.ts';
 import { dlc, ROOT } from '../helpers/cli.ts';
 
 const ENV = { DLC_ADAPTER: 'gles' };
@@ -58,5 +59,20 @@ describe('dlc train --init-from', () => {
     const both = await dlc(['train', file, '--data', BLOBS, '--init-from', file, '--resume', '--out', join(dir, 'run')], { env: ENV });
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('use either --init-from or --resume, not both');
+  }, 120_000);
+});
+
+describe('--digits', () => {
+  it('takes digits and ranges, ascending and distinct; anything else is refused by name', () => {
+    expect(parseCommandLine(['train', 'n.dl', '--digits', '5-9']).opts.digits).toEqual([5, 6, 7, 8, 9]);
+    expect(parseCommandLine(['eval', 'n.dl', '--digits', '7,0-2,1']).opts.digits).toEqual([0, 1, 2, 7]);
+    for (const bad of ['4-0', '10', 'a', '1,,2']) expect(() => parseCommandLine(['train', 'n.dl', '--digits', bad])).toThrow(`--digits takes digits 0 to 9 and ranges, e.g. 0-4 or 5,7,9; got '${bad}'`);
+    expect(() => parseCommandLine(['predict', 'n.dl', '--digits', '1'])).toThrow('predict does not take --digits');
+  });
+
+  it('applies to the mnist data sets only', async () => {
+    const r = await dlc(['train', 'samples/blobs.dl', '--data', BLOBS, '--digits', '0-4'], { env: ENV, cwd: ROOT });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--digits picks digits of the mnist data sets, not of ${BLOBS}`);
   }, 120_000);
 });
