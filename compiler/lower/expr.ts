@@ -228,8 +228,8 @@ export class ExprLowerer {
     const positional = L.layerName(type);
     const name = own.name ?? positional;
     if (L.training && L.weightedLayers.has(name)) return this.nameTaken(name, own.nameSpan ?? span);
-    // The layers written in a model-level binding form a group the freeze list may name (freeze = [features]).
-    const group = L.training && L.blockCalls.length === 0 ? L.binding : undefined;
+    // The layers a model-level binding creates, those of the blocks it calls included, form a group the freeze list may name (freeze = [features]).
+    const group = L.training ? L.binding : undefined;
     const frozen = own.trainable === false || L.freeze.has(name) || (group !== undefined && L.freeze.has(group.name));
     const before = L.paramsByName.size;
     const y = this.applyLayer(type, def, xs, hyper, name, span, nextAct, undefined, frozen);
@@ -402,7 +402,7 @@ export class ExprLowerer {
     if (L.training) {
       if (!this.claimName(instance, own.nameSpan ?? st.nameSpan, frozen)) return undefined;
       if (instance !== positional) L.renamed.set(positional, instance);
-      if (L.blockCalls.length === 0) L.binding?.layers.push(instance);
+      L.binding?.layers.push(instance);
     }
     const layer: SharedLayer = { name: st.name, type: call.callee, instance, hyper, declared: st.nameSpan, ...(frozen ? { frozen } : {}) };
     return { kind: 'layer', layer, span: call.span };

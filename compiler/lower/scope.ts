@@ -52,7 +52,7 @@ export class Lowering {
   readonly weightedLayers = new Map<string, Span>();
   /** Positional name (dense_2) → the name given by `name:` (encoder): weight files written before it load by the positional one. */
   readonly renamed = new Map<string, string>();
-  /** The model-level binding being lowered and the names of its layers with weights so far. */
+  /** The model-level binding being lowered and the names of the layers with weights it created so far (in blocks too). */
   binding: { name: string; layers: string[] } | undefined;
   /** The train section's `freeze` list: layer or binding names, where each was written. */
   freeze = new Map<string, Span>();

@@ -69,6 +69,18 @@ describe('freezing', () => {
     expect(g.params.filter((p) => p.frozen).map((p) => g.value(p.value).name)).toEqual(['dense_1.kernel', 'dense_1.bias', 'dense_2.kernel', 'dense_2.bias']);
   });
 
+  it('a binding that calls a block freezes the block\'s layers of that call only', () => {
+    const src = `block two(x) {
+  h = x -> dense(6) -> dense(6)
+  return h
+}
+${net(`  a = x -> two
+  b = a -> two
+  logits = b -> dense(3)`, 'freeze = [a]')}`;
+    const g = compiles(src).graph!;
+    expect(g.params.filter((p) => p.frozen).map((p) => g.value(p.value).name)).toEqual(['dense_1.kernel', 'dense_1.bias', 'dense_2.kernel', 'dense_2.bias']);
+  });
+
   it('a frozen batch norm uses its running statistics in training and does not update them', () => {
     const bn = `  h = x -> dense(8) -> batchnorm(name: bn)
   logits = h -> dense(3)`;
