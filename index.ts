@@ -1,7 +1,7 @@
 // dlc's library entry for Node: everything the browser entry has, plus Dawn devices, file I/O and the MNIST loader.
 export * from './browser.ts';
 export { openDevice, listAdapters, DeviceUnavailableError, type NodeDeviceHandle } from './runtime/device-node.ts';
-export { saveWeights, loadWeights, saveCheckpoint, loadCheckpoint, type TrainingProgress } from './runtime/weights-node.ts';
+export { saveWeights, loadWeights, saveCheckpoint, loadCheckpoint, initFromWeights, type TrainingProgress, type InitReport } from './runtime/weights-node.ts';
 export { parseNpz } from './runtime/data/npz-node.ts';
 export { loadArtifact } from './runtime/artifact-node.ts';
 export { loadMnist, MnistMissingError, type Dataset } from './runtime/data/mnist.ts';

@@ -11,7 +11,7 @@ import { labelInput, sampleWeightInput } from '../runtime/data/model-inputs.ts';
 import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
-import { loadMnist, MnistMissingError } from '../runtime/data/mnist.ts';
+import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../runtime/data/mnist.ts';
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
 import { splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
@@ -33,6 +33,8 @@ export interface DataOptions {
   labels?: string;
   /** Multiplies every feature (e.g. 1/255 for bytes). */
   scale?: number;
+  /** mnist: only these digits (labels kept as they are, so a class[10] head still fits). */
+  digits?: number[];
 }
 
 export interface LoadedData {
@@ -44,13 +46,34 @@ export interface LoadedData {
   description: string;
 }
 
-function mnist(m: Manifest, rows: boolean): LoadedData {
+function mnist(m: Manifest, rows: boolean, digits?: number[]): LoadedData {
   const fit = rows ? mnistRowsInputs(m) : mnistInputs(m);
   if ('error' in fit) throw new UserError(fit.error);
   const image = { name: fit.image }, label = { name: fit.label };
-  const { train, test } = loadMnistOrExplain();
+  const all = loadMnistOrExplain();
+  const [train, test] = digits ? [onlyDigits(all.train, digits), onlyDigits(all.test, digits)] : [all.train, all.test];
   const wrap = (d: typeof train): Samples => ({ count: d.count, tensors: { [image.name]: d.images, [label.name]: d.labels } });
-  return { train: wrap(train), test: wrap(test), description: `${rows ? 'mnist-rows (28 steps of 28 pixels)' : 'mnist'}: ${train.count} training digits, ${test.count} held out` };
+  const which = digits ? ` ${digitsText(digits)}` : '';
+  return { train: wrap(train), test: wrap(test), description: `${rows ? 'mnist-rows (28 steps of 28 pixels)' : 'mnist'}: ${train.count} training digits${which}, ${test.count} held out` };
+}
+
+/** The samples of `d` whose label is one of `digits`, in their order. */
+function onlyDigits(d: Dataset, digits: number[]): Dataset {
+  const keep: number[] = [];
+  for (let i = 0; i < d.count; i++) if (digits.includes(d.labels[i]!)) keep.push(i);
+  const images = new Float32Array(keep.length * MNIST_PIXELS);
+  const labels = new Int32Array(keep.length);
+  keep.forEach((src, i) => {
+    images.set(d.images.subarray(src * MNIST_PIXELS, (src + 1) * MNIST_PIXELS), i * MNIST_PIXELS);
+    labels[i] = d.labels[src]!;
+  });
+  return { images, labels, count: keep.length };
+}
+
+/** "0–4" for a run of digits, else "5, 7, 9". */
+function digitsText(digits: number[]): string {
+  const run = digits.every((d, i) => i === 0 || d === digits[i - 1]! + 1);
+  return run && digits.length > 2 ? `${digits[0]}–${digits.at(-1)}` : digits.join(', ');
 }
 
 /** loadMnist, with the missing optional package reported as the user's error to fix. */
@@ -137,13 +160,14 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
   if (isMnist(name)) {
     if (opts.label || opts.labels || opts.scale !== undefined) throw new UserError(`--label, --labels and --scale apply to data files; the ${name} data set has its labels and pixels in [0, 1]`);
-    const d = mnist(m, name === 'mnist-rows');
+    const d = mnist(m, name === 'mnist-rows', opts.digits);
     if (opts.val !== undefined) throw new UserError(`--val applies to data files; the ${name} data set holds out its own 2,000 digits`);
     if (opts.valSplit === undefined) return d;
     // Validation comes out of the training digits; the test digits stay the held-out set.
     const { train, held } = splitTail(d.train, opts.valSplit);
     return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
   }
+  if (opts.digits) throw new UserError(`--digits picks digits of the mnist data sets, not of ${printable(name)}`);
   if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {

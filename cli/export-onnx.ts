@@ -19,7 +19,7 @@ export async function exportOnnxFile(job: { file: string; out: string; weights: 
   const graph = r.snapshots?.programs;
   if (!graph) throw new Error('internal error: no graph before fusion');
   const wanted = graph.params.map((p) => graph.value(p.value)).concat(graph.state.filter((s) => s.owner === 'layer').map((s) => graph.value(s.value)));
-  const data = await wantedWeights(job.weights, r.lowered!.model.name, wanted);
+  const data = await wantedWeights(job.weights, r.lowered!.model.name, wanted, Object.fromEntries(r.lowered!.renamed));
   const weights = new Map(wanted.map((w, i) => [w.name, data[i]!]));
   const exported = exportOnnx({ graph, weights, name: r.lowered!.model.name, fallbackSpan: r.lowered!.model.nameSpan, producerVersion: job.version });
   if (!exported.ok) {

@@ -19,8 +19,8 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', 'weights', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience'],
-  eval: ['weights', ...MODEL_FLAGS, ...DATA_FLAGS],
+  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits'],
+  eval: ['weights', 'digits', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
   export: ['out', 'weights', 'format', 'max-batch', 'force', 'model'],
@@ -100,6 +100,9 @@ options:
   --val-split <f>         (train) validate on the last fraction f of the training rows (mnist:
                           of its training digits; its test digits stay the held-out set)
   --val <file>            (train) a separate validation file
+  --init-from <file>      (train) start from the weights of a .safetensors file, matched by name
+                          (transfer learning; the train section's init_from, which it replaces)
+  --digits <list>         (train, eval; mnist) only these digits, e.g. 0-4 or 5,7,9 (labels kept)
   --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
                           auto: Vulkan on a GPU, OpenGL ES when Vulkan is a software rasteriser)
   --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
@@ -139,6 +142,10 @@ export interface CliOptions {
   clip?: ClipSpec;
   timeout?: number;
   dumpIr?: PassName | 'all';
+  /** (train) weights to start from, matched by name (transfer learning). */
+  initFrom?: string;
+  /** (train, eval) the mnist digits to use. */
+  digits?: number[];
 }
 
 /**
@@ -184,7 +191,7 @@ const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
   label: { type: 'string' }, weights: { type: 'string' },
-  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
 /**
@@ -239,6 +246,8 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
   if (v.val !== undefined) opts.val = v.val;
   if (v.weights !== undefined) opts.weights = v.weights;
   if (v.resume) opts.resume = true;
+  if (v['init-from'] !== undefined) opts.initFrom = v['init-from'];
+  if (v.digits !== undefined) opts.digits = parseDigits(v.digits);
   if (v['save-best']) opts.saveBest = true;
   const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
   if (every !== undefined) opts.checkpointEvery = every;
@@ -287,4 +296,15 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
     opts.lr = lr;
   }
   return { command, file, opts, help: v.help === true, version: v.version === true };
+}
+
+/** `--digits 0-4` or `--digits 5,7,9`: distinct digits 0 to 9, ascending. */
+function parseDigits(text: string): number[] {
+  const digits = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d)\s*(?:-\s*(\d)\s*)?$/.exec(part);
+    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) throw new UserError(`--digits takes digits 0 to 9 and ranges, e.g. 0-4 or 5,7,9; got '${printable(text)}'`);
+    for (let d = Number(m[1]); d <= Number(m[2] ?? m[1]); d++) digits.add(d);
+  }
+  return [...digits].sort((a, b) => a - b);
 }

@@ -26,8 +26,9 @@ const STDOUT = '-';
 /** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
 function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
   const name = opts.data;
+  if (opts.digits && (name === undefined || !isMnist(name))) throw new UserError('--digits picks digits of the mnist data sets (--data mnist)');
   if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');
-  if (isMnist(name)) return { data: loadData(name, m).test!, name: `${name} (held-out digits)` };
+  if (isMnist(name)) return { data: loadData(name, m, opts.digits ? { digits: opts.digits } : {}).test!, name: `${name} (held-out digits${opts.digits ? ` ${opts.digits.join(', ')}` : ''})` };
   const data = readDataFile(name, m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
   }, labelsOptional);

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Artifact } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
-import { loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
+import { initFromWeights, loadCheckpoint, saveCheckpoint, saveWeights } from '../runtime/weights-node.ts';
+import { initFromFile, initReportText } from './init-from.ts';
 import { EARLY_STOPPING_DEFAULTS, type ScheduleSpec } from '../compiler/artifact.ts';
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import type { NodeDeviceHandle } from '../runtime/device-node.ts';
@@ -54,7 +55,9 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const data = loadData(opts.data ?? 'mnist', m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
+    ...(opts.digits ? { digits: opts.digits } : {}),
   });
+  const initFrom = initFromFile(file, m, opts);
   if (data.train.count < m.batch) {
     throw new UserError(`${printable(opts.data ?? 'mnist')}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);
   }
@@ -76,6 +79,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;
+    if (initFrom) say(initReportText(initFrom.path, await initFromWeights(session, initFrom.path, { skipMismatch: m.train.skipMismatch === true })));
     const epochs = opts.epochs ?? m.train.epochs;
     let startEpoch = 0;
     let history: HistoryRow[] = [];

@@ -67,6 +67,8 @@ export interface ParamSpec extends TensorSlot {
   init: Initializer;
   /** The layer it belongs to, e.g. "dense_1". */
   layer: string;
+  /** Frozen (freeze list or trainable: false): the train step neither differentiates nor updates it. */
+  frozen?: boolean;
 }
 
 export interface StateSpec extends TensorSlot {
@@ -241,6 +243,9 @@ export interface TrainSpec {
   /** Running sums the train step accumulates (Σ loss over steps, Σ correct over samples). */
   lossSum?: TensorSlot;
   correctSum?: TensorSlot;
+  /** The train section's init_from (as written, relative to the .dl file) and the line it is on. */
+  initFrom?: { path: string; line: number };
+  skipMismatch?: boolean;
 }
 
 /**
@@ -283,6 +288,11 @@ export interface Manifest {
   kernelSha256: Record<string, string>;
   programs: { train_step: ProgramSpec; eval: ProgramSpec; forward: ProgramSpec };
   train: TrainSpec;
+  /**
+   * Layers named by their binding or name: (hidden) → the positional name (dense_1) compilers before
+   * stable names gave them: weight files written then still load (runtime/legacy-names.ts).
+   */
+  renamedLayers?: Record<string, string>;
   stats: { dispatches: Record<string, number>; bufferBytes: number; memory: MemoryStats };
 }
 

@@ -14,6 +14,8 @@ export interface ArtifactMeta {
   sourceHash: string;
   train: TrainSpec;
   metricSlots?: MetricSlots | undefined;
+  /** Stable layer name → the positional name older compilers gave it (see Manifest.renamedLayers). */
+  renamedLayers?: Record<string, string>;
 }
 
 export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, meta: ArtifactMeta): Artifact {
@@ -43,7 +45,7 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     sourceHash: meta.sourceHash,
     batch: meta.train.batch,
     inputs: g.inputs.map((i) => ({ ...slot(i.name, i.value), ...(i.classes !== undefined ? { classes: i.classes } : {}), ...(i.vocab !== undefined ? { vocab: i.vocab } : {}) })),
-    params: g.params.map((p) => ({ ...slot(g.value(p.value).name, p.value), init: p.init, layer: p.layer })),
+    params: g.params.map((p) => ({ ...slot(g.value(p.value).name, p.value), init: p.init, layer: p.layer, ...(p.frozen ? { frozen: true } : {}) })),
     state: g.state.map((s) => ({ ...slot(g.value(s.value).name, s.value), init: s.init, owner: s.owner })),
     buffers: code.paramsBuffer ? [...plan.buffers, code.paramsBuffer] : plan.buffers,
     stepParamsBuffer: plan.stepParamsBuffer,
@@ -52,6 +54,7 @@ export function artifactFromGraph(g: Graph, plan: MemoryPlan, code: Codegen, met
     kernelSha256: Object.fromEntries(Object.entries(code.shaders).map(([file, wgsl]) => [file, sha256Hex(wgsl)])),
     programs: { train_step: program('train_step'), eval: program('eval'), forward: program('forward') },
     train,
+    ...(meta.renamedLayers && Object.keys(meta.renamedLayers).length ? { renamedLayers: meta.renamedLayers } : {}),
     stats: {
       dispatches: Object.fromEntries(Object.entries(code.programs).map(([k, v]) => [k, v.length])),
       bufferBytes: plan.buffers.reduce((s, b) => s + b.size, 0) + (code.paramsBuffer?.size ?? 0),

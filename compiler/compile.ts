@@ -138,6 +138,9 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     ...(t.prune && lowered.trainLoss ? { prune: { ...t.prune, tensors: prunedTensors(lowered.graph) } } : {}),
     label: lowered.trainLoss?.values.label ?? '',
     prediction: lowered.trainLoss?.values.prediction ?? '',
+    ...(t.transfer.initFrom ? { initFrom: { path: t.transfer.initFrom.path, line: t.transfer.initFrom.span.line } } : {}),
+    ...(t.transfer.skipMismatch ? { skipMismatch: true } : {}),
   };
-  return artifactFromGraph(lowered.graph, plan, code, { model: lowered.model.name, sourceHash: sourceHash(source), train, metricSlots });
+  const renamedLayers = Object.fromEntries(lowered.renamed);
+  return artifactFromGraph(lowered.graph, plan, code, { model: lowered.model.name, sourceHash: sourceHash(source), train, metricSlots, renamedLayers });
 }

@@ -93,7 +93,8 @@ export function layerTable(r: CompileResult): LayerTable {
   // A layer's parameters and saved state, by layer name.
   const sizes = new Map<string, { trainable: number; nonTrainable: number }>();
   const sizeOf = (layer: string) => sizes.get(layer) ?? sizes.set(layer, { trainable: 0, nonTrainable: 0 }).get(layer)!;
-  for (const p of g.params) sizeOf(p.layer).trainable += count(g.value(p.value).shape);
+  // A frozen layer's weights count as non-trainable, as Keras' summary counts them.
+  for (const p of g.params) sizeOf(p.layer)[p.frozen ? 'nonTrainable' : 'trainable'] += count(g.value(p.value).shape);
   for (const s of g.state) if (s.owner === 'layer') sizeOf(g.value(s.value).name.split('.')[0]!).nonTrainable += count(g.value(s.value).shape);
 
   const taken = new Set([...types.keys(), ...g.inputs.map((i) => i.name)]);

@@ -3,6 +3,7 @@ import { checkpointProgress, loadSafetensors, saveSafetensors } from './checkpoi
 import { printable } from '../dsl/printable.ts';
 import { PRUNE_OWNER } from '../compiler/artifact.ts';
 import { SessionError } from './session-error.ts';
+import { tensorByName } from './legacy-names.ts';
 import type { Session } from './session.ts';
 import type { WriteOptions } from './write-node.ts';
 
@@ -20,7 +21,7 @@ export async function loadWeights(session: Session, path: string): Promise<Recor
   const { tensors, metadata } = await loadSafetensors(path);
   const weights = new Map<string, Float32Array | Int32Array>();
   for (const p of session.weightSlots) {
-    const t = tensors.get(p.name);
+    const t = tensorByName(tensors, p.name, session.manifest.renamedLayers)?.tensor;
     if (!t) continue;
     if (t.dtype !== 'F32') throw new SessionError(`${path}: '${p.name}' is ${t.dtype}, expected F32`);
     if (t.shape.join() !== p.shape.join()) throw new SessionError(`${path}: '${p.name}' has shape [${t.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
@@ -74,15 +75,58 @@ export async function loadCheckpoint(session: Session, path: string): Promise<Tr
   }
   const progress = checkpointProgress(metadata, path);
   const slots = [...session.weightSlots, ...optimizerSlots(session)];
+  const found = new Map(slots.map((s) => [s.name, tensorByName(tensors, s.name, m.renamedLayers)?.tensor]));
   for (const s of slots) {
-    const t = tensors.get(s.name);
+    const t = found.get(s.name);
     if (!t) throw new SessionError(`${path} has no tensor '${s.name}'`);
     if (t.dtype !== 'F32' || t.shape.join() !== s.shape.join()) {
       throw new SessionError(`${path}: '${s.name}' is ${t.dtype}[${t.shape.join(', ')}], the model expects F32[${s.shape.join(', ')}]`);
     }
   }
-  for (const s of slots) session.write(s.name, tensors.get(s.name)!.data as Float32Array);
+  for (const s of slots) session.write(s.name, found.get(s.name)!.data as Float32Array);
   session.step = progress.step;
   session.seed = progress.seed;
   return progress;
+}
+
+/** What initFromWeights loaded, by the model's tensor names. */
+export interface InitReport {
+  loaded: string[];
+  /** The model's tensors the file does not hold: they keep their initial values. */
+  missing: string[];
+  /** Tensors of another shape (left at their initial values, with skip_mismatch). */
+  mismatched: { name: string; file: number[]; model: number[] }[];
+  /** The file's tensors the model has no use for. */
+  unused: string[];
+}
+
+/**
+ * Transfer learning (Keras' load_weights(by_name=True, skip_mismatch=...)): sets the model's weights
+ * and layer state that `path` holds under the same name (or the positional name of a file written
+ * before stable names); the rest keep their initial values. A tensor of another shape fails, naming
+ * it and both shapes, unless `skipMismatch`. Optimizer state and the step are not read: training
+ * starts afresh from these weights.
+ */
+export async function initFromWeights(session: Session, path: string, opts: { skipMismatch?: boolean } = {}): Promise<InitReport> {
+  const { tensors } = await loadSafetensors(path);
+  const report: InitReport = { loaded: [], missing: [], mismatched: [], unused: [] };
+  const used = new Set<string>();
+  const writes: [string, Float32Array][] = [];
+  for (const s of session.weightSlots) {
+    const hit = tensorByName(tensors, s.name, session.manifest.renamedLayers);
+    if (!hit) { report.missing.push(s.name); continue; }
+    used.add(hit.as);
+    const t = hit.tensor;
+    if (t.dtype !== 'F32' || !(t.data instanceof Float32Array)) throw new SessionError(`${path}: '${printable(hit.as)}' is ${t.dtype}, expected F32`);
+    if (t.shape.join() !== s.shape.join()) {
+      if (!opts.skipMismatch) throw new SessionError(`${path}: '${printable(hit.as)}' has shape [${t.shape.join(', ')}], the model's '${s.name}' has shape [${s.shape.join(', ')}]; set skip_mismatch = true in the train section to leave it at its initial value`);
+      report.mismatched.push({ name: s.name, file: t.shape, model: s.shape });
+      continue;
+    }
+    writes.push([s.name, t.data]);
+    report.loaded.push(s.name);
+  }
+  for (const name of tensors.keys()) if (!used.has(name)) report.unused.push(name);
+  for (const [name, data] of writes) session.write(name, data);
+  return report;
 }

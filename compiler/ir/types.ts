@@ -59,6 +59,8 @@ export interface ParamInfo {
   regularize: boolean;
   /** The layer's own regulariser (kernel_regularizer, bias_regularizer): l1·Σ|w| + l2·Σw², instead of the train section's. */
   penalty?: { l1: number; l2: number };
+  /** Frozen (freeze list or trainable: false): no gradient, no update; it keeps its loaded values. */
+  frozen?: boolean;
 }
 
 export interface StateInfo {

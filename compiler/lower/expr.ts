@@ -220,9 +220,63 @@ export class ExprLowerer {
       if (x === undefined) return undefined;
       xs.push(x);
     }
-    const hyper = this.layerArgs(type, def, args, xs, def.variadic ? Infinity : def.inputs, span, scope);
+    const own = this.layerOptions(type, args);
+    if (!own) return undefined;
+    const hyper = this.layerArgs(type, def, own.args, xs, def.variadic ? Infinity : def.inputs, span, scope);
     if (!hyper) return undefined;
-    return this.applyLayer(type, def, xs, hyper, this.L.layerName(type), span, nextAct);
+    const L = this.L;
+    const positional = L.layerName(type);
+    const name = own.name ?? positional;
+    if (L.training && L.weightedLayers.has(name)) return this.nameTaken(name, own.nameSpan ?? span);
+    // The layers a model-level binding creates, those of the blocks it calls included, form a group the freeze list may name (freeze = [features]).
+    const group = L.training ? L.binding : undefined;
+    const frozen = own.trainable === false || L.freeze.has(name) || (group !== undefined && L.freeze.has(group.name));
+    const before = L.paramsByName.size;
+    const y = this.applyLayer(type, def, xs, hyper, name, span, nextAct, undefined, frozen);
+    if (y && L.training && L.paramsByName.size > before) {
+      this.claimName(name, span, frozen);
+      group?.layers.push(name);
+      if (own.name !== undefined && own.name !== positional) L.renamed.set(positional, own.name);
+    }
+    return y;
+  }
+
+  /**
+   * A layer call's own options, which every layer takes and none lowers: `name:` (its weights'
+   * prefix, instead of the positional dense_2) and `trainable:` (false freezes it, as Keras'
+   * layer.trainable = False). The other arguments are returned for the layer's table.
+   */
+  private layerOptions(type: string, args: Arg[]): { args: Arg[]; name?: string; nameSpan?: Span; trainable?: boolean } | undefined {
+    const rest: Arg[] = [];
+    const out: { args: Arg[]; name?: string; nameSpan?: Span; trainable?: boolean } = { args: rest };
+    for (const a of args) {
+      if (a.name === 'name') {
+        const v = a.value;
+        const text = v.kind === 'str' ? v.value : v.kind === 'ident' ? v.name : undefined;
+        if (text === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) return this.L.error('E-TYPE', `argument 'name' of ${type}: expected a layer name (letters, digits and _, not starting with a digit), e.g. name: "encoder"`, v.span);
+        out.name = text;
+        out.nameSpan = v.span;
+      } else if (a.name === 'trainable') {
+        if (a.value.kind !== 'bool') return this.L.error('E-TYPE', `argument 'trainable' of ${type}: expected true or false`, a.value.span);
+        out.trainable = a.value.value;
+      } else {
+        rest.push(a);
+      }
+    }
+    return out;
+  }
+
+  private nameTaken(name: string, span: Span): undefined {
+    const first = this.L.weightedLayers.get(name)!;
+    return this.L.error('E-DUPLICATE', `layer name '${name}' is already taken by the layer at line ${first.line}; layer names are unique (give one a name: argument)`, span);
+  }
+
+  /** Records a layer with weights under its final name (training lowering); false when the name is taken. */
+  private claimName(name: string, span: Span, frozen: boolean): boolean {
+    if (this.L.weightedLayers.has(name)) { this.nameTaken(name, span); return false; }
+    this.L.weightedLayers.set(name, span);
+    if (frozen) this.L.frozenLayers.add(name);
+    return true;
   }
 
   private tooLarge(type: string, span: Span): boolean {
@@ -314,7 +368,7 @@ export class ExprLowerer {
   }
 
   /** Lowers a layer with bound arguments as the instance `name` (shared: the same name, so the same weights). */
-  private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer): Val | undefined {
+  private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer, frozen = false): Val | undefined {
     for (const [k, x] of xs.entries()) {
       const tokens = this.L.vocabSize.has(x);
       if (def.tokenInput && k === 0) {
@@ -324,7 +378,7 @@ export class ExprLowerer {
       if (tokens) return this.L.error('E-TYPE', `${type} needs a float tensor, got token ids '${this.g.value(x).name}'; map them to vectors first: ${this.g.value(x).name} -> embedding(dim) -> ${type}`, span);
       if (this.g.value(x).dtype !== 'f32') return this.L.error('E-TYPE', `${type} needs a float tensor, got class labels '${this.g.value(x).name}'`, span);
     }
-    const cx = this.layerContext(name, span, nextAct, shared, xs[0]);
+    const cx = this.layerContext(name, span, frozen, nextAct, shared, xs[0]);
     let y: ValueId;
     try {
       y = def.lower(cx, xs, hyper);
@@ -348,9 +402,20 @@ export class ExprLowerer {
    */
   private declareLayer(st: Assign, call: Expr & { kind: 'call' }, scope: Scope): Val | undefined {
     const def = LAYERS[call.callee]!;
-    const hyper = this.layerArgs(call.callee, def, call.args, [], 0, call.span, scope);
+    const own = this.layerOptions(call.callee, call.args);
+    if (!own) return undefined;
+    const hyper = this.layerArgs(call.callee, def, own.args, [], 0, call.span, scope);
     if (!hyper) return undefined;
-    const layer: SharedLayer = { name: st.name, type: call.callee, instance: this.L.layerName(call.callee), hyper, declared: st.nameSpan };
+    const L = this.L;
+    const positional = L.layerName(call.callee);
+    const instance = own.name ?? positional;
+    const frozen = own.trainable === false || L.freeze.has(instance) || L.freeze.has(st.name);
+    if (L.training) {
+      if (!this.claimName(instance, own.nameSpan ?? st.nameSpan, frozen)) return undefined;
+      if (instance !== positional) L.renamed.set(positional, instance);
+      L.binding?.layers.push(instance);
+    }
+    const layer: SharedLayer = { name: st.name, type: call.callee, instance, hyper, declared: st.nameSpan, ...(frozen ? { frozen } : {}) };
     return { kind: 'layer', layer, span: call.span };
   }
 
@@ -390,7 +455,7 @@ export class ExprLowerer {
       return this.L.error('E-ARITY', `'${layer.name}' (${layer.type}) takes ${def.inputs} input tensor${def.inputs === 1 ? '' : 's'}, got ${xs.length}`, span);
     }
     if (!this.enoughInputs(layer.type, def, xs.length, span)) return undefined;
-    return this.applyLayer(layer.type, def, xs, layer.hyper, layer.instance, span, nextAct, layer);
+    return this.applyLayer(layer.type, def, xs, layer.hyper, layer.instance, span, nextAct, layer, layer.frozen ?? false);
   }
 
   /**
@@ -425,10 +490,11 @@ export class ExprLowerer {
     return ok ? { name, args } : undefined;
   }
 
-  private layerContext(name: string, span: Span, nextAct?: string, shared?: SharedLayer, input?: ValueId): LayerContext {
+  private layerContext(name: string, span: Span, frozen: boolean, nextAct?: string, shared?: SharedLayer, input?: ValueId): LayerContext {
     const L = this.L;
     return {
       training: L.training,
+      frozen,
       name,
       ...(nextAct ? { nextActivation: nextAct } : {}),
       salt: L.training ? ++L.dropoutSalt : 0,
@@ -518,7 +584,15 @@ export class ExprLowerer {
       this.L.error('E-DUPLICATE', `'${st.name}' is already defined (line ${prev.span.line}); names are assigned once`, st.nameSpan);
       return false;
     }
+    const L = this.L;
+    const modelLevel = L.training && L.blockCalls.length === 0;
+    if (modelLevel) L.binding = { name: st.name, layers: [] };
     const v = this.isLayerDeclaration(st.value) ? this.declareLayer(st, st.value, scope) : this.eval(st.value, scope);
+    if (modelLevel) {
+      const layers = L.binding?.layers ?? [];
+      L.binding = undefined;
+      if (v && layers.length) L.layerGroups.set(st.name, layers);
+    }
     scope.define(st.name, v ?? { kind: 'failed', span: st.nameSpan }, st.nameSpan);
     if (!v) return false;
     if (v.kind === 'tensor' && this.L.training) {

@@ -17,6 +17,8 @@ export interface Lowered {
   summary: SummaryRow[];
   /** Tensors the program named, in the training lowering (what `dlc check` shows as names). */
   bindings: Binding[];
+  /** Stable layer name → the positional name it had before (hidden → dense_1). */
+  renamed: Map<string, string>;
   /** Model outputs (eval mode; the forward program returns them). */
   outputs: { name: string; value: ValueId }[];
   /** Training-mode scalar loss and per-row values; absent without a train section. */
@@ -60,6 +62,19 @@ function pickModel(p: Program, want: string | undefined, diags: Diagnostic[]): {
   return t ? { model: m, train: t } : { model: m };
 }
 
+/**
+ * Checks that every name in the freeze list is a layer with weights or a binding that made some
+ * (did-you-mean otherwise), and marks the frozen layers' parameters: autodiff gives them no gradient.
+ */
+function markFrozen(L: Lowering): void {
+  for (const [name, span] of L.freeze) {
+    if (L.weightedLayers.has(name) || L.layerGroups.has(name)) continue;
+    const known = (): string[] => [...L.weightedLayers.keys(), ...L.layerGroups.keys()];
+    L.error('E-UNDEFINED', `freeze names '${name}', which is no layer with weights${L.didYouMean(name, known)} (layers: ${[...L.weightedLayers.keys()].join(', ') || 'none'})`, span);
+  }
+  for (const p of L.graph.params) if (L.frozenLayers.has(p.layer)) p.frozen = true;
+}
+
 export function lower(p: Program, opts: { model?: string; batch?: number } = {}): LowerResult {
   const diagnostics: Diagnostic[] = [];
   const blocks = new Map<string, BlockDecl>();
@@ -89,7 +104,9 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   const cfg = readTrain(L, train);
   const batch = opts.batch ?? cfg?.batch ?? 32;
   L.batch = batch;
+  if (cfg) L.freeze = new Map(cfg.transfer.freeze.map((f) => [f.name, f.span]));
   const fwd = lowerModel(L, model);
+  if (fwd) markFrozen(L);
   let trainLoss: Lowered['trainLoss'];
   if (fwd && cfg?.loss) {
     // Class weights apply to training only: Keras' evaluate() and val_loss take none.
@@ -104,7 +121,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   const ev = lowerModel(L, model)!;
   const evalLoss = cfg.loss ? lowerLossTerms(L, ev.scope, cfg, { phase: 'eval' }) : undefined;
   if (evalLoss) evalLoss.rows = evalLossRows(L, evalLoss.rows, cfg, { phase: 'eval', layer: 'loss' });
-  const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, bindings: L.bindings, outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
+  const lowered: Lowered = { graph: g, model, train: { ...cfg, batch }, hasTrain: !!train, summary: L.summary, bindings: L.bindings, renamed: new Map([...L.renamed].map(([from, to]) => [to, from])), outputs: ev.outputs.map((o) => ({ name: o.name, value: o.value })) };
   if (trainLoss) lowered.trainLoss = trainLoss;
   if (evalLoss) lowered.evalLoss = evalLoss;
   return { lowered, diagnostics };

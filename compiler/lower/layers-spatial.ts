@@ -199,7 +199,8 @@ export const SPATIAL_LAYERS: Record<string, LayerDef> = {
       const eps = h.epsilon as number;
       let xc: ValueId;
       let inv: ValueId;
-      if (cx.training) {
+      // Keras (TF 2.0 on): a frozen BatchNormalization runs in inference mode, even while training.
+      if (cx.training && !cx.frozen) {
         const M = numel(s) / C;
         const mean = cx.op('scale', [cx.op('sum_to', [x!], { shape: red })], { factor: 1 / M });
         xc = cx.op('sub', [x!, mean]);

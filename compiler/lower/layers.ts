@@ -12,6 +12,8 @@ export class LayerError extends Error {}
 /** What a layer may do while lowering. */
 export interface LayerContext {
   readonly training: boolean;
+  /** Frozen (trainable: false or the freeze list): batch norm then normalises with its running statistics, as Keras does. */
+  readonly frozen: boolean;
   /** The layer's instance name, e.g. "dense_2". */
   readonly name: string;
   /** Next stage in the chain when it is an activation, e.g. "relu": picks He vs Glorot init. */

@@ -50,6 +50,18 @@ export class Lowering {
   modeStart = 0;
   /** "Did you mean" searches left (see didYouMean). */
   private suggestionsLeft = MAX_SUGGESTIONS;
+  /** Layers with weights by their final name (training lowering), where each was written: two may not share one. */
+  readonly weightedLayers = new Map<string, Span>();
+  /** Positional name (dense_2) → the name given by `name:` (encoder): weight files written before it load by the positional one. */
+  readonly renamed = new Map<string, string>();
+  /** The model-level binding being lowered and the names of the layers with weights it created so far (in blocks too). */
+  binding: { name: string; layers: string[] } | undefined;
+  /** The train section's `freeze` list: layer or binding names, where each was written. */
+  freeze = new Map<string, Span>();
+  /** Final names of the frozen layers (freeze list or trainable: false). */
+  readonly frozenLayers = new Set<string>();
+  /** Model-level bindings → the layers with weights written in them (freeze may name a binding). */
+  readonly layerGroups = new Map<string, string[]>();
 
   constructor(
     readonly graph: Graph,

@@ -8,6 +8,7 @@ import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import { readRegularizer } from './regularizer.ts';
 import type { Lowering } from './scope.ts';
+import { readTransferSetting, TRANSFER_KEYS, type TransferConfig } from './transfer.ts';
 
 export type LossKind = 'cross_entropy' | 'mse' | 'mae' | 'huber' | 'binary_cross_entropy' | 'hinge' | 'kl_divergence';
 
@@ -55,6 +56,7 @@ export interface TrainConfig {
   clip?: ClipSpec;
   prune?: PruneConfig;
   classWeight?: ClassWeightConfig;
+  transfer: TransferConfig;
 }
 
 /** Named arguments of each loss, after its two positional ones (prediction, target). */
@@ -85,10 +87,10 @@ const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight'];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight', ...TRANSFER_KEYS];
 
 export function defaultTrainConfig(): TrainConfig {
-  return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0 };
+  return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0, transfer: { skipMismatch: false, freeze: [] } };
 }
 
 /** Constant value of a train entry (no tensors in a train section, except names inside the loss). */
@@ -117,6 +119,7 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
     if (seen.has(en.key)) { fail('E-DUPLICATE', `train setting '${en.key}' is already set (line ${seen.get(en.key)!.line})`, en.keySpan); continue; }
     seen.set(en.key, en.keySpan);
     const v = en.value;
+    if (TRANSFER_KEYS.includes(en.key)) { readTransferSetting(en.key, v, cfg.transfer, fail); continue; }
     switch (en.key) {
       case 'loss': {
         const terms = readLossSum(v, fail);

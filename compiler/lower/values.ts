@@ -25,6 +25,8 @@ export interface SharedLayer {
   instance: string;
   hyper: Record<string, Hyper>;
   declared: Span;
+  /** trainable: false, or named by the train section's freeze list. */
+  frozen?: boolean;
   /** Set by the first use: its weights' shapes follow that input. */
   firstUse?: { span: Span; shape: number[] };
 }

@@ -9,8 +9,8 @@ import type { ValueId } from '../ir/types.ts';
  */
 export function autodiff(g: Graph, loss: ValueId): Map<ValueId, ValueId> {
   const forward = g.nodes.filter((n) => n.phase === 'forward' || n.phase === 'loss');
-  // Values that depend on a parameter: only those need gradients.
-  const needs = new Set<ValueId>(g.params.map((p) => p.value));
+  // Values that depend on a trainable parameter: only those need gradients (frozen ones get none, so no kernels).
+  const needs = new Set<ValueId>(g.params.filter((p) => !p.frozen).map((p) => p.value));
   for (const n of forward) if (n.output !== null && n.inputs.some((i) => needs.has(i))) needs.add(n.output);
   const grads = new Map<ValueId, ValueId>();
   const at = { phase: 'backward' as const, role: 'grad' as const };
