@@ -72,6 +72,12 @@ describe('text from the command line', () => {
     expect(['ham', 'spam']).toContain(cls);
     expect(Number(pHam) + Number(pSpam)).toBeCloseTo(1, 5);
     expect(cls).toBe(Number(pSpam) > Number(pHam) ? 'spam' : 'ham');
+
+    // eval tokenises the CSV with the saved tokenizer, and its class names with the training ids.
+    const e = await dlc(['eval', model, '--weights', weights, '--data', join(dir, 'mail.csv')], { env: ENV, timeoutMs: 120_000 });
+    expect(e.stderr).toBe('');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/: loss [\d.]+ +accuracy [\d.]+% on 64 samples\n/);
   }, 240_000);
 
   it('predict --text without tokenizer.json beside the weights: one message, exit 1', async () => {
