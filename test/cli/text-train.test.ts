@@ -1,7 +1,7 @@
 // dlc train, predict and eval on text: a token model trains on a text CSV, saves tokenizer.json
 // beside its weights, and predict --text tokenises with it; a missing tokenizer and text data for a
 // model without a token input are clear errors, exit 1.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,11 +80,32 @@ describe('text from the command line', () => {
     expect(e.stdout).toMatch(/: loss [\d.]+ +accuracy [\d.]+% on 64 samples\n/);
   }, 240_000);
 
+  it('trains on a folder per class with --tokenizer chars: the saved tokenizer is character level, classes by folder name', async () => {
+    const mkdir = (d: string): void => { mkdirSync(join(dir, d), { recursive: true }); };
+    mkdir('mails/ham');
+    mkdir('mails/spam');
+    for (let i = 0; i < 12; i++) {
+      file(`mails/ham/${i}.txt`, `lunch at ${i}`);
+      file(`mails/spam/${i}.txt`, `WIN $${i}!`);
+    }
+    const run = join(dir, 'chars');
+    const r = await dlc(['train', model, '--data', join(dir, 'mails'), '--tokenizer', 'chars', '--val-split', '0.25', '--out', run], { env: ENV, timeoutMs: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('18 training texts (');
+    const tok = JSON.parse(readFileSync(join(run, 'tokenizer.json'), 'utf8')) as { split: string; vocabulary: string[]; classes: string[] };
+    expect(tok.split).toBe('character');
+    expect(tok.classes).toEqual(['ham', 'spam']);
+    expect(tok.vocabulary).toContain('w');
+    expect(tok.vocabulary).not.toContain('lunch');
+  }, 240_000);
+
   it('predict --text without tokenizer.json beside the weights: one message, exit 1', async () => {
     const lone = join(dir, 'lone');
     rmSync(lone, { recursive: true, force: true });
     const w = join(lone, 'weights.safetensors');
-    await import('node:fs').then((fs) => { fs.mkdirSync(lone); fs.copyFileSync(weights, w); });
+    mkdirSync(lone);
+    copyFileSync(weights, w);
     const r = await dlc(['predict', model, '--weights', w, '--text', 'win cash'], { env: ENV, timeoutMs: 120_000 });
     expect(r.stderr).toBe(`dlc: no tokenizer.json beside ${w}: model 'mail' takes text, which is tokenised as in training with the tokenizer dlc train saved in its run folder (expected at ${join(lone, 'tokenizer.json')})\n`);
     expect(r.code).toBe(1);
