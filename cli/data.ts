@@ -15,9 +15,12 @@ import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../run
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
 import { splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
+import { isFolder } from '../runtime/data/text-folder-node.ts';
+import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
+import { hasTokenInput, isTextCsv, loadTextForModel, textInputsOf, type TokenizerChoice } from './text-data.ts';
 
-export const DATASETS = ['mnist', 'mnist-rows'];
+export const DATASETS = ['mnist', 'mnist-rows', 'spam'];
 
 /** Whether `name` is a built-in MNIST data set: the digits as images (mnist) or as rows in time (mnist-rows). */
 export const isMnist = (name: string): name is 'mnist' | 'mnist-rows' => name === 'mnist' || name === 'mnist-rows';
@@ -35,6 +38,10 @@ export interface DataOptions {
   scale?: number;
   /** mnist: only these digits (labels kept as they are, so a class[10] head still fits). */
   digits?: number[];
+  /** The text column of a text CSV (a model with a token input). */
+  textColumn?: string;
+  /** How text is tokenised (a model with a token input). */
+  tokenizer?: TokenizerChoice;
 }
 
 export interface LoadedData {
@@ -44,6 +51,8 @@ export interface LoadedData {
   /** Held-out test samples (mnist's test digits), evaluated once, after training. */
   test?: Samples;
   description: string;
+  /** The tokenizer built from the training texts (text data), saved beside the weights. */
+  tokenizer?: Tokenizer;
 }
 
 function mnist(m: Manifest, rows: boolean, digits?: number[]): LoadedData {
@@ -115,7 +124,7 @@ const readArray = (path: string, format: Format): NdArray => {
  */
 export function readDataFile(path: string, m: Manifest, opts: DataOptions, labelsOptional = false): Samples {
   const format = formatOf(path);
-  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data sets mnist, mnist-rows)`);
+  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data sets mnist, mnist-rows, spam)`);
   if (format !== 'csv' && opts.label) throw new UserError('--label names a CSV column; array files are matched by name (.npz) or take --labels FILE');
   const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
   if (format === 'csv') {
@@ -155,9 +164,44 @@ export function readDataFile(path: string, m: Manifest, opts: DataOptions, label
   return arraysToSamples(m, x, y, scale);
 }
 
+/**
+ * Whether `name` is text for a model with a token input: the spam data set, a folder per class, or a
+ * CSV whose one feature column holds text (isTextCsv); a CSV of token ids is not.
+ */
+export function isTextData(name: string, m: Manifest, opts: Pick<DataOptions, 'label' | 'textColumn'>): boolean {
+  if (!hasTokenInput(m)) return false;
+  if (name === 'spam' || isFolder(name)) return true;
+  if (formatOf(name) !== 'csv') return false;
+  return isTextCsv(name, opts.label?.[0] ?? labelInput(m)?.name ?? 'label', opts.textColumn);
+}
+
+/** The one --label column of text data. */
+function textLabel(opts: DataOptions): { label?: string } {
+  if (!opts.label) return {};
+  if (opts.label.length !== 1) throw new UserError('text data has one label column: give one name to --label');
+  return { label: opts.label[0]! };
+}
+
+/** Text data tokenised for a model with a token input, with the tokenizer to save. */
+function loadText(name: string, m: Manifest, opts: DataOptions): LoadedData {
+  if (opts.labels || opts.scale !== undefined) throw new UserError('--labels and --scale apply to array data; text data has its labels in the CSV or the folder names');
+  const fit = textInputsOf(m)!;
+  const d = loadTextForModel(name, fit, opts.tokenizer ?? {}, {
+    ...textLabel(opts), ...(opts.textColumn !== undefined ? { text: opts.textColumn } : {}),
+    ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
+  });
+  return { train: d.train, ...(d.val ? { val: d.val } : {}), ...(d.test ? { test: d.test } : {}), description: d.description, tokenizer: d.tokenizer };
+}
+
+/** The error for the spam data set given to a model without a token input. */
+export const spamNeedsTokens = (m: Manifest): UserError => new UserError(`the spam data set is text: it fills a model with a token input and a class label input (e.g. input text: tokens[10000, 200] and input label: class[2]); model '${printable(m.model)}' has inputs ${m.inputs.map((i) => printable(i.name)).join(', ')}`);
+
 /** Training and held-out samples, keyed by the model's input names. */
 export function loadData(name: string, m: Manifest, opts: DataOptions = {}): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
+  if (isTextData(name, m, opts)) return loadText(name, m, opts);
+  if (name === 'spam') throw spamNeedsTokens(m);
+  if (opts.textColumn !== undefined || opts.tokenizer !== undefined) throw new UserError(`--text-column and --tokenizer apply to text data, for a model with a token input (tokens[V, T])`);
   if (isMnist(name)) {
     if (opts.label || opts.labels || opts.scale !== undefined) throw new UserError(`--label, --labels and --scale apply to data files; the ${name} data set has its labels and pixels in [0, 1]`);
     const d = mnist(m, name === 'mnist-rows', opts.digits);
@@ -168,7 +212,7 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
     return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
   }
   if (opts.digits) throw new UserError(`--digits picks digits of the mnist data sets, not of ${printable(name)}`);
-  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file)`);
+  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file, or a folder of text per class)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {
     if (opts.labels) throw new UserError('--val with --labels: put validation features and labels in one .npz or .csv file');

@@ -5,6 +5,7 @@ import { SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec } from '../compi
 import { PASS_NAMES, type PassName } from '../compiler/pipeline.ts';
 import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
+import type { TokenLevel } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
 
 export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz', 'export'] as const;
@@ -12,16 +13,16 @@ export type Command = (typeof COMMANDS)[number];
 export const isCommand = (name: string | undefined): name is Command => (COMMANDS as readonly string[]).includes(name ?? '');
 
 const MODEL_FLAGS = ['model', 'batch'];
-const DATA_FLAGS = ['data', 'labels', 'scale', 'label', 'adapter', 'timeout'];
+const DATA_FLAGS = ['data', 'labels', 'scale', 'label', 'text-column', 'adapter', 'timeout'];
 const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 
 /** The options each command reads (besides --help); any other is refused, not ignored. */
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', 'weights', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits'],
+  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits', 'tokenizer'],
   eval: ['weights', 'digits', ...MODEL_FLAGS, ...DATA_FLAGS],
-  predict: ['out', 'weights', ...MODEL_FLAGS, ...DATA_FLAGS],
+  predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
   export: ['out', 'weights', 'format', 'max-batch', 'force', 'model'],
 };
@@ -93,6 +94,12 @@ options:
                           (header row; the label column named like the model's label input),
                           .npz (arrays named like the inputs, or x and y), .npy or IDX (-ubyte)
                           features with --labels
+                          For a model with a token input (tokens[V, T]): the built-in spam
+                          data set, a .csv with a text column, or a folder per class of .txt
+  --text-column <col>     (train, eval, predict) the text column of a text CSV with more columns
+  --tokenizer <level>     (train) split text into words (default) or chars
+  --text <sentence>       (predict) one text to classify with the tokenizer.json beside
+                          --weights (without --out: CSV on stdout)
   --labels <file>         (train, eval, predict) labels of .npy / IDX features (.npy or IDX)
   --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156
                           = 1/255 for bytes)
@@ -146,7 +153,16 @@ export interface CliOptions {
   initFrom?: string;
   /** (train, eval) the mnist digits to use. */
   digits?: number[];
+  /** The text column of a text CSV. */
+  textColumn?: string;
+  /** (train) the tokenizer's level: words or characters. */
+  tokenizer?: TokenLevel;
+  /** (predict) one text to classify. */
+  text?: string;
 }
+
+/** --tokenizer names and the levels they choose. */
+const TOKENIZER_LEVELS: Record<string, TokenLevel> = { words: 'word', chars: 'character' };
 
 /**
  * Takes `--dump-ir [PASS]` / `--dump-ir=PASS` out of argv before Node's parser sees it (its value is
@@ -190,7 +206,7 @@ function intFlag(name: string, v: string | undefined, min: number, max = Number.
 const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
-  label: { type: 'string' }, weights: { type: 'string' },
+  label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' },
   resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
@@ -244,6 +260,13 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
   if (v.stats) opts.stats = true;
   if (v.label !== undefined) opts.label = v.label.split(',').map((c) => c.trim());
   if (v.val !== undefined) opts.val = v.val;
+  if (v['text-column'] !== undefined) opts.textColumn = v['text-column'];
+  if (v.text !== undefined) opts.text = v.text;
+  if (v.tokenizer !== undefined) {
+    const level = TOKENIZER_LEVELS[v.tokenizer];
+    if (level === undefined) throw new UserError(`--tokenizer must be words or chars, got '${printable(v.tokenizer)}'`);
+    opts.tokenizer = level;
+  }
   if (v.weights !== undefined) opts.weights = v.weights;
   if (v.resume) opts.resume = true;
   if (v['init-from'] !== undefined) opts.initFrom = v['init-from'];

@@ -1,6 +1,7 @@
 // `dlc eval` (loss and accuracy of saved weights on a data set) and `dlc predict` (model outputs per
 // sample, as CSV or JSON; class probabilities for classifiers). The output file is written by
 // writeFileSafely: a failed run leaves no partial file, and no input is overwritten.
+import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
@@ -16,19 +17,59 @@ import { sizeLine, sparsityLine } from './sparsity.ts';
 import { checkOutputPath, writeFileSafely } from '../runtime/write-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { isMnist, loadData, readDataFile } from './data.ts';
+import { isMnist, isTextData, loadData, readDataFile, spamNeedsTokens } from './data.ts';
+import { hasTokenInput, loadTextForPrediction, textInputsOf, textSamplesFor } from './text-data.ts';
+import { loadTokenizer, tokenizerBeside, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
+import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { confusionTable, evalParts } from './progress.ts';
 import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
 /** `--out -`: the predictions go to stdout, as CSV. */
 const STDOUT = '-';
 
-/** The samples to evaluate or predict on: mnist's 2,000 held-out digits, or a whole data file (CSV, .npz, .npy, IDX). */
-function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): { data: Samples; name: string } {
+/** The tokenizer saved beside --weights, for a model with a token input; a clear error without one. */
+function tokenizerFor(m: Manifest, opts: CliOptions): Tokenizer {
+  if (opts.weights === undefined) throw new UserError('needs --weights: a .safetensors file written by dlc train');
+  const path = tokenizerBeside(opts.weights);
+  if (!existsSync(path)) {
+    throw new UserError(`no ${TOKENIZER_FILE} beside ${printable(opts.weights)}: model '${printable(m.model)}' takes text, which is tokenised as in training with the tokenizer dlc train saved in its run folder (expected at ${printable(path)})`);
+  }
+  return loadTokenizer(path);
+}
+
+/** What samplesFor read: the samples, a name for messages, and the class names when the data named them. */
+interface ReadSamples {
+  data: Samples;
+  name: string;
+  classes?: string[];
+}
+
+/**
+ * The samples to evaluate or predict on: mnist's 2,000 held-out digits, the spam corpus's held-out
+ * test messages, --text, or a whole data file (CSV, .npz, .npy, IDX; text CSV or folder for a model
+ * with a token input, tokenised with the tokenizer beside the weights).
+ */
+function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): ReadSamples {
   const name = opts.data;
   if (opts.digits && (name === undefined || !isMnist(name))) throw new UserError('--digits picks digits of the mnist data sets (--data mnist)');
+  if (opts.text !== undefined) {
+    if (name !== undefined) throw new UserError('use either --text or --data, not both');
+    if (!hasTokenInput(m)) throw new UserError(`--text needs a model with a token input (tokens[V, T]); model '${printable(m.model)}' has inputs ${m.inputs.map((i) => printable(i.name)).join(', ')}`);
+    const tok = tokenizerFor(m, opts);
+    return { data: textSamplesFor([opts.text], tok, textInputsOf(m)!), name: '--text', ...(tok.classes ? { classes: tok.classes } : {}) };
+  }
   if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');
   if (isMnist(name)) return { data: loadData(name, m, opts.digits ? { digits: opts.digits } : {}).test!, name: `${name} (held-out digits${opts.digits ? ` ${opts.digits.join(', ')}` : ''})` };
+  if (isTextData(name, m, { ...(opts.label ? { label: opts.label } : {}), ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}) })) {
+    if (opts.label && opts.label.length !== 1) throw new UserError('text data has one label column: give one name to --label');
+    const tok = tokenizerFor(m, opts);
+    const fit = textInputsOf(m)!;
+    const data = loadTextForPrediction(name, tok, fit, { ...(opts.label ? { label: opts.label[0]! } : {}), ...(opts.textColumn !== undefined ? { text: opts.textColumn } : {}) });
+    if (!labelsOptional && !data.tensors[fit.label]) throw new UserError(`${printable(name)}: no labels to evaluate against (a column named '${printable(fit.label)}', or --label)`);
+    return { data, name: name === 'spam' ? 'spam (held-out test messages)' : name, ...(tok.classes ? { classes: tok.classes } : {}) };
+  }
+  if (name === 'spam') throw spamNeedsTokens(m);
+  if (opts.textColumn !== undefined) throw new UserError('--text-column applies to text data, for a model with a token input (tokens[V, T])');
   const data = readDataFile(name, m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
   }, labelsOptional);
@@ -84,19 +125,24 @@ function checkFiniteOutputs(m: Manifest, outs: Record<string, Float32Array>, cou
   }
 }
 
-/** Column names and per-sample rows of every forward output; softmax probabilities for classifiers. */
-function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count: number): { columns: string[]; rows: number[][] } {
+/**
+ * Column names and per-sample rows of every forward output; softmax probabilities for classifiers,
+ * named by class (class name and p_<name>) when the data named its classes.
+ */
+function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count: number, classes?: string[]): { columns: string[]; rows: (number | string)[][] } {
   const columns: string[] = [];
-  const rows: number[][] = Array.from({ length: count }, () => []);
+  const rows: (number | string)[][] = Array.from({ length: count }, () => []);
   for (const o of m.programs.forward.outputs) {
     const k = valuesPerSample(o.shape);
     const v = outs[o.name]!;
     const classifier = m.train.loss === 'cross_entropy' && o.name === m.train.prediction;
     if (classifier) {
-      columns.push('class', ...Array.from({ length: k }, (_, j) => `p${j}`));
+      const named = classes?.length === k ? classes : undefined;
+      columns.push('class', ...Array.from({ length: k }, (_, j) => (named ? `p_${named[j]!}` : `p${j}`)));
       for (let r = 0; r < count; r++) {
         // checkFiniteOutputs ran first: every logit is finite.
-        rows[r]!.push(argmax(v, r * k, k), ...softmax(v, r * k, k));
+        const c = argmax(v, r * k, k);
+        rows[r]!.push(named ? named[c]! : c, ...softmax(v, r * k, k));
       }
     } else {
       columns.push(...(k === 1 ? [o.name] : Array.from({ length: k }, (_, j) => `${o.name}_${j}`)));
@@ -106,8 +152,12 @@ function predictionTable(m: Manifest, outs: Record<string, Float32Array>, count:
   return { columns, rows };
 }
 
+/** A CSV cell: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+const csvCell = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
 export async function predictCommand(file: string, opts: CliOptions): Promise<void> {
-  const out = opts.out;
+  // One --text prints its probabilities; files of samples need --out.
+  const out = opts.out ?? (opts.text !== undefined ? STDOUT : undefined);
   if (out === undefined) throw new UserError('predict needs --out: preds.csv, preds.json, or - for CSV on stdout');
   const toStdout = out === STDOUT;
   const format = toStdout ? '.csv' : extname(out).toLowerCase();
@@ -116,13 +166,13 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   const inputs = inputsOf(file, opts);
   if (!toStdout) await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
-  const { data, name } = samplesFor(artifact.manifest, opts, true);
+  const { data, name, classes } = samplesFor(artifact.manifest, opts, true);
   await withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => {
     const outs = await predict(session, data);
     checkFiniteOutputs(m, outs, data.count, name);
-    const { columns, rows } = predictionTable(m, outs, data.count);
+    const { columns, rows } = predictionTable(m, outs, data.count, classes);
     const text = format === '.csv'
-      ? `${[columns.join(','), ...rows.map((r) => r.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(','))].join('\n')}\n`
+      ? `${[columns.map(csvCell).join(','), ...rows.map((r) => r.map((x) => (typeof x === 'string' ? csvCell(x) : Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(','))].join('\n')}\n`
       : `${JSON.stringify({ columns, rows })}\n`;
     // On stdout the predictions are the whole output, written once they are all computed.
     if (toStdout) {

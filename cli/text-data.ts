@@ -5,6 +5,7 @@
 import type { InputSpec, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
+import { csvRows } from '../runtime/data/csv.ts';
 import { MAX_CSV_BYTES } from '../runtime/data/limits.ts';
 import { labelInput } from '../runtime/data/model-inputs.ts';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
@@ -186,15 +187,20 @@ export function loadTextForModel(name: string, fit: TextInputs, choice: Tokenize
   };
 }
 
+/** Refuses a tokenizer made for another model's token input. */
+function checkTokenizerFits(tokenizer: Tokenizer, fit: TextInputs): void {
+  if (tokenizer.sequenceLength !== fit.sequenceLength || tokenizer.vocabulary.length > fit.vocab) {
+    throw new UserError(`the tokenizer makes ${tokenizer.sequenceLength} ids per text from a vocabulary of ${tokenizer.vocabulary.length}, but input '${printable(fit.tokens)}' takes tokens[${fit.vocab}, ${fit.sequenceLength}]: the weights and tokenizer come from another model`);
+  }
+}
+
 /**
  * Texts to evaluate or predict on with a trained model's tokenizer: the spam corpus's held-out
  * test messages, a folder per class, or a CSV with a text column and perhaps a label column. Class
  * names are matched to the ones training saw (kept in the tokenizer), never renumbered afresh.
  */
 export function loadTextForPrediction(name: string, tokenizer: Tokenizer, fit: TextInputs, opts: { label?: string; text?: string } = {}): Samples {
-  if (tokenizer.sequenceLength !== fit.sequenceLength || tokenizer.vocabulary.length > fit.vocab) {
-    throw new UserError(`the tokenizer makes ${tokenizer.sequenceLength} ids per text from a vocabulary of ${tokenizer.vocabulary.length}, but input '${printable(fit.tokens)}' takes tokens[${fit.vocab}, ${fit.sequenceLength}]: the weights and tokenizer come from another model`);
-  }
+  checkTokenizerFits(tokenizer, fit);
   let texts: MaybeLabelledTexts;
   if (name === 'spam') texts = spam().test;
   else if (isFolder(name)) texts = readTextFolder(name);
@@ -205,4 +211,31 @@ export function loadTextForPrediction(name: string, tokenizer: Tokenizer, fit: T
   const aligned = alignClasses(texts, tokenizer.classes, name, 'the training data');
   const ids = encodeTexts(tokenizer, aligned.texts);
   return { count: aligned.texts.length, tensors: aligned.labels ? { [fit.tokens]: ids, [fit.label]: aligned.labels } : { [fit.tokens]: ids } };
+}
+
+/** Whether the model has a token input (`tokens[V, T]`): then text data can fill it. */
+export const hasTokenInput = (m: Manifest): boolean => m.inputs.some((i) => (i as MaybeTokenInput).vocab !== undefined);
+
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+
+/**
+ * Whether a CSV for a model with a token input holds text rather than token ids: one column besides
+ * the label (or a named text column) with a value that is not an integer. T columns of integer ids
+ * (or one, for T = 1) are ids, read as any CSV; anything else goes to the id reader and its errors.
+ */
+export function isTextCsv(path: string, label: string, textColumn?: string): boolean {
+  if (textColumn !== undefined) return true;
+  const rows = csvRows(new TextDecoder().decode(readFileBounded(path, { what: 'data file', limit: MAX_CSV_BYTES })), path);
+  if (rows.length < 2) return false;
+  const header = rows[0]!.fields.map((f) => f.trim());
+  const features = header.map((_, k) => k).filter((k) => header[k] !== label);
+  if (features.length !== 1) return false;
+  const k = features[0]!;
+  return rows.slice(1).some((r) => !INTEGER.test(r.fields[k] ?? ''));
+}
+
+/** Texts given on the command line (predict --text), tokenised as training did. */
+export function textSamplesFor(texts: string[], tokenizer: Tokenizer, fit: TextInputs): Samples {
+  checkTokenizerFits(tokenizer, fit);
+  return { count: texts.length, tensors: { [fit.tokens]: encodeTexts(tokenizer, texts) } };
 }

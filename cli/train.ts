@@ -11,6 +11,7 @@ import { EARLY_STOPPING_DEFAULTS, type ScheduleSpec } from '../compiler/artifact
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import type { NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Session, type SessionOptions } from '../runtime/session.ts';
+import { saveTokenizer, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
 import { loadData } from './data.ts';
 import { formatDuration } from './duration.ts';
@@ -56,6 +57,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
     ...(opts.digits ? { digits: opts.digits } : {}),
+    ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...(opts.tokenizer !== undefined ? { tokenizer: { level: opts.tokenizer } } : {}),
   });
   const initFrom = initFromFile(file, m, opts);
   if (data.train.count < m.batch) {
@@ -69,8 +71,10 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const inputs = inputsOf(file, opts);
   const best = join(out, 'best.safetensors');
   const weights = join(out, 'weights.safetensors');
+  // Text data: the tokenizer built from the training texts, beside the weights for predict and eval.
+  const tokenizer = data.tokenizer ? join(out, TOKENIZER_FILE) : undefined;
   await checkOutputFolder(out);
-  for (const path of [checkpoint, best, weights, ...historyFiles(out)]) await checkOutputPath(path, { inputs });
+  for (const path of [checkpoint, best, weights, ...(tokenizer ? [tokenizer] : []), ...historyFiles(out)]) await checkOutputPath(path, { inputs });
   const choice = adapterChoice(opts);
   const handle = await openChosenDevice(choice);
   try {
@@ -96,6 +100,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     if (opts.resume) say(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})`);
     await makeFolder(out);
     if (opts.overwrite) removeStaleRunFiles(out, ['weights.safetensors', 'checkpoint.safetensors', ...(opts.saveBest ? ['best.safetensors'] : [])]);
+    // Written before the first checkpoint, so that every weights file in the folder has its tokenizer.
+    if (tokenizer) await saveTokenizer(data.tokenizer!, tokenizer, { inputs });
     const every = opts.checkpointEvery ?? 1;
     let lowest = Infinity;
     const started = performance.now();
@@ -133,7 +139,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     }
     await saveWeights(session, weights, meta, { inputs });
     const where = run.version !== undefined ? ` (version ${run.version}: ${printable(run.base!)} holds an earlier run; --out chooses the folder)` : '';
-    say(`saved weights to ${printable(weights)}${where}`);
+    say(`saved weights to ${printable(weights)}${tokenizer ? ` and the tokenizer to ${printable(tokenizer)}` : ''}${where}`);
     session.dispose();
   } finally {
     handle.destroy();

@@ -116,7 +116,7 @@ export function parseTextCsv(text: string, name: string, opts: TextCsvOptions): 
 
 /**
  * parseTextCsv for prediction: without a column named like the label, the file holds texts only
- * (its one column, or the --text column).
+ * (its one column, or the --text-column column).
  */
 export function parseTextCsvMaybeLabelled(text: string, name: string, opts: TextCsvOptions): MaybeLabelledTexts {
   return readTextCsv(text, name, opts, true);
@@ -134,9 +134,9 @@ function readTextCsv(text: string, name: string, opts: TextCsvOptions, labelsOpt
   const labelIdx = labelsOptional && !column.has(opts.label) ? undefined : columnNamed(opts.label, 'label', ' (choose it with --label)');
   const used = labelIdx === undefined ? 1 : 2;
   let textIdx: number;
-  if (opts.text !== undefined) textIdx = columnNamed(opts.text, 'text', ' (choose it with --text)');
+  if (opts.text !== undefined) textIdx = columnNamed(opts.text, 'text', ' (choose it with --text-column)');
   else if (header.length === used) textIdx = labelIdx === undefined ? 0 : 1 - labelIdx;
-  else throw new DataError(`${headerAt}: ${header.length} columns (${printable(shown.join(', '))}); name the text column with --text`);
+  else throw new DataError(`${headerAt}: ${header.length} columns (${printable(shown.join(', '))}); name the text column with --text-column`);
   if (textIdx === labelIdx) throw new DataError(`${headerAt}: column '${shown[textIdx]}' cannot be both the text and the label`);
   const others = header.map((_, k) => k).filter((k) => k !== textIdx && k !== labelIdx);
   if (others.length) {

@@ -108,7 +108,7 @@ describe('text to predict on, with the tokenizer saved beside the weights', () =
     const onlySpam = loadTextForPrediction(write('p/spam.csv', 'text,label\ncash,spam\nwin,spam\n'), tok, fit);
     expect([...onlySpam.tensors.label!]).toEqual([1, 1]);
     expect(err(() => loadTextForPrediction(write('p/odd.csv', 'text,label\ncash,eggs\n'), tok, fit))).toBe(`${join(dir, 'p', 'odd.csv')}: class 'eggs' is not among the training classes (ham, spam)`);
-    expect(messageOf(() => loadTextForPrediction(write('p/two.csv', 'id,message\n1,cash\n'), tok, fit), Error)).toBe(`${join(dir, 'p', 'two.csv')}:1: 2 columns (id, message); name the text column with --text`);
+    expect(messageOf(() => loadTextForPrediction(write('p/two.csv', 'id,message\n1,cash\n'), tok, fit), Error)).toBe(`${join(dir, 'p', 'two.csv')}:1: 2 columns (id, message); name the text column with --text-column`);
     expect(messageOf(() => loadTextForPrediction(write('p/two.csv', 'id,message\n1,cash\n'), tok, fit, { text: 'message' }), Error)).toBe(`${join(dir, 'p', 'two.csv')}:1: column 'id' is not the text ('message') and there is no label column 'label'; a text CSV holds a text column and perhaps a label column, nothing else`);
   });
 

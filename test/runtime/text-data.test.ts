@@ -31,10 +31,10 @@ describe('a CSV with a text column', () => {
     expect(err(() => csv('label,body\na,x\nb,y\nc,z\n', { classes: 2 }))).toBe("mail.csv: column 'label': 3 class names (a, b, c) but the model has 2 classes");
   });
 
-  it('names the text column with --text when there are more columns, and refuses columns it would ignore', () => {
-    expect(err(() => csv('id,text,label\n1,a,0\n'))).toBe('mail.csv:1: 3 columns (id, text, label); name the text column with --text');
+  it('names the text column with --text-column when there are more columns, and refuses columns it would ignore', () => {
+    expect(err(() => csv('id,text,label\n1,a,0\n'))).toBe('mail.csv:1: 3 columns (id, text, label); name the text column with --text-column');
     expect(err(() => csv('id,text,label\n1,a,0\n', { text: 'text' }))).toBe("mail.csv:1: column 'id' is neither the text ('text') nor the label ('label'); a text CSV holds those two columns only");
-    expect(err(() => csv('txt,label\na,0\n', { text: 'text' }))).toBe("mail.csv:1: no text column named 'text'; did you mean 'txt'? (choose it with --text); the columns are txt, label");
+    expect(err(() => csv('txt,label\na,0\n', { text: 'text' }))).toBe("mail.csv:1: no text column named 'text'; did you mean 'txt'? (choose it with --text-column); the columns are txt, label");
     expect(err(() => csv('text,lable\na,0\n'))).toBe("mail.csv:1: no label column named 'label'; did you mean 'lable'? (choose it with --label); the columns are text, lable");
     expect(err(() => csv('text,label\na,0\n', { text: 'label' }))).toBe("mail.csv:1: column 'label' cannot be both the text and the label");
   });
