@@ -97,6 +97,13 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const o = m.train.optimizer;
     say(`training ${printable(m.model)}: ${formatOptimizer(o, { lr: session.lr })}, batch ${m.batch}, ${epochs} epoch${epochs === 1 ? '' : 's'}, seed ${seed}`);
     say(printable(data.description, 400));
+    // Every step runs at the compiled batch size, so a last partial batch is left out of the epoch
+    // (Keras trains it as a smaller batch): say so rather than let the sample count mislead.
+    const left = data.train.count % m.batch;
+    if (left > 0) {
+      const steps = Math.floor(data.train.count / m.batch);
+      say(`each epoch trains ${steps} batch${steps === 1 ? '' : 'es'} of ${m.batch} (${steps * m.batch} samples); ${left} left out of each epoch${m.train.shuffle ? ', other ones each epoch (shuffled)' : ', the last ones (no shuffle)'}`);
+    }
     if (opts.resume) say(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})`);
     await makeFolder(out);
     if (opts.overwrite) removeStaleRunFiles(out, ['weights.safetensors', 'checkpoint.safetensors', ...(opts.saveBest ? ['best.safetensors'] : [])]);

@@ -187,7 +187,10 @@ export function lowerLoss(L: Lowering, scope: Scope, loss: LossConfig, metrics: 
         rows = rowMean(L, per, lossAt);
       }
       const regression = loss.kind !== 'binary_cross_entropy';
-      if (metrics.includes('accuracy')) return L.error('E-UNKNOWN-METRIC', `accuracy needs a cross_entropy loss with class labels`, loss.span);
+      if (metrics.includes('accuracy')) {
+        const why = regression ? '' : `; Keras' binary accuracy (prediction above 0.5 against the 0/1 target) is not offered yet: use precision, recall or f1, computed on validation and held-out data`;
+        return L.error('E-UNKNOWN-METRIC', `accuracy needs a cross_entropy loss with class labels or one-hot targets${why}`, loss.span);
+      }
       const wrong = metrics.find((m) => (regression ? CLASS_METRICS : REGRESSION_METRICS).includes(m));
       if (wrong) return L.error('E-UNKNOWN-METRIC', regression ? `${wrong} needs class labels (a cross_entropy or binary_cross_entropy loss)` : `${wrong} is a regression metric (an mse, mae or huber loss)`, loss.span);
       break;

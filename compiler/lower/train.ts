@@ -86,6 +86,16 @@ export const OPTIMIZERS: Record<string, OptimizerDef> = Object.fromEntries(
 const KERAS_HYPER_NAMES: Record<string, string> = {
   learning_rate: 'lr', lrate: 'lr', learningrate: 'lr', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'eps', initial_accumulator_value: 'initial',
 };
+/** Keras' compile/fit arguments that dlc spells another way: the hint replaces an edit-distance guess. */
+const KERAS_SETTING_HINTS: Record<string, string> = {
+  loss_weights: `; weigh the losses in the loss itself, e.g. loss = cross_entropy(a, label) + 0.5 * mse(b, target)`,
+  sample_weight: `; sample weights are an argument of the loss: loss = cross_entropy(logits, label, sample_weight: w) with an input w: f32[1]`,
+  sample_weights: `; sample weights are an argument of the loss: loss = cross_entropy(logits, label, sample_weight: w) with an input w: f32[1]`,
+  clipnorm: `; write clip = norm(c) (Keras clipnorm)`,
+  global_clipnorm: `; write clip = global_norm(c) (Keras global_clipnorm)`,
+  clipvalue: `; write clip = value(c) (Keras clipvalue)`,
+  batch_size: `; did you mean 'batch'?`,
+};
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
 const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight', ...TRANSFER_KEYS];
 
@@ -115,7 +125,7 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
   let ok = true;
   const fail = (code: string, msg: string, span: Span): void => { L.error(code, msg, span); ok = false; };
   for (const en of decl.entries) {
-    if (!KEYS.includes(en.key)) { fail('E-UNKNOWN-KEY', `unknown train setting '${en.key}'${didYouMean(en.key, KEYS)}`, en.keySpan); continue; }
+    if (!KEYS.includes(en.key)) { fail('E-UNKNOWN-KEY', `unknown train setting '${en.key}'${KERAS_SETTING_HINTS[en.key] ?? didYouMean(en.key, KEYS)}`, en.keySpan); continue; }
     if (seen.has(en.key)) { fail('E-DUPLICATE', `train setting '${en.key}' is already set (line ${seen.get(en.key)!.line})`, en.keySpan); continue; }
     seen.set(en.key, en.keySpan);
     const v = en.value;

@@ -194,6 +194,15 @@ export function checkSampleShapes(m: Manifest, x: { shape: number[]; file: strin
   if (x.shape.length < 1 || count === 0) throw new DataError(`${xFile}: no samples (shape [${x.shape.join(', ')}])`);
   const per = valuesPerSample(feature.shape);
   if (got !== per) throw new DataError(`${xFile}: samples of shape [${x.shape.slice(1).join(', ')}] (${got} values), but the model's input ${describeInput(feature)} takes ${per}`);
+  // Same count, other arrangement: (N, 3, 8, 8) for an [8, 8, 3] input would train on scrambled
+  // pixels. A flat [N, values] array is taken as it is; otherwise the axes must match, size-1 axes
+  // aside (MNIST's (N, 28, 28) fills f32[1, 28, 28]).
+  const squeeze = (dims: number[]): number[] => dims.filter((d) => d !== 1);
+  const sample = x.shape.slice(1);
+  const want = squeeze(feature.shape.slice(1));
+  if (sample.length > 1 && squeeze(sample).join(',') !== want.join(',')) {
+    throw new DataError(`${xFile}: samples of shape [${sample.join(', ')}], but the model's input ${describeInput(feature)} takes [${feature.shape.slice(1).join(', ')}]: the same ${per} values in another arrangement would be read scrambled; transpose the array (for images, or declare the input's layout: channels_last or channels_first), or flatten it to [N, ${per}]`);
+  }
   if (!y) return;
   const yFile = shownFile(y.file);
   const n = y.shape[0] ?? 0;

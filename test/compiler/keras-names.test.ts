@@ -43,3 +43,30 @@ describe("Keras's argument names suggest dlc's", () => {
     expect(firstError('p = x -> flatten -> dense(2, strides: 2)')).toContain("unknown argument 'strides' for dense (accepted: units, activation, use_bias, init, bias_init, kernel_regularizer, bias_regularizer)");
   });
 });
+
+describe("Keras's compile and fit arguments written as train settings point to dlc's form", () => {
+  const settingError = (setting: string): string => {
+    const src = `model m {
+  input x: f32[4]
+  input y: f32[2]
+  p = x -> dense(2)
+  output p
+}
+train m {
+  loss = mse(p, y)
+  ${setting}
+}`;
+    const r = compile(src, { file: 'net.dl' });
+    expect(r.ok).toBe(false);
+    return formatDiagnostics(r.diagnostics, src).split('\n')[0]!;
+  };
+  it.each([
+    ['loss_weights = [1, 0.5]', "net.dl:9:3: error: unknown train setting 'loss_weights'; weigh the losses in the loss itself, e.g. loss = cross_entropy(a, label) + 0.5 * mse(b, target)"],
+    ['sample_weight = w', "net.dl:9:3: error: unknown train setting 'sample_weight'; sample weights are an argument of the loss: loss = cross_entropy(logits, label, sample_weight: w) with an input w: f32[1]"],
+    ['clipnorm = 1.0', "net.dl:9:3: error: unknown train setting 'clipnorm'; write clip = norm(c) (Keras clipnorm)"],
+    ['global_clipnorm = 1.0', "net.dl:9:3: error: unknown train setting 'global_clipnorm'; write clip = global_norm(c) (Keras global_clipnorm)"],
+    ['batch_size = 8', "net.dl:9:3: error: unknown train setting 'batch_size'; did you mean 'batch'?"],
+  ])('%s', (setting, message) => {
+    expect(settingError(setting)).toBe(message);
+  });
+});

@@ -86,7 +86,7 @@ describe('loss mistakes', () => {
 
   it('mae needs float targets of the prediction\'s shape; accuracy needs class labels', () => {
     expect(errors(net('mae(p, c)'))).toContain("error: mae needs float targets; 'c' holds class labels (use cross_entropy)");
-    expect(errors(net('huber(p, y)', 'accuracy'))).toContain('error: accuracy needs a cross_entropy loss with class labels');
+    expect(errors(net('huber(p, y)', 'accuracy'))).toContain('error: accuracy needs a cross_entropy loss with class labels or one-hot targets');
     expect(errors(net('huber(p, y)', 'f1'))).toContain('error: f1 needs class labels (a cross_entropy or binary_cross_entropy loss)');
   });
 });

@@ -87,6 +87,25 @@ describe('IDX', () => {
   });
 });
 
+describe('an array of the right size in another arrangement', () => {
+  const NHWC = compile(`model m {
+  input image: f32[4, 4, 3] layout: channels_last
+  input label: class[2]
+  logits = image -> conv2d(2, 3) -> flatten -> dense(2)
+  output logits
+}
+train m { loss = cross_entropy(logits, label) }
+`).artifact!.manifest;
+  const images = (shape: number[]) => ({ array: parseNpy(npy('<f4', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 100)), 'x.npy'), file: 'x.npy' });
+  const labels = { array: parseNpy(npy('>i2', [2], [0, 1]), 'y.npy'), file: 'y.npy' };
+  it('is refused with the shapes and how to fix it (channels-first data for a channels-last input)', () => {
+    expect(err(() => arraysToSamples(NHWC, images([2, 3, 4, 4]), labels))).toBe("x.npy: samples of shape [3, 4, 4], but the model's input image: f32[4, 4, 3] takes [4, 4, 3]: the same 48 values in another arrangement would be read scrambled; transpose the array (for images, or declare the input's layout: channels_last or channels_first), or flatten it to [N, 48]");
+  });
+  it('is read when it matches, is flat, or differs only by axes of size 1', () => {
+    for (const shape of [[2, 4, 4, 3], [2, 48], [2, 1, 4, 4, 3]]) expect(arraysToSamples(NHWC, images(shape), labels).count).toBe(2);
+  });
+});
+
 describe('values beyond float32 are refused where they are read', () => {
   const y = { array: parseNpy(npy('>i2', [3], [0, 1, 2]), 'y.npy'), file: 'y.npy' };
   const x = (values: number[]) => ({ array: parseNpy(npy('<f8', [3, 2], values), 'x.npy'), file: 'x.npy' });
