@@ -106,7 +106,9 @@ export interface DataCase {
 /** Random features (integers when `integer`) and labels (class indices or real targets) for `n` samples. */
 function arrays(m: Manifest, n: number, rng: Rng, integer: boolean): { x: Values; y: Values } {
   const { feature, target, perSample, perLabel } = inputsOf(m);
-  const value = () => (integer ? rng.int(256) : Math.round((rng.next() * 4 - 2) * 1e4) / 1e4);
+  // Token inputs take ids in [0, vocab): valid ids, small enough for every integer dtype written.
+  const value = feature.vocab !== undefined ? () => rng.int(Math.min(feature.vocab!, 256))
+    : () => (integer ? rng.int(256) : Math.round((rng.next() * 4 - 2) * 1e4) / 1e4);
   const x = { shape: [n, ...feature.shape.slice(1)], values: Array.from({ length: n * perSample }, value) };
   const y = target.classes !== undefined
     ? { shape: [n], values: Array.from({ length: n }, () => rng.int(target.classes!)) }
@@ -123,7 +125,7 @@ export function makeDataCase(model: SampleModel, format: DataFormat, rows: numbe
   const { feature, target, perLabel } = inputsOf(m);
   const base = { format, model, opts: {}, labelsOptional: false };
   if (format === 'weights' || format === 'checkpoint') return { ...base, name: `${format}.safetensors`, bytes: format === 'weights' ? model.weights : model.checkpoint };
-  const integer = format === 'idx' ? rng.next() < 0.5 : rng.next() < 0.2;
+  const integer = feature.vocab !== undefined || (format === 'idx' ? rng.next() < 0.5 : rng.next() < 0.2);
   const { x, y } = arrays(m, rows, rng, integer);
   if (format === 'csv') {
     const per = x.values.length / rows;
