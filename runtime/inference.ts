@@ -10,6 +10,7 @@ import {
 } from './inference-manifest.ts';
 import { decodeSafetensors } from './safetensors.ts';
 import { firstLimitBreach } from './limit-breach.ts';
+import { badTokenIdAt } from './token-ids.ts';
 
 const STORAGE = 0x80; // GPUBufferUsage flags, spelled out so the module loads before globals exist.
 const COPY_SRC = 0x04;
@@ -113,8 +114,8 @@ export class InferenceModel {
       if (data.length !== count * per) throw new InferenceError(`input '${printable(i.name)}' needs ${count} × ${per} values (shape [${i.shape.join(', ')}] per sample), got ${data.length}`);
       const vocab = i.vocab;
       if (vocab !== undefined) {
-        const at = data.findIndex((v) => v < 0 || v >= vocab);
-        if (at >= 0) throw new InferenceError(`input '${printable(i.name)}': token id ${data[at]} of sample ${Math.floor(at / per)} (position ${at % per}) is out of range; the model takes ids 0 to ${vocab - 1}`);
+        const why = badTokenIdAt(data, vocab, per);
+        if (why !== undefined) throw new InferenceError(`input '${printable(i.name)}': ${why}`);
       }
     }
     const outs = Object.fromEntries(m.outputs.map((o) => [o.name, o.dtype === 'i32' ? new Int32Array(count * perSample(o)) : new Float32Array(count * perSample(o))]));

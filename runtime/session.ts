@@ -7,6 +7,7 @@ import { printable } from '../dsl/printable.ts';
 import { initialTensors } from './init.ts';
 import { bindKernels, type BoundKernel, type PipelineProgress } from './pipeline-cache.ts';
 import { checkArtifact, checkLimits, kernelLabel } from './session-checks.ts';
+import { badTokenIdAt } from './token-ids.ts';
 import { SessionError } from './session-error.ts';
 import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
 import { warmUpKernels } from './warm-up.ts';
@@ -184,12 +185,8 @@ export class Session {
     const wantInt = slot.dtype === 'i32';
     if (wantInt !== data instanceof Int32Array) throw new SessionError(`'${name}' holds ${wantInt ? 'integers (Int32Array: class labels or token ids)' : 'floats (Float32Array)'}`);
     const vocab = (slot as InputSpec).vocab;
-    // An id outside the vocabulary would read zeros in the embedding kernels: refuse it by its place.
-    if (vocab !== undefined) {
-      const T = n / slot.shape[0]!;
-      const at = data.findIndex((v) => v < 0 || v >= vocab);
-      if (at >= 0) throw new SessionError(`'${name}': token id ${data[at]} of sample ${Math.floor(at / T)} (position ${at % T}) is out of range; the model takes ids 0 to ${vocab - 1}`);
-    }
+    const why = vocab === undefined ? undefined : badTokenIdAt(data, vocab, n / slot.shape[0]!);
+    if (why !== undefined) throw new SessionError(`'${name}': ${why}`);
     this.device.queue.writeBuffer(this.buffers[slot.buffer]!, slot.offset ?? 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
