@@ -4,6 +4,7 @@
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { printable } from '../dsl/printable.ts';
+import { TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
 
@@ -64,12 +65,16 @@ export function chooseRunFolder(model: string, opts: Pick<CliOptions, 'out' | 'o
   return { path: join(base, `version_${version}`), version, base };
 }
 
+/** Files a run writes beside its weights that belong to those weights alone. */
+const RUN_COMPANIONS = [TOKENIZER_FILE];
+
 /**
  * With --overwrite, removes the earlier run's files this run will not write again (best.safetensors
- * without --save-best), so the folder does not mix two runs. Only regular files are removed.
+ * without --save-best, tokenizer.json when this model takes no text), so the folder does not mix
+ * two runs. Only regular files are removed.
  */
 export function removeStaleRunFiles(dir: string, writes: string[]): void {
-  for (const f of RUN_FILES) {
+  for (const f of [...RUN_FILES, ...RUN_COMPANIONS]) {
     if (writes.includes(f)) continue;
     const path = join(dir, f);
     try {

@@ -106,7 +106,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     }
     if (opts.resume) say(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})`);
     await makeFolder(out);
-    if (opts.overwrite) removeStaleRunFiles(out, ['weights.safetensors', 'checkpoint.safetensors', ...(opts.saveBest ? ['best.safetensors'] : [])]);
+    if (opts.overwrite) removeStaleRunFiles(out, ['weights.safetensors', 'checkpoint.safetensors', ...(opts.saveBest ? ['best.safetensors'] : []), ...(tokenizer ? [TOKENIZER_FILE] : [])]);
     // Written before the first checkpoint, so that every weights file in the folder has its tokenizer.
     if (tokenizer) await saveTokenizer(data.tokenizer!, tokenizer, { inputs });
     const every = opts.checkpointEvery ?? 1;

@@ -6,7 +6,7 @@ import { Rng } from './random.ts';
 import { Plateau, scheduledRate, warmupFactor } from './schedule.ts';
 import { valuesPerSample } from './data/model-inputs.ts';
 import { firstNonFinite } from './inspect.ts';
-import { prunedSparsity, updatePruneMasks, type TensorSparsity } from './prune.ts';
+import { pruneMasks, prunedSparsity, updatePruneMasks, type TensorSparsity } from './prune.ts';
 import { SessionError } from './session-error.ts';
 import type { Session, TensorData } from './session.ts';
 
@@ -174,6 +174,9 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
   const plateau = schedule?.kind === 'reduce_on_plateau' ? new Plateau(schedule.minDelta ?? PLATEAU.minDelta) : undefined;
   const watch = stopping ? new Plateau(stopping.minDelta) : undefined;
   let bestWeights: Map<string, Float32Array> | undefined;
+  // Pruning masks are part of the best epoch's model (as the masks TF-MOT keeps as layer weights are
+  // in Keras' restore_best_weights): restored with its weights, so pruned weights stay exactly zero.
+  let bestMasks: Map<string, Float32Array> | undefined;
   const monitored = (r: EpochResult, m: 'loss' | 'val_loss'): number => (m === 'val_loss' && r.val ? r.val.loss : r.loss);
   const setRate = (e: number, s: number): void => {
     if (!schedule) return;
@@ -213,13 +216,17 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     let stop = false;
     if (watch && stopping) {
       if (watch.update(monitored(r, stopping.monitor), e)) {
-        if (stopping.restoreBest) bestWeights = await session.weights();
+        if (stopping.restoreBest) {
+          bestWeights = await session.weights();
+          if (t.prune) bestMasks = await pruneMasks(session);
+        }
       } else if (watch.wait >= stopping.patience) {
         stop = true;
       }
       // At a stop, or at the end of a run whose best epoch was earlier, put the best weights back.
       if ((stop || e === epochs) && stopping.restoreBest && bestWeights && watch.bestEpoch !== e) {
         session.setWeights(bestWeights, `weights of epoch ${watch.bestEpoch}`);
+        for (const [mask, values] of bestMasks ?? []) session.write(mask, values);
         r.stopped = { bestEpoch: watch.bestEpoch, restored: true };
       }
       if (stop) r.stopped ??= { bestEpoch: watch.bestEpoch, restored: false };

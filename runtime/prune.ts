@@ -85,3 +85,10 @@ export async function prunedSparsity(session: Session): Promise<TensorSparsity[]
   for (const { param } of spec.tensors) tensors.push({ name: param, data: (await session.read(param)) as Float32Array });
   return sparsityOf(tensors);
 }
+
+/** The current mask of every pruned tensor, by mask name (none when the program does not prune). */
+export async function pruneMasks(session: Session): Promise<Map<string, Float32Array>> {
+  const masks = new Map<string, Float32Array>();
+  for (const { mask } of session.manifest.train.prune?.tensors ?? []) masks.set(mask, (await session.read(mask)) as Float32Array);
+  return masks;
+}

@@ -47,9 +47,13 @@ describe('chooseRunFolder', () => {
 
   it('--overwrite removes the earlier run\'s files this run will not write, and nothing else', async () => {
     const dir = tmp();
-    for (const f of ['weights.safetensors', 'best.safetensors', 'notes.txt']) writeFileSync(join(dir, f), f);
+    for (const f of ['weights.safetensors', 'best.safetensors', 'tokenizer.json', 'notes.txt']) writeFileSync(join(dir, f), f);
     removeStaleRunFiles(dir, ['weights.safetensors', 'checkpoint.safetensors']);
+    // A tokenizer left from a text model would be read by `predict` beside the new weights.
     expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'weights.safetensors']);
+    writeFileSync(join(dir, 'tokenizer.json'), 'new');
+    removeStaleRunFiles(dir, ['weights.safetensors', 'tokenizer.json']);
+    expect(readdirSync(dir).sort()).toEqual(['notes.txt', 'tokenizer.json', 'weights.safetensors']);
   });
 });
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile, type CompileOptions } from '../../compiler/compile.ts';
 import { tensor } from '../../compiler/ir/tensor.ts';
-import { prunedSparsity, updatePruneMasks } from '../../runtime/prune.ts';
+import { fit } from '../../runtime/fit.ts';
+import { pruneMasks, prunedSparsity, updatePruneMasks } from '../../runtime/prune.ts';
 import { Rng } from '../../runtime/random.ts';
 import { Session } from '../../runtime/session.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../runtime/weights-node.ts';
@@ -161,3 +162,34 @@ for (const adapter of ADAPTERS) {
     }
   });
 }
+
+describe('pruning with early stopping', () => {
+  const device = useDevice('gles');
+  it('restore_best brings back the best epoch\'s masks with its weights: every masked weight is exactly 0', async (t) => {
+    const h = device();
+    if (!h) return t.skip();
+    // Masks jump to 95% after epoch 2 and validation sees the pruned weights, so epoch 1 stays the best
+    // epoch and its (all-ones) masks come back with its weights, not the 95% masks of epoch 2.
+    const source = SOURCE.replace('prune = magnitude(sparsity: 0.75, start: 0, end: 2)', 'prune = magnitude(sparsity: 0.95, start: 2, end: 2)\n  early_stopping = early_stopping(patience: 5, restore_best: true)');
+    const s = await Session.create(compile(source, { file: 'net.dl' }).artifact!, h.device);
+    const x = new Float32Array(40 * 11), y = new Int32Array(40);
+    batches.forEach((b, i) => { x.set(b.x, i * 55); y.set(b.y, i * 5); });
+    const data = { count: 40, tensors: { x, y } };
+    const history = await fit(s, data, { epochs: 2, validation: data });
+    expect(history[1]!.pruneTarget).toBe(0.95);
+    expect(history[1]!.val!.loss).toBeGreaterThan(history[0]!.val!.loss);
+    expect(history[1]!.stopped).toEqual({ bestEpoch: 1, restored: true });
+    const masks = await pruneMasks(s);
+    expect([...masks.keys()]).toEqual(KERNELS.map((k) => `${k}.prune_mask`));
+    for (const k of KERNELS) {
+      const mask = masks.get(`${k}.prune_mask`)!;
+      expect(mask.every((v) => v === 1), `${k}: epoch 1's masks keep every weight`).toBe(true);
+      const w = (await s.read(k)) as Float32Array;
+      expect(w.some((v) => v === 0), `${k}: epoch 1's weights, unpruned`).toBe(false);
+    }
+    // Another step leaves the restored weights unpruned (stale 95% masks would zero them in the update).
+    await s.trainStep(batches[0]!);
+    for (const k of KERNELS) expect(((await s.read(k)) as Float32Array).filter((v) => v === 0).length, k).toBe(0);
+    s.dispose();
+  }, 300_000);
+});
