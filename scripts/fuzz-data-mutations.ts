@@ -119,7 +119,8 @@ function mutateNpy(p: NpyParts, rng: Rng): string {
       const w = /f8|i8/.test(descr) ? 8 : /f4|i4/.test(descr) ? 4 : 0;
       if (!w || p.body.length < w) return 'no wide value to change';
       const v = new DataView(p.body.buffer, p.body.byteOffset, p.body.byteLength);
-      const at = rng.int(p.body.length / w) * w;
+      // Earlier mutations may leave a body that is not whole values: pick among the whole ones.
+      const at = rng.int(Math.floor(p.body.length / w)) * w;
       const le = !descr.startsWith('>');
       const x = pick(rng, [1e39, -1e39, Infinity, NaN, 3.5e38, 2 ** 63, -1]);
       if (descr.includes('f8')) v.setFloat64(at, x, le);
