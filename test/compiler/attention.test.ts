@@ -2,6 +2,8 @@
 // fans, forward values on the float64 interpreter against a direct computation of Keras' formula,
 // every weight's gradient against central differences, and the diagnostics of shape mistakes.
 import { describe, expect, it } from 'vitest';
+import { exportInference } from '../../compiler/export.ts';
+import { formatDiagnostics } from '../../dsl/diagnostics.ts';
 import { compiles, errors } from '../helpers/compile-source.ts';
 import { gradientMatchesDifferences } from '../helpers/gradient-check.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
@@ -177,6 +179,13 @@ describe('diagnostics of the attention layers', () => {
        4 |   y = text -> embedding(8) -> multi_head_attention(heads: 2)
          |                               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"
     `);
+  });
+
+  it('dlc export refuses attention with its line: a batch of per-sample products has no runtime-batch form yet', () => {
+    const src = net(`multi_head_attention(heads: ${H}, key_dim: ${D}, mask: text)`);
+    const r = exportInference(src, { file: 'net.dl', maxBatch: 4 });
+    expect(r.ok).toBe(false);
+    expect(formatDiagnostics(r.diagnostics, src).split('\n')[0]).toMatchInlineSnapshot(`"net.dl:7:12: error: matmul in multi_head_attention_1 cannot run on a batch chosen at run time: it multiplies by a per-sample matrix"`);
   });
 
   it('positional_embedding: a table shorter than the sequence, a non-sequence input', () => {
