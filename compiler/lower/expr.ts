@@ -302,6 +302,7 @@ export class ExprLowerer {
     for (const a of args) {
       // `mask: ids`: token ids that travel as one more input after the layer's own (LayerDef.maskArg).
       if (a.name === 'mask' && def.maskArg) {
+        if (mask !== undefined) { ok = false; this.L.error('E-DUPLICATE', `argument 'mask' of ${type} is given twice`, a.span); continue; }
         const m = this.maskIds(type, a, most, scope);
         if (m === undefined) { ok = false; continue; }
         mask = m;

@@ -174,6 +174,11 @@ describe('diagnostics of the attention layers', () => {
        4 |   y = text -> embedding(8) -> global_maxpool1d(mask: text)
          |                                                ^^^^"
     `);
+    expect(errors(model('  y = text -> embedding(8) -> multi_head_attention(heads: 2, key_dim: 4, mask: text, mask: text)'))).toMatchInlineSnapshot(`
+      "net.dl:4:86: error: argument 'mask' of multi_head_attention is given twice
+       4 |   y = text -> embedding(8) -> multi_head_attention(heads: 2, key_dim: 4, mask: text, mask: text)
+         |                                                                                      ^^^^^^^^^^"
+    `);
     expect(errors(model('  y = text -> embedding(8) -> multi_head_attention(heads: 2)'))).toMatchInlineSnapshot(`
       "net.dl:4:31: error: multi_head_attention needs argument 'key_dim'
        4 |   y = text -> embedding(8) -> multi_head_attention(heads: 2)
