@@ -4,6 +4,9 @@ import type { Initializer, ValueId } from '../ir/types.ts';
 import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { maskOf, sequence } from './layers-sequence.ts';
 
+/** The most (sample, head) products of one attention: one workgroup layer each along z. */
+const MAX_PRODUCTS = 65535;
+
 /**
  * Keras' glorot_uniform over a kernel of `shape`: Keras' compute_fans takes the last two axes times
  * the product of the others (the receptive field), so [F, heads, key_dim] has fans F·heads and F·key_dim.
@@ -35,6 +38,9 @@ export const ATTENTION_LAYERS: Record<string, LayerDef> = {
       const mask = maskOf(cx, 'multi_head_attention', maskIds, T);
       const H = h.heads as number;
       const D = h.key_dim as number;
+      if (B * H > MAX_PRODUCTS) {
+        throw new LayerError(`multi_head_attention runs one attention product per sample and head, ${B} × ${H} = ${B * H} here, more than ${MAX_PRODUCTS.toLocaleString('en-US')} (WebGPU's workgroups along one axis); use fewer heads or a smaller batch`);
+      }
       const flat = cx.op('reshape', [x!], { shape: [B * T, F] });
       // Keras' EinsumDense weights: kernels [F, heads, key_dim] (out: [heads, key_dim, F]), biases [heads, key_dim] (out: [F]).
       const project = (name: string, factor = 1): ValueId => {

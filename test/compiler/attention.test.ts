@@ -179,6 +179,11 @@ describe('diagnostics of the attention layers', () => {
        4 |   y = text -> embedding(8) -> multi_head_attention(heads: 2, key_dim: 4, mask: text, mask: text)
          |                                                                                      ^^^^^^^^^^"
     `);
+    expect(errors(`${model('  y = text -> embedding(8) -> multi_head_attention(heads: 40000, key_dim: 1)')}train m {\n  loss = mse(y, y)\n  batch = 2\n}\n`)).toMatchInlineSnapshot(`
+      "net.dl:4:31: error: multi_head_attention_1: multi_head_attention runs one attention product per sample and head, 2 × 40000 = 80000 here, more than 65,535 (WebGPU's workgroups along one axis); use fewer heads or a smaller batch
+       4 |   y = text -> embedding(8) -> multi_head_attention(heads: 40000, key_dim: 1)
+         |                               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"
+    `);
     expect(errors(model('  y = text -> embedding(8) -> multi_head_attention(heads: 2)'))).toMatchInlineSnapshot(`
       "net.dl:4:31: error: multi_head_attention needs argument 'key_dim'
        4 |   y = text -> embedding(8) -> multi_head_attention(heads: 2)
