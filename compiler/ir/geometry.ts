@@ -66,11 +66,16 @@ export function windowSpan(o: number, k: number, s: number, pad: number, size: n
   return [Math.max(a, 0), Math.min(a + k, size)];
 }
 
-/** Dimensions of C = op(A)·op(B) given stored shapes and transpose flags. */
-export function matmulDims(a: number[], b: number[], transA: boolean, transB: boolean): { M: number; K: number; N: number; Kb: number } {
-  const [M, K] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
-  const [Kb, N] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
-  return { M, K, N, Kb };
+/**
+ * Dimensions of C = op(A)·op(B) given stored shapes and transpose flags; the transposes act on the
+ * last two axes, and a 3-D pair is a batch of `batch` products (1 for 2-D operands).
+ */
+export function matmulDims(a: number[], b: number[], transA: boolean, transB: boolean): { M: number; K: number; N: number; Kb: number; batch: number } {
+  const [a0, a1] = a.slice(-2) as [number, number];
+  const [b0, b1] = b.slice(-2) as [number, number];
+  const [M, K] = transA ? [a1, a0] : [a0, a1];
+  const [Kb, N] = transB ? [b1, b0] : [b0, b1];
+  return { M, K, N, Kb, batch: a.length === 3 ? a[0]! : 1 };
 }
 
 /** Which input axes are summed when reducing `inShape` to `target` (numpy rules, target right-aligned). */

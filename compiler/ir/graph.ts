@@ -90,7 +90,8 @@ export class Graph {
     const def = opDef(op);
     const ins = inputs.map((i) => ({ shape: this.value(i).shape, dtype: this.value(i).dtype }));
     if (!arityAccepts(def, ins.length)) throw new Error(`internal error: ${op} takes ${def.arity} inputs, got ${ins.length}`);
-    for (const k of def.intInputs ?? []) {
+    // An int input past the ones given is optional (masked_softmax's token ids).
+    for (const k of (def.intInputs ?? []).filter((i) => i < ins.length)) {
       if (ins[k]!.dtype !== 'i32') throw new ShapeError(`${op} needs class labels (i32) as input ${k + 1}, got ${ins[k]!.dtype}`);
     }
     ins.forEach((t, k) => {

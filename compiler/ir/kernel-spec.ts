@@ -106,6 +106,8 @@ export interface MatmulTemplate {
   kind: 'matmul';
   a: string; b: string; out: string;
   M: number; N: number; K: number;
+  /** Products in the batch (1 for 2-D operands): product z reads A at z·M·K, B at z·K·N, writes C at z·M·N. */
+  batch: number;
   transA: boolean; transB: boolean;
   /** Rows and columns of C per invocation; invocations per workgroup side. */
   TM: number; TN: number; wg: number;
@@ -211,7 +213,7 @@ export interface SumToTemplate {
 }
 
 export type RowKind = 'softmax' | 'log_softmax' | 'softmax_bwd' | 'log_softmax_bwd' | 'softmax_ce' | 'softmax_ce_bwd' | 'correct' | 'correct_onehot'
-  | 'class_weight' | 'class_weight_target';
+  | 'class_weight' | 'class_weight_target' | 'masked_softmax';
 
 /** One invocation per row of the last axis. */
 export interface RowsTemplate {
@@ -221,6 +223,11 @@ export interface RowsTemplate {
   C: number; rows: number; wg: number;
   /** The class weights a `class_weight` row looks up (its class's entry, 1 outside the list). */
   weights?: number[];
+  /**
+   * masked_softmax: row r is query t = r mod T of sample r / perSample; with `ids` (the second
+   * input, token ids [samples, C]) a key holding the padding id (0) is masked, and `causal` masks keys after t.
+   */
+  mask?: { T: number; perSample: number; ids: boolean; causal: boolean };
 }
 
 /** The fused softmax cross-entropy head (see ir/ops/loss-head.ts). */

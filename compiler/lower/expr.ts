@@ -298,7 +298,16 @@ export class ExprLowerer {
     let positionalHypers = 0;
     let ok = true;
     let activationCall: { name: string; args: Record<string, Hyper> } | undefined;
+    let mask: ValueId | undefined;
     for (const a of args) {
+      // `mask: ids`: token ids that travel as one more input after the layer's own (LayerDef.maskArg).
+      if (a.name === 'mask' && def.maskArg) {
+        if (mask !== undefined) { ok = false; this.L.error('E-DUPLICATE', `argument 'mask' of ${type} is given twice`, a.span); continue; }
+        const m = this.maskIds(type, a, most, scope);
+        if (m === undefined) { ok = false; continue; }
+        mask = m;
+        continue;
+      }
       const slot = a.name ?? (xs.length >= most ? def.hyper[positionalHypers]?.name : undefined);
       if (a.name === undefined && xs.length >= most) positionalHypers++;
       // `activation: leaky_relu(alpha: 0.2)`: an activation with its own arguments, not a layer applied
@@ -344,8 +353,25 @@ export class ExprLowerer {
     if (most > 0 && !this.enoughInputs(type, def, xs.length, span)) return undefined;
     const hyper = withDefaults(def.hyper, bound, callee, report, span);
     if (!hyper) return undefined;
+    if (mask !== undefined) xs.push(mask);
     if (activationCall) for (const [k, val] of Object.entries(activationCall.args)) hyper[`${ACTIVATION_ARG}${k}`] = val;
     return hyper;
+  }
+
+  /** The token ids of a layer's `mask:` argument; undefined after a diagnostic. */
+  private maskIds(type: string, a: Arg, most: number, scope: Scope): ValueId | undefined {
+    if (most === 0) {
+      return this.L.error('E-TYPE', `a declared ${type} layer takes no mask: pass mask: where the layer is applied, ${type}(x, …, mask: ids)`, a.nameSpan ?? a.span);
+    }
+    const v = this.eval(a.value, scope);
+    if (!v || v.kind === 'failed') return undefined;
+    const ids = this.tensor(v, scope, `token ids for argument 'mask' of ${type}`);
+    if (ids === undefined) return undefined;
+    if (!this.L.vocabSize.has(ids)) {
+      const got = this.g.value(ids).dtype === 'f32' ? `a float tensor of shape ${userShape(this.g.value(ids).shape)}` : `class labels '${this.g.value(ids).name}'`;
+      return this.L.error('E-TYPE', `argument 'mask' of ${type} needs token ids (an input declared tokens[vocab, length]; id 0 is padding), got ${got}`, a.value.span);
+    }
+    return ids;
   }
 
   /** What an integer tensor holds, for messages: token ids or class labels. */
@@ -371,6 +397,7 @@ export class ExprLowerer {
   private applyLayer(type: string, def: LayerDef, xs: ValueId[], hyper: Record<string, Hyper>, name: string, span: Span, nextAct?: string, shared?: SharedLayer, frozen = false): Val | undefined {
     for (const [k, x] of xs.entries()) {
       const tokens = this.L.vocabSize.has(x);
+      if (def.maskArg && k === def.inputs) continue; // the mask's ids, checked where they were bound
       if (def.tokenInput && k === 0) {
         if (!tokens) return this.L.error('E-TYPE', `${type} needs token ids (an input declared tokens[vocab, length]), got ${this.g.value(x).dtype === 'f32' ? `a float tensor of shape ${userShape(this.g.value(x).shape)}` : `class labels '${this.g.value(x).name}'`}`, span);
         continue;

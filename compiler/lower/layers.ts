@@ -37,6 +37,11 @@ export interface LayerDef {
   variadic?: boolean;
   /** Its (first) input must be token ids, a tokens[V, T] input (embedding); no other layer takes them. */
   tokenInput?: boolean;
+  /**
+   * It takes `mask: ids`, the token ids of a tokens[V, T] input whose padding id (0) marks the steps
+   * to leave out (Keras' mask_zero mask, passed by name); lower() then gets them after its inputs.
+   */
+  maskArg?: boolean;
   /** Its arguments besides the inputs, bound by bind-args.ts. */
   hyper: ArgSpec[];
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;

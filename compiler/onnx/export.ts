@@ -108,6 +108,8 @@ class OnnxWriter {
     }
     const outputs = new Set(this.program.outputs.map((o) => o.value));
     for (let k = 0; k < nodes.length; k++) {
+      // After a refusal nothing is exported, and the nodes after it may read the value it left undefined.
+      if (this.diagnostics.length > 0) break;
       const n = nodes[k]!;
       if (n.layer !== undefined && nodes[k - 1]?.layer !== n.layer) {
         let end = k;
@@ -161,6 +163,12 @@ class OnnxWriter {
     const out = n.output;
     if (out === null) throw new Error(`internal error: the forward program holds update node ${n.op}`);
     if (n.inputs.every((i) => this.constants.has(i))) {
+      // A weight broadcast to new leading axes (positional_embedding over the batch) would fold to a
+      // constant of the compiled batch size, wrong at any other.
+      if (n.op === 'broadcast_to' && g.value(out).shape.length > g.value(n.inputs[0]!).shape.length) {
+        this.refuse(n, 'has no ONNX form yet: it broadcasts a weight over the batch');
+        return;
+      }
       // Data-independent: folded once here, in float64, and stored as f32.
       const [value] = evalOp(n.op, n.inputs.map((i) => this.constants.get(i)!), n.attrs, g.value(out).shape, { lr: 0, step: 0, seed: 0 });
       this.constants.set(out, value!);

@@ -169,6 +169,12 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   matmul: (cx) => {
     const transA = cx.attrs.transA === true;
     const transB = cx.attrs.transB === true;
+    if (cx.shape(0).length === 3) {
+      // A batch of products: MatMul broadcasts over the leading axis; Gemm is 2-D only.
+      const swapped = (k: number): string => cx.emit('Transpose', [cx.input(k)], { perm: ints([0, 2, 1]) });
+      cx.emit('MatMul', [transA ? swapped(0) : cx.input(0), transB ? swapped(1) : cx.input(1)], {}, cx.output);
+      return;
+    }
     if (!transA && !transB) cx.emit('MatMul', [cx.input(0), cx.input(1)], {}, cx.output);
     else cx.emit('Gemm', [cx.input(0), cx.input(1)], { transA: int(transA ? 1 : 0), transB: int(transB ? 1 : 0) }, cx.output);
   },
@@ -234,6 +240,8 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   gelu_bwd: null,
   elementwise_bwd: null,
   bce_logits_bwd: null,
+  // An attention mask: no ONNX form yet (an unmasked attention exports through softmax).
+  masked_softmax: null,
   softmax_bwd: null,
   log_softmax_bwd: null,
   softmax_ce: null,

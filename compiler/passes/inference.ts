@@ -36,6 +36,7 @@ function batchGrid(t: Template, max: number): BatchGrid | string {
     case 'elementwise': return t.vec4 ? flat(t.n, t.wg * t.vec4.vecs, 4) : flat(t.n, t.wg);
     case 'matmul':
       if (t.transA) return 'its rows are not the samples';
+      if (t.batch > 1) return 'a batch of matrix products has no runtime-batch form yet';
       return { axis: 1, mult: 1, perSample: t.M / max, chunk: 1, per: t.TM * t.wg };
     case 'conv2d': {
       const pixels = t.geom.OH * t.geom.OW;

@@ -145,7 +145,7 @@ describe('diagnostics of token inputs and the sequence layers', () => {
          |       ^^^^^"
     `);
     expect(errors(model('  input t: tokens[100, 10]\n  y = t -> embedding(4, mask_zero: true)'))).toMatchInlineSnapshot(`
-      "net.dl:3:12: error: embedding_1: mask_zero: true is not supported yet (no layer reads a padding mask); padding ids (0) are embedded like any other id, so leave it false
+      "net.dl:3:12: error: embedding_1: mask_zero: true is not taken: dlc passes the padding mask by name to the layers that read it, e.g. multi_head_attention(heads: 2, key_dim: 16, mask: text) and global_avgpool1d(mask: text), where text is the token input; leave mask_zero out
        3 |   y = t -> embedding(4, mask_zero: true)
          |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"
     `);

@@ -118,6 +118,9 @@ const MATMUL_CHAIN_CASES: OpCase[] = [
   { shapes: [[13, 37], [13, 9], [9]], attrs: { transA: true, chain: chain(['add', [0, 1]], ['dropout', [2], { rate: 0.5, salt: 9 }], ['gelu', [3]]) } },
   { shapes: [[130, 17], [17, 3]], attrs: { chain: chain(['sigmoid', [0]]) } },
   { shapes: [[257, 33], [33, 263], [263]], attrs: { chain: BIAS_RELU } },
+  // A batch of products: the epilogue's flat index runs over the whole batch (a per-product bias, a scale).
+  { shapes: [[3, 7, 13], [3, 13, 5], [3, 1, 5]], attrs: { chain: chain(['add', [0, 1]], ['scale', [2], { factor: 0.25 }]) } },
+  { shapes: [[2, 67, 17], [2, 67, 17]], attrs: { transB: true, chain: chain(['scale', [0], { factor: 0.25 }]) } },
 ];
 
 /** conv2d output shape [N, CO, OH, OW]. */
@@ -205,6 +208,14 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [[130, 257], [130, 263]], attrs: { transA: true } },
     { shapes: [[257, 130], [263, 130]], attrs: { transB: true } },
     { shapes: [[130, 257], [263, 130]], attrs: { transA: true, transB: true } },
+    // Batches of products (attention's Q·Kᵀ and P·V over batch × heads): 1, 3 and 6 products, each transpose, both tiles.
+    { shapes: [[1, 1, 1], [1, 1, 1]] },
+    { shapes: [[3, 7, 13], [3, 13, 5]] },
+    { shapes: [[6, 11, 9], [6, 11, 9]], attrs: { transB: true } },
+    { shapes: [[3, 13, 7], [3, 13, 5]], attrs: { transA: true } },
+    { shapes: [[3, 9, 13], [3, 5, 9]], attrs: { transA: true, transB: true } },
+    { shapes: [[3, 67, 17], [3, 67, 17]], attrs: { transB: true } },
+    { shapes: [[2, 130, 33], [2, 33, 70]] },
   ],
   sum_to: [
     { shapes: [[7, 13]], attrs: { shape: [13] } },
@@ -215,6 +226,16 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   ],
   reshape: [{ shapes: [[6]], attrs: { shape: [2, 3] } }, { shapes: [[7, 13]], attrs: { shape: [91] } }, { shapes: [[2, 3, 5]], attrs: { shape: [6, 5] } }],
   softmax: ROWS, log_softmax: ROWS, softmax_bwd: ROWS2,
+  // Attention scores [samples, heads, T, S] with the keys' ids: padding (0) inside and at the end, a
+  // sample of padding only (rows of zeros); causal alone, with ids, and with T ≠ S; a partial workgroup.
+  masked_softmax: [
+    { shapes: [[3, 2, 5, 5], [3, 5]], draws: ['normal', { ids: [4, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 3, 5, 2, 6] }] },
+    { shapes: [[2, 3, 7, 7]], attrs: { causal: true } },
+    { shapes: [[3, 1, 5, 5], [3, 5]], attrs: { causal: true }, draws: ['normal', { ids: [0, 2, 2, 0, 0, 3, 1, 4, 0, 2, 0, 0, 0, 0, 0] }] },
+    { shapes: [[2, 5, 3]], attrs: { causal: true } },
+    { shapes: [[2, 3, 13, 13], [2, 13]], draws: ['wide', { ids: [5, 1, 7, 3, 2, 9, 4, 0, 0, 0, 0, 0, 0, 8, 8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0] }] },
+    { shapes: [[1, 1, 1, 1], [1, 1]], draws: ['normal', { ids: [3] }] },
+  ],
   log_softmax_bwd: ROWS2.map((c) => ({ ...c, draws: ['normal', 'normal'] })),
   softmax_ce: LABELLED(), softmax_ce_bwd: LABELLED([[0]]), correct: LABELLED(),
   // Labels (lab(n) draws stay in range: a list shorter than the classes leaves some at weight 1), the

@@ -52,6 +52,20 @@ function rowBody(kind: RowKind, t: RowsTemplate): string {
     if (${b}[base + j] > tmx) { tmx = ${b}[base + j]; want = j; }
   }
   ${o}[r] = select(0.0, 1.0, best == want);`;
+    case 'masked_softmax': { // a = scores, b = the keys' token ids [samples, C] if any
+      const m = t.mask!;
+      const conds = [...(m.causal ? ['j <= t'] : []), ...(m.ids ? [`${b}[ib + j] != 0i`] : [])];
+      const keep = conds.length ? conds.join(' && ') : 'true';
+      return `let t = r % ${u32Lit(m.T)};
+  let ib = (r / ${u32Lit(m.perSample)}) * C;
+  var mx = -3.402823e38;
+  var kept = false;
+  for (var j = 0u; j < C; j = j + 1u) { if (${keep}) { mx = max(mx, ${a}[base + j]); kept = true; } }
+  var s = 0.0;
+  for (var j = 0u; j < C; j = j + 1u) { if (${keep}) { s = s + exp(${a}[base + j] - mx); } }
+  // A row with every key masked is 0 (its division by s = 0 is discarded by the select).
+  for (var j = 0u; j < C; j = j + 1u) { ${o}[base + j] = select(0.0, exp(${a}[base + j] - mx) / s, kept && ${keep}); }`;
+    }
     case 'class_weight': // a = labels; a class outside the list weighs 1 (Keras' dict.get(c, 1.0))
     case 'class_weight_target': { // a = target rows: the argmax of C > 1 values, or the one value rounded half to even
       const w = t.weights ?? [];

@@ -73,6 +73,31 @@ const checkWeights = (attrs: Attrs): number[] => {
   return w as number[];
 };
 
+/** masked_softmax's inputs: scores [samples, …, T, S] and optional token ids [samples, S] of the keys. */
+const maskedShape = (ins: TensorType[]): TensorType => {
+  const [x, ids] = ins;
+  const s = x!.shape;
+  if (s.length < 3) throw new ShapeError(`masked softmax needs scores [samples, …, queries, keys], got ${shapeStr(s)}`);
+  if (ids && (ids.shape.length !== 2 || ids.shape[0] !== s[0] || ids.shape[1] !== s[s.length - 1])) {
+    throw new ShapeError(`masked softmax over scores ${shapeStr(s)} needs the keys' token ids as [${s[0]}, ${s[s.length - 1]}], got ${shapeStr(ids.shape)}`);
+  }
+  return { shape: [...s], dtype: 'f32' };
+};
+
+/** Whether masked_softmax keeps key j for query t of sample b: not a padding id (0), and with `causal` not after t. */
+function keeps(ids: Tensor | undefined, causal: boolean, b: number, t: number, j: number): boolean {
+  if (causal && j > t) return false;
+  return !ids || ids.data[b * ids.shape[1]! + j] !== 0;
+}
+
+function maskedSoftmaxKernel(io: KernelIO): KernelBody {
+  const x = io.inputs[0]!;
+  const [T, C] = x.shape.slice(-2) as [number, number];
+  const rows = numel(x.shape) / C;
+  const mask = { T, perSample: rows / x.shape[0]!, ids: io.inputs.length > 1, causal: io.attrs.causal === true };
+  return { template: { kind: 'rows', row: 'masked_softmax', inputs: io.inputs.map((i) => i.name), out: io.output!.name, C, rows, wg: WG, mask }, workgroups: grid(Math.ceil(rows / WG)) };
+}
+
 const rowOp = (kind: RowKind, doc: string, arity: number, shape: KernelRow['shape'], reference: KernelRow['reference'], intInputs?: number[]): KernelRow =>
   ({ kind: 'kernel', doc, arity, shape, reference, kernel: rowsKernel(kind), ...(intInputs ? { intInputs } : {}) });
 
@@ -86,6 +111,32 @@ export const SOFTMAX_OPS = {
     }
     return y;
   }),
+  // Keras' Softmax with a mask adds −1e9 to masked scores, which vanish in f32: here they are 0
+  // exactly. A row with every key masked is all zeros (Keras: equal scores, a uniform row), so the
+  // op is a function its gradient (softmax's rule) describes.
+  masked_softmax: {
+    kind: 'kernel', doc: 'softmax over the last axis of attention scores [samples, …, T, S] with masked keys at 0 (padding ids, causal); a fully masked row is 0', arity: 1, variadic: true, intInputs: [1],
+    shape: maskedShape,
+    reference: ([x, ids], attrs) => {
+      const y = tensor(x!.shape);
+      const { C, R } = rowsOf(x!);
+      const T = x!.shape[x!.shape.length - 2]!;
+      const perSample = R / x!.shape[0]!;
+      const causal = attrs.causal === true;
+      for (let r = 0; r < R; r++) {
+        const [b, t, base] = [Math.floor(r / perSample), r % T, r * C];
+        const kept = Array.from({ length: C }, (_, j) => keeps(ids, causal, b, t, j));
+        if (!kept.includes(true)) continue;
+        let mx = -Infinity;
+        for (let j = 0; j < C; j++) if (kept[j]) mx = Math.max(mx, x!.data[base + j]!);
+        let s = 0;
+        for (let j = 0; j < C; j++) if (kept[j]) s += Math.exp(x!.data[base + j]! - mx);
+        for (let j = 0; j < C; j++) y.data[base + j] = kept[j] ? Math.exp(x!.data[base + j]! - mx) / s : 0;
+      }
+      return y;
+    },
+    kernel: maskedSoftmaxKernel,
+  },
   log_softmax: rowOp('log_softmax', 'log-softmax over the last axis', 1, sameAsFirst, ([x]) => {
     const y = tensor(x!.shape);
     const { C, R } = rowsOf(x!);

@@ -6,6 +6,8 @@ import { ShapeError, type KernelRow, type ViewRow } from './def.ts';
 
 /** Invocations per side of a matmul workgroup (WG × WG). */
 const MATMUL_WG = 8;
+/** The most products of one batched matmul: one workgroup layer each along z (WebGPU's per-dimension limit). */
+const MAX_BATCH = 65535;
 /** Invocations per sum_to workgroup (one workgroup per output element). */
 const SUM_WG = 64;
 
@@ -14,44 +16,51 @@ const SUM_WG = 64;
  * On llvmpipe the bigger block wins even with few workgroups (128×784·784×128: 8×8 in 4
  * workgroups ran ~2× faster than 4×4 in 16), since each load is a gather and 8×8 does 4 FMAs per load.
  */
-export function matmulTile(M: number, N: number): { TM: number; TN: number } {
-  const big = Math.ceil(M / (8 * MATMUL_WG)) * Math.ceil(N / (8 * MATMUL_WG)) >= 4;
+export function matmulTile(M: number, N: number, batch = 1): { TM: number; TN: number } {
+  const big = Math.ceil(M / (8 * MATMUL_WG)) * Math.ceil(N / (8 * MATMUL_WG)) * batch >= 4;
   return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
 }
 
 export const STRUCTURAL_OPS = {
   matmul: {
-    kind: 'kernel', doc: 'C = op(A)·op(B) for 2-D A, B; op transposes when transA / transB', arity: 2,
+    kind: 'kernel', doc: 'C = op(A)·op(B) for 2-D A, B, or for each of a batch of 3-D [batch, rows, cols] pairs; op transposes the last two axes when transA / transB', arity: 2,
     shape: ([a, b], attrs) => {
-      if (a!.shape.length !== 2 || b!.shape.length !== 2) throw new ShapeError(`matmul needs 2-D operands, got ${shapeStr(a!.shape)} and ${shapeStr(b!.shape)}`);
-      const { M, K, N, Kb } = matmulDims(a!.shape, b!.shape, attrs.transA === true, attrs.transB === true);
+      const rank = a!.shape.length;
+      if ((rank !== 2 && rank !== 3) || b!.shape.length !== rank) throw new ShapeError(`matmul needs two 2-D operands or two 3-D batches of matrices, got ${shapeStr(a!.shape)} and ${shapeStr(b!.shape)}`);
+      if (rank === 3 && a!.shape[0] !== b!.shape[0]) throw new ShapeError(`batched matmul needs equal batches, got ${shapeStr(a!.shape)} and ${shapeStr(b!.shape)}`);
+      const { M, K, N, Kb, batch } = matmulDims(a!.shape, b!.shape, attrs.transA === true, attrs.transB === true);
       if (K !== Kb) throw new ShapeError(`matmul inner dimensions differ: ${shapeStr(a!.shape)} and ${shapeStr(b!.shape)}`);
-      return { shape: [M, N], dtype: 'f32' };
+      // One workgroup layer per product along z, whose grid is capped like x and y.
+      if (batch > MAX_BATCH) throw new ShapeError(`batched matmul of ${batch} products exceeds ${MAX_BATCH}`);
+      return { shape: rank === 3 ? [batch, M, N] : [M, N], dtype: 'f32' };
     },
     reference: ([a, b], attrs, out) => {
       const tA = attrs.transA === true;
       const tB = attrs.transB === true;
-      const { M, K, N } = matmulDims(a!.shape, b!.shape, tA, tB);
+      const { M, K, N, batch } = matmulDims(a!.shape, b!.shape, tA, tB);
       const c = tensor(out.shape);
-      for (let m = 0; m < M; m++) {
-        for (let n = 0; n < N; n++) {
-          let s = 0;
-          for (let k = 0; k < K; k++) s += a!.data[tA ? k * M + m : m * K + k]! * b!.data[tB ? n * K + k : k * N + n]!;
-          c.data[m * N + n] = s;
+      for (let z = 0; z < batch; z++) {
+        const [ao, bo, co] = [z * M * K, z * K * N, z * M * N];
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let s = 0;
+            for (let k = 0; k < K; k++) s += a!.data[ao + (tA ? k * M + m : m * K + k)]! * b!.data[bo + (tB ? n * K + k : k * N + n)]!;
+            c.data[co + m * N + n] = s;
+          }
         }
       }
       return c;
     },
-    // Each invocation computes a TM×TN block of C in registers (see codegen/wgsl/matmul.ts).
+    // Each invocation computes a TM×TN block of C in registers (see codegen/wgsl/matmul.ts); z picks the product.
     kernel: (io, epilogue) => {
       const [A, B] = io.inputs;
       const transA = io.attrs.transA === true;
       const transB = io.attrs.transB === true;
-      const { M, K, N } = matmulDims(A!.shape, B!.shape, transA, transB);
-      const { TM, TN } = matmulTile(M, N);
+      const { M, K, N, batch } = matmulDims(A!.shape, B!.shape, transA, transB);
+      const { TM, TN } = matmulTile(M, N, batch);
       return {
-        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, transA, transB, TM, TN, wg: MATMUL_WG, ...(epilogue ? { epilogue } : {}) },
-        workgroups: [Math.ceil(N / (TN * MATMUL_WG)), Math.ceil(M / (TM * MATMUL_WG)), 1],
+        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, TM, TN, wg: MATMUL_WG, ...(epilogue ? { epilogue } : {}) },
+        workgroups: [Math.ceil(N / (TN * MATMUL_WG)), Math.ceil(M / (TM * MATMUL_WG)), batch],
       };
     },
   },

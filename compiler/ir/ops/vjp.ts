@@ -99,6 +99,8 @@ const RULES: Rules = {
   reshape: (b, n, g) => [b.op('reshape', [g], { shape: b.shape(n.inputs[0]!) })],
 
   softmax: (b, n, g) => [b.op('softmax_bwd', [n.output!, g])],
+  // Masked entries are 0 in y, so softmax's rule gives them no gradient; the ids get none.
+  masked_softmax: (b, n, g) => [b.op('softmax_bwd', [n.output!, g]), ...n.inputs.slice(1).map(() => null)],
   log_softmax: (b, n, g) => [b.op('log_softmax_bwd', [n.output!, g])],
   softmax_bwd: null,
   log_softmax_bwd: null,

@@ -31,6 +31,29 @@ describe('ONNX export of the catalogue', () => {
     expect(r.ops).toEqual(expect.arrayContaining(['Gather', 'MaxPool']));
   });
 
+  it('attention without a mask: heads as a batch of MatMuls (Transpose for Kᵀ), Softmax', async () => {
+    const r = await roundTrip(`model m {
+  input text: tokens[11, 6]
+  a = text -> embedding(5) -> multi_head_attention(heads: 2, key_dim: 3)
+  output a
+}`);
+    expectClose(r.errors);
+    expect(r.dims.a).toEqual([7, 6, 5]);
+    expect(r.ops).toEqual(expect.arrayContaining(['MatMul', 'Transpose', 'Softmax']));
+  });
+
+  it('refuses a padding mask and a position table (a weight broadcast over the batch), naming the layer and line', () => {
+    for (const [line, layer] of [['e -> multi_head_attention(heads: 2, key_dim: 3, mask: text)', "layer 'multi_head_attention_1' (op masked_softmax) has no ONNX form"], ['e + positional_embedding(e)', "layer 'positional_embedding_1' (op broadcast_to) has no ONNX form yet: it broadcasts a weight over the batch"]] as const) {
+      const src = `model m {\n  input text: tokens[11, 6]\n  e = text -> embedding(5)\n  a = ${line}\n  output a\n}`;
+      const r = compile(src, { file: 'net.dl', batch: 3 });
+      const out = exportOnnx({ graph: r.snapshots!.programs!, weights: testWeights(r), name: 'm', fallbackSpan: r.lowered!.model.nameSpan });
+      expect(out.ok).toBe(false);
+      if (out.ok) return;
+      expect(formatDiagnostics(out.diagnostics, src)).toContain(`net.dl:4:`);
+      expect(formatDiagnostics(out.diagnostics, src)).toContain(layer);
+    }
+  });
+
   it('merges, reshapes and arithmetic: concat, average, maximum, reshape with -1, dense on rank 3, numbers with tensors', async () => {
     const r = await roundTrip(`model m {
   input a: f32[2, 3]
