@@ -25,7 +25,7 @@ export async function loadWeights(session: Session, path: string): Promise<Recor
     if (!t) continue;
     if (t.dtype !== 'F32') throw new SessionError(`${path}: '${p.name}' is ${t.dtype}, expected F32`);
     if (t.shape.join() !== p.shape.join()) throw new SessionError(`${path}: '${p.name}' has shape [${t.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
-    weights.set(p.name, t.data);
+    weights.set(p.name, t.data as Float32Array);
   }
   session.setWeights(weights, path);
   return metadata;
