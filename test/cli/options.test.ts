@@ -33,6 +33,7 @@ describe('options a command does not use are refused, not ignored', () => {
       ['predict', 'n.dl', '--weights', 'w', '--data', 'd.csv', '--out', 'p.csv', '--label', 'y'],
       ['viz', 'n.dl', '-o', 'g.svg', '--format', 'svg', '--model', 'm'],
       ['export', 'n.dl', '--weights', 'w', '-o', 'd', '--max-batch', '8', '--format', 'native', '--force', '--model', 'm'],
+      ['quantize', 'n.dl', '--weights', 'w', '-o', 'd', '--max-batch', '8', '--force', '--model', 'm'],
     ];
     for (const args of ok) expect(parseCommandLine(args).command).toBe(args[0]);
     expect(ok.map((a) => a[0])).toEqual([...COMMANDS]);
