@@ -54,7 +54,7 @@ export async function evalInferenceFolder(dir: string, m: Manifest, data: Sample
       }
       const plain = !t.labelSmoothing && !t.classWeight && !t.sampleWeight && !t.lossTerms;
       const parts = evalParts({ loss: loss / data.count, accuracy: correct / data.count, count: data.count });
-      process.stdout.write(`${name}: ${(plain ? parts : parts.slice(1)).join('  ')} on ${count(data.count)} sample${data.count === 1 ? '' : 's'} (inference artifact ${printable(dir)})\n`);
+      process.stdout.write(`${name}: ${(plain ? parts : parts.slice(1)).join('  ')} on ${data.count} sample${data.count === 1 ? '' : 's'} (inference artifact ${printable(dir)})\n`);
       process.stdout.write(`${artifactSizeLine(dir, im.weights)}\n`);
     } finally {
       model.dispose();

@@ -2,7 +2,7 @@
 // int8 weights packed four to a word and scale each output channel, and must give what the float64
 // interpreter gives with the dequantised weights (q · scale) at awkward shapes: odd widths (the
 // per-element path), a width of 8 (whole words), a strided padded convolution with 5 output
-// channels, a grouped convolution, a batch of 3 and a count above the maximum batch.
+// channels, a grouped convolution, an LSTM's kernels, a batch of 3 and a count above the maximum batch.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { exportInference } from '../../compiler/export.ts';
@@ -55,6 +55,20 @@ ${train('cnn')}`,
     maxBatch: 4,
     counts: [5, 3],
     int8: ['conv2d_1.kernel', 'conv2d_2.kernel', 'dense_1.kernel'],
+  },
+  {
+    // Recurrent kernels reach the GPU as matmuls too: one scale per gate unit (column).
+    name: 'lstm over 5 steps of 3 → 6 units, dense',
+    text: `model rnn {
+  input x: f32[5, 3]
+  input y: class[4]
+  logits = x -> lstm(6) -> dense(4)
+  output logits
+}
+${train('rnn')}`,
+    maxBatch: 4,
+    counts: [3],
+    int8: ['dense_1.kernel', 'lstm_1.kernel', 'lstm_1.recurrent_kernel'],
   },
 ];
 
