@@ -105,6 +105,11 @@ train m {
     ]);
     const conv = m.weights[0]!;
     expect(m.buffers[conv.buffer]!.size).toBe(int8WeightBytes(4 * 2 * 9, 4));
+    // The parameter arena closes up over the kernels that left it: the two biases, 256-byte aligned.
+    const bias = m.weights[1]!;
+    expect(m.weights[3]!.buffer).toBe(bias.buffer);
+    expect([bias.offset ?? 0, m.weights[3]!.offset]).toEqual([0, 256]);
+    expect(m.buffers[bias.buffer]!.size).toBe(256 + 3 * 4);
     expect(validateInferenceManifest(JSON.parse(JSON.stringify(m)))).toBeTruthy();
     // The weights file: I8 values and F32 scales for int8 weights.
     const w = m.weights.map((x) => Float32Array.from({ length: x.shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 7) - 3));
