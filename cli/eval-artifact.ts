@@ -1,5 +1,6 @@
-// `dlc eval net.dl --weights DIR`, DIR a folder written by dlc export or dlc quantize: the inference
-// artifact runs the data's samples (InferenceModel, the runtime dlc/infer ships) and its classifier
+// `dlc eval` and `dlc predict` with `--weights DIR`, DIR a folder written by dlc export or dlc
+// quantize: the inference artifact runs the data's samples (InferenceModel, the runtime dlc/infer
+// ships). dlc predict writes its outputs as from weights; for dlc eval its classifier
 // output is scored on the host: accuracy, and the mean softmax cross-entropy when the train section's
 // loss is plain cross_entropy (no label smoothing, class or sample weights, or extra terms, which
 // only the training kernels hold). Then the artifact's size: its weights file, and what the same
@@ -10,7 +11,7 @@ import type { Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { InferenceModel } from '../runtime/inference.ts';
-import { INFERENCE_WEIGHTS_FILE } from '../runtime/inference-manifest.ts';
+import { INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
 import { readInferenceFolder } from '../runtime/inference-node.ts';
 import { argmax, softmax } from '../runtime/predictions.ts';
 import { UserError } from './errors.ts';
@@ -20,13 +21,11 @@ import { adapterChoice, openChosenDevice } from './setup.ts';
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
-/** Scores the inference artifact in `dir` on `data` and prints the eval line and its size. */
-export async function evalInferenceFolder(dir: string, m: Manifest, data: Samples, name: string, opts: CliOptions): Promise<void> {
-  const t = m.train;
-  const label = m.inputs.find((i) => i.name === t.label);
-  if (t.loss !== 'cross_entropy' || label?.classes === undefined) {
-    throw new UserError(`--weights ${printable(dir)} is an inference artifact: dlc eval scores those for classifiers (cross_entropy with class labels); model '${printable(m.model)}' trains with ${printable(t.loss)} (evaluate its .safetensors weights instead)`);
-  }
+/**
+ * Every output of the inference artifact in `dir` (made from program `m`, checked by its source hash)
+ * on `data`, run with InferenceModel on the chosen adapter; and the artifact's manifest.
+ */
+export async function runInferenceFolder(dir: string, m: Manifest, data: Samples, name: string, opts: CliOptions): Promise<{ outs: Record<string, Float32Array | Int32Array>; manifest: InferenceManifest }> {
   const files = await readInferenceFolder(dir);
   const handle = await openChosenDevice(adapterChoice(opts));
   try {
@@ -41,27 +40,38 @@ export async function evalInferenceFolder(dir: string, m: Manifest, data: Sample
         if (!v) throw new UserError(`${name}: no values for input '${printable(i.name)}'`);
         return [i.name, v];
       }));
-      const out = (await model.predict(inputs, data.count))[t.prediction];
-      if (!out) throw new UserError(`${printable(dir)}: the artifact has no output '${printable(t.prediction)}' to score`);
-      const K = label.classes;
-      const labels = data.tensors[t.label]!;
-      let correct = 0;
-      let loss = 0;
-      for (let r = 0; r < data.count; r++) {
-        const y = labels[r]!;
-        if (argmax(out, r * K, K) === y) correct++;
-        loss -= Math.log(Math.max(softmax(out, r * K, K)[y]!, Number.MIN_VALUE));
-      }
-      const plain = !t.labelSmoothing && !t.classWeight && !t.sampleWeight && !t.lossTerms;
-      const parts = evalParts({ loss: loss / data.count, accuracy: correct / data.count, count: data.count });
-      process.stdout.write(`${name}: ${(plain ? parts : parts.slice(1)).join('  ')} on ${data.count} sample${data.count === 1 ? '' : 's'} (inference artifact ${printable(dir)})\n`);
-      process.stdout.write(`${artifactSizeLine(dir, im.weights)}\n`);
+      return { outs: await model.predict(inputs, data.count), manifest: im };
     } finally {
       model.dispose();
     }
   } finally {
     handle.destroy();
   }
+}
+
+/** Scores the inference artifact in `dir` on `data` and prints the eval line and its size. */
+export async function evalInferenceFolder(dir: string, m: Manifest, data: Samples, name: string, opts: CliOptions): Promise<void> {
+  const t = m.train;
+  const label = m.inputs.find((i) => i.name === t.label);
+  if (t.loss !== 'cross_entropy' || label?.classes === undefined) {
+    throw new UserError(`--weights ${printable(dir)} is an inference artifact: dlc eval scores those for classifiers (cross_entropy with class labels); model '${printable(m.model)}' trains with ${printable(t.loss)} (evaluate its .safetensors weights instead)`);
+  }
+  const { outs, manifest } = await runInferenceFolder(dir, m, data, name, opts);
+  const out = outs[t.prediction];
+  if (!out) throw new UserError(`${printable(dir)}: the artifact has no output '${printable(t.prediction)}' to score`);
+  const K = label.classes;
+  const labels = data.tensors[t.label]!;
+  let correct = 0;
+  let loss = 0;
+  for (let r = 0; r < data.count; r++) {
+    const y = labels[r]!;
+    if (argmax(out, r * K, K) === y) correct++;
+    loss -= Math.log(Math.max(softmax(out, r * K, K)[y]!, Number.MIN_VALUE));
+  }
+  const plain = !t.labelSmoothing && !t.classWeight && !t.sampleWeight && !t.lossTerms;
+  const parts = evalParts({ loss: loss / data.count, accuracy: correct / data.count, count: data.count });
+  process.stdout.write(`${name}: ${(plain ? parts : parts.slice(1)).join('  ')} on ${data.count} sample${data.count === 1 ? '' : 's'} (inference artifact ${printable(dir)})\n`);
+  process.stdout.write(`${artifactSizeLine(dir, manifest.weights)}\n`);
 }
 
 /** "model size: weights.safetensors 227,120 bytes (int8: 4 kernels, …)" for an artifact folder. */

@@ -71,7 +71,7 @@ options:
                           kernels/*.wgsl; export and quantize only manifest.json and
                           weights.safetensors)
   --weights <file>        (eval, predict, export, quantize, check) weights written by dlc train;
-                          (eval) or a folder written by dlc export or dlc quantize
+                          (eval, predict) or a folder written by dlc export or dlc quantize
   --max-batch <n>         (export, quantize) the most samples one run takes (default 64); more
                           run in chunks
   --format <name>         (viz) dot, mermaid or svg; (export) what to write: native (default:

@@ -22,7 +22,7 @@ import { hasTokenInput, loadTextForPrediction, textInputsOf, textSamplesFor } fr
 import { loadTokenizer, tokenizerBeside, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { confusionTable, evalParts } from './progress.ts';
-import { evalInferenceFolder } from './eval-artifact.ts';
+import { evalInferenceFolder, runInferenceFolder } from './eval-artifact.ts';
 import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
 const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
@@ -171,8 +171,11 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   if (!toStdout) await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
   const { data, name, classes } = samplesFor(artifact.manifest, opts, true);
-  await withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => {
-    const outs = await predict(session, data);
+  const fromFolder = opts.weights !== undefined && isFolder(opts.weights) ? opts.weights : undefined;
+  const run = fromFolder === undefined
+    ? <T>(f: (outs: Record<string, Float32Array>, m: Manifest) => Promise<T>): Promise<T> => withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => f(await predict(session, data), m))
+    : async <T>(f: (outs: Record<string, Float32Array>, m: Manifest) => Promise<T>): Promise<T> => f((await runInferenceFolder(fromFolder, artifact.manifest, data, name, opts)).outs as Record<string, Float32Array>, artifact.manifest);
+  await run(async (outs, m) => {
     checkFiniteOutputs(m, outs, data.count, name);
     const { columns, rows } = predictionTable(m, outs, data.count, classes);
     const text = format === '.csv'

@@ -59,6 +59,30 @@ describe('dlc quantize', () => {
     expect(fromFolder.stdout).toContain('values, all f32;');
   }, 300_000);
 
+  it('dlc predict reads an artifact folder: the f32 export predicts what the weights predict, the int8 one nearly', async () => {
+    const [e, q] = [join(dir, 'pe'), join(dir, 'pq')];
+    expect((await dlc(['export', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', e])).code).toBe(0);
+    expect((await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', q])).code).toBe(0);
+    const rows = async (weights: string): Promise<number[][]> => {
+      const r = await dlc(['predict', 'samples/blobs.dl', '--weights', weights, ...DATA, '--out', '-'], { env: ENV });
+      expect(r.code, r.stderr).toBe(0);
+      const [head, ...lines] = r.stdout.trim().split('\n');
+      expect(head).toBe('class,p0,p1,p2');
+      return lines.map((l) => l.split(',').map(Number));
+    };
+    const [fromWeights, fromExport, fromInt8] = [await rows(WEIGHTS), await rows(e), await rows(q)];
+    expect(fromExport.length).toBe(fromWeights.length);
+    expect(fromWeights.length).toBeGreaterThan(100);
+    for (const [i, row] of fromExport.entries()) {
+      expect(row[0], `row ${i}`).toBe(fromWeights[i]![0]);
+      for (let j = 1; j < 4; j++) expect(Math.abs(row[j]! - fromWeights[i]![j]!)).toBeLessThan(1e-4);
+    }
+    // Int8 weights move the probabilities a little: some row moves (they ran), none by much.
+    const moved = fromInt8.map((row, i) => Math.max(...[1, 2, 3].map((j) => Math.abs(row[j]! - fromWeights[i]![j]!))));
+    expect(Math.max(...moved)).toBeGreaterThan(1e-5);
+    expect(Math.max(...moved)).toBeLessThan(0.1);
+  }, 300_000);
+
   it('refuses a bad command line and an artifact of another program, with one line', async () => {
     const noWeights = await dlc(['quantize', 'samples/blobs.dl', '-o', join(dir, 'x')]);
     expect([noWeights.code, noWeights.stderr]).toEqual([1, 'dlc: quantize needs --weights: a .safetensors file written by dlc train\n']);
