@@ -1,7 +1,7 @@
 // dlc quantize through the command: the int8 artifact it writes, dlc eval of an artifact folder
 // (the f32 export scores what the training weights score; the int8 one reports its size), and the
 // messages for a bad command line or an artifact of another program.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -90,7 +90,13 @@ describe('dlc quantize', () => {
     expect([noOut.code, noOut.stderr]).toEqual([1, 'dlc: quantize needs an output folder: -o <dir>\n']);
     const foreign = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), '--data', 'x.csv']);
     expect(foreign.stderr).toBe('dlc: quantize does not take --data (it applies to train, eval and predict; dlc --help lists the options)\n');
-    // Another version of the program (a wider hidden layer): the artifact is refused by name.
+    // A model with nothing to quantise: said, nothing written.
+    const bn = join(dir, 'bn.dl');
+    writeFileSync(bn, 'model bn {\n  input x: f32[4]\n  input y: class[4]\n  logits = x -> batchnorm\n  output logits\n}\ntrain bn {\n  loss = cross_entropy(logits, y)\n  batch = 2\n}\n');
+    const none = await dlc(['quantize', bn, '--weights', WEIGHTS, '-o', join(dir, 'bn-out')]);
+    expect([none.code, none.stderr]).toEqual([1, "dlc: model 'bn' has no dense or conv kernels to quantise (dlc export writes it with f32 weights)\n"]);
+    expect(existsSync(join(dir, 'bn-out'))).toBe(false);
+    // Another version of the program (one more epoch in the train section): the artifact is refused by name.
     const q = join(dir, 'q2');
     expect((await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', q])).code).toBe(0);
     const other = join(dir, 'blobs.dl');
