@@ -2,7 +2,8 @@
 // `native` (the default) is dlc's inference artifact (manifest.json with the forward kernels, and
 // weights.safetensors), which `dlc/infer` runs for any batch up to --max-batch; `onnx` is one .onnx
 // file (cli/export-onnx.ts). Each format is one writer in EXPORT_FORMATS; every check of the
-// command line and the weights happens before a write.
+// command line and the weights happens before a write. `dlc quantize` writes the native artifact
+// with int8 dense and conv kernels (compiler/quantize.ts).
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportInference } from '../compiler/export.ts';
@@ -10,6 +11,7 @@ import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { INFERENCE_FORMAT, INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
 import { encodeSafetensors } from '../runtime/safetensors.ts';
+import { inferenceWeightsFile } from '../compiler/quantize.ts';
 import { checkOutputFolder, fsFor, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile, type WriteFs, type WriteOptions } from '../runtime/write-node.ts';
 import { readSource } from './compile-file.ts';
 import { wantedWeights } from './export-weights.ts';
@@ -30,6 +32,8 @@ interface ExportJob {
   inputs: InputFile[];
   /** dlc's version, recorded where the format has a place for it. */
   version: string;
+  /** dlc quantize: dense and conv kernels as int8. */
+  int8?: boolean;
 }
 
 /** The formats `--format` takes, the default first; each writes `job.out` and says what it wrote. */
@@ -38,6 +42,14 @@ const EXPORT_FORMATS: Record<string, (job: ExportJob) => Promise<void>> = {
   onnx: exportOnnxFile,
 };
 export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS);
+
+/** `dlc quantize net.dl --weights W -o dir`: the native inference artifact with int8 dense and conv kernels. */
+export async function quantizeCommand(file: string, opts: CliOptions, version: string): Promise<void> {
+  if (opts.out === undefined) throw new UserError('quantize needs an output folder: -o <dir>');
+  if (opts.weights === undefined) throw new UserError('quantize needs --weights: a .safetensors file written by dlc train');
+  if (await isFolder(file)) throw new UserError(`quantize needs the .dl file of the model; ${printable(file)} is a folder (a compiled folder holds kernels, not the program)`);
+  await exportNative({ file, out: opts.out, weights: opts.weights, opts, inputs: inputsOf(file, opts), version, int8: true });
+}
 
 export async function exportCommand(file: string, opts: CliOptions, version: string): Promise<void> {
   const format = opts.format ?? EXPORT_FORMAT_NAMES[0]!;
@@ -50,27 +62,31 @@ export async function exportCommand(file: string, opts: CliOptions, version: str
   await write({ file, out: opts.out, weights: opts.weights, opts, inputs: inputsOf(file, opts), version });
 }
 
-/** The native inference artifact: manifest.json (kernels inline) and weights.safetensors. */
-async function exportNative(job: ExportJob): Promise<void> {
+/** The native inference artifact: manifest.json (kernels inline) and weights.safetensors; with `int8`, dlc quantize's. */
+export async function exportNative(job: ExportJob): Promise<void> {
   await checkOutputFolder(job.out);
   const source = readSource(job.file);
   const maxBatch = job.opts.maxBatch ?? DEFAULT_MAX_BATCH;
-  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) });
+  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}), ...(job.int8 ? { int8: true } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
     throw new ReportedError();
   }
   const m = r.manifest!;
-  const weights = await weightsFor(m, job.weights);
+  const int8 = m.weights.filter((w) => w.int8);
+  if (job.int8 && int8.length === 0) throw new UserError(`model '${printable(m.model)}' has no dense or conv kernels to quantise (dlc export writes it with f32 weights)`);
+  const data = await wantedWeights(job.weights, m.model, m.weights);
+  const metadata = { format: INFERENCE_FORMAT, model: m.model, source_hash: m.sourceHash };
+  const f32 = encodeSafetensors(m.weights.map((w, i) => ({ name: w.name, dtype: 'F32' as const, shape: w.shape, data: data[i]! })), metadata);
+  const weights = job.int8 ? inferenceWeightsFile(m, data, { ...metadata, quantization: 'int8 symmetric per output channel' }) : f32;
   await writeInferenceFolder(job.out, m, weights, { inputs: job.inputs, force: job.opts.force === true });
   process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
-}
-
-/** The weights file's tensors the model needs, encoded (optimizer state and anything else left out). */
-async function weightsFor(m: InferenceManifest, path: string): Promise<Uint8Array> {
-  const data = await wantedWeights(path, m.model, m.weights);
-  return encodeSafetensors(m.weights.map((w, i) => ({ name: w.name, dtype: 'F32' as const, shape: w.shape, data: data[i]! })), { format: INFERENCE_FORMAT, model: m.model, source_hash: m.sourceHash });
+  if (job.int8) {
+    const count = (n: number): string => n.toLocaleString('en-US');
+    process.stdout.write(`int8 (per output channel): ${int8.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - int8.length}\n`);
+    process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
+  }
 }
 
 const isFolder = async (path: string): Promise<boolean> => {

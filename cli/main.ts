@@ -1,4 +1,4 @@
-// dlc command line: compile | check | train | eval | predict | viz | export. User errors print one message and exit 1.
+// dlc command line: compile | check | train | eval | predict | viz | export | quantize. User errors print one message and exit 1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDumps } from '../compiler/pipeline.ts';
@@ -14,7 +14,7 @@ import { weightsSparsity } from './sparsity.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { textWidth } from './terminal.ts';
 import { evalCommand, predictCommand } from './predict.ts';
-import { exportCommand } from './export.ts';
+import { exportCommand, quantizeCommand } from './export.ts';
 import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
 
@@ -72,6 +72,8 @@ async function main(argv: string[]): Promise<void> {
     await predictCommand(file, opts);
   } else if (command === 'export') {
     await exportCommand(file, opts, dlcVersion());
+  } else if (command === 'quantize') {
+    await quantizeCommand(file, opts, dlcVersion());
   } else {
     await trainCommand(file, opts);
   }

@@ -8,7 +8,7 @@ import { printable } from '../dsl/printable.ts';
 import type { TokenLevel } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
 
-export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz', 'export'] as const;
+export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz', 'export', 'quantize'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const isCommand = (name: string | undefined): name is Command => (COMMANDS as readonly string[]).includes(name ?? '');
 
@@ -25,6 +25,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
   export: ['out', 'weights', 'format', 'max-batch', 'force', 'model'],
+  quantize: ['out', 'weights', 'max-batch', 'force', 'model'],
 };
 
 /** Options of dlc itself, taken with any command. */
@@ -56,18 +57,23 @@ commands:
   export <net.dl> -o <dir>    the model for deployment: forward kernels for any batch up to
                               --max-batch and the --weights (run by dlc/infer); with
                               --format onnx -o model.onnx: standard ONNX operators (opset 17)
+  quantize <net.dl> -o <dir>  export with int8 dense and conv kernels (per-output-channel
+                              scales): about 4× smaller weights, run by dlc/infer and dlc eval
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
                           runs/<model>/version_N when it holds a run); predict: the predictions
                           file, or - for stdout (CSV); viz: the picture's file; export: the
-                          folder, or the .onnx file
+                          folder, or the .onnx file; quantize: the folder
   --overwrite             (train) replace the run in an --out folder that holds one
-  --force                 (compile, export) write into a non-empty folder that holds no dlc
-                          artifact (compile writes only manifest.json and kernels/*.wgsl; export
-                          only manifest.json and weights.safetensors)
-  --weights <file>        (eval, predict, export, check) weights written by dlc train
-  --max-batch <n>         (export) the most samples one run takes (default 64); more run in chunks
+  --force                 (compile, export, quantize) write into a non-empty folder that holds
+                          no dlc artifact (compile writes only manifest.json and
+                          kernels/*.wgsl; export and quantize only manifest.json and
+                          weights.safetensors)
+  --weights <file>        (eval, predict, export, quantize, check) weights written by dlc train;
+                          (eval, predict) or a folder written by dlc export or dlc quantize
+  --max-batch <n>         (export, quantize) the most samples one run takes (default 64); more
+                          run in chunks
   --format <name>         (viz) dot, mermaid or svg; (export) what to write: native (default:
                           dlc's inference artifact) or onnx
   --checkpoint-every <n>  (train) write <out>/checkpoint.safetensors every n epochs (default 1)

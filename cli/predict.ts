@@ -1,7 +1,7 @@
 // `dlc eval` (loss and accuracy of saved weights on a data set) and `dlc predict` (model outputs per
 // sample, as CSV or JSON; class probabilities for classifiers). The output file is written by
 // writeFileSafely: a failed run leaves no partial file, and no input is overwritten.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Artifact, Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
@@ -22,7 +22,10 @@ import { hasTokenInput, loadTextForPrediction, textInputsOf, textSamplesFor } fr
 import { loadTokenizer, tokenizerBeside, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { confusionTable, evalParts } from './progress.ts';
+import { evalInferenceFolder, runInferenceFolder } from './eval-artifact.ts';
 import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
+
+const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
 /** `--out -`: the predictions go to stdout, as CSV. */
 const STDOUT = '-';
@@ -97,6 +100,7 @@ async function withTrainedSession<T>(artifact: Artifact, opts: CliOptions, timeo
 export async function evalCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
   const { data, name } = samplesFor(artifact.manifest, opts, false);
+  if (opts.weights !== undefined && isFolder(opts.weights)) return evalInferenceFolder(opts.weights, artifact.manifest, data, name, opts);
   await withTrainedSession(artifact, opts, undefined, async (session) => {
     const ev = await evaluate(session, data);
     process.stdout.write(`${name}: ${evalParts(ev).join('  ')} on ${ev.count} sample${ev.count === 1 ? '' : 's'}\n`);
@@ -167,8 +171,11 @@ export async function predictCommand(file: string, opts: CliOptions): Promise<vo
   if (!toStdout) await checkOutputPath(out, { inputs });
   const artifact = await artifactFor(file, opts);
   const { data, name, classes } = samplesFor(artifact.manifest, opts, true);
-  await withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => {
-    const outs = await predict(session, data);
+  const fromFolder = opts.weights !== undefined && isFolder(opts.weights) ? opts.weights : undefined;
+  const run = fromFolder === undefined
+    ? <T>(f: (outs: Record<string, Float32Array>, m: Manifest) => Promise<T>): Promise<T> => withTrainedSession(artifact, opts, `nothing was written to ${printable(out)}`, async (session, m) => f(await predict(session, data), m))
+    : async <T>(f: (outs: Record<string, Float32Array>, m: Manifest) => Promise<T>): Promise<T> => f((await runInferenceFolder(fromFolder, artifact.manifest, data, name, opts)).outs as Record<string, Float32Array>, artifact.manifest);
+  await run(async (outs, m) => {
     checkFiniteOutputs(m, outs, data.count, name);
     const { columns, rows } = predictionTable(m, outs, data.count, classes);
     const text = format === '.csv'

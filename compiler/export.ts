@@ -12,6 +12,7 @@ import {
 import { compile, sourceHash } from './compile.ts';
 import type { ValueId } from './ir/types.ts';
 import { generateInferenceKernels } from './passes/inference.ts';
+import { int8Weights, planInt8 } from './passes/quantize-weights.ts';
 
 export interface ExportOptions {
   /** File name used in diagnostics. */
@@ -20,6 +21,8 @@ export interface ExportOptions {
   model?: string;
   /** The most samples one run takes; larger counts run in chunks of it. */
   maxBatch: number;
+  /** dlc quantize: dense and conv kernels stored as int8 with per-output-channel scales. */
+  int8?: boolean;
 }
 
 export interface ExportResult {
@@ -35,7 +38,8 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   const atMaxBatch = (d: Diagnostic): Diagnostic => (d.code === 'E-LIMIT' ? { ...d, message: d.message.replace('a smaller batch or layer fits', `a smaller --max-batch (${opts.maxBatch.toLocaleString('en-US')} here) or layer fits`) } : d);
   if (!r.ok) return { ok: false, diagnostics: r.diagnostics.map(atMaxBatch) };
   const g = r.graph!;
-  const plan = r.plan!;
+  const int8 = opts.int8 ? int8Weights(g) : new Map<ValueId, number>();
+  const plan = int8.size ? planInt8(g, r.plan!, int8) : r.plan!;
   const m = r.artifact!.manifest;
   const batchBuffer = plan.buffers.length;
   const withBatch = { ...plan, buffers: [...plan.buffers, { id: batchBuffer, size: BATCH_PARAMS_BYTES, label: 'batch', kind: 'uniform' as const }] };
@@ -65,7 +69,7 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   const weightValues = [...g.params.map((p) => p.value), ...g.state.filter((s) => s.owner === 'layer').map((s) => s.value)];
   const weights: InferenceWeight[] = weightValues
     .filter((v) => ids.has(plan.bufferOf.get(v)!))
-    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v) }));
+    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v), ...(int8.has(v) ? { int8: { axis: int8.get(v)! } } : {}) }));
   const buffers = [...ids].sort((a, b) => a[1] - b[1]).map(([old, id]) => {
     const b = withBatch.buffers[old]!;
     return { id, size: b.size, label: b.label, kind: b.kind };

@@ -61,6 +61,12 @@ export interface InferenceWeight {
   shape: number[];
   buffer: number;
   offset?: number;
+  /**
+   * Stored as int8 (dlc quantize): weights.safetensors holds the values as I8 under `name` and one F32
+   * scale per channel along `axis` under scaleTensorName(name); the buffer holds the values four to a
+   * u32 word, then the scales (int8WeightBytes).
+   */
+  int8?: { axis: number };
 }
 
 export interface InferenceManifest {
@@ -127,7 +133,13 @@ export function validateInferenceManifest(v: unknown, where = 'manifest'): Infer
       const offset = t.offset ?? 0;
       if (!isCount(offset) || offset % 4 !== 0) fail(`${field}.offset must be a multiple of 4`);
       const elements = (t.shape as number[]).reduce((a, b) => a * b, 1) * (key === 'weights' ? 1 : maxBatch);
-      if ((offset as number) + elements * 4 > sizeOf(t.buffer, `${field}.buffer`)) fail(`${field} does not fit in its buffer`);
+      let bytes = elements * 4;
+      if (t.int8 !== undefined) {
+        const axis = isObj(t.int8) ? t.int8.axis : undefined;
+        if (key !== 'weights' || !isCount(axis) || axis >= t.shape.length) return void fail(`${field}.int8 must be { axis } with an axis of its shape, on a weight`);
+        bytes = int8WeightBytes(elements, t.shape[axis] as number);
+      }
+      if ((offset as number) + bytes > sizeOf(t.buffer, `${field}.buffer`)) fail(`${field} does not fit in its buffer`);
     });
   };
   tensors('inputs');
@@ -166,3 +178,12 @@ export function workgroupsFor(k: InferenceKernel, batch: number): [number, numbe
   const x = k.workgroups[0];
   return [Math.min(groups, x), Math.ceil(groups / x), 1];
 }
+
+/**
+ * Bytes an int8 weight of `count` values and `channels` output channels takes in its buffer: its
+ * values four to a u32 word, then one f32 scale per channel (dlc quantize; compiler/quantize.ts).
+ */
+export const int8WeightBytes = (count: number, channels: number): number => 4 * Math.ceil(count / 4) + 4 * channels;
+
+/** The safetensors name of an int8 weight's scales (the int8 values keep the weight's name). */
+export const scaleTensorName = (weight: string): string => `${weight}.scale`;

@@ -5,7 +5,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import { printable } from '../dsl/printable.ts';
 import {
-  BATCH_PARAMS_BYTES, validateInferenceManifest, workgroupsFor,
+  BATCH_PARAMS_BYTES, int8WeightBytes, scaleTensorName, validateInferenceManifest, workgroupsFor,
   type InferenceManifest, type InferenceTensor,
 } from './inference-manifest.ts';
 import { decodeSafetensors } from './safetensors.ts';
@@ -76,12 +76,13 @@ export class InferenceModel {
     } catch (err) {
       throw new InferenceError((err as Error).message);
     }
-    const weights = m.weights.map((w) => {
-      const t = tensors.get(w.name);
-      if (!t) throw new InferenceError(`${printable(where, 300)}/weights.safetensors has no tensor '${printable(w.name)}'`);
-      if (t.dtype !== 'F32' || t.shape.join() !== w.shape.join()) throw new InferenceError(`${printable(where, 300)}/weights.safetensors: '${printable(w.name)}' is ${t.dtype} [${t.shape.join(', ')}], the model needs F32 [${w.shape.join(', ')}]`);
-      return t.data as Float32Array;
-    });
+    const tensor = (name: string, dtype: 'F32' | 'I8', shape: number[]): Float32Array | Int8Array => {
+      const t = tensors.get(name);
+      if (!t) throw new InferenceError(`${printable(where, 300)}/weights.safetensors has no tensor '${printable(name)}'`);
+      if (t.dtype !== dtype || t.shape.join() !== shape.join()) throw new InferenceError(`${printable(where, 300)}/weights.safetensors: '${printable(name)}' is ${t.dtype} [${t.shape.join(', ')}], the model needs ${dtype} [${shape.join(', ')}]`);
+      return t.data as Float32Array | Int8Array;
+    };
+    const weights = m.weights.map((w) => (w.int8 ? int8Buffer(tensor(w.name, 'I8', w.shape) as Int8Array, tensor(scaleTensorName(w.name), 'F32', [w.shape[w.int8.axis]!]) as Float32Array) : tensor(w.name, 'F32', w.shape)));
     checkDeviceLimits(m, device.limits, where);
     const buffers = m.buffers.map((b) => device.createBuffer({ size: b.size, usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST, label: b.label }));
     try {
@@ -179,6 +180,14 @@ export class InferenceModel {
 }
 
 const perSample = (t: InferenceTensor): number => t.shape.reduce((a, d) => a * d, 1);
+
+/** An int8 weight's buffer contents: its values four to a word (zero-padded to a whole word), then its scales. */
+function int8Buffer(q: Int8Array, scales: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(int8WeightBytes(q.length, scales.length));
+  bytes.set(new Uint8Array(q.buffer, q.byteOffset, q.length));
+  bytes.set(new Uint8Array(scales.buffer, scales.byteOffset, scales.byteLength), bytes.length - scales.byteLength);
+  return bytes;
+}
 
 /** Every kernel's pipeline and bind group, in dispatch order; a WGSL error names the kernel. */
 async function createKernels(device: GPUDevice, m: InferenceManifest, buffers: GPUBuffer[]): Promise<Kernel[]> {

@@ -1,24 +1,24 @@
-// The safetensors file format (F32 and I32 only): encode and strictly validated decode, pure and browser-safe.
+// The safetensors file format (F32, I32 and I8): encode and strictly validated decode, pure and browser-safe.
 import { printable } from '../dsl/printable.ts';
 import { shownFile } from './data/data-error.ts';
 import { f32Problem } from './data/f32.ts';
 
-/** The dtypes dlc stores; both are 4 bytes per element. */
-export type SafeDType = 'F32' | 'I32';
+/** The dtypes dlc stores: F32 and I32 (4 bytes per element), I8 (dlc quantize's int8 kernels, 1 byte). */
+export type SafeDType = 'F32' | 'I32' | 'I8';
 
 /** A tensor to encode. `data.length` must equal the product of `shape`. */
 export interface NamedTensor {
   name: string;
   dtype: SafeDType;
   shape: number[];
-  data: Float32Array | Int32Array;
+  data: Float32Array | Int32Array | Int8Array;
 }
 
-/** A decoded tensor; `data` is a fresh array (F32 → Float32Array, I32 → Int32Array). */
+/** A decoded tensor; `data` is a fresh array (F32 → Float32Array, I32 → Int32Array, I8 → Int8Array). */
 export interface DecodedTensor {
   dtype: SafeDType;
   shape: number[];
-  data: Float32Array | Int32Array;
+  data: Float32Array | Int32Array | Int8Array;
 }
 
 /** A malformed or unsupported safetensors file; the message names the source and the problem. */
@@ -32,7 +32,7 @@ export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 /** Largest safetensors file read (2 GiB − 1, what Node's readFile could read whole before reads were bounded). */
 export const MAX_FILE_BYTES = 2 ** 31 - 1;
 
-const BYTES_PER_ELEMENT: Record<SafeDType, number> = { F32: 4, I32: 4 };
+const BYTES_PER_ELEMENT: Record<SafeDType, number> = { F32: 4, I32: 4, I8: 1 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function elementCount(shape: readonly number[]): number {
@@ -99,7 +99,7 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata?: Record<stri
   for (const t of tensors) {
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     out.set(bytes, at);
-    if (!LITTLE_ENDIAN) swap32(out.subarray(at, at + bytes.length));
+    if (!LITTLE_ENDIAN && t.dtype !== 'I8') swap32(out.subarray(at, at + bytes.length));
     at += bytes.length;
   }
   return out;
@@ -159,7 +159,7 @@ export function decodeSafetensors(
     const spec = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (typeof spec !== 'object' || spec === null) fail(`tensor "${printable(name)}" has no dtype/shape/data_offsets entry`);
     const { dtype, shape, data_offsets: offsets } = spec;
-    if (dtype !== 'F32' && dtype !== 'I32') fail(`tensor "${printable(name)}" has unsupported dtype ${printable(JSON.stringify(dtype) ?? String(dtype))} (supported: F32, I32)`);
+    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'I8') fail(`tensor "${printable(name)}" has unsupported dtype ${printable(JSON.stringify(dtype) ?? String(dtype))} (supported: F32, I32, I8)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor "${printable(name)}" has an invalid shape ${printable(JSON.stringify(shape) ?? String(shape))}`);
     }
@@ -193,8 +193,8 @@ export function decodeSafetensors(
     // A fresh buffer at offset 0 keeps the typed array aligned; not slice(), which on a Node Buffer is a view.
     const copy = new Uint8Array(s.end - s.begin);
     copy.set(bytes.subarray(dataStart + s.begin, dataStart + s.end));
-    if (!LITTLE_ENDIAN) swap32(copy);
-    const data = s.dtype === 'F32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+    if (!LITTLE_ENDIAN && s.dtype !== 'I8') swap32(copy);
+    const data = s.dtype === 'F32' ? new Float32Array(copy.buffer) : s.dtype === 'I8' ? new Int8Array(copy.buffer) : new Int32Array(copy.buffer);
     if (data instanceof Float32Array) {
       const bad = data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) fail(`tensor "${printable(name)}" element ${elementIndex(bad, s.shape)}: ${f32Problem(data[bad]!)}`);

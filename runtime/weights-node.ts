@@ -23,9 +23,9 @@ export async function loadWeights(session: Session, path: string): Promise<Recor
   for (const p of session.weightSlots) {
     const t = tensorByName(tensors, p.name, session.manifest.renamedLayers)?.tensor;
     if (!t) continue;
-    if (t.dtype !== 'F32') throw new SessionError(`${path}: '${p.name}' is ${t.dtype}, expected F32`);
+    if (t.dtype !== 'F32') throw new SessionError(`${path}: '${p.name}' is ${t.dtype}, expected F32${t.dtype === 'I8' ? ' (int8 weights of dlc quantize run from its folder: pass the folder as --weights to dlc eval)' : ''}`);
     if (t.shape.join() !== p.shape.join()) throw new SessionError(`${path}: '${p.name}' has shape [${t.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
-    weights.set(p.name, t.data);
+    weights.set(p.name, t.data as Float32Array);
   }
   session.setWeights(weights, path);
   return metadata;

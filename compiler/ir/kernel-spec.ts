@@ -112,7 +112,21 @@ export interface MatmulTemplate {
   /** Rows and columns of C per invocation; invocations per workgroup side. */
   TM: number; TN: number; wg: number;
   epilogue?: Epilogue;
+  /** B holds int8 weights (dlc quantize), one scale per column of C. */
+  quantB?: QuantizedWeight;
 }
+
+/**
+ * A weight operand quantised to int8 (compiler/quantize.ts): four values to a u32 word in row-major
+ * order, then from word `scales` the f32 bits of each output channel's scale. The kernel converts
+ * the int8 values to f32 in registers and multiplies each output channel's sum by its scale.
+ */
+export interface QuantizedWeight {
+  scales: number;
+}
+
+/** The QuantizedWeight of an operand stored as int8 (its scales after its packed words), or undefined for f32. */
+export const quantizedWeight = (o: Operand): QuantizedWeight | undefined => (o.dtype === 'i8' ? { scales: Math.ceil(numel(o.shape) / 4) } : undefined);
 
 /** Register blocking of the convolution kernels (see ir/ops/conv.ts). */
 export interface ConvBlocking {
@@ -135,6 +149,8 @@ export interface Conv2dTemplate {
   geom: ConvGeom;
   block: ConvBlocking;
   epilogue?: Epilogue;
+  /** conv2d: the filters hold int8 weights (dlc quantize), one scale per output channel. */
+  quantB?: QuantizedWeight;
 }
 
 export interface PoolTemplate {

@@ -56,6 +56,8 @@ function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   const buffer = plan.bufferOf.get(v);
   if (buffer === undefined) throw new Error(`internal error: %${v} has no buffer`);
   const shape = g.value(v).shape;
+  const int8 = plan.int8?.get(v);
+  if (int8 !== undefined) return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: int8, shape, dtype: 'i8' };
   return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes(g.value(v).dtype, numel(shape)), shape, dtype: g.value(v).dtype };
 }
 

@@ -19,6 +19,11 @@ export interface MemoryPlan {
   /** Byte offset of a value inside its buffer (arena members); absent means 0. */
   offsetOf: Map<ValueId, number>;
   stepParamsBuffer: number;
+  /**
+   * Weights stored as int8 (dlc quantize, passes/quantize-weights.ts), each with the bytes it takes
+   * in its own buffer: its values packed four to a word, then one f32 scale per output channel.
+   */
+  int8?: Map<ValueId, number>;
 }
 
 export interface PlanOptions {

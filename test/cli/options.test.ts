@@ -10,13 +10,13 @@ describe('options a command does not use are refused, not ignored', () => {
     [['eval', 'net.dl', '--epochs', '3'], 'eval does not take --epochs (it applies to train; dlc --help lists the options)'],
     [['eval', 'net.dl', '--lr', '0.1'], 'eval does not take --lr (it applies to train; dlc --help lists the options)'],
     [['eval', 'net.dl', '--resume'], 'eval does not take --resume (it applies to train; dlc --help lists the options)'],
-    [['eval', 'net.dl', '-o', 'x'], 'eval does not take -o/--out (it applies to compile, train, predict, viz and export; dlc --help lists the options)'],
+    [['eval', 'net.dl', '-o', 'x'], 'eval does not take -o/--out (it applies to compile, train, predict, viz, export and quantize; dlc --help lists the options)'],
     [['eval', 'net.dl', '--clip-norm', '1'], 'eval does not take --clip-norm (it applies to compile, check and train; dlc --help lists the options)'],
     [['predict', 'net.dl', '--seed', '2'], 'predict does not take --seed (it applies to train; dlc --help lists the options)'],
-    [['viz', 'net.dl', '--weights', 'w'], 'viz does not take --weights (it applies to check, eval, predict and export; dlc --help lists the options)'],
+    [['viz', 'net.dl', '--weights', 'w'], 'viz does not take --weights (it applies to check, eval, predict, export and quantize; dlc --help lists the options)'],
     [['compile', 'net.dl', '-o', 'x', '--data', 'd.csv'], 'compile does not take --data (it applies to train, eval and predict; dlc --help lists the options)'],
-    [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile and export; dlc --help lists the options)'],
-    [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to check, eval, predict and export; dlc --help lists the options)'],
+    [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile, export and quantize; dlc --help lists the options)'],
+    [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to check, eval, predict, export and quantize; dlc --help lists the options)'],
     [['export', 'net.dl', '--batch', '8'], 'export does not take --batch (it applies to compile, check, train, eval, predict and viz; dlc --help lists the options)'],
   ];
   for (const [args, message] of cases) {
@@ -33,6 +33,7 @@ describe('options a command does not use are refused, not ignored', () => {
       ['predict', 'n.dl', '--weights', 'w', '--data', 'd.csv', '--out', 'p.csv', '--label', 'y'],
       ['viz', 'n.dl', '-o', 'g.svg', '--format', 'svg', '--model', 'm'],
       ['export', 'n.dl', '--weights', 'w', '-o', 'd', '--max-batch', '8', '--format', 'native', '--force', '--model', 'm'],
+      ['quantize', 'n.dl', '--weights', 'w', '-o', 'd', '--max-batch', '8', '--force', '--model', 'm'],
     ];
     for (const args of ok) expect(parseCommandLine(args).command).toBe(args[0]);
     expect(ok.map((a) => a[0])).toEqual([...COMMANDS]);

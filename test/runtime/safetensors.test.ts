@@ -126,7 +126,7 @@ describe('safetensors', () => {
   it('reports an unknown dtype', () => {
     const header = { h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } };
     expect(decodeError(rawFile(header, new Uint8Array(4)))).toBe(
-      'w.safetensors: tensor "h" has unsupported dtype "F16" (supported: F32, I32)',
+      'w.safetensors: tensor "h" has unsupported dtype "F16" (supported: F32, I32, I8)',
     );
   });
 

@@ -55,6 +55,23 @@ export const STEP_STRUCT = 'struct StepParams { lr: f32, step: u32, seed: u32, p
 /** The WGSL element type of a binding: i8 and u8 are packed four to a u32. */
 export const WGSL_TYPE: { readonly [D in DType]: string } = { f32: 'f32', f16: 'f16', i32: 'i32', u32: 'u32', i8: 'u32', u8: 'u32' };
 
+/**
+ * WGSL helpers of a kernel reading int8 weights from `buf` (packed four to a u32, see
+ * compiler/quantize.ts): `<buf>_i8(e)` is element e as f32, `<buf>_i8x4(w)` the four elements of
+ * word w. Bytes are sign-extended by shifting them to the top and back arithmetically: core WGSL,
+ * where unpack4xI8 needs the packed_4x8_integer_dot_product language feature.
+ */
+export const int8Helpers = (buf: string): string => `fn ${buf}_i8(e: u32) -> f32 {
+  return f32(bitcast<i32>(${buf}[e >> 2u] << (24u - 8u * (e & 3u))) >> 24u);
+}
+fn ${buf}_i8x4(w: u32) -> vec4f {
+  return vec4f(vec4i(bitcast<i32>(w << 24u), bitcast<i32>(w << 16u), bitcast<i32>(w << 8u), bitcast<i32>(w)) >> vec4u(24u));
+}
+`;
+
+/** WGSL expression of output channel `channel`'s scale of an int8 weight in `buf` whose scales start at word `scales`. */
+export const int8Scale = (buf: string, scales: number, channel: string): string => `bitcast<f32>(${buf}[${u32Lit(scales)} + ${channel}])`;
+
 /** Text safe inside a WGSL line comment: printable ASCII only, at most 200 characters. */
 export const commentText = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 

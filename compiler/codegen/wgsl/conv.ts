@@ -7,7 +7,7 @@
 //    invocations, then sums their partials in workgroup memory.
 // The block sizes are chosen with the op (ir/ops/conv.ts) and arrive in the template.
 import type { Conv2dTemplate } from '../../ir/kernel-spec.ts';
-import { batchCount, flatGroup, flatIndex, u32Lit } from './common.ts';
+import { batchCount, flatGroup, flatIndex, int8Helpers, int8Scale, u32Lit } from './common.ts';
 import { storeFn } from './epilogue.ts';
 import type { TemplateContext } from './template.ts';
 
@@ -26,12 +26,12 @@ const vec4Of = (k: number, f: (j: number) => string): string => `vec4f(${range(4
  * the stores were most of the kernel's text and of its first compile (~15 s on llvmpipe under load),
  * for code that runs once per invocation. `store(j, acc)` is the WGSL statement for pixel j of row `r`.
  */
-function storeRows(rows: number[], vecs: number[], pixels: number[], rowCount: string, store: (j: number, acc: string) => string): string {
+function storeRows(rows: number[], vecs: number[], pixels: number[], rowCount: string, store: (j: number, acc: string) => string, rowScale?: string): string {
   const accs = rows.flatMap((r) => vecs.map((k) => `acc${r}_${k}`));
   return `  var accs = array<vec4f, ${accs.length}>(${accs.join(', ')});
   let rows_here = ${rowCount};
   for (var r = 0u; r < rows_here; r = r + 1u) {
-${vecs.map((k) => `    let a${k} = accs[r * ${u32Lit(vecs.length)} + ${k}u];`).join('\n')}
+${rowScale ? `    let qs = ${rowScale};\n` : ''}${vecs.map((k) => `    let a${k} = accs[r * ${u32Lit(vecs.length)} + ${k}u]${rowScale ? ' * qs' : ''};`).join('\n')}
 ${pixels.map((j) => `    if (v${j}) { ${store(j, `a${j >> 2}[${j & 3}]`)} }`).join('\n')}
   }`;
 }
@@ -64,7 +64,10 @@ function conv2d(t: Conv2dTemplate, cx: TemplateContext): string {
   let total = ${u32Lit(total / PB)} * PB;
 ` : '';
   const [pLit, pLast, pbLit, totalLit] = dyn ? ['P', '(P - 1u)', 'PB', 'total'] : [u32Lit(P), u32Lit(P - 1), u32Lit(PB), u32Lit(total)];
-  return `${st.fn}@compute @workgroup_size(${WG})
+  // Int8 filters: converted to f32 as read, each output channel's sum scaled once at the store.
+  const q = t.quantB;
+  const weight = (r: number): string => (q ? `${t.b}_i8(wr${r} + wo)` : `${t.b}[wr${r} + wo]`);
+  return `${st.fn}${q ? int8Helpers(t.b) : ''}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${counts}  let i = ${flatIndex(cx.workgroups, WG)};
   if (i >= ${totalLit}) { return; }
@@ -92,14 +95,14 @@ ${px.map((j) => `      let y${j} = ih${j} + kh * ${i32Lit(G.dh)};
         var wo = u32(kh * ${i32Lit(KW)} + kw);
         for (var ci = 0u; ci < ${u32Lit(CIg)}; ci = ci + 1u) {
 ${vecs.map((k) => `          let xv${k} = ${vec4Of(k, (j) => `select(0.0, ${t.a}[xo${j}], ok${j})`)};`).join('\n')}
-${rows.map((r) => `          let w${r} = ${t.b}[wr${r} + wo];\n${vecs.map((k) => `          acc${r}_${k} = acc${r}_${k} + w${r} * xv${k};`).join('\n')}`).join('\n')}
+${rows.map((r) => `          let w${r} = ${weight(r)};\n${vecs.map((k) => `          acc${r}_${k} = acc${r}_${k} + w${r} * xv${k};`).join('\n')}`).join('\n')}
 ${px.map((j) => `          xo${j} = xo${j} + ${u32Lit(H * W)};`).join('\n')}
           wo = wo + ${u32Lit(KH * KW)};
         }
       }
     }
   }
-${storeRows(rows, vecs, px, `min(${u32Lit(T)}, coEnd - co0)`, (j, acc) => st.store(`n${j} * ${u32Lit(CO * OH * OW)} + (co0 + r) * ${u32Lit(OH * OW)} + r${j}`, acc))}
+${storeRows(rows, vecs, px, `min(${u32Lit(T)}, coEnd - co0)`, (j, acc) => st.store(`n${j} * ${u32Lit(CO * OH * OW)} + (co0 + r) * ${u32Lit(OH * OW)} + r${j}`, acc), q ? int8Scale(t.b, q.scales, 'co0 + r') : undefined)}
 }`;
 }
 

@@ -5,7 +5,7 @@
 // A batch of products runs one workgroup layer per product along z, each reading and writing at its
 // own offset (a 2-D matmul's text has no offsets).
 import type { MatmulTemplate } from '../../ir/kernel-spec.ts';
-import { batchCount, u32Lit } from './common.ts';
+import { batchCount, int8Helpers, int8Scale, u32Lit } from './common.ts';
 import { epilogueCode } from './epilogue.ts';
 import { preludeFor } from './expr.ts';
 import type { TemplateContext } from './template.ts';
@@ -30,9 +30,15 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
   const unroll = 1;
   const kk = (u: number): string => (u === 0 ? 'k' : `(k + ${u}u)`);
   const loadA = (r: number, u: number): string => (transA ? `${a}[${aOff}${kk(u)} * M + ar${r}]` : `${a}[${aOff}ar${r} + ${kk(u)}]`);
-  const loadB = (c: number, u: number): string => (transB ? `${b}[${bOff}bc${c} + ${kk(u)}]` : `${b}[${bOff}${kk(u)} * N + bc${c}]`);
+  const q = t.quantB;
+  const indexB = (c: number, u: number): string => (transB ? `${bOff}bc${c} + ${kk(u)}` : `${bOff}${kk(u)} * N + bc${c}`);
+  const loadB = (c: number, u: number): string => (q ? `${b}_i8(${indexB(c, u)})` : `${b}[${indexB(c, u)}]`);
+  // Int8 B whose rows are whole words: a column group's four values are one word (a clamped group
+  // past N reads N − 1's word, in bounds; it is never stored). Int8 B is a weight: never batched.
+  const wordB = q !== undefined && !transB && !batched && N % 4 === 0;
+  const vecB = (j: number, u: number): string => (wordB ? `${b}_i8x4(${b}[(${indexB(4 * j, u)}) >> 2u])` : `vec4f(${[0, 1, 2, 3].map((c) => loadB(4 * j + c, u)).join(', ')})`);
   const inner = Array.from({ length: unroll }, (_, u) => [
-    ...cs.map((j) => `    let b${j}_${u} = vec4f(${[0, 1, 2, 3].map((c) => loadB(4 * j + c, u)).join(', ')});`),
+    ...cs.map((j) => `    let b${j}_${u} = ${vecB(j, u)};`),
     ...rs.map((r) => `    let a${r}_${u} = ${loadA(r, u)};`),
     ...rs.flatMap((r) => cs.map((j) => `    acc${r}_${j} = fma(vec4f(a${r}_${u}), b${j}_${u}, acc${r}_${j});`)),
   ]).flat();
@@ -47,7 +53,7 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
   const dynamicRows = cx.batch !== undefined && !batched;
   const rowsDecl = dynamicRows ? 'var<private> M: u32;' : `const M = ${u32Lit(M)};`;
   const offsets = batched ? `  let ao = gid.z * ${u32Lit(M * K)};\n  let bo = gid.z * ${u32Lit(K * N)};\n  let co = gid.z * ${u32Lit(M * N)};\n` : '';
-  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}${rowsDecl}
+  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}${q ? int8Helpers(b) : ''}${rowsDecl}
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
 fn store_row(${batched ? 'co: u32, ' : ''}m: u32, n0: u32, acc: vec4f) {
@@ -55,7 +61,7 @@ fn store_row(${batched ? 'co: u32, ' : ''}m: u32, n0: u32, acc: vec4f) {
   for (var c = 0u; c < 4u; c = c + 1u) {
     let n = n0 + c;
     if (n < N) {
-      let v = acc[c];
+      let v = acc[c]${q ? ` * ${int8Scale(b, q.scales, 'n')}` : ''};
       ${storeOne}
     }
   }

@@ -2,7 +2,7 @@
 // Attrs (all required): stride [sh, sw], padding [top, left, bottom, right], dilation [dh, dw], groups g;
 // the gradients also take inputShape [N, C, H, W] (bwd_input) or filterShape [CO, C/g, KH, KW] (bwd_filter).
 import { convGeom, convParams, type ConvGeom } from '../geometry.ts';
-import { grid, type ConvBlocking, type Epilogue, type KernelBody, type KernelIO } from '../kernel-spec.ts';
+import { grid, quantizedWeight, type ConvBlocking, type Epilogue, type KernelBody, type KernelIO } from '../kernel-spec.ts';
 import { sameShape, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelRow } from './def.ts';
@@ -46,8 +46,11 @@ function convKernel(kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter') {
     const block = kind === 'conv2d' ? blocking(G, G.COg, TC, G.N * G.OH * G.OW, TP, WG)
       : kind === 'conv2d_bwd_input' ? blocking(G, G.CIg, TC, G.N * G.H * G.W, TP, WG)
         : blocking(G, G.COg, TCF, G.CIg * G.KH * G.KW, TQ, WGF);
+    // Only the forward convolution reads int8 filters (an inference artifact has no gradients).
+    const quantB = kind === 'conv2d' ? quantizedWeight(B!) : undefined;
+    if (!quantB && (A!.dtype !== 'f32' || B!.dtype !== 'f32')) throw new Error(`internal error: ${kind} of ${A!.dtype} and ${B!.dtype}`);
     return {
-      template: { kind, a: A!.name, b: B!.name, out: io.output!.name, geom: G, block, ...(epilogue ? { epilogue } : {}) },
+      template: { kind, a: A!.name, b: B!.name, out: io.output!.name, geom: G, block, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
       workgroups: grid(kind === 'conv2d_bwd_filter' ? block.total : Math.ceil(block.total / block.wg)),
     };
   };

@@ -1,6 +1,6 @@
 // Matmul, sum_to and reshape: the ops that move data between shapes.
 import { matmulDims, reducedAxes } from '../geometry.ts';
-import { grid } from '../kernel-spec.ts';
+import { grid, quantizedWeight } from '../kernel-spec.ts';
 import { numel, shapeStr, strides, tensor } from '../tensor.ts';
 import { ShapeError, type KernelRow, type ViewRow } from './def.ts';
 
@@ -58,8 +58,9 @@ export const STRUCTURAL_OPS = {
       const transB = io.attrs.transB === true;
       const { M, K, N, batch } = matmulDims(A!.shape, B!.shape, transA, transB);
       const { TM, TN } = matmulTile(M, N, batch);
+      const quantB = quantizedWeight(B!);
       return {
-        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, TM, TN, wg: MATMUL_WG, ...(epilogue ? { epilogue } : {}) },
+        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, TM, TN, wg: MATMUL_WG, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
         workgroups: [Math.ceil(N / (TN * MATMUL_WG)), Math.ceil(M / (TM * MATMUL_WG)), batch],
       };
     },

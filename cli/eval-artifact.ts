@@ -1,0 +1,85 @@
+// `dlc eval` and `dlc predict` with `--weights DIR`, DIR a folder written by dlc export or dlc
+// quantize: the inference artifact runs the data's samples (InferenceModel, the runtime dlc/infer
+// ships). dlc predict writes its outputs as from weights; for dlc eval its classifier
+// output is scored on the host: accuracy, and the mean softmax cross-entropy when the train section's
+// loss is plain cross_entropy (no label smoothing, class or sample weights, or extra terms, which
+// only the training kernels hold). Then the artifact's size: its weights file, and what the same
+// tensors take as f32.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '../compiler/artifact.ts';
+import { printable } from '../dsl/printable.ts';
+import type { Samples } from '../runtime/fit.ts';
+import { InferenceModel } from '../runtime/inference.ts';
+import { INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
+import { readInferenceFolder } from '../runtime/inference-node.ts';
+import { argmax, softmax } from '../runtime/predictions.ts';
+import { UserError } from './errors.ts';
+import { evalParts } from './progress.ts';
+import type { CliOptions } from './options.ts';
+import { adapterChoice, openChosenDevice } from './setup.ts';
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * Every output of the inference artifact in `dir` (made from program `m`, checked by its source hash)
+ * on `data`, run with InferenceModel on the chosen adapter; and the artifact's manifest.
+ */
+export async function runInferenceFolder(dir: string, m: Manifest, data: Samples, name: string, opts: CliOptions): Promise<{ outs: Record<string, Float32Array | Int32Array>; manifest: InferenceManifest }> {
+  const files = await readInferenceFolder(dir);
+  const handle = await openChosenDevice(adapterChoice(opts));
+  try {
+    const model = await InferenceModel.create(handle.device, files);
+    try {
+      const im = model.manifest;
+      if (im.model !== m.model || im.sourceHash !== m.sourceHash) {
+        throw new UserError(`${printable(dir)} was exported from ${im.model === m.model ? 'another version of' : `model '${printable(im.model)}', not`} model '${printable(m.model)}' of this file; export or quantize it again`);
+      }
+      const inputs = Object.fromEntries(im.inputs.map((i) => {
+        const v = data.tensors[i.name];
+        if (!v) throw new UserError(`${name}: no values for input '${printable(i.name)}'`);
+        return [i.name, v];
+      }));
+      return { outs: await model.predict(inputs, data.count), manifest: im };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    handle.destroy();
+  }
+}
+
+/** Scores the inference artifact in `dir` on `data` and prints the eval line and its size. */
+export async function evalInferenceFolder(dir: string, m: Manifest, data: Samples, name: string, opts: CliOptions): Promise<void> {
+  const t = m.train;
+  const label = m.inputs.find((i) => i.name === t.label);
+  if (t.loss !== 'cross_entropy' || label?.classes === undefined) {
+    throw new UserError(`--weights ${printable(dir)} is an inference artifact: dlc eval scores those for classifiers (cross_entropy with class labels); model '${printable(m.model)}' trains with ${printable(t.loss)} (evaluate its .safetensors weights instead)`);
+  }
+  const { outs, manifest } = await runInferenceFolder(dir, m, data, name, opts);
+  const out = outs[t.prediction];
+  if (!out) throw new UserError(`${printable(dir)}: the artifact has no output '${printable(t.prediction)}' to score`);
+  const K = label.classes;
+  const labels = data.tensors[t.label]!;
+  let correct = 0;
+  let loss = 0;
+  for (let r = 0; r < data.count; r++) {
+    const y = labels[r]!;
+    if (argmax(out, r * K, K) === y) correct++;
+    loss -= Math.log(Math.max(softmax(out, r * K, K)[y]!, Number.MIN_VALUE));
+  }
+  const plain = !t.labelSmoothing && !t.classWeight && !t.sampleWeight && !t.lossTerms;
+  const parts = evalParts({ loss: loss / data.count, accuracy: correct / data.count, count: data.count });
+  process.stdout.write(`${name}: ${(plain ? parts : parts.slice(1)).join('  ')} on ${data.count} sample${data.count === 1 ? '' : 's'} (inference artifact ${printable(dir)})\n`);
+  process.stdout.write(`${artifactSizeLine(dir, manifest.weights)}\n`);
+}
+
+/** "model size: weights.safetensors 227,120 bytes (int8: 4 kernels, …)" for an artifact folder. */
+function artifactSizeLine(dir: string, weights: { name: string; shape: number[]; int8?: { axis: number } }[]): string {
+  const bytes = statSync(join(dir, INFERENCE_WEIGHTS_FILE)).size;
+  const values = (w: { shape: number[] }): number => w.shape.reduce((a, b) => a * b, 1);
+  const int8 = weights.filter((w) => w.int8);
+  const f32Values = weights.reduce((a, w) => a + values(w), 0);
+  const kinds = int8.length ? `${count(int8.reduce((a, w) => a + values(w), 0))} values int8 (${int8.length} kernel${int8.length === 1 ? '' : 's'}), the other ${count(f32Values - int8.reduce((a, w) => a + values(w), 0))} f32` : `${count(f32Values)} values, all f32`;
+  return `model size: ${INFERENCE_WEIGHTS_FILE} ${count(bytes)} bytes (${kinds}; ${count(f32Values * 4)} bytes as f32)`;
+}
