@@ -8,6 +8,30 @@ import { epilogueCode } from './epilogue.ts';
 import { preludeFor } from './expr.ts';
 import type { TemplateContext } from './template.ts';
 
+/**
+ * `store_row(m, n0, acc)`: stores four consecutive columns of one row of C (those inside M × N),
+ * through the fused epilogue when there is one (whose helpers matmulPrelude prints first).
+ */
+export function matmulStoreRow(t: MatmulTemplate, cx: TemplateContext): string {
+  const ep = t.epilogue && epilogueCode(t.epilogue, 'v', 'idx', cx.step);
+  const storeOne = ep
+    ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
+    : `{ ${t.out}[m * N + n] = v; }`;
+  return `fn store_row(m: u32, n0: u32, acc: vec4f) {
+  if (m >= M) { return; }
+  for (var c = 0u; c < 4u; c = c + 1u) {
+    let n = n0 + c;
+    if (n < N) {
+      let v = acc[c];
+      ${storeOne}
+    }
+  }
+}`;
+}
+
+/** The fused epilogue's helper functions, printed at the top of the kernel. */
+export const matmulPrelude = (t: MatmulTemplate): string => (t.epilogue ? preludeFor(t.epilogue.block.steps) : '');
+
 export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
   const { M, N, K, transA, transB, TM, TN } = t;
   const WG = t.wg;
@@ -30,26 +54,13 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
     ...rs.map((r) => `    let a${r}_${u} = ${loadA(r, u)};`),
     ...rs.flatMap((r) => cs.map((j) => `    acc${r}_${j} = fma(vec4f(a${r}_${u}), b${j}_${u}, acc${r}_${j});`)),
   ]).flat();
-  const ep = t.epilogue && epilogueCode(t.epilogue, 'v', 'idx', cx.step);
-  const storeOne = ep
-    ? `{\n        let idx = m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
-    : `{ ${t.out}[m * N + n] = v; }`;
   const stores = rs.flatMap((r) => cs.map((j) => `  store_row(row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`));
   // With a runtime batch, M (the rows: the batch's samples) is set at the start of main.
   const rowsDecl = cx.batch ? 'var<private> M: u32;' : `const M = ${u32Lit(M)};`;
-  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}${rowsDecl}
+  return `${matmulPrelude(t)}${rowsDecl}
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
-fn store_row(m: u32, n0: u32, acc: vec4f) {
-  if (m >= M) { return; }
-  for (var c = 0u; c < 4u; c = c + 1u) {
-    let n = n0 + c;
-    if (n < N) {
-      let v = acc[c];
-      ${storeOne}
-    }
-  }
-}
+${matmulStoreRow(t, cx)}
 @compute @workgroup_size(${WG}, ${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${cx.batch ? `  M = ${batchCount(M, cx)};\n` : ''}  let row0 = gid.y * ${TM}u;
