@@ -2,13 +2,14 @@
 // one process on one Dawn adapter, on identical data, initial weights and optimizer. Prints medians
 // and dlc/peer ratios; writes the same as JSON.
 //   npm run bench -- [--adapter gles|vulkan] [--quick] [--json FILE] [--only dlc,tfjs,...]
-//     [--workload matmul,mlp,cnn] [--sizes 256,512,1024] [--kernels auto|cpu|gpu]
-// --only keeps the peers named exactly, else those whose names start so (`--only dlc` is dlc alone,
-// `--only 'dlc ('` its variants without fusion or planning, `--only jax` both jax-js peers);
+//     [--workload matmul,mlp,cnn] [--sizes 256,512,1024] [--kernels auto|cpu|gpu] [--variants all|default]
+// --only keeps the peers whose names start so (`--only dlc` keeps dlc's variants, `--only jax` both
+// jax-js peers); --variants default drops dlc's variants without fusion or planning (dlc alone);
 // --workload keeps those workloads (default all three); --sizes sets the matmul sizes;
 // --kernels picks dlc's kernel target (compiler/ir/kernel-spec.ts KernelTarget): 'auto' (default)
 // tunes for the adapter it opens, 'cpu' on a software rasteriser and 'gpu' on a real GPU.
-// On a machine with a GPU: npm run bench -- --adapter vulkan --only dlc,tfjs-webgpu,jax-webgpu
+// On a machine with a GPU: npm run bench -- --adapter vulkan --variants default --only dlc,tfjs,jax-webgpu
+// (and the matmul alone: --only dlc --variants default --workload matmul --sizes 1024,2048)
 import { writeFileSync } from 'node:fs';
 import { fail, intOption, scriptArgs } from '../scripts/args.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
@@ -18,7 +19,7 @@ import type { CnnWorkload, MlpWorkload, Peer } from './peers/types.ts';
 
 const args = scriptArgs('bench', {
   adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' },
-  workload: { type: 'string', default: 'matmul,mlp,cnn' }, sizes: { type: 'string' }, kernels: { type: 'string', default: 'auto' },
+  workload: { type: 'string', default: 'matmul,mlp,cnn' }, sizes: { type: 'string' }, kernels: { type: 'string', default: 'auto' }, variants: { type: 'string', default: 'all' },
 });
 if (args.adapter !== 'gles' && args.adapter !== 'vulkan') fail('bench', `--adapter must be gles or vulkan, got '${args.adapter}'`);
 const adapter = args.adapter as 'gles' | 'vulkan';
@@ -30,6 +31,7 @@ for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) fa
 const runs = (w: (typeof WORKLOADS)[number]): boolean => workloads.includes(w);
 if (!['auto', 'cpu', 'gpu'].includes(args.kernels!)) fail('bench', `--kernels must be auto, cpu or gpu, got '${args.kernels}'`);
 const kernels = args.kernels as 'auto' | 'cpu' | 'gpu';
+if (args.variants !== 'all' && args.variants !== 'default') fail('bench', `--variants must be all or default, got '${args.variants}'`);
 const MATMUL_SIZES = args.sizes ? args.sizes.split(',').map((s) => intOption('bench', 'sizes', s, 1, 8192)) : quick ? [256] : [256, 512, 1024];
 /** Interleaved rounds; per round, timed matmuls and train steps of each peer. */
 const ROUNDS = quick ? 1 : 4;
@@ -76,12 +78,12 @@ interface Row {
 }
 
 async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer> }[]> {
-  const list: { name: string; make: () => Promise<Peer> }[] = DLC_VARIANTS.map((v) => ({ name: v.name, make: () => dlcPeer(adapter, v, kernels) }));
+  const list: { name: string; make: () => Promise<Peer> }[] = (args.variants === 'all' ? DLC_VARIANTS : DLC_VARIANTS.slice(0, 1)).map((v) => ({ name: v.name, make: () => dlcPeer(adapter, v, kernels) }));
   // Peers load on first use: importing TF.js's webgpu backend installs globals.
   list.push({ name: 'tfjs-webgpu', make: async () => (await import('./peers/tfjs.ts')).tfjsPeer(adapter) });
   list.push({ name: 'jax-webgpu', make: async () => (await import('./peers/jax.ts')).jaxPeer('webgpu', adapter) });
   list.push({ name: 'jax-wasm', make: async () => (await import('./peers/jax.ts')).jaxPeer('wasm') });
-  const chosen = only ? list.filter((p) => only.some((o) => (list.some((q) => q.name === o) ? p.name === o : p.name.startsWith(o)))) : list;
+  const chosen = only ? list.filter((p) => only.some((o) => p.name.startsWith(o))) : list;
   if (!chosen.length) fail('bench', `--only ${only!.join(',')} matches no peer (peers: ${list.map((p) => p.name).join(', ')})`);
   return chosen;
 }
