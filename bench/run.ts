@@ -156,7 +156,8 @@ const cols = [...MATMUL_SIZES.map((n) => `matmul ${n} GFLOP/s`), 'MLP samples/s'
 const value = (r: Row, c: number): number | undefined => (c < MATMUL_SIZES.length ? r.matmulGflops[MATMUL_SIZES[c]!] : c === MATMUL_SIZES.length ? r.mlpSamplesPerSec : r.cnnSamplesPerSec);
 const w0 = Math.max(...rows.map((r) => r.peer.length), 4) + 2;
 const line = (cells: string[]): string => cells[0]!.padEnd(w0) + cells.slice(1).map((c, i) => c.padStart(Math.max(cols[i]!.length, 10) + 2)).join('');
-const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds of ${MATMUL_REPS} matmuls, ${MLP_STEPS} MLP steps (batch 128) and ${CNN_STEPS} CNN steps (batch 64) per peer`, ''];
+const perRound = [runs('matmul') && `${MATMUL_REPS} matmuls`, runs('mlp') && `${MLP_STEPS} MLP steps (batch 128)`, runs('cnn') && `${CNN_STEPS} CNN steps (batch 64)`].filter(Boolean).join(', ');
+const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds of ${perRound} per peer`, ''];
 out.push(line(['', ...cols]));
 for (const r of rows) out.push(line([r.peer, ...cols.map((_, c) => fmt(value(r, c)))]));
 const dlc = rows.find((r) => r.peer === 'dlc');
