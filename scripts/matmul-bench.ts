@@ -3,7 +3,7 @@
 // size, pipeline creation and first dispatch (where Mesa compiles to machine code), and a check of
 // sampled outputs against a float64 product, so a fast wrong kernel cannot win.
 //   npx tsx scripts/matmul-bench.ts [--adapter gles|vulkan] [--sizes 1024,...] [--rounds 5] [--reps 3]
-//     [--variants registers,tiled,tiled:WG/TM/TN/BK,...] [--trans ab|a|b]
+//     [--variants registers,registers:WG/TM/TN,tiled,tiled:WG/TM/TN/BK,...] [--trans ab|a|b]
 import { matmulBlocking, matmulLayout, TILED_MATMUL, type MatmulBlocking } from '../compiler/ir/ops/structural.ts';
 import { renderKernel } from '../compiler/codegen/render.ts';
 import type { KernelSpec } from '../compiler/ir/kernel-spec.ts';
@@ -23,7 +23,7 @@ if (!/^(a|b|ab)?$/.test(args.trans!)) fail('matmul-bench', `--trans must be a, b
 const transA = args.trans!.includes('a');
 const transB = args.trans!.includes('b');
 
-/** 'registers' (the register-blocked kernel at dlc's tile rule), 'rule' (what dlc picks), 'tiled', or 'tiled:WG/TM/TN/BK'. */
+/** 'registers' (the register-blocked kernel at dlc's tile rule) or 'registers:WG/TM/TN', 'rule' (what dlc picks for 'cpu'), 'tiled' (the 'gpu' tiles) or 'tiled:WG/TM/TN/BK'. */
 function blocking(name: string, n: number): MatmulBlocking {
   if (name === 'rule') return matmulBlocking(n, n, n);
   if (name === 'registers') {
@@ -31,8 +31,13 @@ function blocking(name: string, n: number): MatmulBlocking {
     return b.shared ? { TM: 8, TN: 8, wg: 8 } : b;
   }
   if (name === 'tiled') return TILED_MATMUL;
+  const r = /^registers:(\d+)\/(\d+)\/(\d+)$/.exec(name);
+  if (r) {
+    const [wg, TM, TN] = r.slice(1).map(Number) as [number, number, number];
+    return { TM, TN, wg };
+  }
   const m = /^tiled:(\d+)\/(\d+)\/(\d+)\/(\d+)$/.exec(name);
-  if (!m) return fail('matmul-bench', `unknown variant '${name}' (registers, rule, tiled, tiled:WG/TM/TN/BK)`);
+  if (!m) return fail('matmul-bench', `unknown variant '${name}' (registers, registers:WG/TM/TN, rule, tiled, tiled:WG/TM/TN/BK)`);
   const [wg, TM, TN, BK] = m.slice(1).map(Number) as [number, number, number, number];
   return { TM, TN, wg, shared: { BK } };
 }
