@@ -2,7 +2,9 @@
 // fusion and memory planning switchable to show what each pass buys.
 import { compileGraph } from '../compiler/pipeline.ts';
 import { compile, type CompileOptions } from '../compiler/compile.ts';
+import type { Artifact } from '../compiler/artifact.ts';
 import { Graph } from '../compiler/ir/graph.ts';
+import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
 import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Rng } from '../runtime/random.ts';
 import { Session } from '../runtime/session.ts';
@@ -70,26 +72,27 @@ async function timeTraining(
   return { seconds, losses };
 }
 
-function compiled(source: string, variant: DlcVariant) {
-  const r = compile(source, { file: 'bench.dl', ...variant.options });
-  if (!r.ok) throw new Error(`bench source does not compile: ${JSON.stringify(r.diagnostics)}`);
-  return r.artifact!;
-}
-
 // One device for every dlc variant, open for the whole run: the handle keeps Dawn's instance
 // reachable (if it is collected, Dawn tears its backend down under the device).
 const handles = new Map<string, NodeDeviceHandle>();
 
-export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant): Promise<Peer> {
+/** `kernels`: the kernel target, or 'auto' for the adapter's kind (software rasteriser: 'cpu'). */
+export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, kernels: KernelTarget | 'auto' = 'auto'): Promise<Peer> {
   let handle = handles.get(adapter);
   if (!handle) {
     handle = await openDevice(adapter);
     handles.set(adapter, handle);
   }
   const device = handle.device;
+  const target: KernelTarget = kernels === 'auto' ? (handle.software ? 'cpu' : 'gpu') : kernels;
+  const compiled = (source: string): Artifact => {
+    const r = compile(source, { file: 'bench.dl', ...variant.options, target });
+    if (!r.ok) throw new Error(`bench source does not compile: ${JSON.stringify(r.diagnostics)}`);
+    return r.artifact!;
+  };
   return {
     name: variant.name,
-    device: handle.description,
+    device: `${handle.description}; dlc kernels for '${target}'`,
     async matmul(n, reps) {
       const g = new Graph();
       const a = g.addParam('a', [n, n], { kind: 'zeros' }, 'bench', false);
@@ -97,7 +100,7 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant): 
       const c = g.add('matmul', [a, b], {}, { phase: 'eval' });
       g.programs.eval = g.programs.forward = { nodes: [0], outputs: [{ name: 'c', value: c }] };
       const train = { loss: '', optimizer: { kind: 'sgd' as const, lr: 0, hyper: {} }, batch: 1, epochs: 1, metrics: [], seed: 0, shuffle: false, label: '', prediction: '' };
-      const s = await Session.create(compileGraph(g, { model: 'matmul', sourceHash: '', train }), device);
+      const s = await Session.create(compileGraph(g, { model: 'matmul', sourceHash: '', train }, { target }), device);
       const rng = new Rng(n);
       for (const name of ['a', 'b']) s.write(name, Float32Array.from({ length: n * n }, () => rng.normal()));
       const out: number[] = [];
@@ -110,14 +113,14 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant): 
       return out;
     },
     async mlp(w) {
-      const s = await Session.create(compiled(mlpSource(w), variant), device);
+      const s = await Session.create(compiled(mlpSource(w)), device);
       s.setWeights(new Map([['dense_1.kernel', w.w1], ['dense_1.bias', w.b1], ['dense_2.kernel', w.w2], ['dense_2.bias', w.b2]]));
       const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
       s.dispose();
       return r;
     },
     async cnn(w) {
-      const s = await Session.create(compiled(cnnSource(w), variant), device);
+      const s = await Session.create(compiled(cnnSource(w)), device);
       s.setWeights(new Map(Object.entries(w.weights).map(([k, v]) => [CNN_NAMES[k]!, v])));
       const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
       s.dispose();

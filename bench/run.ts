@@ -2,19 +2,37 @@
 // one process on one Dawn adapter, on identical data, initial weights and optimizer. Prints medians
 // and dlc/peer ratios; writes the same as JSON.
 //   npm run bench -- [--adapter gles|vulkan] [--quick] [--json FILE] [--only dlc,tfjs,...]
+//     [--workload matmul,mlp,cnn] [--sizes 256,512,1024] [--kernels auto|cpu|gpu] [--variants all|default]
+// --only keeps the peers whose names start so (`--only dlc` keeps dlc's variants, `--only jax` both
+// jax-js peers); --variants default drops dlc's variants without fusion or planning (dlc alone);
+// --workload keeps those workloads (default all three); --sizes sets the matmul sizes;
+// --kernels picks dlc's kernel target (compiler/ir/kernel-spec.ts KernelTarget): 'auto' (default)
+// tunes for the adapter it opens, 'cpu' on a software rasteriser and 'gpu' on a real GPU.
+// On a machine with a GPU: npm run bench -- --adapter vulkan --variants default --only dlc,tfjs,jax-webgpu
+// (and the matmul alone: --only dlc --variants default --workload matmul --sizes 1024,2048)
 import { writeFileSync } from 'node:fs';
-import { fail, scriptArgs } from '../scripts/args.ts';
+import { fail, intOption, scriptArgs } from '../scripts/args.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
 import { Rng } from '../runtime/random.ts';
 import { DLC_VARIANTS, dlcPeer } from './dlc.ts';
 import type { CnnWorkload, MlpWorkload, Peer } from './peers/types.ts';
 
-const args = scriptArgs('bench', { adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' } });
+const args = scriptArgs('bench', {
+  adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' },
+  workload: { type: 'string', default: 'matmul,mlp,cnn' }, sizes: { type: 'string' }, kernels: { type: 'string', default: 'auto' }, variants: { type: 'string', default: 'all' },
+});
 if (args.adapter !== 'gles' && args.adapter !== 'vulkan') fail('bench', `--adapter must be gles or vulkan, got '${args.adapter}'`);
 const adapter = args.adapter as 'gles' | 'vulkan';
 const quick = args.quick === true;
 const only = args.only?.split(',');
-const MATMUL_SIZES = quick ? [256] : [256, 512, 1024];
+const WORKLOADS = ['matmul', 'mlp', 'cnn'] as const;
+const workloads = args.workload!.split(',');
+for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) fail('bench', `--workload takes ${WORKLOADS.join(', ')}, got '${w}'`);
+const runs = (w: (typeof WORKLOADS)[number]): boolean => workloads.includes(w);
+if (!['auto', 'cpu', 'gpu'].includes(args.kernels!)) fail('bench', `--kernels must be auto, cpu or gpu, got '${args.kernels}'`);
+const kernels = args.kernels as 'auto' | 'cpu' | 'gpu';
+if (args.variants !== 'all' && args.variants !== 'default') fail('bench', `--variants must be all or default, got '${args.variants}'`);
+const MATMUL_SIZES = args.sizes ? args.sizes.split(',').map((s) => intOption('bench', 'sizes', s, 1, 8192)) : quick ? [256] : [256, 512, 1024];
 /** Interleaved rounds; per round, timed matmuls and train steps of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const MATMUL_REPS = 3;
@@ -60,7 +78,7 @@ interface Row {
 }
 
 async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer> }[]> {
-  const list: { name: string; make: () => Promise<Peer> }[] = DLC_VARIANTS.map((v) => ({ name: v.name, make: () => dlcPeer(adapter, v) }));
+  const list: { name: string; make: () => Promise<Peer> }[] = (args.variants === 'all' ? DLC_VARIANTS : DLC_VARIANTS.slice(0, 1)).map((v) => ({ name: v.name, make: () => dlcPeer(adapter, v, kernels) }));
   // Peers load on first use: importing TF.js's webgpu backend installs globals.
   list.push({ name: 'tfjs-webgpu', make: async () => (await import('./peers/tfjs.ts')).tfjsPeer(adapter) });
   list.push({ name: 'jax-webgpu', make: async () => (await import('./peers/jax.ts')).jaxPeer('webgpu', adapter) });
@@ -101,17 +119,17 @@ async function measureAll(factories: { name: string; make: () => Promise<Peer> }
     for (const e of entries) {
       const peer = e.peer;
       if (!peer) continue;
-      if (peer.matmul) {
+      if (peer.matmul && runs('matmul')) {
         for (const n of MATMUL_SIZES) await attempt(e.row, `matmul ${n}`, async () => { (e.mm[n] ??= []).push(...await peer.matmul!(n, MATMUL_REPS)); });
       }
-      if (peer.mlp) {
+      if (peer.mlp && runs('mlp')) {
         await attempt(e.row, 'mlp', async () => {
           const t = await peer.mlp!({ ...mlp, steps: MLP_STEPS });
           e.mlp.push(...t.seconds);
           e.row.mlpLoss = [t.losses[0]!, t.losses[t.losses.length - 1]!];
         });
       }
-      if (peer.cnn) {
+      if (peer.cnn && runs('cnn')) {
         await attempt(e.row, 'cnn', async () => {
           const t = await peer.cnn!({ ...cnn, steps: CNN_STEPS });
           e.cnn.push(...t.seconds);
@@ -138,12 +156,14 @@ const cols = [...MATMUL_SIZES.map((n) => `matmul ${n} GFLOP/s`), 'MLP samples/s'
 const value = (r: Row, c: number): number | undefined => (c < MATMUL_SIZES.length ? r.matmulGflops[MATMUL_SIZES[c]!] : c === MATMUL_SIZES.length ? r.mlpSamplesPerSec : r.cnnSamplesPerSec);
 const w0 = Math.max(...rows.map((r) => r.peer.length), 4) + 2;
 const line = (cells: string[]): string => cells[0]!.padEnd(w0) + cells.slice(1).map((c, i) => c.padStart(Math.max(cols[i]!.length, 10) + 2)).join('');
-const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds of ${MATMUL_REPS} matmuls, ${MLP_STEPS} MLP steps (batch 128) and ${CNN_STEPS} CNN steps (batch 64) per peer`, ''];
+const perRound = [runs('matmul') && `${MATMUL_REPS} matmuls`, runs('mlp') && `${MLP_STEPS} MLP steps (batch 128)`, runs('cnn') && `${CNN_STEPS} CNN steps (batch 64)`].filter(Boolean).join(', ');
+const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds of ${perRound} per peer`, ''];
 out.push(line(['', ...cols]));
 for (const r of rows) out.push(line([r.peer, ...cols.map((_, c) => fmt(value(r, c)))]));
-const dlc = rows.find((r) => r.peer === 'dlc')!;
-out.push('', 'dlc / peer:');
+const dlc = rows.find((r) => r.peer === 'dlc');
+if (dlc && rows.length > 1) out.push('', 'dlc / peer:');
 for (const r of rows.filter((x) => x !== dlc)) {
+  if (!dlc) break;
   out.push(line([`÷ ${r.peer}`, ...cols.map((_, c) => {
     const a = value(dlc, c), b = value(r, c);
     return a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`;

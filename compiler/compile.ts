@@ -4,7 +4,7 @@ import type { Diagnostic, Span } from '../dsl/diagnostics.ts';
 import { withoutBom } from '../dsl/source.ts';
 import type { Artifact, ClipSpec, TrainSpec } from './artifact.ts';
 import { artifactFromGraph } from './assemble.ts';
-import { DEVICE_FLOOR, MAX_STORAGE_BUFFERS, MAX_WORKGROUPS_PER_DIM } from './ir/kernel-spec.ts';
+import { DEVICE_FLOOR, MAX_STORAGE_BUFFERS, MAX_WORKGROUPS_PER_DIM, type KernelTarget } from './ir/kernel-spec.ts';
 import type { Graph } from './ir/graph.ts';
 import type { Lowered } from './lower/index.ts';
 import type { SummaryRow } from './lower/scope.ts';
@@ -27,6 +27,8 @@ export interface CompileOptions {
   fuse?: FuseOptions | false;
   /** Memory planning switches (arenas, buffer reuse), for benchmarks and tests. */
   plan?: PlanOptions;
+  /** The adapters kernels are tuned for: 'cpu' (default: software adapters) or 'gpu' (see KernelTarget). */
+  target?: KernelTarget;
   /** Gradient clipping, overriding the train section's (the CLI's --clip-norm / --clip-value). */
   clip?: ClipSpec;
   /** The IR as text after every pass, or after one (`dlc compile --dump-ir [PASS]`). */

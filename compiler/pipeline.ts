@@ -5,6 +5,7 @@ import type { Diagnostic } from '../dsl/diagnostics.ts';
 import type { Artifact, ClipSpec } from './artifact.ts';
 import { artifactFromGraph, type ArtifactMeta } from './assemble.ts';
 import type { Graph } from './ir/graph.ts';
+import type { KernelTarget } from './ir/kernel-spec.ts';
 import { printGraph } from './ir/print.ts';
 import type { ValueId } from './ir/types.ts';
 import { verifyGraph } from './ir/verify.ts';
@@ -37,6 +38,8 @@ export interface PassOptions {
   fuse?: FuseOptions | false;
   plan?: PlanOptions;
   clip?: ClipSpec;
+  /** The adapters kernels are tuned for (default 'cpu'; see KernelTarget). */
+  target?: KernelTarget;
 }
 
 interface Pass {
@@ -126,7 +129,7 @@ export const PASSES = [
   },
   {
     name: 'codegen', doc: 'one kernel per node (a KernelSpec rendered to WGSL), bound to the plan\'s buffers', rewritesGraph: false,
-    run: (s) => { s.code = generateKernels(graphOf(s), s.plan!); },
+    run: (s, o) => { s.code = generateKernels(graphOf(s), s.plan!, o.target); },
     print: (s) => printKernels(s.code!),
   },
 ] as const satisfies readonly Pass[];
@@ -177,8 +180,8 @@ export function formatDumps(dumps: readonly { pass: PassName; text: string }[]):
 }
 
 /** Plans memory and generates kernels for a graph whose programs are assembled, then writes the manifest. */
-export function compileGraph(g: Graph, meta: ArtifactMeta): Artifact {
+export function compileGraph(g: Graph, meta: ArtifactMeta, opts: Pick<PassOptions, 'target'> = {}): Artifact {
   const s: PipelineState = { graph: g };
-  runPipeline(s, {}, { from: 'plan' });
+  runPipeline(s, opts, { from: 'plan' });
   return artifactFromGraph(g, s.plan!, s.code!, meta);
 }

@@ -6,7 +6,8 @@
 // session's own total (pipelines created one by one, then warmed up); --kernel TEXT keeps only the
 // kernels whose name contains TEXT (and skips the total). CPU time is the whole process's, so it
 // holds on a busy machine where wall time does not. Run it with MESA_SHADER_CACHE_DISABLE=true, or
-// a second run reads Mesa's disk cache.
+// a second run reads Mesa's disk cache. --target gpu compiles the kernels for hardware GPUs
+// (workgroup-memory tiled matmuls; see compiler/ir/kernel-spec.ts KernelTarget), default cpu.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '../compiler/artifact.ts';
@@ -21,16 +22,17 @@ import { fail } from './args.ts';
 
 const { values: opts, positionals } = (() => {
   try {
-    return parseArgs({ options: { compile: { type: 'boolean' }, kernel: { type: 'string' } }, allowPositionals: true });
+    return parseArgs({ options: { compile: { type: 'boolean' }, kernel: { type: 'string' }, target: { type: 'string', default: 'cpu' } }, allowPositionals: true });
   } catch (err) {
     return fail('profile', (err as Error).message.split('\n')[0]!);
   }
 })();
 const file = positionals[0];
-if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] net.dl');
+if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] [--target cpu|gpu] net.dl');
+if (opts.target !== 'cpu' && opts.target !== 'gpu') fail('profile', `--target must be cpu or gpu, got '${opts.target}'`);
 const compileMode = opts.compile === true;
 const source = readFileSync(file, 'utf8');
-const r = compile(source, { file });
+const r = compile(source, { file, target: opts.target });
 if (!r.ok) fail('profile', formatDiagnostics(r.diagnostics, source));
 const adapter = process.env.DLC_ADAPTER === 'vulkan' ? 'vulkan' : 'gles';
 if (compileMode) await profileCompile(r.artifact!);

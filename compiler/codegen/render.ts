@@ -7,6 +7,7 @@ import { elementwiseBody } from './wgsl/elementwise.ts';
 import { gatherBody, idBucketsBody, scatterAddBody } from './wgsl/gather.ts';
 import { lossHeadBody } from './wgsl/loss-head.ts';
 import { matmulBody } from './wgsl/matmul.ts';
+import { tiledMatmulBody } from './wgsl/matmul-tiled.ts';
 import { sumToBody } from './wgsl/reduce.ts';
 import { rowsBody } from './wgsl/rows.ts';
 import { axisCopyBody, poolBody, transposeBody, upsampleBody } from './wgsl/spatial.ts';
@@ -23,7 +24,7 @@ const BATCH = 'batch_params';
 function body(t: Template, cx: TemplateContext): string {
   switch (t.kind) {
     case 'elementwise': return elementwiseBody(t, cx);
-    case 'matmul': return matmulBody(t, cx);
+    case 'matmul': return t.shared ? tiledMatmulBody(t, t.shared.BK, cx) : matmulBody(t, cx);
     case 'conv2d': case 'conv2d_bwd_input': case 'conv2d_bwd_filter': return convBody(t, cx);
     case 'maxpool2d': case 'avgpool2d': case 'maxpool2d_bwd': case 'maxpool2d_bwd_tiled': case 'avgpool2d_bwd': return poolBody(t, cx);
     case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);

@@ -60,7 +60,17 @@ export interface KernelIO {
    * per-dispatch uniform block instead of printed into the WGSL (see KernelBody.params).
    */
   params?: boolean;
+  /** The adapters the kernel is tuned for (see KernelTarget); 'cpu' when absent. */
+  target?: KernelTarget;
 }
+
+/**
+ * Which adapters kernels are tuned for: 'cpu' for software adapters (Mesa's llvmpipe and lavapipe,
+ * SwiftShader), where workgroup memory is ordinary memory and each invocation's own register block
+ * reads fastest; 'gpu' for hardware GPUs, where large matmuls use workgroup-memory tiles. Either
+ * runs correctly on every adapter.
+ */
+export type KernelTarget = 'cpu' | 'gpu';
 
 /**
  * Flat index of an input at a flat output index under broadcasting: the same index, element 0, or
@@ -111,6 +121,12 @@ export interface MatmulTemplate {
   transA: boolean; transB: boolean;
   /** Rows and columns of C per invocation; invocations per workgroup side. */
   TM: number; TN: number; wg: number;
+  /**
+   * Workgroup-memory tiles (see codegen/wgsl/matmul-tiled.ts): each K step of BK loads a
+   * (wg·TM)×BK tile of A and a BK×(wg·TN) tile of B once per workgroup; absent, every invocation
+   * reads its operands from storage itself.
+   */
+  shared?: { BK: number };
   epilogue?: Epilogue;
   /** B holds int8 weights (dlc quantize), one scale per column of C. */
   quantB?: QuantizedWeight;

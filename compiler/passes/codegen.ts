@@ -5,7 +5,7 @@ import { DISPATCH_PARAMS_BYTES, DISPATCH_SLOT_BYTES, type BindingSpec, type Buff
 import { renderKernel } from '../codegen/render.ts';
 import { bufferBytes, DTYPES } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
-import type { BindingDecl, KernelIO, KernelSpec } from '../ir/kernel-spec.ts';
+import type { BindingDecl, KernelIO, KernelSpec, KernelTarget } from '../ir/kernel-spec.ts';
 import { chainLabel, stepLabel } from '../ir/ops/fused.ts';
 import { opDef, opKernel, opUsesStep, updateWrites } from '../ir/ops/index.ts';
 import { optimizerRow } from '../ir/ops/optimizers.ts';
@@ -73,7 +73,7 @@ export interface RuntimeBatch {
  * may move numbers into a per-dispatch uniform block (bound after the step block), returned as `params`.
  */
 function emitKernel(
-  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string, batch?: RuntimeBatch, slots?: ParamSlots,
+  plan: MemoryPlan, op: string, attrs: Attrs, inputs: Operand[], writes: number[], output: Operand | undefined, comment: string, batch?: RuntimeBatch, slots?: ParamSlots, target: KernelTarget = 'cpu',
 ): { spec: KernelSpec; wgsl: string; bindings: BindingSpec[]; params?: number[] } {
   const def = opDef(op);
   const bindings: BindingSpec[] = [];
@@ -94,7 +94,7 @@ function emitKernel(
   for (const w of writes) bind(inputs[w]!, 'read_write');
   const outName = output && bind(output, 'read_write');
   const step = opUsesStep(def, attrs);
-  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step, ...(slots ? { params: true } : {}) };
+  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step, ...(slots ? { params: true } : {}), ...(target !== 'cpu' ? { target } : {}) };
   if (step) bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
   if (outName !== undefined) io.output = { name: outName, shape: output!.shape, dtype: output!.dtype };
   const k = opKernel(def, io);
@@ -116,7 +116,7 @@ function emitKernel(
  * The kernel of one node with its bindings (pure: no device involved); `batch`: an inference kernel;
  * `slots`: where per-dispatch values go (without it every number is printed into the WGSL).
  */
-export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBatch, slots?: ParamSlots): ReturnType<typeof emitKernel> {
+export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBatch, slots?: ParamSlots, target: KernelTarget = 'cpu'): ReturnType<typeof emitKernel> {
   const def = opDef(n.op);
   const writes = def.kind === 'update' ? updateWrites(def, n.attrs) : [];
   const origin = n.span ? `${n.span.file}:${n.span.line}` : '';
@@ -124,7 +124,7 @@ export function emitNode(g: Graph, n: Node, plan: MemoryPlan, batch?: RuntimeBat
   // of printable ASCII).
   const comment = `${n.op}${n.layer ? ` in ${n.layer}` : ''}${origin ? ` (${origin})` : ''}`;
   const output = n.output === null ? undefined : operand(g, plan, n.output);
-  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment, batch, slots);
+  return emitKernel(plan, n.op, n.attrs, n.inputs.map((v) => operand(g, plan, v)), writes, output, comment, batch, slots, target);
 }
 
 /** What a kernel does, for names in the manifest: the op, or the ops of a fused chain. */
@@ -165,7 +165,7 @@ function arenaOperand(plan: MemoryPlan, buffer: number): Operand {
   return { buffer, offset: 0, bytes, shape: [bytes / DTYPES.f32.bytes], dtype: 'f32' };
 }
 
-export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
+export function generateKernels(g: Graph, plan: MemoryPlan, target: KernelTarget = 'cpu'): Codegen {
   const kernels: KernelEntry[] = [];
   const shaders: Record<string, string> = {};
   const byNode = new Map<number, number>();
@@ -202,7 +202,7 @@ export function generateKernels(g: Graph, plan: MemoryPlan): Codegen {
       let k = byNode.get(id);
       if (k === undefined) {
         const origin = n.span ? `${n.span.file}:${n.span.line}:${n.span.col}` : undefined;
-        k = add(emitNode(g, n, plan, undefined, slots), n.op, `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, origin);
+        k = add(emitNode(g, n, plan, undefined, slots, target), n.op, `${kernelLabel(n)}${n.layer ? `:${n.layer}` : ''}`, origin);
         byNode.set(id, k);
       }
       programs[p].push(k);

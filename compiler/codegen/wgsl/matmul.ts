@@ -10,6 +10,34 @@ import { epilogueCode } from './epilogue.ts';
 import { preludeFor } from './expr.ts';
 import type { TemplateContext } from './template.ts';
 
+/**
+ * `store_row([co,] m, n0, acc)`: stores four consecutive columns of one row of C (those inside
+ * M × N), scaled per column for int8 B, through the fused epilogue when there is one (whose helpers
+ * matmulPrelude prints first). A batch of products passes its product's offset into C, `co`.
+ */
+export function matmulStoreRow(t: MatmulTemplate, cx: TemplateContext): string {
+  const batched = t.batch > 1;
+  const q = t.quantB;
+  const ep = t.epilogue && epilogueCode(t.epilogue, 'v', 'idx', cx.step);
+  const cOff = batched ? 'co + ' : '';
+  const storeOne = ep
+    ? `{\n        let idx = ${cOff}m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
+    : `{ ${t.out}[${cOff}m * N + n] = v; }`;
+  return `fn store_row(${batched ? 'co: u32, ' : ''}m: u32, n0: u32, acc: vec4f) {
+  if (m >= M) { return; }
+  for (var c = 0u; c < 4u; c = c + 1u) {
+    let n = n0 + c;
+    if (n < N) {
+      let v = acc[c]${q ? ` * ${int8Scale(t.b, q.scales, 'n')}` : ''};
+      ${storeOne}
+    }
+  }
+}`;
+}
+
+/** The fused epilogue's helper functions and int8 B's unpacking, printed at the top of the kernel. */
+export const matmulPrelude = (t: MatmulTemplate): string => `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}${t.quantB ? int8Helpers(t.b) : ''}`;
+
 export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
   const { M, N, K, transA, transB, TM, TN } = t;
   const WG = t.wg;
@@ -42,30 +70,16 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
     ...rs.map((r) => `    let a${r}_${u} = ${loadA(r, u)};`),
     ...rs.flatMap((r) => cs.map((j) => `    acc${r}_${j} = fma(vec4f(a${r}_${u}), b${j}_${u}, acc${r}_${j});`)),
   ]).flat();
-  const ep = t.epilogue && epilogueCode(t.epilogue, 'v', 'idx', cx.step);
-  const cOff = batched ? 'co + ' : '';
-  const storeOne = ep
-    ? `{\n        let idx = ${cOff}m * N + n;\n${ep.lets.map((l) => `        ${l}\n`).join('')}        ${t.out}[idx] = ${ep.value};\n      }`
-    : `{ ${t.out}[${cOff}m * N + n] = v; }`;
   const stores = rs.flatMap((r) => cs.map((j) => `  store_row(${batched ? 'co, ' : ''}row0 + ${r}u, col0 + ${4 * j}u, acc${r}_${j});`));
   // With a runtime batch, M (the rows: the batch's samples) is set at the start of main. A batch of
   // products has the samples in its z layers, and has no runtime-batch form (passes/inference.ts).
   const dynamicRows = cx.batch !== undefined && !batched;
   const rowsDecl = dynamicRows ? 'var<private> M: u32;' : `const M = ${u32Lit(M)};`;
   const offsets = batched ? `  let ao = gid.z * ${u32Lit(M * K)};\n  let bo = gid.z * ${u32Lit(K * N)};\n  let co = gid.z * ${u32Lit(M * N)};\n` : '';
-  return `${t.epilogue ? preludeFor(t.epilogue.block.steps) : ''}${q ? int8Helpers(b) : ''}${rowsDecl}
+  return `${matmulPrelude(t)}${rowsDecl}
 const N = ${u32Lit(N)};
 const K = ${u32Lit(K)};
-fn store_row(${batched ? 'co: u32, ' : ''}m: u32, n0: u32, acc: vec4f) {
-  if (m >= M) { return; }
-  for (var c = 0u; c < 4u; c = c + 1u) {
-    let n = n0 + c;
-    if (n < N) {
-      let v = acc[c]${q ? ` * ${int8Scale(b, q.scales, 'n')}` : ''};
-      ${storeOne}
-    }
-  }
-}
+${matmulStoreRow(t, cx)}
 @compute @workgroup_size(${WG}, ${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${dynamicRows ? `  M = ${batchCount(M, cx)};\n` : ''}  let row0 = gid.y * ${TM}u;

@@ -1,6 +1,6 @@
 // Matmul, sum_to and reshape: the ops that move data between shapes.
 import { matmulDims, reducedAxes } from '../geometry.ts';
-import { grid, quantizedWeight } from '../kernel-spec.ts';
+import { grid, quantizedWeight, type KernelTarget } from '../kernel-spec.ts';
 import { numel, shapeStr, strides, tensor } from '../tensor.ts';
 import { ShapeError, type KernelRow, type ViewRow } from './def.ts';
 
@@ -19,6 +19,33 @@ const SUM_WG = 64;
 export function matmulTile(M: number, N: number, batch = 1): { TM: number; TN: number } {
   const big = Math.ceil(M / (8 * MATMUL_WG)) * Math.ceil(N / (8 * MATMUL_WG)) * batch >= 4;
   return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
+}
+
+/** A matmul kernel's blocking: per invocation, invocations per side, workgroup-memory tiles or none. */
+export interface MatmulBlocking {
+  TM: number; TN: number; wg: number;
+  shared?: { BK: number };
+}
+
+/** The workgroup-memory variant: 16×16 invocations of 4×4 each, a 64×64 block per workgroup, K steps of 16. */
+export const TILED_MATMUL: MatmulBlocking = { TM: 4, TN: 4, wg: 16, shared: { BK: 16 } };
+
+/**
+ * The blocking dlc uses for C = op(A)·op(B) of M × N over K. The rule: on 'gpu', workgroup-memory
+ * tiles when the output fills at least one 64×64 tile each way and K at least two steps of 16;
+ * otherwise (and always on 'cpu', where the tiles measured about half the speed on llvmpipe) each
+ * invocation reads its own operands (matmulTile).
+ */
+export function matmulBlocking(M: number, N: number, K: number, target: KernelTarget = 'cpu', batch = 1, int8B = false): MatmulBlocking {
+  const { TM, TN, wg, shared } = TILED_MATMUL;
+  // The tiled kernel has neither a batch of products nor int8 B: those keep the register kernel.
+  if (target === 'gpu' && batch === 1 && !int8B && M >= TM * wg && N >= TN * wg && K >= 2 * shared!.BK) return TILED_MATMUL;
+  return { ...matmulTile(M, N, batch), wg: MATMUL_WG };
+}
+
+/** The grid of a matmul kernel with the given blocking: one layer along z per product of a batch. */
+export function matmulLayout(M: number, N: number, b: MatmulBlocking, batch = 1): { workgroups: [number, number, number] } {
+  return { workgroups: [Math.ceil(N / (b.TN * b.wg)), Math.ceil(M / (b.TM * b.wg)), batch] };
 }
 
 export const STRUCTURAL_OPS = {
@@ -57,11 +84,11 @@ export const STRUCTURAL_OPS = {
       const transA = io.attrs.transA === true;
       const transB = io.attrs.transB === true;
       const { M, K, N, batch } = matmulDims(A!.shape, B!.shape, transA, transB);
-      const { TM, TN } = matmulTile(M, N, batch);
       const quantB = quantizedWeight(B!);
+      const blocking = matmulBlocking(M, N, K, io.target, batch, quantB !== undefined);
       return {
-        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, TM, TN, wg: MATMUL_WG, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
-        workgroups: [Math.ceil(N / (TN * MATMUL_WG)), Math.ceil(M / (TM * MATMUL_WG)), batch],
+        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, ...blocking, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
+        workgroups: matmulLayout(M, N, blocking, batch).workgroups,
       };
     },
   },
