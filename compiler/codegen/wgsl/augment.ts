@@ -72,8 +72,7 @@ export function augmentBody(t: AugmentTemplate, cx: TemplateContext): string {
   const plane = u32Lit(t.H * t.W);
   const lines = valueLines(t, draw);
   return `${HASH_WGSL}
-${BITS_WGSL}
-@compute @workgroup_size(${t.wg})
+${t.kind === 'cutout' ? `${BITS_WGSL}\n` : ''}@compute @workgroup_size(${t.wg})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = ${flatIndex(cx.workgroups, t.wg)};
   if (i >= ${u32Lit(t.total)}) { return; }
