@@ -208,7 +208,7 @@ export class ExprLowerer {
     const def = isLayerName(callee) ? LAYERS[callee] : undefined;
     if (!def) {
       const candidates = (): string[] => [...Object.keys(LAYERS), ...this.L.blocks.keys()];
-      const hint = AUGMENT_HINTS[callee];
+      const hint = Object.hasOwn(AUGMENT_HINTS, callee) ? AUGMENT_HINTS[callee] : undefined;
       if (hint !== undefined) return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}': ${hint}`, calleeSpan);
       return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${this.L.didYouMean(callee, candidates)}`, calleeSpan);
     }
