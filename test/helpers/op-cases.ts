@@ -112,6 +112,9 @@ const FUSED_CASES: OpCase[] = [
   // vec4 forms: a broadcast bias read per element beside vec4 loads; dropout's per-element index.
   { shapes: [[12, 65], [65]], attrs: { shape: [12, 65], chain: BIAS_RELU } },
   { shapes: [[4, 5, 67], [5, 1]], attrs: { shape: [4, 5, 67], chain: chain(['sub', [0, 1]], ['dropout', [2], { rate: 0.3, salt: 4 }], ['mul', [3, 3]]) } },
+  // Gaussian noise inside a chain (its two draws per element), scalar and vec4 forms.
+  { shapes: [[3, 5, 67], [5, 1]], attrs: { shape: [3, 5, 67], chain: chain(['sub', [0, 1]], ['gaussian_noise', [2], { stddev: 0.5, salt: 6 }], ['relu', [3]]) } },
+  { shapes: [[4, 5, 68], [5, 1]], attrs: { shape: [4, 5, 68], chain: chain(['add', [0, 1]], ['gaussian_noise', [2], { stddev: 2, salt: 7 }], ['tanh', [3]]) } },
 ];
 const MATMUL_CHAIN_CASES: OpCase[] = [
   { shapes: [[1, 1], [1, 1], [1]], attrs: { chain: BIAS_RELU } },
