@@ -72,8 +72,16 @@ function flipRef(x: Tensor, a: Attrs, ctx: StepContext): Tensor {
 }
 
 /**
- * Bilinear translation (constant fill) or, with `adjoint`, its transpose: output row y reads
- * rows y + k + a (a = 0, 1) forward and y − k − a in the adjoint, with the same weights.
+ * Whether a sampling point with whole part s and fraction f lies within [0, n − 1] (TF's
+ * ImageProjectiveTransform fills a pixel whose point lies outside, in constant mode): s ≥ 0, and
+ * s + 1 ≤ n − 1 unless f = 0. Decided on integers, so the GPU and the reference agree.
+ */
+export const covered = (s: number, f: number, n: number): boolean => s >= 0 && s + (f > 0 ? 1 : 0) <= n - 1;
+
+/**
+ * Bilinear translation (constant fill) or, with `adjoint`, the transpose of its linear part: output
+ * row y reads rows y + k + a (a = 0, 1) forward and y − k − a in the adjoint, with the same weights;
+ * a pixel whose sampling point lies outside the image is the fill (forward) and passes nothing back.
  */
 function translateRef(x: Tensor, a: Attrs, ctx: StepContext): Tensor {
   const [, , H, W] = x.shape as [number, number, number, number];
@@ -86,13 +94,19 @@ function translateRef(x: Tensor, a: Attrs, ctx: StepContext): Tensor {
     const ty = shiftTaps(ctx, salt, n, 0, hr, H);
     const tx = shiftTaps(ctx, salt, n, 1, wr, W);
     const plane = o - r * W - c;
+    if (!adjoint && !(covered(r + ty.k, ty.f, H) && covered(c + tx.k, tx.f, W))) {
+      y.data[o] = fill;
+      return;
+    }
     let acc = 0;
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 2; j++) {
         const w = (i === 0 ? 1 - ty.f : ty.f) * (j === 0 ? 1 - tx.f : tx.f);
         const sr = adjoint ? r - ty.k - i : r + ty.k + i;
         const sc = adjoint ? c - tx.k - j : c + tx.k + j;
-        acc += sr >= 0 && sr < H && sc >= 0 && sc < W ? w * x.data[plane + sr * W + sc]! : w * fill;
+        // The adjoint reads output (sr, sc) only where that output sampled the image: its point's whole part is r − i.
+        const reads = sr >= 0 && sr < H && sc >= 0 && sc < W && (!adjoint || (covered(r - i, ty.f, H) && covered(c - j, tx.f, W)));
+        acc += reads ? w * x.data[plane + sr * W + sc]! : w * fill;
       }
     }
     y.data[o] = acc;
@@ -132,7 +146,7 @@ export const AUGMENT_OPS = {
     kernel: (io) => body({ kind: 'random_flip', ...augmentKernel(io), horizontal: io.attrs.horizontal === true, vertical: io.attrs.vertical === true }),
   },
   random_translation: {
-    kind: 'kernel', doc: 'shifts each NCHW sample by (height, width) factors of its size drawn from [lo, hi], bilinear, constant fill (Keras RandomTranslation); adjoint: its transpose', arity: 1, usesStep: true,
+    kind: 'kernel', doc: 'shifts each NCHW sample by (height, width) factors of its size drawn from [lo, hi], bilinear, constant fill as TF (Keras RandomTranslation); adjoint: its transpose', arity: 1, usesStep: true,
     shape: ([x], a) => {
       nchw('random_translation', x!);
       saltOf('random_translation', a);

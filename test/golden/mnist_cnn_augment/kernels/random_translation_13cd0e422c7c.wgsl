@@ -30,16 +30,23 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let kx = floor(tx);
   let fy = ty - ky;
   let fx = tx - kx;
+  let ey = select(0i, 1i, fy > 0.0);
+  let ex = select(0i, 1i, fx > 0.0);
+  let inside = i32(r) + i32(ky) >= 0 && i32(r) + i32(ky) + ey <= 27i && i32(c) + i32(kx) >= 0 && i32(c) + i32(kx) + ex <= 27i;
   var value = 0.0;
-  for (var a = 0; a < 2; a++) {
-    for (var b = 0; b < 2; b++) {
-      let w = select(fy, 1.0 - fy, a == 0) * select(fx, 1.0 - fx, b == 0);
-      let sr = i32(r) + (i32(ky) + a);
-      let sc = i32(c) + (i32(kx) + b);
-      if (sr >= 0 && sr < 28i && sc >= 0 && sc < 28i) {
-        value += w * b1[plane + u32(sr) * 28u + u32(sc)];
-      } else {
-        value += w * 0.0;
+  if (inside) {
+    value = 0.0;
+    for (var a = 0; a < 2; a++) {
+      for (var b = 0; b < 2; b++) {
+        let w = select(fy, 1.0 - fy, a == 0) * select(fx, 1.0 - fx, b == 0);
+        let sr = i32(r) + (i32(ky) + a);
+        let sc = i32(c) + (i32(kx) + b);
+        let reads = sr >= 0 && sr < 28i && sc >= 0 && sc < 28i;
+        if (reads) {
+          value += w * b1[plane + u32(sr) * 28u + u32(sc)];
+        } else {
+          value += w * 0.0;
+        }
       }
     }
   }
