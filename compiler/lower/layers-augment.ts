@@ -14,7 +14,7 @@ const FILL_MODES = ['constant', 'reflect', 'wrap', 'nearest'] as const;
 /** Augmentations Keras users may look for under another name, or that dlc does not offer yet. */
 export const AUGMENT_HINTS: Readonly<Record<string, string>> = {
   random_shift: "dlc names it random_translation (Keras RandomTranslation), e.g. random_translation(0.1, 0.1)",
-  random_crop: 'random_crop is not offered yet (its training and eval outputs differ in shape); random_translation shifts instead',
+  random_crop: 'random_crop is not offered yet; random_translation shifts the image within its frame instead',
   random_rotation: 'random_rotation is not offered yet; random_flip, random_translation, cutout and gaussian_noise are',
   random_zoom: 'random_zoom is not offered yet; random_flip, random_translation, cutout and gaussian_noise are',
 };
