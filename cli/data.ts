@@ -13,7 +13,7 @@ import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
 import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../runtime/data/mnist.ts';
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
-import { splitTail } from '../runtime/data/split.ts';
+import { firstSamples, splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { isFolder } from '../runtime/data/text-folder-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
@@ -40,6 +40,8 @@ export interface DataOptions {
   digits?: number[];
   /** The text column of a text CSV (a model with a token input). */
   textColumn?: string;
+  /** Only the first n training samples (after --digits and --val-split). */
+  trainSize?: number;
   /** How text is tokenised (a model with a token input). */
   tokenizer?: TokenizerChoice;
 }
@@ -198,6 +200,18 @@ export const spamNeedsTokens = (m: Manifest): UserError => new UserError(`the sp
 
 /** Training and held-out samples, keyed by the model's input names. */
 export function loadData(name: string, m: Manifest, opts: DataOptions = {}): LoadedData {
+  const d = loadAll(name, m, opts);
+  return opts.trainSize === undefined ? d : firstTraining(d, opts.trainSize);
+}
+
+/** The data with only its first `n` training samples (Keras' x_train[:n]); validation and test unchanged. */
+function firstTraining(d: LoadedData, n: number): LoadedData {
+  const all = d.train.count;
+  if (n > all) throw new UserError(`--train-size ${n} is more than the ${all} training samples`);
+  return { ...d, train: firstSamples(d.train, n), description: `${d.description}; training on the first ${n} of the ${all} training samples (--train-size)` };
+}
+
+function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
   if (isTextData(name, m, opts)) return loadText(name, m, opts);
   if (name === 'spam') throw spamNeedsTokens(m);

@@ -20,7 +20,7 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', 'weights', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits', 'tokenizer'],
+  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits', 'tokenizer', 'train-size'],
   eval: ['weights', 'digits', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
@@ -116,6 +116,8 @@ options:
   --init-from <file>      (train) start from the weights of a .safetensors file, matched by name
                           (transfer learning; the train section's init_from, which it replaces)
   --digits <list>         (train, eval; mnist) only these digits, e.g. 0-4 or 5,7,9 (labels kept)
+  --train-size <n>        (train) train on the first n training samples (mnist: of its 8,000
+                          training digits, after --digits and --val-split); the rest are unused
   --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
                           auto: Vulkan on a GPU, OpenGL ES when Vulkan is a software rasteriser)
   --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
@@ -159,6 +161,8 @@ export interface CliOptions {
   initFrom?: string;
   /** (train, eval) the mnist digits to use. */
   digits?: number[];
+  /** (train) only the first n training samples. */
+  trainSize?: number;
   /** The text column of a text CSV. */
   textColumn?: string;
   /** (train) the tokenizer's level: words or characters. */
@@ -213,7 +217,7 @@ const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
   label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' },
-  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
 /**
@@ -277,6 +281,8 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
   if (v.resume) opts.resume = true;
   if (v['init-from'] !== undefined) opts.initFrom = v['init-from'];
   if (v.digits !== undefined) opts.digits = parseDigits(v.digits);
+  const trainSize = intFlag('train-size', v['train-size'], 1);
+  if (trainSize !== undefined) opts.trainSize = trainSize;
   if (v['save-best']) opts.saveBest = true;
   const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
   if (every !== undefined) opts.checkpointEvery = every;

@@ -13,6 +13,8 @@ export type ScalarFn =
   | 'expm1'
   /** The complementary error function 1 − erf(x) (exact GELU); float64 here, a float32 fit in WGSL. */
   | 'erfc'
+  /** Cosine (Box-Muller's angle in gaussian_noise); WGSL's cos is accurate on [−π, π]. */
+  | 'cos'
   /** 1 − βᵗ for a constant β (Adam's bias correction), accurate for β near 1. */
   | 'one_minus_pow'
   /** Nadam's momentum product Π_{k=1..t} β₁(1 − ½·0.96ᵏ) for a constant β₁. */
@@ -89,6 +91,7 @@ export const SCALAR_FNS: { readonly [F in ScalarFn]: { arity: number; eval: (...
   tanh: { arity: 1, eval: Math.tanh },
   sigmoid: { arity: 1, eval: sigmoid64 },
   erfc: { arity: 1, eval: erfc64 },
+  cos: { arity: 1, eval: Math.cos },
   expm1: { arity: 1, eval: Math.expm1 },
   max: { arity: 2, eval: Math.max },
   min: { arity: 2, eval: Math.min },
@@ -249,7 +252,8 @@ export function derivative(e: Expr, wrt: number): Expr {
         case 'max': return select(gt(x, y), dx, d(y));
         case 'min': return select(gt(y, x), dx, d(y));
         case 'sign': return num(0);
-        case 'one_minus_pow': case 'nadam_mu_product':
+        // Only gaussian_noise calls cos, on a random draw (no argument), with a hand-written VJP.
+        case 'one_minus_pow': case 'nadam_mu_product': case 'cos':
           throw new Error(`internal error: no derivative for ${e.fn}`);
       }
     }

@@ -233,6 +233,21 @@ export interface ScatterAddTemplate {
 }
 
 /** Sums x over `summed` axes into each output element; one workgroup per output element. */
+/** What every augmentation kernel reads: x [N, C, H, W] → out of the same shape, one invocation per element. */
+export interface AugmentBase {
+  x: string; out: string;
+  N: number; C: number; H: number; W: number;
+  /** The layer's random stream (see ir/random.ts). */
+  salt: number;
+  total: number; wg: number;
+}
+
+/** Random flips, bilinear translations (or their transpose) and cutout boxes, drawn per sample (ir/ops/augment.ts). */
+export type AugmentTemplate =
+  | (AugmentBase & { kind: 'random_flip'; horizontal: boolean; vertical: boolean })
+  | (AugmentBase & { kind: 'random_translation'; height: [number, number]; width: [number, number]; fill: number; adjoint: boolean })
+  | (AugmentBase & { kind: 'cutout'; size: [number, number] });
+
 export interface SumToTemplate {
   kind: 'sum_to';
   x: string; out: string;
@@ -304,7 +319,7 @@ export interface AccumulateTemplate {
 
 export type Template =
   | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate | TransposeTemplate
-  | GatherTemplate | IdBucketsTemplate | ScatterAddTemplate
+  | GatherTemplate | IdBucketsTemplate | ScatterAddTemplate | AugmentTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */

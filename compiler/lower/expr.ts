@@ -6,6 +6,7 @@ import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
 import { ACTIVATION_ARG, ACTIVATIONS, KERAS_ARG_NAMES, LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
+import { AUGMENT_HINTS } from './layers-augment.ts';
 import { bindArgs, didYouMeanOrList, takesText, unknownArgHint, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
 import { readRegularizer } from './regularizer.ts';
 import { MAX_MODEL_OPS, Scope, userShape, type Lowering } from './scope.ts';
@@ -207,6 +208,8 @@ export class ExprLowerer {
     const def = isLayerName(callee) ? LAYERS[callee] : undefined;
     if (!def) {
       const candidates = (): string[] => [...Object.keys(LAYERS), ...this.L.blocks.keys()];
+      const hint = Object.hasOwn(AUGMENT_HINTS, callee) ? AUGMENT_HINTS[callee] : undefined;
+      if (hint !== undefined) return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}': ${hint}`, calleeSpan);
       return this.L.error('E-UNKNOWN-LAYER', `unknown layer '${callee}'${this.L.didYouMean(callee, candidates)}`, calleeSpan);
     }
     return this.callLayer(callee, def, args, piped, span, scope, nextAct);

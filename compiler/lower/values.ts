@@ -32,7 +32,7 @@ export interface SharedLayer {
 }
 
 /** The type a hyper-parameter accepts. */
-export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d' | 'pad1d' | 'regularizer';
+export type HyperType = 'int' | 'posint' | 'float' | 'posfloat' | 'rate' | 'bool' | 'word' | 'ints' | 'shape' | 'pair' | 'padding' | 'pad2d' | 'pad1d' | 'regularizer' | 'factor';
 
 export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   int: 'an integer',
@@ -49,6 +49,7 @@ export const HYPER_TYPE_TEXT: Record<HyperType, string> = {
   pad2d: 'an integer, [height, width], or [[top, bottom], [left, right]] (integers ≥ 0)',
   pad1d: "'valid', 'same', 'causal', an integer, or [left, right]",
   regularizer: 'l1(factor), l2(factor) or l1_l2(l1: a, l2: b)',
+  factor: 'a number in [-1, 1] or a list of two',
 };
 
 export function describeVal(v: Val): string {
@@ -125,6 +126,15 @@ export function coerce(v: Val, t: HyperType): { ok: Hyper } | { error: string } 
       if (pairs) return { ok: v.items.flatMap((p) => (p as { items: { value: number }[] }).items.map((i) => i.value)) };
       if (v.items.length === 4 && v.items.every(nat)) {
         return { error: `a flat list of 4 is ambiguous here; write [[top, bottom], [left, right]] as Keras' ZeroPadding2D does` };
+      }
+      return bad;
+    }
+    case 'factor': {
+      // Keras' augmentation factors: f means [−|f|, |f|]; a pair is sorted.
+      const inRange = (x: Val): x is Val & { kind: 'num' } => x.kind === 'num' && x.value >= -1 && x.value <= 1;
+      if (inRange(v)) return { ok: [-Math.abs(v.value), Math.abs(v.value)] };
+      if (v.kind === 'list' && v.items.length === 2 && v.items.every(inRange)) {
+        return { ok: v.items.map((i) => (i as { value: number }).value).sort((a, b) => a - b) };
       }
       return bad;
     }

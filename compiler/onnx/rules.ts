@@ -229,6 +229,11 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   fill: null,
   ones_like: null,
   dropout: null,
+  // Training-only augmentation: the inference graph the exporter reads has none.
+  gaussian_noise: null,
+  random_flip: null,
+  random_translation: null,
+  cutout: null,
   huber: null,
   hinge: null,
   kl_divergence: null,

@@ -97,6 +97,8 @@ const CONV: { x: number[]; w: number[]; a: Attrs }[] = [
   { x: [1, 17, 5, 5], w: [4, 17, 3, 3], a: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } }, // 17 input channels: partial blocks
   { x: [3, 32, 13, 13], w: [64, 32, 3, 3], a: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } }, // MNIST-sized
 ];
+/** NCHW batches for the augmentation ops: one pixel, batch 3 at odd sizes, 67 samples (both outcomes of each draw), MNIST's size. */
+const AUGMENT_IMAGES: number[][] = [[1, 1, 1, 1], [3, 2, 7, 5], [67, 1, 5, 3], [2, 3, 28, 28]];
 /** A fused chain as the fusion pass writes it: steps over sources (0…) then earlier steps. */
 const chain = (...steps: [string, number[], Attrs?][]): string => JSON.stringify(steps.map(([op, args, attrs]) => ({ op, args, attrs: attrs ?? {} })));
 // Chains the fusion pass makes: bias + relu, relu gradient masks, Adam-free arithmetic with a
@@ -110,6 +112,9 @@ const FUSED_CASES: OpCase[] = [
   // vec4 forms: a broadcast bias read per element beside vec4 loads; dropout's per-element index.
   { shapes: [[12, 65], [65]], attrs: { shape: [12, 65], chain: BIAS_RELU } },
   { shapes: [[4, 5, 67], [5, 1]], attrs: { shape: [4, 5, 67], chain: chain(['sub', [0, 1]], ['dropout', [2], { rate: 0.3, salt: 4 }], ['mul', [3, 3]]) } },
+  // Gaussian noise inside a chain (its two draws per element), scalar and vec4 forms.
+  { shapes: [[3, 5, 67], [5, 1]], attrs: { shape: [3, 5, 67], chain: chain(['sub', [0, 1]], ['gaussian_noise', [2], { stddev: 0.5, salt: 6 }], ['relu', [3]]) } },
+  { shapes: [[4, 5, 68], [5, 1]], attrs: { shape: [4, 5, 68], chain: chain(['add', [0, 1]], ['gaussian_noise', [2], { stddev: 2, salt: 7 }], ['tanh', [3]]) } },
 ];
 const MATMUL_CHAIN_CASES: OpCase[] = [
   { shapes: [[1, 1], [1, 1], [1]], attrs: { chain: BIAS_RELU } },
@@ -194,6 +199,9 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   bce_logits: [{ shapes: [[1], [1]], draws: ['normal', 'unit'] }, { shapes: [[7, 13], [7, 13]], draws: ['normal', 'unit'] }, { shapes: [[65, 3], [65, 3]], draws: ['normal', 'unit'] }],
   bce_logits_bwd: [{ shapes: [[1], [1], [1]], draws: ['normal', 'unit', 'normal'] }, { shapes: [[7, 13], [7, 13], [7, 13]], draws: ['normal', 'unit', 'normal'] }, { shapes: [[65, 3], [65, 3], [65, 3]], draws: ['normal', 'unit', 'normal'] }],
   dropout: [{ shapes: [[1]], attrs: { rate: 0.5, salt: 1 } }, { shapes: [[7, 13]], attrs: { rate: 0.25, salt: 2 } }, { shapes: [[129, 65]], attrs: { rate: 0.6, salt: 3 } }],
+  // Noise on the scalar and vec4 forms (4 × 4 elements per invocation), stddev small and large.
+  gaussian_noise: [{ shapes: [[1]], attrs: { stddev: 0.5, salt: 1 } }, { shapes: [[7, 13]], attrs: { stddev: 1, salt: 2 } },
+    { shapes: [[3, 5, 67]], attrs: { stddev: 0.1, salt: 5 } }, { shapes: [[129, 65]], attrs: { stddev: 2, salt: 3 } }, { shapes: [[4, 1031]], attrs: { stddev: 0.3, salt: 7 } }],
   broadcast_to: [{ shapes: [[]], attrs: { shape: [7] } }, { shapes: [[13]], attrs: { shape: [7, 13] } }, { shapes: [[3, 1]], attrs: { shape: [2, 3, 65] } }],
   matmul: [
     { shapes: [[1, 1], [1, 1]] },
@@ -315,6 +323,24 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
   adamax: [...UPDATE(2, { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0 }), ...UPDATE(2, { beta1: 0.8, beta2: 0.99, eps: 1e-7, weight_decay: 0.01 }).slice(1, 3)],
   adadelta: [...UPDATE_DRAWN(['positive', 'positive'], { rho: 0.95, eps: 1e-7, weight_decay: 0 }),
     ...UPDATE_DRAWN(['positive', 'positive'], { rho: 0.9, eps: 1e-6, weight_decay: 0.01 }).slice(1, 3)],
+  random_flip: AUGMENT_IMAGES.flatMap((x, k): OpCase[] => [
+    { shapes: [x], attrs: { salt: k + 1, horizontal: true, vertical: false } },
+    { shapes: [x], attrs: { salt: k + 2, horizontal: false, vertical: true } },
+    { shapes: [x], attrs: { salt: k + 3, horizontal: true, vertical: true } },
+  ]),
+  // Shifts within ±30 % and ±100 % of the size, one-sided, none; a constant fill of 0 and of 0.5; the transposes.
+  random_translation: AUGMENT_IMAGES.flatMap((x, k): OpCase[] => [
+    { shapes: [x], attrs: { salt: k + 1, height: [-0.3, 0.3], width: [-0.2, 0.2], fill: 0 } },
+    { shapes: [x], attrs: { salt: k + 2, height: [-1, 1], width: [0.1, 0.6], fill: 0.5 } },
+    { shapes: [x], attrs: { salt: k + 3, height: [0, 0], width: [-0.45, -0.05], fill: 0 } },
+    { shapes: [x], attrs: { salt: k + 4, height: [-0.3, 0.3], width: [-0.7, 0.2], fill: 0, adjoint: true } },
+  ]),
+  // Boxes of one pixel, odd and even sides, and the whole image.
+  cutout: AUGMENT_IMAGES.flatMap((x, k): OpCase[] => [
+    { shapes: [x], attrs: { salt: k + 1, size: [1, 1] } },
+    { shapes: [x], attrs: { salt: k + 2, size: [Math.min(3, x[2]!), Math.min(2, x[3]!)] } },
+    { shapes: [x], attrs: { salt: k + 3, size: [x[2]!, x[3]!] } },
+  ]),
   ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),

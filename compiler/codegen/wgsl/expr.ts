@@ -101,6 +101,7 @@ const FNS: { readonly [F in ScalarFn]: { print: (a: ArgPrinter, args: Expr[]) =>
   sigmoid: { print: (a) => `select(exp(${a(0)}) / (1.0 + exp(${a(0)})), 1.0 / (1.0 + exp(-(${a(0)}))), (${a(0)}) >= 0.0)` },
   erfc: { print: (a) => `dlc_erfc(${a(0)})`, helper: ERFC_WGSL },
   expm1: { print: (a) => `dlc_expm1(${a(0)})`, helper: EXPM1_WGSL },
+  cos: { print: (a) => `cos(${a(0)})` },
   max: { print: (a) => `max(${a(0)}, ${a(1)})` },
   min: { print: (a) => `min(${a(0)}, ${a(1)})` },
   one_minus_pow: { print: (a, args) => `dlc_one_minus_pow(${f32Lit(Math.log(constArg(args[0]!, 'one_minus_pow')))}, ${a(1)})`, helper: ONE_MINUS_POW_WGSL },

@@ -14,6 +14,8 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 const GELU_C = 0.044715;
+/** Added to a noise layer's salt for its second draw (salts count layers from 1, far below this). */
+const NOISE_SECOND_STREAM = 2 ** 31;
 /** keras.backend.epsilon(), the clip of kl_divergence. */
 const KERAS_EPSILON = 1e-7;
 
@@ -129,6 +131,17 @@ export const ELEMENTWISE_OPS = {
   /** Inverted dropout; the mask comes from a hash of (seed, step, salt, index), so the VJP recomputes it. */
   dropout: unary('x / (1 − rate) where u(seed, step, salt, i) ≥ rate, else 0',
     (x, a) => select(ge(uniform(attr(a, 'salt')), attr(a, 'rate')), mul(x, 1 / (1 - attr(a, 'rate'))), 0), { usesStep: true }),
+  /**
+   * Keras GaussianNoise: x + stddev·z, z standard normal by Box-Muller from two draws of the stream,
+   * u₁ at salt and u₂ at salt + 2³¹: √(−2·ln(1 − u₁))·cos(π(2u₂ − 1)) (the cosine's argument kept in
+   * [−π, π), where GPUs' cos is accurate; cos(π(2u − 1)) = −cos(2πu), the same distribution).
+   */
+  gaussian_noise: unary('x + stddev·√(−2 ln(1 − u₁))·cos(π(2u₂ − 1)), u from (seed, step, salt, i)', (x, a) => {
+    const salt = attr(a, 'salt');
+    const radius = call('sqrt', mul(-2, call('log', sub(1, uniform(salt)))));
+    const angle = mul(Math.PI, sub(mul(2, uniform(salt + NOISE_SECOND_STREAM)), 1));
+    return add(x, mul(attr(a, 'stddev'), mul(radius, call('cos', angle))));
+  }, { usesStep: true }),
   /** A compile-time constant (folded from data-independent chains such as the loss's seed gradient). */
   fill: row('value everywhere, shaped like attrs.shape', 0, (_x, a) => num(attr(a, 'value')), {
     shape: (_ins, a) => ({ shape: [...(a.shape as number[])], dtype: 'f32' }),

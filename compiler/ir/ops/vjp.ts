@@ -81,6 +81,8 @@ const RULES: Rules = {
   bce_logits: (b, n, g) => [unbroadcast(b, b.op('bce_logits_bwd', [n.inputs[0]!, n.inputs[1]!, g]), b.shape(n.inputs[0]!)), null],
   bce_logits_bwd: null,
   dropout: (b, n, g) => [b.op('dropout', [g], { ...n.attrs })],
+  // x + noise: the noise is data, so the gradient passes unchanged.
+  gaussian_noise: (_b, _n, g) => [g],
   fill: null,
   broadcast_to: (b, n, g) => [unbroadcast(b, g, b.shape(n.inputs[0]!))],
 
@@ -164,6 +166,12 @@ const RULES: Rules = {
   },
   scatter_add: (b, n, g) => [b.op('gather', [g, n.inputs[1]!]), null, null],
   id_buckets: null,
+
+  // Augmentations redraw the same choices from (seed, step, salt): a flip and a cutout mask are their
+  // own transposes; a translation's transpose reads the other way (its constant fill is no function of x).
+  random_flip: (b, n, g) => [b.op('random_flip', [g], { ...n.attrs })],
+  cutout: (b, n, g) => [b.op('cutout', [g], { ...n.attrs })],
+  random_translation: (b, n, g) => [b.op('random_translation', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
 
   ema: null,
   accumulate: null,

@@ -1,0 +1,72 @@
+// Augmentation layers (random_flip, random_translation, cutout, gaussian_noise): random while
+// training, drawn per step from the layer's stream (the train seed, the step, the layer's salt), so
+// runs repeat bit for bit and a resumed run draws what an uninterrupted one would; identity in eval,
+// predict and every exported model.
+import { image } from './layers-spatial.ts';
+import { LayerError, type LayerDef } from './layers.ts';
+
+/** Keras RandomFlip's modes; one draw per sample flips every axis the mode names. */
+const FLIP_MODES = ['horizontal', 'vertical', 'horizontal_and_vertical'] as const;
+
+/** Keras' fill modes; dlc fills with a constant (Keras' default is reflect). */
+const FILL_MODES = ['constant', 'reflect', 'wrap', 'nearest'] as const;
+
+/** Augmentations Keras users may look for under another name, or that dlc does not offer yet. */
+export const AUGMENT_HINTS: Readonly<Record<string, string>> = {
+  random_shift: "dlc names it random_translation (Keras RandomTranslation), e.g. random_translation(0.1, 0.1)",
+  random_crop: 'random_crop is not offered yet; random_translation shifts the image within its frame instead',
+  random_rotation: 'random_rotation is not offered yet; random_flip, random_translation, cutout and gaussian_noise are',
+  random_zoom: 'random_zoom is not offered yet; random_flip, random_translation, cutout and gaussian_noise are',
+};
+
+export const AUGMENT_LAYERS: Record<string, LayerDef> = {
+  random_flip: {
+    doc: 'flips each image left-right (horizontal), top-bottom (vertical) or both at once with probability 1/2 while training; identity in eval (Keras RandomFlip)',
+    inputs: 1,
+    hyper: [{ name: 'mode', type: 'word', default: 'horizontal_and_vertical', oneOf: FLIP_MODES }],
+    lower(cx, [x], h) {
+      image(cx, x!, 'random_flip');
+      if (!cx.training) return x!;
+      const mode = h.mode as (typeof FLIP_MODES)[number];
+      return cx.op('random_flip', [x!], { salt: cx.salt, horizontal: mode !== 'vertical', vertical: mode !== 'horizontal' });
+    },
+  },
+  random_translation: {
+    doc: 'shifts each image by a fraction of its height and width drawn from [−f, f] (or [lo, hi]) while training, bilinear, filling with fill_value; identity in eval (Keras RandomTranslation with fill_mode constant)',
+    inputs: 1,
+    hyper: [
+      { name: 'height_factor', type: 'factor' },
+      { name: 'width_factor', type: 'factor' },
+      { name: 'fill_mode', type: 'word', default: 'constant', oneOf: FILL_MODES },
+      { name: 'fill_value', type: 'float', default: 0 },
+      { name: 'interpolation', type: 'word', default: 'bilinear', oneOf: ['bilinear', 'nearest'] },
+    ],
+    lower(cx, [x], h) {
+      image(cx, x!, 'random_translation');
+      if (h.fill_mode !== 'constant') {
+        throw new LayerError(`fill_mode '${h.fill_mode}' is not offered yet: random_translation fills with the constant fill_value (0 unless given); write fill_mode: constant (Keras' default is reflect)`);
+      }
+      if (h.interpolation !== 'bilinear') throw new LayerError(`random_translation interpolates bilinearly only; interpolation '${h.interpolation}' is not offered yet`);
+      if (!cx.training) return x!;
+      return cx.op('random_translation', [x!], { salt: cx.salt, height: h.height_factor as number[], width: h.width_factor as number[], fill: h.fill_value as number });
+    },
+  },
+  cutout: {
+    doc: 'zeroes one size×size box (or [height, width]) of each image, all channels, centred on a random pixel and clipped at the edges, while training; identity in eval (DeVries & Taylor 2017)',
+    inputs: 1,
+    hyper: [{ name: 'size', type: 'pair' }],
+    lower(cx, [x], h) {
+      const s = image(cx, x!, 'cutout');
+      const size = Array.isArray(h.size) ? h.size : [h.size as number, h.size as number];
+      if (size[0]! > s[2]! || size[1]! > s[3]!) throw new LayerError(`cutout size ${size[0]}×${size[1]} is larger than the ${s[2]}×${s[3]} image`);
+      if (!cx.training) return x!;
+      return cx.op('cutout', [x!], { salt: cx.salt, size });
+    },
+  },
+  gaussian_noise: {
+    doc: 'adds normal noise of standard deviation `stddev` to every value while training; identity in eval (Keras GaussianNoise)',
+    inputs: 1,
+    hyper: [{ name: 'stddev', type: 'posfloat' }],
+    lower: (cx, [x], h) => (cx.training ? cx.op('gaussian_noise', [x!], { stddev: h.stddev as number, salt: cx.salt }) : x!),
+  },
+};

@@ -1,0 +1,72 @@
+// A small convnet with every augmentation layer trained 10 steps on each adapter follows the float64
+// interpreter (the same draws at every step), and the draws change training: without them the
+// reference's curve is another.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.ts';
+import { Rng } from '../../runtime/random.ts';
+import { Session } from '../../runtime/session.ts';
+import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
+import { ReferenceRun } from '../helpers/reference.ts';
+
+const source = (augment: string) => `
+model aug {
+  input x: f32[2, 9, 7]
+  input y: class[4]
+  h = x${augment} -> conv2d(3, kernel: 3) -> relu -> flatten
+  logits = h -> dense(4)
+  output logits
+}
+train aug {
+  loss = cross_entropy(logits, y)
+  optimizer = adam(lr: 0.01)
+  batch = 5
+  seed = 7
+}`;
+const AUGMENTED = source(' -> random_flip() -> random_translation(0.3, [-0.2, 0.4], fill_value: 0.25) -> cutout([3, 2]) -> gaussian_noise(0.3)');
+const PLAIN = source('');
+const STEPS = 10;
+
+/** Per-step batches: fixed random images and labels. */
+function batches(): { x: Float32Array; y: Int32Array }[] {
+  const rng = new Rng(5);
+  return Array.from({ length: STEPS }, () => ({
+    x: Float32Array.from({ length: 5 * 2 * 9 * 7 }, () => rng.normal()),
+    y: Int32Array.from({ length: 5 }, () => rng.int(4)),
+  }));
+}
+
+function reference(src: string): { losses: number[]; kernel: Float64Array } {
+  const ref = new ReferenceRun(compile(src, { file: 'aug.dl' }));
+  const losses = batches().map((b) => ref.trainStep(b));
+  return { losses, kernel: ref.tensor('conv2d_1.kernel') };
+}
+
+describe('augmentation in the train step', () => {
+  const ref = reference(AUGMENTED);
+
+  it('changes training: the reference without augmentation takes another path', () => {
+    const plain = reference(PLAIN);
+    expect(plain.losses[0]).not.toBeCloseTo(ref.losses[0]!, 3);
+    expect(relError(Float32Array.from(plain.kernel), ref.kernel)).toBeGreaterThan(1e-3);
+  });
+
+  for (const adapter of ADAPTERS) {
+    describe(adapter, () => {
+      const device = useDevice(adapter);
+      it(`${STEPS} steps match the float64 loss curve and weights to 1e-4 relative`, async (t) => {
+        const h = device();
+        if (!h) return t.skip();
+        const r = compile(AUGMENTED, { file: 'aug.dl' });
+        const s = await Session.create(r.artifact!, h.device);
+        try {
+          const gpu: number[] = [];
+          for (const b of batches()) gpu.push((await s.trainStep(b, { readLoss: true }))!);
+          for (let k = 0; k < STEPS; k++) expect(Math.abs(gpu[k]! - ref.losses[k]!) / Math.abs(ref.losses[k]!), `step ${k + 1}: gpu ${gpu[k]} ref ${ref.losses[k]}`).toBeLessThan(1e-4);
+          expect(relError(await s.read('conv2d_1.kernel'), ref.kernel)).toBeLessThan(1e-4);
+        } finally {
+          s.dispose();
+        }
+      }, 120_000);
+    });
+  }
+});
