@@ -22,15 +22,6 @@ export async function artifactFor(path: string, opts: CliOptions): Promise<Artif
   return loadArtifact(path);
 }
 
-/**
- * The artifact to train on `handle`: a .dl file compiled again with kernels for hardware GPUs
- * (workgroup-memory tiled matmuls) when the adapter is one; otherwise `artifact` as it is.
- */
-export async function artifactForDevice(path: string, opts: CliOptions, artifact: Artifact, handle: NodeDeviceHandle): Promise<Artifact> {
-  if (handle.software || isFolder(path)) return artifact;
-  return (await compileFile(path, opts, { target: 'gpu' })).artifact!;
-}
-
 /** The adapter from --adapter or DLC_ADAPTER, checked before anything is opened. */
 export function adapterChoice(opts: CliOptions): AdapterChoice {
   const choice = opts.adapter ?? (process.env.DLC_ADAPTER || 'auto');

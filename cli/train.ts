@@ -22,7 +22,7 @@ import { lineWidth, wrapText } from './terminal.ts';
 import { formatOptimizer } from './train-text.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { adapterChoice, artifactFor, artifactForDevice, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
+import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
 
 /** Writes a line of the run's report to stdout, wrapped between words on a terminal. */
 const say = (text: string): void => {
@@ -79,7 +79,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const handle = await openChosenDevice(choice);
   try {
     say(`adapter: ${handle.summary}`);
-    const session = await compiledSession(await artifactForDevice(file, opts, artifact, handle), handle, watchedSession(opts, 'the last checkpoint is intact'));
+    const session = await compiledSession(artifact, handle, watchedSession(opts, 'the last checkpoint is intact'));
     let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;
