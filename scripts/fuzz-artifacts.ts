@@ -23,7 +23,7 @@ export function fuzzArtifacts(opts: FileFuzzOptions): Promise<FileFuzzReport> {
   let eligible = 0;
   return runInputs('artifacts', opts, async (index, dir, sandbox) => {
     const rng = inputRng(opts.seed, index);
-    const model = pick(rng, sampleModels());
+    const model = pick(rng, sampleModels(opts.models));
     const input = mutateArtifact(model.artifact, rng);
     const files = writeInput(join(dir, 'artifact'), join(dir, 'outside'), input);
     const recipe = [model.name, ...input.recipe];

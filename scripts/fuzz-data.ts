@@ -24,7 +24,7 @@ export function fuzzData(opts: FileFuzzOptions): Promise<FileFuzzReport> {
   let eligible = 0;
   return runInputs('data', opts, async (index, dir, sandbox) => {
     const rng = inputRng(opts.seed, index);
-    const model = pick(rng, sampleModels());
+    const model = pick(rng, sampleModels(opts.models));
     const format = pick(rng, FORMATS);
     // Mostly a batch or more (enough to train on), sometimes a few rows (fewer than a batch).
     const rows = rng.next() < 0.7 ? model.artifact.manifest.batch + rng.int(3) : 1 + rng.int(6);

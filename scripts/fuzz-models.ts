@@ -21,16 +21,26 @@ export interface SampleModel {
   checkpoint: Uint8Array;
 }
 
-let cache: SampleModel[] | undefined;
+const compiled = new Map<string, SampleModel>();
 
-/** Every sample in samples/, compiled once per process, in name order. */
-export function sampleModels(): SampleModel[] {
-  cache ??= readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.dl')).sort().map((f) => {
-    const r = compile(readFileSync(join(ROOT, 'samples', f), 'utf8'), { file: `samples/${f}` });
-    if (!r.ok) throw new Error(`sample ${f} does not compile: ${r.diagnostics.map((d) => d.message).join('; ')}`);
-    return { name: f.slice(0, -3), artifact: r.artifact!, ...weightFiles(r.artifact!.manifest) };
+/**
+ * The samples in samples/ (all, or those named), each compiled once per process, in name order.
+ * @throws Error naming a sample that does not exist
+ */
+export function sampleModels(names?: string[]): SampleModel[] {
+  const all = readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.dl')).sort().map((f) => f.slice(0, -3));
+  const unknown = (names ?? []).filter((n) => !all.includes(n));
+  if (unknown.length) throw new Error(`no sample named ${unknown.join(', ')} (samples: ${all.join(', ')})`);
+  return all.filter((n) => !names || names.includes(n)).map((name) => {
+    let m = compiled.get(name);
+    if (!m) {
+      const r = compile(readFileSync(join(ROOT, 'samples', `${name}.dl`), 'utf8'), { file: `samples/${name}.dl` });
+      if (!r.ok) throw new Error(`sample ${name}.dl does not compile: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+      m = { name, artifact: r.artifact!, ...weightFiles(r.artifact!.manifest) };
+      compiled.set(name, m);
+    }
+    return m;
   });
-  return cache;
 }
 
 /** The weights and checkpoint files of `m`, from its initial values, as the trainer would write them. */

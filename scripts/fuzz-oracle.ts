@@ -19,6 +19,8 @@ export interface Failure {
   recipe: string;
   /** The input's files, by relative path (a program's text, an artifact folder, a data file). */
   files: Record<string, Uint8Array | string>;
+  /** The samples the run made its inputs from, when named (--models): the rerun needs the same. */
+  models?: string[];
 }
 
 /**

@@ -17,6 +17,11 @@ export interface FileFuzzOptions {
   gpuEvery?: number;
   /** Only these samples (by name) go to the GPU, e.g. the small ones in CI (default: all). */
   gpuModels?: string[];
+  /**
+   * The samples inputs are made from (default: every sample). A test names its own list so that a
+   * new sample does not change which inputs a seed makes.
+   */
+  models?: string[];
   /** Deadline of one load or read in the sandbox (ms). */
   deadlineMs?: number;
   /** Deadline of one `dlc` run (ms). */
@@ -80,7 +85,7 @@ export async function runInputs(kind: FuzzKind, opts: FileFuzzOptions, one: (ind
       else report.rejected++;
       if (r.cli) report.cliRuns++;
       for (const p of r.problems) {
-        const f: Failure = { kind, seed: opts.seed, index, class: p.problem, detail: p.detail, recipe: r.recipe.join('; '), files: r.files };
+        const f: Failure = { kind, seed: opts.seed, index, class: p.problem, detail: p.detail, recipe: r.recipe.join('; '), files: r.files, ...(opts.models ? { models: opts.models } : {}) };
         report.failures.push(f);
         opts.onFailure?.(f);
       }

@@ -1,5 +1,5 @@
 // npm run fuzz -- [--kind programs|artifacts|data|all] [--count N] [--seed S] [--gpu-every N]
-// [--index I] [--start S] [--deadline-ms MS] [--gpu-deadline-ms MS] [--shard I/N] [--jobs J] [--summary FILE]
+// [--index I] [--start S] [--models a,b] [--deadline-ms MS] [--gpu-deadline-ms MS] [--shard I/N] [--jobs J] [--summary FILE]
 // [--merge DIR]: the fuzzers at length. programs: mutated .dl programs through the compiler, every
 // distinct kernel validated by Dawn (100,000 by default); artifacts: mutated `dlc compile` output
 // through the artifact loader (2,000); data: mutated data, weight and checkpoint files through the
@@ -8,7 +8,9 @@
 // its input and the command that reruns it.
 //
 // --start S runs artifact or data inputs S..count-1 only, so that one long run can be finished in
-// parts (inputs are fixed by seed and index; which accepted ones also run through dlc is not).
+// parts (inputs are fixed by seed, index and the samples they are made from; which accepted ones
+// also run through dlc is not). --models names those samples (default: every one in samples/), so a
+// run continued after samples were added makes the same inputs as its first part.
 // --shard I/N runs the inputs whose index is I modulo N (several machines or runs split one run);
 // --jobs J runs the shard's inputs in J worker processes. A run writes its summary (inputs,
 // accepted, rejected, failures, seconds per kind) to --summary (default fuzz-failures/summary.json,
@@ -24,6 +26,7 @@ import { fail, intOption, scriptArgs } from './args.ts';
 import { fuzzArtifacts } from './fuzz-artifacts.ts';
 import { fuzzData } from './fuzz-data.ts';
 import { dawnValidator, fuzz, inShard, type Shard } from './fuzz-engine.ts';
+import { sampleModels } from './fuzz-models.ts';
 import { failureLine, programFailure, rerunCommand, writeFailure } from './fuzz-failures.ts';
 import type { Failure, FuzzKind } from './fuzz-oracle.ts';
 import type { FileFuzzOptions } from './fuzz-run.ts';
@@ -57,7 +60,7 @@ const values = scriptArgs('fuzz', {
   kind: { type: 'string', default: 'all' }, count: { type: 'string' }, seed: { type: 'string', default: '1' },
   'gpu-every': { type: 'string', default: '50' }, index: { type: 'string' }, start: { type: 'string' },
   'deadline-ms': { type: 'string', default: '15000' }, 'gpu-deadline-ms': { type: 'string', default: '60000' },
-  shard: { type: 'string' }, jobs: { type: 'string', default: '1' }, summary: { type: 'string' }, merge: { type: 'string' },
+  shard: { type: 'string' }, jobs: { type: 'string', default: '1' }, summary: { type: 'string' }, merge: { type: 'string' }, models: { type: 'string' },
 });
 
 if (values.merge !== undefined) {
@@ -83,6 +86,15 @@ const cliDeadlineMs = intOption('fuzz', 'gpu-deadline-ms', values['gpu-deadline-
 const jobs = intOption('fuzz', 'jobs', values.jobs, 1, 256);
 const shard = parseShard(values.shard);
 if (index !== undefined && (jobs > 1 || shard.count > 1)) fail('fuzz', '--index reruns one input: no --jobs or --shard with it');
+const models = values.models?.split(',').map((m) => m.trim());
+if (models) {
+  if (!kinds.some((k) => k !== 'programs')) fail('fuzz', '--models chooses the samples artifact and data inputs are made from (give --kind artifacts or data)');
+  try {
+    sampleModels(models);
+  } catch (err) {
+    fail('fuzz', `--models: ${(err as Error).message}`);
+  }
+}
 const shardName = `${shard.index}/${shard.count}`;
 const summaryPath = values.summary ?? join('fuzz-failures', shard.count === 1 ? 'summary.json' : `summary-${shard.index}-of-${shard.count}.json`);
 
@@ -134,7 +146,7 @@ async function runHere(): Promise<Summary> {
       out.kinds[kind] = { inputs: r.inputs, accepted: r.compiled, rejected: r.rejected, failures: failures.length, checked: r.shadersChecked, seconds: r.seconds };
     } else {
       const indices = index !== undefined ? [index] : Array.from({ length: Math.max(0, n - start) }, (_, i) => start + i).filter((i) => inShard(i, shard));
-      const opts: FileFuzzOptions = { seed, count: n, indices, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, indices.length), onFailure: reportNow };
+      const opts: FileFuzzOptions = { seed, count: n, indices, gpuEvery, deadlineMs, cliDeadlineMs, onProgress: progress(kind, indices.length), onFailure: reportNow, ...(models ? { models } : {}) };
       const r = await (kind === 'artifacts' ? fuzzArtifacts(opts) : fuzzData(opts));
       failures = r.failures;
       out.kinds[kind] = { inputs: r.inputs, accepted: r.accepted, rejected: r.rejected, failures: failures.length, checked: r.cliRuns, seconds: r.seconds };

@@ -11,6 +11,8 @@ import type { Failure } from '../../scripts/fuzz-oracle.ts';
 
 /** The small samples, whose kernels compile fast enough on a software adapter for CI. */
 const GPU_MODELS = ['blobs', 'regression', 'binary'];
+/** The samples inputs are made from, fixed so that adding a sample leaves these tests' inputs as they are. */
+const MODELS = ['binary', 'blobs', 'mnist_cnn', 'mnist_lstm', 'mnist_mlp', 'regression', 'residual_mlp', 'resnet_mini', 'spam_gru', 'transfer_base', 'transfer_finetune'];
 
 const shown = (failures: Failure[]): string[] => failures.slice(0, 5).map((f) => `${failureLine(f)}\n${f.detail.slice(0, 300)}`);
 
@@ -19,7 +21,7 @@ describe('file fuzzers', () => {
   // unbounded reads, raw JSON.parse messages); after them, none. Fewer mutants are accepted now that
   // kernels are hashed (22 of 200 with seed 1).
   it('200 artifacts from seed 1: no failures; a few run on the GPU', async () => {
-    const r = await fuzzArtifacts({ seed: 1, count: 200, gpuEvery: 2, gpuModels: GPU_MODELS, cliDeadlineMs: 30_000 });
+    const r = await fuzzArtifacts({ seed: 1, count: 200, gpuEvery: 2, gpuModels: GPU_MODELS, models: MODELS, cliDeadlineMs: 30_000 });
     expect(shown(r.failures)).toEqual([]);
     expect(r.inputs).toBe(200);
     expect(r.accepted).toBeGreaterThan(15);
@@ -31,7 +33,7 @@ describe('file fuzzers', () => {
   // memory bound; the values are now read from the file's bytes straight into float32, and the
   // bound allows the bytes a member inflates to, held once.
   it('200 data files from seed 1: no failures; a few run on the GPU', async () => {
-    const r = await fuzzData({ seed: 1, count: 200, gpuEvery: 2, gpuModels: GPU_MODELS, cliDeadlineMs: 30_000 });
+    const r = await fuzzData({ seed: 1, count: 200, gpuEvery: 2, gpuModels: GPU_MODELS, models: MODELS, cliDeadlineMs: 30_000 });
     expect(shown(r.failures)).toEqual([]);
     expect(r.inputs).toBe(200);
     expect(r.accepted).toBeGreaterThan(15);

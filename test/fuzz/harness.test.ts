@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { changesOutside, checkedDlc, snapshot } from '../../scripts/fuzz-cli.ts';
 import { makeDataCase, type DataFormat } from '../../scripts/fuzz-data-files.ts';
 import { encode } from '../../scripts/fuzz-data-mutations.ts';
-import { failureLine, writeFailure } from '../../scripts/fuzz-failures.ts';
+import { failureLine, rerunCommand, writeFailure } from '../../scripts/fuzz-failures.ts';
 import { sampleModels, writeArtifactFolder } from '../../scripts/fuzz-models.ts';
 import { inputRng } from '../../scripts/fuzz-mutate.ts';
 import { cliProblem, errorProblem, messageProblem, probeProblems } from '../../scripts/fuzz-oracle.ts';
@@ -134,6 +134,17 @@ describe('fuzz judge', () => {
     writeFileSync(join(root, 'out.tmp-1'), 'half');
     rmSync(join(root, 'gone'));
     expect(changesOutside(before, snapshot(root), 'out').sort()).toEqual(['changed data.csv', 'created out.tmp-1', 'removed gone']);
+  });
+});
+
+describe('the samples inputs are made from', () => {
+  it('a named list chooses them in name order, an unknown name is refused, and a failure\'s rerun names the list', () => {
+    expect(sampleModels(['regression', 'blobs']).map((m) => m.name)).toEqual(['blobs', 'regression']);
+    expect(sampleModels().map((m) => m.name)).toContain('mnist_mlp');
+    expect(() => sampleModels(['blobs', 'nope'])).toThrow(/^no sample named nope \(samples: binary, blobs, /);
+    const f = { kind: 'data' as const, seed: 1, index: 7, class: 'crash: x', detail: '', recipe: '', files: {} };
+    expect(rerunCommand(f)).toBe('npm run fuzz -- --kind data --seed 1 --index 7');
+    expect(rerunCommand({ ...f, models: ['blobs', 'regression'] })).toBe('npm run fuzz -- --kind data --seed 1 --index 7 --models blobs,regression');
   });
 });
 
