@@ -41,6 +41,27 @@ export interface CnnWorkload {
   lr: number;
 }
 
+/**
+ * Sequential MNIST: each digit as 28 time steps (its rows) of 28 pixels, one Keras LSTM(units)
+ * from a zero state (gates i, f, c, o: z = x_t·kernel + h·recurrent_kernel + bias, i = σ(z_i),
+ * f = σ(z_f), c = f·c + i·tanh(z_c), o = σ(z_o), h = o·tanh(c)), its last h into dense 10, mean
+ * softmax CE, Adam. weights: 'lstm.kernel' [28, 4·units], 'lstm.recurrent_kernel' [units, 4·units],
+ * 'lstm.bias' [4·units], 'dense.kernel' [units, 10], 'dense.bias' [10], row-major, gate blocks of
+ * `units` columns in the order i, f, c, o.
+ *
+ * `images` is count×784, which is count×28×28 (time, features) as it stands; batches as in MlpWorkload.
+ */
+export interface LstmWorkload {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+  batch: number;
+  steps: number;
+  units: number;
+  weights: Record<string, Float32Array>;
+  lr: number;
+}
+
 export interface Peer {
   /** e.g. 'tfjs-webgpu', 'jax-webgpu', 'jax-wasm' */
   name: string;
@@ -57,6 +78,7 @@ export interface Peer {
    */
   mlp?(w: MlpWorkload): Promise<{ seconds: number[]; losses: number[] }>;
   cnn?(w: CnnWorkload): Promise<{ seconds: number[]; losses: number[] }>;
+  lstm?(w: LstmWorkload): Promise<{ seconds: number[]; losses: number[] }>;
   dispose(): Promise<void>;
 }
 
