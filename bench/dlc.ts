@@ -50,7 +50,7 @@ model lstm {
   logits = image -> lstm(${w.units}) -> dense(10)
   output logits
 }
-train lstm { loss = cross_entropy(logits, label); optimizer = adam(lr: ${w.lr}); batch = ${w.batch} }`;
+train lstm { loss = cross_entropy(logits, label); optimizer = adam(lr: ${w.lr}, eps: ${w.eps}); batch = ${w.batch} }`;
 
 const CNN_NAMES: Record<string, string> = {
   'conv1.kernel': 'conv2d_1.kernel', 'conv1.bias': 'conv2d_1.bias', 'conv2.kernel': 'conv2d_2.kernel', 'conv2.bias': 'conv2d_2.bias',

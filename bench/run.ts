@@ -66,7 +66,7 @@ const cnn: CnnWorkload = {
 // weights everywhere, not Keras's), Keras's unit forget bias (ones in the f block).
 const LSTM_UNITS = 128;
 const lstm: LstmWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 64, steps: LSTM_STEPS, lr: 1e-3, units: LSTM_UNITS,
+  images: train.images, labels: train.labels, count: train.count, batch: 64, steps: LSTM_STEPS, lr: 1e-3, eps: 1e-11, units: LSTM_UNITS,
   weights: {
     'lstm.kernel': glorot(rng, 28, 4 * LSTM_UNITS, 28 * 4 * LSTM_UNITS),
     'lstm.recurrent_kernel': glorot(rng, LSTM_UNITS, 4 * LSTM_UNITS, LSTM_UNITS * 4 * LSTM_UNITS),

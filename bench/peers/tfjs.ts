@@ -61,11 +61,12 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
     lr: number,
     xShape: number[],
     loss: (xs: Tensor, ys: Tensor) => Scalar,
+    eps = 1e-7,
   ): Promise<{ seconds: number[]; losses: number[] }> {
     const rowSize = images.length / count;
     const xBuf = new Float32Array(batch * rowSize);
     const yBuf = new Int32Array(batch);
-    const opt = tf.train.adam(lr, 0.9, 0.999, 1e-7);
+    const opt = tf.train.adam(lr, 0.9, 0.999, eps);
     const seconds: number[] = [];
     const losses: number[] = [];
     let leakCheck = 0;
@@ -177,7 +178,7 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
           const h = layer.apply(xs) as Tensor;
           const logits = tf.add(tf.matMul(h, d), e);
           return tf.losses.softmaxCrossEntropy(ys, logits) as Scalar;
-        });
+        }, w.eps);
       } finally {
         for (const v of layer.weights) v.dispose(); // layer.dispose() wants a layer used in a graph model
         d.dispose();

@@ -45,7 +45,7 @@ export interface CnnWorkload {
  * Sequential MNIST: each digit as 28 time steps (its rows) of 28 pixels, one Keras LSTM(units)
  * from a zero state (gates i, f, c, o: z = x_t·kernel + h·recurrent_kernel + bias, i = σ(z_i),
  * f = σ(z_f), c = f·c + i·tanh(z_c), o = σ(z_o), h = o·tanh(c)), its last h into dense 10, mean
- * softmax CE, Adam. weights: 'lstm.kernel' [28, 4·units], 'lstm.recurrent_kernel' [units, 4·units],
+ * softmax CE, Adam with ε = `eps`. weights: 'lstm.kernel' [28, 4·units], 'lstm.recurrent_kernel' [units, 4·units],
  * 'lstm.bias' [4·units], 'dense.kernel' [units, 10], 'dense.bias' [10], row-major, gate blocks of
  * `units` columns in the order i, f, c, o.
  *
@@ -60,6 +60,12 @@ export interface LstmWorkload {
   units: number;
   weights: Record<string, Float32Array>;
   lr: number;
+  /**
+   * Adam's ε. Keras 3 (dlc) adds it to √v, TF.js (and the jax-js peer) to √v̂ = √(v/(1−β₂ᵗ)): the
+   * same update only as ε → 0. The LSTM's many tiny recurrent gradients make the two differ
+   * visibly at 1e-7 (2e-4 in the loss after 6 steps), so this workload uses a tiny ε.
+   */
+  eps: number;
 }
 
 export interface Peer {
