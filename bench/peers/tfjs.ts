@@ -164,7 +164,8 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
       const U = w.units;
       // Keras's LSTM layer as TF.js ships it, run eagerly inside the loss; recurrentActivation set
       // to sigmoid, as in Keras 3 (TF.js defaults to hardSigmoid, Keras 2's old default).
-      const layer = tf.layers.lstm({ units: U, recurrentActivation: 'sigmoid', returnSequences: false });
+      // Zero initialisers: setWeights overwrites them (the default orthogonal one is slow at 128×512).
+      const layer = tf.layers.lstm({ units: U, recurrentActivation: 'sigmoid', returnSequences: false, kernelInitializer: 'zeros', recurrentInitializer: 'zeros' });
       tf.tidy(() => { layer.apply(tf.zeros([1, 28, 28])); }); // builds it (RNN.build alone leaves it unbuilt for apply)
       const initial = [tf.tensor2d(W['lstm.kernel']!, [28, 4 * U]), tf.tensor2d(W['lstm.recurrent_kernel']!, [U, 4 * U]), tf.tensor1d(W['lstm.bias']!)];
       layer.setWeights(initial); // copies into the layer's variables
