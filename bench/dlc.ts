@@ -8,7 +8,7 @@ import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
 import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Rng } from '../runtime/random.ts';
 import { Session } from '../runtime/session.ts';
-import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type MlpWorkload, type Peer } from './peers/types.ts';
+import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer } from './peers/types.ts';
 
 export interface DlcVariant {
   name: string;
@@ -41,6 +41,16 @@ model cnn {
   output logits
 }
 train cnn { loss = cross_entropy(logits, label); optimizer = adam(lr: ${w.lr}); batch = ${w.batch} }`;
+
+// Sequential MNIST: a digit's 28 rows as 28 time steps of 28 pixels (the images as they are stored).
+const lstmSource = (w: LstmWorkload): string => `
+model lstm {
+  input image: f32[28, 28]
+  input label: class[10]
+  logits = image -> lstm(${w.units}) -> dense(10)
+  output logits
+}
+train lstm { loss = cross_entropy(logits, label); optimizer = adam(lr: ${w.lr}, eps: ${w.eps}); batch = ${w.batch} }`;
 
 const CNN_NAMES: Record<string, string> = {
   'conv1.kernel': 'conv2d_1.kernel', 'conv1.bias': 'conv2d_1.bias', 'conv2.kernel': 'conv2d_2.kernel', 'conv2.bias': 'conv2d_2.bias',
@@ -123,6 +133,13 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, k
     async cnn(w) {
       const s = await Session.create(compiled(cnnSource(w)), device);
       s.setWeights(new Map(Object.entries(w.weights).map(([k, v]) => [CNN_NAMES[k]!, v])));
+      const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
+      s.dispose();
+      return r;
+    },
+    async lstm(w) {
+      const s = await Session.create(compiled(lstmSource(w)), device);
+      s.setWeights(new Map(Object.entries(w.weights).map(([k, v]) => [k.replace(/^(lstm|dense)\./, '$1_1.'), v])));
       const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
       s.dispose();
       return r;

@@ -13,7 +13,7 @@
 // The wasm backend runs a pool of navigator.hardwareConcurrency worker threads, as in a
 // cross-origin-isolated browser, through worker-shim.ts (Node has no Web Worker global, without
 // which jax-js runs one thread). JAX_WASM_THREADS=0 in the environment keeps it to one thread.
-import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type MlpWorkload, type Peer } from './types.ts';
+import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer } from './types.ts';
 import { describe, gatherBatch, pointNavigatorGpu, type AdapterKind } from './dawn.ts';
 import { installWorkerShim } from './worker-shim.ts';
 
@@ -40,6 +40,7 @@ async function loadJax(): Promise<Jax> {
 
 const BETA1 = 0.9;
 const BETA2 = 0.999;
+/** Adam's ε unless the workload sets one. */
 const EPS = 1e-7;
 
 export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vulkan' = 'gles'): Promise<Peer> {
@@ -77,7 +78,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
    * One jit-compiled train step: loss and gradients, then Adam with bias corrections bc1 =
    * 1-β1^t, bc2 = 1-β2^t passed in as scalars (so every step reuses the same compiled program).
    */
-  function makeStep(loss: (p: Params, x: JArray, y: JArray) => JArray, lr: number) {
+  function makeStep(loss: (p: Params, x: JArray, y: JArray) => JArray, lr: number, eps: number) {
     return jit((p: Params, m: Params, v: Params, x: JArray, y: JArray, bc1: JArray, bc2: JArray) => {
       const [value, g] = valueAndGrad(loss)(tree.ref(p), x, y);
       const p2: Params = {};
@@ -87,7 +88,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
         const gk = (g as Params)[key]!;
         const mk = m[key]!.mul(BETA1).add(gk.ref.mul(1 - BETA1));
         const vk = v[key]!.mul(BETA2).add(gk.ref.mul(gk).mul(1 - BETA2));
-        const update = mk.ref.div(bc1.ref).div(np.sqrt(vk.ref.div(bc2.ref)).add(EPS)).mul(lr);
+        const update = mk.ref.div(bc1.ref).div(np.sqrt(vk.ref.div(bc2.ref)).add(eps)).mul(lr);
         p2[key] = p[key]!.sub(update);
         m2[key] = mk;
         v2[key] = vk;
@@ -108,6 +109,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
     steps: number,
     lr: number,
     xShape: number[],
+    eps = EPS,
   ): Promise<{ seconds: number[]; losses: number[] }> {
     // Constants that jit captures go to the default device: make it this peer's.
     jax.defaultDevice(device);
@@ -119,7 +121,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
       m[key] = np.zeros(shape, { device });
       v[key] = np.zeros(shape, { device });
     }
-    const step = makeStep(loss, lr);
+    const step = makeStep(loss, lr, eps);
     const rowSize = images.length / count;
     const seconds: number[] = [];
     const losses: number[] = [];
@@ -212,6 +214,45 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
         e2: [W['dense2.bias']!, [10]],
       };
       return train(init, loss, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [1, 28, 28]);
+    },
+
+    async lstm(w: LstmWorkload) {
+      const U = w.units;
+      // jax-js has no scan: the 28 steps are a JS loop, which jit traces into one unrolled program.
+      // Every op consumes its operands; `.ref` keeps one for a later use.
+      const loss = (p: Params, x: JArray, y: JArray): JArray => {
+        const B = x.shape[0]!;
+        // x·kernel + bias for all steps in one product, [B, 28, 4U].
+        const xw = np.dot(x.reshape([B * 28, 28]), p.kernel!).add(p.bias!).reshape([B, 28, 4 * U]);
+        const recurrent = p.recurrent!;
+        let h: JArray | undefined;
+        let c: JArray | undefined;
+        for (let t = 0; t < 28; t++) {
+          const xt = xw.ref.slice([], t, []);
+          const z = h ? xt.add(np.dot(h, recurrent.ref)) : xt;
+          const gate = (k: number): JArray => z.ref.slice([], [k * U, (k + 1) * U]);
+          const i = nn.sigmoid(gate(0));
+          const g = np.tanh(gate(2));
+          const o = nn.sigmoid(gate(3));
+          c = c ? nn.sigmoid(gate(1)).mul(c).add(i.mul(g)) : i.mul(g);
+          z.dispose();
+          h = o.mul(np.tanh(c.ref));
+        }
+        xw.dispose();
+        recurrent.dispose();
+        c!.dispose();
+        const logits = np.dot(h!, p.dense!).add(p.denseBias!);
+        return meanCE(logits, y);
+      };
+      const W = w.weights;
+      const init: Record<string, [Float32Array, number[]]> = {
+        kernel: [W['lstm.kernel']!, [28, 4 * U]],
+        recurrent: [W['lstm.recurrent_kernel']!, [U, 4 * U]],
+        bias: [W['lstm.bias']!, [4 * U]],
+        dense: [W['dense.kernel']!, [U, 10]],
+        denseBias: [W['dense.bias']!, [10]],
+      };
+      return train(init, loss, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [28, 28], w.eps);
     },
 
     async dispose() {

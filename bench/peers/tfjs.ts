@@ -4,7 +4,7 @@
 // its factory calls `navigator.gpu.requestAdapter({ powerPreference })`; dawn.ts supplies a
 // navigator.gpu that adds `featureLevel: 'compatibility'` for the OpenGL ES adapter. Switching
 // adapter re-registers the same factory (tf.removeBackend then tf.registerBackend).
-import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type MlpWorkload, type Peer } from './types.ts';
+import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer } from './types.ts';
 import { chwRowsToHwc, describe, gatherBatch, oihwToHwio, pointNavigatorGpu, type AdapterKind } from './dawn.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -61,11 +61,12 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
     lr: number,
     xShape: number[],
     loss: (xs: Tensor, ys: Tensor) => Scalar,
+    eps = 1e-7,
   ): Promise<{ seconds: number[]; losses: number[] }> {
     const rowSize = images.length / count;
     const xBuf = new Float32Array(batch * rowSize);
     const yBuf = new Int32Array(batch);
-    const opt = tf.train.adam(lr, 0.9, 0.999, 1e-7);
+    const opt = tf.train.adam(lr, 0.9, 0.999, eps);
     const seconds: number[] = [];
     const losses: number[] = [];
     let leakCheck = 0;
@@ -155,6 +156,34 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
         });
       } finally {
         for (const v of vars) v.dispose();
+      }
+    },
+
+    async lstm(w: LstmWorkload) {
+      const W = w.weights;
+      const U = w.units;
+      // Keras's LSTM layer as TF.js ships it, run eagerly inside the loss; recurrentActivation set
+      // to sigmoid, as in Keras 3 (TF.js defaults to hardSigmoid, Keras 2's old default).
+      // Zero initialisers: setWeights overwrites them (the default orthogonal one is slow at 128×512).
+      const layer = tf.layers.lstm({ units: U, recurrentActivation: 'sigmoid', returnSequences: false, kernelInitializer: 'zeros', recurrentInitializer: 'zeros' });
+      tf.tidy(() => { layer.apply(tf.zeros([1, 28, 28])); }); // builds it (RNN.build alone leaves it unbuilt for apply)
+      const initial = [tf.tensor2d(W['lstm.kernel']!, [28, 4 * U]), tf.tensor2d(W['lstm.recurrent_kernel']!, [U, 4 * U]), tf.tensor1d(W['lstm.bias']!)];
+      layer.setWeights(initial); // copies into the layer's variables
+      tf.dispose(initial);
+      const d = variable(tf.tensor2d(W['dense.kernel']!, [U, 10]));
+      const e = variable(tf.tensor1d(W['dense.bias']!));
+      // The layer's own tf.Variables (kernel, recurrent_kernel, bias), trained by the optimizer.
+      const vars = [...layer.trainableWeights.map((v) => v.read() as Variable), d, e];
+      try {
+        return await train(vars, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [28, 28], (xs, ys) => {
+          const h = layer.apply(xs) as Tensor;
+          const logits = tf.add(tf.matMul(h, d), e);
+          return tf.losses.softmaxCrossEntropy(ys, logits) as Scalar;
+        }, w.eps);
+      } finally {
+        for (const v of layer.weights) v.dispose(); // layer.dispose() wants a layer used in a graph model
+        d.dispose();
+        e.dispose();
       }
     },
 

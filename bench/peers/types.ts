@@ -41,6 +41,33 @@ export interface CnnWorkload {
   lr: number;
 }
 
+/**
+ * Sequential MNIST: each digit as 28 time steps (its rows) of 28 pixels, one Keras LSTM(units)
+ * from a zero state (gates i, f, c, o: z = x_t·kernel + h·recurrent_kernel + bias, i = σ(z_i),
+ * f = σ(z_f), c = f·c + i·tanh(z_c), o = σ(z_o), h = o·tanh(c)), its last h into dense 10, mean
+ * softmax CE, Adam with ε = `eps`. weights: 'lstm.kernel' [28, 4·units], 'lstm.recurrent_kernel' [units, 4·units],
+ * 'lstm.bias' [4·units], 'dense.kernel' [units, 10], 'dense.bias' [10], row-major, gate blocks of
+ * `units` columns in the order i, f, c, o.
+ *
+ * `images` is count×784, which is count×28×28 (time, features) as it stands; batches as in MlpWorkload.
+ */
+export interface LstmWorkload {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+  batch: number;
+  steps: number;
+  units: number;
+  weights: Record<string, Float32Array>;
+  lr: number;
+  /**
+   * Adam's ε. Keras 3 (dlc) adds it to √v, TF.js (and the jax-js peer) to √v̂ = √(v/(1−β₂ᵗ)): the
+   * same update only as ε → 0. The LSTM's many tiny recurrent gradients make the two differ
+   * visibly at 1e-7 (by 2e-4 to 4e-4 in the loss after 3 to 5 updates), so this workload uses a tiny ε.
+   */
+  eps: number;
+}
+
 export interface Peer {
   /** e.g. 'tfjs-webgpu', 'jax-webgpu', 'jax-wasm' */
   name: string;
@@ -57,6 +84,7 @@ export interface Peer {
    */
   mlp?(w: MlpWorkload): Promise<{ seconds: number[]; losses: number[] }>;
   cnn?(w: CnnWorkload): Promise<{ seconds: number[]; losses: number[] }>;
+  lstm?(w: LstmWorkload): Promise<{ seconds: number[]; losses: number[] }>;
   dispose(): Promise<void>;
 }
 
