@@ -86,7 +86,7 @@ async function timeTraining(
 // reachable (if it is collected, Dawn tears its backend down under the device).
 const handles = new Map<string, NodeDeviceHandle>();
 
-/** `kernels`: the kernel target, or 'auto' for the adapter's kind (software rasteriser: 'cpu'). */
+/** `kernels`: the kernel target, or 'auto' ('cpu', the register kernel, on every adapter). */
 export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, kernels: KernelTarget | 'auto' = 'auto'): Promise<Peer> {
   let handle = handles.get(adapter);
   if (!handle) {
