@@ -10,7 +10,12 @@ import { MAX_WORKGROUPS_PER_DIM } from '../../compiler/ir/kernel-spec.ts';
 import { validateInferenceManifest, workgroupsFor, type InferenceManifest } from '../../runtime/inference-manifest.ts';
 import { ROOT } from '../helpers/cli.ts';
 
-const SAMPLES = readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.dl')).sort();
+/** Samples `dlc export` refuses, with why: their grid formula is not defined. */
+const NOT_EXPORTED: Record<string, RegExp> = {
+  // Attention multiplies two per-sample matrices: no runtime-batch form yet (README, Attention).
+  'spam_transformer.dl': /^matmul in (multi_head_attention_1|global_avgpool1d_1) cannot run on a batch chosen at run time: it multiplies by a per-sample matrix$/,
+};
+const SAMPLES = readdirSync(join(ROOT, 'samples')).filter((f) => f.endsWith('.dl') && !(f in NOT_EXPORTED)).sort();
 const exported = (file: string, maxBatch: number): InferenceManifest => {
   const r = exportInference(readFileSync(join(ROOT, 'samples', file), 'utf8'), { file, maxBatch });
   expect(r.diagnostics).toEqual([]);
@@ -34,6 +39,14 @@ describe('the grid formula of inference kernels', () => {
         }
         if (!k.batchGrid) expect(workgroupsFor(k, 1), k.name).toEqual(k.workgroups);
       }
+    });
+  }
+
+  for (const [file, why] of Object.entries(NOT_EXPORTED)) {
+    it(`${file}: refused by export, each message saying why`, () => {
+      const r = exportInference(readFileSync(join(ROOT, 'samples', file), 'utf8'), { file, maxBatch: 100 });
+      expect(r.diagnostics.length).toBeGreaterThan(0);
+      for (const d of r.diagnostics) expect(d.message).toMatch(why);
     });
   }
 
