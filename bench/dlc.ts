@@ -117,7 +117,10 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, k
       const out: number[] = [];
       for (let r = 0; r < MATMUL_WARMUP + reps; r++) {
         const t0 = performance.now();
-        await s.run('forward', {}, []); // waits for the queue: the product is in GPU memory
+        // The whole product read back to the host, as the TF.js and jax-js peers read theirs
+        // (c.data()): no library is timed on work it has not finished or not delivered.
+        const { c } = await s.run('forward', {}, ['c']);
+        if (c!.length !== n * n) throw new Error(`matmul ${n}: read back ${c!.length} values, expected ${n * n}`);
         if (r >= MATMUL_WARMUP) out.push((performance.now() - t0) / 1000);
       }
       s.dispose();

@@ -74,8 +74,8 @@ export interface Peer {
   /** The adapter or device the peer runs on, in words (for the report). */
   device?: string;
   /**
-   * Seconds per n×n×n f32 matmul, one sample per rep, after 2 warm-up reps, including the wait
-   * for the result (read back or a sync the library offers).
+   * Seconds per n×n×n f32 matmul, one sample per rep, after 2 warm-up reps, including reading the
+   * whole n×n product back to the host (every peer does, so none is timed on unfinished work).
    */
   matmul?(n: number, reps: number): Promise<number[]>;
   /**
