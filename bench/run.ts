@@ -265,7 +265,7 @@ if (ratioRows.length) {
   out.push('', `dlc / peer: the median of the ${ROUNDS} per-round ratios (lowest–highest round):`);
   for (const cells of ratioRows) out.push(line(cells));
 }
-out.push('', `losses (first → last timed step${windowMode ? '; sync/N: the windows\' last steps' : ''}):`);
+out.push('', `losses (first → last ${stepMode ? `timed step${windowMode ? '; sync/N: of the windows\' last steps' : ''}` : 'of the windows\' last steps'}):`);
 const lossPair = (x: [number, number] | undefined): string => x?.map((v) => v.toFixed(3)).join(' → ') ?? '—';
 const lossText = (r: Row): string => TRAIN.filter((t) => runs(t.name)).map((t) => [
   stepMode && `${t.title} ${lossPair(r[`${t.name}Loss`])}`,
