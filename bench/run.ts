@@ -265,13 +265,15 @@ if (ratioRows.length) {
   out.push('', `dlc / peer: the median of the ${ROUNDS} per-round ratios (lowest–highest round):`);
   for (const cells of ratioRows) out.push(line(cells));
 }
-out.push('', `losses (first → last ${stepMode ? `timed step${windowMode ? '; sync/N: of the windows\' last steps' : ''}` : 'of the windows\' last steps'}):`);
-const lossPair = (x: [number, number] | undefined): string => x?.map((v) => v.toFixed(3)).join(' → ') ?? '—';
-const lossText = (r: Row): string => TRAIN.filter((t) => runs(t.name)).map((t) => [
-  stepMode && `${t.title} ${lossPair(r[`${t.name}Loss`])}`,
-  windowMode && `${t.title} sync/${t.schedule.syncEvery} ${lossPair(r[`${t.name}WindowLoss`])}`,
-].filter(Boolean).join('   ')).join('   ');
-for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} ${lossText(r)}`);
+if (TRAIN.some((t) => runs(t.name))) {
+  out.push('', `losses (first → last ${stepMode ? `timed step${windowMode ? '; sync/N: of the windows\' last steps' : ''}` : 'of the windows\' last steps'}):`);
+  const lossPair = (x: [number, number] | undefined): string => x?.map((v) => v.toFixed(3)).join(' → ') ?? '—';
+  const lossText = (r: Row): string => TRAIN.filter((t) => runs(t.name)).map((t) => [
+    stepMode && `${t.title} ${lossPair(r[`${t.name}Loss`])}`,
+    windowMode && `${t.title} sync/${t.schedule.syncEvery} ${lossPair(r[`${t.name}WindowLoss`])}`,
+  ].filter(Boolean).join('   ')).join('   ');
+  for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} ${lossText(r)}`);
+}
 const errs = rows.filter((r) => r.errors.length);
 if (errs.length) out.push('', 'errors:', ...errs.flatMap((r) => r.errors.map((e) => `  ${r.peer}: ${e}`)));
 process.stdout.write(`${out.join('\n')}\n`);
