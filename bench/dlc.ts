@@ -8,7 +8,9 @@ import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
 import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Rng } from '../runtime/random.ts';
 import { Session } from '../runtime/session.ts';
-import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer } from './peers/types.ts';
+import { MATMUL_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer, type TrainSchedule, type TrainTimes } from './peers/types.ts';
+import { gatherBatch } from './peers/dawn.ts';
+import { timeSchedule } from './peers/schedule.ts';
 
 export interface DlcVariant {
   name: string;
@@ -57,29 +59,20 @@ const CNN_NAMES: Record<string, string> = {
   'dense1.kernel': 'dense_1.kernel', 'dense1.bias': 'dense_1.bias', 'dense2.kernel': 'dense_2.kernel', 'dense2.bias': 'dense_2.bias',
 };
 
-/** Trains `steps` timed steps (after the warm-up), each synchronised by reading its loss. */
-async function timeTraining(
-  session: Session, images: Float32Array, labels: Int32Array, count: number, batch: number, perSample: number, steps: number,
-): Promise<{ seconds: number[]; losses: number[] }> {
-  const seconds: number[] = [];
-  const losses: number[] = [];
-  for (let k = 0; k < TRAIN_WARMUP + steps; k++) {
-    const x = new Float32Array(batch * perSample);
-    const y = new Int32Array(batch);
-    for (let i = 0; i < batch; i++) {
-      const s = (k * batch + i) % count;
-      x.set(images.subarray(s * perSample, (s + 1) * perSample), i * perSample);
-      y[i] = labels[s]!;
-    }
-    const t0 = performance.now();
-    const loss = (await session.trainStep({ image: x, label: y }, { readLoss: true }))!;
-    const dt = (performance.now() - t0) / 1000;
-    if (k >= TRAIN_WARMUP) {
-      seconds.push(dt);
-      losses.push(loss);
-    }
-  }
-  return { seconds, losses };
+/**
+ * Trains on the workload's schedule. A synchronised step reads its loss (trainStep with readLoss);
+ * the others are trainStep without readLoss, as a dlc training loop that reports every N steps
+ * runs them (dlc's run() still waits for the queue after each submit, but reads nothing back).
+ */
+function timeTraining(session: Session, w: TrainSchedule & { images: Float32Array; labels: Int32Array; count: number; batch: number }): Promise<TrainTimes> {
+  const perSample = w.images.length / w.count;
+  return timeSchedule(w, async (k, sync) => {
+    const x = new Float32Array(w.batch * perSample);
+    const y = new Int32Array(w.batch);
+    gatherBatch(w.images, perSample, w.count, w.batch, k, x);
+    gatherBatch(w.labels, 1, w.count, w.batch, k, y);
+    return session.trainStep({ image: x, label: y }, { readLoss: sync });
+  });
 }
 
 // One device for every dlc variant, open for the whole run: the handle keeps Dawn's instance
@@ -117,7 +110,10 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, k
       const out: number[] = [];
       for (let r = 0; r < MATMUL_WARMUP + reps; r++) {
         const t0 = performance.now();
-        await s.run('forward', {}, []); // waits for the queue: the product is in GPU memory
+        // The whole product read back to the host, as the TF.js and jax-js peers read theirs
+        // (c.data()): no library is timed on work it has not finished or not delivered.
+        const { c } = await s.run('forward', {}, ['c']);
+        if (c!.length !== n * n) throw new Error(`matmul ${n}: read back ${c!.length} values, expected ${n * n}`);
         if (r >= MATMUL_WARMUP) out.push((performance.now() - t0) / 1000);
       }
       s.dispose();
@@ -126,21 +122,21 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, k
     async mlp(w) {
       const s = await Session.create(compiled(mlpSource(w)), device);
       s.setWeights(new Map([['dense_1.kernel', w.w1], ['dense_1.bias', w.b1], ['dense_2.kernel', w.w2], ['dense_2.bias', w.b2]]));
-      const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
+      const r = await timeTraining(s, w);
       s.dispose();
       return r;
     },
     async cnn(w) {
       const s = await Session.create(compiled(cnnSource(w)), device);
       s.setWeights(new Map(Object.entries(w.weights).map(([k, v]) => [CNN_NAMES[k]!, v])));
-      const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
+      const r = await timeTraining(s, w);
       s.dispose();
       return r;
     },
     async lstm(w) {
       const s = await Session.create(compiled(lstmSource(w)), device);
       s.setWeights(new Map(Object.entries(w.weights).map(([k, v]) => [k.replace(/^(lstm|dense)\./, '$1_1.'), v])));
-      const r = await timeTraining(s, w.images, w.labels, w.count, w.batch, 784, w.steps);
+      const r = await timeTraining(s, w);
       s.dispose();
       return r;
     },

@@ -3,11 +3,16 @@
 // and dlc/peer ratios; writes the same as JSON.
 //   npm run bench -- [--adapter gles|vulkan] [--quick] [--json FILE] [--only dlc,tfjs,...]
 //     [--workload matmul,mlp,cnn,lstm] [--sizes 256,512,1024] [--kernels auto|cpu|gpu] [--variants all|default]
+//     [--sync step|window|both] [--sync-every N]
 // --only keeps the peers whose names start so (`--only dlc` keeps dlc's variants, `--only jax` both
 // jax-js peers); --variants default drops dlc's variants without fusion or planning (dlc alone);
 // --workload keeps those workloads (default all four); --sizes sets the matmul sizes;
 // --kernels picks dlc's kernel target (compiler/ir/kernel-spec.ts KernelTarget): 'auto' (default)
 // is 'cpu', the register kernel, which measured faster than 'gpu' (tiled) on an H200 as well.
+// --sync picks how training is synchronised (default both): 'step' reads the loss after every
+// step, 'window' syncs once every N steps (--sync-every N; default 8 for the MLP, 4 for the CNN and
+// LSTM), each library as its users would write that loop (peers/schedule.ts).
+// Every dlc/peer ratio is the median of the per-round ratios, with the lowest and highest round's.
 // On a machine with a GPU: npm run bench -- --adapter vulkan --variants default --only dlc,tfjs,jax-webgpu
 // (and the matmul alone: --only dlc --variants default --workload matmul --sizes 1024,2048)
 import { writeFileSync } from 'node:fs';
@@ -15,11 +20,12 @@ import { fail, intOption, scriptArgs } from '../scripts/args.ts';
 import { loadMnist } from '../runtime/data/mnist.ts';
 import { Rng } from '../runtime/random.ts';
 import { DLC_VARIANTS, dlcPeer } from './dlc.ts';
-import type { CnnWorkload, LstmWorkload, MlpWorkload, Peer } from './peers/types.ts';
+import type { CnnWorkload, LstmWorkload, MlpWorkload, Peer, TrainSchedule, TrainTimes } from './peers/types.ts';
 
 const args = scriptArgs('bench', {
   adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' },
   workload: { type: 'string', default: 'matmul,mlp,cnn,lstm' }, sizes: { type: 'string' }, kernels: { type: 'string', default: 'auto' }, variants: { type: 'string', default: 'all' },
+  sync: { type: 'string', default: 'both' }, 'sync-every': { type: 'string' },
 });
 if (args.adapter !== 'gles' && args.adapter !== 'vulkan') fail('bench', `--adapter must be gles or vulkan, got '${args.adapter}'`);
 const adapter = args.adapter as 'gles' | 'vulkan';
@@ -36,9 +42,16 @@ const MATMUL_SIZES = args.sizes ? args.sizes.split(',').map((s) => intOption('be
 /** Interleaved rounds; per round, timed matmuls and train steps of each peer. */
 const ROUNDS = quick ? 1 : 4;
 const MATMUL_REPS = 3;
-const MLP_STEPS = quick ? 10 : 10;
-const CNN_STEPS = quick ? 3 : 3;
-const LSTM_STEPS = quick ? 3 : 3;
+if (!['step', 'window', 'both'].includes(args.sync!)) fail('bench', `--sync must be step, window or both, got '${args.sync}'`);
+const stepMode = args.sync !== 'window';
+const windowMode = args.sync !== 'step';
+const syncEveryOption = args['sync-every'] === undefined ? undefined : intOption('bench', 'sync-every', args['sync-every'], 2, 1000);
+/** Per round: steps synchronised one by one, and windows of syncEvery steps synchronised once. */
+const schedule = (steps: number, windows: number, syncEvery: number): TrainSchedule =>
+  ({ steps: stepMode ? steps : 0, windows: windowMode ? windows : 0, syncEvery: syncEveryOption ?? syncEvery });
+const MLP_SCHEDULE = schedule(10, quick ? 1 : 2, 8);
+const CNN_SCHEDULE = schedule(3, 1, 4);
+const LSTM_SCHEDULE = schedule(3, 1, 4);
 
 /** Glorot-uniform weights from one seeded stream, the same for every library. */
 function glorot(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Array {
@@ -49,11 +62,11 @@ function glorot(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Arra
 const { train } = loadMnist();
 const rng = new Rng(2024);
 const mlp: MlpWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 128, steps: MLP_STEPS, lr: 1e-3,
+  images: train.images, labels: train.labels, count: train.count, batch: 128, ...MLP_SCHEDULE, lr: 1e-3,
   w1: glorot(rng, 784, 128, 784 * 128), b1: new Float32Array(128), w2: glorot(rng, 128, 10, 1280), b2: new Float32Array(10),
 };
 const cnn: CnnWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 64, steps: CNN_STEPS, lr: 1e-3,
+  images: train.images, labels: train.labels, count: train.count, batch: 64, ...CNN_SCHEDULE, lr: 1e-3,
   weights: {
     'conv1.kernel': glorot(rng, 9, 32 * 9, 32 * 9), 'conv1.bias': new Float32Array(32),
     'conv2.kernel': glorot(rng, 32 * 9, 64 * 9, 64 * 32 * 9), 'conv2.bias': new Float32Array(64),
@@ -66,7 +79,7 @@ const cnn: CnnWorkload = {
 // weights everywhere, not Keras's), Keras's unit forget bias (ones in the f block).
 const LSTM_UNITS = 128;
 const lstm: LstmWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 64, steps: LSTM_STEPS, lr: 1e-3, eps: 1e-11, units: LSTM_UNITS,
+  images: train.images, labels: train.labels, count: train.count, batch: 64, ...LSTM_SCHEDULE, lr: 1e-3, eps: 1e-11, units: LSTM_UNITS,
   weights: {
     'lstm.kernel': glorot(rng, 28, 4 * LSTM_UNITS, 28 * 4 * LSTM_UNITS),
     'lstm.recurrent_kernel': glorot(rng, LSTM_UNITS, 4 * LSTM_UNITS, LSTM_UNITS * 4 * LSTM_UNITS),
@@ -84,14 +97,46 @@ interface Row {
   peer: string;
   device?: string;
   matmulGflops: Record<string, number>;
+  /** Every step synchronised by reading its loss. */
   mlpSamplesPerSec?: number;
   mlpLoss?: [number, number];
   cnnSamplesPerSec?: number;
   cnnLoss?: [number, number];
   lstmSamplesPerSec?: number;
   lstmLoss?: [number, number];
+  /** Synchronised once per window of syncEvery steps (losses: the windows' last steps). */
+  mlpWindowSamplesPerSec?: number;
+  mlpWindowLoss?: [number, number];
+  cnnWindowSamplesPerSec?: number;
+  cnnWindowLoss?: [number, number];
+  lstmWindowSamplesPerSec?: number;
+  lstmWindowLoss?: [number, number];
+  /** Each column's rate in each round (the median of that round's samples), by column label. */
+  roundRates: Record<string, number[]>;
   errors: string[];
 }
+
+type Workload = (typeof WORKLOADS)[number];
+type Train = Exclude<Workload, 'matmul'>;
+const TRAIN: { name: Train; title: string; batch: number; schedule: TrainSchedule }[] = [
+  { name: 'mlp', title: 'MLP', batch: mlp.batch, schedule: MLP_SCHEDULE },
+  { name: 'cnn', title: 'CNN', batch: cnn.batch, schedule: CNN_SCHEDULE },
+  { name: 'lstm', title: 'LSTM', batch: lstm.batch, schedule: LSTM_SCHEDULE },
+];
+
+/** One column of the table: a rate (work / seconds) per peer; `save` puts its median in the row. */
+interface Column {
+  label: string;
+  work: number;
+  save: (row: Row, rate: number) => void;
+}
+const columns: Column[] = [
+  ...(runs('matmul') ? MATMUL_SIZES.map((n) => ({ label: `matmul ${n} GFLOP/s`, work: (2 * n ** 3) / 1e9, save: (r: Row, x: number) => { r.matmulGflops[n] = x; } })) : []),
+  ...(stepMode ? TRAIN.filter((t) => runs(t.name)).map((t) => ({ label: `${t.title} samples/s`, work: t.batch, save: (r: Row, x: number) => { r[`${t.name}SamplesPerSec`] = x; } })) : []),
+  ...(windowMode ? TRAIN.filter((t) => runs(t.name)).map((t) => ({ label: `${t.title} sync/${t.schedule.syncEvery} samples/s`, work: t.batch, save: (r: Row, x: number) => { r[`${t.name}WindowSamplesPerSec`] = x; } })) : []),
+];
+const stepColumn = (t: Train): string => `${TRAIN.find((x) => x.name === t)!.title} samples/s`;
+const windowColumn = (t: Train): string => { const x = TRAIN.find((y) => y.name === t)!; return `${x.title} sync/${x.schedule.syncEvery} samples/s`; };
 
 async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer> }[]> {
   const list: { name: string; make: () => Promise<Peer> }[] = (args.variants === 'all' ? DLC_VARIANTS : DLC_VARIANTS.slice(0, 1)).map((v) => ({ name: v.name, make: () => dlcPeer(adapter, v, kernels) }));
@@ -108,13 +153,18 @@ async function peerFactories(): Promise<{ name: string; make: () => Promise<Peer
  * Runs every workload on every peer in rounds, interleaved (round r of peer A, then of peer B, ...):
  * the machine's speed drifts over minutes (shared cores), and interleaving spreads the drift over all
  * peers instead of favouring whichever ran in a quiet phase. Each round is a fresh start (same initial
- * weights, same batches, warm-up again); medians are over all timed samples of all rounds.
+ * weights, same batches, warm-up again). A column's figure is the median over all timed samples of
+ * all rounds; its per-round rates (the median of each round's samples) give the ratios' spread.
  */
+/** Each row's median rate per column label (the table's figures). */
+const medians = new Map<Row, Record<string, number>>();
+
 async function measureAll(factories: { name: string; make: () => Promise<Peer> }[]): Promise<Row[]> {
-  const entries: { row: Row; peer?: Peer; mm: Record<number, number[]>; mlp: number[]; cnn: number[]; lstm: number[] }[] = [];
+  /** Seconds per column label, one array of samples per round. */
+  const entries: { row: Row; peer?: Peer; seconds: Map<string, number[][]> }[] = [];
   for (const { name, make } of factories) {
-    const row: Row = { peer: name, matmulGflops: {}, errors: [] };
-    const e: (typeof entries)[number] = { row, mm: {}, mlp: [], cnn: [], lstm: [] };
+    const row: Row = { peer: name, matmulGflops: {}, roundRates: {}, errors: [] };
+    const e: (typeof entries)[number] = { row, seconds: new Map() };
     try {
       e.peer = await make();
       if (e.peer.device) row.device = e.peer.device;
@@ -131,42 +181,47 @@ async function measureAll(factories: { name: string; make: () => Promise<Peer> }
       row.errors.push(`${what}: ${(err as Error).message.split('\n')[0]}`);
     }
   };
+  const record = (e: (typeof entries)[number], label: string, r: number, xs: number[]): void => {
+    if (!xs.length) return;
+    const perRound = e.seconds.get(label) ?? [];
+    (perRound[r] ??= []).push(...xs);
+    e.seconds.set(label, perRound);
+  };
+  const first = (xs: number[]): [number, number] | undefined => (xs.length ? [xs[0]!, xs[xs.length - 1]!] : undefined);
   for (let r = 0; r < ROUNDS; r++) {
     for (const e of entries) {
       const peer = e.peer;
       if (!peer) continue;
       if (peer.matmul && runs('matmul')) {
-        for (const n of MATMUL_SIZES) await attempt(e.row, `matmul ${n}`, async () => { (e.mm[n] ??= []).push(...await peer.matmul!(n, MATMUL_REPS)); });
+        for (const n of MATMUL_SIZES) await attempt(e.row, `matmul ${n}`, async () => record(e, `matmul ${n} GFLOP/s`, r, await peer.matmul!(n, MATMUL_REPS)));
       }
-      if (peer.mlp && runs('mlp')) {
-        await attempt(e.row, 'mlp', async () => {
-          const t = await peer.mlp!({ ...mlp, steps: MLP_STEPS });
-          e.mlp.push(...t.seconds);
-          e.row.mlpLoss = [t.losses[0]!, t.losses[t.losses.length - 1]!];
-        });
-      }
-      if (peer.cnn && runs('cnn')) {
-        await attempt(e.row, 'cnn', async () => {
-          const t = await peer.cnn!({ ...cnn, steps: CNN_STEPS });
-          e.cnn.push(...t.seconds);
-          e.row.cnnLoss = [t.losses[0]!, t.losses[t.losses.length - 1]!];
-        });
-      }
-      if (peer.lstm && runs('lstm')) {
-        await attempt(e.row, 'lstm', async () => {
-          const t = await peer.lstm!({ ...lstm, steps: LSTM_STEPS });
-          e.lstm.push(...t.seconds);
-          e.row.lstmLoss = [t.losses[0]!, t.losses[t.losses.length - 1]!];
+      const trainers: Record<Train, (() => Promise<TrainTimes>) | undefined> = {
+        mlp: peer.mlp && (() => peer.mlp!(mlp)), cnn: peer.cnn && (() => peer.cnn!(cnn)), lstm: peer.lstm && (() => peer.lstm!(lstm)),
+      };
+      for (const t of TRAIN) {
+        const trainer = trainers[t.name];
+        if (!trainer || !runs(t.name)) continue;
+        await attempt(e.row, t.name, async () => {
+          const times = await trainer();
+          record(e, stepColumn(t.name), r, times.seconds);
+          record(e, windowColumn(t.name), r, times.windowSeconds);
+          const step = first(times.losses), window = first(times.windowLosses);
+          if (step) e.row[`${t.name}Loss`] = step;
+          if (window) e.row[`${t.name}WindowLoss`] = window;
         });
       }
     }
     process.stderr.write(`bench: round ${r + 1} of ${ROUNDS} done\n`);
   }
   for (const e of entries) {
-    for (const n of MATMUL_SIZES) if (e.mm[n]?.length) e.row.matmulGflops[n] = (2 * n ** 3) / median(e.mm[n]!) / 1e9;
-    if (e.mlp.length) e.row.mlpSamplesPerSec = mlp.batch / median(e.mlp);
-    if (e.cnn.length) e.row.cnnSamplesPerSec = cnn.batch / median(e.cnn);
-    if (e.lstm.length) e.row.lstmSamplesPerSec = lstm.batch / median(e.lstm);
+    for (const c of columns) {
+      const perRound = e.seconds.get(c.label);
+      if (!perRound?.length) continue;
+      const rate = c.work / median(perRound.flat());
+      c.save(e.row, rate);
+      medians.set(e.row, { ...medians.get(e.row), [c.label]: rate });
+      e.row.roundRates[c.label] = perRound.map((xs) => (xs?.length ? c.work / median(xs) : NaN));
+    }
     await e.peer?.dispose().catch(() => undefined);
   }
   return entries.map((e) => e.row);
@@ -176,38 +231,52 @@ const rows = await measureAll(await peerFactories());
 
 // The table: one line per peer, then dlc's ratio to each peer.
 const fmt = (x: number | undefined, d = 1): string => (x === undefined ? '—' : x.toFixed(d));
-// The columns of the workloads that ran.
-const columns: { label: string; get: (r: Row) => number | undefined }[] = [
-  ...(runs('matmul') ? MATMUL_SIZES.map((n) => ({ label: `matmul ${n} GFLOP/s`, get: (r: Row) => r.matmulGflops[n] })) : []),
-  ...(runs('mlp') ? [{ label: 'MLP samples/s', get: (r: Row) => r.mlpSamplesPerSec }] : []),
-  ...(runs('cnn') ? [{ label: 'CNN samples/s', get: (r: Row) => r.cnnSamplesPerSec }] : []),
-  ...(runs('lstm') ? [{ label: 'LSTM samples/s', get: (r: Row) => r.lstmSamplesPerSec }] : []),
-];
 const cols = columns.map((c) => c.label);
-const value = (r: Row, c: number): number | undefined => columns[c]!.get(r);
-const w0 = Math.max(...rows.map((r) => r.peer.length), 4) + 2;
-const line = (cells: string[]): string => cells[0]!.padEnd(w0) + cells.slice(1).map((c, i) => c.padStart(Math.max(cols[i]!.length, 10) + 2)).join('');
-const perRound = [runs('matmul') && `${MATMUL_REPS} matmuls`, runs('mlp') && `${MLP_STEPS} MLP steps (batch ${mlp.batch})`, runs('cnn') && `${CNN_STEPS} CNN steps (batch ${cnn.batch})`, runs('lstm') && `${LSTM_STEPS} LSTM steps (batch ${lstm.batch})`].filter(Boolean).join(', ');
-const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds of ${perRound} per peer`, ''];
-out.push(line(['', ...cols]));
-for (const r of rows) out.push(line([r.peer, ...cols.map((_, c) => fmt(value(r, c)))]));
+const value = (r: Row, c: number): number | undefined => medians.get(r)?.[cols[c]!];
+/** dlc's rate over the peer's in each round both completed. */
+const roundRatios = (dlcRow: Row, peer: Row, label: string): number[] => {
+  const a = dlcRow.roundRates[label] ?? [], b = peer.roundRates[label] ?? [];
+  return a.map((x, i) => x / b[i]!).filter((x) => Number.isFinite(x));
+};
+const table: string[][] = [['', ...cols], ...rows.map((r) => [r.peer, ...cols.map((_, c) => fmt(value(r, c)))])];
 const dlc = rows.find((r) => r.peer === 'dlc');
-if (dlc && rows.length > 1) out.push('', 'dlc / peer:');
+const ratios: Record<string, Record<string, number[]>> = {};
+const ratioRows: string[][] = [];
 for (const r of rows.filter((x) => x !== dlc)) {
   if (!dlc) break;
-  out.push(line([`÷ ${r.peer}`, ...cols.map((_, c) => {
-    const a = value(dlc, c), b = value(r, c);
-    return a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`;
-  })]));
+  ratios[r.peer] = Object.fromEntries(cols.map((label) => [label, roundRatios(dlc, r, label)]));
+  ratioRows.push([`÷ ${r.peer}`, ...cols.map((label) => {
+    const xs = ratios[r.peer]![label]!;
+    return xs.length ? `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '—';
+  })]);
 }
-out.push('', 'losses (first → last timed step):');
-const losses: [string, (r: Row) => [number, number] | undefined][] = [['MLP', (r) => r.mlpLoss], ['CNN', (r) => r.cnnLoss], ['LSTM', (r) => r.lstmLoss]];
-const lossText = (r: Row): string => losses.filter(([name]) => runs(name.toLowerCase() as (typeof WORKLOADS)[number]))
-  .map(([name, get]) => `${name} ${get(r)?.map((x) => x.toFixed(3)).join(' → ') ?? '—'}`).join('   ');
-for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} ${lossText(r)}`);
+const w0 = Math.max(...[...table, ...ratioRows].map((cells) => cells[0]!.length), 4) + 2;
+const widths = cols.map((label, i) => Math.max(label.length, 10, ...[...table, ...ratioRows].map((cells) => cells[i + 1]!.length)) + 2);
+const line = (cells: string[]): string => cells[0]!.padEnd(w0) + cells.slice(1).map((c, i) => c.padStart(widths[i]!)).join('');
+const trainText = (t: (typeof TRAIN)[number]): string => {
+  const s = t.schedule;
+  const parts = [s.steps && `${s.steps} steps each synced`, s.windows && `${s.windows} window${s.windows > 1 ? 's' : ''} of ${s.syncEvery} synced once`].filter(Boolean);
+  return `${t.title} ${parts.join(' + ')} (batch ${t.batch})`;
+};
+const perRound = [runs('matmul') && `${MATMUL_REPS} matmuls`, ...TRAIN.filter((t) => runs(t.name)).map(trainText)].filter(Boolean).join(', ');
+const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds per peer of ${perRound}`, ''];
+for (const cells of table) out.push(line(cells));
+if (ratioRows.length) {
+  out.push('', `dlc / peer: the median of the ${ROUNDS} per-round ratios (lowest–highest round):`);
+  for (const cells of ratioRows) out.push(line(cells));
+}
+if (TRAIN.some((t) => runs(t.name))) {
+  out.push('', `losses (first → last ${stepMode ? `timed step${windowMode ? '; sync/N: of the windows\' last steps' : ''}` : 'of the windows\' last steps'}):`);
+  const lossPair = (x: [number, number] | undefined): string => x?.map((v) => v.toFixed(3)).join(' → ') ?? '—';
+  const lossText = (r: Row): string => TRAIN.filter((t) => runs(t.name)).map((t) => [
+    stepMode && `${t.title} ${lossPair(r[`${t.name}Loss`])}`,
+    windowMode && `${t.title} sync/${t.schedule.syncEvery} ${lossPair(r[`${t.name}WindowLoss`])}`,
+  ].filter(Boolean).join('   ')).join('   ');
+  for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} ${lossText(r)}`);
+}
 const errs = rows.filter((r) => r.errors.length);
 if (errs.length) out.push('', 'errors:', ...errs.flatMap((r) => r.errors.map((e) => `  ${r.peer}: ${e}`)));
 process.stdout.write(`${out.join('\n')}\n`);
-writeFileSync(args.json!, `${JSON.stringify({ date: new Date().toISOString(), adapter, quick, rows }, null, 2)}\n`);
+writeFileSync(args.json!, `${JSON.stringify({ date: new Date().toISOString(), adapter, quick, sync: args.sync, rows, ratios }, null, 2)}\n`);
 process.stdout.write(`\nwrote ${args.json}\n`);
 process.exit(0);

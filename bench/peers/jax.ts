@@ -13,7 +13,8 @@
 // The wasm backend runs a pool of navigator.hardwareConcurrency worker threads, as in a
 // cross-origin-isolated browser, through worker-shim.ts (Node has no Web Worker global, without
 // which jax-js runs one thread). JAX_WASM_THREADS=0 in the environment keeps it to one thread.
-import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer } from './types.ts';
+import { MATMUL_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer, type TrainSchedule, type TrainTimes } from './types.ts';
+import { timeSchedule } from './schedule.ts';
 import { describe, gatherBatch, pointNavigatorGpu, type AdapterKind } from './dawn.ts';
 import { installWorkerShim } from './worker-shim.ts';
 
@@ -99,18 +100,19 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
     });
   }
 
+  /**
+   * Trains on the workload's schedule. A synchronised step reads its loss and blocks until the new
+   * parameters are ready; the others drop the loss unread and block on nothing, as a jax-js loop
+   * that calls blockUntilReady only every N steps runs them.
+   */
   async function train(
     init: Record<string, [Float32Array, number[]]>,
     loss: (p: Params, x: JArray, y: JArray) => JArray,
-    images: Float32Array,
-    labels: Int32Array,
-    count: number,
-    batch: number,
-    steps: number,
-    lr: number,
+    w: TrainSchedule & { images: Float32Array; labels: Int32Array; count: number; batch: number; lr: number },
     xShape: number[],
     eps = EPS,
-  ): Promise<{ seconds: number[]; losses: number[] }> {
+  ): Promise<TrainTimes> {
+    const { images, labels, count, batch } = w;
     // Constants that jit captures go to the default device: make it this peer's.
     jax.defaultDevice(device);
     let params: Params = {};
@@ -121,14 +123,11 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
       m[key] = np.zeros(shape, { device });
       v[key] = np.zeros(shape, { device });
     }
-    const step = makeStep(loss, lr, eps);
+    const step = makeStep(loss, w.lr, eps);
     const rowSize = images.length / count;
-    const seconds: number[] = [];
-    const losses: number[] = [];
     try {
-      for (let k = 0; k < TRAIN_WARMUP + steps; k++) {
+      return await timeSchedule(w, async (k, sync) => {
         const t = k + 1;
-        const t0 = performance.now();
         // Fresh host arrays each step: jax-js may upload lazily, after this loop has moved on.
         const x = put(gatherBatch(images, rowSize, count, batch, k, new Float32Array(batch * rowSize)), [batch, ...xShape]);
         const y = put(gatherBatch(labels, 1, count, batch, k, new Int32Array(batch)), [batch]);
@@ -136,19 +135,18 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
         const bc2 = np.array(1 - BETA2 ** t, { device });
         let value: JArray;
         [value, params, m, v] = step(params, m, v, x, y, bc1, bc2);
+        if (!sync) {
+          value.dispose();
+          return undefined;
+        }
         const lossValue = (await value.data())[0]!; // data() consumes `value`
         await jax.blockUntilReady(params); // the parameter updates too, not only the loss
-        const t1 = performance.now();
-        if (k >= TRAIN_WARMUP) {
-          seconds.push((t1 - t0) / 1000);
-          losses.push(lossValue);
-        }
-      }
+        return lossValue;
+      });
     } finally {
       tree.dispose([params, m, v]);
       step.dispose();
     }
-    return { seconds, losses };
   }
 
   const peer: Peer = {
@@ -187,7 +185,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
         w2: [w.w2, [128, 10]],
         b2: [w.b2, [10]],
       };
-      return train(init, loss, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [784]);
+      return train(init, loss, w, [784]);
     },
 
     async cnn(w: CnnWorkload) {
@@ -213,7 +211,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
         d2: [W['dense2.kernel']!, [128, 10]],
         e2: [W['dense2.bias']!, [10]],
       };
-      return train(init, loss, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [1, 28, 28]);
+      return train(init, loss, w, [1, 28, 28]);
     },
 
     async lstm(w: LstmWorkload) {
@@ -252,7 +250,7 @@ export async function jaxPeer(backend: 'webgpu' | 'wasm', adapter: 'gles' | 'vul
         dense: [W['dense.kernel']!, [U, 10]],
         denseBias: [W['dense.bias']!, [10]],
       };
-      return train(init, loss, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [28, 28], w.eps);
+      return train(init, loss, w, [28, 28], w.eps);
     },
 
     async dispose() {

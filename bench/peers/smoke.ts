@@ -80,12 +80,12 @@ function dataset(seed: number): { images: Float32Array; labels: Int32Array } {
 const { images, labels } = dataset(1234);
 const wr = rng(42);
 const mlpWork: MlpWorkload = {
-  images, labels, count: COUNT, batch: 128, steps: mlpSteps, lr: LR,
+  images, labels, count: COUNT, batch: 128, steps: mlpSteps, windows: 0, syncEvery: 1, lr: LR,
   w1: glorot(wr, 784 * 128, 784, 128), b1: new Float32Array(128),
   w2: glorot(wr, 128 * 10, 128, 10), b2: new Float32Array(10),
 };
 const cnnWork: CnnWorkload = {
-  images, labels, count: COUNT, batch: 64, steps: cnnSteps, lr: LR,
+  images, labels, count: COUNT, batch: 64, steps: cnnSteps, windows: 0, syncEvery: 1, lr: LR,
   weights: {
     'conv1.kernel': glorot(wr, 32 * 9, 1 * 9, 32 * 9), 'conv1.bias': new Float32Array(32),
     'conv2.kernel': glorot(wr, 64 * 32 * 9, 32 * 9, 64 * 9), 'conv2.bias': new Float32Array(64),

@@ -4,7 +4,8 @@
 // its factory calls `navigator.gpu.requestAdapter({ powerPreference })`; dawn.ts supplies a
 // navigator.gpu that adds `featureLevel: 'compatibility'` for the OpenGL ES adapter. Switching
 // adapter re-registers the same factory (tf.removeBackend then tf.registerBackend).
-import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer } from './types.ts';
+import { MATMUL_WARMUP, TRAIN_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer, type TrainSchedule, type TrainTimes } from './types.ts';
+import { timeSchedule } from './schedule.ts';
 import { chwRowsToHwc, describe, gatherBatch, oihwToHwio, pointNavigatorGpu, type AdapterKind } from './dawn.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -50,48 +51,46 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
     return v;
   }
 
-  /** Trains `params` (tf.variable) with `loss(xs, ys)` on the workload's batches. */
+  /**
+   * Trains `params` (tf.variable) with `loss(xs, ys)` on the workload's schedule. A synchronised
+   * step asks minimize for its cost and reads it (cost.data()); the others ask for no cost and
+   * read nothing, as a TF.js loop that calls dataSync only every N steps runs them.
+   */
   async function train(
     params: Variable[],
-    images: Float32Array,
-    labels: Int32Array,
-    count: number,
-    batch: number,
-    steps: number,
-    lr: number,
+    w: TrainSchedule & { images: Float32Array; labels: Int32Array; count: number; batch: number; lr: number },
     xShape: number[],
     loss: (xs: Tensor, ys: Tensor) => Scalar,
     eps = 1e-7,
-  ): Promise<{ seconds: number[]; losses: number[] }> {
+  ): Promise<TrainTimes> {
+    const { images, labels, count, batch } = w;
     const rowSize = images.length / count;
     const xBuf = new Float32Array(batch * rowSize);
     const yBuf = new Int32Array(batch);
-    const opt = tf.train.adam(lr, 0.9, 0.999, eps);
-    const seconds: number[] = [];
-    const losses: number[] = [];
+    const opt = tf.train.adam(w.lr, 0.9, 0.999, eps);
     let leakCheck = 0;
-    for (let k = 0; k < TRAIN_WARMUP + steps; k++) {
-      const t0 = performance.now();
+    const times = await timeSchedule(w, async (k, sync) => {
+      if (k === TRAIN_WARMUP) leakCheck = tf.memory().numTensors; // what the warm-up left
       gatherBatch(images, rowSize, count, batch, k, xBuf);
       gatherBatch(labels, 1, count, batch, k, yBuf);
-      const cost = tf.tidy(() => {
+      const minimize = (): Scalar | null => {
         const xs = tf.tensor(xBuf, [batch, ...xShape]);
         const ys = tf.oneHot(tf.tensor1d(yBuf, 'int32'), 10);
-        return opt.minimize(() => loss(xs, ys), true, params)!;
-      });
+        return opt.minimize(() => loss(xs, ys), sync, params);
+      };
+      if (!sync) {
+        tf.tidy(() => { minimize(); });
+        return undefined;
+      }
+      const cost = tf.tidy(() => minimize()!);
       const value = (await cost.data())[0]!;
       cost.dispose();
-      const t1 = performance.now();
-      if (k >= TRAIN_WARMUP) {
-        seconds.push((t1 - t0) / 1000);
-        losses.push(value);
-      }
-      if (k === TRAIN_WARMUP) leakCheck = tf.memory().numTensors;
-    }
+      return value;
+    });
     const grew = tf.memory().numTensors - leakCheck;
-    if (grew > 0) console.warn(`tfjs-webgpu: ${grew} tensors leaked over ${steps - 1} steps`);
+    if (grew > 0) console.warn(`tfjs-webgpu: ${grew} tensors leaked after the warm-up`);
     opt.dispose();
-    return { seconds, losses };
+    return times;
   }
 
   const peer: Peer = {
@@ -121,7 +120,7 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
       const w2 = variable(tf.tensor2d(w.w2, [128, 10]));
       const b2 = variable(tf.tensor1d(w.b2));
       try {
-        return await train([w1, b1, w2, b2], w.images, w.labels, w.count, w.batch, w.steps, w.lr, [784], (xs, ys) => {
+        return await train([w1, b1, w2, b2], w, [784], (xs, ys) => {
           const h = tf.relu(tf.add(tf.matMul(xs, w1), b1));
           const logits = tf.add(tf.matMul(h, w2), b2);
           return tf.losses.softmaxCrossEntropy(ys, logits) as Scalar;
@@ -145,7 +144,7 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
       const e2 = variable(tf.tensor1d(W['dense2.bias']!));
       const vars = [k1, c1, k2, c2, d1, e1, d2, e2];
       try {
-        return await train(vars, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [28, 28, 1], (xs, ys) => {
+        return await train(vars, w, [28, 28, 1], (xs, ys) => {
           let x = tf.relu(tf.add(tf.conv2d(xs as Tensor4D, k1, 1, 'valid'), c1));
           x = tf.maxPool(x as Tensor4D, 2, 2, 'valid');
           x = tf.relu(tf.add(tf.conv2d(x as Tensor4D, k2, 1, 'valid'), c2));
@@ -175,7 +174,7 @@ export async function tfjsPeer(adapter: 'gles' | 'vulkan'): Promise<Peer> {
       // The layer's own tf.Variables (kernel, recurrent_kernel, bias), trained by the optimizer.
       const vars = [...layer.trainableWeights.map((v) => v.read() as Variable), d, e];
       try {
-        return await train(vars, w.images, w.labels, w.count, w.batch, w.steps, w.lr, [28, 28], (xs, ys) => {
+        return await train(vars, w, [28, 28], (xs, ys) => {
           const h = layer.apply(xs) as Tensor;
           const logits = tf.add(tf.matMul(h, d), e);
           return tf.losses.softmaxCrossEntropy(ys, logits) as Scalar;

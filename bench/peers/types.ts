@@ -1,6 +1,28 @@
 // The contract between the benchmark driver and each peer library (TF.js, jax-js).
 
 /**
+ * How a training workload is timed (schedule.ts timeSchedule): after the warm-up, `steps` steps
+ * each synchronised by reading its loss, then `windows` windows of `syncEvery` steps synchronised
+ * only at the window's end. Either count may be 0.
+ */
+export interface TrainSchedule {
+  steps: number;
+  windows: number;
+  syncEvery: number;
+}
+
+/**
+ * Seconds per step and losses: `seconds`/`losses` one per synchronised step, `windowSeconds`
+ * (a window's time divided by its steps) and `windowLosses` (its last step's) one per window.
+ */
+export interface TrainTimes {
+  seconds: number[];
+  losses: number[];
+  windowSeconds: number[];
+  windowLosses: number[];
+}
+
+/**
  * 784-128-10 MLP: h = relu(x·w1 + b1) [w1 is 784×128 row-major, b1 128], logits = h·w2 + b2
  * [w2 128×10], mean softmax cross-entropy over the batch, Adam(lr, beta1 0.9, beta2 0.999,
  * eps 1e-7), batches taken in order (sample k*batch ...) wrapping around count.
@@ -8,12 +30,11 @@
  * Step k (0-based, the warm-up steps included) trains on samples (k*batch + i) mod count,
  * i = 0 .. batch-1. `images` is count×784 row-major, `labels` holds class indices 0..9.
  */
-export interface MlpWorkload {
+export interface MlpWorkload extends TrainSchedule {
   images: Float32Array;
   labels: Int32Array;
   count: number;
   batch: number;
-  steps: number;
   w1: Float32Array;
   b1: Float32Array;
   w2: Float32Array;
@@ -31,12 +52,11 @@ export interface MlpWorkload {
  *
  * `images` is count×1×28×28 (NCHW); batches are taken as in MlpWorkload.
  */
-export interface CnnWorkload {
+export interface CnnWorkload extends TrainSchedule {
   images: Float32Array;
   labels: Int32Array;
   count: number;
   batch: number;
-  steps: number;
   weights: Record<string, Float32Array>;
   lr: number;
 }
@@ -51,12 +71,11 @@ export interface CnnWorkload {
  *
  * `images` is count×784, which is count×28×28 (time, features) as it stands; batches as in MlpWorkload.
  */
-export interface LstmWorkload {
+export interface LstmWorkload extends TrainSchedule {
   images: Float32Array;
   labels: Int32Array;
   count: number;
   batch: number;
-  steps: number;
   units: number;
   weights: Record<string, Float32Array>;
   lr: number;
@@ -74,17 +93,17 @@ export interface Peer {
   /** The adapter or device the peer runs on, in words (for the report). */
   device?: string;
   /**
-   * Seconds per n×n×n f32 matmul, one sample per rep, after 2 warm-up reps, including the wait
-   * for the result (read back or a sync the library offers).
+   * Seconds per n×n×n f32 matmul, one sample per rep, after 2 warm-up reps, including reading the
+   * whole n×n product back to the host (every peer does, so none is timed on unfinished work).
    */
   matmul?(n: number, reps: number): Promise<number[]>;
   /**
-   * Seconds per train step (each step synchronised, e.g. by reading the loss), after 3 warm-up
-   * steps; losses of the timed steps.
+   * Seconds per train step in both synchronisation modes, after TRAIN_WARMUP warm-up steps
+   * (TrainSchedule, timed by schedule.ts timeSchedule); losses of the synchronised steps.
    */
-  mlp?(w: MlpWorkload): Promise<{ seconds: number[]; losses: number[] }>;
-  cnn?(w: CnnWorkload): Promise<{ seconds: number[]; losses: number[] }>;
-  lstm?(w: LstmWorkload): Promise<{ seconds: number[]; losses: number[] }>;
+  mlp?(w: MlpWorkload): Promise<TrainTimes>;
+  cnn?(w: CnnWorkload): Promise<TrainTimes>;
+  lstm?(w: LstmWorkload): Promise<TrainTimes>;
   dispose(): Promise<void>;
 }
 
