@@ -129,6 +129,19 @@ export class InferenceModel {
   }
 
   /** Frees the model's GPU buffers; the device stays open (the caller owns it). */
+  /**
+   * Fills every storage buffer that holds no weight with NaN (tests): a kernel that leaves an output
+   * element unwritten, or reads one nobody wrote, shows up in the predictions.
+   */
+  poisonScratch(): void {
+    if (this.disposed) throw new InferenceError('the model was disposed');
+    const weighted = new Set(this.manifest.weights.map((w) => w.buffer));
+    for (const b of this.manifest.buffers) {
+      if (b.kind === 'uniform' || weighted.has(b.id)) continue;
+      this.device.queue.writeBuffer(this.buffers[b.id]!, 0, new Float32Array(b.size / 4).fill(NaN));
+    }
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

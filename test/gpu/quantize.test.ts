@@ -96,6 +96,7 @@ describe('int8 weights against the float64 reference with dequantised weights', 
           try {
             for (const count of c.counts) {
               const inputs = samples(im.inputs, count);
+              model.poisonScratch();
               const got = await model.predict(inputs, count);
               // The reference: the same program at batch `count`, its int8 weights dequantised.
               const ref = new ReferenceRun(compile(c.text, { batch: count }));
