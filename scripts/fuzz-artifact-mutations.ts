@@ -81,7 +81,8 @@ function mutateManifestField(m: Obj, rng: Rng): string {
   switch (rng.int(5)) {
     case 0: {
       const wg = pick(rng, [[65535, 65535, 65535], [65535, 65535, 1], [65535, 1, 1], [65536, 1, 1], [0, 1, 1], [1, 1], [1, 1, 1, 1], [2 ** 31, 1, 1], [-1, 1, 1], [1.5, 1, 1], ['1', 1, 1], [4096, 4096, 1]]);
-      if (kernels[i]) kernels[i]!.workgroups = wg;
+      // An earlier mutation may have left a number or string where a kernel was: only an object takes a field.
+      if (typeof kernels[i] === 'object' && kernels[i] !== null) kernels[i]!.workgroups = wg;
       return `kernels[${i}].workgroups = ${JSON.stringify(wg)}`;
     }
     case 1: {
@@ -100,7 +101,7 @@ function mutateManifestField(m: Obj, rng: Rng): string {
     }
     case 2: {
       const name = pick(rng, ['../manifest.json', '../../outside.wgsl', '/etc/passwd', 'a/b.wgsl', '.wgsl', '..wgsl', `x${'\u001b[2J'}.wgsl`, 'CON.wgsl', `${'k'.repeat(300)}.wgsl`, 'manifest.json']);
-      if (kernels[i]) kernels[i]!.shader = name;
+      if (typeof kernels[i] === 'object' && kernels[i] !== null) kernels[i]!.shader = name;
       return `kernels[${i}].shader = ${JSON.stringify(name)}`;
     }
     case 3: {

@@ -103,7 +103,11 @@ async function runCli(model: SampleModel, dir: string, rng: Rng, deadlineMs: num
   writeFileSync(join(dir, 'weights.safetensors'), model.weights);
   mkdirSync(join(dir, 'out'));
   const command = pick(rng, ['eval', 'predict', 'train']);
-  const common = ['artifact', '--data', 'data.npz'];
+  // dlc's own deadline for a step or batch, well inside the judge's: a manifest that asks for
+  // 100,000 dispatches of a convolution must end in dlc's timeout message, not the judge's kill
+  // (without it the first step's deadline is 300 s).
+  const timeout = String(Math.max(1, Math.round(deadlineMs / 6000)));
+  const common = ['artifact', '--data', 'data.npz', '--timeout', timeout];
   if (command === 'eval') return checkedDlc(['eval', ...common, '--weights', 'weights.safetensors'], dir, 'out', deadlineMs);
   if (command === 'predict') return checkedDlc(['predict', ...common, '--weights', 'weights.safetensors', '--out', 'out/preds.csv'], dir, 'out', deadlineMs);
   return checkedDlc(['train', ...common, '--epochs', '1', '--out', 'out'], dir, 'out', deadlineMs);

@@ -29,7 +29,7 @@ export function failureLine(f: Failure): string {
 /** The command that runs this one input again. */
 export function rerunCommand(f: Failure): string {
   if (f.kind === 'programs') return `./bin/dlc.js check ${join('fuzz-failures', folderName(f), 'input', 'input.dl')}`;
-  return `npm run fuzz -- --kind ${f.kind} --seed ${f.seed} --index ${f.index}${f.models ? ` --models ${f.models.join(',')}` : ''}${/^(hang: dlc|crash: dlc|write outside|cli:)/.test(f.class) ? ' --gpu-every 1' : ''}`;
+  return `npm run fuzz -- --kind ${f.kind} --seed ${f.seed} --index ${f.index}${f.models ? ` --models ${f.models.join(',')}` : ''}${f.viaDlc ? ' --gpu-every 1' : ''}`;
 }
 
 const folderName = (f: Failure): string => `${f.kind}-s${f.seed}-${f.index}`;

@@ -21,6 +21,8 @@ export interface Failure {
   files: Record<string, Uint8Array | string>;
   /** The samples the run made its inputs from, when named (--models): the rerun needs the same. */
   models?: string[];
+  /** The input also ran through dlc (every gpuEvery-th accepted one): its rerun must run dlc too. */
+  viaDlc?: boolean;
 }
 
 /**

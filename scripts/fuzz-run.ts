@@ -85,7 +85,7 @@ export async function runInputs(kind: FuzzKind, opts: FileFuzzOptions, one: (ind
       else report.rejected++;
       if (r.cli) report.cliRuns++;
       for (const p of r.problems) {
-        const f: Failure = { kind, seed: opts.seed, index, class: p.problem, detail: p.detail, recipe: r.recipe.join('; '), files: r.files, ...(opts.models ? { models: opts.models } : {}) };
+        const f: Failure = { kind, seed: opts.seed, index, class: p.problem, detail: p.detail, recipe: r.recipe.join('; '), files: r.files, ...(opts.models ? { models: opts.models } : {}), ...(r.cli ? { viaDlc: true } : {}) };
         report.failures.push(f);
         opts.onFailure?.(f);
       }
