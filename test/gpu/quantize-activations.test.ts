@@ -27,6 +27,12 @@ interface Case {
   counts: number[];
   /** The weights expected to compute with int8 activations. */
   activations: string[];
+  /**
+   * Inputs at exact halves of the first kernel's quantisation steps: its calibration inputs peak at
+   * 127/64 (scale 1/64, reciprocal 64) and the checked inputs are multiples of 1/128, up to ±300/128
+   * (past the range: clamped). Rounding halves to even instead of away from zero would show.
+   */
+  halves?: { weight: string };
 }
 
 const train = (model: string): string => `train ${model} {
@@ -63,6 +69,20 @@ ${train('cnn')}`,
     activations: ['conv2d_1.kernel', 'conv2d_2.kernel', 'conv2d_3.kernel', 'dense_1.kernel'],
   },
   {
+    name: 'dense 13 → 7 → 5 at exact halves of the input scale',
+    text: `model mlp {
+  input x: f32[13]
+  input y: class[5]
+  logits = x -> dense(7, activation: relu) -> dense(5)
+  output logits
+}
+${train('mlp')}`,
+    maxBatch: 4,
+    counts: [7],
+    activations: ['dense_1.kernel', 'dense_2.kernel'],
+    halves: { weight: 'dense_1.kernel' },
+  },
+  {
     name: 'lstm over 5 steps of 3 → 6 units, dense',
     text: `model rnn {
   input x: f32[5, 3]
@@ -77,10 +97,18 @@ ${train('rnn')}`,
   },
 ];
 
-function samples(inputs: { name: string; shape: number[] }[], count: number, seed: number): Record<string, Float32Array> {
+function samples(inputs: { name: string; shape: number[] }[], count: number, seed: number, value = (u: number) => u * 2 - 1): Record<string, Float32Array> {
   const rng = new Rng(seed);
-  return Object.fromEntries(inputs.map((i) => [i.name, Float32Array.from({ length: count * i.shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1)]));
+  return Object.fromEntries(inputs.map((i) => [i.name, Float32Array.from({ length: count * i.shape.reduce((a, b) => a * b, 1) }, () => value(rng.next()))]));
 }
+
+/** Calibration inputs peaking at 127/64, and checked inputs n/128 for integers n in [-300, 300]. */
+const halvesCalibration = (inputs: { name: string; shape: number[] }[]): Record<string, Float32Array> => {
+  const s = samples(inputs, 6, 9, (u) => u * 3.8 - 1.9);
+  for (const v of Object.values(s)) v[0] = 127 / 64;
+  return s;
+};
+const halvesInput = (u: number): number => Math.round(u * 600 - 300) / 128;
 
 describe('int8 activations against the float64 reference with the same quantisation', () => {
   for (const adapter of ADAPTERS) {
@@ -98,13 +126,15 @@ describe('int8 activations against the float64 reference with the same quantisat
           expect(im.weights.filter((w) => w.int8?.activations).map((w) => w.name).sort()).toEqual(c.activations);
           expect(Object.values(im.shaders).filter((s) => s.includes('dot4I8Packed')).length).toBeGreaterThan(0);
           const weights = im.weights.map((w) => f32.get(w.name)!);
-          const scales = calibrateActivations(c.text, {}, im, weights, samples(im.inputs, 6, 9), 6);
+          const scales = calibrateActivations(c.text, {}, im, weights, c.halves ? halvesCalibration(im.inputs) : samples(im.inputs, 6, 9), 6);
           for (const s of scales.values()) expect(s).toBeGreaterThan(0);
+          if (c.halves) expect(scales.get(c.halves.weight)).toBe(1 / 64);
           const file = inferenceWeightsFile(im, weights, {}, scales);
           const model = await InferenceModel.create(h.device, { manifest: im, weights: file, wgslLanguageFeatures: h.gpu.wgslLanguageFeatures });
           try {
             for (const count of c.counts) {
-              const inputs = samples(im.inputs, count, 5);
+              const inputs = c.halves ? samples(im.inputs, count, 5, halvesInput) : samples(im.inputs, count, 5);
+              if (c.halves) expect(Object.values(inputs)[0]!.filter((x) => Math.abs(x * 64) % 1 === 0.5 && Math.abs(x * 64) < 127).length).toBeGreaterThan(20);
               model.poisonScratch();
               const got = await model.predict(inputs, count);
               // The reference at batch `count`: int8 weights dequantised, int8 activations quantised.
