@@ -39,9 +39,13 @@ export function int8Weights(g: Graph): Map<ValueId, number> {
   return new Map([...axes].filter((e): e is [ValueId, number] => e[1] !== undefined));
 }
 
+/** The most products of two int8 values in [-127, 127] an i32 sum holds whatever their signs. */
+const MAX_INT8_PRODUCTS = Math.floor(0x7fffffff / (127 * 127));
+
 /**
  * Of `weights`, those whose every forward use can quantise its input activation too (dlc quantize
- * --calibrate): a 2-D matmul that does not transpose A (dense, and recurrent kernels), or a conv2d.
+ * --calibrate): a 2-D matmul that does not transpose A (dense, and recurrent kernels), or a conv2d,
+ * summing at most MAX_INT8_PRODUCTS products per output (the i32 accumulator cannot overflow).
  */
 export function int8ActivationWeights(g: Graph, weights: ReadonlyMap<ValueId, number>): Set<ValueId> {
   const ok = new Map<ValueId, boolean>();
@@ -49,8 +53,12 @@ export function int8ActivationWeights(g: Graph, weights: ReadonlyMap<ValueId, nu
     const n = g.nodes[id]!;
     const v = n.inputs[1];
     if (v === undefined || !weights.has(v)) continue;
-    const fits = n.op === 'conv2d' || n.op === 'conv2d_chain'
-      || ((n.op === 'matmul' || n.op === 'matmul_chain') && n.attrs.transA !== true && g.value(n.inputs[0]!).shape.length === 2);
+    const w = g.value(v).shape;
+    const a = g.value(n.inputs[0]!).shape;
+    const conv = n.op === 'conv2d' || n.op === 'conv2d_chain';
+    const dense = (n.op === 'matmul' || n.op === 'matmul_chain') && n.attrs.transA !== true && a.length === 2;
+    const products = conv ? numel(w.slice(1)) : a[1]!;
+    const fits = (conv || dense) && products <= MAX_INT8_PRODUCTS;
     ok.set(v, (ok.get(v) ?? true) && fits);
   }
   return new Set([...ok].filter(([, fits]) => fits).map(([v]) => v));
