@@ -156,7 +156,7 @@ describe('int8 activations against the float64 reference with the same quantisat
               for (const o of g.programs.forward.outputs) {
                 const w = want.get(o.value)!.data;
                 expect(Math.max(...w) - Math.min(...w)).toBeGreaterThan(1e-3);
-                expect(relError(got[o.name]!, w), `${o.name} at ${count} samples`).toBeLessThan(1e-5);
+                expect(relError(got[o.name]!, w), `${o.name} at ${count} samples`).toBeLessThan(1e-6);
                 expect(relError(got[o.name]!, weightsOnly.get(o.value)!.data)).toBeGreaterThan(1e-4);
               }
             }
