@@ -29,7 +29,7 @@ export async function runInferenceFolder(dir: string, m: Manifest, data: Samples
   const files = await readInferenceFolder(dir);
   const handle = await openChosenDevice(adapterChoice(opts));
   try {
-    const model = await InferenceModel.create(handle.device, files);
+    const model = await InferenceModel.create(handle.device, { ...files, wgslLanguageFeatures: handle.gpu.wgslLanguageFeatures });
     try {
       const im = model.manifest;
       if (im.model !== m.model || im.sourceHash !== m.sourceHash) {

@@ -11,9 +11,12 @@ import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import { INFERENCE_FORMAT, INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
 import { encodeSafetensors } from '../runtime/safetensors.ts';
+import { calibrateActivations } from '../compiler/calibrate.ts';
+import { compile } from '../compiler/compile.ts';
 import { inferenceWeightsFile } from '../compiler/quantize.ts';
 import { checkOutputFolder, fsFor, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile, type WriteFs, type WriteOptions } from '../runtime/write-node.ts';
 import { readSource } from './compile-file.ts';
+import { loadData } from './data.ts';
 import { wantedWeights } from './export-weights.ts';
 import { exportOnnxFile } from './export-onnx.ts';
 import { ReportedError, UserError } from './errors.ts';
@@ -48,7 +51,18 @@ export async function quantizeCommand(file: string, opts: CliOptions, version: s
   if (opts.out === undefined) throw new UserError('quantize needs an output folder: -o <dir>');
   if (opts.weights === undefined) throw new UserError('quantize needs --weights: a .safetensors file written by dlc train');
   if (await isFolder(file)) throw new UserError(`quantize needs the .dl file of the model; ${printable(file)} is a folder (a compiled folder holds kernels, not the program)`);
+  if ((opts.calibrate === undefined) !== (opts.data === undefined)) throw new UserError(opts.calibrate === undefined ? '--data is for --calibrate <n>: int8 activations take their scales from the first n training samples of the data' : '--calibrate needs --data: the data set whose first training samples set the activation scales (e.g. --data mnist)');
   await exportNative({ file, out: opts.out, weights: opts.weights, opts, inputs: inputsOf(file, opts), version, int8: true });
+}
+
+/** The first `n` training samples of --data (dlc quantize --calibrate), by input name. */
+function calibrationSamples(source: string, job: ExportJob, n: number): Record<string, ArrayLike<number>> {
+  const r = compile(source, { file: job.file, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) });
+  if (!r.ok) throw new Error('internal error: the program compiled for export but not for its data');
+  const o = job.opts;
+  const data = loadData(o.data!, r.artifact!.manifest, { ...(o.label ? { label: o.label } : {}), ...(o.labels ? { labels: o.labels } : {}), ...(o.scale !== undefined ? { scale: o.scale } : {}) });
+  if (data.train.count < n) throw new UserError(`--calibrate ${n}: ${printable(o.data!)} has ${data.train.count.toLocaleString('en-US')} training samples`);
+  return data.train.tensors;
 }
 
 export async function exportCommand(file: string, opts: CliOptions, version: string): Promise<void> {
@@ -67,7 +81,8 @@ export async function exportNative(job: ExportJob): Promise<void> {
   await checkOutputFolder(job.out);
   const source = readSource(job.file);
   const maxBatch = job.opts.maxBatch ?? DEFAULT_MAX_BATCH;
-  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}), ...(job.int8 ? { int8: true } : {}) });
+  const calibrate = job.int8 ? job.opts.calibrate : undefined;
+  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}), ...(job.int8 ? { int8: true } : {}), ...(calibrate !== undefined ? { int8Activations: true } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
@@ -79,12 +94,17 @@ export async function exportNative(job: ExportJob): Promise<void> {
   const data = await wantedWeights(job.weights, m.model, m.weights);
   const metadata = { format: INFERENCE_FORMAT, model: m.model, source_hash: m.sourceHash };
   const f32 = encodeSafetensors(m.weights.map((w, i) => ({ name: w.name, dtype: 'F32' as const, shape: w.shape, data: data[i]! })), metadata);
-  const weights = job.int8 ? inferenceWeightsFile(m, data, { ...metadata, quantization: 'int8 symmetric per output channel' }) : f32;
+  const actInt8 = m.weights.filter((w) => w.int8?.activations);
+  if (calibrate !== undefined && actInt8.length === 0) throw new UserError(`--calibrate: no dense or conv kernel of model '${printable(m.model)}' can quantise its input (only 2-D dense and conv2d kernels do); quantise without --calibrate`);
+  const actScales = calibrate !== undefined ? calibrateActivations(source, { file: job.file, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) }, m, data, calibrationSamples(source, job, calibrate), calibrate) : new Map<string, number>();
+  const quantization = `int8 symmetric per output channel${calibrate !== undefined ? `; int8 activations symmetric per tensor, calibrated on ${calibrate} training samples` : ''}`;
+  const weights = job.int8 ? inferenceWeightsFile(m, data, { ...metadata, quantization }, actScales) : f32;
   await writeInferenceFolder(job.out, m, weights, { inputs: job.inputs, force: job.opts.force === true });
   process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
   if (job.int8) {
     const count = (n: number): string => n.toLocaleString('en-US');
     process.stdout.write(`int8 (per output channel): ${int8.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - int8.length}\n`);
+    if (calibrate !== undefined) process.stdout.write(`int8 activations (per tensor, from ${count(calibrate)} training samples): ${actInt8.map((w) => `${printable(w.name)} scale ${actScales.get(w.name)!.toPrecision(4)}`).join(', ')}\n`);
     process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
   }
 }

@@ -25,7 +25,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
   export: ['out', 'weights', 'format', 'max-batch', 'force', 'model'],
-  quantize: ['out', 'weights', 'max-batch', 'force', 'model'],
+  quantize: ['out', 'weights', 'max-batch', 'force', 'model', 'calibrate', 'data', 'labels', 'scale', 'label'],
 };
 
 /** Options of dlc itself, taken with any command. */
@@ -58,7 +58,8 @@ commands:
                               --max-batch and the --weights (run by dlc/infer); with
                               --format onnx -o model.onnx: standard ONNX operators (opset 17)
   quantize <net.dl> -o <dir>  export with int8 dense and conv kernels (per-output-channel
-                              scales): about 4× smaller weights, run by dlc/infer and dlc eval
+                              scales): about 4× smaller weights, run by dlc/infer and dlc eval;
+                              with --calibrate <n> --data <set> int8 activations too
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
@@ -118,6 +119,8 @@ options:
   --digits <list>         (train, eval; mnist) only these digits, e.g. 0-4 or 5,7,9 (labels kept)
   --train-size <n>        (train) train on the first n training samples (mnist: of its 8,000
                           training digits, after --digits and --val-split); the rest are unused
+  --calibrate <n>         (quantize) int8 activations too: each dense and conv input's scale is
+                          its largest |x| over the first n training samples of --data, / 127
   --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
                           auto: Vulkan on a GPU, OpenGL ES when Vulkan is a software rasteriser)
   --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
@@ -163,6 +166,8 @@ export interface CliOptions {
   digits?: number[];
   /** (train) only the first n training samples. */
   trainSize?: number;
+  /** (quantize) int8 activations too, their scales from the first n training samples of --data. */
+  calibrate?: number;
   /** The text column of a text CSV. */
   textColumn?: string;
   /** (train) the tokenizer's level: words or characters. */
@@ -217,7 +222,7 @@ const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
   label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' },
-  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, calibrate: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
 /**
@@ -283,6 +288,8 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
   if (v.digits !== undefined) opts.digits = parseDigits(v.digits);
   const trainSize = intFlag('train-size', v['train-size'], 1);
   if (trainSize !== undefined) opts.trainSize = trainSize;
+  const calibrate = intFlag('calibrate', v.calibrate, 1);
+  if (calibrate !== undefined) opts.calibrate = calibrate;
   if (v['save-best']) opts.saveBest = true;
   const every = intFlag('checkpoint-every', v['checkpoint-every'], 1);
   if (every !== undefined) opts.checkpointEvery = every;

@@ -12,7 +12,7 @@ import {
 import { compile, sourceHash } from './compile.ts';
 import type { ValueId } from './ir/types.ts';
 import { generateInferenceKernels } from './passes/inference.ts';
-import { int8Weights, planInt8 } from './passes/quantize-weights.ts';
+import { int8ActivationWeights, int8Weights, planInt8 } from './passes/quantize-weights.ts';
 
 export interface ExportOptions {
   /** File name used in diagnostics. */
@@ -23,6 +23,8 @@ export interface ExportOptions {
   maxBatch: number;
   /** dlc quantize: dense and conv kernels stored as int8 with per-output-channel scales. */
   int8?: boolean;
+  /** dlc quantize --calibrate: those kernels also quantise their input activations (per-tensor scales) where they can. */
+  int8Activations?: boolean;
 }
 
 export interface ExportResult {
@@ -39,7 +41,8 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   if (!r.ok) return { ok: false, diagnostics: r.diagnostics.map(atMaxBatch) };
   const g = r.graph!;
   const int8 = opts.int8 ? int8Weights(g) : new Map<ValueId, number>();
-  const plan = int8.size ? planInt8(g, r.plan!, int8) : r.plan!;
+  const actInt8 = opts.int8Activations ? int8ActivationWeights(g, int8) : new Set<ValueId>();
+  const plan = int8.size ? planInt8(g, r.plan!, int8, actInt8) : r.plan!;
   const m = r.artifact!.manifest;
   const batchBuffer = plan.buffers.length;
   const withBatch = { ...plan, buffers: [...plan.buffers, { id: batchBuffer, size: BATCH_PARAMS_BYTES, label: 'batch', kind: 'uniform' as const }] };
@@ -69,7 +72,7 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   const weightValues = [...g.params.map((p) => p.value), ...g.state.filter((s) => s.owner === 'layer').map((s) => s.value)];
   const weights: InferenceWeight[] = weightValues
     .filter((v) => ids.has(plan.bufferOf.get(v)!))
-    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v), ...(int8.has(v) ? { int8: { axis: int8.get(v)! } } : {}) }));
+    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v), ...(int8.has(v) ? { int8: { axis: int8.get(v)!, ...(actInt8.has(v) ? { activations: true as const } : {}) } } : {}) }));
   const buffers = [...ids].sort((a, b) => a[1] - b[1]).map(([old, id]) => {
     const b = withBatch.buffers[old]!;
     return { id, size: b.size, label: b.label, kind: b.kind };

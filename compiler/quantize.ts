@@ -5,6 +5,7 @@
 // In a buffer the int8 values lie four to a little-endian u32 word (element 4i + j in byte j of
 // word i), which is also how safetensors stores an I8 tensor, and the scales follow as f32 words.
 import { scaleTensorName, type InferenceManifest } from '../runtime/inference-manifest.ts';
+import { actScaleTensorName } from '../runtime/int8-layout.ts';
 import { encodeSafetensors, type NamedTensor } from '../runtime/safetensors.ts';
 
 export interface Quantized {
@@ -62,14 +63,19 @@ export function unpackInt8(words: Uint32Array, count: number): Int8Array {
 
 /**
  * weights.safetensors of an inference manifest from f32 weights: each weight the manifest marks int8
- * as its I8 values and F32 scales (scaleTensorName), every other one as F32.
+ * as its I8 values and F32 scales (scaleTensorName), with int8 activations also its activation scale
+ * from `actScales` (actScaleTensorName); every other one as F32.
  */
-export function inferenceWeightsFile(m: InferenceManifest, f32: readonly Float32Array[], metadata: Record<string, string>): Uint8Array {
+export function inferenceWeightsFile(m: InferenceManifest, f32: readonly Float32Array[], metadata: Record<string, string>, actScales: ReadonlyMap<string, number> = new Map()): Uint8Array {
   const tensors = m.weights.flatMap((w, i): NamedTensor[] => {
     const data = f32[i]!;
     if (!w.int8) return [{ name: w.name, dtype: 'F32', shape: w.shape, data }];
     const { q, scales } = quantizePerChannel(data, w.shape, w.int8.axis);
-    return [{ name: w.name, dtype: 'I8', shape: w.shape, data: q }, { name: scaleTensorName(w.name), dtype: 'F32', shape: [scales.length], data: scales }];
+    const out: NamedTensor[] = [{ name: w.name, dtype: 'I8', shape: w.shape, data: q }, { name: scaleTensorName(w.name), dtype: 'F32', shape: [scales.length], data: scales }];
+    if (!w.int8.activations) return out;
+    const act = actScales.get(w.name);
+    if (act === undefined) throw new Error(`internal error: no activation scale for '${w.name}'`);
+    return [...out, { name: actScaleTensorName(w.name), dtype: 'F32', shape: [1], data: Float32Array.of(act) }];
   });
   return encodeSafetensors(tensors, metadata);
 }

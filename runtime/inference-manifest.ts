@@ -3,6 +3,7 @@
 // file beside it. The format is the inference runtime's (runtime/inference.ts): it imports nothing
 // from the compiler, which writes this format (compiler/export.ts). Browser-safe.
 import { printable } from '../dsl/printable.ts';
+import { int8ActWeightBytes } from './int8-layout.ts';
 
 export const INFERENCE_FORMAT = 'dlc-inference';
 export const INFERENCE_VERSION = 1;
@@ -64,9 +65,12 @@ export interface InferenceWeight {
   /**
    * Stored as int8 (dlc quantize): weights.safetensors holds the values as I8 under `name` and one F32
    * scale per channel along `axis` under scaleTensorName(name); the buffer holds the values four to a
-   * u32 word, then the scales (int8WeightBytes).
+   * u32 word, then the scales (int8WeightBytes). With `activations` (dlc quantize --calibrate) the
+   * kernels reading it quantise their inputs to int8 too: the buffer is laid out for dot4I8Packed
+   * (runtime/int8-layout.ts) and weights.safetensors also holds the activation scale
+   * (actScaleTensorName).
    */
-  int8?: { axis: number };
+  int8?: { axis: number; activations?: true };
 }
 
 export interface InferenceManifest {
@@ -137,7 +141,9 @@ export function validateInferenceManifest(v: unknown, where = 'manifest'): Infer
       if (t.int8 !== undefined) {
         const axis = isObj(t.int8) ? t.int8.axis : undefined;
         if (key !== 'weights' || !isCount(axis) || axis >= t.shape.length) return void fail(`${field}.int8 must be { axis } with an axis of its shape, on a weight`);
-        bytes = int8WeightBytes(elements, t.shape[axis] as number);
+        const activations = (t.int8 as Record<string, unknown>).activations;
+        if (activations !== undefined && (activations !== true || t.shape.length < 2)) return void fail(`${field}.int8.activations must be true, on a weight of rank 2 or more`);
+        bytes = activations ? int8ActWeightBytes(t.shape as number[], axis) : int8WeightBytes(elements, t.shape[axis] as number);
       }
       if ((offset as number) + bytes > sizeOf(t.buffer, `${field}.buffer`)) fail(`${field} does not fit in its buffer`);
     });

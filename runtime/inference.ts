@@ -8,6 +8,7 @@ import {
   BATCH_PARAMS_BYTES, int8WeightBytes, scaleTensorName, validateInferenceManifest, workgroupsFor,
   type InferenceManifest, type InferenceTensor,
 } from './inference-manifest.ts';
+import { actScaleTensorName, int8ActBuffer } from './int8-layout.ts';
 import { decodeSafetensors } from './safetensors.ts';
 import { firstLimitBreach } from './limit-breach.ts';
 import { badTokenIdAt } from './token-ids.ts';
@@ -34,6 +35,11 @@ export interface InferenceFiles {
   weights: Uint8Array;
   /** Where the files came from, for messages (a folder or URL). */
   source?: string;
+  /**
+   * The WGSL language features of the adapter's GPU object (`gpu.wgslLanguageFeatures`), checked
+   * against what the kernels use; absent, navigator.gpu's where there is one.
+   */
+  wgslLanguageFeatures?: ReadonlySet<string>;
 }
 
 interface Kernel {
@@ -82,8 +88,15 @@ export class InferenceModel {
       if (t.dtype !== dtype || t.shape.join() !== shape.join()) throw new InferenceError(`${printable(where, 300)}/weights.safetensors: '${printable(name)}' is ${t.dtype} [${t.shape.join(', ')}], the model needs ${dtype} [${shape.join(', ')}]`);
       return t.data as Float32Array | Int8Array;
     };
-    const weights = m.weights.map((w) => (w.int8 ? int8Buffer(tensor(w.name, 'I8', w.shape) as Int8Array, tensor(scaleTensorName(w.name), 'F32', [w.shape[w.int8.axis]!]) as Float32Array) : tensor(w.name, 'F32', w.shape)));
+    const weights = m.weights.map((w) => {
+      if (!w.int8) return tensor(w.name, 'F32', w.shape);
+      const q = tensor(w.name, 'I8', w.shape) as Int8Array;
+      const scales = tensor(scaleTensorName(w.name), 'F32', [w.shape[w.int8.axis]!]) as Float32Array;
+      if (!w.int8.activations) return int8Buffer(q, scales);
+      return int8ActBuffer(q, w.shape, w.int8.axis, scales, tensor(actScaleTensorName(w.name), 'F32', [1])[0]!);
+    });
     checkDeviceLimits(m, device.limits, where);
+    checkLanguageFeatures(m, files.wgslLanguageFeatures ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu?.wgslLanguageFeatures, where);
     const buffers = m.buffers.map((b) => device.createBuffer({ size: b.size, usage: b.kind === 'uniform' ? UNIFORM | COPY_DST : STORAGE | COPY_SRC | COPY_DST, label: b.label }));
     try {
       m.weights.forEach((w, i) => {
@@ -194,6 +207,19 @@ export class InferenceModel {
 
 const perSample = (t: InferenceTensor): number => t.shape.reduce((a, d) => a * d, 1);
 
+/** The WGSL language feature of dot4I8Packed, which kernels with int8 activations use. */
+export const DOT4_I8_FEATURE = 'packed_4x8_integer_dot_product';
+
+/**
+ * Refuses a model whose kernels quantise activations (dlc quantize --calibrate) when the adapter's
+ * WGSL lacks dot4I8Packed; `features` undefined (not known) leaves it to the shader compiler.
+ * @throws InferenceError
+ */
+export function checkLanguageFeatures(m: InferenceManifest, features: ReadonlySet<string> | undefined, where: string): void {
+  if (!features || features.has(DOT4_I8_FEATURE) || !m.weights.some((w) => w.int8?.activations)) return;
+  throw new InferenceError(`${printable(where, 300)} computes with int8 activations (dlc quantize --calibrate), which needs the WGSL language feature ${DOT4_I8_FEATURE} (dot4I8Packed); this adapter lacks it: quantise without --calibrate (int8 weights, f32 activations) or use another adapter`);
+}
+
 /** An int8 weight's buffer contents: its values four to a word (zero-padded to a whole word), then its scales. */
 function int8Buffer(q: Int8Array, scales: Float32Array): Uint8Array {
   const bytes = new Uint8Array(int8WeightBytes(q.length, scales.length));
@@ -214,7 +240,8 @@ async function createKernels(device: GPUDevice, m: InferenceManifest, buffers: G
       const errors = (await module.getCompilationInfo()).messages.filter((x) => x.type === 'error');
       if (errors.length) {
         await device.popErrorScope();
-        throw new InferenceError(`kernel '${printable(k.name)}'${k.origin ? ` (${printable(k.origin)})` : ''} does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')} (export the model again; if it persists, it is a bug in dlc)`);
+        const dot4 = m.shaders[k.shader]!.includes('dot4I8Packed') ? ` (it uses dot4I8Packed, of the WGSL language feature ${DOT4_I8_FEATURE}, for int8 activations: an adapter without it needs dlc quantize without --calibrate)` : '';
+        throw new InferenceError(`kernel '${printable(k.name)}'${k.origin ? ` (${printable(k.origin)})` : ''} does not compile: ${errors.map((e) => `${e.lineNum}:${e.linePos} ${printable(e.message)}`).join('; ')}${dot4} (export the model again; if it persists, it is a bug in dlc)`);
       }
       modules.set(k.shader, module);
     }

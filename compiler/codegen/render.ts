@@ -4,10 +4,12 @@ import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
 import { augmentBody } from './wgsl/augment.ts';
 import { BATCH_STRUCT, commentText, DISPATCH_STRUCT, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
+import { conv2dInt8Body } from './wgsl/conv-int8.ts';
 import { elementwiseBody } from './wgsl/elementwise.ts';
 import { gatherBody, idBucketsBody, scatterAddBody } from './wgsl/gather.ts';
 import { lossHeadBody } from './wgsl/loss-head.ts';
 import { matmulBody } from './wgsl/matmul.ts';
+import { matmulInt8Body } from './wgsl/matmul-int8.ts';
 import { tiledMatmulBody } from './wgsl/matmul-tiled.ts';
 import { sumToBody } from './wgsl/reduce.ts';
 import { rowsBody } from './wgsl/rows.ts';
@@ -25,8 +27,8 @@ const BATCH = 'batch_params';
 function body(t: Template, cx: TemplateContext): string {
   switch (t.kind) {
     case 'elementwise': return elementwiseBody(t, cx);
-    case 'matmul': return t.shared ? tiledMatmulBody(t, t.shared.BK, cx) : matmulBody(t, cx);
-    case 'conv2d': case 'conv2d_bwd_input': case 'conv2d_bwd_filter': return convBody(t, cx);
+    case 'matmul': return t.shared ? tiledMatmulBody(t, t.shared.BK, cx) : t.quantB?.activations ? matmulInt8Body(t, cx) : matmulBody(t, cx);
+    case 'conv2d': case 'conv2d_bwd_input': case 'conv2d_bwd_filter': return t.kind === 'conv2d' && t.quantB?.activations ? conv2dInt8Body(t, cx) : convBody(t, cx);
     case 'maxpool2d': case 'avgpool2d': case 'maxpool2d_bwd': case 'maxpool2d_bwd_tiled': case 'avgpool2d_bwd': return poolBody(t, cx);
     case 'upsample': case 'upsample_bwd': case 'upsample_bilinear': case 'upsample_bilinear_bwd': return upsampleBody(t, cx);
     case 'concat': case 'slice': case 'slice_bwd': return axisCopyBody(t, cx);

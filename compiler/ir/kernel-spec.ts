@@ -4,6 +4,7 @@
 import type { DType } from './dtype.ts';
 import type { ExprBlock, Stmt } from './expr.ts';
 import type { ConvGeom, Pool2d } from './geometry.ts';
+import { int8ActLayout } from '../../runtime/int8-layout.ts';
 import { broadcastStrides, numel, sameShape, strides } from './tensor.ts';
 import type { Attrs } from './types.ts';
 
@@ -46,6 +47,8 @@ export interface Operand {
   name: string;
   shape: number[];
   dtype: DType;
+  /** An i8 weight laid out for int8 activations (runtime/int8-layout.ts): its kernel quantises its input too. */
+  int8Activations?: true;
 }
 
 /** What an op's kernel builder gets: its operands (bound by the codegen pass) and attributes. */
@@ -139,10 +142,25 @@ export interface MatmulTemplate {
  */
 export interface QuantizedWeight {
   scales: number;
+  /**
+   * dlc quantize --calibrate: the kernel also quantises its input activations to int8 (one scale per
+   * tensor) and sums with dot4I8Packed in i32. The weight's words run along the summed dimension,
+   * `wordsPerChannel` per output channel (runtime/int8-layout.ts); the activation scale is at word
+   * `act`, its reciprocal at `act + 1`.
+   */
+  activations?: { wordsPerChannel: number; act: number };
 }
 
-/** The QuantizedWeight of an operand stored as int8 (its scales after its packed words), or undefined for f32. */
-export const quantizedWeight = (o: Operand): QuantizedWeight | undefined => (o.dtype === 'i8' ? { scales: Math.ceil(numel(o.shape) / 4) } : undefined);
+/**
+ * The QuantizedWeight of an operand stored as int8 with output channels along `axis` (its scales
+ * after its packed words), or undefined for f32.
+ */
+export function quantizedWeight(o: Operand, axis: number): QuantizedWeight | undefined {
+  if (o.dtype !== 'i8') return undefined;
+  if (!o.int8Activations) return { scales: Math.ceil(numel(o.shape) / 4) };
+  const l = int8ActLayout(o.shape, axis);
+  return { scales: l.words, activations: { wordsPerChannel: l.wordsPerChannel, act: l.words + l.channels } };
+}
 
 /** Register blocking of the convolution kernels (see ir/ops/conv.ts). */
 export interface ConvBlocking {

@@ -35,6 +35,7 @@ interface Operand {
   bytes: number;
   shape: number[];
   dtype: DType;
+  int8Activations?: true;
 }
 
 /** A hash of the WGSL text: identical kernels share one file (and one pipeline at run time). */
@@ -57,7 +58,7 @@ function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   if (buffer === undefined) throw new Error(`internal error: %${v} has no buffer`);
   const shape = g.value(v).shape;
   const int8 = plan.int8?.get(v);
-  if (int8 !== undefined) return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: int8, shape, dtype: 'i8' };
+  if (int8 !== undefined) return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: int8, shape, dtype: 'i8', ...(plan.int8Activations?.has(v) ? { int8Activations: true as const } : {}) };
   return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes(g.value(v).dtype, numel(shape)), shape, dtype: g.value(v).dtype };
 }
 
@@ -94,7 +95,7 @@ function emitKernel(
   for (const w of writes) bind(inputs[w]!, 'read_write');
   const outName = output && bind(output, 'read_write');
   const step = opUsesStep(def, attrs);
-  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype })), attrs, step, ...(slots ? { params: true } : {}), ...(target !== 'cpu' ? { target } : {}) };
+  const io: KernelIO = { inputs: inputs.map((o) => ({ name: bind(o, 'read'), shape: o.shape, dtype: o.dtype, ...(o.int8Activations ? { int8Activations: o.int8Activations } : {}) })), attrs, step, ...(slots ? { params: true } : {}), ...(target !== 'cpu' ? { target } : {}) };
   if (step) bindings.push({ binding: bindings.length, buffer: plan.stepParamsBuffer, access: 'uniform' });
   if (outName !== undefined) io.output = { name: outName, shape: output!.shape, dtype: output!.dtype };
   const k = opKernel(def, io);

@@ -24,6 +24,8 @@ export interface MemoryPlan {
    * in its own buffer: its values packed four to a word, then one f32 scale per output channel.
    */
   int8?: Map<ValueId, number>;
+  /** Of those, the ones whose kernels quantise their input activations too (dlc quantize --calibrate). */
+  int8Activations?: Set<ValueId>;
 }
 
 export interface PlanOptions {

@@ -4,6 +4,7 @@
 // buffer of its own, sized for its packed values and scales, and the buffers they leave (the
 // parameter arena) close up over their places.
 import { int8WeightBytes } from '../../runtime/inference-manifest.ts';
+import { int8ActWeightBytes } from '../../runtime/int8-layout.ts';
 import { bufferBytes } from '../ir/dtype.ts';
 import type { Graph } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
@@ -38,8 +39,36 @@ export function int8Weights(g: Graph): Map<ValueId, number> {
   return new Map([...axes].filter((e): e is [ValueId, number] => e[1] !== undefined));
 }
 
-/** The plan with each of `weights` moved to a buffer of its own holding it as int8 (buffers appended). */
-export function planInt8(g: Graph, plan: MemoryPlan, weights: ReadonlyMap<ValueId, number>): MemoryPlan {
+/** The most products of two int8 values in [-127, 127] an i32 sum holds whatever their signs. */
+const MAX_INT8_PRODUCTS = Math.floor(0x7fffffff / (127 * 127));
+
+/**
+ * Of `weights`, those whose every forward use can quantise its input activation too (dlc quantize
+ * --calibrate): a 2-D matmul that does not transpose A (dense, and recurrent kernels), or a conv2d,
+ * summing at most MAX_INT8_PRODUCTS products per output (the i32 accumulator cannot overflow).
+ */
+export function int8ActivationWeights(g: Graph, weights: ReadonlyMap<ValueId, number>): Set<ValueId> {
+  const ok = new Map<ValueId, boolean>();
+  for (const id of g.programs.forward.nodes) {
+    const n = g.nodes[id]!;
+    const v = n.inputs[1];
+    if (v === undefined || !weights.has(v)) continue;
+    const w = g.value(v).shape;
+    const a = g.value(n.inputs[0]!).shape;
+    const conv = n.op === 'conv2d' || n.op === 'conv2d_chain';
+    const dense = (n.op === 'matmul' || n.op === 'matmul_chain') && n.attrs.transA !== true && a.length === 2;
+    const products = conv ? numel(w.slice(1)) : a[1]!;
+    const fits = (conv || dense) && products <= MAX_INT8_PRODUCTS;
+    ok.set(v, (ok.get(v) ?? true) && fits);
+  }
+  return new Set([...ok].filter(([, fits]) => fits).map(([v]) => v));
+}
+
+/**
+ * The plan with each of `weights` moved to a buffer of its own holding it as int8 (buffers appended);
+ * those in `activations` laid out for int8 activations (runtime/int8-layout.ts).
+ */
+export function planInt8(g: Graph, plan: MemoryPlan, weights: ReadonlyMap<ValueId, number>, activations: ReadonlySet<ValueId> = new Set()): MemoryPlan {
   const buffers = [...plan.buffers];
   const bufferOf = new Map(plan.bufferOf);
   const offsetOf = new Map(plan.offsetOf);
@@ -47,7 +76,7 @@ export function planInt8(g: Graph, plan: MemoryPlan, weights: ReadonlyMap<ValueI
   const left = new Set<number>();
   for (const [v, axis] of weights) {
     const t = g.value(v);
-    const bytes = int8WeightBytes(numel(t.shape), t.shape[axis]!);
+    const bytes = activations.has(v) ? int8ActWeightBytes(t.shape, axis) : int8WeightBytes(numel(t.shape), t.shape[axis]!);
     left.add(bufferOf.get(v)!);
     bufferOf.set(v, buffers.length);
     offsetOf.delete(v);
@@ -55,7 +84,7 @@ export function planInt8(g: Graph, plan: MemoryPlan, weights: ReadonlyMap<ValueI
     buffers.push({ id: buffers.length, size: bytes, label: `${t.name} (int8)`, kind: 'storage' });
   }
   for (const b of left) closeUp(g, b, buffers, bufferOf, offsetOf);
-  return { ...plan, buffers, bufferOf, offsetOf, int8 };
+  return { ...plan, buffers, bufferOf, offsetOf, int8, ...(activations.size ? { int8Activations: new Set(activations) } : {}) };
 }
 
 /**

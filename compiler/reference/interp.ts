@@ -33,13 +33,17 @@ export function evalOp(op: string, ins: Tensor[], attrs: Attrs, outShape: number
   }
 }
 
+/** What a node reads, seen (and replaced, e.g. quantised: reference/int8-activations.ts) before it runs. */
+export type InputHook = (n: Node, ins: Tensor[]) => Tensor[];
+
 /** Runs one node, reading and writing `env`. */
-export function runNode(g: Graph, n: Node, env: Env, ctx: StepContext): void {
-  const ins = n.inputs.map((v) => {
+export function runNode(g: Graph, n: Node, env: Env, ctx: StepContext, hook?: InputHook): void {
+  const read = n.inputs.map((v) => {
     const t = env.get(v);
     if (!t) throw new Error(`internal error: %${v} (${g.value(v).name}) has no value before ${n.op}`);
     return t;
   });
+  const ins = hook ? hook(n, read) : read;
   const outShape = n.output === null ? null : g.value(n.output).shape;
   const res = evalOp(n.op, ins, n.attrs, outShape, ctx);
   const def = opDef(n.op);
@@ -51,7 +55,7 @@ export function runNode(g: Graph, n: Node, env: Env, ctx: StepContext): void {
 }
 
 /** Runs a whole program; `env` must hold its inputs, params and state, and is updated in place. */
-export function runProgram(g: Graph, program: ProgramName, env: Env, ctx: StepContext): Env {
-  for (const id of g.programs[program].nodes) runNode(g, g.nodes[id]!, env, ctx);
+export function runProgram(g: Graph, program: ProgramName, env: Env, ctx: StepContext, hook?: InputHook): Env {
+  for (const id of g.programs[program].nodes) runNode(g, g.nodes[id]!, env, ctx, hook);
   return env;
 }

@@ -14,7 +14,7 @@ describe('options a command does not use are refused, not ignored', () => {
     [['eval', 'net.dl', '--clip-norm', '1'], 'eval does not take --clip-norm (it applies to compile, check and train; dlc --help lists the options)'],
     [['predict', 'net.dl', '--seed', '2'], 'predict does not take --seed (it applies to train; dlc --help lists the options)'],
     [['viz', 'net.dl', '--weights', 'w'], 'viz does not take --weights (it applies to check, eval, predict, export and quantize; dlc --help lists the options)'],
-    [['compile', 'net.dl', '-o', 'x', '--data', 'd.csv'], 'compile does not take --data (it applies to train, eval and predict; dlc --help lists the options)'],
+    [['compile', 'net.dl', '-o', 'x', '--data', 'd.csv'], 'compile does not take --data (it applies to train, eval, predict and quantize; dlc --help lists the options)'],
     [['viz', 'net.dl', '--force'], 'viz does not take --force (it applies to compile, export and quantize; dlc --help lists the options)'],
     [['train', 'net.dl', '--weights', 'w'], 'train does not take --weights (it applies to check, eval, predict, export and quantize; dlc --help lists the options)'],
     [['export', 'net.dl', '--batch', '8'], 'export does not take --batch (it applies to compile, check, train, eval, predict and viz; dlc --help lists the options)'],

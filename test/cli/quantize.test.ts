@@ -47,6 +47,28 @@ describe('dlc quantize', () => {
     expect(ev.stdout).toContain(`model size: weights.safetensors ${bytes.toLocaleString('en-US')} bytes (80 values int8 (2 kernels), the other 19 f32; 396 bytes as f32)\n`);
   }, 300_000);
 
+  it('with --calibrate N --data D, int8 activations: their scales in the file, and eval scores the folder within 2 points of the weights', async () => {
+    const q = join(dir, 'qa');
+    const r = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', q, '--calibrate', '40', ...DATA]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/int8 activations \(per tensor, from 40 training samples\): dense_1\.kernel scale \d\.\d+(e-\d+)?, dense_2\.kernel scale \d\.\d+(e-\d+)?\n/);
+    const manifest = JSON.parse(readFileSync(join(q, 'manifest.json'), 'utf8')) as { weights: { name: string; int8?: { activations?: boolean } }[]; shaders: Record<string, string> };
+    expect(manifest.weights.filter((w) => w.int8?.activations).map((w) => w.name)).toEqual(['dense_1.kernel', 'dense_2.kernel']);
+    expect(Object.values(manifest.shaders).filter((s) => s.includes('dot4I8Packed'))).toHaveLength(2);
+    const { tensors } = await loadSafetensors(join(q, 'weights.safetensors'));
+    for (const k of ['dense_1.kernel', 'dense_2.kernel']) {
+      const a = tensors.get(`${k}.act_scale`)!;
+      expect([a.dtype, a.shape]).toEqual(['F32', [1]]);
+      expect(a.data[0]).toBeGreaterThan(0);
+    }
+    const ev = await dlc(['eval', 'samples/blobs.dl', '--weights', q, ...DATA], { env: ENV });
+    expect(ev.stderr).toBe('');
+    const fromWeights = await dlc(['eval', 'samples/blobs.dl', '--weights', WEIGHTS, ...DATA], { env: ENV });
+    const pct = (out: string): number => Number(accuracyOf(out).replace('%', ''));
+    expect(Math.abs(pct(ev.stdout) - pct(fromWeights.stdout))).toBeLessThan(2);
+  }, 300_000);
+
   it('an f32 export evaluates to the accuracy of the training weights', async () => {
     const e = join(dir, 'e');
     expect((await dlc(['export', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', e])).code).toBe(0);
@@ -88,8 +110,18 @@ describe('dlc quantize', () => {
     expect([noWeights.code, noWeights.stderr]).toEqual([1, 'dlc: quantize needs --weights: a .safetensors file written by dlc train\n']);
     const noOut = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS]);
     expect([noOut.code, noOut.stderr]).toEqual([1, 'dlc: quantize needs an output folder: -o <dir>\n']);
-    const foreign = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), '--data', 'x.csv']);
-    expect(foreign.stderr).toBe('dlc: quantize does not take --data (it applies to train, eval and predict; dlc --help lists the options)\n');
+    const foreign = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), '--epochs', '3']);
+    expect(foreign.stderr).toBe('dlc: quantize does not take --epochs (it applies to train; dlc --help lists the options)\n');
+    const dataAlone = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), ...DATA]);
+    expect([dataAlone.code, dataAlone.stderr]).toEqual([1, 'dlc: --data is for --calibrate <n>: int8 activations take their scales from the first n training samples of the data\n']);
+    const calibrateAlone = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), '--calibrate', '8']);
+    expect([calibrateAlone.code, calibrateAlone.stderr]).toEqual([1, 'dlc: --calibrate needs --data: the data set whose first training samples set the activation scales (e.g. --data mnist)\n']);
+    const zero = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), '--calibrate', '0', ...DATA]);
+    expect([zero.code, zero.stderr]).toEqual([1, "dlc: --calibrate must be an integer ≥ 1, got '0'\n"]);
+    const tooMany = await dlc(['quantize', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'y'), '--calibrate', '1000000', ...DATA]);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toMatch(/^dlc: --calibrate 1000000: samples\/blobs\.csv has [\d,]+ training samples\n$/);
+    expect(existsSync(join(dir, 'y'))).toBe(false);
     // A model with nothing to quantise: said, nothing written.
     const bn = join(dir, 'bn.dl');
     writeFileSync(bn, 'model bn {\n  input x: f32[4]\n  input y: class[4]\n  logits = x -> batchnorm\n  output logits\n}\ntrain bn {\n  loss = cross_entropy(logits, y)\n  batch = 2\n}\n');

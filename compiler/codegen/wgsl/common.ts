@@ -72,6 +72,24 @@ fn ${buf}_i8x4(w: u32) -> vec4f {
 /** WGSL expression of output channel `channel`'s scale of an int8 weight in `buf` whose scales start at word `scales`. */
 export const int8Scale = (buf: string, scales: number, channel: string): string => `bitcast<f32>(${buf}[${u32Lit(scales)} + ${channel}])`;
 
+/**
+ * WGSL helper `q8x4(v, inv)` of kernels with int8 activations (dlc quantize --calibrate): four f32
+ * activations times the reciprocal of their scale (one correctly rounded f32 product each), rounded
+ * to the nearest integer with halves away from zero (WGSL's round() takes halves to even, so exact
+ * halves are redone), clamped to [-127, 127] and packed four to a u32 for dot4I8Packed.
+ * compiler/reference/int8-activations.ts computes the same integers.
+ */
+export const Q8X4_WGSL = `fn q8x4(v: vec4f, inv: f32) -> u32 {
+  let s = v * inv;
+  let t = trunc(s);
+  let r = select(round(s), t + sign(s), abs(s - t) == vec4f(0.5));
+  return pack4xI8(vec4i(clamp(r, vec4f(-127.0), vec4f(127.0))));
+}
+`;
+
+/** WGSL expression of the f32 at word `word` of buffer `buf` (an int8 weight's activation scale or its reciprocal). */
+export const wordF32 = (buf: string, word: number): string => `bitcast<f32>(${buf}[${u32Lit(word)}])`;
+
 /** Text safe inside a WGSL line comment: printable ASCII only, at most 200 characters. */
 export const commentText = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 

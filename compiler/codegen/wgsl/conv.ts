@@ -11,11 +11,11 @@ import { batchCount, flatGroup, flatIndex, int8Helpers, int8Scale, u32Lit } from
 import { storeFn } from './epilogue.ts';
 import type { TemplateContext } from './template.ts';
 
-const i32Lit = (x: number): string => {
+export const i32Lit = (x: number): string => {
   if (!Number.isInteger(x) || Math.abs(x) > 0x7fffffff) throw new Error(`bad i32 constant ${x}`);
   return x < 0 ? `(${x}i)` : `${x}i`;
 };
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** vec4 k of a TP-wide row of per-pixel scalars named by `f`. */
 const vec4Of = (k: number, f: (j: number) => string): string => `vec4f(${range(4).map((c) => f(4 * k + c)).join(', ')})`;
 
@@ -26,8 +26,8 @@ const vec4Of = (k: number, f: (j: number) => string): string => `vec4f(${range(4
  * the stores were most of the kernel's text and of its first compile (~15 s on llvmpipe under load),
  * for code that runs once per invocation. `store(j, acc)` is the WGSL statement for pixel j of row `r`.
  */
-function storeRows(rows: number[], vecs: number[], pixels: number[], rowCount: string, store: (j: number, acc: string) => string, rowScale?: string): string {
-  const accs = rows.flatMap((r) => vecs.map((k) => `acc${r}_${k}`));
+export function storeRows(rows: number[], vecs: number[], pixels: number[], rowCount: string, store: (j: number, acc: string) => string, rowScale?: string, accPrefix = 'acc'): string {
+  const accs = rows.flatMap((r) => vecs.map((k) => `${accPrefix}${r}_${k}`));
   return `  var accs = array<vec4f, ${accs.length}>(${accs.join(', ')});
   let rows_here = ${rowCount};
   for (var r = 0u; r < rows_here; r = r + 1u) {

@@ -47,7 +47,7 @@ function convKernel(kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter') {
       : kind === 'conv2d_bwd_input' ? blocking(G, G.CIg, TC, G.N * G.H * G.W, TP, WG)
         : blocking(G, G.COg, TCF, G.CIg * G.KH * G.KW, TQ, WGF);
     // Only the forward convolution reads int8 filters (an inference artifact has no gradients).
-    const quantB = kind === 'conv2d' ? quantizedWeight(B!) : undefined;
+    const quantB = kind === 'conv2d' ? quantizedWeight(B!, 0) : undefined;
     if (!quantB && (A!.dtype !== 'f32' || B!.dtype !== 'f32')) throw new Error(`internal error: ${kind} of ${A!.dtype} and ${B!.dtype}`);
     return {
       template: { kind, a: A!.name, b: B!.name, out: io.output!.name, geom: G, block, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },

@@ -84,7 +84,8 @@ export const STRUCTURAL_OPS = {
       const transA = io.attrs.transA === true;
       const transB = io.attrs.transB === true;
       const { M, K, N, batch } = matmulDims(A!.shape, B!.shape, transA, transB);
-      const quantB = quantizedWeight(B!);
+      const quantB = quantizedWeight(B!, transB ? 0 : 1);
+      if (quantB?.activations && (transA || batch > 1)) throw new Error('internal error: int8 activations for a transposed or batched matmul');
       const blocking = matmulBlocking(M, N, K, io.target, batch, quantB !== undefined);
       return {
         template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, ...blocking, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
