@@ -86,15 +86,17 @@ function devicelessSession(m: Manifest): Session {
   return s;
 }
 
-/** Kernels whose text differs from a SHA-256 digest the manifest gives for them (any 64-hex field). */
+/**
+ * Kernels the loader accepted although their text differs from the manifest's SHA-256 of it
+ * (kernelSha256, by shader file). Other fields are not digests, even when they look like one: a
+ * kernel's name may be 64 hex digits.
+ */
 function digestProblems(a: { manifest: Manifest; shaders: Record<string, string> }): string[] {
   const out: string[] = [];
   for (const k of a.manifest.kernels) {
-    for (const [field, v] of Object.entries(k)) {
-      if (typeof v !== 'string' || !/^[0-9a-f]{64}$/i.test(v)) continue;
-      const text = a.shaders[k.shader];
-      if (text !== undefined && createHash('sha256').update(text).digest('hex') !== v.toLowerCase()) out.push(`accepted: kernel '${k.name}' whose text does not match its ${field}`);
-    }
+    const text = a.shaders[k.shader];
+    const digest = a.manifest.kernelSha256[k.shader];
+    if (text !== undefined && createHash('sha256').update(text).digest('hex') !== digest) out.push(`accepted: kernel '${k.name}' whose text does not match kernelSha256`);
   }
   return out;
 }
