@@ -24,6 +24,8 @@ export interface MemoryPlan {
    * in its own buffer: its values packed four to a word, then one f32 scale per output channel.
    */
   int8?: Map<ValueId, number>;
+  /** Weights stored as f16 (dlc export --precision f16, passes/half-weights.ts), each in a buffer of its own. */
+  f16?: Set<ValueId>;
 }
 
 export interface PlanOptions {
