@@ -77,7 +77,7 @@ export class InferenceModel {
       throw new InferenceError((err as Error).message);
     }
     const missing = (m.features ?? []).filter((f) => !device.features.has(f));
-    if (missing.length) throw new InferenceError(`${printable(where, 300)} needs the WebGPU feature ${missing.join(', ')} (its dense and conv weights are f16), which this device does not have: run it on an adapter that offers ${missing.join(', ')} and request the feature with the device, or export the model again without --precision f16`);
+    if (missing.length) throw new InferenceError(`${printable(where, 300)} needs the WebGPU feature ${missing.join(', ')} (its dense and conv weights are f16), which this device lacks: request it from an adapter that offers it`);
     const tensor = (name: string, dtype: 'F32' | 'I8' | 'F16', shape: number[]): Float32Array | Int8Array | Uint16Array => {
       const t = tensors.get(name);
       if (!t) throw new InferenceError(`${printable(where, 300)}/weights.safetensors has no tensor '${printable(name)}'`);

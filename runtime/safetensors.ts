@@ -2,7 +2,6 @@
 import { printable } from '../dsl/printable.ts';
 import { shownFile } from './data/data-error.ts';
 import { f32Problem } from './data/f32.ts';
-import { f16Value } from './half.ts';
 
 /**
  * The dtypes dlc stores: F32 and I32 (4 bytes per element), I8 (dlc quantize's int8 kernels, 1 byte),
@@ -213,7 +212,7 @@ export function decodeSafetensors(
     if (data instanceof Uint16Array) {
       // An f16 exponent of all ones is infinity or NaN.
       const bad = data.findIndex((h) => (h & 0x7c00) === 0x7c00);
-      if (bad >= 0) fail(`tensor "${printable(name)}" element ${elementIndex(bad, s.shape)}: ${f16Value(data[bad]!)} is not a finite number`);
+      if (bad >= 0) fail(`tensor "${printable(name)}" element ${elementIndex(bad, s.shape)}: ${data[bad]! & 0x3ff ? 'NaN' : 'infinity'} is not a finite number`);
     }
     tensors.set(name, { dtype: s.dtype, shape: [...s.shape], data });
   }
