@@ -2,12 +2,13 @@
 // biases, "features": ["shader-f16"]), dlc eval of it on an adapter with shader-f16 (Vulkan's
 // lavapipe here; `--adapter auto` picks it), and the messages where the adapter lacks the feature
 // (Mesa's OpenGL ES) or the command line is wrong.
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '../../runtime/checkpoint-node.ts';
 import { f16Value } from '../../runtime/half.ts';
+import { encodeSafetensors } from '../../runtime/safetensors.ts';
 import { dlc } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlc-f16-cli-'));
@@ -59,6 +60,19 @@ describe('dlc export --precision f16', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`dlc: ${HALF} holds f16 weights (dlc export --precision f16), which need the WebGPU feature shader-f16: the OpenGL ES (llvmpipe, software rasteriser) adapter does not offer the WebGPU feature shader-f16; choose an adapter that offers it with --adapter, or export the model again without --precision f16\n`);
   }, 120_000);
+
+  it('a kernel value beyond f16\'s range: one message naming the tensor, exit 1, nothing written', async () => {
+    const { tensors, metadata } = await loadSafetensors(WEIGHTS);
+    const big = [...tensors].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: Float32Array.from(t.data as Float32Array) }));
+    big.find((t) => t.name === 'dense_2.kernel')!.data[4] = -70000;
+    const file = join(dir, 'big.safetensors');
+    writeFileSync(file, encodeSafetensors(big, metadata));
+    const out = join(dir, 'big');
+    const r = await dlc(['export', 'samples/blobs.dl', '--weights', file, '-o', out, '--precision', 'f16']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`dlc: ${file}: 'dense_2.kernel' holds -70000 (element 4), beyond f16's range (magnitude at most 65504); export it with f32 weights\n`);
+    expect(existsSync(out)).toBe(false);
+  });
 
   it('refuses a precision it does not know, and f16 for ONNX', async () => {
     const bad = await dlc(['export', 'samples/blobs.dl', '--weights', WEIGHTS, '-o', join(dir, 'x'), '--precision', 'bf16']);
