@@ -11,7 +11,8 @@ import type { Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { InferenceModel } from '../runtime/inference.ts';
-import { INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
+import { HALF_FEATURE, INFERENCE_WEIGHTS_FILE, type InferenceManifest } from '../runtime/inference-manifest.ts';
+import { DeviceUnavailableError, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { readInferenceFolder } from '../runtime/inference-node.ts';
 import { argmax, softmax } from '../runtime/predictions.ts';
 import { UserError } from './errors.ts';
@@ -27,7 +28,7 @@ const count = (n: number): string => n.toLocaleString('en-US');
  */
 export async function runInferenceFolder(dir: string, m: Manifest, data: Samples, name: string, opts: CliOptions): Promise<{ outs: Record<string, Float32Array | Int32Array>; manifest: InferenceManifest }> {
   const files = await readInferenceFolder(dir);
-  const handle = await openChosenDevice(adapterChoice(opts));
+  const handle = await openArtifactDevice(dir, files.manifest, opts);
   try {
     const model = await InferenceModel.create(handle.device, { ...files, wgslLanguageFeatures: handle.gpu.wgslLanguageFeatures });
     try {
@@ -46,6 +47,21 @@ export async function runInferenceFolder(dir: string, m: Manifest, data: Samples
     }
   } finally {
     handle.destroy();
+  }
+}
+
+/**
+ * The chosen adapter's device, with the features the artifact's manifest asks for (shader-f16 for f16
+ * weights, requested only then); an adapter without them is refused with a message naming it.
+ */
+async function openArtifactDevice(dir: string, manifest: unknown, opts: CliOptions): Promise<NodeDeviceHandle> {
+  const listed = (manifest as { features?: unknown } | null)?.features;
+  const features = Array.isArray(listed) && listed.includes(HALF_FEATURE) ? [HALF_FEATURE] as const : [];
+  try {
+    return await openChosenDevice(adapterChoice(opts), features);
+  } catch (err) {
+    if (!(err instanceof DeviceUnavailableError) || features.length === 0 || !err.message.includes(HALF_FEATURE)) throw err;
+    throw new UserError(`${printable(dir)} holds f16 weights (dlc export --precision f16), which need the WebGPU feature ${HALF_FEATURE}: ${err.message}; choose an adapter that offers it with --adapter, or export the model again without --precision f16`);
   }
 }
 
@@ -75,11 +91,13 @@ export async function evalInferenceFolder(dir: string, m: Manifest, data: Sample
 }
 
 /** "model size: weights.safetensors 227,120 bytes (int8: 4 kernels, …)" for an artifact folder. */
-function artifactSizeLine(dir: string, weights: { name: string; shape: number[]; int8?: { axis: number } }[]): string {
+function artifactSizeLine(dir: string, weights: { name: string; shape: number[]; int8?: { axis: number }; f16?: true }[]): string {
   const bytes = statSync(join(dir, INFERENCE_WEIGHTS_FILE)).size;
   const values = (w: { shape: number[] }): number => w.shape.reduce((a, b) => a * b, 1);
-  const int8 = weights.filter((w) => w.int8);
   const f32Values = weights.reduce((a, w) => a + values(w), 0);
-  const kinds = int8.length ? `${count(int8.reduce((a, w) => a + values(w), 0))} values int8 (${int8.length} kernel${int8.length === 1 ? '' : 's'}), the other ${count(f32Values - int8.reduce((a, w) => a + values(w), 0))} f32` : `${count(f32Values)} values, all f32`;
+  const narrow = (kind: string, list: typeof weights): string => `${count(list.reduce((a, w) => a + values(w), 0))} values ${kind} (${list.length} kernel${list.length === 1 ? '' : 's'}), the other ${count(f32Values - list.reduce((a, w) => a + values(w), 0))} f32`;
+  const int8 = weights.filter((w) => w.int8);
+  const f16 = weights.filter((w) => w.f16);
+  const kinds = int8.length ? narrow('int8', int8) : f16.length ? narrow('f16', f16) : `${count(f32Values)} values, all f32`;
   return `model size: ${INFERENCE_WEIGHTS_FILE} ${count(bytes)} bytes (${kinds}; ${count(f32Values * 4)} bytes as f32)`;
 }

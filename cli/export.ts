@@ -14,6 +14,7 @@ import { encodeSafetensors } from '../runtime/safetensors.ts';
 import { calibrateActivations } from '../compiler/calibrate.ts';
 import { compile } from '../compiler/compile.ts';
 import { inferenceWeightsFile } from '../compiler/quantize.ts';
+import { F16_MAX, f16Overflow, halfWeightsFile } from '../compiler/half.ts';
 import { checkOutputFolder, fsFor, fsReason, makeFolder, writeFileSafely, WriteError, type InputFile, type WriteFs, type WriteOptions } from '../runtime/write-node.ts';
 import { readSource } from './compile-file.ts';
 import { loadData } from './data.ts';
@@ -37,6 +38,8 @@ interface ExportJob {
   version: string;
   /** dlc quantize: dense and conv kernels as int8. */
   int8?: boolean;
+  /** dlc export --precision f16: dense and conv kernels as f16. */
+  f16?: boolean;
 }
 
 /** The formats `--format` takes, the default first; each writes `job.out` and says what it wrote. */
@@ -72,8 +75,9 @@ export async function exportCommand(file: string, opts: CliOptions, version: str
   if (opts.out === undefined) throw new UserError(format === 'native' ? 'export needs an output folder: -o <dir>' : `export --format ${format} needs an output file: -o <model.${format}>`);
   if (opts.weights === undefined) throw new UserError('export needs --weights: a .safetensors file written by dlc train');
   if (format !== 'native' && opts.maxBatch !== undefined) throw new UserError(`--max-batch applies to --format native; an ${format} model takes any batch`);
+  if (format !== 'native' && opts.precision === 'f16') throw new UserError(`--precision f16 applies to --format native; the ${format} model is written with f32 weights`);
   if (await isFolder(file)) throw new UserError(`export needs the .dl file of the model; ${printable(file)} is a folder (a compiled folder holds kernels, not the program)`);
-  await write({ file, out: opts.out, weights: opts.weights, opts, inputs: inputsOf(file, opts), version });
+  await write({ file, out: opts.out, weights: opts.weights, opts, inputs: inputsOf(file, opts), version, ...(opts.precision === 'f16' ? { f16: true } : {}) });
 }
 
 /** The native inference artifact: manifest.json (kernels inline) and weights.safetensors; with `int8`, dlc quantize's. */
@@ -82,7 +86,7 @@ export async function exportNative(job: ExportJob): Promise<void> {
   const source = readSource(job.file);
   const maxBatch = job.opts.maxBatch ?? DEFAULT_MAX_BATCH;
   const calibrate = job.int8 ? job.opts.calibrate : undefined;
-  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}), ...(job.int8 ? { int8: true } : {}), ...(calibrate !== undefined ? { int8Activations: true } : {}) });
+  const r = exportInference(source, { file: job.file, maxBatch, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}), ...(job.int8 ? { int8: true } : {}), ...(calibrate !== undefined ? { int8Activations: true } : {}), ...(job.f16 ? { f16: true } : {}) });
   if (!r.ok) {
     const n = r.diagnostics.length;
     process.stderr.write(`${formatDiagnostics(r.diagnostics, source)}\n${n} error${n === 1 ? '' : 's'}\n`);
@@ -98,13 +102,23 @@ export async function exportNative(job: ExportJob): Promise<void> {
   if (calibrate !== undefined && actInt8.length === 0) throw new UserError(`--calibrate: no dense or conv kernel of model '${printable(m.model)}' can quantise its input (only 2-D dense and conv2d kernels do); quantise without --calibrate`);
   const actScales = calibrate !== undefined ? calibrateActivations(source, { file: job.file, ...(job.opts.model !== undefined ? { model: job.opts.model } : {}) }, m, data, calibrationSamples(source, job, calibrate), calibrate) : new Map<string, number>();
   const quantization = `int8 symmetric per output channel${calibrate !== undefined ? `; int8 activations symmetric per tensor, calibrated on ${calibrate} training samples` : ''}`;
-  const weights = job.int8 ? inferenceWeightsFile(m, data, { ...metadata, quantization }, actScales) : f32;
+  const half = m.weights.filter((w) => w.f16);
+  if (job.f16 && half.length === 0) throw new UserError(`model '${printable(m.model)}' has no dense or conv kernels to store as f16 (export it without --precision f16)`);
+  const overflow = job.f16 ? f16Overflow(m, data) : undefined;
+  if (overflow) throw new UserError(`${printable(job.weights)}: '${printable(overflow.name)}' holds ${overflow.value} (element ${overflow.index}), beyond f16's range (magnitude at most ${F16_MAX}); export it with f32 weights`);
+  const weights = job.int8 ? inferenceWeightsFile(m, data, { ...metadata, quantization }, actScales)
+    : job.f16 ? halfWeightsFile(m, data, { ...metadata, precision: 'f16 dense and conv kernels' }) : f32;
   await writeInferenceFolder(job.out, m, weights, { inputs: job.inputs, force: job.opts.force === true });
   process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
   if (job.int8) {
     const count = (n: number): string => n.toLocaleString('en-US');
     process.stdout.write(`int8 (per output channel): ${int8.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - int8.length}\n`);
     if (calibrate !== undefined) process.stdout.write(`int8 activations (per tensor, from ${count(calibrate)} training samples): ${actInt8.map((w) => `${printable(w.name)} scale ${actScales.get(w.name)!.toPrecision(4)}`).join(', ')}\n`);
+    process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
+  }
+  if (job.f16) {
+    const count = (n: number): string => n.toLocaleString('en-US');
+    process.stdout.write(`f16: ${half.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - half.length} (running it needs an adapter with shader-f16)\n`);
     process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
   }
 }

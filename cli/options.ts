@@ -24,7 +24,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   eval: ['weights', 'digits', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
-  export: ['out', 'weights', 'format', 'max-batch', 'force', 'model'],
+  export: ['out', 'weights', 'format', 'precision', 'max-batch', 'force', 'model'],
   quantize: ['out', 'weights', 'max-batch', 'force', 'model', 'calibrate', 'data', 'labels', 'scale', 'label'],
 };
 
@@ -77,6 +77,8 @@ options:
                           run in chunks
   --format <name>         (viz) dot, mermaid or svg; (export) what to write: native (default:
                           dlc's inference artifact) or onnx
+  --precision <p>         (export) f32 (default) or f16: dense and conv weights stored as f16,
+                          half the bytes; running them needs an adapter with shader-f16
   --checkpoint-every <n>  (train) write <out>/checkpoint.safetensors every n epochs (default 1)
   --save-best             (train) also keep <out>/best.safetensors, the epoch with the lowest
                           val_loss (or loss without validation data)
@@ -157,6 +159,8 @@ export interface CliOptions {
   labels?: string;
   scale?: number;
   format?: string;
+  /** (export) f16: dense and conv weights stored as f16. */
+  precision?: 'f32' | 'f16';
   clip?: ClipSpec;
   timeout?: number;
   dumpIr?: PassName | 'all';
@@ -222,7 +226,7 @@ const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
   label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' },
-  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, calibrate: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, precision: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, calibrate: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
 /**
@@ -295,6 +299,10 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
   if (every !== undefined) opts.checkpointEvery = every;
   if (v.labels !== undefined) opts.labels = v.labels;
   if (v.format !== undefined) opts.format = v.format;
+  if (v.precision !== undefined) {
+    if (v.precision !== 'f32' && v.precision !== 'f16') throw new UserError(`--precision must be f32 or f16, got '${printable(v.precision)}'`);
+    opts.precision = v.precision;
+  }
   for (const [flag, kind] of [['clip-norm', 'norm'], ['clip-value', 'value']] as const) {
     const text = v[flag];
     if (text === undefined) continue;

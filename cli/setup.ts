@@ -41,7 +41,8 @@ export function watchedSession(opts: CliOptions, timeoutNote?: string): SessionO
   };
 }
 
-export const openChosenDevice = (choice: AdapterChoice): Promise<NodeDeviceHandle> => openDevice(choice);
+/** Opens the chosen adapter's device, with the WebGPU features given (an adapter without one is refused by name). */
+export const openChosenDevice = (choice: AdapterChoice, requiredFeatures: readonly GPUFeatureName[] = []): Promise<NodeDeviceHandle> => openDevice(choice, undefined, { requiredFeatures });
 
 const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 

@@ -6,13 +6,14 @@ import type { Diagnostic } from '../dsl/diagnostics.ts';
 import { DEVICE_FLOOR } from './ir/kernel-spec.ts';
 import { withoutBom } from '../dsl/source.ts';
 import {
-  BATCH_PARAMS_BYTES, INFERENCE_FORMAT, INFERENCE_VERSION,
+  BATCH_PARAMS_BYTES, HALF_FEATURE, INFERENCE_FORMAT, INFERENCE_VERSION,
   type InferenceManifest, type InferenceTensor, type InferenceWeight,
 } from '../runtime/inference-manifest.ts';
 import { compile, sourceHash } from './compile.ts';
 import type { ValueId } from './ir/types.ts';
 import { generateInferenceKernels } from './passes/inference.ts';
 import { int8ActivationWeights, int8Weights, planInt8 } from './passes/quantize-weights.ts';
+import { f16Weights, planF16 } from './passes/half-weights.ts';
 
 export interface ExportOptions {
   /** File name used in diagnostics. */
@@ -25,6 +26,8 @@ export interface ExportOptions {
   int8?: boolean;
   /** dlc quantize --calibrate: those kernels also quantise their input activations (per-tensor scales) where they can. */
   int8Activations?: boolean;
+  /** dlc export --precision f16: dense and conv kernels stored as f16 (needs the shader-f16 feature to run). */
+  f16?: boolean;
 }
 
 export interface ExportResult {
@@ -42,7 +45,8 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   const g = r.graph!;
   const int8 = opts.int8 ? int8Weights(g) : new Map<ValueId, number>();
   const actInt8 = opts.int8Activations ? int8ActivationWeights(g, int8) : new Set<ValueId>();
-  const plan = int8.size ? planInt8(g, r.plan!, int8, actInt8) : r.plan!;
+  const f16 = opts.f16 && !opts.int8 ? f16Weights(g) : new Set<ValueId>();
+  const plan = int8.size ? planInt8(g, r.plan!, int8, actInt8) : f16.size ? planF16(g, r.plan!, f16) : r.plan!;
   const m = r.artifact!.manifest;
   const batchBuffer = plan.buffers.length;
   const withBatch = { ...plan, buffers: [...plan.buffers, { id: batchBuffer, size: BATCH_PARAMS_BYTES, label: 'batch', kind: 'uniform' as const }] };
@@ -72,7 +76,7 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
   const weightValues = [...g.params.map((p) => p.value), ...g.state.filter((s) => s.owner === 'layer').map((s) => s.value)];
   const weights: InferenceWeight[] = weightValues
     .filter((v) => ids.has(plan.bufferOf.get(v)!))
-    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v), ...(int8.has(v) ? { int8: { axis: int8.get(v)!, ...(actInt8.has(v) ? { activations: true as const } : {}) } } : {}) }));
+    .map((v) => ({ name: g.value(v).name, shape: [...g.value(v).shape], ...slot(v), ...(int8.has(v) ? { int8: { axis: int8.get(v)!, ...(actInt8.has(v) ? { activations: true as const } : {}) } } : {}), ...(f16.has(v) ? { f16: true as const } : {}) }));
   const buffers = [...ids].sort((a, b) => a[1] - b[1]).map(([old, id]) => {
     const b = withBatch.buffers[old]!;
     return { id, size: b.size, label: b.label, kind: b.kind };
@@ -92,6 +96,7 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
     kernels,
     shaders: code.shaders,
     ...(classifier !== undefined ? { classifier } : {}),
+    ...(f16.size ? { features: [HALF_FEATURE] } : {}),
   };
   const tooBig = sizeDiagnostic(manifest, r.lowered!.model.nameSpan);
   if (tooBig) return { ok: false, diagnostics: [tooBig] };

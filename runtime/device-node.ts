@@ -148,32 +148,49 @@ export function adapterSummary(kind: Kind, info: GPUAdapterInfo): string {
   return `${api} (${known ? known[kind] : describeAdapter(info)}, software rasteriser)`;
 }
 
-/** Opens a device on an adapter found by findAdapter. */
-async function openFound(kind: Kind, found: { gpu: GPU; adapter: GPUAdapter }, requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
-  const device = await requestDeviceFromAdapter(found.adapter, requiredLimits);
+/** Device options beyond the maximum limits: more limits, and WebGPU features the device must have. */
+export interface DeviceNeeds {
+  requiredLimits?: Record<string, number>;
+  requiredFeatures?: readonly GPUFeatureName[];
+}
+
+/** The features of `needs` that the adapter lacks. */
+const lacking = (adapter: GPUAdapter, needs: DeviceNeeds): GPUFeatureName[] => (needs.requiredFeatures ?? []).filter((f) => !adapter.features.has(f));
+
+/** Opens a device on an adapter found by findAdapter; an adapter without a required feature is refused, by name. */
+async function openFound(kind: Kind, found: { gpu: GPU; adapter: GPUAdapter }, needs: DeviceNeeds = {}): Promise<NodeDeviceHandle> {
   const info = found.adapter.info;
+  const missing = lacking(found.adapter, needs);
+  if (missing.length) throw new DeviceUnavailableError(`the ${adapterSummary(kind, info)} adapter does not offer the WebGPU feature ${missing.join(', ')}`);
+  const device = await requestDeviceFromAdapter(found.adapter, needs.requiredLimits, needs.requiredFeatures);
   // The handle keeps `gpu` reachable: if the instance is collected, Dawn tears down its backend.
   return { ...handleFor(device, kind, describeAdapter(info)), adapterKind: kind, gpu: found.gpu, software: isSoftwareAdapter(info), summary: adapterSummary(kind, info) };
 }
 
 /** Opens one kind of adapter, or throws DeviceUnavailableError naming what is missing. */
-async function openKind(kind: Kind, requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
+async function openKind(kind: Kind, needs: DeviceNeeds): Promise<NodeDeviceHandle> {
   const found = await findAdapter(kind);
   if ('missing' in found) throw new DeviceUnavailableError(found.missing);
-  return openFound(kind, found, requiredLimits);
+  return openFound(kind, found, needs);
 }
 
 /**
  * 'auto': Vulkan on a real GPU. When Vulkan is only a software rasteriser (lavapipe), the OpenGL
  * ES adapter if there is one: Mesa's llvmpipe behind it trains about 2.5× as fast as lavapipe on
- * the same CPU (the MNIST CNN: 73 s against 191 s on 2 cores). Otherwise whichever exists.
+ * the same CPU (the MNIST CNN: 73 s against 191 s on 2 cores). Otherwise whichever exists. An
+ * adapter without a required feature is passed over (lavapipe offers shader-f16, llvmpipe's OpenGL
+ * ES does not).
  */
-async function openAuto(requiredLimits?: Record<string, number>): Promise<NodeDeviceHandle> {
+async function openAuto(needs: DeviceNeeds): Promise<NodeDeviceHandle> {
   const vulkan = await findAdapter('vulkan');
-  if (!('missing' in vulkan) && !isSoftwareAdapter(vulkan.adapter.info)) return openFound('vulkan', vulkan, requiredLimits);
+  const fits = (f: typeof vulkan): f is { gpu: GPU; adapter: GPUAdapter } => !('missing' in f) && lacking(f.adapter, needs).length === 0;
+  if (fits(vulkan) && !isSoftwareAdapter(vulkan.adapter.info)) return openFound('vulkan', vulkan, needs);
   const gles = await findAdapter('gles');
-  if (!('missing' in gles)) return openFound('gles', gles, requiredLimits);
-  if (!('missing' in vulkan)) return openFound('vulkan', vulkan, requiredLimits);
+  if (fits(gles)) return openFound('gles', gles, needs);
+  if (fits(vulkan)) return openFound('vulkan', vulkan, needs);
+  // Nothing fits: the first adapter there is says which feature it lacks.
+  if (!('missing' in vulkan)) return openFound('vulkan', vulkan, needs);
+  if (!('missing' in gles)) return openFound('gles', gles, needs);
   throw new DeviceUnavailableError(`no WebGPU adapter (tried Vulkan, then OpenGL ES):\n  - ${vulkan.missing}\n  - ${gles.missing}`);
 }
 
@@ -181,16 +198,19 @@ async function openAuto(requiredLimits?: Record<string, number>): Promise<NodeDe
  * Opens a WebGPU device through Dawn. 'vulkan' is the core adapter (Mesa lavapipe or a real
  * GPU), 'gles' the OpenGL ES compatibility adapter; 'auto' takes Vulkan on a real GPU and
  * prefers OpenGL ES when Vulkan is a software rasteriser (see openAuto).
- * The adapter's maximum limits are requested (see MAX_LIMITS), then `requiredLimits`.
+ * The adapter's maximum limits are requested (see MAX_LIMITS), then `requiredLimits`, and the
+ * features of `needs.requiredFeatures`.
  * @param choice defaults to $DLC_ADAPTER, else 'auto'.
- * @throws DeviceUnavailableError when no adapter of that kind exists; Error for an invalid choice.
+ * @throws DeviceUnavailableError when no adapter of that kind exists, or it lacks a required feature; Error for an invalid choice.
  */
 export async function openDevice(
   choice: AdapterChoice = (process.env.DLC_ADAPTER || 'auto') as AdapterChoice,
   requiredLimits?: Record<string, number>,
+  needs: Omit<DeviceNeeds, 'requiredLimits'> = {},
 ): Promise<NodeDeviceHandle> {
   const kind = parseChoice(choice, choice === process.env.DLC_ADAPTER);
-  return kind === 'auto' ? openAuto(requiredLimits) : openKind(kind, requiredLimits);
+  const all: DeviceNeeds = { ...needs, ...(requiredLimits ? { requiredLimits } : {}) };
+  return kind === 'auto' ? openAuto(all) : openKind(kind, all);
 }
 
 /** Lists the usable adapters Dawn finds, for `dlc` diagnostics; opens no device. */

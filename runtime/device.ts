@@ -79,6 +79,7 @@ export function isNullAdapter(info: GPUAdapterInfo): boolean {
 export async function requestDeviceFromAdapter(
   adapter: GPUAdapter,
   requiredLimits?: Record<string, number>,
+  requiredFeatures: readonly GPUFeatureName[] = [],
 ): Promise<GPUDevice> {
   const limits: Record<string, number> = {};
   const available = adapter.limits as unknown as Record<string, number | undefined>;
@@ -87,7 +88,7 @@ export async function requestDeviceFromAdapter(
     if (typeof value === 'number') limits[name] = value;
   }
   Object.assign(limits, requiredLimits);
-  return adapter.requestDevice({ requiredLimits: limits });
+  return adapter.requestDevice({ requiredLimits: limits, ...(requiredFeatures.length ? { requiredFeatures: [...requiredFeatures] } : {}) });
 }
 
 /**

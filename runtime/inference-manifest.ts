@@ -71,6 +71,11 @@ export interface InferenceWeight {
    * (actScaleTensorName).
    */
   int8?: { axis: number; activations?: true };
+  /**
+   * Stored as f16 (dlc export --precision f16): weights.safetensors holds it as F16, and the buffer
+   * two values to a word (f16WeightBytes); the kernels that read it need the shader-f16 feature.
+   */
+  f16?: true;
 }
 
 export interface InferenceManifest {
@@ -90,7 +95,12 @@ export interface InferenceManifest {
   shaders: Record<string, string>;
   /** The output whose softmax gives class probabilities (a model trained with cross_entropy). */
   classifier?: string;
+  /** WebGPU features the kernels need from the device: shader-f16 when weights are f16. */
+  features?: (typeof HALF_FEATURE)[];
 }
+
+/** The WebGPU feature f16 weights need (WGSL's `enable f16;`). */
+export const HALF_FEATURE = 'shader-f16';
 
 /** A manifest.json that is not a valid inference manifest; the message names the field. */
 export class InferenceManifestError extends Error {
@@ -145,6 +155,10 @@ export function validateInferenceManifest(v: unknown, where = 'manifest'): Infer
         if (activations !== undefined && (activations !== true || t.shape.length < 2)) return void fail(`${field}.int8.activations must be true, on a weight of rank 2 or more`);
         bytes = activations ? int8ActWeightBytes(t.shape as number[], axis) : int8WeightBytes(elements, t.shape[axis] as number);
       }
+      if (t.f16 !== undefined) {
+        if (key !== 'weights' || t.f16 !== true || t.int8 !== undefined) return void fail(`${field}.f16 must be true, on a weight that is not int8`);
+        bytes = f16WeightBytes(elements);
+      }
       if ((offset as number) + bytes > sizeOf(t.buffer, `${field}.buffer`)) fail(`${field} does not fit in its buffer`);
     });
   };
@@ -170,6 +184,9 @@ export function validateInferenceManifest(v: unknown, where = 'manifest'): Infer
     if (g !== undefined && (!isObj(g) || (g.axis !== 0 && g.axis !== 1) || !isCount(g.mult, 1) || !isCount(g.perSample, 1) || !isCount(g.chunk, 1) || !isCount(g.per, 1))) fail(`${field}.batchGrid must be { axis: 0 | 1, mult, perSample, chunk, per } (positive integers)`);
   });
   if (v.classifier !== undefined && !(v.outputs as { name: string }[]).some((o) => o.name === v.classifier)) fail('classifier names no output');
+  if (v.features !== undefined && (!Array.isArray(v.features) || !v.features.every((f) => f === HALF_FEATURE))) fail(`features must be a list of WebGPU features this runtime knows (${HALF_FEATURE})`);
+  const halves = (v.weights as { f16?: unknown }[]).some((w) => w.f16 !== undefined);
+  if (halves && !(v.features as unknown[] | undefined)?.includes(HALF_FEATURE)) fail(`weights stored as f16 need "features": ["${HALF_FEATURE}"]`);
   return v as unknown as InferenceManifest;
 }
 
@@ -190,6 +207,9 @@ export function workgroupsFor(k: InferenceKernel, batch: number): [number, numbe
  * values four to a u32 word, then one f32 scale per channel (dlc quantize; compiler/quantize.ts).
  */
 export const int8WeightBytes = (count: number, channels: number): number => 4 * Math.ceil(count / 4) + 4 * channels;
+
+/** Bytes an f16 weight of `count` values takes in its buffer: two to a word, the last word zero-padded. */
+export const f16WeightBytes = (count: number): number => 4 * Math.ceil(count / 2);
 
 /** The safetensors name of an int8 weight's scales (the int8 values keep the weight's name). */
 export const scaleTensorName = (weight: string): string => `${weight}.scale`;

@@ -5,7 +5,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import { printable } from '../dsl/printable.ts';
 import {
-  BATCH_PARAMS_BYTES, int8WeightBytes, scaleTensorName, validateInferenceManifest, workgroupsFor,
+  BATCH_PARAMS_BYTES, f16WeightBytes, HALF_FEATURE, int8WeightBytes, scaleTensorName, validateInferenceManifest, workgroupsFor,
   type InferenceManifest, type InferenceTensor,
 } from './inference-manifest.ts';
 import { actScaleTensorName, int8ActBuffer } from './int8-layout.ts';
@@ -82,13 +82,16 @@ export class InferenceModel {
     } catch (err) {
       throw new InferenceError((err as Error).message);
     }
-    const tensor = (name: string, dtype: 'F32' | 'I8', shape: number[]): Float32Array | Int8Array => {
+    const missing = (m.features ?? []).filter((f) => !device.features.has(f));
+    if (missing.length) throw new InferenceError(`${printable(where, 300)} needs the WebGPU feature ${missing.join(', ')} (its dense and conv weights are f16), which this device lacks: request it from an adapter that offers it`);
+    const tensor = (name: string, dtype: 'F32' | 'I8' | 'F16', shape: number[]): Float32Array | Int8Array | Uint16Array => {
       const t = tensors.get(name);
       if (!t) throw new InferenceError(`${printable(where, 300)}/weights.safetensors has no tensor '${printable(name)}'`);
       if (t.dtype !== dtype || t.shape.join() !== shape.join()) throw new InferenceError(`${printable(where, 300)}/weights.safetensors: '${printable(name)}' is ${t.dtype} [${t.shape.join(', ')}], the model needs ${dtype} [${shape.join(', ')}]`);
-      return t.data as Float32Array | Int8Array;
+      return t.data as Float32Array | Int8Array | Uint16Array;
     };
     const weights = m.weights.map((w) => {
+      if (w.f16) return f16Buffer(tensor(w.name, 'F16', w.shape) as Uint16Array);
       if (!w.int8) return tensor(w.name, 'F32', w.shape);
       const q = tensor(w.name, 'I8', w.shape) as Int8Array;
       const scales = tensor(scaleTensorName(w.name), 'F32', [w.shape[w.int8.axis]!]) as Float32Array;
@@ -225,6 +228,13 @@ function int8Buffer(q: Int8Array, scales: Float32Array): Uint8Array {
   const bytes = new Uint8Array(int8WeightBytes(q.length, scales.length));
   bytes.set(new Uint8Array(q.buffer, q.byteOffset, q.length));
   bytes.set(new Uint8Array(scales.buffer, scales.byteOffset, scales.byteLength), bytes.length - scales.byteLength);
+  return bytes;
+}
+
+/** An f16 weight's buffer contents: its values two to a word, an odd count zero-padded to a whole word. */
+function f16Buffer(bits: Uint16Array): Uint8Array {
+  const bytes = new Uint8Array(f16WeightBytes(bits.length));
+  bytes.set(new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength));
   return bytes;
 }
 

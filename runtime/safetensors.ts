@@ -1,24 +1,27 @@
-// The safetensors file format (F32, I32 and I8): encode and strictly validated decode, pure and browser-safe.
+// The safetensors file format (F32, I32, I8 and F16): encode and strictly validated decode, pure and browser-safe.
 import { printable } from '../dsl/printable.ts';
 import { shownFile } from './data/data-error.ts';
 import { f32Problem } from './data/f32.ts';
 
-/** The dtypes dlc stores: F32 and I32 (4 bytes per element), I8 (dlc quantize's int8 kernels, 1 byte). */
-export type SafeDType = 'F32' | 'I32' | 'I8';
+/**
+ * The dtypes dlc stores: F32 and I32 (4 bytes per element), I8 (dlc quantize's int8 kernels, 1 byte),
+ * F16 (dlc export --precision f16, 2 bytes, held as its bit patterns in a Uint16Array).
+ */
+export type SafeDType = 'F32' | 'I32' | 'I8' | 'F16';
 
 /** A tensor to encode. `data.length` must equal the product of `shape`. */
 export interface NamedTensor {
   name: string;
   dtype: SafeDType;
   shape: number[];
-  data: Float32Array | Int32Array | Int8Array;
+  data: Float32Array | Int32Array | Int8Array | Uint16Array;
 }
 
-/** A decoded tensor; `data` is a fresh array (F32 → Float32Array, I32 → Int32Array, I8 → Int8Array). */
+/** A decoded tensor; `data` is a fresh array (F32 → Float32Array, I32 → Int32Array, I8 → Int8Array, F16 → Uint16Array of bits). */
 export interface DecodedTensor {
   dtype: SafeDType;
   shape: number[];
-  data: Float32Array | Int32Array | Int8Array;
+  data: Float32Array | Int32Array | Int8Array | Uint16Array;
 }
 
 /** A malformed or unsupported safetensors file; the message names the source and the problem. */
@@ -32,7 +35,7 @@ export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 /** Largest safetensors file read (2 GiB − 1, what Node's readFile could read whole before reads were bounded). */
 export const MAX_FILE_BYTES = 2 ** 31 - 1;
 
-const BYTES_PER_ELEMENT: Record<SafeDType, number> = { F32: 4, I32: 4, I8: 1 };
+const BYTES_PER_ELEMENT: Record<SafeDType, number> = { F32: 4, I32: 4, I8: 1, F16: 2 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function elementCount(shape: readonly number[]): number {
@@ -49,7 +52,14 @@ function elementIndex(i: number, shape: readonly number[]): string {
   return `[${at.join(', ')}]`;
 }
 
-/** Reverses each 4-byte group in place: only needed on big-endian hosts, since the file is little-endian. */
+/** Reverses each element's bytes in place (big-endian hosts only: the file is little-endian). */
+function swapBytes(bytes: Uint8Array, dtype: SafeDType): void {
+  if (dtype === 'F16') {
+    for (let i = 0; i + 1 < bytes.length; i += 2) [bytes[i], bytes[i + 1]] = [bytes[i + 1]!, bytes[i]!];
+  } else if (dtype !== 'I8') swap32(bytes);
+}
+
+/** Reverses each 4-byte group in place. */
 function swap32(bytes: Uint8Array): void {
   for (let i = 0; i + 3 < bytes.length; i += 4) {
     const a = bytes[i]!, b = bytes[i + 1]!;
@@ -99,7 +109,7 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata?: Record<stri
   for (const t of tensors) {
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     out.set(bytes, at);
-    if (!LITTLE_ENDIAN && t.dtype !== 'I8') swap32(out.subarray(at, at + bytes.length));
+    if (!LITTLE_ENDIAN) swapBytes(out.subarray(at, at + bytes.length), t.dtype);
     at += bytes.length;
   }
   return out;
@@ -159,7 +169,7 @@ export function decodeSafetensors(
     const spec = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (typeof spec !== 'object' || spec === null) fail(`tensor "${printable(name)}" has no dtype/shape/data_offsets entry`);
     const { dtype, shape, data_offsets: offsets } = spec;
-    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'I8') fail(`tensor "${printable(name)}" has unsupported dtype ${printable(JSON.stringify(dtype) ?? String(dtype))} (supported: F32, I32, I8)`);
+    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'I8' && dtype !== 'F16') fail(`tensor "${printable(name)}" has unsupported dtype ${printable(JSON.stringify(dtype) ?? String(dtype))} (supported: F32, I32, I8, F16)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor "${printable(name)}" has an invalid shape ${printable(JSON.stringify(shape) ?? String(shape))}`);
     }
@@ -193,11 +203,16 @@ export function decodeSafetensors(
     // A fresh buffer at offset 0 keeps the typed array aligned; not slice(), which on a Node Buffer is a view.
     const copy = new Uint8Array(s.end - s.begin);
     copy.set(bytes.subarray(dataStart + s.begin, dataStart + s.end));
-    if (!LITTLE_ENDIAN && s.dtype !== 'I8') swap32(copy);
-    const data = s.dtype === 'F32' ? new Float32Array(copy.buffer) : s.dtype === 'I8' ? new Int8Array(copy.buffer) : new Int32Array(copy.buffer);
+    if (!LITTLE_ENDIAN) swapBytes(copy, s.dtype);
+    const data = s.dtype === 'F32' ? new Float32Array(copy.buffer) : s.dtype === 'I8' ? new Int8Array(copy.buffer) : s.dtype === 'F16' ? new Uint16Array(copy.buffer) : new Int32Array(copy.buffer);
     if (data instanceof Float32Array) {
       const bad = data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) fail(`tensor "${printable(name)}" element ${elementIndex(bad, s.shape)}: ${f32Problem(data[bad]!)}`);
+    }
+    if (data instanceof Uint16Array) {
+      // An f16 exponent of all ones is infinity or NaN.
+      const bad = data.findIndex((h) => (h & 0x7c00) === 0x7c00);
+      if (bad >= 0) fail(`tensor "${printable(name)}" element ${elementIndex(bad, s.shape)}: ${data[bad]! & 0x3ff ? 'NaN' : 'infinity'} is not a finite number`);
     }
     tensors.set(name, { dtype: s.dtype, shape: [...s.shape], data });
   }

@@ -28,9 +28,12 @@ if (!r.ok) fail('bench-inference', `${file} does not compile`);
 const m = r.artifact!.manifest;
 const test = loadData('mnist', m).test!;
 const adapter = (process.env.DLC_ADAPTER ?? 'gles') as 'gles' | 'vulkan';
-const handle = await openDevice(adapter);
+const files = await Promise.all(dirs.map((d) => readInferenceFolder(d)));
+// An f16 export (dlc export --precision f16) needs shader-f16 from the device: ask for it only then.
+const half = files.some((f) => ((f.manifest as { features?: unknown[] }).features ?? []).includes('shader-f16'));
+const handle = await openDevice(adapter, undefined, { requiredFeatures: half ? ['shader-f16'] : [] });
 try {
-  const models = await Promise.all(dirs.map(async (d) => InferenceModel.create(handle.device, await readInferenceFolder(d))));
+  const models = await Promise.all(files.map((f) => InferenceModel.create(handle.device, f)));
   const inputs = Object.fromEntries(models[0]!.manifest.inputs.map((i) => [i.name, test.tensors[i.name]!]));
   const K = 10;
   const times: number[][] = dirs.map(() => []);

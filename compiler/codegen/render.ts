@@ -61,5 +61,7 @@ export function renderKernel(spec: KernelSpec): string {
     workgroups: spec.workgroups, ...(spec.step ? { step: STEP } : {}), ...(spec.params ? { params: PARAMS } : {}),
     ...(spec.batch ? { batch: { max: spec.batch.max, name: `${BATCH}.n` } } : {}),
   };
-  return `// ${commentText(spec.comment)}\n${lines.join('\n')}\n${body(spec.template, cx)}\n`;
+  // An f16 binding (dlc export --precision f16) needs the shader-f16 feature's directive, first.
+  const enable = spec.bindings.some((d) => d.dtype === 'f16') ? 'enable f16;\n' : '';
+  return `// ${commentText(spec.comment)}\n${enable}${lines.join('\n')}\n${body(spec.template, cx)}\n`;
 }

@@ -133,6 +133,8 @@ export interface MatmulTemplate {
   epilogue?: Epilogue;
   /** B holds int8 weights (dlc quantize), one scale per column of C. */
   quantB?: QuantizedWeight;
+  /** B holds f16 weights (dlc export --precision f16), converted to f32 as read. */
+  halfB?: true;
 }
 
 /**
@@ -185,6 +187,8 @@ export interface Conv2dTemplate {
   epilogue?: Epilogue;
   /** conv2d: the filters hold int8 weights (dlc quantize), one scale per output channel. */
   quantB?: QuantizedWeight;
+  /** conv2d: the filters hold f16 weights (dlc export --precision f16), converted to f32 as read. */
+  halfB?: true;
 }
 
 export interface PoolTemplate {

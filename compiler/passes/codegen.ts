@@ -59,6 +59,7 @@ function operand(g: Graph, plan: MemoryPlan, v: ValueId): Operand {
   const shape = g.value(v).shape;
   const int8 = plan.int8?.get(v);
   if (int8 !== undefined) return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: int8, shape, dtype: 'i8', ...(plan.int8Activations?.has(v) ? { int8Activations: true as const } : {}) };
+  if (plan.f16?.has(v)) return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes('f16', numel(shape)), shape, dtype: 'f16' };
   return { buffer, offset: plan.offsetOf.get(v) ?? 0, bytes: bufferBytes(g.value(v).dtype, numel(shape)), shape, dtype: g.value(v).dtype };
 }
 

@@ -26,6 +26,8 @@ export interface MemoryPlan {
   int8?: Map<ValueId, number>;
   /** Of those, the ones whose kernels quantise their input activations too (dlc quantize --calibrate). */
   int8Activations?: Set<ValueId>;
+  /** Weights stored as f16 (dlc export --precision f16, passes/half-weights.ts), each in a buffer of its own. */
+  f16?: Set<ValueId>;
 }
 
 export interface PlanOptions {

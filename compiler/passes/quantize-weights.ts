@@ -91,7 +91,7 @@ export function planInt8(g: Graph, plan: MemoryPlan, weights: ReadonlyMap<ValueI
  * Moves the values still in buffer `b` (views share their source's offset) down over the places
  * that emptied, in their order and alignment, and shrinks the buffer to what they take.
  */
-function closeUp(g: Graph, b: number, buffers: MemoryPlan['buffers'], bufferOf: Map<ValueId, number>, offsetOf: Map<ValueId, number>): void {
+export function closeUp(g: Graph, b: number, buffers: MemoryPlan['buffers'], bufferOf: Map<ValueId, number>, offsetOf: Map<ValueId, number>): void {
   const extent = new Map<number, number>();
   for (const [v, buf] of bufferOf) {
     if (buf !== b) continue;

@@ -80,6 +80,17 @@ describe('validateInferenceManifest', () => {
     expect(validateInferenceManifest(JSON.parse(JSON.stringify(good)))).toEqual(good);
   });
 
+  it('accepts an f16 export (--precision f16): its kernels in buffers of two values a word, and the feature', () => {
+    const half = exportInference(readFileSync(join(ROOT, 'samples', 'blobs.dl'), 'utf8'), { maxBatch: 8, f16: true }).manifest!;
+    expect(validateInferenceManifest(JSON.parse(JSON.stringify(half)))).toEqual(half);
+    expect(half.features).toEqual(['shader-f16']);
+    // dense_1.kernel is 2×16: 32 values, 64 bytes; dense_2.kernel 16×3: 48 values, 96 bytes.
+    expect(half.weights.filter((w) => w.f16).map((w) => [w.name, half.buffers[w.buffer]!.size])).toEqual([['dense_1.kernel', 64], ['dense_2.kernel', 96]]);
+    const shrunk = JSON.parse(JSON.stringify(half)) as InferenceManifest;
+    shrunk.weights.find((w) => w.f16)!.shape = [3, 16];
+    expect(() => validateInferenceManifest(shrunk)).toThrow(/weights\[0\] does not fit in its buffer/);
+  });
+
   const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
     ['a training artifact', (m) => { m.format = 'dlc-artifact'; }, /model\/manifest\.json: not a dlc inference artifact \(format "dlc-artifact"; dlc export writes one\)/],
     ['a later version', (m) => { m.version = 2; }, /version 2, this runtime reads version 1/],
@@ -89,6 +100,9 @@ describe('validateInferenceManifest', () => {
     ['a zero in a grid formula', (m) => { m.kernels[0].batchGrid.per = 0; }, /kernels\[0\]\.batchGrid must be/],
     ['no batch buffer', (m) => { m.batchBuffer = 0; }, /batchBuffer must be a uniform buffer/],
     ['a classifier naming no output', (m) => { m.classifier = 'probs'; }, /classifier names no output/],
+    ['f16 weights without the feature', (m) => { m.weights[0].f16 = true; }, /weights stored as f16 need "features": \["shader-f16"\]/],
+    ['a feature it does not know', (m) => { m.features = ['shader-f64']; }, /features must be a list of WebGPU features this runtime knows \(shader-f16\)/],
+    ['f16 on an input', (m) => { m.features = ['shader-f16']; m.inputs[0].f16 = true; }, /inputs\[0\]\.f16 must be true, on a weight that is not int8/],
   ];
   for (const [what, edit, message] of cases) {
     it(`refuses ${what}, naming the field`, () => {

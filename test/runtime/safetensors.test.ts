@@ -124,9 +124,9 @@ describe('safetensors', () => {
   });
 
   it('reports an unknown dtype', () => {
-    const header = { h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } };
+    const header = { h: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] } };
     expect(decodeError(rawFile(header, new Uint8Array(4)))).toBe(
-      'w.safetensors: tensor "h" has unsupported dtype "F16" (supported: F32, I32, I8)',
+      'w.safetensors: tensor "h" has unsupported dtype "BF16" (supported: F32, I32, I8, F16)',
     );
   });
 

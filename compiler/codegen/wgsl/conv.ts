@@ -66,7 +66,7 @@ function conv2d(t: Conv2dTemplate, cx: TemplateContext): string {
   const [pLit, pLast, pbLit, totalLit] = dyn ? ['P', '(P - 1u)', 'PB', 'total'] : [u32Lit(P), u32Lit(P - 1), u32Lit(PB), u32Lit(total)];
   // Int8 filters: converted to f32 as read, each output channel's sum scaled once at the store.
   const q = t.quantB;
-  const weight = (r: number): string => (q ? `${t.b}_i8(wr${r} + wo)` : `${t.b}[wr${r} + wo]`);
+  const weight = (r: number): string => (q ? `${t.b}_i8(wr${r} + wo)` : t.halfB ? `f32(${t.b}[wr${r} + wo])` : `${t.b}[wr${r} + wo]`);
   return `${st.fn}${q ? int8Helpers(t.b) : ''}@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${counts}  let i = ${flatIndex(cx.workgroups, WG)};

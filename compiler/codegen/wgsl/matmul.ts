@@ -60,7 +60,7 @@ export function matmulBody(t: MatmulTemplate, cx: TemplateContext): string {
   const loadA = (r: number, u: number): string => (transA ? `${a}[${aOff}${kk(u)} * M + ar${r}]` : `${a}[${aOff}ar${r} + ${kk(u)}]`);
   const q = t.quantB;
   const indexB = (c: number, u: number): string => (transB ? `${bOff}bc${c} + ${kk(u)}` : `${bOff}${kk(u)} * N + bc${c}`);
-  const loadB = (c: number, u: number): string => (q ? `${b}_i8(${indexB(c, u)})` : `${b}[${indexB(c, u)}]`);
+  const loadB = (c: number, u: number): string => (q ? `${b}_i8(${indexB(c, u)})` : t.halfB ? `f32(${b}[${indexB(c, u)}])` : `${b}[${indexB(c, u)}]`);
   // Int8 B whose rows are whole words: a column group's four values are one word (a clamped group
   // past N reads N − 1's word, in bounds; it is never stored). Int8 B is a weight: never batched.
   const wordB = q !== undefined && !transB && !batched && N % 4 === 0;

@@ -48,9 +48,11 @@ function convKernel(kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter') {
         : blocking(G, G.COg, TCF, G.CIg * G.KH * G.KW, TQ, WGF);
     // Only the forward convolution reads int8 filters (an inference artifact has no gradients).
     const quantB = kind === 'conv2d' ? quantizedWeight(B!, 0) : undefined;
-    if (!quantB && (A!.dtype !== 'f32' || B!.dtype !== 'f32')) throw new Error(`internal error: ${kind} of ${A!.dtype} and ${B!.dtype}`);
+    // Likewise f16 filters (dlc export --precision f16).
+    const halfB = kind === 'conv2d' && B!.dtype === 'f16';
+    if (!quantB && (A!.dtype !== 'f32' || (B!.dtype !== 'f32' && !halfB))) throw new Error(`internal error: ${kind} of ${A!.dtype} and ${B!.dtype}`);
     return {
-      template: { kind, a: A!.name, b: B!.name, out: io.output!.name, geom: G, block, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
+      template: { kind, a: A!.name, b: B!.name, out: io.output!.name, geom: G, block, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}), ...(halfB ? { halfB: true as const } : {}) },
       workgroups: grid(kind === 'conv2d_bwd_filter' ? block.total : Math.ceil(block.total / block.wg)),
     };
   };

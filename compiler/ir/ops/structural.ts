@@ -86,9 +86,11 @@ export const STRUCTURAL_OPS = {
       const { M, K, N, batch } = matmulDims(A!.shape, B!.shape, transA, transB);
       const quantB = quantizedWeight(B!, transB ? 0 : 1);
       if (quantB?.activations && (transA || batch > 1)) throw new Error('internal error: int8 activations for a transposed or batched matmul');
-      const blocking = matmulBlocking(M, N, K, io.target, batch, quantB !== undefined);
+      const halfB = B!.dtype === 'f16';
+      // f16 B, like int8 B, keeps the register kernel (the tiled kernel's tiles are f32).
+      const blocking = matmulBlocking(M, N, K, io.target, batch, quantB !== undefined || halfB);
       return {
-        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, ...blocking, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}) },
+        template: { kind: 'matmul', a: A!.name, b: B!.name, out: io.output!.name, M, N, K, batch, transA, transB, ...blocking, ...(epilogue ? { epilogue } : {}), ...(quantB ? { quantB } : {}), ...(halfB ? { halfB: true as const } : {}) },
         workgroups: matmulLayout(M, N, blocking, batch).workgroups,
       };
     },
