@@ -1,6 +1,7 @@
 // The train section's `tokenizer = words(min_count: n)` / `chars(...)`: written into the manifest for
 // dlc train to build the vocabulary with, and refused where it cannot apply.
 import { describe, expect, it } from 'vitest';
+import { validateManifest } from '../../runtime/manifest-check.ts';
 import { compiles, errors } from '../helpers/compile-source.ts';
 
 const net = (setting: string, input = 'tokens[50, 6]', layers = 'embedding(4) -> global_avgpool1d'): string => `
@@ -22,6 +23,17 @@ describe('train section tokenizer', () => {
     expect(compiles(net('tokenizer = chars')).artifact!.manifest.train.tokenizer).toEqual({ level: 'character', minCount: 1 });
     expect(compiles(net('tokenizer = chars(3)')).artifact!.manifest.train.tokenizer).toEqual({ level: 'character', minCount: 3 });
     expect(compiles(net('')).artifact!.manifest.train.tokenizer).toBeUndefined();
+  });
+
+  it('the runtime\'s manifest check accepts it and refuses an unknown level or a count below 1', () => {
+    const m = compiles(net('tokenizer = words(min_count: 2)')).artifact!.manifest;
+    expect(() => validateManifest(JSON.parse(JSON.stringify(m)))).not.toThrow();
+    const level = JSON.parse(JSON.stringify(m));
+    level.train.tokenizer.level = 'bytes';
+    expect(() => validateManifest(level)).toThrow(`train.tokenizer.level: "bytes" is not 'word' or 'character'`);
+    const count = JSON.parse(JSON.stringify(m));
+    count.train.tokenizer.minCount = 0;
+    expect(() => validateManifest(count)).toThrow('train.tokenizer.minCount: 0 is not an integer in [1, ');
   });
 
   it('an unknown tokenizer, a count below 1, and a model without a token input', () => {
