@@ -3,7 +3,7 @@
 // so autodiff gives backpropagation through time with no loop construct in the IR.
 import { shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { LayerError, WRAPPED_ARG, type LayerContext, type LayerDef } from './layers.ts';
 import type { Hyper } from './values.ts';
 
 const RECURRENT_HYPER = [
@@ -141,9 +141,6 @@ export const BIDIRECTIONAL_LAYERS: readonly (keyof typeof RECURRENT)[] = ['lstm'
 
 /** Keras Bidirectional's merge modes (its `None`, a pair of outputs, has no dlc form). */
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
-
-/** The prefix of the wrapped layer's own arguments among bidirectional's (`layer.units`), bound against that layer's table. */
-export const WRAPPED_ARG = 'layer.';
 
 /** `cx` with every parameter named `<prefix><suffix>`: bidirectional's forward_kernel, backward_bias. */
 function prefixed(cx: LayerContext, prefix: string): LayerContext {

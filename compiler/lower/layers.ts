@@ -59,6 +59,8 @@ export const ACTIVATIONS = [
 const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu', 'relu6']);
 /** The prefix of an activation's own arguments among a layer's (`activation: leaky_relu(alpha: 0.2)`). */
 export const ACTIVATION_ARG = 'activation.';
+/** The prefix of a wrapped layer's own arguments among its wrapper's (bidirectional's `layer.units`). */
+export const WRAPPED_ARG = 'layer.';
 /** Keras 3's spellings of layer arguments, suggested as dlc's names (`kernel_size` → `kernel`). */
 export const KERAS_ARG_NAMES: Readonly<Record<string, string>> = {
   kernel_size: 'kernel', strides: 'stride', dilation_rate: 'dilation', pool_size: 'pool', size: 'factor',
