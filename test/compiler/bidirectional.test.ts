@@ -102,6 +102,16 @@ describe('bidirectional follows Keras', () => {
     });
   }
 
+  it('bidirectional(gru) is the hand-written concat of a forward and a go_backwards gru, initial weights included', () => {
+    const { x, y } = inputs(5);
+    const wrapped = new ReferenceRun(compiles(program(`bidirectional(gru(${U}))`))).run('forward', { x, y });
+    const written = program(`gru(${U})`).replace(`h = x -> gru(${U})`, `h = concat(x -> gru(${U}), x -> gru(${U}, go_backwards: true))`);
+    expect(written).toContain('concat(');
+    const byHand = new ReferenceRun(compiles(written)).run('forward', { x, y });
+    expect(Array.from(wrapped.h!.data)).toEqual(Array.from(byHand.h!.data));
+    expect(Array.from(wrapped.logits!.data)).toEqual(Array.from(byHand.logits!.data));
+  });
+
   it('a declared bidirectional layer is one set of weights wherever it is applied', () => {
     const src = `model m {\n  input x: f32[${T}, ${F}]\n  input z: f32[${T}, ${F}]\n  b = bidirectional(gru(${U}))\n  h = x -> b\n  k = z -> b\n  output h, k\n}`;
     const r = compiles(src);
