@@ -1,9 +1,24 @@
-// matmul in dense_1 (samples/spam_gru.dl:9)
+// matmul_chain in dropout_1 (samples/spam_gru.dl:11)
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 @group(0) @binding(2) var<storage, read> b2: array<f32>;
+struct StepParams { lr: f32, step: u32, seed: u32, pad: u32 }
+@group(0) @binding(3) var<uniform> step_params: StepParams;
+fn dlc_hash(v: u32) -> u32 {
+  var h = v;
+  h = h ^ (h >> 16u);
+  h = h * 0x7feb352du;
+  h = h ^ (h >> 15u);
+  h = h * 0x846ca68bu;
+  h = h ^ (h >> 16u);
+  return h;
+}
+fn dlc_uniform(seed: u32, step: u32, salt: u32, i: u32) -> f32 {
+  let h = dlc_hash(i ^ dlc_hash(salt ^ dlc_hash(seed ^ dlc_hash(step))));
+  return f32(h >> 8u) / 16777216.0;
+}
 const M = 32u;
-const N = 32u;
+const N = 64u;
 const K = 2u;
 fn store_row(m: u32, n0: u32, acc: vec4f) {
   if (m >= M) { return; }
@@ -11,7 +26,11 @@ fn store_row(m: u32, n0: u32, acc: vec4f) {
     let n = n0 + c;
     if (n < N) {
       let v = acc[c];
-      { b0[m * N + n] = v; }
+      {
+        let idx = m * N + n;
+        let t0 = select(0.0, v * 1.4285714626312256, dlc_uniform(step_params.seed, step_params.step, 3u, idx) >= 0.30000001192092896);
+        b0[idx] = t0;
+      }
     }
   }
 }

@@ -6,7 +6,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let w = wid.x;
   for (var j = 0u; j < 4u; j = j + 1u) {
     let q = w * 256u + j * 64u + lid;
-    if (q < 16u) {
+    if (q < 32u) {
       let v0 = b1[q];
       var r: vec4f;
       {

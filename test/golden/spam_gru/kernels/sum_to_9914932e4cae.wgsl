@@ -8,13 +8,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   if (o >= 1u) { return; }
   let base = 0u;
   var s = 0.0;
-  for (var j = lid; j < 64u; j = j + 64u) {
+  for (var j = lid; j < 128u; j = j + 64u) {
     var off = 0u;
   var rem_off = j;
   off = off + (rem_off % 2u) * 1u;
   rem_off = rem_off / 2u;
-  off = off + (rem_off % 32u) * 2u;
-  rem_off = rem_off / 32u;
+  off = off + (rem_off % 64u) * 2u;
+  rem_off = rem_off / 64u;
     s = s + b1[base + off];
   }
   partial[lid] = s;

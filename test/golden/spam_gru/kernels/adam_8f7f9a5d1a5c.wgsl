@@ -23,7 +23,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let alpha = lr * sqrt(dlc_one_minus_pow(-0.0010005002841353416, t)) / dlc_one_minus_pow(-0.10536051541566849, t);
   for (var j = 0u; j < 4u; j = j + 1u) {
     let q = w * 256u + j * 64u + lid;
-    if (q >= 81616u) { return; }
+    if (q >= 83216u) { return; }
     var p = b0[q];
     let g = (b3[q] * clip_scale);
     var s0 = b1[q];
