@@ -215,7 +215,7 @@ function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
   if (isTextData(name, m, opts)) return loadText(name, m, opts);
   if (name === 'spam') throw spamNeedsTokens(m);
-  if (opts.textColumn !== undefined || opts.tokenizer !== undefined) throw new UserError(`--text-column and --tokenizer apply to text data, for a model with a token input (tokens[V, T])`);
+  if (opts.textColumn !== undefined || opts.tokenizer !== undefined) throw new UserError(`--text-column, --tokenizer and the train section's tokenizer apply to text data, for a model with a token input (tokens[V, T])`);
   if (isMnist(name)) {
     if (opts.label || opts.labels || opts.scale !== undefined) throw new UserError(`--label, --labels and --scale apply to data files; the ${name} data set has its labels and pixels in [0, 1]`);
     const d = mnist(m, name === 'mnist-rows', opts.digits);

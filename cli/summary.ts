@@ -27,6 +27,8 @@ function trainLines(m: Manifest, lowered: CompileResult['lowered'], width: numbe
     ['regularisation', reg ? `${reg} on kernels` : none],
     ['early stopping', t.earlyStopping ? formatEarlyStopping(t.earlyStopping) : none],
     // Only where the program prunes: summaries of other programs read as before.
+    // Only where the program sets one, as pruning.
+    ...(t.tokenizer ? [['tokenizer', `${t.tokenizer.level === 'character' ? 'chars' : 'words'}(min_count: ${t.tokenizer.minCount})`] as [string, string]] : []),
     ...(t.prune ? [['pruning', `magnitude(sparsity: ${t.prune.sparsity}, start: ${t.prune.start}, end: ${t.prune.end}, every: ${t.prune.every}) of ${t.prune.tensors.length ? t.prune.tensors.map((x) => printable(x.param)).join(', ') : 'nothing (no dense or conv kernels)'}`] as [string, string]] : []),
     ['batch', String(m.batch)],
     ['epochs', String(t.epochs)],

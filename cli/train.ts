@@ -14,6 +14,7 @@ import { Session, type SessionOptions } from '../runtime/session.ts';
 import { saveTokenizer, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
 import { loadData } from './data.ts';
+import type { TokenizerChoice } from './text-data.ts';
 import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
 import { compileProgress, confusionTable, evalParts, progress } from './progress.ts';
@@ -49,6 +50,16 @@ async function compiledSession(artifact: Artifact, handle: NodeDeviceHandle, opt
   return session;
 }
 
+/**
+ * The tokenizer for text data: the train section's `tokenizer = words(min_count: n)` or `chars(...)`,
+ * whose level `--tokenizer` overrides; nothing when neither is given (word level, every token).
+ */
+function tokenizerChoice(m: Artifact['manifest'], opts: CliOptions): { tokenizer?: TokenizerChoice } {
+  const section = m.train.tokenizer;
+  if (!section && opts.tokenizer === undefined) return {};
+  return { tokenizer: { level: opts.tokenizer ?? section!.level, ...(section ? { minCount: section.minCount } : {}) } };
+}
+
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
   const m = artifact.manifest;
@@ -57,7 +68,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
     ...(opts.digits ? { digits: opts.digits } : {}), ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
-    ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...(opts.tokenizer !== undefined ? { tokenizer: { level: opts.tokenizer } } : {}),
+    ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...tokenizerChoice(m, opts),
   });
   const initFrom = initFromFile(file, m, opts);
   if (data.train.count < m.batch) {

@@ -213,6 +213,12 @@ export interface LossTermSpec {
   sampleWeight?: string;
 }
 
+/** How text is tokenised for a token input: word or character level, and the fewest training occurrences a token needs for an id. */
+export interface TokenizerSpec {
+  level: 'word' | 'character';
+  minCount: number;
+}
+
 export interface TrainSpec {
   loss: string;
   optimizer: OptimizerSpec;
@@ -237,6 +243,8 @@ export interface TrainSpec {
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;
   prune?: PruneSpec;
+  /** The train section's `tokenizer = words(...)` or `chars(...)`: how text data is tokenised (the size is the input's V). */
+  tokenizer?: TokenizerSpec;
   /** Name of the label input and the prediction output the metrics use. */
   label: string;
   prediction: string;

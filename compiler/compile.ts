@@ -137,6 +137,7 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     ...(t.schedule ? { schedule: t.schedule } : {}),
     ...(clip ? { clip } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
+    ...(t.tokenizer ? { tokenizer: { level: t.tokenizer.level, minCount: t.tokenizer.minCount } } : {}),
     ...(t.prune && lowered.trainLoss ? { prune: { ...t.prune, tensors: prunedTensors(lowered.graph) } } : {}),
     label: lowered.trainLoss?.values.label ?? '',
     prediction: lowered.trainLoss?.values.prediction ?? '',

@@ -209,6 +209,11 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
   if (typeof opt.lr !== 'number' || !Number.isFinite(opt.lr)) fail('train.optimizer.lr', 'not a finite number');
   int(train.seed, 'train.seed', TRAIN_SETTING_RANGES.seed.min, TRAIN_SETTING_RANGES.seed.max);
   int(train.epochs, 'train.epochs', TRAIN_SETTING_RANGES.epochs.min, TRAIN_SETTING_RANGES.epochs.max);
+  if (train.tokenizer !== undefined) {
+    const tok = obj(train.tokenizer, 'train.tokenizer');
+    if (tok.level !== 'word' && tok.level !== 'character') fail('train.tokenizer.level', `${show(tok.level)} is not 'word' or 'character'`);
+    int(tok.minCount, 'train.tokenizer.minCount', 1, 2 ** 31 - 1);
+  }
   if (train.prune !== undefined) {
     // Masks are computed on the host from these figures and written over state: each must fit.
     const pr = obj(train.prune, 'train.prune');

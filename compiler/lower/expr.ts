@@ -4,7 +4,7 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
 import { numel, shapeStr } from '../ir/tensor.ts';
 import type { ValueId } from '../ir/types.ts';
-import { ACTIVATION_ARG, ACTIVATIONS, KERAS_ARG_NAMES, LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import { ACTIVATION_ARG, ACTIVATIONS, KERAS_ARG_NAMES, LayerError, WRAPPED_ARG, type LayerContext, type LayerDef } from './layers.ts';
 import { LAYERS } from './registry.ts';
 import { AUGMENT_HINTS } from './layers-augment.ts';
 import { bindArgs, didYouMeanOrList, takesText, unknownArgHint, withDefaults, type Callee, type GivenArg, type Report } from './bind-args.ts';
@@ -302,6 +302,7 @@ export class ExprLowerer {
     let ok = true;
     let activationCall: { name: string; args: Record<string, Hyper> } | undefined;
     let mask: ValueId | undefined;
+    let wrapped: Record<string, Hyper> | undefined;
     for (const a of args) {
       // `mask: ids`: token ids that travel as one more input after the layer's own (LayerDef.maskArg).
       if (a.name === 'mask' && def.maskArg) {
@@ -313,6 +314,14 @@ export class ExprLowerer {
       }
       const slot = a.name ?? (xs.length >= most ? def.hyper[positionalHypers]?.name : undefined);
       if (a.name === undefined && xs.length >= most) positionalHypers++;
+      // `bidirectional(lstm(64))`: the wrapped layer's call is bound against its own table, not applied.
+      if (slot === 'layer' && def.wraps) {
+        const w = this.wrappedLayer(type, def.wraps, a.value, scope);
+        if (!w) { ok = false; continue; }
+        wrapped = w.args;
+        given.push({ ...(a.name !== undefined ? { name: a.name } : {}), ...(a.nameSpan ? { nameSpan: a.nameSpan } : {}), span: a.span, value: { kind: 'name', value: w.name, span: a.value.span }, valueSpan: a.value.span });
+        continue;
+      }
       // `activation: leaky_relu(alpha: 0.2)`: an activation with its own arguments, not a layer applied
       // here. The binder sees its name; its arguments travel beside it.
       if (slot === 'activation' && a.value.kind === 'call' && def.hyper.some((h) => h.name === 'activation')) {
@@ -358,7 +367,29 @@ export class ExprLowerer {
     if (!hyper) return undefined;
     if (mask !== undefined) xs.push(mask);
     if (activationCall) for (const [k, val] of Object.entries(activationCall.args)) hyper[`${ACTIVATION_ARG}${k}`] = val;
+    if (wrapped) for (const [k, val] of Object.entries(wrapped)) hyper[`${WRAPPED_ARG}${k}`] = val;
     return hyper;
+  }
+
+  /**
+   * The layer a wrapper's `layer` argument names (`bidirectional(gru(32))`) and its arguments,
+   * bound as that layer's own call would bind them; undefined after a diagnostic.
+   */
+  private wrappedLayer(type: string, wraps: readonly string[], e: Expr, scope: Scope): { name: string; args: Record<string, Hyper> } | undefined {
+    const name = e.kind === 'call' ? e.callee : e.kind === 'ident' ? e.name : undefined;
+    const list = wraps.length > 1 ? `${wraps.slice(0, -1).join(', ')} or ${wraps.at(-1)}` : wraps[0]!;
+    if (name === undefined || !wraps.includes(name)) {
+      const bound = e.kind === 'ident' ? scope.lookup(e.name)?.val : undefined;
+      const got = bound ? `'${name}', ${describeVal(bound)}` : name !== undefined && isLayerName(name) ? `${name}, which is not a recurrent layer` : name !== undefined ? `'${name}'` : 'a value';
+      return this.L.error('E-TYPE', `${type} wraps a recurrent layer (${list}), e.g. ${type}(${wraps[0]}(64)); got ${got}`, e.kind === 'call' ? e.calleeSpan : e.span);
+    }
+    const own = this.layerOptions(name, e.kind === 'call' ? e.args : []);
+    if (!own) return undefined;
+    if (own.name !== undefined || own.trainable !== undefined) {
+      return this.L.error('E-TYPE', `give name: and trainable: to ${type}, not to the ${name} it wraps: its weights are named <${type} name>.forward_* and .backward_*`, e.span);
+    }
+    const args = this.layerArgs(name, LAYERS[name]!, own.args, [], 0, e.span, scope);
+    return args ? { name, args } : undefined;
   }
 
   /** The token ids of a layer's `mask:` argument; undefined after a diagnostic. */
@@ -456,7 +487,9 @@ export class ExprLowerer {
   private isLayerDeclaration(e: Expr): e is Expr & { kind: 'call' } {
     if (e.kind !== 'call' || this.L.blocks.has(e.callee) || !isLayerName(e.callee)) return false;
     const first = e.args.find((a) => a.name === undefined)?.value;
-    return !first || first.kind === 'num' || first.kind === 'str' || first.kind === 'bool' || first.kind === 'list';
+    // A wrapper's layer argument is a call too: `b = bidirectional(lstm(8))` declares one.
+    const wrapsFirst = first?.kind === 'call' && (LAYERS[e.callee]!.wraps?.includes(first.callee) ?? false);
+    return !first || wrapsFirst || first.kind === 'num' || first.kind === 'str' || first.kind === 'bool' || first.kind === 'list';
   }
 
   /** Applies a declared layer to the chain's value and/or the call's positional tensors. */

@@ -107,6 +107,9 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   if (cfg) L.freeze = new Map(cfg.transfer.freeze.map((f) => [f.name, f.span]));
   const fwd = lowerModel(L, model);
   if (fwd) markFrozen(L);
+  if (fwd && cfg?.tokenizer && L.vocabSize.size === 0) {
+    L.error('E-CONFLICT', `tokenizer applies to text data, for a model with a token input (tokens[vocab, length]); model '${model.name}' has none`, cfg.tokenizer.span);
+  }
   let trainLoss: Lowered['trainLoss'];
   if (fwd && cfg?.loss) {
     // Class weights apply to training only: Keras' evaluate() and val_loss take none.

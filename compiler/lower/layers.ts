@@ -42,6 +42,12 @@ export interface LayerDef {
    * to leave out (Keras' mask_zero mask, passed by name); lower() then gets them after its inputs.
    */
   maskArg?: boolean;
+  /**
+   * A wrapper (bidirectional): its `layer` argument is a call of one of these layers, written as
+   * `bidirectional(lstm(64))`, whose arguments are bound against that layer's table and passed to
+   * lower() under WRAPPED_ARG (`layer.units`).
+   */
+  wraps?: readonly string[];
   /** Its arguments besides the inputs, bound by bind-args.ts. */
   hyper: ArgSpec[];
   lower(cx: LayerContext, xs: ValueId[], h: Record<string, Hyper>): ValueId;
@@ -53,10 +59,13 @@ export const ACTIVATIONS = [
 const RELU_LIKE = new Set(['relu', 'leaky_relu', 'gelu', 'relu6']);
 /** The prefix of an activation's own arguments among a layer's (`activation: leaky_relu(alpha: 0.2)`). */
 export const ACTIVATION_ARG = 'activation.';
+/** The prefix of a wrapped layer's own arguments among its wrapper's (bidirectional's `layer.units`). */
+export const WRAPPED_ARG = 'layer.';
 /** Keras 3's spellings of layer arguments, suggested as dlc's names (`kernel_size` → `kernel`). */
 export const KERAS_ARG_NAMES: Readonly<Record<string, string>> = {
   kernel_size: 'kernel', strides: 'stride', dilation_rate: 'dilation', pool_size: 'pool', size: 'factor',
   target_shape: 'shape', negative_slope: 'alpha', kernel_initializer: 'init', bias_initializer: 'bias_init',
+  merge_mode: 'merge',
 };
 export const INITS = ['auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'] as const;
 

@@ -1,7 +1,7 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
 import type { Arg, Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
-import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type PruneConfig, type ScheduleSpec } from '../artifact.ts';
+import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type PruneConfig, type ScheduleSpec, type TokenizerSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
 import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
@@ -56,6 +56,8 @@ export interface TrainConfig {
   clip?: ClipSpec;
   prune?: PruneConfig;
   classWeight?: ClassWeightConfig;
+  /** `tokenizer = words(min_count: 2)`: checked against the model's inputs once it is lowered. */
+  tokenizer?: TokenizerSpec & { span: Span };
   transfer: TransferConfig;
 }
 
@@ -97,7 +99,7 @@ const KERAS_SETTING_HINTS: Record<string, string> = {
   batch_size: `; did you mean 'batch'?`,
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight', ...TRANSFER_KEYS];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight', 'tokenizer', ...TRANSFER_KEYS];
 
 export function defaultTrainConfig(): TrainConfig {
   return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0, transfer: { skipMismatch: false, freeze: [] } };
@@ -194,6 +196,13 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         if (!items || items.length === 0) fail('E-TYPE', `train setting 'class_weight': expected a list of weights, one per class from class 0, e.g. [1, 5] (Keras' {0: 1, 1: 5})`, v.span);
         else if (bad) fail('E-TYPE', `train setting 'class_weight': expected weights of 0 or more, got ${describeVal(bad)}`, bad.span);
         else cfg.classWeight = { weights: items.map((it) => (it as { value: number }).value), span: v.span };
+        break;
+      }
+      case 'tokenizer': {
+        const size = v.kind === 'call' ? v.args.find((a) => a.name === 'max_tokens' || a.name === 'vocab_size') : undefined;
+        if (size) { fail('E-UNKNOWN-ARG', `unknown argument '${size.name}' for ${v.kind === 'call' ? v.callee : 'tokenizer'}: the vocabulary's size is the token input's V (tokens[V, T]), padding and unknown ids included (Keras max_tokens)`, size.nameSpan ?? size.span); break; }
+        const r = readCall(v, 'tokenizer', TOKENIZERS, fail);
+        if (r) cfg.tokenizer = { level: r.kind === 'chars' ? 'character' : 'word', minCount: r.args.min_count as number, span: v.span };
         break;
       }
       case 'early_stopping': {
@@ -324,6 +333,14 @@ const CLIPS: Record<string, ArgDef[]> = {
   global_norm: [{ name: 'limit', type: 'posfloat', default: 1 }],
   norm: [{ name: 'limit', type: 'posfloat', default: 1 }],
   value: [{ name: 'limit', type: 'posfloat', default: 1 }],
+};
+/**
+ * Text tokenizers (Keras TextVectorization's split "whitespace" and "character"); `min_count`: the
+ * fewest training occurrences a token needs for an id (1 keeps every token, as Keras does).
+ */
+const TOKENIZERS: Record<string, ArgDef[]> = {
+  words: [{ name: 'min_count', type: 'posint', default: 1 }],
+  chars: [{ name: 'min_count', type: 'posint', default: 1 }],
 };
 /** Keras' optimizer arguments for clipping, named by the clip that does the same. */
 const KERAS_CLIPS: Readonly<Record<string, string>> = { clipnorm: 'norm', global_clipnorm: 'global_norm', clipvalue: 'value' };

@@ -12,8 +12,11 @@ import type { ValueId } from '../ir/types.ts';
  */
 export const PRUNED_WEIGHTS: readonly string[] = ['kernel', 'pointwise_kernel', 'recurrent_kernel'];
 
-/** Whether magnitude pruning prunes the parameter named `param` ("dense_1.kernel"). */
-export const isPrunedWeight = (param: string): boolean => PRUNED_WEIGHTS.includes(param.slice(param.lastIndexOf('.') + 1));
+/**
+ * Whether magnitude pruning prunes the parameter named `param` ("dense_1.kernel"); a bidirectional
+ * layer's two cells ("bidirectional_1.forward_kernel", "backward_recurrent_kernel") as the cell's own.
+ */
+export const isPrunedWeight = (param: string): boolean => PRUNED_WEIGHTS.includes(param.slice(param.lastIndexOf('.') + 1).replace(/^(forward|backward)_/, ''));
 
 /** The state holding a parameter's mask. */
 export const maskName = (param: string): string => `${param}.prune_mask`;

@@ -100,6 +100,34 @@ describe('text from the command line', () => {
     expect(tok.vocabulary).not.toContain('lunch');
   }, 240_000);
 
+  it('the train section\'s tokenizer = chars(min_count: 3) builds the vocabulary; --tokenizer words overrides its level', async () => {
+    const sectioned = file('counted.dl', readFileSync(model, 'utf8').replace('model mail', 'model counted').replace('train mail', 'train counted').replace('  metrics = [accuracy]\n', '  metrics = [accuracy]\n  tokenizer = chars(min_count: 3)\n'));
+    mkdirSync(join(dir, 'counted/ham'), { recursive: true });
+    mkdirSync(join(dir, 'counted/spam'), { recursive: true });
+    // 'q' and 'z' appear twice in all, fewer than 3 times; every other character more often.
+    for (let i = 0; i < 8; i++) {
+      file(`counted/ham/${i}.txt`, i < 2 ? 'lunch q' : 'lunch');
+      file(`counted/spam/${i}.txt`, i < 2 ? 'win z' : 'win');
+    }
+    const run = join(dir, 'counted-run');
+    const r = await dlc(['train', sectioned, '--data', join(dir, 'counted'), '--out', run], { env: ENV, timeoutMs: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const tok = JSON.parse(readFileSync(join(run, 'tokenizer.json'), 'utf8')) as { split: string; vocabulary: string[]; minCount: number };
+    expect(tok.split).toBe('character');
+    expect(tok.minCount).toBe(3);
+    expect(tok.vocabulary).toEqual(expect.arrayContaining(['l', 'w']));
+    expect(tok.vocabulary).not.toContain('q');
+    expect(tok.vocabulary).not.toContain('z');
+    const words = join(dir, 'counted-words');
+    const w = await dlc(['train', sectioned, '--data', join(dir, 'counted'), '--tokenizer', 'words', '--out', words], { env: ENV, timeoutMs: 120_000 });
+    expect(w.code).toBe(0);
+    const wt = JSON.parse(readFileSync(join(words, 'tokenizer.json'), 'utf8')) as { split: string; vocabulary: string[]; minCount: number };
+    expect(wt.split).toBe('whitespace');
+    expect(wt.minCount).toBe(3);
+    expect(wt.vocabulary).toEqual(['', '[UNK]', 'win', 'lunch']);
+  }, 240_000);
+
   it('predict --text without tokenizer.json beside the weights: one message, exit 1', async () => {
     const lone = join(dir, 'lone');
     rmSync(lone, { recursive: true, force: true });

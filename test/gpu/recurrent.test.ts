@@ -1,4 +1,4 @@
-// simple_rnn, lstm and gru programs trained 10 steps on each adapter follow the float64 interpreter.
+// simple_rnn, lstm, gru and bidirectional programs trained 10 steps on each adapter follow the float64 interpreter.
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile.ts';
 import { Rng } from '../../runtime/random.ts';
@@ -15,6 +15,8 @@ const LAYERS = {
   simple_rnn: 'simple_rnn(4, return_sequences: true, go_backwards: true) -> flatten',
   lstm: 'lstm(4, return_sequences: true, go_backwards: true) -> lstm(4)',
   gru: 'gru(4)',
+  // Both directions, the backward sequence flipped back into time order, concatenated per step.
+  bidirectional: 'bidirectional(gru(4, return_sequences: true)) -> flatten',
 };
 
 const source = (layers: string): string => `

@@ -42,6 +42,19 @@ describe('ONNX export of the catalogue', () => {
     expect(r.ops).toEqual(expect.arrayContaining(['MatMul', 'Transpose', 'Softmax']));
   });
 
+  it('bidirectional lstm and gru: both directions unrolled, the backward sequence put back in time order, concat and ave', async () => {
+    const r = await roundTrip(`model m {
+  input x: f32[5, 3]
+  s = x -> bidirectional(gru(4, return_sequences: true), merge: ave)
+  h = s -> bidirectional(lstm(3))
+  output s, h
+}`);
+    expectClose(r.errors);
+    expect(r.dims.s).toEqual([7, 5, 4]);
+    expect(r.dims.h).toEqual([7, 6]);
+    expect(r.ops).toEqual(expect.arrayContaining(['MatMul', 'Concat', 'Sigmoid', 'Tanh']));
+  });
+
   it('refuses a padding mask and a position table (a weight broadcast over the batch), naming the layer and line', () => {
     for (const [line, layer] of [['e -> multi_head_attention(heads: 2, key_dim: 3, mask: text)', "layer 'multi_head_attention_1' (op masked_softmax) has no ONNX form"], ['e + positional_embedding(e)', "layer 'positional_embedding_1' (op broadcast_to) has no ONNX form yet: it broadcasts a weight over the batch"]] as const) {
       const src = `model m {\n  input text: tokens[11, 6]\n  e = text -> embedding(5)\n  a = ${line}\n  output a\n}`;

@@ -1,4 +1,4 @@
-// fused in gru_1 (samples/spam_gru.dl:9)
+// fused in bidirectional_1 (samples/spam_gru.dl:11)
 @group(0) @binding(0) var<storage, read_write> b0: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b1: array<vec4f>;
 @group(0) @binding(2) var<storage, read> b2: array<vec4f>;

@@ -1,4 +1,4 @@
-// gather in embedding_1 (samples/spam_gru.dl:9)
+// gather in embedding_1 (samples/spam_gru.dl:11)
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 @group(0) @binding(2) var<storage, read> b2: array<i32>;

@@ -1,4 +1,4 @@
-// id_buckets in embedding_1 (samples/spam_gru.dl:9)
+// id_buckets in embedding_1 (samples/spam_gru.dl:11)
 @group(0) @binding(0) var<storage, read_write> b0: array<i32>;
 @group(0) @binding(1) var<storage, read> b1: array<i32>;
 @compute @workgroup_size(64)

@@ -1,4 +1,4 @@
-// slice in gru_1 (samples/spam_gru.dl:9)
+// slice in bidirectional_1 (samples/spam_gru.dl:11)
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 struct DispatchParams { p0: u32, p1: u32, p2: u32, p3: u32 }
