@@ -22,7 +22,7 @@ train aug {
   batch = 5
   seed = 7
 }`;
-const AUGMENTED = source(' -> random_flip() -> random_translation(0.3, [-0.2, 0.4], fill_value: 0.25) -> cutout([3, 2]) -> gaussian_noise(0.3)');
+const AUGMENTED = source(' -> random_flip() -> random_translation(0.3, [-0.2, 0.4], fill_value: 0.25) -> random_rotation(0.2, fill_value: -0.5) -> random_zoom([-0.3, 0.4], 0.2) -> cutout([3, 2]) -> gaussian_noise(0.3)');
 const PLAIN = source('');
 const STEPS = 10;
 
