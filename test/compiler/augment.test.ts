@@ -35,6 +35,17 @@ describe('augmentation layers', () => {
     for (const p of ['eval', 'forward'] as const) expect(opsOf(p).filter((n) => AUGMENT_OPS.includes(n.op))).toEqual([]);
   });
 
+  it('after a trainable layer, a rotation and a zoom pass their gradient back through their transposes (same draws, fill 0)', () => {
+    const g = compiles(net('  logits = image -> conv2d(2, kernel: 3) -> random_rotation(0.1, fill_value: 0.5) -> random_zoom(0.2) -> flatten -> dense(3)')).snapshots!.programs!;
+    const train = g.programs.train_step!.nodes.map((id) => g.nodes.find((n) => n.id === id)!);
+    for (const op of ['random_rotation', 'random_zoom']) {
+      const [forward, adjoint, ...rest] = train.filter((n) => n.op === op);
+      expect(rest).toEqual([]);
+      expect(forward!.attrs.adjoint).toBeUndefined();
+      expect(adjoint!.attrs).toEqual({ ...forward!.attrs, fill: 0, adjoint: true });
+    }
+  });
+
   it('random_flip modes name the axes flipped', () => {
     const attrs = (mode: string) => compiles(net(`  logits = image -> random_flip(mode: ${mode}) -> flatten -> dense(3)`)).snapshots!.programs!.nodes.find((n) => n.op === 'random_flip')!.attrs;
     expect(attrs('horizontal')).toMatchObject({ horizontal: true, vertical: false });
