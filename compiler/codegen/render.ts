@@ -1,6 +1,7 @@
 // Codegen's one entry point: a KernelSpec in, the kernel's complete WGSL out. Pure: no graph, no
 // device, nothing but the spec and the expression trees in it.
 import type { KernelSpec, Template } from '../ir/kernel-spec.ts';
+import { affineBody } from './wgsl/augment-affine.ts';
 import { augmentBody } from './wgsl/augment.ts';
 import { BATCH_STRUCT, commentText, DISPATCH_STRUCT, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
@@ -37,6 +38,7 @@ function body(t: Template, cx: TemplateContext): string {
     case 'id_buckets': return idBucketsBody(t, cx);
     case 'scatter_add': return scatterAddBody(t, cx);
     case 'random_flip': case 'random_translation': case 'cutout': return augmentBody(t, cx);
+    case 'random_rotation': case 'random_zoom': return affineBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);
     case 'loss_head': return lossHeadBody(t);

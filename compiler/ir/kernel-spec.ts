@@ -264,11 +264,21 @@ export interface AugmentBase {
   total: number; wg: number;
 }
 
-/** Random flips, bilinear translations (or their transpose) and cutout boxes, drawn per sample (ir/ops/augment.ts). */
+/** Random flips, bilinear translations (or their transpose), cutout boxes, rotations and zooms, drawn per sample (ir/ops/augment.ts). */
 export type AugmentTemplate =
   | (AugmentBase & { kind: 'random_flip'; horizontal: boolean; vertical: boolean })
   | (AugmentBase & { kind: 'random_translation'; height: [number, number]; width: [number, number]; fill: number; adjoint: boolean })
-  | (AugmentBase & { kind: 'cutout'; size: [number, number] });
+  | (AugmentBase & { kind: 'cutout'; size: [number, number] })
+  | AffineTemplate;
+
+/** Random rotations and zooms about the image centre, bilinear with a constant fill, or their transposes (ir/ops/augment-affine.ts). */
+export type AffineTemplate =
+  | (AugmentBase & { kind: 'random_rotation'; factor: [number, number]; fill: number; adjoint: boolean })
+  | (AugmentBase & {
+    kind: 'random_zoom'; height: [number, number]; width: [number, number] | null; fill: number; adjoint: boolean;
+    /** The smallest zoom drawn (> 0): the transpose's window reaches 1 / smallest pixels. */
+    smallest: number;
+  });
 
 export interface SumToTemplate {
   kind: 'sum_to';

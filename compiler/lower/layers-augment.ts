@@ -1,9 +1,12 @@
-// Augmentation layers (random_flip, random_translation, cutout, gaussian_noise): random while
+// Augmentation layers (random_flip, random_translation, random_rotation, random_zoom, cutout, gaussian_noise): random while
 // training, drawn per step from the layer's stream (the train seed, the step, the layer's salt), so
 // runs repeat bit for bit and a resumed run draws what an uninterrupted one would; identity in eval,
 // predict and every exported model.
 import { image } from './layers-spatial.ts';
-import { LayerError, type LayerDef } from './layers.ts';
+import type { ValueId } from '../ir/types.ts';
+import type { ArgSpec } from './bind-args.ts';
+import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
+import type { Hyper } from './values.ts';
 
 /** Keras RandomFlip's modes; one draw per sample flips every axis the mode names. */
 const FLIP_MODES = ['horizontal', 'vertical', 'horizontal_and_vertical'] as const;
@@ -15,9 +18,22 @@ const FILL_MODES = ['constant', 'reflect', 'wrap', 'nearest'] as const;
 export const AUGMENT_HINTS: Readonly<Record<string, string>> = {
   random_shift: "dlc names it random_translation (Keras RandomTranslation), e.g. random_translation(0.1, 0.1)",
   random_crop: 'random_crop is not offered yet; random_translation shifts the image within its frame instead',
-  random_rotation: 'random_rotation is not offered yet; random_flip, random_translation, cutout and gaussian_noise are',
-  random_zoom: 'random_zoom is not offered yet; random_flip, random_translation, cutout and gaussian_noise are',
 };
+
+/** The fill and interpolation arguments of the warping layers, as Keras names them; dlc offers constant fill and bilinear only. */
+const WARP_OPTIONS: ArgSpec[] = [
+  { name: 'fill_mode', type: 'word', default: 'constant', oneOf: FILL_MODES },
+  { name: 'fill_value', type: 'float', default: 0 },
+  { name: 'interpolation', type: 'word', default: 'bilinear', oneOf: ['bilinear', 'nearest'] },
+];
+
+function warpOptions(cx: LayerContext, x: ValueId, layer: string, h: Record<string, Hyper>): void {
+  image(cx, x, layer);
+  if (h.fill_mode !== 'constant') {
+    throw new LayerError(`fill_mode '${h.fill_mode}' is not offered yet: ${layer} fills with the constant fill_value (0 unless given); write fill_mode: constant (Keras' default is reflect)`);
+  }
+  if (h.interpolation !== 'bilinear') throw new LayerError(`${layer} interpolates bilinearly only; interpolation '${h.interpolation}' is not offered yet`);
+}
 
 export const AUGMENT_LAYERS: Record<string, LayerDef> = {
   random_flip: {
@@ -37,18 +53,34 @@ export const AUGMENT_LAYERS: Record<string, LayerDef> = {
     hyper: [
       { name: 'height_factor', type: 'factor' },
       { name: 'width_factor', type: 'factor' },
-      { name: 'fill_mode', type: 'word', default: 'constant', oneOf: FILL_MODES },
-      { name: 'fill_value', type: 'float', default: 0 },
-      { name: 'interpolation', type: 'word', default: 'bilinear', oneOf: ['bilinear', 'nearest'] },
+      ...WARP_OPTIONS,
     ],
     lower(cx, [x], h) {
-      image(cx, x!, 'random_translation');
-      if (h.fill_mode !== 'constant') {
-        throw new LayerError(`fill_mode '${h.fill_mode}' is not offered yet: random_translation fills with the constant fill_value (0 unless given); write fill_mode: constant (Keras' default is reflect)`);
-      }
-      if (h.interpolation !== 'bilinear') throw new LayerError(`random_translation interpolates bilinearly only; interpolation '${h.interpolation}' is not offered yet`);
+      warpOptions(cx, x!, 'random_translation', h);
       if (!cx.training) return x!;
       return cx.op('random_translation', [x!], { salt: cx.salt, height: h.height_factor as number[], width: h.width_factor as number[], fill: h.fill_value as number });
+    },
+  },
+  random_rotation: {
+    doc: 'rotates each image about its centre by 2π·f for f drawn from [−factor, factor] (or [lo, hi]) while training, bilinear, filling with fill_value; identity in eval (Keras RandomRotation with fill_mode constant)',
+    inputs: 1,
+    hyper: [{ name: 'factor', type: 'factor' }, ...WARP_OPTIONS],
+    lower(cx, [x], h) {
+      warpOptions(cx, x!, 'random_rotation', h);
+      if (!cx.training) return x!;
+      return cx.op('random_rotation', [x!], { salt: cx.salt, factor: h.factor as number[], fill: h.fill_value as number });
+    },
+  },
+  random_zoom: {
+    doc: 'zooms each image about its centre by 1 + f per axis, f drawn from [−factor, factor] (or [lo, hi]; positive zooms out), the width by the height\'s draw unless width_factor is given, while training, bilinear, filling with fill_value; identity in eval (Keras RandomZoom with fill_mode constant)',
+    inputs: 1,
+    hyper: [{ name: 'height_factor', type: 'factor' }, { name: 'width_factor', type: 'factor', default: [] }, ...WARP_OPTIONS],
+    lower(cx, [x], h) {
+      warpOptions(cx, x!, 'random_zoom', h);
+      const [height, width] = [h.height_factor as number[], h.width_factor as number[]];
+      if (Math.min(height[0]!, width[0] ?? 1) <= -1) throw new LayerError(`random_zoom factors must stay above -1 (a zoom of 1 + (-1) = 0 maps the whole image to its centre), got [${height}]${width.length ? ` and [${width}]` : ''}`);
+      if (!cx.training) return x!;
+      return cx.op('random_zoom', [x!], { salt: cx.salt, height, width, fill: h.fill_value as number });
     },
   },
   cutout: {

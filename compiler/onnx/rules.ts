@@ -233,6 +233,8 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   gaussian_noise: null,
   random_flip: null,
   random_translation: null,
+  random_rotation: null,
+  random_zoom: null,
   cutout: null,
   huber: null,
   hinge: null,

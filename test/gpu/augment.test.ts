@@ -8,11 +8,11 @@ import { Session } from '../../runtime/session.ts';
 import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
 
-const source = (augment: string) => `
+const source = (augment: string, afterConv = '') => `
 model aug {
   input x: f32[2, 9, 7]
   input y: class[4]
-  h = x${augment} -> conv2d(3, kernel: 3) -> relu -> flatten
+  h = x${augment} -> conv2d(3, kernel: 3)${afterConv} -> relu -> flatten
   logits = h -> dense(4)
   output logits
 }
@@ -22,8 +22,10 @@ train aug {
   batch = 5
   seed = 7
 }`;
-const AUGMENTED = source(' -> random_flip() -> random_translation(0.3, [-0.2, 0.4], fill_value: 0.25) -> cutout([3, 2]) -> gaussian_noise(0.3)');
+const AUGMENTED = source(' -> random_flip() -> random_translation(0.3, [-0.2, 0.4], fill_value: 0.25) -> random_rotation(0.2, fill_value: -0.5) -> random_zoom([-0.3, 0.4], 0.2) -> cutout([3, 2]) -> gaussian_noise(0.3)');
 const PLAIN = source('');
+// Warps after the convolution: its gradient passes back through their transposes.
+const WARPED_FEATURES = source('', ' -> random_rotation(0.15, fill_value: 0.2) -> random_zoom([-0.4, 0.3], [-0.2, 0.2])');
 const STEPS = 10;
 
 /** Per-step batches: fixed random images and labels. */
@@ -50,23 +52,27 @@ describe('augmentation in the train step', () => {
     expect(relError(Float32Array.from(plain.kernel), ref.kernel)).toBeGreaterThan(1e-3);
   });
 
+  const warpedRef = reference(WARPED_FEATURES);
   for (const adapter of ADAPTERS) {
     describe(adapter, () => {
       const device = useDevice(adapter);
-      it(`${STEPS} steps match the float64 loss curve and weights to 1e-4 relative`, async (t) => {
-        const h = device();
-        if (!h) return t.skip();
-        const r = compile(AUGMENTED, { file: 'aug.dl' });
-        const s = await Session.create(r.artifact!, h.device);
-        try {
-          const gpu: number[] = [];
-          for (const b of batches()) gpu.push((await s.trainStep(b, { readLoss: true }))!);
-          for (let k = 0; k < STEPS; k++) expect(Math.abs(gpu[k]! - ref.losses[k]!) / Math.abs(ref.losses[k]!), `step ${k + 1}: gpu ${gpu[k]} ref ${ref.losses[k]}`).toBeLessThan(1e-4);
-          expect(relError(await s.read('conv2d_1.kernel'), ref.kernel)).toBeLessThan(1e-4);
-        } finally {
-          s.dispose();
-        }
-      }, 120_000);
+      const cases = [['every augmentation on the input', AUGMENTED, ref], ['rotation and zoom after the convolution', WARPED_FEATURES, warpedRef]] as const;
+      for (const [name, src, want] of cases) {
+        it(`${name}: ${STEPS} steps match the float64 loss curve and weights to 1e-4 relative`, async (t) => {
+          const h = device();
+          if (!h) return t.skip();
+          const r = compile(src, { file: 'aug.dl' });
+          const s = await Session.create(r.artifact!, h.device);
+          try {
+            const gpu: number[] = [];
+            for (const b of batches()) gpu.push((await s.trainStep(b, { readLoss: true }))!);
+            for (let k = 0; k < STEPS; k++) expect(Math.abs(gpu[k]! - want.losses[k]!) / Math.abs(want.losses[k]!), `step ${k + 1}: gpu ${gpu[k]} ref ${want.losses[k]}`).toBeLessThan(1e-4);
+            expect(relError(await s.read('conv2d_1.kernel'), want.kernel)).toBeLessThan(1e-4);
+          } finally {
+            s.dispose();
+          }
+        }, 120_000);
+      }
     });
   }
 });

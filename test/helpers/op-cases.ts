@@ -335,6 +335,21 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [x], attrs: { salt: k + 3, height: [0, 0], width: [-0.45, -0.05], fill: 0 } },
     { shapes: [x], attrs: { salt: k + 4, height: [-0.3, 0.3], width: [-0.7, 0.2], fill: 0, adjoint: true } },
   ]),
+  // Turns within ±1/10 and ±1/2 of a full turn (past ±π: every quadrant of the sine), one-sided, none; fill 0 and 0.5; the transpose.
+  random_rotation: AUGMENT_IMAGES.flatMap((x, k): OpCase[] => [
+    { shapes: [x], attrs: { salt: k + 1, factor: [-0.1, 0.1], fill: 0 } },
+    { shapes: [x], attrs: { salt: k + 2, factor: [-0.5, 0.5], fill: 0.5 } },
+    { shapes: [x], attrs: { salt: k + 3, factor: [0, 0], fill: 0 } },
+    { shapes: [x], attrs: { salt: k + 4, factor: [0.2, 0.3], fill: 0, adjoint: true } },
+  ]),
+  // One zoom for both axes (in and out), separate ranges, none; the transposes, one reaching 2.5 pixels (zoom 0.4).
+  random_zoom: AUGMENT_IMAGES.flatMap((x, k): OpCase[] => [
+    { shapes: [x], attrs: { salt: k + 1, height: [-0.3, 0.3], width: [], fill: 0 } },
+    { shapes: [x], attrs: { salt: k + 2, height: [-0.5, 0.2], width: [0.1, 0.8], fill: 0.5 } },
+    { shapes: [x], attrs: { salt: k + 3, height: [0, 0], width: [], fill: 0 } },
+    { shapes: [x], attrs: { salt: k + 4, height: [-0.6, 0.4], width: [-0.3, 0.3], fill: 0, adjoint: true } },
+    { shapes: [x], attrs: { salt: k + 5, height: [-0.2, 0.5], width: [], fill: 0, adjoint: true } },
+  ]),
   // Boxes of one pixel, odd and even sides, and the whole image.
   cutout: AUGMENT_IMAGES.flatMap((x, k): OpCase[] => [
     { shapes: [x], attrs: { salt: k + 1, size: [1, 1] } },

@@ -1,7 +1,10 @@
 // Augmentation kernels (random flip, bilinear translation and its transpose, cutout): one invocation
 // per element of [N, C, H, W]; each sample's draw is the same hash of (seed, step, salt, index) as
 // the reference's (ir/ops/augment.ts), computed in every invocation of the sample.
-import type { AugmentTemplate } from '../../ir/kernel-spec.ts';
+import type { AffineTemplate, AugmentTemplate } from '../../ir/kernel-spec.ts';
+
+/** Flips, translations and cutout (rotations and zooms: augment-affine.ts). */
+type ShiftTemplate = Exclude<AugmentTemplate, AffineTemplate>;
 import { f32Lit, flatIndex, HASH_WGSL, u32Lit } from './common.ts';
 import type { TemplateContext } from './template.ts';
 
@@ -11,7 +14,7 @@ const BITS_WGSL = `fn dlc_bits(seed: u32, step: u32, salt: u32, i: u32) -> u32 {
 }`;
 
 /** The lines computing `value` for element i at (n, r, c) of the sample's plane starting at `plane`. */
-function valueLines(t: AugmentTemplate, draw: (fn: string, k: number) => string): string[] {
+function valueLines(t: ShiftTemplate, draw: (fn: string, k: number) => string): string[] {
   const [H, W] = [u32Lit(t.H), u32Lit(t.W)];
   switch (t.kind) {
     case 'random_flip': {
@@ -75,7 +78,7 @@ function valueLines(t: AugmentTemplate, draw: (fn: string, k: number) => string)
   }
 }
 
-export function augmentBody(t: AugmentTemplate, cx: TemplateContext): string {
+export function augmentBody(t: ShiftTemplate, cx: TemplateContext): string {
   const step = cx.step;
   if (!step) throw new Error(`internal error: ${t.kind} without the step uniform block`);
   // Flips draw at the sample's index n; translation and cutout at 2n and 2n + 1 (augment.ts drawIndex).

@@ -8,24 +8,24 @@ import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelRow, type StepContext, type TensorType } from './def.ts';
 
 /** Invocations per workgroup: one per output element. */
-const WG = 64;
+export const WG = 64;
 
 /** The stream indices of sample n's draws: flips draw one (n); translation and cutout two (2n, 2n + 1). */
 export const drawIndex = (n: number, k: number): number => 2 * n + k;
 
-function nchw(op: string, x: TensorType): [number, number, number, number] {
+export function nchw(op: string, x: TensorType): [number, number, number, number] {
   if (x.shape.length !== 4) throw new ShapeError(`${op} needs an input in NCHW layout [N, C, H, W], got ${shapeStr(x.shape)}`);
   return x.shape as [number, number, number, number];
 }
 
-function saltOf(op: string, a: Attrs): number {
+export function saltOf(op: string, a: Attrs): number {
   const s = a.salt;
   if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new ShapeError(`${op} needs 'salt' as a u32, got ${JSON.stringify(s)}`);
   return s;
 }
 
 /** A [lo, hi] factor pair with −1 ≤ lo ≤ hi ≤ 1 (Keras RandomTranslation's range). */
-function range(op: string, a: Attrs, name: string): [number, number] {
+export function range(op: string, a: Attrs, name: string): [number, number] {
   const v = a[name];
   if (!Array.isArray(v) || v.length !== 2 || !(v[0]! >= -1 && v[0]! <= v[1]! && v[1]! <= 1)) throw new ShapeError(`${op} needs '${name}' as [lo, hi] within [-1, 1], got ${JSON.stringify(v)}`);
   return [v[0]!, v[1]!];
@@ -53,7 +53,7 @@ export function cutoutCorner(ctx: StepContext, salt: number, n: number, [sh, sw]
 }
 
 /** Runs `f(n, y, x, o)` over every element o of an [N, C, H, W] tensor (sample n, row y, column x). */
-function eachPixel([N, C, H, W]: number[], f: (n: number, y: number, x: number, o: number) => void): void {
+export function eachPixel([N, C, H, W]: number[], f: (n: number, y: number, x: number, o: number) => void): void {
   let o = 0;
   for (let n = 0; n < N!; n++) for (let c = 0; c < C!; c++) for (let y = 0; y < H!; y++) for (let x = 0; x < W!; x++) f(n, y, x, o++);
 }
@@ -127,11 +127,11 @@ function cutoutRef(x: Tensor, a: Attrs, ctx: StepContext): Tensor {
   return y;
 }
 
-function augmentKernel(io: KernelIO): AugmentBase {
+export function augmentKernel(io: KernelIO): AugmentBase {
   const [N, C, H, W] = io.inputs[0]!.shape as [number, number, number, number];
   return { x: io.inputs[0]!.name, out: io.output!.name, N, C, H, W, salt: io.attrs.salt as number, total: N * C * H * W, wg: WG };
 }
-const body = (template: AugmentTemplate): KernelBody => ({ template, workgroups: grid(Math.ceil(template.total / WG)) });
+export const body = (template: AugmentTemplate): KernelBody => ({ template, workgroups: grid(Math.ceil(template.total / WG)) });
 
 export const AUGMENT_OPS = {
   random_flip: {

@@ -1,4 +1,5 @@
 // Every op row of the IR by name; OpKind, the closed set of op names, is derived from it.
+import { AFFINE_OPS } from './augment-affine.ts';
 import { AUGMENT_OPS } from './augment.ts';
 import { CONV_OPS } from './conv.ts';
 import type { OpRow } from './def.ts';
@@ -11,7 +12,7 @@ import { SPATIAL_OPS } from './spatial.ts';
 import { STRUCTURAL_OPS } from './structural.ts';
 import { UPDATE_OPS } from './update.ts';
 
-export const OP_ROWS = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...SOFTMAX_OPS, ...CONV_OPS, ...SPATIAL_OPS, ...GATHER_OPS, ...UPDATE_OPS, ...FUSED_OPS, ...LOSS_HEAD_OPS, ...AUGMENT_OPS } satisfies Record<string, OpRow>;
+export const OP_ROWS = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...SOFTMAX_OPS, ...CONV_OPS, ...SPATIAL_OPS, ...GATHER_OPS, ...UPDATE_OPS, ...FUSED_OPS, ...LOSS_HEAD_OPS, ...AUGMENT_OPS, ...AFFINE_OPS } satisfies Record<string, OpRow>;
 
 export type OpKind = keyof typeof OP_ROWS;
 

@@ -168,10 +168,12 @@ const RULES: Rules = {
   id_buckets: null,
 
   // Augmentations redraw the same choices from (seed, step, salt): a flip and a cutout mask are their
-  // own transposes; a translation's transpose reads the other way (its constant fill is no function of x).
+  // own transposes; a translation's, rotation's or zoom's transpose reads the other way (its constant fill is no function of x).
   random_flip: (b, n, g) => [b.op('random_flip', [g], { ...n.attrs })],
   cutout: (b, n, g) => [b.op('cutout', [g], { ...n.attrs })],
   random_translation: (b, n, g) => [b.op('random_translation', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
+  random_rotation: (b, n, g) => [b.op('random_rotation', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
+  random_zoom: (b, n, g) => [b.op('random_zoom', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
 
   ema: null,
   accumulate: null,
