@@ -13,7 +13,7 @@ import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
 import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../runtime/data/mnist.ts';
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
-import { firstSamples, splitTail } from '../runtime/data/split.ts';
+import { classOfEach, firstSamples, splitStratified, splitTail } from '../runtime/data/split.ts';
 import type { Samples } from '../runtime/fit.ts';
 import { isFolder } from '../runtime/data/text-folder-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
@@ -30,6 +30,8 @@ export interface DataOptions {
   label?: string[];
   /** Fraction of the training rows held out for validation (the last rows). */
   valSplit?: number;
+  /** --val-split holds out a seeded random fraction of each class (else the last rows, as Keras). */
+  stratify?: boolean;
   /** A separate validation file. */
   val?: string;
   /** Labels of .npy / IDX features. */
@@ -211,9 +213,27 @@ function firstTraining(d: LoadedData, n: number): LoadedData {
   return { ...d, train: firstSamples(d.train, n), description: `${d.description}; training on the first ${n} of the ${all} training samples (--train-size)` };
 }
 
+/**
+ * The validation split: the last rows (Keras' validation_split), or with --stratify a seeded random
+ * fraction of each class; `how` describes a stratified split for the data line.
+ */
+function holdOut(data: Samples, m: Manifest, fraction: number, opts: DataOptions): { train: Samples; held: Samples; how: string } {
+  if (!opts.stratify) return { ...splitTail(data, fraction), how: '' };
+  const spec = labelInput(m);
+  const labels = spec ? data.tensors[spec.name] : undefined;
+  const categorical = spec?.classes !== undefined || m.train.loss === 'cross_entropy' || m.train.loss === 'binary_cross_entropy';
+  if (!spec || !labels || !categorical) throw new UserError(`--stratify splits by class: it needs class labels (class[K]) or the targets of a cross_entropy or binary_cross_entropy loss${spec ? `; '${printable(spec.name)}' is the target of a ${printable(m.train.loss)} loss` : ''}`);
+  // The train section's seed, not --seed: runs with other seeds, and a resumed run, validate on the same samples.
+  const seed = m.train.seed;
+  return { ...splitStratified(data, classOfEach(labels, data.count), fraction, seed), how: `, stratified by class, chosen with seed ${seed}` };
+}
+
 function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
-  if (isTextData(name, m, opts)) return loadText(name, m, opts);
+  if (isTextData(name, m, opts)) {
+    if (opts.stratify) throw new UserError('--stratify applies to array, CSV and mnist data; text data is split by its last rows (--val-split) or given as --val');
+    return loadText(name, m, opts);
+  }
   if (name === 'spam') throw spamNeedsTokens(m);
   if (opts.textColumn !== undefined || opts.tokenizer !== undefined) throw new UserError(`--text-column and --tokenizer apply to text data, for a model with a token input (tokens[V, T])`);
   if (isMnist(name)) {
@@ -222,8 +242,8 @@ function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
     if (opts.val !== undefined) throw new UserError(`--val applies to data files; the ${name} data set holds out its own 2,000 digits`);
     if (opts.valSplit === undefined) return d;
     // Validation comes out of the training digits; the test digits stay the held-out set.
-    const { train, held } = splitTail(d.train, opts.valSplit);
-    return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
+    const { train, held, how } = holdOut(d.train, m, opts.valSplit, opts);
+    return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set${how}), ${d.test!.count} test digits held out` };
   }
   if (opts.digits) throw new UserError(`--digits picks digits of the mnist data sets, not of ${printable(name)}`);
   if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file, or a folder of text per class)`);
@@ -234,9 +254,9 @@ function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
     return { train: all, val, description: `${shownFile(name)}: ${all.count} training samples; ${shownFile(opts.val)}: ${val.count} for validation` };
   }
   if (opts.valSplit !== undefined) {
-    const { train, held } = splitTail(all, opts.valSplit);
+    const { train, held, how } = holdOut(all, m, opts.valSplit, opts);
     if (held.count === 0) throw new UserError(`--val-split ${opts.valSplit} of ${all.count} samples holds out none; use a larger fraction`);
-    return { train, val: held, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} for validation (the last ${Math.round(opts.valSplit * 100)}%)` };
+    return { train, val: held, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} for validation (${how ? `${Math.round(opts.valSplit * 100)}%${how}` : `the last ${Math.round(opts.valSplit * 100)}%`})` };
   }
   return { train: all, description: `${shownFile(name)}: ${all.count} training samples (no validation data: add --val-split or --val)` };
 }

@@ -78,6 +78,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const data = loadData(opts.data ?? 'mnist', m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
+    ...(opts.stratify ? { stratify: true } : {}),
     ...(opts.digits ? { digits: opts.digits } : {}), ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
     ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...(opts.tokenizer !== undefined ? { tokenizer: { level: opts.tokenizer } } : {}),
   });
