@@ -8,13 +8,15 @@ import { arraysToSamples, checkSampleShapes, parseIdx, parseNpy, type NdArray } 
 import { parseCsv } from '../runtime/data/csv.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
 import { labelInput, sampleWeightInput } from '../runtime/data/model-inputs.ts';
-import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
+import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES, STREAM_CSV_BYTES } from '../runtime/data/limits.ts';
+import { streamCsv } from '../runtime/data/csv-stream-node.ts';
+import { statSync } from 'node:fs';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
 import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../runtime/data/mnist.ts';
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
 import { classOfEach, firstSamples, splitStratified, splitTail } from '../runtime/data/split.ts';
-import type { Samples } from '../runtime/fit.ts';
+import type { SampleStream, Samples } from '../runtime/fit.ts';
 import { isFolder } from '../runtime/data/text-folder-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
@@ -204,6 +206,47 @@ export const spamNeedsTokens = (m: Manifest): UserError => new UserError(`the sp
 export function loadData(name: string, m: Manifest, opts: DataOptions = {}): LoadedData {
   const d = loadAll(name, m, opts);
   return opts.trainSize === undefined ? d : firstTraining(d, opts.trainSize);
+}
+
+/** The size above which a CSV file is streamed: DLC_STREAM_CSV_BYTES, else STREAM_CSV_BYTES. */
+function streamAbove(): number {
+  const v = process.env.DLC_STREAM_CSV_BYTES;
+  if (v === undefined || v === '') return STREAM_CSV_BYTES;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`DLC_STREAM_CSV_BYTES must be a whole number of bytes, got '${printable(v)}'`);
+  return n;
+}
+
+/** Data to train on: loadData's, except that the training samples may be a stream (a large CSV file). */
+export type TrainingData = Omit<LoadedData, 'train'> & { train: Samples | SampleStream };
+
+/** What `dlc train` trains on: a CSV file too large to parse whole is streamed from disk, anything else is loadData's. */
+export function loadTrainingData(name: string, m: Manifest, opts: DataOptions = {}): TrainingData {
+  return streamedCsv(name, m, opts) ?? loadData(name, m, opts);
+}
+
+/** A training CSV file too large to parse whole, as a stream read from disk each epoch; else undefined. */
+function streamedCsv(name: string, m: Manifest, opts: DataOptions): TrainingData | undefined {
+  // Text CSV files are tokenised whole (the tokenizer is built from every training text).
+  if (formatOf(name) !== 'csv' || hasTokenInput(m)) return undefined;
+  let size: number;
+  try {
+    const st = statSync(name);
+    if (!st.isFile()) return undefined;
+    size = st.size;
+  } catch {
+    return undefined;
+  }
+  const limit = streamAbove();
+  if (size <= limit) return undefined;
+  const why = `over ${limit.toLocaleString('en-US')} bytes: read from disk in chunks each epoch, shuffled through a buffer`;
+  if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
+  if (opts.valSplit !== undefined || opts.trainSize !== undefined) throw new UserError(`${shownFile(name)} is ${why}: --val-split and --train-size need the samples in memory; give the validation data as --val FILE`);
+  if (opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
+  const train = streamCsv(name, m, { ...(opts.label ? { label: opts.label } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}) });
+  const val = opts.val !== undefined ? readDataFile(opts.val, m, opts) : undefined;
+  const head = `${shownFile(name)}: ${train.count} training samples (the file is ${why})`;
+  return val ? { train, val, description: `${head}; ${shownFile(opts.val!)}: ${val.count} for validation` } : { train, description: `${head}; no validation data: add --val` };
 }
 
 /** The data with only its first `n` training samples (Keras' x_train[:n]); validation and test unchanged. */

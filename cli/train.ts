@@ -15,7 +15,7 @@ import { compile } from '../compiler/compile.ts';
 import { readSource } from './compile-file.ts';
 import { saveTokenizer, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
-import { loadData } from './data.ts';
+import { loadTrainingData } from './data.ts';
 import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
 import { compileProgress, confusionTable, evalParts, progress } from './progress.ts';
@@ -75,7 +75,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const artifact = await artifactFor(file, opts);
   const m = artifact.manifest;
   if (!m.train.loss) throw new UserError(`${printable(file)} has no train section for model '${printable(m.model)}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
-  const data = loadData(opts.data ?? 'mnist', m, {
+  const data = loadTrainingData(opts.data ?? 'mnist', m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
     ...(opts.stratify ? { stratify: true } : {}),

@@ -17,6 +17,19 @@ export interface Samples {
   tensors: Record<string, TensorData>;
 }
 
+/**
+ * A data set read as it trains (a file too large to hold): each epoch's batches in order, the full
+ * ones of `batch` samples, then the rest; the same (epoch, seed) gives the same batches.
+ */
+export interface SampleStream {
+  count: number;
+  /** The inputs each batch holds. */
+  names: string[];
+  batches(epoch: number, seed: number, batch: number, shuffle: boolean): Iterator<Record<string, TensorData>>;
+}
+
+const isStream = (d: Samples | SampleStream): d is SampleStream => 'batches' in d;
+
 export interface EpochResult {
   epoch: number;
   /** Mean training loss over the epoch's samples (each batch's mean weighted by its size, as Keras). */
@@ -161,7 +174,7 @@ async function traceNonFinite(
  * partial batch on `partialBatch` (left out without it or with drop_last), then reads the GPU-side
  * metric sums once.
  */
-export async function fit(session: Session, data: Samples, opts: FitOptions = {}): Promise<EpochResult[]> {
+export async function fit(session: Session, data: Samples | SampleStream, opts: FitOptions = {}): Promise<EpochResult[]> {
   const history: EpochResult[] = [];
   for await (const r of trainEpochs(session, data, opts)) history.push(r);
   return history;
@@ -172,11 +185,13 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
  * so a caller can log, checkpoint or stop (break) between epochs:
  *   for await (const e of trainEpochs(session, data, { epochs: 10 })) if (e.loss < 0.1) break;
  */
-export async function* trainEpochs(session: Session, data: Samples, opts: FitOptions = {}): AsyncGenerator<EpochResult, void, undefined> {
+export async function* trainEpochs(session: Session, data: Samples | SampleStream, opts: FitOptions = {}): AsyncGenerator<EpochResult, void, undefined> {
   const t = session.manifest.train;
   const B = session.manifest.batch;
   const epochs = opts.epochs ?? t.epochs;
-  const rng = new Rng(opts.seed ?? t.seed);
+  const seed = opts.seed ?? t.seed;
+  const shuffle = opts.shuffle ?? t.shuffle;
+  const rng = new Rng(seed);
   const full = Math.floor(data.count / B);
   if (full === 0) throw new Error(`need at least one full batch of ${B} samples, got ${data.count}`);
   const rest = data.count - full * B;
@@ -189,7 +204,7 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   const start = opts.startEpoch ?? 0;
   // Replay the shuffles of the epochs already trained: the order is permuted in place each epoch.
-  for (let e = 1; e <= start; e++) if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+  if (!isStream(data)) for (let e = 1; e <= start; e++) if (shuffle) rng.shuffle(order);
   const schedule = opts.schedule ?? t.schedule;
   const stopping = opts.earlyStopping ?? t.earlyStopping;
   const baseLr = session.lr;
@@ -209,36 +224,59 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? PLATEAU.min);
     session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
   };
-  const batch = (s: number) => gather(s < full ? session : partial!, data, order.subarray(s * B, s * B + B), names);
+  // A stream is read in order: asking for an earlier step (replaying an epoch) starts its epoch again.
+  let epochNow = 0;
+  let stream: { epoch: number; next: number; it: Iterator<Record<string, TensorData>> } | undefined;
+  const fromStream = (d: SampleStream, s: number): Record<string, TensorData> => {
+    if (!stream || stream.epoch !== epochNow || stream.next > s) stream = { epoch: epochNow, next: 0, it: d.batches(epochNow, seed, B, shuffle) };
+    for (;;) {
+      const r = stream.it.next();
+      if (r.done) throw new Error(`the data stream ended before step ${s + 1} of epoch ${epochNow}`);
+      if (stream.next++ === s) return r.value;
+    }
+  };
+  const batch = (s: number) => (isStream(data) ? fromStream(data, s) : gather(s < full ? session : partial!, data, order.subarray(s * B, s * B + B), names));
   /** The epoch's partial-batch step: the state goes to its session and back, its metric sums are read. */
-  const partialStep = async (opts: { readLoss?: boolean } = {}): Promise<{ loss?: number; sums: Awaited<ReturnType<Session['metricSums']>> }> => {
+  const partialStep = async (inputs: Record<string, TensorData>, opts: { readLoss?: boolean } = {}): Promise<{ loss?: number; sums: Awaited<ReturnType<Session['metricSums']>> }> => {
     session.copyTrainingStateTo(partial!);
     partial!.resetMetrics();
-    const loss = await partial!.trainStep(batch(full), opts);
+    const loss = await partial!.trainStep(inputs, opts);
     partial!.copyTrainingStateTo(session);
     return { ...(loss !== undefined ? { loss } : {}), sums: await partial!.metricSums() };
   };
   const step = async (s: number, readLoss = false): Promise<number | undefined> => {
     if (s < full) return session.trainStep(batch(s), { readLoss });
-    return (await partialStep({ readLoss })).loss;
+    return (await partialStep(batch(s), { readLoss })).loss;
   };
   // Pruning that starts at epoch 0 prunes the initial weights (a resumed run has its masks from the checkpoint).
   if (start === 0) await updatePruneMasks(session, 0);
   for (let e = start + 1; e <= epochs; e++) {
     const began = performance.now();
-    if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+    epochNow = e;
+    if (shuffle && !isStream(data)) rng.shuffle(order);
     // The epoch's starting point, kept so a non-finite loss can be traced to its step and kernel.
     const before = opts.checkFinite === false ? undefined : await snapshot(session);
     session.resetMetrics();
     let last: { lossSum: number; correctSum?: number } = { lossSum: 0 };
+    // The next batch is gathered (or read and parsed) while the GPU runs the current step.
+    let prepared = batch(0);
     for (let s = 0; s < steps; s++) {
       setRate(e, s);
+      const inputs = prepared;
       if (s < full) {
-        await session.trainStep(batch(s));
+        const running = session.trainStep(inputs);
+        let failed: unknown;
+        try {
+          if (s + 1 < steps) prepared = batch(s + 1);
+        } catch (err) {
+          failed = err;
+        }
+        await running;
+        if (failed !== undefined) throw failed;
         await opts.onStep?.(s + 1, steps, e);
       } else {
         // Not told to onStep: its running sums live on the other session; the epoch's result follows.
-        last = (await partialStep()).sums;
+        last = (await partialStep(inputs)).sums;
       }
     }
     const sums = await session.metricSums();

@@ -6,7 +6,7 @@ import { suggest } from '../../dsl/diagnostics.ts';
 import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
-import { checkF32 } from './f32.ts';
+import { checkF32, F32_MAX } from './f32.ts';
 import { badTokenId, describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
 
 export { DataError } from './data-error.ts';
@@ -184,6 +184,8 @@ export function csvLayout(rows: { line: number; fields: string[] }[], name: stri
   const number = (row: { line: number; fields: string[] }, k: number, by = 1): number => {
     const cell = row.fields[k]!;
     const v = cellValue(cell);
+    // The place and the cell's text are built only for a refused value: this runs once per cell.
+    if (v !== undefined && Math.abs(v * by) <= F32_MAX) return v * by;
     const place = `${file}:${row.line}: column '${shown[k]}'`;
     if (v === undefined) throw new DataError(`${place}: ${notANumber(cell)}`);
     return checkF32(v * by, place, by === 1 ? printable(cell) : `${printable(cell)} × ${by}`);
