@@ -12,7 +12,7 @@ import { csvLayout, csvRows, type CsvLayout, type CsvOptions } from './csv.ts';
 import { DataError, shownFile } from './data-error.ts';
 
 /** Bytes read from disk at a time. */
-const CHUNK_BYTES = 4 * 2 ** 20;
+const CHUNK_BYTES = 2 ** 20;
 /** Most bytes one row may have (a chunk grows to hold it; a longer row is refused). */
 const MAX_ROW_BYTES = 64 * 2 ** 20;
 /** Bytes of samples the shuffle buffer holds (its rows: at least 16 batches). */
@@ -20,8 +20,11 @@ const SHUFFLE_BUFFER_BYTES = 32 * 2 ** 20;
 
 type Row = { line: number; fields: string[] };
 
-/** Every row of the file (the header row first), read a chunk at a time. */
-function* rowsOf(path: string): Generator<Row> {
+/**
+ * The file's rows (the header row first), a chunk at a time. A chunk's rows are meant to be turned
+ * into samples at once: their strings then die young, and the process's memory stays flat.
+ */
+function* chunksOf(path: string): Generator<Row[]> {
   const fd = openSync(path, 'r');
   try {
     let carry = Buffer.alloc(0);
@@ -56,7 +59,8 @@ function* rowsOf(path: string): Generator<Row> {
         want *= 2;
         continue;
       }
-      for (const r of rows) yield { line: r.line + line - 1, fields: r.fields };
+      for (const r of rows) r.line += line - 1;
+      yield rows;
       for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) line++;
       carry = piece.subarray(cut);
       want = CHUNK_BYTES;
@@ -75,14 +79,16 @@ export function streamCsv(path: string, m: Manifest, opts: CsvOptions = {}): Sam
   let count = 0;
   // One sample's arrays, reused: the first pass checks each row by filling it.
   let one: Record<string, TensorData> | undefined;
-  for (const row of rowsOf(path)) {
-    if (!layout) {
-      layout = csvLayout([row], path, m, opts);
-      one = layout.alloc(1);
-      continue;
+  for (const rows of chunksOf(path)) {
+    for (const row of rows) {
+      if (!layout) {
+        layout = csvLayout([row], path, m, opts);
+        one = layout.alloc(1);
+        continue;
+      }
+      layout.fill(row, 0, one!);
+      count++;
     }
-    layout.fill(row, 0, one!);
-    count++;
   }
   if (!layout) throw new DataError(`${shownFile(path)}: the file is empty; expected a header row of column names, then one row per sample`);
   if (count === 0) throw new DataError(`${shownFile(path)}: no samples after the header row`);
@@ -93,45 +99,47 @@ export function streamCsv(path: string, m: Manifest, opts: CsvOptions = {}): Sam
     count,
     names: Object.keys(perSample),
     *batches(epoch: number, seed: number, batch: number, shuffle: boolean): Generator<Record<string, TensorData>> {
-      const size = shuffle ? Math.max(16 * batch, Math.floor(SHUFFLE_BUFFER_BYTES / bytesPerSample)) : 0;
+      const size = shuffle ? Math.min(count, Math.max(16 * batch, Math.floor(SHUFFLE_BUFFER_BYTES / bytesPerSample))) : 0;
       const buffer = rowLayout.alloc(Math.max(size, 1));
       const rng = new Rng((Math.imul(seed, 1_000_003) + epoch) >>> 0);
       let held = 0;
       let out = rowLayout.alloc(batch);
       let inBatch = 0;
-      /** Appends sample `i` of the shuffle buffer to the batch being filled. */
-      const take = (i: number): void => {
-        for (const [k, n] of Object.entries(perSample)) out[k]!.set(buffer[k]!.subarray(i * n, i * n + n), inBatch * n);
-        inBatch++;
+      const ready: Record<string, TensorData>[] = [];
+      /** Appends sample `i` of `from` to the batch being filled; a full batch is ready. */
+      const take = (from: Record<string, TensorData>, i: number): void => {
+        for (const [k, n] of Object.entries(perSample)) out[k]!.set(from[k]!.subarray(i * n, i * n + n), inBatch * n);
+        if (++inBatch === batch) {
+          ready.push(out);
+          out = rowLayout.alloc(batch);
+          inBatch = 0;
+        }
       };
       let header = true;
-      for (const row of rowsOf(path)) {
-        if (header) { header = false; continue; }
-        if (!shuffle) {
-          rowLayout.fill(row, inBatch++, out);
-        } else if (held < size) {
-          rowLayout.fill(row, held++, buffer);
-        } else {
-          // A full buffer: a random sample of it goes out, the new row takes its place.
-          const j = rng.int(size);
-          take(j);
-          rowLayout.fill(row, j, buffer);
+      for (const rows of chunksOf(path)) {
+        // The chunk's rows become samples before anything is handed out (see chunksOf).
+        const first = header ? 1 : 0;
+        header = false;
+        const chunk = rowLayout.alloc(rows.length - first);
+        for (let r = first; r < rows.length; r++) rowLayout.fill(rows[r]!, r - first, chunk);
+        for (let r = 0; r < rows.length - first; r++) {
+          if (!shuffle) {
+            take(chunk, r);
+          } else if (held < size) {
+            for (const [k, n] of Object.entries(perSample)) buffer[k]!.set(chunk[k]!.subarray(r * n, r * n + n), held * n);
+            held++;
+          } else {
+            // A full buffer: a random sample of it goes out, the new one takes its place.
+            const j = rng.int(size);
+            take(buffer, j);
+            for (const [k, n] of Object.entries(perSample)) buffer[k]!.set(chunk[k]!.subarray(r * n, r * n + n), j * n);
+          }
         }
-        if (inBatch === batch) {
-          yield out;
-          out = rowLayout.alloc(batch);
-          inBatch = 0;
-        }
+        yield* ready.splice(0);
       }
       // The buffer's rest, in random order.
-      for (const j of rng.shuffle(Array.from({ length: held }, (_, i) => i))) {
-        take(j);
-        if (inBatch === batch) {
-          yield out;
-          out = rowLayout.alloc(batch);
-          inBatch = 0;
-        }
-      }
+      for (const j of rng.shuffle(Array.from({ length: held }, (_, i) => i))) take(buffer, j);
+      yield* ready.splice(0);
       if (inBatch > 0) yield Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.subarray(0, inBatch * perSample[k]!)]));
     },
   };
