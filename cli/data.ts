@@ -8,13 +8,15 @@ import { arraysToSamples, checkSampleShapes, parseIdx, parseNpy, type NdArray } 
 import { parseCsv } from '../runtime/data/csv.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
 import { labelInput, sampleWeightInput } from '../runtime/data/model-inputs.ts';
-import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES } from '../runtime/data/limits.ts';
+import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES, STREAM_CSV_BYTES } from '../runtime/data/limits.ts';
+import { streamCsv } from '../runtime/data/csv-stream-node.ts';
+import { statSync } from 'node:fs';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
 import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../runtime/data/mnist.ts';
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
-import { firstSamples, splitTail } from '../runtime/data/split.ts';
-import type { Samples } from '../runtime/fit.ts';
+import { classOfEach, firstSamples, splitStratified, splitTail } from '../runtime/data/split.ts';
+import type { SampleStream, Samples } from '../runtime/fit.ts';
 import { isFolder } from '../runtime/data/text-folder-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
@@ -30,6 +32,8 @@ export interface DataOptions {
   label?: string[];
   /** Fraction of the training rows held out for validation (the last rows). */
   valSplit?: number;
+  /** --val-split holds out a seeded random fraction of each class (else the last rows, as Keras). */
+  stratify?: boolean;
   /** A separate validation file. */
   val?: string;
   /** Labels of .npy / IDX features. */
@@ -204,6 +208,47 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
   return opts.trainSize === undefined ? d : firstTraining(d, opts.trainSize);
 }
 
+/** The size above which a CSV file is streamed: DLC_STREAM_CSV_BYTES, else STREAM_CSV_BYTES. */
+function streamAbove(): number {
+  const v = process.env.DLC_STREAM_CSV_BYTES;
+  if (v === undefined || v === '') return STREAM_CSV_BYTES;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`DLC_STREAM_CSV_BYTES must be a whole number of bytes, got '${printable(v)}'`);
+  return n;
+}
+
+/** Data to train on: loadData's, except that the training samples may be a stream (a large CSV file). */
+export type TrainingData = Omit<LoadedData, 'train'> & { train: Samples | SampleStream };
+
+/** What `dlc train` trains on: a CSV file too large to parse whole is streamed from disk, anything else is loadData's. */
+export function loadTrainingData(name: string, m: Manifest, opts: DataOptions = {}): TrainingData {
+  return streamedCsv(name, m, opts) ?? loadData(name, m, opts);
+}
+
+/** A training CSV file too large to parse whole, as a stream read from disk each epoch; else undefined. */
+function streamedCsv(name: string, m: Manifest, opts: DataOptions): TrainingData | undefined {
+  // Text CSV files are tokenised whole (the tokenizer is built from every training text).
+  if (formatOf(name) !== 'csv' || hasTokenInput(m)) return undefined;
+  let size: number;
+  try {
+    const st = statSync(name);
+    if (!st.isFile()) return undefined;
+    size = st.size;
+  } catch {
+    return undefined;
+  }
+  const limit = streamAbove();
+  if (size <= limit) return undefined;
+  const why = `over ${limit.toLocaleString('en-US')} bytes: read from disk in chunks each epoch, shuffled through a buffer`;
+  if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
+  if (opts.valSplit !== undefined || opts.trainSize !== undefined) throw new UserError(`${shownFile(name)} is ${why}: --val-split and --train-size need the samples in memory; give the validation data as --val FILE`);
+  if (opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
+  const train = streamCsv(name, m, { ...(opts.label ? { label: opts.label } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}) });
+  const val = opts.val !== undefined ? readDataFile(opts.val, m, opts) : undefined;
+  const head = `${shownFile(name)}: ${train.count} training samples (the file is ${why})`;
+  return val ? { train, val, description: `${head}; ${shownFile(opts.val!)}: ${val.count} for validation` } : { train, description: `${head}; no validation data: add --val` };
+}
+
 /** The data with only its first `n` training samples (Keras' x_train[:n]); validation and test unchanged. */
 function firstTraining(d: LoadedData, n: number): LoadedData {
   const all = d.train.count;
@@ -211,9 +256,27 @@ function firstTraining(d: LoadedData, n: number): LoadedData {
   return { ...d, train: firstSamples(d.train, n), description: `${d.description}; training on the first ${n} of the ${all} training samples (--train-size)` };
 }
 
+/**
+ * The validation split: the last rows (Keras' validation_split), or with --stratify a seeded random
+ * fraction of each class; `how` describes a stratified split for the data line.
+ */
+function holdOut(data: Samples, m: Manifest, fraction: number, opts: DataOptions): { train: Samples; held: Samples; how: string } {
+  if (!opts.stratify) return { ...splitTail(data, fraction), how: '' };
+  const spec = labelInput(m);
+  const labels = spec ? data.tensors[spec.name] : undefined;
+  const categorical = spec?.classes !== undefined || m.train.loss === 'cross_entropy' || m.train.loss === 'binary_cross_entropy';
+  if (!spec || !labels || !categorical) throw new UserError(`--stratify splits by class: it needs class labels (class[K]) or the targets of a cross_entropy or binary_cross_entropy loss${spec ? `; '${printable(spec.name)}' is the target of a ${printable(m.train.loss)} loss` : ''}`);
+  // The train section's seed, not --seed: runs with other seeds, and a resumed run, validate on the same samples.
+  const seed = m.train.seed;
+  return { ...splitStratified(data, classOfEach(labels, data.count), fraction, seed), how: `, stratified by class, chosen with seed ${seed}` };
+}
+
 function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
-  if (isTextData(name, m, opts)) return loadText(name, m, opts);
+  if (isTextData(name, m, opts)) {
+    if (opts.stratify) throw new UserError('--stratify applies to array, CSV and mnist data; text data is split by its last rows (--val-split) or given as --val');
+    return loadText(name, m, opts);
+  }
   if (name === 'spam') throw spamNeedsTokens(m);
   if (opts.textColumn !== undefined || opts.tokenizer !== undefined) throw new UserError(`--text-column, --tokenizer and the train section's tokenizer apply to text data, for a model with a token input (tokens[V, T])`);
   if (isMnist(name)) {
@@ -222,8 +285,8 @@ function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
     if (opts.val !== undefined) throw new UserError(`--val applies to data files; the ${name} data set holds out its own 2,000 digits`);
     if (opts.valSplit === undefined) return d;
     // Validation comes out of the training digits; the test digits stay the held-out set.
-    const { train, held } = splitTail(d.train, opts.valSplit);
-    return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set), ${d.test!.count} test digits held out` };
+    const { train, held, how } = holdOut(d.train, m, opts.valSplit, opts);
+    return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set${how}), ${d.test!.count} test digits held out` };
   }
   if (opts.digits) throw new UserError(`--digits picks digits of the mnist data sets, not of ${printable(name)}`);
   if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file, or a folder of text per class)`);
@@ -234,9 +297,9 @@ function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
     return { train: all, val, description: `${shownFile(name)}: ${all.count} training samples; ${shownFile(opts.val)}: ${val.count} for validation` };
   }
   if (opts.valSplit !== undefined) {
-    const { train, held } = splitTail(all, opts.valSplit);
+    const { train, held, how } = holdOut(all, m, opts.valSplit, opts);
     if (held.count === 0) throw new UserError(`--val-split ${opts.valSplit} of ${all.count} samples holds out none; use a larger fraction`);
-    return { train, val: held, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} for validation (the last ${Math.round(opts.valSplit * 100)}%)` };
+    return { train, val: held, description: `${shownFile(name)}: ${train.count} training samples, ${held.count} for validation (${how ? `${Math.round(opts.valSplit * 100)}%${how}` : `the last ${Math.round(opts.valSplit * 100)}%`})` };
   }
   return { train: all, description: `${shownFile(name)}: ${all.count} training samples (no validation data: add --val-split or --val)` };
 }

@@ -20,7 +20,7 @@ const CLIP_FLAGS = ['clip-norm', 'clip-value'];
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', 'weights', ...MODEL_FLAGS, ...CLIP_FLAGS],
-  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits', 'tokenizer', 'train-size'],
+  train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'stratify', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits', 'tokenizer', 'train-size'],
   eval: ['weights', 'digits', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
@@ -115,6 +115,8 @@ options:
   --label <col[,col...]>  (train, eval, predict) the CSV label column(s), when named otherwise
   --val-split <f>         (train) validate on the last fraction f of the training rows (mnist:
                           of its training digits; its test digits stay the held-out set)
+  --stratify              (train, with --val-split) hold out a seeded random fraction f of each
+                          class instead of the last rows (class labels or one-hot targets)
   --val <file>            (train) a separate validation file
   --init-from <file>      (train) start from the weights of a .safetensors file, matched by name
                           (transfer learning; the train section's init_from, which it replaces)
@@ -147,6 +149,8 @@ export interface CliOptions {
   stats?: boolean;
   label?: string[];
   valSplit?: number;
+  /** --stratify: the validation split is a seeded random fraction of each class. */
+  stratify?: boolean;
   val?: string;
   weights?: string;
   /** (export) the most samples one run of the exported model takes. */
@@ -226,7 +230,7 @@ const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
   label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' },
-  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, precision: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, calibrate: { type: 'string' }, timeout: { type: 'string' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+  resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, precision: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, calibrate: { type: 'string' }, timeout: { type: 'string' }, stratify: { type: 'boolean' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
 /**
@@ -331,6 +335,10 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
     const f = Number(v['val-split']);
     if (!(f > 0 && f < 1)) throw new UserError(`--val-split must be a fraction between 0 and 1 (e.g. 0.2), got '${v['val-split']}'`);
     opts.valSplit = f;
+  }
+  if (v.stratify) {
+    if (opts.valSplit === undefined) throw new UserError('--stratify chooses how --val-split holds out validation samples: give --val-split too');
+    opts.stratify = true;
   }
   const maxBatch = intFlag('max-batch', v['max-batch'], 1, TRAIN_SETTING_RANGES.batch.max);
   if (maxBatch !== undefined) opts.maxBatch = maxBatch;

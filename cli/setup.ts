@@ -46,6 +46,9 @@ export const openChosenDevice = (choice: AdapterChoice, requiredFeatures: readon
 
 const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
+/** Whether `path` is a folder written by `dlc compile` (not a .dl file to compile). */
+export const isCompiledFolder = isFolder;
+
 /**
  * The files a command reads, which none of its outputs may replace: the .dl file (or a compiled
  * folder's manifest.json), --weights, --data, --labels and --val. A checkpoint read by --resume is

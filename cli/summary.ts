@@ -35,6 +35,7 @@ function trainLines(m: Manifest, lowered: CompileResult['lowered'], width: numbe
     ['metrics', t.metrics.length ? t.metrics.join(', ') : none],
     ['seed', String(t.seed)],
     ['shuffle', String(t.shuffle)],
+    ...(t.dropLast ? [['drop_last', 'true (the last partial batch of each epoch is left out)'] as [string, string]] : []),
   ];
   const room = Math.max(MIN_VALUE_WIDTH, width - VALUE_AT);
   return ['Training:', ...rows.map(([k, v]) => `  ${k.padEnd(VALUE_AT - 2)}${wrapCell(v, room).join(`\n${' '.repeat(VALUE_AT)}`)}`)];

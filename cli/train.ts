@@ -11,9 +11,11 @@ import { EARLY_STOPPING_DEFAULTS, type ScheduleSpec } from '../compiler/artifact
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
 import type { NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Session, type SessionOptions } from '../runtime/session.ts';
+import { compile } from '../compiler/compile.ts';
+import { readSource } from './compile-file.ts';
 import { saveTokenizer, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
-import { loadData } from './data.ts';
+import { loadTrainingData } from './data.ts';
 import type { TokenizerChoice } from './text-data.ts';
 import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
@@ -23,7 +25,8 @@ import { lineWidth, wrapText } from './terminal.ts';
 import { formatOptimizer } from './train-text.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { adapterChoice, artifactFor, inputsOf, openChosenDevice, watchedSession } from './setup.ts';
+import { adapterChoice, artifactFor, inputsOf, isCompiledFolder, openChosenDevice, watchedSession } from './setup.ts';
+import { pipelinesCreated } from '../runtime/pipeline-cache.ts';
 
 /** Writes a line of the run's report to stdout, wrapped between words on a terminal. */
 const say = (text: string): void => {
@@ -60,13 +63,33 @@ function tokenizerChoice(m: Artifact['manifest'], opts: CliOptions): { tokenizer
   return { tokenizer: { level: opts.tokenizer ?? section!.level, ...(section ? { minCount: section.minCount } : {}) } };
 }
 
+/**
+ * The model compiled again at batch `rows` (the epoch's last partial batch), its session on the same
+ * device: kernels whose code does not depend on the batch come from the device's pipeline cache.
+ */
+async function partialBatchSession(file: string, opts: CliOptions, rows: number, handle: NodeDeviceHandle, options: SessionOptions): Promise<Session> {
+  const r = compile(readSource(file), { file, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), batch: rows });
+  if (!r.ok) {
+    const first = r.diagnostics[0];
+    throw new UserError(`the last partial batch of ${rows} samples cannot be compiled at batch ${rows} (${first ? printable(first.message, 300) : 'no diagnostic'}): add drop_last = true to the train section to leave it out, or change the batch`);
+  }
+  const began = performance.now();
+  const before = pipelinesCreated(handle.device);
+  const session = await Session.create(r.artifact!, handle.device, options);
+  await session.warmUp();
+  const fresh = pipelinesCreated(handle.device) - before;
+  say(`compiled the step of the last batch (${rows} samples): ${fresh} new pipeline${fresh === 1 ? '' : 's'} of ${Object.keys(r.artifact!.shaders).length} in ${formatDuration((performance.now() - began) / 1000)}`);
+  return session;
+}
+
 export async function trainCommand(file: string, opts: CliOptions): Promise<void> {
   const artifact = await artifactFor(file, opts);
   const m = artifact.manifest;
   if (!m.train.loss) throw new UserError(`${printable(file)} has no train section for model '${printable(m.model)}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
-  const data = loadData(opts.data ?? 'mnist', m, {
+  const data = loadTrainingData(opts.data ?? 'mnist', m, {
     ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
     ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
+    ...(opts.stratify ? { stratify: true } : {}),
     ...(opts.digits ? { digits: opts.digits } : {}), ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
     ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...tokenizerChoice(m, opts),
   });
@@ -108,12 +131,18 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const o = m.train.optimizer;
     say(`training ${printable(m.model)}: ${formatOptimizer(o, { lr: session.lr })}, batch ${m.batch}, ${epochs} epoch${epochs === 1 ? '' : 's'}, seed ${seed}`);
     say(printable(data.description, 400));
-    // Every step runs at the compiled batch size, so a last partial batch is left out of the epoch
-    // (Keras trains it as a smaller batch): say so rather than let the sample count mislead.
+    // Kernels run at the compiled batch size: the last partial batch (as Keras, a smaller last step)
+    // runs on a second session compiled for its size, or is left out (drop_last, a compiled folder).
     const left = data.train.count % m.batch;
-    if (left > 0) {
-      const steps = Math.floor(data.train.count / m.batch);
-      say(`each epoch trains ${steps} batch${steps === 1 ? '' : 'es'} of ${m.batch} (${steps * m.batch} samples); ${left} left out of each epoch${m.train.shuffle ? ', other ones each epoch (shuffled)' : ', the last ones (no shuffle)'}`);
+    const full = Math.floor(data.train.count / m.batch);
+    const batches = `${full} batch${full === 1 ? '' : 'es'} of ${m.batch}`;
+    let partialBatch: Session | undefined;
+    if (left > 0 && !m.train.dropLast && !isCompiledFolder(file)) {
+      partialBatch = await partialBatchSession(file, opts, left, handle, watchedSession(opts, 'the last checkpoint is intact'));
+      say(`each epoch trains all ${data.train.count} samples: ${batches} and a last batch of ${left}`);
+    } else if (left > 0) {
+      const why = m.train.dropLast ? 'drop_last = true' : `${printable(file)} is compiled for batch ${m.batch} only: train the .dl file to train it`;
+      say(`each epoch trains ${batches} (${full * m.batch} samples); the last partial batch of ${left} is left out (${why})${m.train.shuffle ? ', other samples each epoch (shuffled)' : ', the last ones (no shuffle)'}`);
     }
     if (opts.resume) say(`resuming from ${printable(checkpoint)} after epoch ${startEpoch} (step ${session.step})`);
     await makeFolder(out);
@@ -142,7 +171,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
       epochs, seed, startEpoch,
       ...(opts.schedule ? { schedule: { kind: opts.schedule as ScheduleSpec['kind'] } } : {}),
       ...(opts.patience ? { earlyStopping: { ...EARLY_STOPPING_DEFAULTS, monitor: 'val_loss' as const, patience: opts.patience } } : {}),
-      ...(data.val ? { validation: data.val } : {}), onStep: show.onStep, onEpoch });
+      ...(data.val ? { validation: data.val } : {}), ...(partialBatch ? { partialBatch } : {}), onStep: show.onStep, onEpoch });
     const trained = `trained in ${formatDuration((performance.now() - started) / 1000)}`;
     const meta: Record<string, string> = {};
     // The final weights on the held-out test set; without one, on the validation data (named as such).
@@ -159,6 +188,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
     const where = run.version !== undefined ? ` (version ${run.version}: ${printable(run.base!)} holds an earlier run; --out chooses the folder)` : '';
     say(`saved weights to ${printable(weights)}${tokenizer ? ` and the tokenizer to ${printable(tokenizer)}` : ''}${where}`);
     session.dispose();
+    partialBatch?.dispose();
   } finally {
     handle.destroy();
   }

@@ -227,6 +227,8 @@ export interface TrainSpec {
   metrics: string[];
   seed: number;
   shuffle: boolean;
+  /** drop_last = true: each epoch's last partial batch is left out (by default it is trained as a smaller batch). */
+  dropLast?: boolean;
   /** binary_cross_entropy on logits: its prediction is a logit (threshold 0), else a probability (0.5). */
   fromLogits?: boolean;
   /** cross_entropy's label smoothing, when not 0 (for display: the kernels hold it). */

@@ -124,6 +124,7 @@ function buildArtifact(source: string, lowered: Lowered, plan: MemoryPlan, code:
     metrics: t.metrics,
     seed: t.seed,
     shuffle: t.shuffle,
+    ...(t.dropLast ? { dropLast: true } : {}),
     ...(t.loss?.fromLogits ? { fromLogits: true } : {}),
     ...(t.loss?.labelSmoothing ? { labelSmoothing: t.loss.labelSmoothing } : {}),
     ...(t.loss?.delta !== undefined ? { delta: t.loss.delta } : {}),

@@ -1,4 +1,5 @@
-// The training loop over a data set: shuffled fixed-size batches, per-epoch metrics, evaluation.
+// The training loop over a data set: shuffled batches (the last one partial, on its own session),
+// per-epoch metrics, evaluation.
 import { CLASS_METRICS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, type EarlyStoppingSpec, type ScheduleSpec } from '../compiler/artifact.ts';
 import { ConfusionMatrix, RegressionErrors } from './metrics.ts';
 import { argmax } from './predictions.ts';
@@ -16,13 +17,31 @@ export interface Samples {
   tensors: Record<string, TensorData>;
 }
 
+/**
+ * A data set read as it trains (a file too large to hold): each epoch's batches in order, the full
+ * ones of `batch` samples, then the rest; the same (epoch, seed) gives the same batches.
+ */
+export interface SampleStream {
+  count: number;
+  /** The inputs each batch holds. */
+  names: string[];
+  batches(epoch: number, seed: number, batch: number, shuffle: boolean): Iterator<Record<string, TensorData>>;
+}
+
+const isStream = (d: Samples | SampleStream): d is SampleStream => 'batches' in d;
+
 export interface EpochResult {
   epoch: number;
-  /** Mean training loss over the epoch's steps. */
+  /** Mean training loss over the epoch's samples (each batch's mean weighted by its size, as Keras). */
   loss: number;
   /** Training accuracy over the epoch's samples, when the model computes it. */
   accuracy?: number;
+  /** Samples the epoch trained on: all of them, unless its last partial batch was left out. */
   samples: number;
+  /** Optimizer steps of the epoch (the partial batch's included). */
+  steps: number;
+  /** Samples of the data set left out of the epoch (a partial batch not trained: drop_last, or no partialBatch session). */
+  leftOut: number;
   seconds: number;
   val?: EvalResult;
   /** The learning rate of the epoch's last step. */
@@ -70,6 +89,14 @@ export interface FitOptions {
    * finite (default on; it reads the weights and optimizer state back once per epoch).
    */
   checkFinite?: boolean;
+  /**
+   * The same model compiled at batch size count % batch, on the same device: the epoch's last
+   * partial batch is trained on it as one smaller step (Keras' behaviour), the weights and optimizer
+   * state copied there and back on the GPU. Without it, or with drop_last, that batch is left out.
+   */
+  partialBatch?: Session;
+  /** Leave the last partial batch out (default: the train section's drop_last). */
+  dropLast?: boolean;
   /** Called after every step with the step number (for progress display); awaited. */
   onStep?: (step: number, stepsPerEpoch: number, epoch: number) => void | Promise<void>;
 }
@@ -118,19 +145,23 @@ function restore(session: Session, s: Snapshot): void {
  * to name the first kernel that wrote a non-finite value.
  */
 async function traceNonFinite(
-  session: Session, before: Snapshot, epoch: number, steps: number, setRate: (e: number, s: number) => void, batch: (s: number) => Record<string, TensorData>,
+  session: Session, before: Snapshot, epoch: number, steps: number, setRate: (e: number, s: number) => void, step: (s: number, readLoss: boolean) => Promise<number | undefined>,
+  batch: (s: number) => Record<string, TensorData>, full: number, partial: Session | undefined,
 ): Promise<NonFiniteError> {
   restore(session, before);
   for (let s = 0; s < steps; s++) {
     const pre = await snapshot(session);
     setRate(epoch, s);
-    const loss = await session.trainStep(batch(s), { readLoss: true });
+    const loss = await step(s, true);
     const weights = await session.weights();
     const bad = !Number.isFinite(loss!) || [...weights.values()].some((w) => w.some((v) => !Number.isFinite(v)));
     if (!bad) continue;
     restore(session, pre);
     setRate(epoch, s);
-    const k = await firstNonFinite(session, 'train_step', batch(s));
+    // The partial batch's step runs on its own session, from the same state.
+    const on = s < full ? session : partial!;
+    if (on !== session) session.copyTrainingStateTo(on);
+    const k = await firstNonFinite(on, 'train_step', batch(s));
     const where = k ? `; the first non-finite value came from kernel '${k.kernel}'${k.origin ? ` (${k.origin})` : ''}` : '';
     return new NonFiniteError(`training stopped: the loss or the weights became non-finite (NaN or infinity) in epoch ${epoch}, step ${s + 1} (step ${pre.step + 1} overall)${where}. Lower the learning rate, clip gradients (clip = global_norm(1.0)) or check the data for huge values`, epoch, s + 1, k?.kernel);
   }
@@ -139,10 +170,11 @@ async function traceNonFinite(
 
 /**
  * Trains up to epoch `epochs` (from `startEpoch` + 1; early stopping may end sooner) and returns each
- * epoch's result. Each epoch shuffles the samples (seeded), runs every full batch (the last partial
- * batch is skipped, its samples come up in later shuffles), then reads the GPU-side metric sums once.
+ * epoch's result. Each epoch shuffles the samples (seeded), runs every full batch, then the last
+ * partial batch on `partialBatch` (left out without it or with drop_last), then reads the GPU-side
+ * metric sums once.
  */
-export async function fit(session: Session, data: Samples, opts: FitOptions = {}): Promise<EpochResult[]> {
+export async function fit(session: Session, data: Samples | SampleStream, opts: FitOptions = {}): Promise<EpochResult[]> {
   const history: EpochResult[] = [];
   for await (const r of trainEpochs(session, data, opts)) history.push(r);
   return history;
@@ -153,18 +185,26 @@ export async function fit(session: Session, data: Samples, opts: FitOptions = {}
  * so a caller can log, checkpoint or stop (break) between epochs:
  *   for await (const e of trainEpochs(session, data, { epochs: 10 })) if (e.loss < 0.1) break;
  */
-export async function* trainEpochs(session: Session, data: Samples, opts: FitOptions = {}): AsyncGenerator<EpochResult, void, undefined> {
+export async function* trainEpochs(session: Session, data: Samples | SampleStream, opts: FitOptions = {}): AsyncGenerator<EpochResult, void, undefined> {
   const t = session.manifest.train;
   const B = session.manifest.batch;
   const epochs = opts.epochs ?? t.epochs;
-  const rng = new Rng(opts.seed ?? t.seed);
-  const steps = Math.floor(data.count / B);
-  if (steps === 0) throw new Error(`need at least one full batch of ${B} samples, got ${data.count}`);
+  const seed = opts.seed ?? t.seed;
+  const shuffle = opts.shuffle ?? t.shuffle;
+  const rng = new Rng(seed);
+  const full = Math.floor(data.count / B);
+  if (full === 0) throw new Error(`need at least one full batch of ${B} samples, got ${data.count}`);
+  const rest = data.count - full * B;
+  const partial = rest > 0 && !(opts.dropLast ?? t.dropLast === true) ? opts.partialBatch : undefined;
+  if (partial && partial.manifest.batch !== rest) throw new Error(`partialBatch is compiled for batch ${partial.manifest.batch}, but the last batch of ${data.count} samples at ${B} has ${rest}`);
+  // Steps per epoch, as the schedule and progress count them: the partial one included.
+  const steps = full + (partial ? 1 : 0);
+  const used = partial ? data.count : full * B;
   const names = session.manifest.programs.train_step.inputs;
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   const start = opts.startEpoch ?? 0;
   // Replay the shuffles of the epochs already trained: the order is permuted in place each epoch.
-  for (let e = 1; e <= start; e++) if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+  if (!isStream(data)) for (let e = 1; e <= start; e++) if (shuffle) rng.shuffle(order);
   const schedule = opts.schedule ?? t.schedule;
   const stopping = opts.earlyStopping ?? t.earlyStopping;
   const baseLr = session.lr;
@@ -184,24 +224,67 @@ export async function* trainEpochs(session: Session, data: Samples, opts: FitOpt
     if (schedule.kind === 'reduce_on_plateau') rate = Math.max(rate * plateauScale, schedule.min ?? PLATEAU.min);
     session.lr = rate * warmupFactor(schedule, (e - 1) * steps + s, steps);
   };
-  const batch = (s: number) => gather(session, data, order.subarray(s * B, s * B + B), names);
+  // A stream is read in order: asking for an earlier step (replaying an epoch) starts its epoch again.
+  let epochNow = 0;
+  let stream: { epoch: number; next: number; it: Iterator<Record<string, TensorData>> } | undefined;
+  const fromStream = (d: SampleStream, s: number): Record<string, TensorData> => {
+    if (!stream || stream.epoch !== epochNow || stream.next > s) stream = { epoch: epochNow, next: 0, it: d.batches(epochNow, seed, B, shuffle) };
+    for (;;) {
+      const r = stream.it.next();
+      if (r.done) throw new Error(`the data stream ended before step ${s + 1} of epoch ${epochNow}`);
+      if (stream.next++ === s) return r.value;
+    }
+  };
+  const batch = (s: number) => (isStream(data) ? fromStream(data, s) : gather(s < full ? session : partial!, data, order.subarray(s * B, s * B + B), names));
+  /** The epoch's partial-batch step: the state goes to its session and back, its metric sums are read. */
+  const partialStep = async (inputs: Record<string, TensorData>, opts: { readLoss?: boolean } = {}): Promise<{ loss?: number; sums: Awaited<ReturnType<Session['metricSums']>> }> => {
+    session.copyTrainingStateTo(partial!);
+    partial!.resetMetrics();
+    const loss = await partial!.trainStep(inputs, opts);
+    partial!.copyTrainingStateTo(session);
+    return { ...(loss !== undefined ? { loss } : {}), sums: await partial!.metricSums() };
+  };
+  const step = async (s: number, readLoss = false): Promise<number | undefined> => {
+    if (s < full) return session.trainStep(batch(s), { readLoss });
+    return (await partialStep(batch(s), { readLoss })).loss;
+  };
   // Pruning that starts at epoch 0 prunes the initial weights (a resumed run has its masks from the checkpoint).
   if (start === 0) await updatePruneMasks(session, 0);
   for (let e = start + 1; e <= epochs; e++) {
     const began = performance.now();
-    if (opts.shuffle ?? t.shuffle) rng.shuffle(order);
+    epochNow = e;
+    if (shuffle && !isStream(data)) rng.shuffle(order);
     // The epoch's starting point, kept so a non-finite loss can be traced to its step and kernel.
     const before = opts.checkFinite === false ? undefined : await snapshot(session);
     session.resetMetrics();
+    let last: { lossSum: number; correctSum?: number } = { lossSum: 0 };
+    // The next batch is gathered (or read and parsed) while the GPU runs the current step.
+    let prepared = batch(0);
     for (let s = 0; s < steps; s++) {
       setRate(e, s);
-      await session.trainStep(batch(s));
-      await opts.onStep?.(s + 1, steps, e);
+      const inputs = prepared;
+      if (s < full) {
+        const running = session.trainStep(inputs);
+        let failed: unknown;
+        try {
+          if (s + 1 < steps) prepared = batch(s + 1);
+        } catch (err) {
+          failed = err;
+        }
+        await running;
+        if (failed !== undefined) throw failed;
+        await opts.onStep?.(s + 1, steps, e);
+      } else {
+        // Not told to onStep: its running sums live on the other session; the epoch's result follows.
+        last = (await partialStep(inputs)).sums;
+      }
     }
     const sums = await session.metricSums();
-    if (before && !Number.isFinite(sums.lossSum)) throw await traceNonFinite(session, before, e, steps, setRate, batch);
-    const r: EpochResult = { epoch: e, loss: sums.lossSum / steps, samples: steps * B, seconds: (performance.now() - began) / 1000, lr: session.lr };
-    if (sums.correctSum !== undefined) r.accuracy = sums.correctSum / (steps * B);
+    // Σ loss holds one mean per step: weighted by each step's rows, every sample counts once (Keras).
+    const lossSum = sums.lossSum * B + last.lossSum * (used - full * B);
+    if (before && !Number.isFinite(lossSum)) throw await traceNonFinite(session, before, e, steps, setRate, step, batch, full, partial);
+    const r: EpochResult = { epoch: e, loss: lossSum / used, samples: used, steps, leftOut: data.count - used, seconds: (performance.now() - began) / 1000, lr: session.lr };
+    if (sums.correctSum !== undefined) r.accuracy = (sums.correctSum + (last.correctSum ?? 0)) / used;
     // Masks change between epochs, before validation, so validation sees the pruned weights.
     if (t.prune) {
       const target = await updatePruneMasks(session, e);

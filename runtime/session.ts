@@ -323,6 +323,32 @@ export class Session {
   }
 
   /**
+   * Copies every parameter and state tensor except the metric sums into `target`, a session of the
+   * same model compiled at another batch size on the same device (the partial-batch step), and
+   * hands it the step, rate and seed: GPU to GPU, in one submission, no read-back. Names and sizes
+   * must match.
+   */
+  copyTrainingStateTo(target: Session): void {
+    this.live();
+    target.live();
+    if (target.device !== this.device) throw new SessionError('copyTrainingStateTo: the two sessions must share one GPU device');
+    const t = this.manifest.train;
+    const metric = new Set([t.lossSum?.name, t.correctSum?.name]);
+    const enc = this.device.createCommandEncoder();
+    for (const s of [...this.manifest.params, ...this.manifest.state]) {
+      if (metric.has(s.name)) continue;
+      const to = target.slots.get(s.name);
+      const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
+      if (!to || to.shape.reduce((a, b) => a * b, 1) * 4 !== bytes) throw new SessionError(`copyTrainingStateTo: the other session has no tensor '${s.name}' of shape [${s.shape.join(', ')}] (compile the same model, only the batch may differ)`);
+      enc.copyBufferToBuffer(this.buffers[s.buffer]!, s.offset ?? 0, target.buffers[to.buffer]!, to.offset ?? 0, bytes);
+    }
+    this.device.queue.submit([enc.finish()]);
+    target.step = this.step;
+    target.lr = this.lr;
+    target.seed = this.seed;
+  }
+
+  /**
    * Fills every scratch buffer (not an input, parameter, state or the step block) with NaN, so a
    * kernel that leaves an element unwritten, or reads one nobody wrote, shows up in its output.
    */

@@ -49,6 +49,8 @@ export interface TrainConfig {
   metrics: string[];
   seed: number;
   shuffle: boolean;
+  /** Leave each epoch's last partial batch out (Keras trains it as a smaller batch; so does dlc by default). */
+  dropLast: boolean;
   l1: number;
   l2: number;
   schedule?: ScheduleSpec;
@@ -99,10 +101,10 @@ const KERAS_SETTING_HINTS: Record<string, string> = {
   batch_size: `; did you mean 'batch'?`,
 };
 export const METRICS = ['accuracy', 'loss', ...CLASS_METRICS, ...REGRESSION_METRICS];
-const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight', 'tokenizer', ...TRANSFER_KEYS];
+const KEYS = ['loss', 'optimizer', 'batch', 'epochs', 'metrics', 'seed', 'shuffle', 'drop_last', 'regularize', 'schedule', 'early_stopping', 'clip', 'prune', 'class_weight', 'tokenizer', ...TRANSFER_KEYS];
 
 export function defaultTrainConfig(): TrainConfig {
-  return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, l1: 0, l2: 0, transfer: { skipMismatch: false, freeze: [] } };
+  return { optimizer: { kind: 'adam', lr: 0.001, hyper: Object.fromEntries(OPTIMIZER_ROWS.adam.hyper.filter((h) => h.name !== 'lr').map((h) => [h.name, h.default])) }, batch: 32, epochs: 1, metrics: [], seed: 0, shuffle: true, dropLast: false, l1: 0, l2: 0, transfer: { skipMismatch: false, freeze: [] } };
 }
 
 /** Constant value of a train entry (no tensors in a train section, except names inside the loss). */
@@ -146,13 +148,15 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
         if (opt) cfg.optimizer = opt;
         break;
       }
-      case 'batch': case 'epochs': case 'seed': case 'shuffle': {
-        const type: HyperType = en.key === 'shuffle' ? 'bool' : en.key === 'seed' ? 'int' : 'posint';
+      case 'batch': case 'epochs': case 'seed': case 'shuffle': case 'drop_last': {
+        const bool = en.key === 'shuffle' || en.key === 'drop_last';
+        const type: HyperType = bool ? 'bool' : en.key === 'seed' ? 'int' : 'posint';
         const c = constant(v);
         const r = c ? coerce(c, type) : { error: 'expected a constant' };
-        const range = en.key === 'shuffle' ? undefined : SETTING_RANGES[en.key];
+        const range = en.key === 'shuffle' || en.key === 'drop_last' ? undefined : SETTING_RANGES[en.key];
         if ('error' in r) fail('E-TYPE', `train setting '${en.key}': ${r.error}`, v.span);
         else if (range && c && !inRange(r.ok as number, range)) fail('E-RANGE', `train setting '${en.key}': expected ${rangeText(range)}, got ${describeVal(c)}`, v.span);
+        else if (en.key === 'drop_last') cfg.dropLast = r.ok as boolean;
         else (cfg as unknown as Record<string, Hyper>)[en.key] = r.ok;
         break;
       }

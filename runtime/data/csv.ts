@@ -6,7 +6,7 @@ import { suggest } from '../../dsl/diagnostics.ts';
 import { printable } from '../../dsl/printable.ts';
 import type { Samples } from '../fit.ts';
 import { DataError, shownFile } from './data-error.ts';
-import { checkF32 } from './f32.ts';
+import { checkF32, F32_MAX } from './f32.ts';
 import { badTokenId, describeInput, featureAndLabel, valuesPerSample } from './model-inputs.ts';
 
 export { DataError } from './data-error.ts';
@@ -126,6 +126,14 @@ export function csvHeader(rows: { line: number; fields: string[] }[], name: stri
   return { header, headerAt, shown, column };
 }
 
+/** How a CSV file's rows fill the model's inputs: decided once from its header, applied to each row. */
+export interface CsvLayout {
+  /** Arrays for `n` samples, by input name. */
+  alloc(n: number): Samples['tensors'];
+  /** Checks data row `row` and writes it as sample `r` of `tensors`; errors name the file, line and column. */
+  fill(row: { line: number; fields: string[] }, r: number, tensors: Samples['tensors']): void;
+}
+
 /**
  * Reads CSV text into samples for `m`: the model's label input (the one its loss compares with)
  * takes the label columns, a sample-weight input the column of its name, its other input every
@@ -133,8 +141,19 @@ export function csvHeader(rows: { line: number; fields: string[] }[], name: stri
  */
 export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptions = {}): Samples {
   const file = shownFile(name);
-  const { feature, target, weight } = featureAndLabel(m, 'CSV data');
   const rows = csvRows(text, name);
+  const layout = csvLayout(rows, name, m, opts);
+  const data = rows.slice(1);
+  if (data.length === 0) throw new DataError(`${file}: no samples after the header row`);
+  const tensors = layout.alloc(data.length);
+  data.forEach((row, r) => layout.fill(row, r, tensors));
+  return { count: data.length, tensors };
+}
+
+/** The layout of CSV data for `m` from the header (the first of `rows`), refused when it does not fit the model. */
+export function csvLayout(rows: { line: number; fields: string[] }[], name: string, m: Manifest, opts: CsvOptions = {}): CsvLayout {
+  const file = shownFile(name);
+  const { feature, target, weight } = featureAndLabel(m, 'CSV data');
   const { header, headerAt, shown, column } = csvHeader(rows, name);
   const labelCols = opts.labelsOptional && !opts.label && !column.has(target.name) ? [] : opts.label ?? [target.name];
   const labelIdx = labelCols.map((col) => {
@@ -160,16 +179,13 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
   if (featureIdx.length !== F) {
     throw new DataError(`${file}: ${featureIdx.length} feature column${featureIdx.length === 1 ? '' : 's'} besides the label${weightIdx !== undefined ? ' and the sample weights' : ''}, but the model's input ${describeInput(feature)} takes ${F} values per sample`);
   }
-  const data = rows.slice(1);
-  if (data.length === 0) throw new DataError(`${file}: no samples after the header row`);
-  const x = feature.vocab !== undefined ? new Int32Array(data.length * F) : new Float32Array(data.length * F);
-  const y = target.classes !== undefined ? new Int32Array(data.length) : new Float32Array(data.length * wantLabels);
-  const sw = weightIdx !== undefined ? new Float32Array(data.length) : undefined;
   const scale = opts.scale ?? 1;
   /** The cell's value (times `by`), refused unless float32 holds it; errors name line and column. */
   const number = (row: { line: number; fields: string[] }, k: number, by = 1): number => {
     const cell = row.fields[k]!;
     const v = cellValue(cell);
+    // The place and the cell's text are built only for a refused value: this runs once per cell.
+    if (v !== undefined && Math.abs(v * by) <= F32_MAX) return v * by;
     const place = `${file}:${row.line}: column '${shown[k]}'`;
     if (v === undefined) throw new DataError(`${place}: ${notANumber(cell)}`);
     return checkF32(v * by, place, by === 1 ? printable(cell) : `${printable(cell)} × ${by}`);
@@ -181,13 +197,16 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
     if (why !== undefined) throw new DataError(`${file}:${row.line}: column '${shown[k]}': ${why}`);
     return v;
   };
-  data.forEach((row, r) => {
+  const fill = (row: { line: number; fields: string[] }, r: number, tensors: Samples['tensors']): void => {
+    const x = tensors[feature.name]!;
+    const y = tensors[target.name];
+    const sw = weight ? tensors[weight.name] : undefined;
     if (row.fields.length !== header.length) {
       throw new DataError(`${file}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns`);
     }
     featureIdx.forEach((k, j) => { x[r * F + j] = feature.vocab !== undefined ? tokenId(row, k, feature.vocab) : number(row, k, scale); });
     if (sw) sw[r] = number(row, weightIdx!);
-    if (!hasLabels) return;
+    if (!hasLabels || !y) return;
     if (target.classes !== undefined) {
       const v = number(row, labelIdx[0]!);
       if (!Number.isInteger(v) || v < 0 || v >= target.classes) {
@@ -197,8 +216,12 @@ export function parseCsv(text: string, name: string, m: Manifest, opts: CsvOptio
     } else {
       labelIdx.forEach((k, j) => { y[r * wantLabels + j] = number(row, k); });
     }
-  });
-  const tensors: Samples['tensors'] = hasLabels ? { [feature.name]: x, [target.name]: y } : { [feature.name]: x };
-  if (sw && weight) tensors[weight.name] = sw;
-  return { count: data.length, tensors };
+  };
+  const alloc = (n: number): Samples['tensors'] => {
+    const tensors: Samples['tensors'] = { [feature.name]: feature.vocab !== undefined ? new Int32Array(n * F) : new Float32Array(n * F) };
+    if (hasLabels) tensors[target.name] = target.classes !== undefined ? new Int32Array(n) : new Float32Array(n * wantLabels);
+    if (weightIdx !== undefined && weight) tensors[weight.name] = new Float32Array(n);
+    return tensors;
+  };
+  return { alloc, fill };
 }

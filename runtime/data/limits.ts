@@ -17,3 +17,9 @@ export const MAX_ARRAY_FILE_BYTES = MAX_DATA_BYTES + MAX_HEADER_BYTES;
  * characters), and each cell costs far more memory as a parsed field than as bytes on disk.
  */
 export const MAX_CSV_BYTES = 2 ** 28;
+
+/**
+ * CSV files larger than this (64 MiB) are trained from disk, read in chunks each epoch (see
+ * csv-stream-node.ts), rather than parsed whole; the DLC_STREAM_CSV_BYTES variable changes it.
+ */
+export const STREAM_CSV_BYTES = 2 ** 26;

@@ -13,7 +13,7 @@ afterEach(() => {
   if (ci === undefined) delete process.env.CI;
   else process.env.CI = ci;
 });
-const epoch = { epoch: 2, loss: 1.5, accuracy: 0.75, samples: 8, seconds: 0.5, lr: 0.01, val: { loss: 2, accuracy: 0.5, count: 4 } };
+const epoch = { epoch: 2, loss: 1.5, accuracy: 0.75, samples: 8, steps: 2, leftOut: 0, seconds: 0.5, lr: 0.01, val: { loss: 2, accuracy: 0.5, count: 4 } };
 
 describe('progress', () => {
   it('on a terminal draws steps, rate, ETA and running loss and accuracy in place, then the epoch line', async () => {

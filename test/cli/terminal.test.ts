@@ -9,7 +9,7 @@ import { fitFields, lineWidth, wrapText } from '../../cli/terminal.ts';
 import { dlcInTerminal, renderTerminal } from '../helpers/terminal.ts';
 
 const epoch = {
-  epoch: 7, loss: 0.1234, accuracy: 0.9512, samples: 480, seconds: 0.021, lr: 0.0000122,
+  epoch: 7, loss: 0.1234, accuracy: 0.9512, samples: 480, steps: 15, leftOut: 0, seconds: 0.021, lr: 0.0000122,
   val: { loss: 0.2345, accuracy: 0.9333, precision: 0.9412, recall: 0.9333, f1: 0.9345, count: 120 },
 };
 

@@ -22,8 +22,8 @@ describe('--train-size', () => {
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('samples/blobs.csv: 600 training samples (no validation data: add --val-split or --val); training on the first 64 of the 600 training samples (--train-size)');
-    // 64 samples in batches of 24: two batches, 16 left out (of 600 it would be 25 batches).
-    expect(ok.stdout).toContain('each epoch trains 2 batches of 24 (48 samples); 16 left out of each epoch');
+    // 64 samples in batches of 24: two batches and a last one of 16 (of 600 it would be 25 batches).
+    expect(ok.stdout).toContain('each epoch trains all 64 samples: 2 batches of 24 and a last batch of 16');
     const big = await dlc(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--train-size', '601'], { env: ENV });
     expect(big.stderr).toBe('dlc: --train-size 601 is more than the 600 training samples\n');
     expect(big.code).toBe(1);

@@ -127,8 +127,8 @@ describe('array data files', () => {
     const r = await dlc(['train', 'samples/blobs.dl', '--data', join(dir, 'train.csv'), '--val', join(dir, 'val.csv'), '--epochs', '2', '--out', join(dir, 'o')], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`${join(dir, 'train.csv')}: 400 training samples; ${join(dir, 'val.csv')}: 200 for validation`);
-    // 400 is not a multiple of the batch of 32: the epoch's true size is stated.
-    expect(r.stdout).toContain('each epoch trains 12 batches of 32 (384 samples); 16 left out of each epoch, other ones each epoch (shuffled)');
+    // 400 is not a multiple of the batch of 32: the last 16 are a smaller batch, as in Keras.
+    expect(r.stdout).toContain('each epoch trains all 400 samples: 12 batches of 32 and a last batch of 16');
     expect(r.stdout.match(/val_accuracy/g)).toHaveLength(2);
     expect(r.stdout).toMatch(/^validation: .* on 200 samples/m);
     expect(r.stdout).not.toContain('held-out');

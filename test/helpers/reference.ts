@@ -38,6 +38,19 @@ export class ReferenceRun {
     return this.run('train_step', inputs).loss!.data[0]!;
   }
 
+  /**
+   * Takes every parameter and state tensor (by name) and the step count of `other`, a run of the
+   * same model at another batch size: the float64 twin of Session.copyTrainingStateTo.
+   */
+  adopt(other: ReferenceRun): void {
+    const g = this.graph;
+    for (const slot of [...g.params, ...g.state]) {
+      const v = other.tensor(g.value(slot.value).name);
+      this.env.set(slot.value, tensor(g.value(slot.value).shape, Float64Array.from(v)));
+    }
+    this.step = other.step;
+  }
+
   /** A parameter or state tensor's current values, by its manifest name. */
   tensor(name: string): Float64Array {
     const g = this.graph;
