@@ -59,6 +59,19 @@ function mutateKernelText(text: string, rng: Rng, others: string[]): { text: str
   }
 }
 
+/**
+ * The manifest as dlc writes it (indented), or compact where indenting passes the longest string
+ * V8 makes: a big list nested 1,000 deep indents each of its lines by up to 2,000 spaces.
+ */
+function prettyOrCompact(m: Obj): string {
+  try {
+    return JSON.stringify(m, null, 2);
+  } catch (err) {
+    if (err instanceof RangeError) return JSON.stringify(m);
+    throw err;
+  }
+}
+
 /** Sets every 64-hex field of the kernels using `shader` to the digest of `text` (the manifest's own digest, if it has one). */
 function updateDigests(m: Obj, shader: string, text: string | Uint8Array): boolean {
   let updated = false;
@@ -158,7 +171,7 @@ export function mutateArtifact(a: Artifact, rng: Rng): ArtifactInput {
       }
     }
   }
-  let manifestText = JSON.stringify(m, null, 2);
+  let manifestText = prettyOrCompact(m);
   for (const edit of textEdits) {
     const r = edit(manifestText);
     manifestText = r.text;
