@@ -61,6 +61,8 @@ export interface ParamInfo {
   penalty?: { l1: number; l2: number };
   /** Frozen (freeze list or trainable: false): no gradient, no update; it keeps its loaded values. */
   frozen?: boolean;
+  /** Left dense by the prune setting's `layers`/`skip` selection (compiler/lower/prune-layers.ts). */
+  unpruned?: boolean;
 }
 
 export interface StateInfo {

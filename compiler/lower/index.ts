@@ -6,6 +6,7 @@ import { Graph } from '../ir/graph.ts';
 import type { ValueId } from '../ir/types.ts';
 import { evalLossRows, lowerLossTerms, scalarLoss, type LossValues } from './loss.ts';
 import { lowerModel } from './model.ts';
+import { markUnpruned } from './prune-layers.ts';
 import { Lowering, type Binding, type SummaryRow } from './scope.ts';
 import { readTrain, type TrainConfig } from './train.ts';
 
@@ -107,6 +108,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   if (cfg) L.freeze = new Map(cfg.transfer.freeze.map((f) => [f.name, f.span]));
   const fwd = lowerModel(L, model);
   if (fwd) markFrozen(L);
+  if (fwd && cfg?.pruneLayers) markUnpruned(L, cfg.pruneLayers);
   if (fwd && cfg?.tokenizer && L.vocabSize.size === 0) {
     L.error('E-CONFLICT', `tokenizer applies to text data, for a model with a token input (tokens[vocab, length]); model '${model.name}' has none`, cfg.tokenizer.span);
   }

@@ -4,7 +4,8 @@ import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type PruneConfig, type ScheduleSpec, type TokenizerSpec } from '../artifact.ts';
 export { CLASS_METRICS, REGRESSION_METRICS };
 import { OPTIMIZERS as OPTIMIZER_ROWS, type OptimizerName } from '../ir/ops/optimizers.ts';
-import { bindArgs, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
+import { bindArgs, unknownArgHint, withDefaults, type ArgSpec, type Callee, type GivenArg } from './bind-args.ts';
+import { PRUNE_LAYER_ARGS, readPruneLayers, type PruneLayers } from './prune-layers.ts';
 import { coerce, describeVal, type Hyper, type HyperType, type Val } from './values.ts';
 import { readRegularizer } from './regularizer.ts';
 import type { Lowering } from './scope.ts';
@@ -57,6 +58,8 @@ export interface TrainConfig {
   earlyStopping?: EarlyStoppingSpec;
   clip?: ClipSpec;
   prune?: PruneConfig;
+  /** magnitude's `layers:`/`skip:` selection, resolved against the model's layers once it is lowered. */
+  pruneLayers?: PruneLayers;
   classWeight?: ClassWeightConfig;
   /** `tokenizer = words(min_count: 2)`: checked against the model's inputs once it is lowered. */
   tokenizer?: TokenizerSpec & { span: Span };
@@ -190,7 +193,8 @@ export function readTrain(L: Lowering, decl: TrainDecl | undefined): TrainConfig
       }
       case 'prune': {
         const r = readPrune(v, fail);
-        if (r) cfg.prune = r;
+        if (r) cfg.prune = r.config;
+        if (r?.layers) cfg.pruneLayers = r.layers;
         break;
       }
       case 'class_weight': {
@@ -393,12 +397,20 @@ const MAGNITUDE: ArgSpec[] = [
 const TFMOT_PRUNE_NAMES: Readonly<Record<string, string>> = { final_sparsity: 'sparsity', target_sparsity: 'sparsity', begin_step: 'start', end_step: 'end', frequency: 'every' };
 
 /** prune = magnitude(sparsity: 0.8, start: 2, end: 6, every: 1); epochs are counted from 0 (before training). */
-function readPrune(v: Expr, fail: Fail): PruneConfig | undefined {
+function readPrune(v: Expr, fail: Fail): { config: PruneConfig; layers?: PruneLayers } | undefined {
   const callee = v.kind === 'call' ? v.callee : v.kind === 'ident' ? v.name : undefined;
   if (!callee) { fail('E-TYPE', `prune must be a call such as magnitude(sparsity: 0.8, start: 2, end: 6)`, v.span); return undefined; }
   if (callee !== 'magnitude') { fail('E-UNKNOWN-ARG', `unknown prune '${callee}'${didYouMean(callee, ['magnitude']) || ' (supported: magnitude)'}`, v.kind === 'call' ? v.calleeSpan : v.span); return undefined; }
-  const args = v.kind === 'call' ? v.args : [];
+  const all = v.kind === 'call' ? v.args : [];
+  const layers = readPruneLayers(all, fail);
+  const args = all.filter((x) => x.name === undefined || !PRUNE_LAYER_ARGS.includes(x.name));
   const who: Callee = { name: callee, aliases: TFMOT_PRUNE_NAMES };
+  // Unknown names are refused here, with layers and skip among the accepted ones.
+  for (const x of args) {
+    if (x.name === undefined || MAGNITUDE.some((s) => s.name === x.name)) continue;
+    fail('E-UNKNOWN-ARG', `unknown argument '${x.name}' for magnitude${unknownArgHint(x.name, [...MAGNITUDE.map((s) => s.name), ...PRUNE_LAYER_ARGS], TFMOT_PRUNE_NAMES)}`, x.nameSpan ?? x.span);
+    return undefined;
+  }
   const bound = bindArgs(MAGNITUDE, args.map(given), who, fail);
   const a = bound && withDefaults(MAGNITUDE, bound, who, fail, v.span);
   if (!a) return undefined;
@@ -411,5 +423,6 @@ function readPrune(v: Expr, fail: Fail): PruneConfig | undefined {
   const [start, end] = [a.start as number, a.end as number];
   if (start < 0) { fail('E-RANGE', `argument 'start' of magnitude: expected an epoch ≥ 0, got ${start}`, at('start')); return undefined; }
   if (end < start) { fail('E-RANGE', `argument 'end' of magnitude: pruning ends at epoch ${end}, before it starts (start: ${start}); end must be ≥ start`, at('end')); return undefined; }
-  return { kind: 'magnitude', sparsity: a.sparsity as number, start, end, every: a.every as number };
+  const config: PruneConfig = { kind: 'magnitude', sparsity: a.sparsity as number, start, end, every: a.every as number };
+  return layers ? { config, layers } : { config };
 }

@@ -30,8 +30,8 @@ export function addPruneMask(g: Graph, param: ValueId): ValueId {
   return g.addState(maskName(g.value(param).name), g.value(param).shape, { kind: 'ones' }, PRUNE_OWNER);
 }
 
-/** The pruned parameters of a graph whose updates have masks, with each one's mask, in parameter order. */
+/** The pruned parameters of a graph whose updates have masks (those of layers the prune setting selects), with each one's mask, in parameter order. */
 export function prunedTensors(g: Graph): PruneSpec['tensors'] {
   const masks = new Set(g.state.filter((s) => s.owner === PRUNE_OWNER).map((s) => g.value(s.value).name));
-  return g.params.map((p) => g.value(p.value).name).filter((name) => isPrunedWeight(name) && masks.has(maskName(name))).map((param) => ({ param, mask: maskName(param) }));
+  return g.params.filter((p) => !p.unpruned).map((p) => g.value(p.value).name).filter((name) => isPrunedWeight(name) && masks.has(maskName(name))).map((param) => ({ param, mask: maskName(param) }));
 }

@@ -1,5 +1,6 @@
 // Pruning through the command: the sparsity of each pruned kernel after every epoch, a resumed run
-// that prunes exactly as an uninterrupted one, `dlc check --weights` and the model size `dlc eval` prints.
+// that prunes exactly as an uninterrupted one, `dlc check --weights` and the model size `dlc eval` prints,
+// and skip: [...] leaving a layer dense.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,28 @@ describe('pruning through dlc', () => {
     const ev = await dlc(['eval', NET, '--weights', join(a, 'weights.safetensors'), '--data', 'samples/blobs.csv'], { env: ENV });
     expect(ev.code).toBe(0);
     expect(ev.stdout).toMatch(/\nmodel size: 396 bytes as f32 \(99 values; f16 198 bytes, int8 99 bytes before scales\)\nsparsity: dense_1\.kernel 81\.25% {2}dense_2\.kernel 79\.17%\n$/);
+  }, 600_000);
+
+  it('skip: [dense_1] prunes dense_2 alone: dense_1\'s kernel gets no zeros; an unknown name is one message at its line', async () => {
+    const net = join(dir, 'blobs-skip.dl');
+    writeFileSync(net, readFileSync(NET, 'utf8').replace('end: 2)', 'end: 2, skip: [dense_1])'));
+    const out = join(dir, 'skip');
+    const r = await dlc(['train', net, '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '2', '--out', out], { env: ENV });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\nsparsity: dense_2.kernel 79.17%  (masks recomputed for 80.00%)\n');
+    const w = await loadSafetensors(join(out, 'weights.safetensors'));
+    expect([...w.tensors.get('dense_1.kernel')!.data].filter((v) => v === 0)).toHaveLength(0);
+    expect([...w.tensors.get('dense_2.kernel')!.data].filter((v) => v === 0)).toHaveLength(38);
+
+    const bad = join(dir, 'blobs-bad.dl');
+    writeFileSync(bad, readFileSync(NET, 'utf8').replace('end: 2)', 'end: 2, skip: [dense_9])'));
+    const c = await dlc(['check', bad]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe(`${bad}:20:65: error: skip names 'dense_9', which is no layer with weights; did you mean 'dense_1'? (layers: dense_1, dense_2)
+ 20 |   prune     = magnitude(sparsity: 0.8, start: 0, end: 2, skip: [dense_9])
+    |                                                                 ^^^^^^^
+1 error
+`);
   }, 600_000);
 
   it('dlc check --weights with a file that is not there: one message, exit 1', async () => {

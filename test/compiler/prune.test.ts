@@ -90,6 +90,59 @@ describe('prune = magnitude(...) in the train section', () => {
   });
 });
 
+describe('magnitude(…, layers: […]) and magnitude(…, skip: […]): the layers pruned', () => {
+  const three = 'h = x -> dense(7, activation: tanh) -> dense(5, activation: tanh)\n  logits = h -> dense(3)';
+  const tensors = (prune: string, layers = three): string[] => compiles(program(prune, layers)).artifact!.manifest.train.prune!.tensors.map((t) => t.param);
+
+  it('skip leaves the named layers dense; layers prunes only those; their masks stay ones', () => {
+    expect(tensors('magnitude(sparsity: 0.8, end: 2, skip: [dense_1])')).toEqual(['dense_2.kernel', 'dense_3.kernel']);
+    expect(tensors('magnitude(sparsity: 0.8, end: 2, layers: [dense_3, dense_1])')).toEqual(['dense_1.kernel', 'dense_3.kernel']);
+    expect(tensors('magnitude(0.8, 0, 2, 1, skip: dense_2)')).toEqual(['dense_1.kernel', 'dense_3.kernel']);
+    // Every parameter still has a mask (ones from the start) and one update kernel; the manifest has no selection, only the tensors.
+    const m = compiles(program('magnitude(sparsity: 0.8, end: 2, skip: [dense_1])', three)).artifact!.manifest;
+    expect(m.state.filter((s) => s.owner === 'prune').map((s) => s.name)).toContain('dense_1.kernel.prune_mask');
+    expect(Object.keys(m.train.prune!)).toEqual(['kind', 'sparsity', 'start', 'end', 'every', 'tensors']);
+    expect(m.programs.train_step.kernels.map((k) => m.kernels[k]!.name).filter((n) => n.startsWith('adam'))).toEqual(['adam:all parameters']);
+  });
+
+  it('names a layer by its name: argument or a model-level binding, as freeze does', () => {
+    const named = 'h = x -> dense(7, activation: tanh, name: encoder) -> dense(5)\n  logits = h -> dense(3)';
+    expect(tensors('magnitude(sparsity: 0.8, end: 2, skip: [encoder])', named)).toEqual(['dense_2.kernel', 'dense_3.kernel']);
+    expect(tensors('magnitude(sparsity: 0.8, end: 2, layers: [encoder])', named)).toEqual(['encoder.kernel']);
+    // The binding h made dense_1 and dense_2: skipping it prunes only the last layer.
+    expect(tensors('magnitude(sparsity: 0.8, end: 2, skip: [h])')).toEqual(['dense_3.kernel']);
+    expect(tensors('magnitude(sparsity: 0.8, end: 2, layers: [h])')).toEqual(['dense_1.kernel', 'dense_2.kernel']);
+    const rnn = 'logits = x -> lstm(5) -> dense(3)';
+    expect(compiles(program('magnitude(sparsity: 0.5, end: 1, layers: [lstm_1])', rnn, 'f32[4, 6]')).artifact!.manifest.train.prune!.tensors.map((t) => t.param)).toEqual(['lstm_1.kernel', 'lstm_1.recurrent_kernel']);
+  });
+
+  it('refuses an unknown layer at its name, with the layers there are', () => {
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, skip: [dense_4])', three))).toBe(`net.dl:10:51: error: skip names 'dense_4', which is no layer with weights; did you mean 'dense_1'? (layers: dense_1, dense_2, dense_3)
+ 10 |   prune = magnitude(sparsity: 0.8, end: 2, skip: [dense_4])
+    |                                                   ^^^^^^^`);
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, layers: [dense_1, conv])', three))).toBe(`net.dl:10:62: error: layers names 'conv', which is no layer with weights (layers: dense_1, dense_2, dense_3)
+ 10 |   prune = magnitude(sparsity: 0.8, end: 2, layers: [dense_1, conv])
+    |                                                              ^^^^`);
+  });
+
+  it('refuses a layer with no weight that pruning prunes', () => {
+    const norm = 'logits = x -> dense(7) -> batchnorm -> dense(3)';
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, layers: [batchnorm_1])', norm))).toBe(`net.dl:9:53: error: layers names 'batchnorm_1', which has no weight that pruning prunes (dense and conv kernels; layers that have one: dense_1, dense_2)
+ 9 |   prune = magnitude(sparsity: 0.8, end: 2, layers: [batchnorm_1])
+   |                                                     ^^^^^^^^^^^`);
+  });
+
+  it('refuses both layers and skip, a name twice, an empty list, a number, and suggests the names', () => {
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, skip: [dense_1], layers: [dense_2])'))).toBe(`net.dl:9:61: error: magnitude takes 'layers' (the layers to prune) or 'skip' (the layers to leave dense), not both
+ 9 |   prune = magnitude(sparsity: 0.8, end: 2, skip: [dense_1], layers: [dense_2])
+   |                                                             ^^^^^^`);
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, skip: [dense_1, dense_1])'))).toContain(`net.dl:9:60: error: argument 'skip' of magnitude names 'dense_1' twice`);
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, skip: [])'))).toContain(`net.dl:9:50: error: argument 'skip' of magnitude: expected at least one layer name, e.g. skip: [conv2d_1]`);
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, layers: [1])'))).toContain(`net.dl:9:53: error: argument 'layers' of magnitude: expected layer names, e.g. layers: [conv2d_1]`);
+    expect(errors(program('magnitude(sparsity: 0.8, end: 2, skips: [dense_1])'))).toContain(`net.dl:9:44: error: unknown argument 'skips' for magnitude; did you mean 'skip'?`);
+  });
+});
+
 describe('the schedule: TF-MOT PolynomialDecay from 0, power 3, in epochs', () => {
   const spec = { sparsity: 0.8, start: 2, end: 6, every: 1 };
 

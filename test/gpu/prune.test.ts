@@ -193,3 +193,31 @@ describe('pruning with early stopping', () => {
     s.dispose();
   }, 300_000);
 });
+
+// skip: [dense_1] (TF-MOT wrapping only the other layers): the compiled step prunes dense_2 alone;
+// dense_1's mask stays ones and its weights get no zeros, through mask updates and more steps.
+for (const adapter of ADAPTERS) {
+  describe(`pruning chosen layers on ${adapter}`, () => {
+    const device = useDevice(adapter);
+    it('skip: [dense_1] prunes dense_2.kernel to the target and leaves dense_1.kernel dense', async (t) => {
+      const h = device();
+      if (!h) return t.skip();
+      const source = SOURCE.replace('end: 2)', 'end: 2, skip: [dense_1])');
+      const r = compile(source, { file: 'prune.dl' });
+      const m = r.artifact!.manifest;
+      expect(m.train.prune!.tensors.map((x) => x.param)).toEqual(['dense_2.kernel']);
+      const s = await Session.create(r.artifact!, h.device);
+      for (const b of batches.slice(0, 3)) await s.trainStep(b);
+      expect(await updatePruneMasks(s, 2)).toBe(0.75);
+      for (const b of batches.slice(3, 6)) await s.trainStep(b);
+      expect(await updatePruneMasks(s, 2)).toBe(0.75);
+      const mask2 = (await s.read('dense_2.kernel.prune_mask')) as Float32Array;
+      expect(await zerosWhereMasked(s, 'dense_2.kernel', mask2)).toBe(39 - Math.round(39 * 0.25));
+      expect([...((await s.read('dense_1.kernel.prune_mask')) as Float32Array)].every((v) => v === 1)).toBe(true);
+      const w1 = (await s.read('dense_1.kernel')) as Float32Array;
+      expect(w1.filter((v) => v === 0).length, 'dense_1.kernel has no zeros').toBe(0);
+      expect((await prunedSparsity(s)).map((row) => row.name)).toEqual(['dense_2.kernel']);
+      s.dispose();
+    }, 300_000);
+  });
+}

@@ -1,4 +1,4 @@
-// dropout in dropout_1 (samples/mnist_cnn_pruned.dl:12)
+// dropout in dropout_1 (samples/mnist_cnn_pruned.dl:14)
 @group(0) @binding(0) var<storage, read_write> b0: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b1: array<vec4f>;
 struct StepParams { lr: f32, step: u32, seed: u32, pad: u32 }

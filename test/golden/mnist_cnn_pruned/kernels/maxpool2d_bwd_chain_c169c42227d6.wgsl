@@ -1,4 +1,4 @@
-// maxpool2d_bwd_chain in relu_2 (samples/mnist_cnn_pruned.dl:10)
+// maxpool2d_bwd_chain in relu_2 (samples/mnist_cnn_pruned.dl:12)
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 @group(0) @binding(2) var<storage, read> b2: array<f32>;

@@ -1,4 +1,4 @@
-// softmax_ce in loss (samples/mnist_cnn_pruned.dl:17)
+// softmax_ce in loss (samples/mnist_cnn_pruned.dl:19)
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read> b1: array<f32>;
 @group(0) @binding(2) var<storage, read> b2: array<i32>;
