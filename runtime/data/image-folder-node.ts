@@ -19,7 +19,7 @@ import { readFileBounded } from './read-bounded-node.ts';
 /** Most bytes all the .png files of one folder may hold together: the bound of one array file. */
 export const MAX_IMAGE_FOLDER_BYTES = MAX_ARRAY_FILE_BYTES;
 
-/** Image formats Keras reads that dlc does not: refused by name rather than silently left out. */
+/** Image formats (Keras reads some of them) that dlc does not: refused by name rather than silently left out. */
 const OTHER_IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'];
 
 /** The image every file must be: channels, height, width. */
