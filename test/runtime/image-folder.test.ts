@@ -93,6 +93,8 @@ describe('a folder of PNG images per class', () => {
     corrupt[corrupt.length - 20] ^= 0xff; // inside the image data: its CRC no longer matches
     const bad = folder({ 'a/ok.png': good, 'b/bad.png': corrupt });
     expect(err(() => readImageFolder(bad, model('f32[2, 2]', 2)))).toMatch(new RegExp(`^${join(bad, 'b/bad.png').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not a readable PNG file \\(.+\\)$`));
+    const cut = folder({ 'a/ok.png': good, 'b/cut.png': good.subarray(0, good.length - 12) }); // no IEND
+    expect(err(() => readImageFolder(cut, model('f32[2, 2]', 2)))).toMatch(/\/b\/cut\.png: not a readable PNG file \(.+\)$/);
     const jpeg = folder({ 'a/ok.png': good, 'b/photo.JPG': 'jpeg bytes' });
     expect(err(() => readImageFolder(jpeg, model('f32[2, 2]', 2)))).toBe(`${join(jpeg, 'b/photo.JPG')}: dlc reads PNG images only; convert it to .png (or move it out of the data folder)`);
   });
