@@ -17,7 +17,8 @@ import { loadMnist, MNIST_PIXELS, MnistMissingError, type Dataset } from '../run
 import { mnistInputs, mnistRowsInputs } from '../runtime/data/mnist-fit.ts';
 import { classOfEach, firstSamples, splitStratified, splitTail } from '../runtime/data/split.ts';
 import type { SampleStream, Samples } from '../runtime/fit.ts';
-import { isFolder } from '../runtime/data/text-folder-node.ts';
+import { isFolder } from '../runtime/data/class-folders-node.ts';
+import { readImageFolder } from '../runtime/data/image-folder-node.ts';
 import type { Tokenizer } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
 import { hasTokenInput, isTextCsv, loadTextForModel, textInputsOf, type TokenizerChoice } from './text-data.ts';
@@ -129,8 +130,14 @@ const readArray = (path: string, format: Format): NdArray => {
  * inputs, or x and y), or .npy / IDX features with their labels in `opts.labels`. Errors name the file.
  */
 export function readDataFile(path: string, m: Manifest, opts: DataOptions, labelsOptional = false): Samples {
+  if (isFolder(path)) {
+    if (opts.label || opts.labels) throw new UserError(`--label and --labels apply to data files; a folder of images takes its labels from its class folders' names`);
+    // The samples alone: eval and predict show class ids (a class folder's index), not its name.
+    const { count, tensors } = readImageFolder(path, m, opts.scale !== undefined ? { scale: opts.scale } : {});
+    return { count, tensors };
+  }
   const format = formatOf(path);
-  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data sets mnist, mnist-rows, spam)`);
+  if (!format) throw new UserError(`cannot read data file ${shownFile(path)}: unsupported type '${printable(extname(path)) || '(none)'}' (supported: .csv, .npy, .npz, IDX (-ubyte), a folder of .png images per class, or the built-in data sets mnist, mnist-rows, spam)`);
   if (format !== 'csv' && opts.label) throw new UserError('--label names a CSV column; array files are matched by name (.npz) or take --labels FILE');
   const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
   if (format === 'csv') {
@@ -289,7 +296,7 @@ function loadAll(name: string, m: Manifest, opts: DataOptions): LoadedData {
     return { train, val: held, test: d.test!, description: `${name}: ${train.count} training + ${held.count} validation digits (--val-split ${opts.valSplit} of the training set${how}), ${d.test!.count} test digits held out` };
   }
   if (opts.digits) throw new UserError(`--digits picks digits of the mnist data sets, not of ${printable(name)}`);
-  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte')) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file, or a folder of text per class)`);
+  if (!name.includes('.') && !name.includes('/') && !name.includes('ubyte') && !isFolder(name)) throw new UserError(`unknown data set '${printable(name)}' (built in: ${DATASETS.join(', ')}; or a .csv, .npy, .npz or IDX file, or a folder of .png images (or of text) per class)`);
   const all = readDataFile(name, m, opts);
   if (opts.val !== undefined) {
     if (opts.labels) throw new UserError('--val with --labels: put validation features and labels in one .npz or .csv file');

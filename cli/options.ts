@@ -102,7 +102,8 @@ options:
                           digit as 28 time steps of 28 pixels, input f32[28, 28]), or a file: .csv
                           (header row; the label column named like the model's label input),
                           .npz (arrays named like the inputs, or x and y), .npy or IDX (-ubyte)
-                          features with --labels
+                          features with --labels, or a folder per class of .png images
+                          (pixels in [0, 1]; input f32[H, W], f32[1, H, W] or f32[3, H, W])
                           For a model with a token input (tokens[V, T]): the built-in spam
                           data set, a .csv with a text column, or a folder per class of .txt
   --text-column <col>     (train, eval, predict) the text column of a text CSV with more columns

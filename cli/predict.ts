@@ -61,7 +61,7 @@ function samplesFor(m: Manifest, opts: CliOptions, labelsOptional: boolean): Rea
     const tok = tokenizerFor(m, opts);
     return { data: textSamplesFor([opts.text], tok, textInputsOf(m)!), name: '--text', ...(tok.classes ? { classes: tok.classes } : {}) };
   }
-  if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, or mnist (its 2,000 held-out digits)');
+  if (name === undefined) throw new UserError('needs --data: a .csv, .npz, .npy or IDX file, a folder of .png images per class, or mnist (its 2,000 held-out digits)');
   if (isMnist(name)) return { data: loadData(name, m, opts.digits ? { digits: opts.digits } : {}).test!, name: `${name} (held-out digits${opts.digits ? ` ${opts.digits.join(', ')}` : ''})` };
   if (isTextData(name, m, { ...(opts.label ? { label: opts.label } : {}), ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}) })) {
     if (opts.label && opts.label.length !== 1) throw new UserError('text data has one label column: give one name to --label');

@@ -125,7 +125,7 @@ describe('user errors never print a stack trace', () => {
     ['a bad flag value', ['train', 'samples/mnist_mlp.dl', '--epochs', 'many'], "dlc: --epochs must be an integer ≥ 1, got 'many'\n"],
     ['an unknown flag', ['check', 'samples/mnist_mlp.dl', '--fast'], "dlc: unknown option '--fast' (dlc --help lists the options)\n"],
     ['a misspelt flag', ['train', 'samples/mnist_mlp.dl', '--epoch', '1'], "dlc: unknown option '--epoch'; did you mean '--epochs'? (dlc --help lists the options)\n"],
-    ['an unknown data set', ['train', 'samples/mnist_mlp.dl', '--data', 'cifar'], "dlc: unknown data set 'cifar' (built in: mnist, mnist-rows, spam; or a .csv, .npy, .npz or IDX file, or a folder of text per class)\n"],
+    ['an unknown data set', ['train', 'samples/mnist_mlp.dl', '--data', 'cifar'], "dlc: unknown data set 'cifar' (built in: mnist, mnist-rows, spam; or a .csv, .npy, .npz or IDX file, or a folder of .png images (or of text) per class)\n"],
     ['a folder that is not an artifact', ['train', 'test'], 'dlc: cannot read test/manifest.json: no such file (is this a folder written by dlc compile?)\n'],
     ['a bad adapter', ['train', 'samples/mnist_mlp.dl', '--adapter', 'cuda', '--epochs', '1'], "dlc: --adapter must be one of vulkan, gles, auto, got 'cuda'\n"],
   ];

@@ -187,7 +187,7 @@ describe('bad data for dlc train', () => {
     ['a label out of range', () => ['--data', file('range.csv', 'x1,x2,label\n1,2,0\n1,2,7\n')],
       `dlc: ${join(dir, 'range.csv')}:3: column 'label': label 7 is out of range; label: class[3] takes integers 0 to 2\n`],
     ['NaN in the data', () => ['--data', file('nan.csv', 'x1,x2,label\n1,nan,0\n')], `dlc: ${join(dir, 'nan.csv')}:2: column 'x2': nan is not a finite number\n`],
-    ['an unsupported file type', () => ['--data', file('d.parquet', '')], `dlc: cannot read data file ${join(dir, 'd.parquet')}: unsupported type '.parquet' (supported: .csv, .npy, .npz, IDX (-ubyte), or the built-in data sets mnist, mnist-rows, spam)\n`],
+    ['an unsupported file type', () => ['--data', file('d.parquet', '')], `dlc: cannot read data file ${join(dir, 'd.parquet')}: unsupported type '.parquet' (supported: .csv, .npy, .npz, IDX (-ubyte), a folder of .png images per class, or the built-in data sets mnist, mnist-rows, spam)\n`],
     ['a bad --val-split', () => ['--data', 'samples/blobs.csv', '--val-split', '1.5'], "dlc: --val-split must be a fraction between 0 and 1 (e.g. 0.2), got '1.5'\n"],
     ['.npy features without labels', () => ['--data', 'test/fixtures/blobs_x.npy'],
       'dlc: test/fixtures/blobs_x.npy holds features only: give the labels with --labels FILE (.npy or IDX)\n'],
