@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Artifact, Manifest } from '../compiler/artifact.ts';
+import { PRUNE_OWNER, type Artifact, type Manifest } from '../compiler/artifact.ts';
 import { compile } from '../compiler/compile.ts';
 import { initialTensors } from '../runtime/init.ts';
 import { encodeSafetensors } from '../runtime/safetensors.ts';
@@ -46,7 +46,8 @@ export function sampleModels(names?: string[]): SampleModel[] {
 /** The weights and checkpoint files of `m`, from its initial values, as the trainer would write them. */
 function weightFiles(m: Manifest): { weights: Uint8Array; checkpoint: Uint8Array } {
   const layer = m.state.filter((s) => s.owner === 'layer');
-  const optimizer = m.state.filter((s) => s.owner === 'optimizer');
+  // A checkpoint holds the optimizer's state and, for a pruned model, the pruning masks (all ones at the start).
+  const optimizer = m.state.filter((s) => s.owner === 'optimizer' || s.owner === PRUNE_OWNER);
   const values = new Map([...initialTensors(m.params, m.train.seed), ...initialTensors([...layer, ...optimizer], 0)]);
   const tensors = (slots: { name: string; shape: number[] }[]) => slots.map((s) => ({ name: s.name, dtype: 'F32' as const, shape: s.shape, data: values.get(s.name)! }));
   const meta = { model: m.model, source_hash: m.sourceHash };

@@ -172,7 +172,7 @@ describe('valid generated inputs pass every check', () => {
           ? { kind: f, path, manifest }
           : { kind: 'samples' as const, path, manifest, opts: { ...c.opts, ...(c.opts.labels ? { labels: join(dir, c.opts.labels) } : {}) }, labelsOptional: false };
         const o = await sandbox.run(probe, probeLimits(10_000));
-        expect([m.name, f, o.status, probeProblems(o, probeLimits(10_000))]).toEqual([m.name, f, 'ok', []]);
+        expect([m.name, f, o.status, probeProblems(o, probeLimits(10_000))], JSON.stringify(o).slice(0, 600)).toEqual([m.name, f, 'ok', []]);
       }
     }
   }, 60_000);
