@@ -13,72 +13,10 @@ import { DeviceUnavailableError, openDevice, type NodeDeviceHandle } from '../..
 import { roundToF16 } from '../../runtime/half.ts';
 import { InferenceError, InferenceModel } from '../../runtime/inference.ts';
 import { HALF_FEATURE } from '../../runtime/inference-manifest.ts';
-import { Rng } from '../../runtime/random.ts';
 import { ADAPTERS, relError, type AdapterKind } from '../helpers/gpu.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
+import { STORED_WEIGHT_CASES as CASES, samples } from '../helpers/stored-weight-cases.ts';
 import { syntheticWeights } from '../helpers/synthetic-weights.ts';
-
-interface Case {
-  name: string;
-  text: string;
-  maxBatch: number;
-  counts: number[];
-  /** The weights expected to be f16. */
-  f16: string[];
-}
-
-const train = (model: string): string => `train ${model} {
-  loss = cross_entropy(logits, y)
-  batch = 4
-}`;
-
-export const HALF_CASES: Case[] = [
-  {
-    name: 'dense 13 → 8 (relu) → 7 → 5',
-    text: `model mlp {
-  input x: f32[13]
-  input y: class[5]
-  logits = x -> dense(8, activation: relu) -> dense(7, activation: tanh) -> dense(5)
-  output logits
-}
-${train('mlp')}`,
-    maxBatch: 4,
-    counts: [7, 3],
-    f16: ['dense_1.kernel', 'dense_2.kernel', 'dense_3.kernel'],
-  },
-  {
-    name: 'conv 3×9×7 → 5 channels (stride 2, same padding), grouped conv, dense',
-    text: `model cnn {
-  input image: f32[3, 9, 7]
-  input y: class[6]
-  logits = image -> conv2d(5, kernel: 3, stride: 2, padding: same, activation: relu)
-    -> conv2d(10, kernel: 2, groups: 5) -> flatten -> dense(6)
-  output logits
-}
-${train('cnn')}`,
-    maxBatch: 4,
-    counts: [5, 3],
-    f16: ['conv2d_1.kernel', 'conv2d_2.kernel', 'dense_1.kernel'],
-  },
-  {
-    name: 'lstm over 5 steps of 3 → 6 units, dense',
-    text: `model rnn {
-  input x: f32[5, 3]
-  input y: class[4]
-  logits = x -> lstm(6) -> dense(4)
-  output logits
-}
-${train('rnn')}`,
-    maxBatch: 4,
-    counts: [3],
-    f16: ['dense_1.kernel', 'lstm_1.kernel', 'lstm_1.recurrent_kernel'],
-  },
-];
-
-function samples(inputs: { name: string; shape: number[] }[], count: number): Record<string, Float32Array> {
-  const rng = new Rng(5);
-  return Object.fromEntries(inputs.map((i) => [i.name, Float32Array.from({ length: count * i.shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1)]));
-}
 
 /** Opens the adapter with shader-f16 for the block; `reason` says why not when it lacks the feature (or is missing outside CI). */
 function useHalfDevice(kind: AdapterKind): { handle: () => NodeDeviceHandle | undefined; reason: () => string | undefined } {
@@ -102,7 +40,7 @@ describe('f16 weights against the float64 reference with the weights rounded to 
   for (const adapter of ADAPTERS) {
     describe(adapter, () => {
       const device = useHalfDevice(adapter);
-      for (const c of HALF_CASES) {
+      for (const c of CASES) {
         it(c.name, async (t) => {
           const h = device.handle();
           // The stated reason: this adapter does not offer shader-f16 (or is not installed).
@@ -112,7 +50,7 @@ describe('f16 weights against the float64 reference with the weights rounded to 
           const exported = exportInference(c.text, { maxBatch: c.maxBatch, f16: true });
           expect(exported.diagnostics).toEqual([]);
           const im = exported.manifest!;
-          expect(im.weights.filter((w) => w.f16).map((w) => w.name).sort()).toEqual(c.f16);
+          expect(im.weights.filter((w) => w.f16).map((w) => w.name).sort()).toEqual(c.weights);
           expect(im.features).toEqual([HALF_FEATURE]);
           for (const k of im.kernels) expect(im.shaders[k.shader]!.includes('array<f16>'), k.name).toBe(im.shaders[k.shader]!.includes('enable f16;'));
           expect(Object.values(im.shaders).filter((s) => s.includes('array<f16>')).length).toBeGreaterThan(0);
@@ -154,7 +92,7 @@ describe('f16 weights against the float64 reference with the weights rounded to 
 
 describe('f16 weights on a device without shader-f16', () => {
   it('InferenceModel.create refuses the artifact, naming the feature (gles, which lacks it; vulkan with the feature not requested)', async (t) => {
-    const c = HALF_CASES[0]!;
+    const c = CASES[0]!;
     const im = exportInference(c.text, { maxBatch: c.maxBatch, f16: true }).manifest!;
     const m = compile(c.text, { batch: c.maxBatch }).artifact!.manifest;
     const f32 = syntheticWeights(m);

@@ -9,73 +9,10 @@ import { exportInference } from '../../compiler/export.ts';
 import { tensor } from '../../compiler/ir/tensor.ts';
 import { dequantize, inferenceWeightsFile, quantizePerChannel } from '../../compiler/quantize.ts';
 import { InferenceModel } from '../../runtime/inference.ts';
-import { Rng } from '../../runtime/random.ts';
 import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
 import { ReferenceRun } from '../helpers/reference.ts';
+import { STORED_WEIGHT_CASES as CASES, samples } from '../helpers/stored-weight-cases.ts';
 import { syntheticWeights } from '../helpers/synthetic-weights.ts';
-
-interface Case {
-  name: string;
-  text: string;
-  maxBatch: number;
-  counts: number[];
-  /** The weights expected to be int8. */
-  int8: string[];
-}
-
-const train = (model: string): string => `train ${model} {
-  loss = cross_entropy(logits, y)
-  batch = 4
-}`;
-
-const CASES: Case[] = [
-  {
-    name: 'dense 13 → 8 (relu) → 7 → 5',
-    text: `model mlp {
-  input x: f32[13]
-  input y: class[5]
-  logits = x -> dense(8, activation: relu) -> dense(7, activation: tanh) -> dense(5)
-  output logits
-}
-${train('mlp')}`,
-    maxBatch: 4,
-    counts: [7, 3],
-    int8: ['dense_1.kernel', 'dense_2.kernel', 'dense_3.kernel'],
-  },
-  {
-    name: 'conv 3×9×7 → 5 channels (stride 2, same padding), grouped conv, dense',
-    text: `model cnn {
-  input image: f32[3, 9, 7]
-  input y: class[6]
-  logits = image -> conv2d(5, kernel: 3, stride: 2, padding: same, activation: relu)
-    -> conv2d(10, kernel: 2, groups: 5) -> flatten -> dense(6)
-  output logits
-}
-${train('cnn')}`,
-    maxBatch: 4,
-    counts: [5, 3],
-    int8: ['conv2d_1.kernel', 'conv2d_2.kernel', 'dense_1.kernel'],
-  },
-  {
-    // Recurrent kernels reach the GPU as matmuls too: one scale per gate unit (column).
-    name: 'lstm over 5 steps of 3 → 6 units, dense',
-    text: `model rnn {
-  input x: f32[5, 3]
-  input y: class[4]
-  logits = x -> lstm(6) -> dense(4)
-  output logits
-}
-${train('rnn')}`,
-    maxBatch: 4,
-    counts: [3],
-    int8: ['dense_1.kernel', 'lstm_1.kernel', 'lstm_1.recurrent_kernel'],
-  },
-];
-
-function samples(inputs: { name: string; shape: number[] }[], count: number): Record<string, Float32Array> {
-  const rng = new Rng(5);
-  return Object.fromEntries(inputs.map((i) => [i.name, Float32Array.from({ length: count * i.shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1)]));
-}
 
 describe('int8 weights against the float64 reference with dequantised weights', () => {
   for (const adapter of ADAPTERS) {
@@ -90,7 +27,7 @@ describe('int8 weights against the float64 reference with dequantised weights', 
           const exported = exportInference(c.text, { maxBatch: c.maxBatch, int8: true });
           expect(exported.diagnostics).toEqual([]);
           const im = exported.manifest!;
-          expect(im.weights.filter((w) => w.int8).map((w) => w.name).sort()).toEqual(c.int8);
+          expect(im.weights.filter((w) => w.int8).map((w) => w.name).sort()).toEqual(c.weights);
           const file = inferenceWeightsFile(im, im.weights.map((w) => f32.get(w.name)!), {});
           const model = await InferenceModel.create(h.device, { manifest: im, weights: file });
           try {
