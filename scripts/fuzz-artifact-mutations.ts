@@ -90,7 +90,8 @@ function updateDigests(m: Obj, shader: string, text: string | Uint8Array): boole
 /** One targeted edit of the manifest: a workgroup count, a number, a shader name, a program's kernel list. */
 function mutateManifestField(m: Obj, rng: Rng): string {
   const kernels = (m.kernels as Obj[]) ?? [];
-  const i = rng.int(Math.max(1, kernels.length));
+  // An earlier mutation may have left an object (no length) where the list was.
+  const i = rng.int(Math.max(1, Number.isInteger(kernels.length) ? kernels.length : 0));
   switch (rng.int(5)) {
     case 0: {
       const wg = pick(rng, [[65535, 65535, 65535], [65535, 65535, 1], [65535, 1, 1], [65536, 1, 1], [0, 1, 1], [1, 1], [1, 1, 1, 1], [2 ** 31, 1, 1], [-1, 1, 1], [1.5, 1, 1], ['1', 1, 1], [4096, 4096, 1]]);
