@@ -95,7 +95,12 @@ describe('the last partial batch', () => {
   for (const adapter of ADAPTERS) {
     describe(adapter, () => {
       const device = useDevice(adapter);
-      const sessions = async (h: GPUDevice, extra = ''): Promise<[Session, Session]> => [await Session.create(compiled(B, extra).artifact!, h), await Session.create(compiled(REST, extra).artifact!, h)];
+      /** The full-batch and partial-batch sessions, every scratch buffer filled with NaN (a kernel reading what nobody wrote shows). */
+      const sessions = async (h: GPUDevice, extra = ''): Promise<[Session, Session]> => {
+        const pair: [Session, Session] = [await Session.create(compiled(B, extra).artifact!, h), await Session.create(compiled(REST, extra).artifact!, h)];
+        for (const s of pair) s.poisonScratch();
+        return pair;
+      };
 
       it('600 samples at batch 64: one epoch trains all 600 in 10 steps and matches the float64 reference (loss, accuracy, weights)', async (t) => {
         const h = device();
