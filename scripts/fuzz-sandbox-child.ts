@@ -2,10 +2,10 @@
 // artifact loader, the data and weight readers), measures how far its memory rose, and refuses any
 // single typed-array allocation above a bound, so a reader that trusts a size from a file is caught
 // before it allocates gigabytes. Started by fuzz-sandbox.ts; answers over IPC.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Manifest } from '../compiler/artifact.ts';
 import { ALLOCATION_LIMIT, type Probe } from './fuzz-probes.ts';
+import { digestProblems } from './fuzz-digests.ts';
 import { loadArtifact } from '../runtime/artifact-node.ts';
 import { Session } from '../runtime/session.ts';
 import { loadCheckpoint, loadWeights } from '../runtime/weights-node.ts';
@@ -84,21 +84,6 @@ function devicelessSession(m: Manifest): Session {
     device: { queue: { writeBuffer: () => undefined } },
   });
   return s;
-}
-
-/**
- * Kernels the loader accepted although their text differs from the manifest's SHA-256 of it
- * (kernelSha256, by shader file). Other fields are not digests, even when they look like one: a
- * kernel's name may be 64 hex digits.
- */
-function digestProblems(a: { manifest: Manifest; shaders: Record<string, string> }): string[] {
-  const out: string[] = [];
-  for (const k of a.manifest.kernels) {
-    const text = a.shaders[k.shader];
-    const digest = a.manifest.kernelSha256[k.shader];
-    if (text !== undefined && createHash('sha256').update(text).digest('hex') !== digest) out.push(`accepted: kernel '${k.name}' whose text does not match kernelSha256`);
-  }
-  return out;
 }
 
 async function runProbe(p: Probe): Promise<string[]> {

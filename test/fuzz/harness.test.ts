@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { changesOutside, checkedDlc, snapshot } from '../../scripts/fuzz-cli.ts';
+import { digestProblems } from '../../scripts/fuzz-digests.ts';
 import { makeDataCase, type DataFormat } from '../../scripts/fuzz-data-files.ts';
 import { encode } from '../../scripts/fuzz-data-mutations.ts';
 import { failureLine, rerunCommand, writeFailure } from '../../scripts/fuzz-failures.ts';
@@ -145,6 +146,21 @@ describe('the samples inputs are made from', () => {
     const f = { kind: 'data' as const, seed: 1, index: 7, class: 'crash: x', detail: '', recipe: '', files: {} };
     expect(rerunCommand(f)).toBe('npm run fuzz -- --kind data --seed 1 --index 7');
     expect(rerunCommand({ ...f, models: ['blobs', 'regression'] })).toBe('npm run fuzz -- --kind data --seed 1 --index 7 --models blobs,regression');
+  });
+});
+
+describe('the artifact oracle checks kernel texts against kernelSha256', () => {
+  it('a changed text is a problem; a kernel name of 64 hex digits is not a digest', () => {
+    const { manifest, shaders } = sampleModels(['blobs'])[0]!.artifact;
+    expect(digestProblems({ manifest, shaders })).toEqual([]);
+    const k = manifest.kernels[0]!;
+    const renamed = { ...manifest, kernels: manifest.kernels.map((x, i) => (i === 0 ? { ...x, name: 'a'.repeat(64) } : x)) };
+    expect(digestProblems({ manifest: renamed, shaders })).toEqual([]);
+    const changed = { ...shaders, [k.shader]: `${shaders[k.shader]}\n// edited` };
+    // Every kernel that runs that shader file is named.
+    const users = manifest.kernels.filter((x) => x.shader === k.shader).map((x) => `accepted: kernel '${x.name}' whose text does not match kernelSha256`);
+    expect(users.length).toBeGreaterThan(0);
+    expect(digestProblems({ manifest, shaders: changed })).toEqual(users);
   });
 });
 
