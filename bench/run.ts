@@ -17,15 +17,16 @@
 // (and the matmul alone: --only dlc --variants default --workload matmul --sizes 1024,2048)
 import { writeFileSync } from 'node:fs';
 import { fail, intOption, scriptArgs } from '../scripts/args.ts';
-import { loadMnist } from '../runtime/data/mnist.ts';
-import { Rng } from '../runtime/random.ts';
+import { coldChild, runColdChild, type ColdWorkload } from './cold.ts';
 import { DLC_VARIANTS, dlcPeer } from './dlc.ts';
-import type { CnnWorkload, LstmWorkload, MlpWorkload, Peer, TrainSchedule, TrainTimes } from './peers/types.ts';
+import type { Peer, TrainSchedule, TrainTimes } from './peers/types.ts';
+import { makeWorkloads } from './workloads.ts';
 
 const args = scriptArgs('bench', {
   adapter: { type: 'string', default: 'gles' }, quick: { type: 'boolean' }, json: { type: 'string', default: 'bench-results.json' }, only: { type: 'string' },
   workload: { type: 'string', default: 'matmul,mlp,cnn,lstm' }, sizes: { type: 'string' }, kernels: { type: 'string', default: 'auto' }, variants: { type: 'string', default: 'all' },
-  sync: { type: 'string', default: 'both' }, 'sync-every': { type: 'string' },
+  sync: { type: 'string', default: 'both' }, 'sync-every': { type: 'string' }, cold: { type: 'string', default: 'yes' },
+  'cold-child': { type: 'string' },
 });
 if (args.adapter !== 'gles' && args.adapter !== 'vulkan') fail('bench', `--adapter must be gles or vulkan, got '${args.adapter}'`);
 const adapter = args.adapter as 'gles' | 'vulkan';
@@ -53,40 +54,9 @@ const MLP_SCHEDULE = schedule(10, quick ? 1 : 2, 8);
 const CNN_SCHEDULE = schedule(3, 1, 4);
 const LSTM_SCHEDULE = schedule(3, 1, 4);
 
-/** Glorot-uniform weights from one seeded stream, the same for every library. */
-function glorot(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * limit);
-}
-
-const { train } = loadMnist();
-const rng = new Rng(2024);
-const mlp: MlpWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 128, ...MLP_SCHEDULE, lr: 1e-3,
-  w1: glorot(rng, 784, 128, 784 * 128), b1: new Float32Array(128), w2: glorot(rng, 128, 10, 1280), b2: new Float32Array(10),
-};
-const cnn: CnnWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 64, ...CNN_SCHEDULE, lr: 1e-3,
-  weights: {
-    'conv1.kernel': glorot(rng, 9, 32 * 9, 32 * 9), 'conv1.bias': new Float32Array(32),
-    'conv2.kernel': glorot(rng, 32 * 9, 64 * 9, 64 * 32 * 9), 'conv2.bias': new Float32Array(64),
-    'dense1.kernel': glorot(rng, 1600, 128, 1600 * 128), 'dense1.bias': new Float32Array(128),
-    'dense2.kernel': glorot(rng, 128, 10, 1280), 'dense2.bias': new Float32Array(10),
-  },
-};
-// One LSTM(128) over the 28 rows of each digit (the issue's size; samples/mnist_lstm.dl uses 64).
-// Both kernels glorot-uniform (the recurrent one is orthogonal in Keras: the bench needs the same
-// weights everywhere, not Keras's), Keras's unit forget bias (ones in the f block).
-const LSTM_UNITS = 128;
-const lstm: LstmWorkload = {
-  images: train.images, labels: train.labels, count: train.count, batch: 64, ...LSTM_SCHEDULE, lr: 1e-3, eps: 1e-11, units: LSTM_UNITS,
-  weights: {
-    'lstm.kernel': glorot(rng, 28, 4 * LSTM_UNITS, 28 * 4 * LSTM_UNITS),
-    'lstm.recurrent_kernel': glorot(rng, LSTM_UNITS, 4 * LSTM_UNITS, LSTM_UNITS * 4 * LSTM_UNITS),
-    'lstm.bias': Float32Array.from({ length: 4 * LSTM_UNITS }, (_, i) => (i >= LSTM_UNITS && i < 2 * LSTM_UNITS ? 1 : 0)),
-    'dense.kernel': glorot(rng, LSTM_UNITS, 10, LSTM_UNITS * 10), 'dense.bias': new Float32Array(10),
-  },
-};
+const workloadSet = makeWorkloads({ mlp: MLP_SCHEDULE, cnn: CNN_SCHEDULE, lstm: LSTM_SCHEDULE });
+const { mlp, cnn, lstm } = workloadSet;
+if (!['yes', 'no', 'only'].includes(args.cold!)) fail('bench', `--cold must be yes, no or only, got '${args.cold}'`);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -227,7 +197,33 @@ async function measureAll(factories: { name: string; make: () => Promise<Peer> }
   return entries.map((e) => e.row);
 }
 
-const rows = await measureAll(await peerFactories());
+// A cold child (cold.ts) measures one peer's first step of one workload, then exits.
+if (args['cold-child']) {
+  const [name, workload] = args['cold-child'].split('|') as [string, ColdWorkload];
+  const factory = (await peerFactories()).find((p) => p.name === name);
+  if (!factory) fail('bench', `--cold-child: no peer named '${name}'`);
+  await coldChild(await factory.make(), workload, workloadSet);
+  process.exit(0);
+}
+
+const rows = args.cold === 'only' ? [] : await measureAll(await peerFactories());
+
+/** Cold first-step seconds by peer and workload (each in a fresh process, shader cache off). */
+const cold: Record<string, Partial<Record<ColdWorkload, number>>> = {};
+const coldErrors: string[] = [];
+const coldWorkloads = TRAIN.filter((t) => runs(t.name));
+if (args.cold !== 'no' && coldWorkloads.length) {
+  // dlc's variants without fusion or planning are left out: the first step is about compiling.
+  const peers = (await peerFactories()).filter((p) => !p.name.startsWith('dlc (')).map((p) => p.name);
+  for (const t of coldWorkloads) {
+    for (const name of peers) {
+      const r = await runColdChild(['--cold-child', `${name}|${t.name}`, '--adapter', adapter, '--kernels', kernels], 600_000);
+      if ('seconds' in r) (cold[name] ??= {})[t.name] = r.seconds;
+      else coldErrors.push(`${name} ${t.title}: ${r.error}`);
+    }
+    process.stderr.write(`bench: cold first step of the ${t.title} measured\n`);
+  }
+}
 
 // The table: one line per peer, then dlc's ratio to each peer.
 const fmt = (x: number | undefined, d = 1): string => (x === undefined ? '—' : x.toFixed(d));
@@ -259,24 +255,47 @@ const trainText = (t: (typeof TRAIN)[number]): string => {
   return `${t.title} ${parts.join(' + ')} (batch ${t.batch})`;
 };
 const perRound = [runs('matmul') && `${MATMUL_REPS} matmuls`, ...TRAIN.filter((t) => runs(t.name)).map(trainText)].filter(Boolean).join(', ');
-const out: string[] = [`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds per peer of ${perRound}`, ''];
-for (const cells of table) out.push(line(cells));
-if (ratioRows.length) {
-  out.push('', `dlc / peer: the median of the ${ROUNDS} per-round ratios (lowest–highest round):`);
-  for (const cells of ratioRows) out.push(line(cells));
+const out: string[] = [];
+if (rows.length) {
+  out.push(`adapter: ${rows.find((r) => r.device)?.device ?? adapter}; medians over ${ROUNDS} interleaved rounds per peer of ${perRound}`, '');
+  for (const cells of table) out.push(line(cells));
+  if (ratioRows.length) {
+    out.push('', `dlc / peer: the median of the ${ROUNDS} per-round ratios (lowest–highest round):`);
+    for (const cells of ratioRows) out.push(line(cells));
+  }
+  if (TRAIN.some((t) => runs(t.name))) {
+    out.push('', `losses (first → last ${stepMode ? `timed step${windowMode ? '; sync/N: of the windows\' last steps' : ''}` : 'of the windows\' last steps'}):`);
+    const lossPair = (x: [number, number] | undefined): string => x?.map((v) => v.toFixed(3)).join(' → ') ?? '—';
+    const lossText = (r: Row): string => TRAIN.filter((t) => runs(t.name)).map((t) => [
+      stepMode && `${t.title} ${lossPair(r[`${t.name}Loss`])}`,
+      windowMode && `${t.title} sync/${t.schedule.syncEvery} ${lossPair(r[`${t.name}WindowLoss`])}`,
+    ].filter(Boolean).join('   ')).join('   ');
+    for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} ${lossText(r)}`);
+  }
 }
-if (TRAIN.some((t) => runs(t.name))) {
-  out.push('', `losses (first → last ${stepMode ? `timed step${windowMode ? '; sync/N: of the windows\' last steps' : ''}` : 'of the windows\' last steps'}):`);
-  const lossPair = (x: [number, number] | undefined): string => x?.map((v) => v.toFixed(3)).join(' → ') ?? '—';
-  const lossText = (r: Row): string => TRAIN.filter((t) => runs(t.name)).map((t) => [
-    stepMode && `${t.title} ${lossPair(r[`${t.name}Loss`])}`,
-    windowMode && `${t.title} sync/${t.schedule.syncEvery} ${lossPair(r[`${t.name}WindowLoss`])}`,
-  ].filter(Boolean).join('   ')).join('   ');
-  for (const r of rows) out.push(`  ${r.peer.padEnd(w0)} ${lossText(r)}`);
+if (Object.keys(cold).length || coldErrors.length) {
+  const names = Object.keys(cold);
+  const coldCols = coldWorkloads.map((t) => `${t.title} s`);
+  const cw = Math.max(...names.map((n) => n.length), 4) + 2;
+  const cell = (x: string): string => x.padStart(12);
+  out.push('', 'cold first step (seconds from defining the model to its first loss on the host; each in a fresh', 'process with Mesa\'s shader cache off; device opening and library loading left out):');
+  out.push(''.padEnd(cw) + coldCols.map(cell).join(''));
+  for (const n of names) out.push(n.padEnd(cw) + coldWorkloads.map((t) => cell(fmt(cold[n]![t.name], 2))).join(''));
+  const own = cold.dlc;
+  if (own) {
+    out.push('', 'peer\'s cold first step ÷ dlc\'s (above 1: dlc starts sooner):');
+    for (const n of names.filter((x) => x !== 'dlc')) {
+      out.push(`÷ ${n}`.padEnd(cw) + coldWorkloads.map((t) => {
+        const a = own[t.name], b = cold[n]![t.name];
+        return cell(a !== undefined && b !== undefined ? `${(b / a).toFixed(2)}×` : '—');
+      }).join(''));
+    }
+  }
+  for (const e of coldErrors) out.push(`  cold: ${e}`);
 }
 const errs = rows.filter((r) => r.errors.length);
 if (errs.length) out.push('', 'errors:', ...errs.flatMap((r) => r.errors.map((e) => `  ${r.peer}: ${e}`)));
 process.stdout.write(`${out.join('\n')}\n`);
-writeFileSync(args.json!, `${JSON.stringify({ date: new Date().toISOString(), adapter, quick, sync: args.sync, rows, ratios }, null, 2)}\n`);
+writeFileSync(args.json!, `${JSON.stringify({ date: new Date().toISOString(), adapter, quick, sync: args.sync, rows, ratios, coldFirstStepSeconds: cold, coldErrors }, null, 2)}\n`);
 process.stdout.write(`\nwrote ${args.json}\n`);
 process.exit(0);

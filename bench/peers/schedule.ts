@@ -10,14 +10,17 @@ import { TRAIN_WARMUP, type TrainSchedule, type TrainTimes } from './types.ts';
  * users would (returning undefined). The batch of step k is the same in both modes.
  */
 export async function timeSchedule(s: TrainSchedule, step: (k: number, sync: boolean) => Promise<number | undefined>): Promise<TrainTimes> {
-  const t: TrainTimes = { seconds: [], losses: [], windowSeconds: [], windowLosses: [] };
+  const t: TrainTimes = { firstStepEnd: NaN, seconds: [], losses: [], windowSeconds: [], windowLosses: [] };
   let k = 0;
   const synced = async (): Promise<number> => {
     const loss = await step(k++, true);
     if (loss === undefined) throw new Error(`train step ${k - 1} was asked to synchronise and returned no loss`);
     return loss;
   };
-  for (let i = 0; i < TRAIN_WARMUP; i++) await synced();
+  for (let i = 0; i < TRAIN_WARMUP; i++) {
+    await synced();
+    if (i === 0) t.firstStepEnd = performance.now();
+  }
   for (let i = 0; i < s.steps; i++) {
     const t0 = performance.now();
     const loss = await synced();

@@ -16,6 +16,8 @@ export interface TrainSchedule {
  * (a window's time divided by its steps) and `windowLosses` (its last step's) one per window.
  */
 export interface TrainTimes {
+  /** performance.now() when the first (warm-up) step's loss reached the host (cold.ts). */
+  firstStepEnd: number;
   seconds: number[];
   losses: number[];
   windowSeconds: number[];

@@ -10,7 +10,7 @@ import { run } from '../helpers/cli.ts';
 describe('npm run bench', () => {
   it('--quick --only dlc: a table, a JSON file, both sync modes, and the same losses (MLP, CNN, LSTM) with fusion and planning on or off', async () => {
     const json = join(mkdtempSync(join(tmpdir(), 'dlc-bench-')), 'bench.json');
-    const r = await run('npm', ['run', '--silent', 'bench', '--', '--quick', '--only', 'dlc', '--json', json], { timeoutMs: 300_000 });
+    const r = await run('npm', ['run', '--silent', 'bench', '--', '--quick', '--only', 'dlc', '--cold', 'no', '--json', json], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('dlc / peer: the median of the 1 per-round ratios (lowest–highest round):');
     expect(r.stdout).toContain('MLP sync/8 samples/s');
@@ -46,5 +46,17 @@ describe('npm run bench', () => {
       expect(row.lstmLoss).toHaveLength(2);
       for (const [k, v] of row.lstmLoss.entries()) expect(v).toBeCloseTo(out.rows[0]!.lstmLoss[k]!, 5);
     }
+  }, 300_000);
+  it('--cold only: the first step of the MLP in a fresh process, in the table and the JSON', async () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'dlc-bench-')), 'bench.json');
+    const r = await run('npm', ['run', '--silent', 'bench', '--', '--only', 'dlc', '--workload', 'mlp', '--cold', 'only', '--json', json], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('cold first step (seconds from defining the model to its first loss on the host');
+    expect(r.stdout).toMatch(/^dlc\s+\d+\.\d\d$/m);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { rows: unknown[]; coldFirstStepSeconds: Record<string, Record<string, number>>; coldErrors: string[] };
+    expect(out.rows).toEqual([]);
+    expect(out.coldErrors).toEqual([]);
+    expect(Object.keys(out.coldFirstStepSeconds)).toEqual(['dlc']);
+    expect(out.coldFirstStepSeconds.dlc!.mlp).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -75,9 +75,9 @@ describe('fitting lines to the terminal', () => {
 });
 
 describe('dlc train in an 80-column pseudo-terminal', () => {
-  it('leaves no wrapped or cut line: the screen shows whole fields and whole words', () => {
+  it('leaves no wrapped or cut line: the screen shows whole fields and whole words', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dlc-tty-')), 'run');
-    const r = dlcInTerminal(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '3', '--schedule', 'cosine', '--out', out], 80, { DLC_ADAPTER: 'gles' });
+    const r = await dlcInTerminal(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--val-split', '0.2', '--epochs', '3', '--schedule', 'cosine', '--out', out], 80, { DLC_ADAPTER: 'gles' });
     expect(r.code, r.output).toBe(0);
     // The live bar really was drawn (carriage returns and erase-to-end-of-line), then replaced.
     expect(r.output).toContain('\x1b[K');
@@ -110,11 +110,11 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
     expect(rows).toHaveLength(15);
   }, 180_000);
 
-  it("with the default adapter (auto), Dawn's limit notes (four lines of 125-130 characters) do not show", () => {
+  it("with the default adapter (auto), Dawn's limit notes (four lines of 125-130 characters) do not show", async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dlc-tty-')), 'run');
     const env: Record<string, string> = {};
     if (process.env.DLC_ADAPTER !== undefined) env.DLC_ADAPTER = 'auto';
-    const r = dlcInTerminal(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', out], 80, env);
+    const r = await dlcInTerminal(['train', 'samples/blobs.dl', '--data', 'samples/blobs.csv', '--epochs', '1', '--out', out], 80, env);
     expect(r.code, r.output).toBe(0);
     expect(r.output).not.toContain('Warning:');
     const screen = renderTerminal(r.output, 80);
@@ -128,8 +128,8 @@ describe('dlc train in an 80-column pseudo-terminal', () => {
 });
 
 describe('dlc check in an 80-column pseudo-terminal', () => {
-  it('fits the resnet summary to the window: no wrapped line, the table and train section whole', () => {
-    const r = dlcInTerminal(['check', 'samples/resnet_mini.dl'], 80);
+  it('fits the resnet summary to the window: no wrapped line, the table and train section whole', async () => {
+    const r = await dlcInTerminal(['check', 'samples/resnet_mini.dl'], 80);
     expect(r.code, r.output).toBe(0);
     const screen = renderTerminal(r.output, 80);
     expect(screen.wraps, screen.rows.join('\n')).toBe(0);

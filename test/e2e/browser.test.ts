@@ -3,7 +3,7 @@
 // paste blobs.dl (the CLI's message), load the CLI's 20-epoch weights as a folder and as a zip and
 // read a 7 drawn with the pointer; the served artifact trains the same in the page as in Node; and a
 // browser without WebGPU gets a hint at load. Screenshots go to test-output/browser/.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { loadMnist } from '../../runtime/data/mnist.ts';
 import { loadArtifact } from '../../runtime/artifact-node.ts';
 import { openDevice } from '../../runtime/device-node.ts';
 import { Session } from '../../runtime/session.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { ROOT, run as runCommand } from '../helpers/cli.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
@@ -77,8 +77,8 @@ run('the demo page in headless Chromium', () => {
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run bash scripts/setup.sh --browser`).toBe(true);
-    const c = spawnSync(process.execPath, [join(ROOT, 'bin/dlc.js'), 'compile', 'samples/mnist_mlp.dl', '-o', artifact], { cwd: ROOT, encoding: 'utf8' });
-    expect(c.status, c.stderr).toBe(0);
+    const c = await runCommand(process.execPath, [join(ROOT, 'bin/dlc.js'), 'compile', 'samples/mnist_mlp.dl', '-o', artifact]);
+    expect(c.code, c.stderr).toBe(0);
     // The CLI's own 20 epochs (about a minute on the OpenGL ES adapter), while the page runs.
     cliTraining = runAsync(['train', artifact, '--out', artifact], { DLC_ADAPTER: 'gles', XDG_RUNTIME_DIR: '/tmp', EGL_PLATFORM: 'surfaceless' });
     server = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts', '--port', '0', '--artifact', artifact], { cwd: ROOT });

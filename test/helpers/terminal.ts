@@ -1,7 +1,6 @@
 // What a user sees: a command run in a pseudo-terminal of a given size (util-linux `script`), and
 // its output replayed on a minimal VT100 screen that wraps long lines the way xterm does.
-import { spawnSync } from 'node:child_process';
-import { ROOT } from './cli.ts';
+import { ROOT, run } from './cli.ts';
 
 /** The screen after `output`: its rows (trailing spaces trimmed) and how many times a line wrapped. */
 export interface Screen {
@@ -57,12 +56,10 @@ export function renderTerminal(output: string, columns: number): Screen {
  * the user sees them (nothing removed: dlc itself drops Dawn's limit notes). It runs bin/dlc.js
  * itself, as a user of the source checkout does (other tests run the bundle, test/helpers/cli.ts).
  */
-export function dlcInTerminal(args: string[], columns: number, env: Record<string, string> = {}): { code: number | null; output: string } {
+export async function dlcInTerminal(args: string[], columns: number, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = `stty cols ${columns} rows 50 && exec ${[process.execPath, 'bin/dlc.js', ...args].map(quote).join(' ')}`;
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-  delete childEnv.CI;
-  const r = spawnSync('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 180_000 });
-  if (r.error) throw r.error;
-  return { code: r.status, output: r.stdout };
+  // CI unset so progress is live; asynchronous so the test worker keeps answering vitest meanwhile.
+  const r = await run('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: { ...env, CI: '' }, timeoutMs: 180_000 });
+  return { code: r.code, output: r.stdout };
 }

@@ -24,7 +24,7 @@ export function elementwiseBody(t: ElementwiseTemplate, cx: TemplateContext): st
     });
     // With a runtime batch the last vec4 may run past the batch's elements, into rows no one reads.
     const vecCount = cx.batch ? `((${batchCount(t.n, cx)} + 3u) / 4u)` : u32Lit(t.n / 4);
-    return hash + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs }, '', `    if (q < ${vecCount}) {
+    return hash + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs, anyArray: t.out }, '', `    if (q < ${vecCount}) {
 ${vecLoads.join('\n')}
       var r: vec4f;
 ${lanes.join('\n')}

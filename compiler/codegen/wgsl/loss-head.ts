@@ -2,7 +2,7 @@
 // writes the logits gradient, and reduces the loss and the correct count in workgroup memory; thread
 // 0 stores the mean loss and adds both to the epoch's running sums.
 import type { LossHeadTemplate } from '../../ir/kernel-spec.ts';
-import { f32Lit, u32Lit } from './common.ts';
+import { f32Lit, hiddenCount, u32Lit } from './common.ts';
 
 export function lossHeadBody(t: LossHeadTemplate): string {
   const { x, labels, lossOut, lossSum, correctSum, extra, weight, R, C } = t;
@@ -19,18 +19,19 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
   let t = lid.x;
   var loss = 0.0;
   var correct = 0.0;
+  let classes = ${hiddenCount(C, x)};
   for (var r = t; r < R; r = r + ${WG}u) {
     let base = r * C;
     var mx = ${x}[base];
     var best = 0u;
-    for (var j = 1u; j < C; j = j + 1u) { let v = ${x}[base + j]; if (v > mx) { mx = v; best = j; } }
+    for (var j = 1u; j < classes; j = j + 1u) { let v = ${x}[base + j]; if (v > mx) { mx = v; best = j; } }
     var s = 0.0;
-    for (var j = 0u; j < C; j = j + 1u) { s = s + exp(${x}[base + j] - mx); }
+    for (var j = 0u; j < classes; j = j + 1u) { s = s + exp(${x}[base + j] - mx); }
     let lse = mx + log(s);
     let label = min(u32(${labels}[r]), C - 1u);
     loss = loss + ${w}(lse - ${x}[base + label]);
     correct = correct + select(0.0, 1.0, best == label);
-    for (var j = 0u; j < C; j = j + 1u) {
+    for (var j = 0u; j < classes; j = j + 1u) {
       ${d}[base + j] = ${f32Lit(t.gradScale)} * ${w}(exp(${x}[base + j] - lse) - select(0.0, 1.0, j == label));
     }
   }

@@ -5,7 +5,7 @@
 // A batch of products runs one workgroup layer per product along z, each reading and writing at its
 // own offset (a 2-D matmul's text has no offsets).
 import type { MatmulTemplate } from '../../ir/kernel-spec.ts';
-import { batchCount, int8Helpers, int8Scale, u32Lit } from './common.ts';
+import { batchCount, hiddenCount, int8Helpers, int8Scale, u32Lit } from './common.ts';
 import { epilogueCode } from './epilogue.ts';
 import { preludeFor } from './expr.ts';
 import type { TemplateContext } from './template.ts';
@@ -25,7 +25,7 @@ export function matmulStoreRow(t: MatmulTemplate, cx: TemplateContext): string {
     : `{ ${t.out}[${cOff}m * N + n] = v; }`;
   return `fn store_row(${batched ? 'co: u32, ' : ''}m: u32, n0: u32, acc: vec4f) {
   if (m >= M) { return; }
-  for (var c = 0u; c < 4u; c = c + 1u) {
+  for (var c = 0u; c < ${hiddenCount(4, t.out)}; c = c + 1u) {
     let n = n0 + c;
     if (n < N) {
       let v = acc[c]${q ? ` * ${int8Scale(t.b, q.scales, 'n')}` : ''};

@@ -47,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 ${norm}${hoisted}${update('i')}
 }`;
   }
-  return helpers + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs }, `${norm}${hoisted}`, `    if (q >= ${u32Lit(t.n / 4)}) { return; }
+  return helpers + vec4Main({ workgroups: cx.workgroups, wg: WG, vecs: t.vec4.vecs, anyArray: t.param }, `${norm}${hoisted}`, `    if (q >= ${u32Lit(t.n / 4)}) { return; }
   ${update('q').replaceAll('\n', '\n  ')}`);
 }
 

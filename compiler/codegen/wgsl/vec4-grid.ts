@@ -1,6 +1,6 @@
 // The vec4 grid of element-wise and update kernels: each invocation handles `vecs` vec4s, strided
 // by the workgroup size so that neighbouring invocations touch neighbouring vec4s (coalesced).
-import { flatGroup, u32Lit } from './common.ts';
+import { flatGroup, hiddenCount, u32Lit } from './common.ts';
 
 export interface Vec4Grid {
   /** The dispatch grid (the flat workgroup index depends on whether it spilled into y). */
@@ -8,6 +8,8 @@ export interface Vec4Grid {
   wg: number;
   /** vec4s per invocation. */
   vecs: number;
+  /** A runtime-sized array the kernel binds, whose length hides the loop's count (hiddenCount). */
+  anyArray: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export function vec4Main(g: Vec4Grid, prologue: string, body: string): string {
   return `@compute @workgroup_size(${g.wg})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = ${flatGroup(g.workgroups)};
-${prologue}  for (var j = 0u; j < ${u32Lit(g.vecs)}; j = j + 1u) {
+${prologue}  for (var j = 0u; j < ${g.vecs > 1 ? hiddenCount(g.vecs, g.anyArray) : '1u'}; j = j + 1u) {
     let q = w * ${u32Lit(g.wg * g.vecs)} + j * ${u32Lit(g.wg)} + lid;
 ${body}
   }

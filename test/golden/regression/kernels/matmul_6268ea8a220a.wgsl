@@ -1,0 +1,50 @@
+// matmul in dense_2 (samples/regression.dl:9)
+@group(0) @binding(0) var<storage, read_write> b0: array<f32>;
+@group(0) @binding(1) var<storage, read> b1: array<f32>;
+@group(0) @binding(2) var<storage, read> b2: array<f32>;
+const M = 32u;
+const N = 32u;
+const K = 64u;
+fn store_row(m: u32, n0: u32, acc: vec4f) {
+  if (m >= M) { return; }
+  for (var c = 0u; c < select(4u, 0u, arrayLength(&b0) == 0u); c = c + 1u) {
+    let n = n0 + c;
+    if (n < N) {
+      let v = acc[c];
+      { b0[m * N + n] = v; }
+    }
+  }
+}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let row0 = gid.y * 4u;
+  let col0 = gid.x * 4u;
+  if (row0 >= M || col0 >= N) { return; }
+  let ar0 = min(row0 + 0u, M - 1u);
+  let ar1 = min(row0 + 1u, M - 1u);
+  let ar2 = min(row0 + 2u, M - 1u);
+  let ar3 = min(row0 + 3u, M - 1u);
+  let bc0 = min(col0 + 0u, N - 1u);
+  let bc1 = min(col0 + 1u, N - 1u);
+  let bc2 = min(col0 + 2u, N - 1u);
+  let bc3 = min(col0 + 3u, N - 1u);
+  var acc0_0 = vec4f(0.0);
+  var acc1_0 = vec4f(0.0);
+  var acc2_0 = vec4f(0.0);
+  var acc3_0 = vec4f(0.0);
+  for (var k = 0u; k < K; k = k + 1u) {
+    let b0_0 = vec4f(b2[k * N + bc0], b2[k * N + bc1], b2[k * N + bc2], b2[k * N + bc3]);
+    let a0_0 = b1[k * M + ar0];
+    let a1_0 = b1[k * M + ar1];
+    let a2_0 = b1[k * M + ar2];
+    let a3_0 = b1[k * M + ar3];
+    acc0_0 = fma(vec4f(a0_0), b0_0, acc0_0);
+    acc1_0 = fma(vec4f(a1_0), b0_0, acc1_0);
+    acc2_0 = fma(vec4f(a2_0), b0_0, acc2_0);
+    acc3_0 = fma(vec4f(a3_0), b0_0, acc3_0);
+  }
+  store_row(row0 + 0u, col0 + 0u, acc0_0);
+  store_row(row0 + 1u, col0 + 0u, acc1_0);
+  store_row(row0 + 2u, col0 + 0u, acc2_0);
+  store_row(row0 + 3u, col0 + 0u, acc3_0);
+}

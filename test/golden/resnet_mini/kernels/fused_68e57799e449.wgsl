@@ -1,0 +1,44 @@
+// fused in batchnorm_5 (samples/resnet_mini.dl:4)
+@group(0) @binding(0) var<storage, read_write> b0: array<vec4f>;
+@group(0) @binding(1) var<storage, read> b1: array<f32>;
+@group(0) @binding(2) var<storage, read> b2: array<vec4f>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let w = wid.x;
+  for (var j = 0u; j < select(4u, 0u, arrayLength(&b0) == 0u); j = j + 1u) {
+    let q = w * 256u + j * 64u + lid;
+    if (q < 100352u) {
+      let v1 = b2[q];
+      var r: vec4f;
+      {
+        let x0 = b1[(((q * 4u + 0u) / 196u) % 32u)];
+        let x1 = v1[0];
+        let t0 = x0;
+        let t1 = x1 + t0;
+        r[0] = t1;
+      }
+      {
+        let x0 = b1[(((q * 4u + 1u) / 196u) % 32u)];
+        let x1 = v1[1];
+        let t0 = x0;
+        let t1 = x1 + t0;
+        r[1] = t1;
+      }
+      {
+        let x0 = b1[(((q * 4u + 2u) / 196u) % 32u)];
+        let x1 = v1[2];
+        let t0 = x0;
+        let t1 = x1 + t0;
+        r[2] = t1;
+      }
+      {
+        let x0 = b1[(((q * 4u + 3u) / 196u) % 32u)];
+        let x1 = v1[3];
+        let t0 = x0;
+        let t1 = x1 + t0;
+        r[3] = t1;
+      }
+      b0[q] = r;
+    }
+  }
+}

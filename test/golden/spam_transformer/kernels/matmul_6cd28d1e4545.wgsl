@@ -1,0 +1,102 @@
+// matmul in global_avgpool1d_1 (samples/spam_transformer.dl:23)
+@group(0) @binding(0) var<storage, read_write> b0: array<f32>;
+@group(0) @binding(1) var<storage, read> b1: array<f32>;
+@group(0) @binding(2) var<storage, read> b2: array<f32>;
+const M = 100u;
+const N = 32u;
+const K = 1u;
+fn store_row(co: u32, m: u32, n0: u32, acc: vec4f) {
+  if (m >= M) { return; }
+  for (var c = 0u; c < select(4u, 0u, arrayLength(&b0) == 0u); c = c + 1u) {
+    let n = n0 + c;
+    if (n < N) {
+      let v = acc[c];
+      { b0[co + m * N + n] = v; }
+    }
+  }
+}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let row0 = gid.y * 8u;
+  let col0 = gid.x * 8u;
+  if (row0 >= M || col0 >= N) { return; }
+  let ao = gid.z * 100u;
+  let bo = gid.z * 32u;
+  let co = gid.z * 3200u;
+  let ar0 = min(row0 + 0u, M - 1u);
+  let ar1 = min(row0 + 1u, M - 1u);
+  let ar2 = min(row0 + 2u, M - 1u);
+  let ar3 = min(row0 + 3u, M - 1u);
+  let ar4 = min(row0 + 4u, M - 1u);
+  let ar5 = min(row0 + 5u, M - 1u);
+  let ar6 = min(row0 + 6u, M - 1u);
+  let ar7 = min(row0 + 7u, M - 1u);
+  let bc0 = min(col0 + 0u, N - 1u);
+  let bc1 = min(col0 + 1u, N - 1u);
+  let bc2 = min(col0 + 2u, N - 1u);
+  let bc3 = min(col0 + 3u, N - 1u);
+  let bc4 = min(col0 + 4u, N - 1u);
+  let bc5 = min(col0 + 5u, N - 1u);
+  let bc6 = min(col0 + 6u, N - 1u);
+  let bc7 = min(col0 + 7u, N - 1u);
+  var acc0_0 = vec4f(0.0);
+  var acc0_1 = vec4f(0.0);
+  var acc1_0 = vec4f(0.0);
+  var acc1_1 = vec4f(0.0);
+  var acc2_0 = vec4f(0.0);
+  var acc2_1 = vec4f(0.0);
+  var acc3_0 = vec4f(0.0);
+  var acc3_1 = vec4f(0.0);
+  var acc4_0 = vec4f(0.0);
+  var acc4_1 = vec4f(0.0);
+  var acc5_0 = vec4f(0.0);
+  var acc5_1 = vec4f(0.0);
+  var acc6_0 = vec4f(0.0);
+  var acc6_1 = vec4f(0.0);
+  var acc7_0 = vec4f(0.0);
+  var acc7_1 = vec4f(0.0);
+  for (var k = 0u; k < K; k = k + 1u) {
+    let b0_0 = vec4f(b2[bo + k * N + bc0], b2[bo + k * N + bc1], b2[bo + k * N + bc2], b2[bo + k * N + bc3]);
+    let b1_0 = vec4f(b2[bo + k * N + bc4], b2[bo + k * N + bc5], b2[bo + k * N + bc6], b2[bo + k * N + bc7]);
+    let a0_0 = b1[ao + k * M + ar0];
+    let a1_0 = b1[ao + k * M + ar1];
+    let a2_0 = b1[ao + k * M + ar2];
+    let a3_0 = b1[ao + k * M + ar3];
+    let a4_0 = b1[ao + k * M + ar4];
+    let a5_0 = b1[ao + k * M + ar5];
+    let a6_0 = b1[ao + k * M + ar6];
+    let a7_0 = b1[ao + k * M + ar7];
+    acc0_0 = fma(vec4f(a0_0), b0_0, acc0_0);
+    acc0_1 = fma(vec4f(a0_0), b1_0, acc0_1);
+    acc1_0 = fma(vec4f(a1_0), b0_0, acc1_0);
+    acc1_1 = fma(vec4f(a1_0), b1_0, acc1_1);
+    acc2_0 = fma(vec4f(a2_0), b0_0, acc2_0);
+    acc2_1 = fma(vec4f(a2_0), b1_0, acc2_1);
+    acc3_0 = fma(vec4f(a3_0), b0_0, acc3_0);
+    acc3_1 = fma(vec4f(a3_0), b1_0, acc3_1);
+    acc4_0 = fma(vec4f(a4_0), b0_0, acc4_0);
+    acc4_1 = fma(vec4f(a4_0), b1_0, acc4_1);
+    acc5_0 = fma(vec4f(a5_0), b0_0, acc5_0);
+    acc5_1 = fma(vec4f(a5_0), b1_0, acc5_1);
+    acc6_0 = fma(vec4f(a6_0), b0_0, acc6_0);
+    acc6_1 = fma(vec4f(a6_0), b1_0, acc6_1);
+    acc7_0 = fma(vec4f(a7_0), b0_0, acc7_0);
+    acc7_1 = fma(vec4f(a7_0), b1_0, acc7_1);
+  }
+  store_row(co, row0 + 0u, col0 + 0u, acc0_0);
+  store_row(co, row0 + 0u, col0 + 4u, acc0_1);
+  store_row(co, row0 + 1u, col0 + 0u, acc1_0);
+  store_row(co, row0 + 1u, col0 + 4u, acc1_1);
+  store_row(co, row0 + 2u, col0 + 0u, acc2_0);
+  store_row(co, row0 + 2u, col0 + 4u, acc2_1);
+  store_row(co, row0 + 3u, col0 + 0u, acc3_0);
+  store_row(co, row0 + 3u, col0 + 4u, acc3_1);
+  store_row(co, row0 + 4u, col0 + 0u, acc4_0);
+  store_row(co, row0 + 4u, col0 + 4u, acc4_1);
+  store_row(co, row0 + 5u, col0 + 0u, acc5_0);
+  store_row(co, row0 + 5u, col0 + 4u, acc5_1);
+  store_row(co, row0 + 6u, col0 + 0u, acc6_0);
+  store_row(co, row0 + 6u, col0 + 4u, acc6_1);
+  store_row(co, row0 + 7u, col0 + 0u, acc7_0);
+  store_row(co, row0 + 7u, col0 + 4u, acc7_1);
+}
