@@ -202,10 +202,10 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   resize_bilinear: (cx) => {
     const [, , H, W] = cx.shape(0) as [number, number, number, number];
     const [h, w] = list(cx, 'size') as [number, number];
-    // ONNX sizes the output ⌊H·scale⌋ with scales as float32: the f32 scale that reaches the size exactly.
+    // ONNX sizes the output ⌊n·scale⌋ with a float32 scale: the least one with n·scale ≥ m exactly (so in float and double alike).
     const scale = (n: number, m: number): number => {
       let s = Math.fround(m / n);
-      while (Math.floor(Math.fround(n * s)) < m) s = Math.fround(s * (1 + 2 ** -23));
+      while (n * s < m) s = Math.fround(s * (1 + 2 ** -23));
       return s;
     };
     // tf.image.resize's bilinear: half-pixel centres, coordinates clamped to the edges, no antialias (ONNX Resize has none before opset 18).
