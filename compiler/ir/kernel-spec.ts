@@ -284,7 +284,6 @@ export type AffineTemplate =
 export interface CropTemplate {
   kind: 'random_crop';
   x: string; out: string;
-  N: number; C: number;
   image: [number, number]; size: [number, number];
   salt: number; adjoint: boolean;
   total: number; wg: number;

@@ -22,8 +22,8 @@ function hw(op: string, a: Attrs, name: string): [number, number] {
 }
 
 /**
- * ⌊u·m⌋ for the layer's 24-bit uniform u = ⌊bits / 2⁸⌋ / 2²⁴ (ir/random.ts), on integers so the GPU
- * computes the same value: the product of 24 bits and m ≤ 2²⁰ split in two 12-bit halves.
+ * ⌊u·m⌋ for the layer's 24-bit uniform u = ⌊bits / 2⁸⌋ / 2²⁴ (ir/random.ts): exact here (24 bits
+ * × m ≤ 2²⁰ fits a double); the WGSL twin (dlc_scaled) gets the same integer from two 12-bit halves.
  */
 export function scaledDraw(bits: number, m: number): number {
   return Math.floor(((bits >>> 8) * m) / 16777216);
@@ -34,7 +34,7 @@ export function cropCorner(ctx: StepContext, salt: number, [H, W]: [number, numb
   return [scaledDraw(bitsAt(ctx.seed, ctx.step, salt, 0), H - h + 1), scaledDraw(bitsAt(ctx.seed, ctx.step, salt, 1), W - w + 1)];
 }
 
-/** The largest offset a crop may draw from: the 12-bit split of `scaledDraw` holds for m ≤ 2²⁰. */
+/** The most offsets a crop may draw from along an axis: dlc_scaled's 12-bit split holds for m ≤ 2²⁰. */
 export const MAX_CROP_CHOICES = 1 << 20;
 
 /**
@@ -53,7 +53,7 @@ export function smartResizeBox([H, W]: [number, number], [h, w]: [number, number
  * no antialias): output o reads src = (o + 0.5)·(n/m) − 0.5 at rows ⌊src⌋ and ⌈src⌉ clamped to
  * [0, n − 1], with weights 1 − frac and frac.
  */
-export function resizeTaps(n: number, m: number): { lo: number; hi: number; frac: number }[] {
+function resizeTaps(n: number, m: number): { lo: number; hi: number; frac: number }[] {
   const scale = n / m;
   return Array.from({ length: m }, (_, o) => {
     const src = (o + 0.5) * scale - 0.5;
@@ -123,9 +123,8 @@ export const CROP_OPS = {
       return y;
     },
     kernel: (io) => {
-      const [N, C] = io.output!.shape as [number, number];
       const template: CropTemplate = {
-        kind: 'random_crop', x: io.inputs[0]!.name, out: io.output!.name, N, C, image: io.attrs.image as [number, number], size: io.attrs.size as [number, number],
+        kind: 'random_crop', x: io.inputs[0]!.name, out: io.output!.name, image: io.attrs.image as [number, number], size: io.attrs.size as [number, number],
         salt: io.attrs.salt as number, adjoint: io.attrs.adjoint === true, total: numel(io.output!.shape), wg: WG,
       };
       return { template, workgroups: grid(Math.ceil(template.total / WG)) };
