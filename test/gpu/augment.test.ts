@@ -79,3 +79,45 @@ describe('augmentation in the train step', () => {
     });
   }
 });
+
+// A crop with 2 × 1,028 corners: the GPU's integer draw (dlc_scaled's two 12-bit halves, past 2⁸
+// choices) picks the reference's corner at every step, or the losses part.
+describe('random_crop over a wide image', () => {
+  const WIDE = `model wide {
+  input x: f32[1, 2, 1030]
+  input y: class[2]
+  logits = x -> random_crop(1, 3) -> flatten -> dense(2)
+  output logits
+}
+train wide {
+  loss = cross_entropy(logits, y)
+  optimizer = sgd(lr: 0.5)
+  batch = 3
+  seed = 9
+}`;
+  const rng = new Rng(8);
+  const wide = Array.from({ length: 20 }, () => ({
+    x: Float32Array.from({ length: 3 * 2 * 1030 }, () => rng.normal()),
+    y: Int32Array.from({ length: 3 }, () => rng.int(2)),
+  }));
+  const ref = new ReferenceRun(compile(WIDE, { file: 'wide.dl' }));
+  const want = wide.map((b) => ref.trainStep(b));
+  for (const adapter of ADAPTERS) {
+    describe(adapter, () => {
+      const device = useDevice(adapter);
+      it('20 steps match the float64 losses to 1e-4 relative', async (t) => {
+        const h = device();
+        if (!h) return t.skip();
+        const s = await Session.create(compile(WIDE, { file: 'wide.dl' }).artifact!, h.device);
+        try {
+          for (let k = 0; k < wide.length; k++) {
+            const loss = (await s.trainStep(wide[k]!, { readLoss: true }))!;
+            expect(Math.abs(loss - want[k]!) / Math.abs(want[k]!), `step ${k + 1}: gpu ${loss} ref ${want[k]}`).toBeLessThan(1e-4);
+          }
+        } finally {
+          s.dispose();
+        }
+      }, 120_000);
+    });
+  }
+});
