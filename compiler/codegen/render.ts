@@ -5,6 +5,7 @@ import { affineBody } from './wgsl/augment-affine.ts';
 import { augmentBody } from './wgsl/augment.ts';
 import { BATCH_STRUCT, commentText, DISPATCH_STRUCT, STEP_STRUCT, WGSL_TYPE } from './wgsl/common.ts';
 import { convBody } from './wgsl/conv.ts';
+import { cropBody, resizeBody } from './wgsl/crop.ts';
 import { conv2dInt8Body } from './wgsl/conv-int8.ts';
 import { elementwiseBody } from './wgsl/elementwise.ts';
 import { gatherBody, idBucketsBody, scatterAddBody } from './wgsl/gather.ts';
@@ -39,6 +40,8 @@ function body(t: Template, cx: TemplateContext): string {
     case 'scatter_add': return scatterAddBody(t, cx);
     case 'random_flip': case 'random_translation': case 'cutout': return augmentBody(t, cx);
     case 'random_rotation': case 'random_zoom': return affineBody(t, cx);
+    case 'random_crop': return cropBody(t, cx);
+    case 'resize_bilinear': case 'resize_bilinear_bwd': return resizeBody(t, cx);
     case 'sum_to': return sumToBody(t, cx);
     case 'rows': return rowsBody(t, cx);
     case 'loss_head': return lossHeadBody(t);

@@ -280,6 +280,23 @@ export type AffineTemplate =
     smallest: number;
   });
 
+/** Keras RandomCrop's training window of `size` in an `image` (one corner per batch, drawn from the step), or its transpose (ir/ops/crop.ts). */
+export interface CropTemplate {
+  kind: 'random_crop';
+  x: string; out: string;
+  image: [number, number]; size: [number, number];
+  salt: number; adjoint: boolean;
+  total: number; wg: number;
+}
+
+/** Bilinear resize of NCHW planes H×W to Ho×Wo (tf.image.resize, half-pixel centres), and its gradient Ho×Wo → H×W. */
+export interface ResizeTemplate {
+  kind: 'resize_bilinear' | 'resize_bilinear_bwd';
+  x: string; out: string;
+  H: number; W: number; Ho: number; Wo: number;
+  total: number; wg: number;
+}
+
 export interface SumToTemplate {
   kind: 'sum_to';
   x: string; out: string;
@@ -351,7 +368,7 @@ export interface AccumulateTemplate {
 
 export type Template =
   | ElementwiseTemplate | MatmulTemplate | Conv2dTemplate | PoolTemplate | UpsampleTemplate | AxisCopyTemplate | TransposeTemplate
-  | GatherTemplate | IdBucketsTemplate | ScatterAddTemplate | AugmentTemplate
+  | GatherTemplate | IdBucketsTemplate | ScatterAddTemplate | AugmentTemplate | CropTemplate | ResizeTemplate
   | SumToTemplate | RowsTemplate | LossHeadTemplate | UpdateTemplate | EmaTemplate | AccumulateTemplate;
 
 /** What an op's kernel builder decides: the template and its grid, and which bindings move as vec4. */

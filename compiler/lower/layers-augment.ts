@@ -1,7 +1,9 @@
-// Augmentation layers (random_flip, random_translation, random_rotation, random_zoom, cutout, gaussian_noise): random while
-// training, drawn per step from the layer's stream (the train seed, the step, the layer's salt), so
-// runs repeat bit for bit and a resumed run draws what an uninterrupted one would; identity in eval,
-// predict and every exported model.
+// Augmentation layers (random_flip, random_translation, random_rotation, random_zoom, random_crop, cutout, gaussian_noise):
+// random while training, drawn per step from the layer's stream (the train seed, the step, the layer's
+// salt), so runs repeat bit for bit and a resumed run draws what an uninterrupted one would; identity
+// in eval, predict and every exported model, except random_crop, which changes the size and so
+// resizes there as Keras does.
+import { smartResizeBox } from '../ir/ops/crop.ts';
 import { image } from './layers-spatial.ts';
 import type { ValueId } from '../ir/types.ts';
 import type { ArgSpec } from './bind-args.ts';
@@ -17,7 +19,6 @@ const FILL_MODES = ['constant', 'reflect', 'wrap', 'nearest'] as const;
 /** Augmentations Keras users may look for under another name, or that dlc does not offer yet. */
 export const AUGMENT_HINTS: Readonly<Record<string, string>> = {
   random_shift: "dlc names it random_translation (Keras RandomTranslation), e.g. random_translation(0.1, 0.1)",
-  random_crop: 'random_crop is not offered yet; random_translation shifts the image within its frame instead',
 };
 
 /** The fill and interpolation arguments of the warping layers, as Keras names them; dlc offers constant fill and bilinear only. */
@@ -26,6 +27,18 @@ const WARP_OPTIONS: ArgSpec[] = [
   { name: 'fill_value', type: 'float', default: 0 },
   { name: 'interpolation', type: 'word', default: 'bilinear', oneOf: ['bilinear', 'nearest'] },
 ];
+
+/**
+ * Keras' smart_resize of x [N, C, H, W] to `size`: the largest centred window of the target's aspect
+ * ratio (slices where it is smaller than the image), resized bilinearly where it is not the target.
+ */
+function smartResize(cx: LayerContext, x: ValueId, [H, W]: [number, number], size: [number, number]): ValueId {
+  const [top, left, ch, cw] = smartResizeBox([H, W], size);
+  let y = x;
+  if (ch !== H) y = cx.op('slice', [y], { axis: 2, start: top, size: ch });
+  if (cw !== W) y = cx.op('slice', [y], { axis: 3, start: left, size: cw });
+  return ch === size[0] && cw === size[1] ? y : cx.op('resize_bilinear', [y], { size });
+}
 
 function warpOptions(cx: LayerContext, x: ValueId, layer: string, h: Record<string, Hyper>): void {
   image(cx, x, layer);
@@ -81,6 +94,20 @@ export const AUGMENT_LAYERS: Record<string, LayerDef> = {
       if (Math.min(height[0]!, width[0] ?? 1) <= -1) throw new LayerError(`random_zoom factors must stay above -1 (a zoom of 1 + (-1) = 0 maps the whole image to its centre), got [${height}]${width.length ? ` and [${width}]` : ''}`);
       if (!cx.training) return x!;
       return cx.op('random_zoom', [x!], { salt: cx.salt, height, width, fill: h.fill_value as number });
+    },
+  },
+  random_crop: {
+    doc: 'crops the batch to height × width at one random corner per step while training (Keras RandomCrop); in eval, predict and exports, or for an image smaller than that, the largest centred window of that aspect ratio resized bilinearly to it (Keras smart_resize)',
+    inputs: 1,
+    hyper: [{ name: 'height', type: 'posint' }, { name: 'width', type: 'posint' }],
+    lower(cx, [x], h) {
+      const [, , H, W] = image(cx, x!, 'random_crop') as [number, number, number, number];
+      const size: [number, number] = [h.height as number, h.width as number];
+      // Keras 3 crops while training when the image is at least the target on both axes (a window the image's size is the image).
+      if (cx.training && H >= size[0] && W >= size[1]) {
+        return H === size[0] && W === size[1] ? x! : cx.op('random_crop', [x!], { salt: cx.salt, size, image: [H, W] });
+      }
+      return smartResize(cx, x!, [H, W], size);
     },
   },
   cutout: {

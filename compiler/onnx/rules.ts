@@ -199,6 +199,20 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
       mode: str('linear'), coordinate_transformation_mode: str('half_pixel'),
     }, cx.output);
   },
+  resize_bilinear: (cx) => {
+    const [, , H, W] = cx.shape(0) as [number, number, number, number];
+    const [h, w] = list(cx, 'size') as [number, number];
+    // ONNX sizes the output ⌊n·scale⌋ with a float32 scale: the least one with n·scale ≥ m exactly (so in float and double alike).
+    const scale = (n: number, m: number): number => {
+      let s = Math.fround(m / n);
+      while (n * s < m) s = Math.fround(s * (1 + 2 ** -23));
+      return s;
+    };
+    // tf.image.resize's bilinear: half-pixel centres, coordinates clamped to the edges, no antialias (ONNX Resize has none before opset 18).
+    cx.emit('Resize', [cx.input(0), '', cx.floats([1, 1, scale(H, h), scale(W, w)], [4])], {
+      mode: str('linear'), coordinate_transformation_mode: str('half_pixel'),
+    }, cx.output);
+  },
   concat: same('Concat', (cx) => ({ axis: int(num(cx, 'axis')) })),
   transpose: same('Transpose', (cx) => ({ perm: ints(list(cx, 'perm')) })),
   slice: (cx) => {
@@ -236,6 +250,7 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   random_rotation: null,
   random_zoom: null,
   cutout: null,
+  random_crop: null,
   huber: null,
   hinge: null,
   kl_divergence: null,
@@ -262,6 +277,7 @@ export const ONNX_RULES: { readonly [K in OpKind]: OnnxRule | null } = {
   avgpool2d_bwd: null,
   upsample_bwd: null,
   upsample_bilinear_bwd: null,
+  resize_bilinear_bwd: null,
   sgd: null,
   momentum: null,
   adagrad: null,

@@ -42,7 +42,7 @@ function batchGrid(t: Template, max: number): BatchGrid | string {
       const pixels = t.geom.OH * t.geom.OW;
       return { axis: 0, mult: t.block.total / t.block.PB, perSample: pixels, chunk: t.block.TP, per: t.block.wg };
     }
-    case 'maxpool2d': case 'avgpool2d': case 'upsample': case 'concat': case 'slice': case 'transpose': case 'gather': return flat(t.total, t.wg);
+    case 'maxpool2d': case 'avgpool2d': case 'upsample': case 'upsample_bilinear': case 'resize_bilinear': case 'concat': case 'slice': case 'transpose': case 'gather': return flat(t.total, t.wg);
     case 'rows': return flat(t.rows, t.wg);
     case 'sum_to': return flat(t.O, 1);
     default: return `it is a training kernel (${t.kind})`;

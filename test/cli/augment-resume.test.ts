@@ -28,7 +28,8 @@ describe('augmentation and resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-aug-'));
     const augmented = join(dir, 'tiny.dl');
     const plain = join(dir, 'plain.dl');
-    writeFileSync(augmented, model(' -> random_flip(mode: horizontal) -> random_translation(0.1, 0.1) -> cutout(6) -> gaussian_noise(0.1)'));
+    writeFileSync(augmented, model(' -> random_crop(26, 26) -> random_flip(mode: horizontal) -> random_translation(0.1, 0.1) -> cutout(6) -> gaussian_noise(0.1)'));
+    // random_crop(26, 26) then the 3×3 convolution and maxpool(4) give the plain model's 6×6 planes: the same weights to compare.
     writeFileSync(plain, model(''));
     const train = (file: string, ...args: string[]) => dlc(['train', file, '--train-size', '96', ...args], { env: { DLC_ADAPTER: 'gles' } });
     const [a, b, c] = ['a', 'b', 'c'].map((d) => join(dir, d)) as [string, string, string];

@@ -12,7 +12,7 @@ const NON_DIFFERENTIABLE = new Set([
   'sign', 'ones_like', 'relu_bwd', 'leaky_relu_bwd', 'sigmoid_bwd', 'tanh_bwd', 'gelu_bwd', 'elementwise_bwd', 'bce_logits_bwd',
   'softmax_bwd', 'log_softmax_bwd', 'softmax_ce_bwd', 'correct', 'correct_onehot', 'class_weight', 'class_weight_target',
   'conv2d_bwd_filter', 'id_buckets',
-  'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'upsample_bilinear_bwd',
+  'maxpool2d_bwd', 'avgpool2d_bwd', 'upsample_bwd', 'upsample_bilinear_bwd', 'resize_bilinear_bwd',
   'sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw', 'nadam', 'adamax', 'adadelta', 'accumulate', 'ema',
   // made by the fusion pass after autodiff: never differentiated
   'fused', 'matmul_chain', 'conv2d_chain', 'maxpool2d_bwd_chain', 'fill', 'softmax_ce_head',

@@ -55,6 +55,20 @@ train rows {
   epochs = 1
 }`,
   },
+  // Not a sample: random_crop's smart_resize (a slice, then a bilinear resize down) and a bilinear upsampling, whose grids scale with the batch.
+  {
+    file: 'crop.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ADAPTERS,
+    text: `model crop {
+  input image: f32[3, 9, 7]
+  input y: class[4]
+  logits = image -> random_crop(5, 4) -> conv2d(2, kernel: 3) -> upsample(2, interpolation: bilinear) -> flatten -> dense(4)
+  output logits
+}
+train crop {
+  loss = cross_entropy(logits, y)
+  batch = 4
+}`,
+  },
   // Not a sample: NHWC images transposed at the input, whose grid scales with the batch.
   {
     file: 'channels_last.dl', maxBatch: 8, counts: [19, 7, 1], adapters: ['vulkan'],

@@ -99,6 +99,15 @@ const CONV: { x: number[]; w: number[]; a: Attrs }[] = [
 ];
 /** NCHW batches for the augmentation ops: one pixel, batch 3 at odd sizes, 67 samples (both outcomes of each draw), MNIST's size. */
 const AUGMENT_IMAGES: number[][] = [[1, 1, 1, 1], [3, 2, 7, 5], [67, 1, 5, 3], [2, 3, 28, 28]];
+/** Random crops (image, window): a pixel of a pixel, odd windows of an odd batch of 3, a full axis, MNIST's 28 to 24, one offset of 1,001. */
+const CROPS: { x: number[]; size: [number, number] }[] = [
+  { x: [1, 1, 1, 1], size: [1, 1] }, { x: [3, 3, 7, 5], size: [4, 3] }, { x: [3, 3, 9, 5], size: [2, 5] }, { x: [2, 3, 28, 28], size: [24, 24] }, { x: [1, 1, 3, 1003], size: [1, 3] },
+];
+/** Bilinear resizes (image, size): down, up, one axis kept, from and to one pixel, MNIST's 28 to 24. */
+const RESIZES: { x: number[]; size: [number, number] }[] = [
+  { x: [3, 3, 7, 5], size: [4, 3] }, { x: [3, 2, 5, 4], size: [9, 7] }, { x: [3, 2, 6, 9], size: [6, 4] }, { x: [1, 1, 1, 1], size: [2, 3] },
+  { x: [2, 1, 5, 3], size: [1, 1] }, { x: [2, 3, 28, 28], size: [24, 24] },
+];
 /** A fused chain as the fusion pass writes it: steps over sources (0…) then earlier steps. */
 const chain = (...steps: [string, number[], Attrs?][]): string => JSON.stringify(steps.map(([op, args, attrs]) => ({ op, args, attrs: attrs ?? {} })));
 // Chains the fusion pass makes: bias + relu, relu gradient masks, Adam-free arithmetic with a
@@ -356,6 +365,12 @@ export const OP_CASES: { [K in OpKind]: OpCase[] } = {
     { shapes: [x], attrs: { salt: k + 2, size: [Math.min(3, x[2]!), Math.min(2, x[3]!)] } },
     { shapes: [x], attrs: { salt: k + 3, size: [x[2]!, x[3]!] } },
   ]),
+  random_crop: CROPS.flatMap((c, k): OpCase[] => [
+    { shapes: [c.x], attrs: { salt: k + 1, size: c.size, image: c.x.slice(2) } },
+    { shapes: [[c.x[0]!, c.x[1]!, ...c.size]], attrs: { salt: k + 2, size: c.size, image: c.x.slice(2), adjoint: true } },
+  ]),
+  resize_bilinear: RESIZES.map((r) => ({ shapes: [r.x], attrs: { size: r.size } })),
+  resize_bilinear_bwd: RESIZES.map((r) => ({ shapes: [[r.x[0]!, r.x[1]!, ...r.size]], attrs: { image: r.x.slice(2) } })),
   ema: [{ shapes: [[1], [1]], attrs: { momentum: 0.99 } }, { shapes: [[67], [67]], attrs: { momentum: 0.9 } }, { shapes: [[3, 5], [3, 5]], attrs: { momentum: 0.5 } }],
   accumulate: [{ shapes: [[1], [1]] }, { shapes: [[1], [130]] }, { shapes: [[1], [7]] }],
   conv2d: CONV.map((c) => ({ shapes: [c.x, c.w], attrs: c.a })),

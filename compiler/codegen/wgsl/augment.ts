@@ -9,7 +9,7 @@ import { f32Lit, flatIndex, HASH_WGSL, u32Lit } from './common.ts';
 import type { TemplateContext } from './template.ts';
 
 /** The 32 bits behind `dlc_uniform` (ir/random.ts bitsAt). */
-const BITS_WGSL = `fn dlc_bits(seed: u32, step: u32, salt: u32, i: u32) -> u32 {
+export const BITS_WGSL = `fn dlc_bits(seed: u32, step: u32, salt: u32, i: u32) -> u32 {
   return dlc_hash(i ^ dlc_hash(salt ^ dlc_hash(seed ^ dlc_hash(step))));
 }`;
 

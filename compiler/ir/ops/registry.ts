@@ -2,6 +2,7 @@
 import { AFFINE_OPS } from './augment-affine.ts';
 import { AUGMENT_OPS } from './augment.ts';
 import { CONV_OPS } from './conv.ts';
+import { CROP_OPS } from './crop.ts';
 import type { OpRow } from './def.ts';
 import { ELEMENTWISE_OPS } from './elementwise.ts';
 import { FUSED_OPS } from './fused.ts';
@@ -12,7 +13,7 @@ import { SPATIAL_OPS } from './spatial.ts';
 import { STRUCTURAL_OPS } from './structural.ts';
 import { UPDATE_OPS } from './update.ts';
 
-export const OP_ROWS = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...SOFTMAX_OPS, ...CONV_OPS, ...SPATIAL_OPS, ...GATHER_OPS, ...UPDATE_OPS, ...FUSED_OPS, ...LOSS_HEAD_OPS, ...AUGMENT_OPS, ...AFFINE_OPS } satisfies Record<string, OpRow>;
+export const OP_ROWS = { ...ELEMENTWISE_OPS, ...STRUCTURAL_OPS, ...SOFTMAX_OPS, ...CONV_OPS, ...SPATIAL_OPS, ...GATHER_OPS, ...UPDATE_OPS, ...FUSED_OPS, ...LOSS_HEAD_OPS, ...AUGMENT_OPS, ...AFFINE_OPS, ...CROP_OPS } satisfies Record<string, OpRow>;
 
 export type OpKind = keyof typeof OP_ROWS;
 

@@ -174,6 +174,10 @@ const RULES: Rules = {
   random_translation: (b, n, g) => [b.op('random_translation', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
   random_rotation: (b, n, g) => [b.op('random_rotation', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
   random_zoom: (b, n, g) => [b.op('random_zoom', [g], { ...n.attrs, fill: 0, adjoint: n.attrs.adjoint !== true })],
+  // A crop is a gather at the batch's corner: its transpose writes g back there (zeros elsewhere), and the transpose's is the crop.
+  random_crop: (b, n, g) => [b.op('random_crop', [g], { ...n.attrs, adjoint: n.attrs.adjoint !== true })],
+  resize_bilinear: (b, n, g) => [b.op('resize_bilinear_bwd', [g], { image: b.shape(n.inputs[0]!).slice(2) })],
+  resize_bilinear_bwd: null,
 
   ema: null,
   accumulate: null,

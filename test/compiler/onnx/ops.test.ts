@@ -144,6 +144,23 @@ ${acts.map((a, k) => `  ${names[k]} = s -> ${a}`).join('\n')}
     expect(r.ops).toEqual(expect.arrayContaining(['ConvTranspose', 'Resize']));
   });
 
+  it("random_crop at inference: Keras' smart_resize as Slice and a half-pixel bilinear Resize (down, up, one axis, none)", async () => {
+    const r = await roundTrip(`model m {
+  input image: f32[3, 9, 7]
+  a = image -> random_crop(4, 3)
+  b = image -> random_crop(11, 5)
+  c = image -> random_crop(9, 3)
+  d = image -> random_crop(9, 7)
+  output a, b, c, d
+}`);
+    expectClose(r.errors);
+    expect(r.dims.a).toEqual([7, 3, 4, 3]);
+    expect(r.dims.b).toEqual([7, 3, 11, 5]);
+    expect(r.dims.c).toEqual([7, 3, 9, 3]);
+    expect(r.dims.d).toEqual([7, 3, 9, 7]);
+    expect(r.ops).toEqual(expect.arrayContaining(['Slice', 'Resize']));
+  });
+
   it('batch norm with its moving statistics as BatchNormalization, layer norm as LayerNormalization', async () => {
     const r = await roundTrip(`model m {
   input image: f32[3, 5, 5]
