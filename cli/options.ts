@@ -305,7 +305,7 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
     opts.trials = trials;
   }
   if (v.objective !== undefined) {
-    if (v.objective !== 'val_loss' && v.objective !== 'val_accuracy') throw new UserError(`--objective must be val_loss or val_accuracy, got '${printable(v.objective)}'${didYouMean(v.objective, ['val_loss', 'val_accuracy'])}`);
+    if (v.objective !== 'val_loss' && v.objective !== 'val_accuracy') throw new UserError(`--objective must be val_loss or val_accuracy, got '${printable(v.objective)}'`);
     opts.objective = v.objective;
   }
   if (dumpIr) opts.dumpIr = dumpIr;

@@ -3,7 +3,7 @@
 // section's own names, so the best settings can be written back as a train section.
 import { TRAIN_SETTING_RANGES, type OptimizerSpec } from '../compiler/artifact.ts';
 import { OPTIMIZERS } from '../compiler/lower/train.ts';
-import { coerce } from '../compiler/lower/values.ts';
+import { coerce, HYPER_TYPE_TEXT } from '../compiler/lower/values.ts';
 import type { HyperType } from '../compiler/lower/values.ts';
 import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
@@ -88,7 +88,7 @@ export function tunableKeys(optimizer: OptimizerSpec): Record<string, { type: Hy
 
 /** Why `key` cannot be tuned in this file, as the end of a sentence. */
 function unknownKeyHint(key: string, optimizerName: string, known: string[]): string {
-  const elsewhere = Object.keys(OPTIMIZERS).filter((o) => OPTIMIZERS[o]!.hyper.some((h) => h.name === key && h.type !== 'bool'));
+  const elsewhere = Object.keys(OPTIMIZERS).filter((o) => o !== 'momentum' && OPTIMIZERS[o]!.hyper.some((h) => h.name === key && h.type !== 'bool'));
   if (elsewhere.length) return `; ${key} is a hyper-parameter of ${elsewhere.join(', ')}, and this train section's optimizer is ${optimizerName}`;
   return KERAS_KEY_HINTS[key] ?? didYouMean(key, known);
 }
@@ -110,7 +110,7 @@ export function readSpace(mode: 'grid' | 'random', words: SpaceWord[], optimizer
       if (text.startsWith('-') && Number.isFinite(value)) throw new UserError(`${flag}: ${w.key} must not be negative, got ${printable(text)}`);
       if (!NUMBER.test(text) || !Number.isFinite(value)) throw new UserError(`${flag}: '${printable(text)}' is not a number`);
       const r = coerce({ kind: 'num', value, isInt: Number.isInteger(value), span: NO_SPAN }, spec.type);
-      if ('error' in r) throw new UserError(`${flag}: ${w.key} ${r.error.replace(/^expected/, 'must be')}`);
+      if ('error' in r) throw new UserError(`${flag}: ${w.key} must be ${HYPER_TYPE_TEXT[spec.type]}, got ${printable(text)}`);
       if (spec.max !== undefined && value > spec.max) throw new UserError(`${flag}: ${w.key} must be at most ${spec.max.toLocaleString('en-US')}, got ${text}`);
       return value;
     };
