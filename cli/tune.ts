@@ -169,8 +169,8 @@ export async function tuneCommand(file: string, opts: CliOptions): Promise<void>
   const best = scored.reduce((a, b) => (better(b.s, a.s) ? b : a));
   const ranked = [...scored].sort((a, b) => (a.s === b.s ? a.i - b.i : better(a.s, b.s) ? -1 : 1));
   say(`\n${summaryTable(ranked.map((x) => x), results, objective)}`);
-  const shared = cache.compilations < trials.length ? `; trials differing only in ${RUNTIME_KEYS.join(' or ')} share one (not in the kernels), other settings change the kernels (batch: their shapes)` : '';
-  say(`${cache.compilations} compilation${cache.compilations === 1 ? '' : 's'} for ${trials.length} trial${trials.length === 1 ? '' : 's'}${shared}; ${pipelines} GPU pipelines created; ${formatDuration((performance.now() - began) / 1000)} in all`);
+  const why = `${RUNTIME_KEYS.join(' and ')} are not in the kernels, so trials differing only in them share a program (batch changes the kernels' shapes; other optimizer settings, l1 and l2 are constants in them)`;
+  say(`${cache.compilations} compilation${cache.compilations === 1 ? '' : 's'} for ${trials.length} trial${trials.length === 1 ? '' : 's'}: ${why}; ${pipelines} GPU pipelines created; ${formatDuration((performance.now() - began) / 1000)} in all`);
   say(`best: trial ${best.i + 1}, ${settingsText(best.r.settings)}: ${resultText(best.r)}`);
   const bestText = sectionOf(best.r.settings, 'out');
   if (paths) {
@@ -237,7 +237,7 @@ async function runTrial(settings: Settings, c: TrialContext): Promise<TrialResul
     } catch (err) {
       // A learning rate too large for the model is a result of the search, not a failure of it.
       if (!(err instanceof NonFiniteError)) throw err;
-      return { settings, failed: `diverged: ${err.message.split(/[:;(]/)[0]!.trim()}`, seconds: (performance.now() - started) / 1000, compiled };
+      return { settings, failed: `diverged: not finite (NaN or infinity) in epoch ${err.epoch}${err.step ? `, step ${err.step}` : ''}`, seconds: (performance.now() - started) / 1000, compiled };
     }
     const val = await evaluate(session, c.data.val);
     return { settings, val, seconds: (performance.now() - started) / 1000, compiled };

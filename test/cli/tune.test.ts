@@ -144,7 +144,7 @@ describe('dlc tune', () => {
     expect(trials.map((t) => [t.n, t.settings])).toEqual([[1, 'lr=0.003 batch=32 epochs=3'], [2, 'lr=0.003 batch=64 epochs=3'], [3, 'lr=0.01 batch=32 epochs=3'], [4, 'lr=0.01 batch=64 epochs=3']]);
     // Batch 32 and batch 64 compile; the rates reuse them; batch 64's last partial batch of 32 (480 = 7·64 + 32) is batch 32's program.
     expect(trials.map((t) => t.note.endsWith(', kernels reused'))).toEqual([false, false, true, true]);
-    expect(r.stdout).toMatch(/^2 compilations for 4 trials; trials differing only in lr or epochs share one/m);
+    expect(r.stdout).toMatch(/^2 compilations for 4 trials: lr and epochs are not in the kernels, so trials differing only in them share a program \(batch changes the kernels' shapes; .*\); \d+ GPU pipelines created; /m);
     const lowest = trials.reduce((a, b) => (Number(b.loss) < Number(a.loss) ? b : a));
     expect(r.stdout).toContain(`\nbest: trial ${lowest.n}, ${lowest.settings}: val_loss ${lowest.loss}  val_accuracy ${lowest.accuracy}%\n`);
 
@@ -197,7 +197,21 @@ describe('dlc tune', () => {
     const highest = trials.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     expect(r.stdout).toMatch(new RegExp(`^best: trial ${highest.n}, lr=${highest.lr} epochs=2: `, 'm'));
     expect(r.stdout).toContain(`the best train section (--out DIR writes the program with it and every trial):\ntrain blobs {\n  loss      = cross_entropy(logits, label)\n  optimizer = adam(lr: ${highest.lr})\n  batch     = 32\n  epochs    = 2\n`);
-    expect(r.stdout).toMatch(/^1 compilation for 3 trials; /m);
+    expect(r.stdout).toMatch(/^1 compilation for 3 trials: /m);
+  }, 300_000);
+
+  it('a trial whose training diverges is reported and ranked last, not fatal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dlc-tune-'));
+    const file = join(dir, 'sgd.dl');
+    writeFileSync(file, BLOBS.replace('adam(lr: 0.01)', 'sgd(lr: 0.1)'));
+    const r = await dlc(['tune', file, '--data', 'samples/blobs.csv', '--val-split', '0.2', '--grid', 'lr=0.1,1e6', 'epochs=1', '--out', join(dir, 'out')], { env: { DLC_ADAPTER: 'gles' }, timeoutMs: 240_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^trial 2\/2 {2}lr=1000000 epochs=1 {2}diverged: not finite \(NaN or infinity\) in epoch 1, step \d+ {2}\(.*, kernels reused\)$/m);
+    expect(r.stdout).toMatch(/^ {3}- {6}2 {2}lr=1000000 epochs=1 {2}diverged: /m);
+    expect(r.stdout).toMatch(/^best: trial 1, lr=0.1 epochs=1: val_loss /m);
+    const rows = readFileSync(join(dir, 'out', 'trials.csv'), 'utf8').trim().split('\n');
+    expect(rows[2]).toMatch(/^2,1000000,1,,,\d+\.\d{3},"diverged: not finite \(NaN or infinity\) in epoch 1, step \d+"$/);
   }, 300_000);
 
   const refused: [string, string[], string][] = [
