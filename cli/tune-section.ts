@@ -83,10 +83,13 @@ export function withTrainSettings(fileText: string, file: string, model: string,
 function insertion(source: string, decl: TrainDecl, lines: string[]): Edit {
   const brace = source.lastIndexOf('}', decl.span.end - 1);
   const first = decl.entries[0];
-  const indent = first ? /[ \t]*$/.exec(source.slice(source.lastIndexOf('\n', first.span.start - 1) + 1, first.span.start))![0] : '  ';
+  // The first entry's indentation, when it starts its line (not `train m { loss = ...`).
+  const before = first ? source.slice(source.lastIndexOf('\n', first.span.start - 1) + 1, first.span.start) : '';
+  const indent = first && /^[ \t]*$/.test(before) ? before : '  ';
   const lineStart = source.lastIndexOf('\n', brace - 1) + 1;
   const body = lines.map((l) => `${indent}${l}\n`).join('');
   // The brace alone on its line: the entries go on lines of their own above it.
   if (/^[ \t]*$/.test(source.slice(lineStart, brace))) return { start: lineStart, end: lineStart, text: body };
-  return { start: brace, end: brace, text: `\n${body}` };
+  const end = source.slice(0, brace).trimEnd().length;
+  return { start: end, end: brace, text: `\n${body}` };
 }

@@ -53,7 +53,8 @@ const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * Takes `--grid`/`--random` and the `key=values` words after each out of argv (Node's parser takes
  * one value per option): a word belongs to the option while it has the form name=....
  */
-export function takeSpaceWords(argv: string[]): { argv: string[]; grid?: SpaceWord[]; random?: SpaceWord[] } {
+export function takeSpaceWords(all: string[]): { argv: string[]; grid?: SpaceWord[]; random?: SpaceWord[] } {
+  let argv = all;
   const rest: string[] = [];
   const found: { grid?: SpaceWord[]; random?: SpaceWord[] } = {};
   for (let i = 0; i < argv.length; i++) {
@@ -62,13 +63,16 @@ export function takeSpaceWords(argv: string[]): { argv: string[]; grid?: SpaceWo
       rest.push(...argv.slice(i));
       break;
     }
-    const flag = a === '--grid' ? 'grid' : a === '--random' ? 'random' : undefined;
+    // `--grid lr=1e-3` or `--grid=lr=1e-3`, then any further key=values words.
+    const flag = /^--(grid|random)(?:=|$)/.exec(a)?.[1] as 'grid' | 'random' | undefined;
     if (!flag) {
       rest.push(a);
       continue;
     }
     const words = (found[flag] ??= []);
     const before = words.length;
+    const attached = a.slice(`--${flag}=`.length);
+    if (a.includes('=')) argv = [...argv.slice(0, i + 1), attached, ...argv.slice(i + 1)];
     while (i + 1 < argv.length && /^[A-Za-z_]\w*=/.test(argv[i + 1]!)) {
       const w = argv[++i]!;
       const eq = w.indexOf('=');

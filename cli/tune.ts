@@ -21,7 +21,7 @@ import { readSource } from './compile-file.ts';
 import { loadTrainingData } from './data.ts';
 import { formatDuration } from './duration.ts';
 import { ReportedError, UserError } from './errors.ts';
-import { initFromFile } from './init-from.ts';
+import { initFromFile, initReportText } from './init-from.ts';
 import type { CliOptions } from './options.ts';
 import { adapterChoice, inputsOf, isCompiledFolder, openChosenDevice, watchedSession } from './setup.ts';
 import { lineWidth, wrapText } from './terminal.ts';
@@ -104,7 +104,7 @@ export async function tuneCommand(file: string, opts: CliOptions): Promise<void>
   const m = base.artifact!.manifest;
   if (!m.train.loss) throw new UserError(`${printable(file)} has no train section for model '${printable(m.model)}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
   const objective: Objective = (opts.objective as Objective | undefined) ?? 'val_loss';
-  if (objective === 'val_accuracy' && !m.train.correctSum) throw new UserError(`--objective val_accuracy: model '${printable(m.model)}' has no accuracy (its loss is ${m.train.loss}); use val_loss`);
+  if (objective === 'val_accuracy' && !m.train.correctSum) throw new UserError(`--objective val_accuracy: model '${printable(m.model)}' reports no accuracy: add metrics = [accuracy] to its train section (a classifier's), or use val_loss`);
   const space = readSpace(mode, words, m.train.optimizer);
   const seed = opts.seed ?? m.train.seed;
   const { trials, note } = trialSettings(space, { trials: opts.trials ?? 10, seed });
@@ -199,7 +199,7 @@ interface TrialContext {
   seed: number;
   cache: ProgramCache;
   handle: NodeDeviceHandle;
-  initFrom: { path: string } | undefined;
+  initFrom: { path: string; reported?: boolean } | undefined;
   sectionOf: (settings: Settings, where: 'trial' | 'out') => string;
 }
 
@@ -223,7 +223,12 @@ async function runTrial(settings: Settings, c: TrialContext): Promise<TrialResul
     await session.warmUp();
     session.initialize(c.seed);
     session.lr = value('lr') ?? m.train.optimizer.lr;
-    if (c.initFrom) await initFromWeights(session, c.initFrom.path, { skipMismatch: m.train.skipMismatch === true });
+    if (c.initFrom) {
+      const report = await initFromWeights(session, c.initFrom.path, { skipMismatch: m.train.skipMismatch === true });
+      // The same parameters in every trial: the report once.
+      if (!c.initFrom.reported) say(initReportText(c.initFrom.path, report));
+      c.initFrom.reported = true;
+    }
     const left = c.data.train.count % m.batch;
     if (left > 0 && !m.train.dropLast) {
       const partial = c.cache.get(c.sectionOf([...kernelSettings.filter(([k]) => k !== 'batch'), ['batch', left]], 'trial'), left);

@@ -214,6 +214,37 @@ describe('dlc tune', () => {
     expect(rows[2]).toMatch(/^2,1000000,1,,,\d+\.\d{3},"diverged: not finite \(NaN or infinity\) in epoch 1, step \d+"$/);
   }, 300_000);
 
+  it("a train section's init_from is loaded in every trial and rewritten relative to --out in best.dl", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dlc-tune-'));
+    const program = (head: number, train = '') => `model blobs {
+  input point: f32[2]
+  input label: class[3]
+  logits = point -> dense(16, activation: relu, name: body) -> dense(3, name: head${head})
+  output logits
+}
+train blobs { loss = cross_entropy(logits, label); optimizer = adam(lr: 0.01); batch = 32; epochs = 1; seed = 1${train} }
+`;
+    writeFileSync(join(dir, 'base.dl'), program(1));
+    writeFileSync(join(dir, 'new.dl'), program(2, '; freeze = [body]; init_from = "base/weights.safetensors"'));
+    const env = { DLC_ADAPTER: 'gles' };
+    const data = ['--data', 'samples/blobs.csv', '--val-split', '0.2'];
+    expect((await dlc(['train', join(dir, 'base.dl'), ...data, '--out', join(dir, 'base')], { env })).code).toBe(0);
+    const out = join(dir, 'sub', 'tuned');
+    const r = await dlc(['tune', join(dir, 'new.dl'), ...data, '--grid=lr=1e-2,3e-2', 'epochs=2', 'l2=1e-4', '--out', out], { env, timeoutMs: 240_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split(`init from ${join(dir, 'base', 'weights.safetensors')}: loaded 2 tensors, missing 2, shape mismatch 0\n`)).toHaveLength(2);
+    const best = readFileSync(join(out, 'best.dl'), 'utf8');
+    // epochs changed in place; regularize, new, on its own line before the one-line section's brace.
+    expect(best).toMatch(/; batch = 32; epochs = 2; seed = 1; freeze = \[body\]; init_from = "\.\.\/\.\.\/base\/weights\.safetensors"\n {2}regularize = l2\(0\.0001\)\n}\n$/);
+    const figures = /^best: trial \d, lr=\S+ epochs=2 l2=0.0001: val_loss (\d\.\d{4})$/m.exec(r.stdout)!;
+    const train = await dlc(['train', join(out, 'best.dl'), ...data, '--out', join(dir, 'run')], { env });
+    expect(train.stderr).toBe('');
+    expect(train.stdout).toContain(`init from ${join(out, '..', '..', 'base', 'weights.safetensors')}: loaded 2 tensors`);
+    // This section has no metrics: the loss alone.
+    expect(train.stdout).toContain(`validation: loss ${figures[1]} on 120 samples`);
+  }, 300_000);
+
   const refused: [string, string[], string][] = [
     ['no settings', ['--data', 'samples/blobs.csv', '--val-split', '0.2'], 'dlc: tune needs the settings to try: --grid lr=1e-3,3e-3 batch=64,128 (every combination) or --random lr=1e-4..1e-2 batch=32,64 --trials 8\n'],
     ['--grid without settings', ['--grid', '--data', 'samples/blobs.csv'], 'dlc: --grid needs settings to try, e.g. --grid lr=1e-3,3e-3 batch=64,128\n'],
@@ -232,6 +263,12 @@ describe('dlc tune', () => {
       expect(r.stdout).toBe('');
     });
   }
+
+  it('--objective val_accuracy for a model without accuracy is refused before any work', async () => {
+    const r = await dlc(['tune', 'samples/regression.dl', '--grid', 'lr=1e-3,1e-2', '--objective', 'val_accuracy']);
+    expect(r.stderr).toBe("dlc: --objective val_accuracy: model 'regressor' reports no accuracy: add metrics = [accuracy] to its train section (a classifier's), or use val_loss\n");
+    expect(r.code).toBe(1);
+  });
 
   it('a compiled folder is refused: tune rewrites a .dl file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-tune-'));
