@@ -168,7 +168,8 @@ export async function tuneCommand(file: string, opts: CliOptions): Promise<void>
   // The first of equal scores wins, as scikit-learn's rank_test_score ranks ties the same and best_index_ takes the first.
   const best = scored.reduce((a, b) => (better(b.s, a.s) ? b : a));
   const ranked = [...scored].sort((a, b) => (a.s === b.s ? a.i - b.i : better(a.s, b.s) ? -1 : 1));
-  say(`\n${summaryTable(ranked.map((x) => x), results, objective)}`);
+  // The table as it is: wrapping its rows would break the columns.
+  process.stdout.write(`\n${summaryTable(ranked, results, objective)}\n`);
   const why = `${RUNTIME_KEYS.join(' and ')} are not in the kernels, so trials differing only in them share a program (batch changes the kernels' shapes; other optimizer settings, l1 and l2 are constants in them)`;
   say(`${cache.compilations} compilation${cache.compilations === 1 ? '' : 's'} for ${trials.length} trial${trials.length === 1 ? '' : 's'}: ${why}; ${pipelines} GPU pipelines created; ${formatDuration((performance.now() - began) / 1000)} in all`);
   say(`best: trial ${best.i + 1}, ${settingsText(best.r.settings)}: ${resultText(best.r)}`);
@@ -215,7 +216,7 @@ async function runTrial(settings: Settings, c: TrialContext): Promise<TrialResul
   const source = c.sectionOf(kernelSettings, 'trial');
   const main = c.cache.get(source);
   const m = main.artifact.manifest;
-  const options = watchedSession(c.opts);
+  const options = watchedSession(c.opts, 'the trial lines printed before are complete');
   const session = await Session.create(main.artifact, c.handle.device, options);
   let partialBatch: Session | undefined;
   let compiled = main.fresh;
