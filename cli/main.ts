@@ -1,4 +1,4 @@
-// dlc command line: compile | check | train | eval | predict | viz | export | quantize. User errors print one message and exit 1.
+// dlc command line: compile | check | train | tune | eval | predict | viz | export | quantize. User errors print one message and exit 1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDumps } from '../compiler/pipeline.ts';
@@ -17,6 +17,7 @@ import { evalCommand, predictCommand } from './predict.ts';
 import { exportCommand, quantizeCommand } from './export.ts';
 import { vizCommand } from './viz.ts';
 import { trainCommand } from './train.ts';
+import { tuneCommand } from './tune.ts';
 
 /** The version in dlc's package.json, which `dlc --version` prints: one folder up from cli/ in the source, two from the build's dist/cli/. */
 function dlcVersion(): string {
@@ -74,6 +75,8 @@ async function main(argv: string[]): Promise<void> {
     await exportCommand(file, opts, dlcVersion());
   } else if (command === 'quantize') {
     await quantizeCommand(file, opts, dlcVersion());
+  } else if (command === 'tune') {
+    await tuneCommand(file, opts);
   } else {
     await trainCommand(file, opts);
   }

@@ -7,8 +7,9 @@ import { didYouMean } from '../dsl/diagnostics.ts';
 import { printable } from '../dsl/printable.ts';
 import type { TokenLevel } from '../runtime/data/tokenizer.ts';
 import { UserError } from './errors.ts';
+import { takeSpaceWords, type SpaceWord } from './tune-space.ts';
 
-export const COMMANDS = ['compile', 'check', 'train', 'eval', 'predict', 'viz', 'export', 'quantize'] as const;
+export const COMMANDS = ['compile', 'check', 'train', 'tune', 'eval', 'predict', 'viz', 'export', 'quantize'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const isCommand = (name: string | undefined): name is Command => (COMMANDS as readonly string[]).includes(name ?? '');
 
@@ -21,6 +22,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   compile: ['out', 'force', 'stats', 'dump-ir', ...MODEL_FLAGS, ...CLIP_FLAGS],
   check: ['stats', 'weights', ...MODEL_FLAGS, ...CLIP_FLAGS],
   train: ['out', 'overwrite', ...MODEL_FLAGS, ...CLIP_FLAGS, ...DATA_FLAGS, 'epochs', 'lr', 'seed', 'val-split', 'stratify', 'val', 'checkpoint-every', 'save-best', 'resume', 'schedule', 'patience', 'init-from', 'digits', 'tokenizer', 'train-size'],
+  tune: ['out', 'overwrite', 'model', ...DATA_FLAGS, 'grid', 'random', 'trials', 'objective', 'seed', 'val-split', 'stratify', 'val', 'digits', 'train-size'],
   eval: ['weights', 'digits', ...MODEL_FLAGS, ...DATA_FLAGS],
   predict: ['out', 'weights', 'text', ...MODEL_FLAGS, ...DATA_FLAGS],
   viz: ['out', 'format', ...MODEL_FLAGS],
@@ -49,6 +51,9 @@ commands:
                               the sparsity of each dense and conv kernel in them
   train <net.dl | dir>        train on a data set (default: mnist) and save the weights;
                               a folder written by compile is loaded instead of compiled
+  tune <net.dl>               train once per setting of --grid (every combination) or --random
+                              (--trials draws), score each on validation data, and print (or
+                              write to --out) the program with the best train section
   eval <net.dl | dir>         loss and accuracy of --weights on --data, and the model's size
   viz <net.dl>                the layer graph: DOT (default), Mermaid or SVG (--format, or -o
                               file.dot / file.mmd / file.svg)
@@ -63,10 +68,12 @@ commands:
 
 options:
   -o, --out <path>        output folder (compile: required; train: default runs/<model>, or
-                          runs/<model>/version_N when it holds a run); predict: the predictions
+                          runs/<model>/version_N when it holds a run); tune: the folder for
+                          best.dl and trials.csv; predict: the predictions
                           file, or - for stdout (CSV); viz: the picture's file; export: the
                           folder, or the .onnx file; quantize: the folder
-  --overwrite             (train) replace the run in an --out folder that holds one
+  --overwrite             (train) replace the run in an --out folder that holds one; (tune)
+                          replace the best.dl and trials.csv of an earlier tune
   --force                 (compile, export, quantize) write into a non-empty folder that holds
                           no dlc artifact (compile writes only manifest.json and
                           kernels/*.wgsl; export and quantize only manifest.json and
@@ -97,8 +104,15 @@ options:
   --batch <n>             override the train section's batch size
   --epochs <n>            (train) override the number of epochs
   --lr <x>                (train) override the learning rate
-  --seed <n>              (train) override the seed
-  --data <name | file>    (train, eval, predict) the built-in data set mnist (mnist-rows: each
+  --seed <n>              (train, tune) override the seed
+  --grid <k=v,v ...>      (tune) the settings to try, every combination: train-section names
+                          lr, batch, epochs, l1, l2 and the optimizer's (beta1, momentum, ...),
+                          e.g. --grid lr=1e-3,3e-3 batch=64,128
+  --random <k=v,v ...>    (tune) seeded random draws from the lists, or log-uniformly from a
+                          range low..high (e.g. lr=1e-4..1e-2), --trials times
+  --trials <n>            (tune, with --random) how many draws (default 10)
+  --objective <name>      (tune) val_loss (default, lowest wins) or val_accuracy (highest)
+  --data <name | file>    (train, tune, eval, predict) the built-in data set mnist (mnist-rows: each
                           digit as 28 time steps of 28 pixels, input f32[28, 28]), or a file: .csv
                           (header row; the label column named like the model's label input),
                           .npz (arrays named like the inputs, or x and y), .npy or IDX (-ubyte)
@@ -110,25 +124,25 @@ options:
   --tokenizer <level>     (train) split text into words (default) or chars
   --text <sentence>       (predict) one text to classify with the tokenizer.json beside
                           --weights (without --out: CSV on stdout)
-  --labels <file>         (train, eval, predict) labels of .npy / IDX features (.npy or IDX)
-  --scale <f>             (train, eval, predict) multiply every feature by f (e.g. 0.00392156
+  --labels <file>         (train, tune, eval, predict) labels of .npy / IDX features (.npy or IDX)
+  --scale <f>             (train, tune, eval, predict) multiply every feature by f (e.g. 0.00392156
                           = 1/255 for bytes)
-  --label <col[,col...]>  (train, eval, predict) the CSV label column(s), when named otherwise
-  --val-split <f>         (train) validate on the last fraction f of the training rows (mnist:
+  --label <col[,col...]>  (train, tune, eval, predict) the CSV label column(s), when named otherwise
+  --val-split <f>         (train, tune) validate on the last fraction f of the training rows (mnist:
                           of its training digits; its test digits stay the held-out set)
-  --stratify              (train, with --val-split) hold out a seeded random fraction f of each
+  --stratify              (train, tune, with --val-split) hold out a seeded random fraction f of each
                           class instead of the last rows (class labels or one-hot targets)
-  --val <file>            (train) a separate validation file
+  --val <file>            (train, tune) a separate validation file
   --init-from <file>      (train) start from the weights of a .safetensors file, matched by name
                           (transfer learning; the train section's init_from, which it replaces)
-  --digits <list>         (train, eval; mnist) only these digits, e.g. 0-4 or 5,7,9 (labels kept)
-  --train-size <n>        (train) train on the first n training samples (mnist: of its 8,000
+  --digits <list>         (train, tune, eval; mnist) only these digits, e.g. 0-4 or 5,7,9 (labels kept)
+  --train-size <n>        (train, tune) train on the first n training samples (mnist: of its 8,000
                           training digits, after --digits and --val-split); the rest are unused
   --calibrate <n>         (quantize) int8 activations too: each dense and conv input's scale is
                           its largest |x| over the first n training samples of --data, / 127
-  --adapter <kind>        (train, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
+  --adapter <kind>        (train, tune, eval, predict) vulkan | gles | auto (default: $DLC_ADAPTER or auto;
                           auto: Vulkan on a GPU, OpenGL ES when Vulkan is a software rasteriser)
-  --timeout <seconds>     (train, eval, predict) stop when one step or batch of GPU work takes
+  --timeout <seconds>     (train, tune, eval, predict) stop when one step or batch of GPU work takes
                           longer (default: 20x its usual time, at least 10 s; 300 s at first)
   -h, --help              show this help
   --version               print dlc's version`;
@@ -183,6 +197,13 @@ export interface CliOptions {
   tokenizer?: TokenLevel;
   /** (predict) one text to classify. */
   text?: string;
+  /** (tune) the words after --grid or --random: settings to try. */
+  grid?: SpaceWord[];
+  random?: SpaceWord[];
+  /** (tune) how many random draws. */
+  trials?: number;
+  /** (tune) what trials are scored by. */
+  objective?: 'val_loss' | 'val_accuracy';
 }
 
 /** --tokenizer names and the levels they choose. */
@@ -230,7 +251,7 @@ function intFlag(name: string, v: string | undefined, min: number, max = Number.
 const PARSE_OPTIONS = {
   out: { type: 'string', short: 'o' }, model: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
   lr: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
-  label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' },
+  label: { type: 'string' }, weights: { type: 'string' }, 'text-column': { type: 'string' }, tokenizer: { type: 'string' }, text: { type: 'string' }, trials: { type: 'string' }, objective: { type: 'string' },
   resume: { type: 'boolean' }, schedule: { type: 'string' }, patience: { type: 'string' }, labels: { type: 'string' }, scale: { type: 'string' }, format: { type: 'string' }, precision: { type: 'string' }, 'clip-norm': { type: 'string' }, 'clip-value': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'max-batch': { type: 'string' }, force: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'save-best': { type: 'boolean' }, 'val-split': { type: 'string' }, val: { type: 'string' }, 'init-from': { type: 'string' }, digits: { type: 'string' }, 'train-size': { type: 'string' }, calibrate: { type: 'string' }, timeout: { type: 'string' }, stratify: { type: 'boolean' }, stats: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
 } as const;
 
@@ -243,7 +264,7 @@ function parseErrorMessage(err: Error & { code?: string }): string {
   const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']*)'/.exec(first)?.[1] : undefined;
   if (unknown !== undefined) {
     const name = unknown.split('=')[0]!;
-    const known = ['--dump-ir', ...Object.keys(PARSE_OPTIONS).map((long) => `--${long}`)];
+    const known = ['--dump-ir', '--grid', '--random', ...Object.keys(PARSE_OPTIONS).map((long) => `--${long}`)];
     // "-1" is a negative number taken for an option: say how to write it.
     const hint = /^-\d/.test(name) ? 'dlc --help lists the options; a negative value is written --flag=-1' : 'dlc --help lists the options';
     return `unknown option '${printable(name)}'${name.startsWith('--') ? didYouMean(name, known) : ''} (${hint})`;
@@ -258,7 +279,8 @@ function parseErrorMessage(err: Error & { code?: string }): string {
  * the command does not use is refused like an unknown one, never silently ignored.
  */
 export function parseCommandLine(all: string[]): { command: string | undefined; file: string | undefined; opts: CliOptions; help: boolean; version: boolean } {
-  const { argv, dumpIr } = takeDumpIr(all);
+  const { argv: withoutSpace, grid, random } = takeSpaceWords(all);
+  const { argv, dumpIr } = takeDumpIr(withoutSpace);
   let parsed;
   try {
     parsed = parseArgs({
@@ -272,8 +294,20 @@ export function parseCommandLine(all: string[]): { command: string | undefined; 
   const v = parsed.values;
   const [command, file, ...rest] = parsed.positionals;
   if (rest.length) throw new UserError(`unexpected argument '${printable(rest[0]!)}'`);
-  if (isCommand(command)) refuseForeignOptions(command, [...Object.keys(v), ...(dumpIr ? ['dump-ir'] : [])]);
+  if (isCommand(command)) refuseForeignOptions(command, [...Object.keys(v), ...(dumpIr ? ['dump-ir'] : []), ...(grid ? ['grid'] : []), ...(random ? ['random'] : [])]);
   const opts: CliOptions = {};
+  if (grid && random) throw new UserError('use either --grid (every combination) or --random (seeded draws), not both');
+  if (grid) opts.grid = grid;
+  if (random) opts.random = random;
+  const trials = intFlag('trials', v.trials, 1, 100_000);
+  if (trials !== undefined) {
+    if (!random) throw new UserError('--trials is the number of --random draws; a --grid tries every combination');
+    opts.trials = trials;
+  }
+  if (v.objective !== undefined) {
+    if (v.objective !== 'val_loss' && v.objective !== 'val_accuracy') throw new UserError(`--objective must be val_loss or val_accuracy, got '${printable(v.objective)}'`);
+    opts.objective = v.objective;
+  }
   if (dumpIr) opts.dumpIr = dumpIr;
   if (v.force) opts.force = true;
   if (v.overwrite) opts.overwrite = true;

@@ -12,7 +12,7 @@ import { dawnNoteFilter } from './dawn-notes.ts';
 /** Set in the child's environment: it runs the command, watched by its parent. */
 const SUPERVISED_ENV = 'DLC_SUPERVISED';
 /** The commands that run GPU work. */
-const GPU_COMMANDS = ['train', 'eval', 'predict'];
+const GPU_COMMANDS = ['train', 'tune', 'eval', 'predict'];
 /**
  * The parent waits this long past the child's deadline, so that where destroying the device does stop
  * the work (a hardware driver), the child reports it itself.

@@ -57,7 +57,7 @@ async function compiledSession(artifact: Artifact, handle: NodeDeviceHandle, opt
  * The tokenizer for text data: the train section's `tokenizer = words(min_count: n)` or `chars(...)`,
  * whose level `--tokenizer` overrides; nothing when neither is given (word level, every token).
  */
-function tokenizerChoice(m: Artifact['manifest'], opts: CliOptions): { tokenizer?: TokenizerChoice } {
+export function tokenizerChoice(m: Artifact['manifest'], opts: CliOptions): { tokenizer?: TokenizerChoice } {
   const section = m.train.tokenizer;
   if (!section && opts.tokenizer === undefined) return {};
   return { tokenizer: { level: opts.tokenizer ?? section!.level, ...(section ? { minCount: section.minCount } : {}) } };
