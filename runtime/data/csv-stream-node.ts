@@ -1,45 +1,23 @@
 // A CSV file too large to hold, read from disk in chunks each epoch: memory bounded by the chunk,
 // the shuffle buffer and one batch, whatever the file's size. Opening it reads it once through,
 // checking every row (errors name the file, line and column, as parseCsv's) and counting samples.
-// Shuffling: a seeded shuffle buffer (as tf.data's shuffle(buffer_size)), each epoch's stream
-// seeded by (seed, epoch), so a resumed run reads the same batches as an uninterrupted one.
+// Shuffling and batches: sample-stream.ts.
 // Rows go from the file's bytes into float32 without strings (csv-bytes.ts): reading makes almost
 // no garbage, so the process's memory stays flat however long the file.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Manifest } from '../../compiler/artifact.ts';
 import type { SampleStream } from '../fit.ts';
 import type { TensorData } from '../session.ts';
-import { Rng } from '../random.ts';
 import { ByteRows } from './csv-bytes.ts';
 import { csvLayout, csvRows, FieldCells, type CsvCells, type CsvOptions } from './csv.ts';
 import { DataError, shownFile } from './data-error.ts';
+import { bufferedBatches, CHUNK_BYTES, SHUFFLE_BUFFER_BYTES, type BatchSource, type StreamBuffers, type StreamMemory } from './sample-stream.ts';
 
-/** How the reader sizes its buffers; tests make them small to show the bounds on small files. */
-export interface StreamBuffers {
-  /** Bytes read from disk at a time (a chunk grows to hold a longer row). */
-  chunkBytes?: number;
-  /** Bytes of samples the shuffle buffer holds (its rows: at least 16 batches). */
-  shuffleBytes?: number;
-}
-
-const CHUNK_BYTES = 2 ** 20;
-const SHUFFLE_BUFFER_BYTES = 32 * 2 ** 20;
-/**
- * Batches whose arrays are filled in turn: a batch handed out is refilled three batches later (the
- * trainer holds two: the one on the GPU and the next), so batches make no garbage.
- */
-const BATCH_RING = 4;
 /** Most bytes one row may have (a chunk grows to hold it; a longer row is refused). */
 const MAX_ROW_BYTES = 64 * 2 ** 20;
 
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
-
-/** The bytes the reader holds: its largest read buffer and shuffle buffer so far (the batches it hands out aside). */
-export interface StreamMemory {
-  readBuffer: number;
-  shuffleBuffer: number;
-}
 
 /**
  * The file's rows (the header row first) as cells, one reused object: read each before asking for
@@ -131,60 +109,25 @@ export function streamCsv(path: string, m: Manifest, opts: CsvOptions = {}, size
     count++;
   }
   if (count === 0) throw new DataError(`${shownFile(path)}: no samples after the header row`);
-  const perSample = Object.entries(one).map(([name, v]) => [name, v.length] as const);
-  const bytesPerSample = perSample.reduce((a, [, n]) => a + n, 0) * 4;
-  /** Copies sample `i` of `from` to sample `j` of `to` (value by value: a subarray per sample would be garbage per sample). */
-  const copy = (from: Record<string, TensorData>, i: number, to: Record<string, TensorData>, j: number): void => {
-    for (let p = 0; p < perSample.length; p++) {
-      const [name, n] = perSample[p]!;
-      const a = from[name]!, b = to[name]!;
-      for (let q = 0; q < n; q++) b[j * n + q] = a[i * n + q]!;
-    }
-  };
-  return {
+  const cursor = { row: undefined as CsvCells | undefined, put: (to: Record<string, TensorData>, j: number) => layout.fillCells(cursor.row!, j, to) };
+  const source: BatchSource = {
     count,
-    names: perSample.map(([name]) => name),
+    alloc: layout.alloc,
+    shuffleBytes,
     memory,
-    *batches(epoch: number, seed: number, batch: number, shuffle: boolean): Generator<Record<string, TensorData>> {
-      const size = shuffle ? Math.min(count, Math.max(16 * batch, Math.floor(shuffleBytes / bytesPerSample))) : 0;
-      const buffer = layout.alloc(Math.max(size, 1));
-      memory.shuffleBuffer = Math.max(memory.shuffleBuffer, Math.max(size, 1) * bytesPerSample);
-      const rng = new Rng((Math.imul(seed, 1_000_003) + epoch) >>> 0);
-      let held = 0;
-      const ring = Array.from({ length: BATCH_RING }, () => layout.alloc(batch));
-      let turn = 0;
-      let out = ring[0]!;
-      let inBatch = 0;
+    *samples() {
       const fileRows = rowsOf(path, chunkBytes, memory);
       fileRows.next(); // the header
       for (const row of fileRows) {
-        if (!shuffle) {
-          layout.fillCells(row, inBatch++, out);
-        } else if (held < size) {
-          layout.fillCells(row, held++, buffer);
-          continue;
-        } else {
-          // A full buffer: a random sample of it goes out, the new one takes its place.
-          const j = rng.int(size);
-          copy(buffer, j, out, inBatch++);
-          layout.fillCells(row, j, buffer);
-        }
-        if (inBatch === batch) {
-          yield out;
-          out = ring[++turn % BATCH_RING]!;
-          inBatch = 0;
-        }
+        cursor.row = row;
+        yield cursor;
       }
-      // The buffer's rest, in random order.
-      for (const j of rng.shuffle(Array.from({ length: held }, (_, i) => i))) {
-        copy(buffer, j, out, inBatch++);
-        if (inBatch === batch) {
-          yield out;
-          out = ring[++turn % BATCH_RING]!;
-          inBatch = 0;
-        }
-      }
-      if (inBatch > 0) yield Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.subarray(0, inBatch * one[k]!.length)]));
     },
+  };
+  return {
+    count,
+    names: Object.keys(one),
+    memory,
+    batches: (epoch, seed, batch, shuffle) => bufferedBatches(source, epoch, seed, batch, shuffle),
   };
 }
