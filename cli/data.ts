@@ -8,8 +8,9 @@ import { arraysToSamples, checkSampleShapes, parseIdx, parseNpy, type NdArray } 
 import { parseCsv } from '../runtime/data/csv.ts';
 import { shownFile } from '../runtime/data/data-error.ts';
 import { labelInput, sampleWeightInput } from '../runtime/data/model-inputs.ts';
-import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES, STREAM_CSV_BYTES } from '../runtime/data/limits.ts';
+import { MAX_ARRAY_FILE_BYTES, MAX_CSV_BYTES, STREAM_CSV_BYTES, STREAM_NPY_BYTES } from '../runtime/data/limits.ts';
 import { streamCsv } from '../runtime/data/csv-stream-node.ts';
+import { streamArrays } from '../runtime/data/npy-stream-node.ts';
 import { statSync } from 'node:fs';
 import { readFileBounded } from '../runtime/data/read-bounded-node.ts';
 import { npzMembers } from '../runtime/data/npz-node.ts';
@@ -215,42 +216,54 @@ export function loadData(name: string, m: Manifest, opts: DataOptions = {}): Loa
   return opts.trainSize === undefined ? d : firstTraining(d, opts.trainSize);
 }
 
-/** The size above which a CSV file is streamed: DLC_STREAM_CSV_BYTES, else STREAM_CSV_BYTES. */
-function streamAbove(): number {
-  const v = process.env.DLC_STREAM_CSV_BYTES;
-  if (v === undefined || v === '') return STREAM_CSV_BYTES;
+/** The size above which a data file is streamed: the variable `name` (DLC_STREAM_CSV_BYTES, DLC_STREAM_NPY_BYTES), else `fallback`. */
+function streamAbove(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`DLC_STREAM_CSV_BYTES must be a whole number of bytes, got '${printable(v)}'`);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a whole number of bytes, got '${printable(v)}'`);
   return n;
 }
 
 /** Data to train on: loadData's, except that the training samples may be a stream (a large CSV file). */
 export type TrainingData = Omit<LoadedData, 'train'> & { train: Samples | SampleStream };
 
-/** What `dlc train` trains on: a CSV file too large to parse whole is streamed from disk, anything else is loadData's. */
+/** What `dlc train` trains on: a CSV or .npy file too large to read whole is streamed from disk, anything else is loadData's. */
 export function loadTrainingData(name: string, m: Manifest, opts: DataOptions = {}): TrainingData {
-  return streamedCsv(name, m, opts) ?? loadData(name, m, opts);
+  return streamedFile(name, m, opts) ?? loadData(name, m, opts);
 }
 
-/** A training CSV file too large to parse whole, as a stream read from disk each epoch; else undefined. */
-function streamedCsv(name: string, m: Manifest, opts: DataOptions): TrainingData | undefined {
-  // Text CSV files are tokenised whole (the tokenizer is built from every training text).
-  if (formatOf(name) !== 'csv' || hasTokenInput(m)) return undefined;
-  let size: number;
+/** The size of a regular file, else undefined. */
+function fileSize(name: string): number | undefined {
   try {
     const st = statSync(name);
-    if (!st.isFile()) return undefined;
-    size = st.size;
+    return st.isFile() ? st.size : undefined;
   } catch {
     return undefined;
   }
-  const limit = streamAbove();
-  if (size <= limit) return undefined;
+}
+
+/**
+ * A training CSV file, or .npy features with --labels, too large to read whole, as a stream read
+ * from disk each epoch; else undefined (loadData reads it, or explains what is wrong with it).
+ */
+function streamedFile(name: string, m: Manifest, opts: DataOptions): TrainingData | undefined {
+  const format = formatOf(name);
+  const labelsFormat = opts.labels ? formatOf(opts.labels) : undefined;
+  // Text CSV files are tokenised whole (the tokenizer is built from every training text).
+  const csv = format === 'csv' && !hasTokenInput(m);
+  const npy = format === 'npy' && (labelsFormat === 'npy' || labelsFormat === 'idx') && !opts.label && !sampleWeightInput(m);
+  if (!csv && !npy) return undefined;
+  const size = fileSize(name);
+  const limit = csv ? streamAbove('DLC_STREAM_CSV_BYTES', STREAM_CSV_BYTES) : streamAbove('DLC_STREAM_NPY_BYTES', STREAM_NPY_BYTES);
+  if (size === undefined || size <= limit) return undefined;
   const why = `over ${limit.toLocaleString('en-US')} bytes: read from disk in chunks each epoch, shuffled through a buffer`;
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
   if (opts.valSplit !== undefined || opts.trainSize !== undefined) throw new UserError(`${shownFile(name)} is ${why}: --val-split and --train-size need the samples in memory; give the validation data as --val FILE`);
-  if (opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
-  const train = streamCsv(name, m, { ...(opts.label ? { label: opts.label } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}) });
+  if (csv && opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');
+  if (npy && opts.val !== undefined) throw new UserError('--val with --labels: put validation features and labels in one .npz or .csv file');
+  const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
+  const train = npy ? streamArrays(name, opts.labels!, labelsFormat as 'npy' | 'idx', m, scale) : streamCsv(name, m, { ...(opts.label ? { label: opts.label } : {}), ...scale });
   const val = opts.val !== undefined ? readDataFile(opts.val, m, opts) : undefined;
   const head = `${shownFile(name)}: ${train.count} training samples (the file is ${why})`;
   return val ? { train, val, description: `${head}; ${shownFile(opts.val!)}: ${val.count} for validation` } : { train, description: `${head}; no validation data: add --val` };

@@ -19,7 +19,9 @@ export interface Samples {
 
 /**
  * A data set read as it trains (a file too large to hold): each epoch's batches in order, the full
- * ones of `batch` samples, then the rest; the same (epoch, seed) gives the same batches.
+ * ones of `batch` samples, then the rest; the same (epoch, seed) gives the same batches. A batch's
+ * arrays may be refilled once the iterator has given two more batches (a stream reuses a few
+ * batches' memory rather than leave one batch of garbage per step): copy a batch to keep it.
  */
 export interface SampleStream {
   count: number;
@@ -201,7 +203,8 @@ export async function* trainEpochs(session: Session, data: Samples | SampleStrea
   const steps = full + (partial ? 1 : 0);
   const used = partial ? data.count : full * B;
   const names = session.manifest.programs.train_step.inputs;
-  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  // The samples' order for data in memory (a stream shuffles as it reads: 2 million samples would hold 8 MB here for nothing).
+  const order = isStream(data) ? new Int32Array(0) : Int32Array.from({ length: data.count }, (_, i) => i);
   const start = opts.startEpoch ?? 0;
   // Replay the shuffles of the epochs already trained: the order is permuted in place each epoch.
   if (!isStream(data)) for (let e = 1; e <= start; e++) if (shuffle) rng.shuffle(order);
@@ -228,7 +231,11 @@ export async function* trainEpochs(session: Session, data: Samples | SampleStrea
   let epochNow = 0;
   let stream: { epoch: number; next: number; it: Iterator<Record<string, TensorData>> } | undefined;
   const fromStream = (d: SampleStream, s: number): Record<string, TensorData> => {
-    if (!stream || stream.epoch !== epochNow || stream.next > s) stream = { epoch: epochNow, next: 0, it: d.batches(epochNow, seed, B, shuffle) };
+    if (!stream || stream.epoch !== epochNow || stream.next > s) {
+      // The one it replaces is ended: its file is closed now, not left open.
+      stream?.it.return?.();
+      stream = { epoch: epochNow, next: 0, it: d.batches(epochNow, seed, B, shuffle) };
+    }
     for (;;) {
       const r = stream.it.next();
       if (r.done) throw new Error(`the data stream ended before step ${s + 1} of epoch ${epochNow}`);

@@ -54,7 +54,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * The `n` values of `type` at `begin` in `bytes` (bounds already checked): a view when the byte
  * order is the host's and the offset is aligned, else a copy (byte-swapped if need be) viewed.
  */
-function elements(bytes: Uint8Array, begin: number, n: number, type: ElementType, littleEndian: boolean): ArrayValues {
+export function elements(bytes: Uint8Array, begin: number, n: number, type: ElementType, littleEndian: boolean): ArrayValues {
   let raw = bytes.subarray(begin, begin + n * type.bytes);
   const swap = type.bytes > 1 && littleEndian !== HOST_LITTLE_ENDIAN;
   if (swap || raw.byteOffset % type.bytes !== 0) {
@@ -148,9 +148,7 @@ export function parseNpyHeader(bytes: Uint8Array, name: string, prefix = false):
  */
 export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   const h = parseNpyHeader(bytes, name)!;
-  if (h.begin + h.count * h.type.bytes > bytes.length) {
-    throw new DataError(`${shownFile(name)}: the data is truncated: shape [${h.shape.join(', ')}] needs ${h.count * h.type.bytes} bytes, the file has ${bytes.length - h.begin}`);
-  }
+  if (h.begin + h.count * h.type.bytes > bytes.length) throw truncated(name, h, bytes.length);
   return { shape: h.shape, data: elements(bytes, h.begin, h.count, h.type, h.littleEndian), integer: h.type.integer };
 }
 
@@ -163,8 +161,8 @@ const IDX_TYPES: Record<number, ElementType> = {
   0x0e: NPY_TYPES.f8!,
 };
 
-/** An IDX file (the original MNIST format: big-endian, magic 0 0 type ndim, then the dimensions); bytes are views of `bytes`, wider types a byte-swapped copy. */
-export function parseIdx(bytes: Uint8Array, name: string): NdArray {
+/** The header of an IDX file (magic 0 0 type ndim, then the dimensions, big-endian); `bytes` may be the file or its first bytes. */
+export function parseIdxHeader(bytes: Uint8Array, name: string): NpyHeader {
   const file = shownFile(name);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataError(`${file}: not an IDX file (the first two bytes must be zero)`);
   const type = IDX_TYPES[bytes[2]!];
@@ -173,12 +171,18 @@ export function parseIdx(bytes: Uint8Array, name: string): NdArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (ndim === 0 || 4 + 4 * ndim > bytes.length) throw new DataError(`${file}: the IDX header is truncated`);
   const shape = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const n = checkedCount(shape, file);
-  const begin = 4 + 4 * ndim;
-  if (begin + n * type.bytes > bytes.length) {
-    throw new DataError(`${file}: the data is truncated: shape [${shape.join(', ')}] needs ${n * type.bytes} bytes, the file has ${bytes.length - begin}`);
-  }
-  return { shape, data: elements(bytes, begin, n, type, false), integer: type.integer };
+  return { shape, type, littleEndian: false, begin: 4 + 4 * ndim, count: checkedCount(shape, file) };
+}
+
+/** The error for a file shorter than its header's shape needs. */
+export const truncated = (name: string, h: NpyHeader, fileBytes: number): DataError =>
+  new DataError(`${shownFile(name)}: the data is truncated: shape [${h.shape.join(', ')}] needs ${h.count * h.type.bytes} bytes, the file has ${fileBytes - h.begin}`);
+
+/** An IDX file (the original MNIST format: big-endian, magic 0 0 type ndim, then the dimensions); bytes are views of `bytes`, wider types a byte-swapped copy. */
+export function parseIdx(bytes: Uint8Array, name: string): NdArray {
+  const h = parseIdxHeader(bytes, name);
+  if (h.begin + h.count * h.type.bytes > bytes.length) throw truncated(name, h, bytes.length);
+  return { shape: h.shape, data: elements(bytes, h.begin, h.count, h.type, false), integer: h.type.integer };
 }
 
 /**
@@ -228,30 +232,10 @@ export function arraysToSamples(
   opts: { scale?: number; weights?: { array: NdArray; file: string } } = {},
 ): Samples {
   checkSampleShapes(m, { shape: x.array.shape, file: x.file }, y ? { shape: y.array.shape, file: y.file } : undefined);
-  const { feature, target } = featureAndLabel(m, 'array data');
-  const xFile = shownFile(x.file);
-  const per = valuesPerSample(feature.shape);
   const count = x.array.shape[0]!;
-  const scale = opts.scale ?? 1;
-  const values = x.array.data.subarray(0, count * per);
-  const xs = feature.vocab !== undefined ? toTokenIds(values, { ...feature, vocab: feature.vocab }, (sample, j) => `${xFile}: sample ${sample}, position ${j}`)
-    : toF32(values, per, (sample, j) => `${xFile}: sample ${sample}, feature ${j}`, scale);
-  const tensors: Samples['tensors'] = { [feature.name]: xs };
-  if (y) {
-    const yFile = shownFile(y.file);
-    if (target.classes !== undefined) {
-      const ys = new Int32Array(count);
-      for (let i = 0; i < count; i++) {
-        const v = y.array.data[i]!;
-        if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${i} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
-        ys[i] = v;
-      }
-      tensors[target.name] = ys;
-    } else {
-      const k = valuesPerSample(target.shape);
-      tensors[target.name] = toF32(y.array.data.subarray(0, count * k), k, (sample, j) => `${yFile}: sample ${sample}, target ${j}`);
-    }
-  }
+  const layout = arrayLayout(m, x.file, y?.file, opts.scale ?? 1);
+  const tensors = layout.alloc(count);
+  layout.fill(x.array.data, y?.array.data, 0, count, tensors, 0);
   const { weight } = featureAndLabel(m, 'array data');
   if (weight && opts.weights) {
     const wFile = shownFile(opts.weights.file);
@@ -262,4 +246,47 @@ export function arraysToSamples(
     tensors[weight.name] = toF32(opts.weights.array.data.subarray(0, count), 1, (sample) => `${wFile}: sample ${sample}`);
   }
   return { count, tensors };
+}
+
+/** How array files' samples fill the model's inputs: arrays for `n` samples, and samples converted into them. */
+export interface ArrayLayout {
+  /** Arrays for `n` samples, by input name (the labels' only when there is a labels file). */
+  alloc(n: number): Samples['tensors'];
+  /**
+   * Checks samples `first` to `first + n - 1`, whose values are `xs` and `ys` (the labels'), and
+   * writes them as samples `at` onwards of `out`; errors name the file and the sample.
+   */
+  fill(xs: ArrayLike<number>, ys: ArrayLike<number> | undefined, first: number, n: number, out: Samples['tensors'], at: number): void;
+}
+
+/** The layout of array data for `m` (shapes already checked: checkSampleShapes); `scale` multiplies the features. */
+export function arrayLayout(m: Manifest, xName: string, yName: string | undefined, scale: number): ArrayLayout {
+  const { feature, target } = featureAndLabel(m, 'array data');
+  const xFile = shownFile(xName);
+  const yFile = yName === undefined ? undefined : shownFile(yName);
+  const per = valuesPerSample(feature.shape);
+  const k = target.classes !== undefined ? 1 : valuesPerSample(target.shape);
+  return {
+    alloc: (n) => {
+      const tensors: Samples['tensors'] = { [feature.name]: feature.vocab !== undefined ? new Int32Array(n * per) : new Float32Array(n * per) };
+      if (yFile !== undefined) tensors[target.name] = target.classes !== undefined ? new Int32Array(n) : new Float32Array(n * k);
+      return tensors;
+    },
+    fill: (xs, ys, first, n, out, at) => {
+      const x = out[feature.name]!;
+      if (feature.vocab !== undefined) toTokenIds(xs, { ...feature, vocab: feature.vocab }, (sample, j) => `${xFile}: sample ${first + sample}, position ${j}`, x as Int32Array, at * per);
+      else toF32(xs, per, (sample, j) => `${xFile}: sample ${first + sample}, feature ${j}`, scale, x as Float32Array, at * per);
+      if (yFile === undefined || !ys) return;
+      const y = out[target.name]!;
+      if (target.classes !== undefined) {
+        for (let i = 0; i < n; i++) {
+          const v = ys[i]!;
+          if (!Number.isInteger(v) || v < 0 || v >= target.classes) throw new DataError(`${yFile}: label ${v} of sample ${first + i} is out of range; ${describeInput(target)} takes integers 0 to ${target.classes - 1}`);
+          y[at + i] = v;
+        }
+      } else {
+        toF32(ys, k, (sample, j) => `${yFile}: sample ${first + sample}, target ${j}`, 1, y as Float32Array, at * k);
+      }
+    },
+  };
 }

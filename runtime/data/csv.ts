@@ -126,12 +126,42 @@ export function csvHeader(rows: { line: number; fields: string[] }[], name: stri
   return { header, headerAt, shown, column };
 }
 
+/** One row's cells: parsed fields (csvRows), or read straight from a file's bytes (csv-bytes.ts). */
+export interface CsvCells {
+  /** The row's line in the file. */
+  line: number;
+  /** How many cells the row has. */
+  count: number;
+  /** Cell `k`'s text. */
+  text(k: number): string;
+  /** Writes cell `k`'s value to `into[0]` when it can be had without its text (a short plain decimal); false: read the text. */
+  plainValue?(k: number, into: Float64Array): boolean;
+}
+
+/** A parsed row as CsvCells; one object reused for every row. */
+export class FieldCells implements CsvCells {
+  line = 0;
+  count = 0;
+  private fields: string[] = [];
+  of(row: { line: number; fields: string[] }): this {
+    this.line = row.line;
+    this.fields = row.fields;
+    this.count = row.fields.length;
+    return this;
+  }
+  text(k: number): string {
+    return this.fields[k]!;
+  }
+}
+
 /** How a CSV file's rows fill the model's inputs: decided once from its header, applied to each row. */
 export interface CsvLayout {
   /** Arrays for `n` samples, by input name. */
   alloc(n: number): Samples['tensors'];
   /** Checks data row `row` and writes it as sample `r` of `tensors`; errors name the file, line and column. */
   fill(row: { line: number; fields: string[] }, r: number, tensors: Samples['tensors']): void;
+  /** fill for a row given as cells. */
+  fillCells(row: CsvCells, r: number, tensors: Samples['tensors']): void;
 }
 
 /**
@@ -181,30 +211,31 @@ export function csvLayout(rows: { line: number; fields: string[] }[], name: stri
   }
   const scale = opts.scale ?? 1;
   /** The cell's value (times `by`), refused unless float32 holds it; errors name line and column. */
-  const number = (row: { line: number; fields: string[] }, k: number, by = 1): number => {
-    const cell = row.fields[k]!;
-    const v = cellValue(cell);
+  const plain = new Float64Array(1);
+  const number = (row: CsvCells, k: number, by = 1): number => {
+    const v = row.plainValue?.(k, plain) ? plain[0]! : cellValue(row.text(k));
     // The place and the cell's text are built only for a refused value: this runs once per cell.
     if (v !== undefined && Math.abs(v * by) <= F32_MAX) return v * by;
+    const cell = row.text(k);
     const place = `${file}:${row.line}: column '${shown[k]}'`;
     if (v === undefined) throw new DataError(`${place}: ${notANumber(cell)}`);
     return checkF32(v * by, place, by === 1 ? printable(cell) : `${printable(cell)} × ${by}`);
   };
   /** The cell as a token id of the feature input, refused outside its vocabulary (no --scale: ids are not scaled). */
-  const tokenId = (row: { line: number; fields: string[] }, k: number, vocab: number): number => {
+  const tokenId = (row: CsvCells, k: number, vocab: number): number => {
     const v = number(row, k);
     const why = badTokenId(v, { ...feature, vocab });
     if (why !== undefined) throw new DataError(`${file}:${row.line}: column '${shown[k]}': ${why}`);
     return v;
   };
-  const fill = (row: { line: number; fields: string[] }, r: number, tensors: Samples['tensors']): void => {
+  const fillCells = (row: CsvCells, r: number, tensors: Samples['tensors']): void => {
     const x = tensors[feature.name]!;
     const y = tensors[target.name];
     const sw = weight ? tensors[weight.name] : undefined;
-    if (row.fields.length !== header.length) {
-      throw new DataError(`${file}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns`);
+    if (row.count !== header.length) {
+      throw new DataError(`${file}:${row.line}: ${row.count} field${row.count === 1 ? '' : 's'}, but the header has ${header.length} columns`);
     }
-    featureIdx.forEach((k, j) => { x[r * F + j] = feature.vocab !== undefined ? tokenId(row, k, feature.vocab) : number(row, k, scale); });
+    for (let j = 0; j < F; j++) x[r * F + j] = feature.vocab !== undefined ? tokenId(row, featureIdx[j]!, feature.vocab) : number(row, featureIdx[j]!, scale);
     if (sw) sw[r] = number(row, weightIdx!);
     if (!hasLabels || !y) return;
     if (target.classes !== undefined) {
@@ -223,5 +254,7 @@ export function csvLayout(rows: { line: number; fields: string[] }[], name: stri
     if (weightIdx !== undefined && weight) tensors[weight.name] = new Float32Array(n);
     return tensors;
   };
-  return { alloc, fill };
+  const cells = new FieldCells();
+  const fill = (row: { line: number; fields: string[] }, r: number, tensors: Samples['tensors']): void => fillCells(cells.of(row), r, tensors);
+  return { alloc, fill, fillCells };
 }

@@ -33,16 +33,16 @@ export function checkF32(value: number, place: string, written?: string): number
 /**
  * `values`, each times `scale`, as float32, every one checked (the scaled value is what reaches the
  * GPU: 1e30 is fine until a scale of 1e10 makes it 1e40). `placeOf(sample, index)` names a bad
- * value's position, `per` values to a sample; it is called only for the value refused.
+ * value's position, `per` values to a sample; it is called only for the value refused. Written to
+ * `out` from index `at` (a new array by default).
  * @throws DataError `${place}: ${reason}` for the first value float32 cannot hold.
  */
-export function toF32(values: ArrayLike<number>, per: number, placeOf: (sample: number, index: number) => string, scale = 1): Float32Array {
-  const out = new Float32Array(values.length);
+export function toF32(values: ArrayLike<number>, per: number, placeOf: (sample: number, index: number) => string, scale = 1, out: Float32Array = new Float32Array(values.length), at = 0): Float32Array {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]! * scale;
     // The comparison is false for NaN too; only then is the message built.
     if (!(Math.abs(v) <= F32_MAX)) checkF32(v, placeOf(Math.floor(i / per), i % per), scale === 1 ? String(values[i]) : `${values[i]} × ${scale}`);
-    out[i] = v;
+    out[at + i] = v;
   }
   return out;
 }

@@ -23,3 +23,10 @@ export const MAX_CSV_BYTES = 2 ** 28;
  * csv-stream-node.ts), rather than parsed whole; the DLC_STREAM_CSV_BYTES variable changes it.
  */
 export const STREAM_CSV_BYTES = 2 ** 26;
+
+/**
+ * .npy feature files larger than this (64 MiB; read whole they cost their bytes and their float32
+ * copy) are trained from disk with --labels, read by byte offset each epoch (npy-stream-node.ts);
+ * the DLC_STREAM_NPY_BYTES variable changes it.
+ */
+export const STREAM_NPY_BYTES = 2 ** 26;

@@ -18,13 +18,12 @@ export function badTokenId(v: number, s: InputSpec & { vocab: number }): string 
 }
 
 /** Token ids for a tokens[V, T] input, each checked; `placeOf(sample, position)` starts the message of a bad one. */
-export function toTokenIds(values: ArrayLike<number>, s: InputSpec & { vocab: number }, placeOf: (sample: number, position: number) => string): Int32Array {
+export function toTokenIds(values: ArrayLike<number>, s: InputSpec & { vocab: number }, placeOf: (sample: number, position: number) => string, out: Int32Array = new Int32Array(values.length), at = 0): Int32Array {
   const per = valuesPerSample(s.shape);
-  const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const why = badTokenId(values[i]!, s);
     if (why !== undefined) throw new DataError(`${placeOf(Math.floor(i / per), i % per)}: ${why}`);
-    out[i] = values[i]!;
+    out[at + i] = values[i]!;
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // dlc train on a CSV file streamed from disk (over DLC_STREAM_CSV_BYTES): unshuffled, the same
 // weights as from the file in memory; its resident memory grows less with the file than reading
 // it whole (measured with /usr/bin/time -v at two sizes). What growth remains is the shuffle buffer
-// filling (at most 32 MiB) and V8 collecting the parsed rows late; it levels off: a 1 GiB file
-// (scripts/make-big-csv.ts) peaked 141 MB above a run on an 8 MB one.
+// filling (at most 32 MiB; 80,000 samples here: 21 MB): rows are read from bytes without strings,
+// so there is no garbage to collect late. Measured: 209 → 230 MB streamed, 215 → 445 MB whole.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ describe('dlc train on a streamed CSV file', () => {
     expect(split.code).toBe(1);
   }, 300_000);
 
-  it('resident memory: 16× the file adds under 150 MB streamed, at least 50 MB less than read whole', async (t) => {
+  it('resident memory: 16× the file adds under 60 MB streamed (its shuffle buffer: 21 MB), at least 100 MB less than read whole', async (t) => {
     if (!existsSync('/usr/bin/time')) return t.skip();
     const dl = join(dir, 'big.dl');
     writeFileSync(dl, MODEL);
@@ -74,7 +74,7 @@ describe('dlc train on a streamed CSV file', () => {
     const streamed = [await peak(small, STREAM, 's1'), await peak(large, STREAM, 's2')];
     const whole = [await peak(small, ENV, 'w1'), await peak(large, ENV, 'w2')];
     console.log(`peak RSS MB: streamed ${streamed.map((x) => x.toFixed(1)).join(' → ')}, whole ${whole.map((x) => x.toFixed(1)).join(' → ')}`);
-    expect(streamed[1]! - streamed[0]!).toBeLessThan(150);
-    expect(whole[1]! - whole[0]! - (streamed[1]! - streamed[0]!)).toBeGreaterThan(50);
+    expect(streamed[1]! - streamed[0]!).toBeLessThan(60);
+    expect(whole[1]! - whole[0]! - (streamed[1]! - streamed[0]!)).toBeGreaterThan(100);
   }, 600_000);
 });

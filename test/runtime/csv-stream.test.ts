@@ -17,7 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'dlc-csv-stream-'));
 const all = (s: SampleStream, epoch: number, batch: number, shuffle: boolean): Record<string, TensorData>[] => {
   const out: Record<string, TensorData>[] = [];
   const it = s.batches(epoch, 1, batch, shuffle);
-  for (let r = it.next(); !r.done; r = it.next()) out.push(r.value);
+  // Copies: a stream refills a batch's arrays a few batches later.
+  for (let r = it.next(); !r.done; r = it.next()) out.push(Object.fromEntries(Object.entries(r.value).map(([k, v]) => [k, v.slice()])));
   return out;
 };
 
@@ -100,5 +101,27 @@ describe('streamCsv', () => {
     writeFileSync(file, text);
     // The cell "7\n" is not a number: the message points at the row where that cell starts.
     expect(() => streamCsv(file, m)).toThrow(`${file}:${line}: column 'x1': '7\\n' is not a number`);
+  }, 120_000);
+
+  it("the reader's memory does not grow with the file: the same read buffer, shuffle buffer and four batches' arrays for 10,000 rows as for 100,000", () => {
+    const sizes = { chunkBytes: 16 * 1024, shuffleBytes: 64 * 1024 };
+    const held = (rows: number) => {
+      const file = join(dir, `rows-${rows}.csv`);
+      writeFileSync(file, numbered(rows, 20));
+      const s = streamCsv(file, m, {}, sizes);
+      const arrays = new Set<ArrayBufferLike>();
+      const it = s.batches(1, 1, 100, true);
+      let samples = 0;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        arrays.add(r.value.point!.buffer);
+        samples += r.value.label!.length;
+      }
+      expect(samples).toBe(rows);
+      return { ...s.memory, batchArrays: arrays.size };
+    };
+    // 64 KiB of samples of 12 bytes (two features and a label): 5,461 samples.
+    const bounded = { readBuffer: 16 * 1024, shuffleBuffer: 5_461 * 12, batchArrays: 4 };
+    expect(held(10_000)).toEqual(bounded);
+    expect(held(100_000)).toEqual(bounded);
   }, 120_000);
 });
