@@ -5,6 +5,7 @@
 // session of another model survives it. window.dlcDemo exposes the page's state and actions to the
 // end-to-end tests.
 import type { Artifact } from '../compiler/artifact.ts';
+import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
 import { compile } from '../compiler/compile.ts';
 import { layerGraph, toSvg } from '../compiler/viz.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
@@ -57,6 +58,11 @@ const status: Status = { state: 'loading', weights: 'untrained', losses: [], val
 
 let mnist: Mnist | undefined;
 let gpu: DeviceHandle | undefined;
+/**
+ * What the page's kernels are compiled for: SwiftShader (Chromium's software WebGPU) compiles the
+ * CPU target's 8-pixel convolution blocks for minutes and loses the device, so it gets its own.
+ */
+let target: KernelTarget = 'cpu';
 /** Why nothing can run here (no WebGPU), shown at load. */
 let gpuProblem: string | undefined;
 let artifact: Artifact | undefined;
@@ -155,7 +161,7 @@ const signature = (a: Artifact): string => JSON.stringify(a.manifest) + Object.v
 let currentSignature = '';
 
 function recompile(): void {
-  const r = compile(source.value, { file: 'net.dl' });
+  const r = compile(source.value, { file: 'net.dl', target });
   if (!r.ok) {
     currentSignature = '';
     setModel(undefined);
@@ -376,6 +382,7 @@ async function checkWebGpu(): Promise<void> {
   } else {
     try {
       gpu = await browserDevice();
+      if (/swiftshader/i.test(gpu.description)) target = 'swiftshader';
       $('adapter').textContent = `adapter: ${gpu.description || 'WebGPU'}`;
       void gpu.device.lost.then((info) => {
         gpu = undefined;
@@ -447,6 +454,7 @@ Object.assign(window, {
 });
 
 updateControls();
-await Promise.all([checkWebGpu(), loadSample('mnist_mlp'), fetchMnist().then((m) => { mnist = m; })]);
+// The sample compiles once the adapter (and so the kernels' target) is known.
+await Promise.all([checkWebGpu().then(() => loadSample('mnist_mlp')), fetchMnist().then((m) => { mnist = m; })]);
 setState(gpuProblem ? 'no webgpu' : !artifact ? 'no model' : dataProblem ? 'cannot train on MNIST' : 'ready');
 updateControls();

@@ -7,7 +7,8 @@
 // kernels whose name contains TEXT (and skips the total). CPU time is the whole process's, so it
 // holds on a busy machine where wall time does not. Run it with MESA_SHADER_CACHE_DISABLE=true, or
 // a second run reads Mesa's disk cache. --target gpu compiles the kernels for hardware GPUs
-// (workgroup-memory tiled matmuls; see compiler/ir/kernel-spec.ts KernelTarget), default cpu.
+// (workgroup-memory tiled matmuls; see compiler/ir/kernel-spec.ts KernelTarget), --target swiftshader
+// for Chromium's software adapter (narrower convolution blocks), default cpu.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '../compiler/artifact.ts';
@@ -28,8 +29,8 @@ const { values: opts, positionals } = (() => {
   }
 })();
 const file = positionals[0];
-if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] [--target cpu|gpu] net.dl');
-if (opts.target !== 'cpu' && opts.target !== 'gpu') fail('profile', `--target must be cpu or gpu, got '${opts.target}'`);
+if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] [--target cpu|gpu|swiftshader] net.dl');
+if (opts.target !== 'cpu' && opts.target !== 'gpu' && opts.target !== 'swiftshader') fail('profile', `--target must be cpu, gpu or swiftshader, got '${opts.target}'`);
 const compileMode = opts.compile === true;
 const source = readFileSync(file, 'utf8');
 const r = compile(source, { file, target: opts.target });

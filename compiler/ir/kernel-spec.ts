@@ -70,10 +70,11 @@ export interface KernelIO {
 /**
  * Which adapters kernels are tuned for: 'cpu' for software adapters (Mesa's llvmpipe and lavapipe,
  * SwiftShader), where workgroup memory is ordinary memory and each invocation's own register block
- * reads fastest; 'gpu' for hardware GPUs, where large matmuls use workgroup-memory tiles. Either
- * runs correctly on every adapter.
+ * reads fastest; 'gpu' for hardware GPUs, where large matmuls use workgroup-memory tiles;
+ * 'swiftshader' as 'cpu' but with convolution blocks SwiftShader compiles in seconds (see
+ * ir/ops/conv.ts). Each runs correctly on every adapter.
  */
-export type KernelTarget = 'cpu' | 'gpu';
+export type KernelTarget = 'cpu' | 'gpu' | 'swiftshader';
 
 /**
  * Flat index of an input at a flat output index under broadcasting: the same index, element 0, or

@@ -22,6 +22,12 @@ const TC = 16;
 const WGF = 32;
 const TCF = 16;
 const TQ = 8;
+/**
+ * SwiftShader (Chromium's software WebGPU) compiles the 8-pixel blocks for minutes (the CNN's
+ * forward convolutions: over 400 s each, then the device is lost) and 4-pixel blocks in about a
+ * second: there, 4 pixels (columns) per block. On llvmpipe 4 would cost ~30% of the CNN's step.
+ */
+const SWIFTSHADER_TP = 4;
 
 /** Block height ≤ `max` that splits `n` rows into equal-as-possible blocks (20 rows, max 16 → 2 blocks of 10). */
 const balanced = (n: number, max: number): number => Math.ceil(n / Math.ceil(n / max));
@@ -43,9 +49,10 @@ function convKernel(kind: 'conv2d' | 'conv2d_bwd_input' | 'conv2d_bwd_filter') {
         : convGeom(A!.shape, a.filterShape as number[], a);
     // conv2d: output channels × output pixels; bwd_input: input channels × input pixels; bwd_filter:
     // one workgroup per block of filter rows (co) × columns (ci, kh, kw).
-    const block = kind === 'conv2d' ? blocking(G, G.COg, TC, G.N * G.OH * G.OW, TP, WG)
-      : kind === 'conv2d_bwd_input' ? blocking(G, G.CIg, TC, G.N * G.H * G.W, TP, WG)
-        : blocking(G, G.COg, TCF, G.CIg * G.KH * G.KW, TQ, WGF);
+    const swiftshader = io.target === 'swiftshader';
+    const block = kind === 'conv2d' ? blocking(G, G.COg, TC, G.N * G.OH * G.OW, swiftshader ? SWIFTSHADER_TP : TP, WG)
+      : kind === 'conv2d_bwd_input' ? blocking(G, G.CIg, TC, G.N * G.H * G.W, swiftshader ? SWIFTSHADER_TP : TP, WG)
+        : blocking(G, G.COg, TCF, G.CIg * G.KH * G.KW, swiftshader ? SWIFTSHADER_TP : TQ, WGF);
     // Only the forward convolution reads int8 filters (an inference artifact has no gradients).
     const quantB = kind === 'conv2d' ? quantizedWeight(B!, 0) : undefined;
     // Likewise f16 filters (dlc export --precision f16).
