@@ -7,7 +7,7 @@
 //    invocations, then sums their partials in workgroup memory.
 // The block sizes are chosen with the op (ir/ops/conv.ts) and arrive in the template.
 import type { Conv2dTemplate } from '../../ir/kernel-spec.ts';
-import { batchCount, flatGroup, flatIndex, int8Helpers, int8Scale, u32Lit } from './common.ts';
+import { batchCount, flatGroup, flatIndex, hiddenCount, int8Helpers, int8Scale, u32Lit } from './common.ts';
 import { storeFn } from './epilogue.ts';
 import type { TemplateContext } from './template.ts';
 
@@ -85,8 +85,8 @@ ${px.map((j) => `  let p${j} = pb * ${u32Lit(TP)} + ${j}u;
   let iw${j} = i32(r${j} % ${u32Lit(OW)}) * ${i32Lit(G.sw)} - ${i32Lit(G.pl)};
   let xb${j} = n${j} * ${u32Lit(C * H * W)} + grp * ${u32Lit(CIg * H * W)};`).join('\n')}
 ${rows.map((r) => vecs.map((k) => `  var acc${r}_${k} = vec4f(0.0);`).join('\n')).join('\n')}
-  for (var kh = 0i; kh < ${i32Lit(KH)}; kh = kh + 1i) {
-    for (var kw = 0i; kw < ${i32Lit(KW)}; kw = kw + 1i) {
+  for (var kh = 0i; kh < i32(${hiddenCount(KH, t.b)}); kh = kh + 1i) {
+    for (var kw = 0i; kw < i32(${hiddenCount(KW, t.b)}); kw = kw + 1i) {
 ${px.map((j) => `      let y${j} = ih${j} + kh * ${i32Lit(G.dh)};
       let x${j} = iw${j} + kw * ${i32Lit(G.dw)};
       let ok${j} = v${j} && y${j} >= 0i && y${j} < ${i32Lit(H)} && x${j} >= 0i && x${j} < ${i32Lit(W)};
@@ -137,8 +137,8 @@ ${px.map((j) => `  let p${j} = pb * ${u32Lit(TP)} + ${j}u;
   let tx${j} = i32(r${j} % ${u32Lit(W)}) + ${i32Lit(G.pl)};
   let gb${j} = n${j} * ${u32Lit(CO * OH * OW)} + grp * ${u32Lit(COg * OH * OW)};`).join('\n')}
 ${rows.map((r) => vecs.map((k) => `  var acc${r}_${k} = vec4f(0.0);`).join('\n')).join('\n')}
-  for (var kh = 0i; kh < ${i32Lit(KH)}; kh = kh + 1i) {
-    for (var kw = 0i; kw < ${i32Lit(KW)}; kw = kw + 1i) {
+  for (var kh = 0i; kh < i32(${hiddenCount(KH, t.b)}); kh = kh + 1i) {
+    for (var kw = 0i; kw < i32(${hiddenCount(KW, t.b)}); kw = kw + 1i) {
 ${px.map((j) => `      let y${j} = ty${j} - kh * ${i32Lit(G.dh)};
       let x${j} = tx${j} - kw * ${i32Lit(G.dw)};
       let ok${j} = v${j} && ${tap(`y${j}`, G.sh, OH)} && ${tap(`x${j}`, G.sw, OW)};
@@ -211,7 +211,7 @@ ${accs.map((v, j) => `  partial[${j * WGF}u + lid] = ${v};`).join('\n')}
     let c = e % ${u32Lit(TQ)};
     let slot = (r * ${u32Lit(QV)} + c / 4u) * ${u32Lit(WGF)};
     var sum = 0.0;
-    for (var l = 0u; l < ${u32Lit(WGF)}; l = l + 1u) { sum = sum + partial[slot + l][c % 4u]; }
+    for (var l = 0u; l < ${hiddenCount(WGF, t.b)}; l = l + 1u) { sum = sum + partial[slot + l][c % 4u]; }
     if (co0 + r < coEnd && q0 + c < ${u32Lit(Q)}) { ${t.out}[(co0 + r) * ${u32Lit(Q)} + q0 + c] = sum; }
   }
 }`;
