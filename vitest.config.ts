@@ -1,4 +1,5 @@
 // Tests run in forked processes: each owns its Dawn devices and destroys them before exiting.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -13,6 +14,10 @@ export default defineConfig({
     // Bundles the CLI once for the tests that spawn it (test/setup/cli-bundle.ts).
     globalSetup: ['test/setup/global.ts'],
     pool: 'forks',
+    // At least two test processes, also on 2 cores (vitest's default there is one): much of a GPU test
+    // is waiting on a child process or a fence, and the suite took 22 min with one, 14.7 with two.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    minWorkers: 1,
     // gc() lets memory tests measure what is retained, not garbage awaiting collection.
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     testTimeout: 120_000,
