@@ -117,10 +117,9 @@ export function formatStats(m: Manifest, width = Infinity): string {
     row('allocated', s.allocatedBytes),
     row('lower bound', s.lowerBoundBytes),
     row('  parameters', s.parameters),
-    row('  gradients', s.gradients),
     row('  optimizer and layer state', s.state),
     row('  inputs', s.inputs),
     row(`  peak live values (${s.peakProgram})`, s.peakActivations),
-    `  allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)}`,
+    `  allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)} (gradients ${fmtInt(s.gradients)} bytes in all, counted in the peak while alive)`,
   ].join('\n'), width);
 }

@@ -260,19 +260,19 @@ export interface TrainSpec {
 
 /**
  * What a compiled step costs in GPU memory: bytes the plan allocates and the lower bound no plan can
- * beat (parameters + gradients + optimizer and layer state + inputs + the largest set of values
- * alive at once in any program).
+ * beat (parameters + optimizer and layer state + inputs + the largest set of values, activations and
+ * gradients, alive at once in any program).
  */
 export interface MemoryStats {
   /** Bytes of every buffer the plan creates (the step block included). */
   allocatedBytes: number;
   lowerBoundBytes: number;
-  /** The lower bound's parts. */
+  /** The lower bound's parts (gradients: all of them, for reference; the bound counts them in the peak while alive). */
   parameters: number;
   gradients: number;
   state: number;
   inputs: number;
-  /** Peak bytes of intermediate values alive at once, and the program where it occurs. */
+  /** Peak bytes of intermediate values (activations and gradients) alive at once, and the program where it occurs. */
   peakActivations: number;
   peakProgram: ProgramName;
 }

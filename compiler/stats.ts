@@ -1,6 +1,8 @@
 // What a compiled step costs: dispatches per program, GPU bytes the plan allocates, and the lower
-// bound no plan can beat: parameters + gradients + optimizer and layer state + inputs + the largest
-// set of values alive at once in any program (each value counted at its exact size, views once).
+// bound no plan can beat: parameters + optimizer and layer state + inputs + the largest set of
+// values (activations and gradients) alive at once in any program (each value counted at its exact
+// size, views once). Gradients count where they are alive, not all at the peak: with frozen layers
+// the peak can come before any gradient exists.
 import type { MemoryStats } from './artifact.ts';
 import { DTYPES } from './ir/dtype.ts';
 import type { Graph } from './ir/graph.ts';
@@ -13,7 +15,7 @@ import { viewRoots, type MemoryPlan } from './passes/plan.ts';
 const bytes = (g: Graph, v: ValueId): number => numel(g.value(v).shape) * DTYPES[g.value(v).dtype].bytes;
 
 /** The largest total size of intermediate values alive at once while `program` runs. */
-function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>, rootOf: (v: ValueId) => ValueId): number {
+function peakLive(g: Graph, program: ProgramName, rootOf: (v: ValueId) => ValueId): number {
   const nodes = g.programs[program].nodes.map((id) => g.nodes[id]!);
   const last = new Map<ValueId, number>();
   nodes.forEach((n, t) => { for (const v of n.inputs) last.set(rootOf(v), t); });
@@ -22,7 +24,7 @@ function peakLive(g: Graph, program: ProgramName, exclude: Set<ValueId>, rootOf:
   let peak = 0;
   const dying = new Map<number, number>();
   nodes.forEach((n, t) => {
-    if (n.output !== null && opDef(n.op).kind !== 'view' && !exclude.has(n.output)) {
+    if (n.output !== null && opDef(n.op).kind !== 'view') {
       const role = g.value(n.output).role;
       if (role === 'activation' || role === 'grad') {
         live += bytes(g, n.output);
@@ -45,12 +47,11 @@ export function memoryStats(g: Graph, plan: MemoryPlan): MemoryStats {
   const gradients = sum(gradValues);
   const state = sum(g.state.map((s) => s.value));
   const inputs = sum(g.inputs.map((i) => i.value));
-  const exclude = new Set(gradValues);
-  const peaks = (['train_step', 'eval'] as ProgramName[]).map((p) => ({ p, bytes: peakLive(g, p, exclude, rootOf) }));
+  const peaks = (['train_step', 'eval'] as ProgramName[]).map((p) => ({ p, bytes: peakLive(g, p, rootOf) }));
   const top = peaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   return {
     allocatedBytes: plan.buffers.reduce((s, b) => s + b.size, 0),
-    lowerBoundBytes: parameters + gradients + state + inputs + top.bytes,
+    lowerBoundBytes: parameters + state + inputs + top.bytes,
     parameters, gradients, state, inputs,
     peakActivations: top.bytes,
     peakProgram: top.p,

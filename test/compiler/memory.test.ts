@@ -46,13 +46,16 @@ describe('memory plan', () => {
       const g = r.graph!;
       checkPlan(g, planMemory(g));
       checkPlan(g, planMemory(g, ['train_step', 'eval'], { arenas: false }));
+      // The bound is one no plan beats (transfer_finetune's frozen convolutions once made it too high).
+      const s = r.artifact!.manifest.stats.memory;
+      expect(s.allocatedBytes).toBeGreaterThanOrEqual(s.lowerBoundBytes);
     });
   }
 
   for (const f of ['mnist_mlp.dl', 'mnist_cnn.dl']) {
     it(`${f}: allocated GPU memory is within 1.25× of the lower bound`, () => {
       const s = compile(read(f), { file: f }).artifact!.manifest.stats.memory;
-      expect(s.lowerBoundBytes).toBe(s.parameters + s.gradients + s.state + s.inputs + s.peakActivations);
+      expect(s.lowerBoundBytes).toBe(s.parameters + s.state + s.inputs + s.peakActivations);
       expect(s.gradients).toBe(s.parameters);
       expect(s.allocatedBytes).toBeGreaterThanOrEqual(s.lowerBoundBytes);
       expect(s.allocatedBytes / s.lowerBoundBytes).toBeLessThanOrEqual(1.25);
