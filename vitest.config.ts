@@ -13,6 +13,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Bundles the CLI once for the tests that spawn it (test/setup/cli-bundle.ts).
     globalSetup: ['test/setup/global.ts'],
+    setupFiles: ['test/setup/yield.ts'],
     pool: 'forks',
     // At least two test processes, also on 2 cores (vitest's default there is one): much of a GPU test
     // is waiting on a child process or a fence, and the suite took 22 min with one, 14.7 with two.
