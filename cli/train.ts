@@ -15,7 +15,7 @@ import { compile } from '../compiler/compile.ts';
 import { readSource } from './compile-file.ts';
 import { saveTokenizer, TOKENIZER_FILE } from '../runtime/data/tokenizer-node.ts';
 import { checkOutputFolder, checkOutputPath, makeFolder } from '../runtime/write-node.ts';
-import { loadTrainingData } from './data.ts';
+import { loadTrainingData, type DataOptions } from './data.ts';
 import type { TokenizerChoice } from './text-data.ts';
 import { formatDuration } from './duration.ts';
 import { historyFiles, historyRow, readHistory, writeHistory, type HistoryRow } from './history.ts';
@@ -63,6 +63,17 @@ export function tokenizerChoice(m: Artifact['manifest'], opts: CliOptions): { to
   return { tokenizer: { level: opts.tokenizer ?? section!.level, ...(section ? { minCount: section.minCount } : {}) } };
 }
 
+/** What `--data` and its options ask of the data loader, for train and tune alike. */
+export function trainingDataOptions(m: Artifact['manifest'], opts: CliOptions): DataOptions {
+  return {
+    ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
+    ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
+    ...(opts.stratify ? { stratify: true } : {}),
+    ...(opts.digits ? { digits: opts.digits } : {}), ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
+    ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...tokenizerChoice(m, opts),
+  };
+}
+
 /**
  * The model compiled again at batch `rows` (the epoch's last partial batch), its session on the same
  * device: kernels whose code does not depend on the batch come from the device's pipeline cache.
@@ -86,13 +97,7 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const artifact = await artifactFor(file, opts);
   const m = artifact.manifest;
   if (!m.train.loss) throw new UserError(`${printable(file)} has no train section for model '${printable(m.model)}': add one with a loss, e.g. loss = cross_entropy(logits, label)`);
-  const data = loadTrainingData(opts.data ?? 'mnist', m, {
-    ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
-    ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
-    ...(opts.stratify ? { stratify: true } : {}),
-    ...(opts.digits ? { digits: opts.digits } : {}), ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
-    ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...tokenizerChoice(m, opts),
-  });
+  const data = loadTrainingData(opts.data ?? 'mnist', m, trainingDataOptions(m, opts));
   const initFrom = initFromFile(file, m, opts);
   if (data.train.count < m.batch) {
     throw new UserError(`${printable(opts.data ?? 'mnist')}: ${data.train.count} training samples, fewer than one batch of ${m.batch}; lower the batch (--batch) or add data`);

@@ -25,7 +25,7 @@ import { initFromFile, initReportText } from './init-from.ts';
 import type { CliOptions } from './options.ts';
 import { adapterChoice, inputsOf, isCompiledFolder, openChosenDevice, watchedSession } from './setup.ts';
 import { lineWidth, wrapText } from './terminal.ts';
-import { tokenizerChoice } from './train.ts';
+import { trainingDataOptions } from './train.ts';
 import { readSpace, settingsText, trialSettings, type Settings } from './tune-space.ts';
 import { withTrainSettings } from './tune-section.ts';
 
@@ -109,13 +109,7 @@ export async function tuneCommand(file: string, opts: CliOptions): Promise<void>
   const seed = opts.seed ?? m.train.seed;
   const { trials, note } = trialSettings(space, { trials: opts.trials ?? 10, seed });
 
-  const data = loadTrainingData(opts.data ?? 'mnist', m, {
-    ...(opts.label ? { label: opts.label } : {}), ...(opts.labels ? { labels: opts.labels } : {}), ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
-    ...(opts.valSplit !== undefined ? { valSplit: opts.valSplit } : {}), ...(opts.val !== undefined ? { val: opts.val } : {}),
-    ...(opts.stratify ? { stratify: true } : {}),
-    ...(opts.digits ? { digits: opts.digits } : {}), ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
-    ...(opts.textColumn !== undefined ? { textColumn: opts.textColumn } : {}), ...tokenizerChoice(m, opts),
-  });
+  const data = loadTrainingData(opts.data ?? 'mnist', m, trainingDataOptions(m, opts));
   // Choosing by the held-out test set would make its figure optimistic: a trial is scored on validation data only.
   if (!data.val) throw new UserError(`tune scores each trial on validation data: give --val-split 0.2 (the last fifth of the training rows) or --val FILE`);
   const batches = trials.map((t) => t.find(([k]) => k === 'batch')?.[1] ?? m.batch);

@@ -9,6 +9,7 @@ import { grid, type CropTemplate, type ResizeTemplate } from '../kernel-spec.ts'
 import { numel, shapeStr, tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { nchw, saltOf } from './augment.ts';
+import { eachResizeTap } from './resize-taps.ts';
 import { ShapeError, type KernelRow, type StepContext, type TensorType } from './def.ts';
 
 /** Invocations per workgroup: one per output element. */
@@ -46,38 +47,6 @@ export function smartResizeBox([H, W]: [number, number], [h, w]: [number, number
   const ch = Math.max(Math.min(H, Math.floor((W * h) / w)), 1);
   const cw = Math.max(Math.min(W, Math.floor((H * w) / h)), 1);
   return [Math.floor((H - ch) / 2), Math.floor((W - cw) / 2), ch, cw];
-}
-
-/**
- * Bilinear taps along one axis resized from n to m values (tf.image.resize, half-pixel centres,
- * no antialias): output o reads src = (o + 0.5)·(n/m) − 0.5 at rows ⌊src⌋ and ⌈src⌉ clamped to
- * [0, n − 1], with weights 1 − frac and frac.
- */
-function resizeTaps(n: number, m: number): { lo: number; hi: number; frac: number }[] {
-  const scale = n / m;
-  return Array.from({ length: m }, (_, o) => {
-    const src = (o + 0.5) * scale - 0.5;
-    const fl = Math.floor(src);
-    return { lo: Math.min(Math.max(fl, 0), n - 1), hi: Math.min(Math.max(Math.ceil(src), 0), n - 1), frac: src - fl };
-  });
-}
-
-/** Visits every (output, input, weight) of resizing x's planes [H, W] to [Ho, Wo]. */
-function eachResizeTap(planes: number, [H, W]: [number, number], [Ho, Wo]: [number, number], f: (o: number, i: number, w: number) => void): void {
-  const th = resizeTaps(H, Ho);
-  const tw = resizeTaps(W, Wo);
-  for (let p = 0; p < planes; p++) {
-    for (let oh = 0; oh < Ho; oh++) {
-      const a = th[oh]!;
-      for (let ow = 0; ow < Wo; ow++) {
-        const b = tw[ow]!;
-        const o = (p * Ho + oh) * Wo + ow;
-        for (const [r, wr] of [[a.lo, 1 - a.frac], [a.hi, a.frac]] as const) {
-          for (const [c, wc] of [[b.lo, 1 - b.frac], [b.hi, b.frac]] as const) f(o, (p * H + r) * W + c, wr * wc);
-        }
-      }
-    }
-  }
 }
 
 function cropShape(x: TensorType, a: Attrs): TensorType {

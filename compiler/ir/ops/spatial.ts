@@ -4,6 +4,10 @@ import { grid, type AxisCopyTemplate, type Epilogue, type KernelBody, type Kerne
 import { numel, sameShape, shapeStr, strides, tensor, type Tensor } from '../tensor.ts';
 import type { Attrs } from '../types.ts';
 import { ShapeError, type KernelRow } from './def.ts';
+import { eachResizeTap } from './resize-taps.ts';
+
+/** The [H, W] a bilinear upsampling by attrs.factor produces: its reference is a resize to that size. */
+const upsampled = (H: number, W: number, attrs: Attrs): [number, number] => [H * (attrs.factor as number[])[0]!, W * (attrs.factor as number[])[1]!];
 
 /** Invocations per workgroup: one per output element (per window for the tiled max-pool gradient). */
 const WG = 64;
@@ -147,37 +151,6 @@ function copyAlong(x: Tensor, xStart: number, y: Tensor, yStart: number, axis: n
   }
 }
 
-/**
- * Bilinear taps along one axis of n values upsampled f times (tf.image.resize, half-pixel centres):
- * output o reads rows lo and hi with weights 1 − frac and frac.
- */
-function bilinearTaps(n: number, f: number): { lo: number; hi: number; frac: number }[] {
-  return Array.from({ length: n * f }, (_, o) => {
-    const src = (o + 0.5) / f - 0.5;
-    const fl = Math.floor(src);
-    return { lo: Math.max(fl, 0), hi: Math.min(Math.ceil(src), n - 1), frac: src - fl };
-  });
-}
-
-/** Visits every (output, input, weight) of a bilinear upsampling of x's planes [H, W] by (fh, fw). */
-function eachBilinearTap(planes: number, H: number, W: number, [fh, fw]: number[], f: (o: number, i: number, w: number) => void): void {
-  const th = bilinearTaps(H, fh!);
-  const tw = bilinearTaps(W, fw!);
-  const [Ho, Wo] = [H * fh!, W * fw!];
-  for (let p = 0; p < planes; p++) {
-    for (let oh = 0; oh < Ho; oh++) {
-      const a = th[oh]!;
-      for (let ow = 0; ow < Wo; ow++) {
-        const b = tw[ow]!;
-        const o = (p * Ho + oh) * Wo + ow;
-        for (const [r, wr] of [[a.lo, 1 - a.frac], [a.hi, a.frac]] as const) {
-          for (const [c, wc] of [[b.lo, 1 - b.frac], [b.hi, b.frac]] as const) f(o, (p * H + r) * W + c, wr * wc);
-        }
-      }
-    }
-  }
-}
-
 /** Output shape of an upsampling of NCHW `x` by attrs.factor. */
 function upsampledShape(op: string, x: number[], attrs: Attrs): number[] {
   nchw(op, 'an input', x);
@@ -202,7 +175,7 @@ export const SPATIAL_OPS = {
     reference: ([x], attrs, out) => {
       const [N, C, H, W] = x!.shape as [number, number, number, number];
       const y = tensor(out.shape);
-      eachBilinearTap(N * C, H, W, attrs.factor as number[], (o, i, w) => { y.data[o] += w * x!.data[i]!; });
+      eachResizeTap(N * C, [H, W], upsampled(H, W, attrs), (o, i, w) => { y.data[o] += w * x!.data[i]!; });
       return y;
     },
     kernel: upsampleKernel('upsample_bilinear'),
@@ -213,7 +186,7 @@ export const SPATIAL_OPS = {
     reference: ([g], attrs, out) => {
       const [N, C, H, W] = out.shape as [number, number, number, number];
       const dx = tensor(out.shape);
-      eachBilinearTap(N * C, H, W, attrs.factor as number[], (o, i, w) => { dx.data[i] += w * g!.data[o]!; });
+      eachResizeTap(N * C, [H, W], upsampled(H, W, attrs), (o, i, w) => { dx.data[i] += w * g!.data[o]!; });
       return dx;
     },
     kernel: upsampleKernel('upsample_bilinear_bwd'),
