@@ -1,6 +1,7 @@
 // Data sets the CLI can train on, matched to the model's inputs: the built-in MNIST digits, or a
 // data file (CSV with a label column by name, .npz, .npy or IDX with --labels), with an optional
 // validation split or file.
+import { groupDigits } from '../dsl/group-digits.ts';
 import { basename, extname } from 'node:path';
 import type { Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
@@ -257,7 +258,7 @@ function streamedFile(name: string, m: Manifest, opts: DataOptions): TrainingDat
   const size = fileSize(name);
   const limit = csv ? streamAbove('DLC_STREAM_CSV_BYTES', STREAM_CSV_BYTES) : streamAbove('DLC_STREAM_NPY_BYTES', STREAM_NPY_BYTES);
   if (size === undefined || size <= limit) return undefined;
-  const why = `over ${limit.toLocaleString('en-US')} bytes: read from disk in chunks each epoch, shuffled through a buffer`;
+  const why = `over ${groupDigits(limit)} bytes: read from disk in chunks each epoch, shuffled through a buffer`;
   if (opts.valSplit !== undefined && opts.val !== undefined) throw new UserError('use either --val-split or --val, not both');
   if (opts.valSplit !== undefined || opts.trainSize !== undefined) throw new UserError(`${shownFile(name)} is ${why}: --val-split and --train-size need the samples in memory; give the validation data as --val FILE`);
   if (csv && opts.labels) throw new UserError('--labels FILE applies to .npy and IDX data; a CSV names its label column (--label)');

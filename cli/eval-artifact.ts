@@ -5,6 +5,7 @@
 // loss is plain cross_entropy (no label smoothing, class or sample weights, or extra terms, which
 // only the training kernels hold). Then the artifact's size: its weights file, and what the same
 // tensors take as f32.
+import { groupDigits } from '../dsl/group-digits.ts';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../compiler/artifact.ts';
@@ -20,7 +21,7 @@ import { evalParts } from './progress.ts';
 import type { CliOptions } from './options.ts';
 import { adapterChoice, openChosenDevice } from './setup.ts';
 
-const count = (n: number): string => n.toLocaleString('en-US');
+const count = (n: number): string => groupDigits(n);
 
 /**
  * Every output of the inference artifact in `dir` (made from program `m`, checked by its source hash)

@@ -4,6 +4,7 @@
 // file (cli/export-onnx.ts). Each format is one writer in EXPORT_FORMATS; every check of the
 // command line and the weights happens before a write. `dlc quantize` writes the native artifact
 // with int8 dense and conv kernels (compiler/quantize.ts).
+import { groupDigits } from '../dsl/group-digits.ts';
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportInference } from '../compiler/export.ts';
@@ -64,7 +65,7 @@ function calibrationSamples(source: string, job: ExportJob, n: number): Record<s
   if (!r.ok) throw new Error('internal error: the program compiled for export but not for its data');
   const o = job.opts;
   const data = loadData(o.data!, r.artifact!.manifest, { ...(o.label ? { label: o.label } : {}), ...(o.labels ? { labels: o.labels } : {}), ...(o.scale !== undefined ? { scale: o.scale } : {}) });
-  if (data.train.count < n) throw new UserError(`--calibrate ${n}: ${printable(o.data!)} has ${data.train.count.toLocaleString('en-US')} training samples`);
+  if (data.train.count < n) throw new UserError(`--calibrate ${n}: ${printable(o.data!)} has ${groupDigits(data.train.count)} training samples`);
   return data.train.tensors;
 }
 
@@ -111,13 +112,13 @@ export async function exportNative(job: ExportJob): Promise<void> {
   await writeInferenceFolder(job.out, m, weights, { inputs: job.inputs, force: job.opts.force === true });
   process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
   if (job.int8) {
-    const count = (n: number): string => n.toLocaleString('en-US');
+    const count = (n: number): string => groupDigits(n);
     process.stdout.write(`int8 (per output channel): ${int8.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - int8.length}\n`);
     if (calibrate !== undefined) process.stdout.write(`int8 activations (per tensor, from ${count(calibrate)} training samples): ${actInt8.map((w) => `${printable(w.name)} scale ${actScales.get(w.name)!.toPrecision(4)}`).join(', ')}\n`);
     process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
   }
   if (job.f16) {
-    const count = (n: number): string => n.toLocaleString('en-US');
+    const count = (n: number): string => groupDigits(n);
     process.stdout.write(`f16: ${half.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - half.length} (running it needs an adapter with shader-f16)\n`);
     process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
   }

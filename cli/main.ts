@@ -13,11 +13,6 @@ import { inputsOf } from './setup.ts';
 import { weightsSparsity } from './sparsity.ts';
 import { formatStats, formatSummary } from './summary.ts';
 import { textWidth } from './terminal.ts';
-import { evalCommand, predictCommand } from './predict.ts';
-import { exportCommand, quantizeCommand } from './export.ts';
-import { vizCommand } from './viz.ts';
-import { trainCommand } from './train.ts';
-import { tuneCommand } from './tune.ts';
 
 /** The version in dlc's package.json, which `dlc --version` prints: one folder up from cli/ in the source, two from the build's dist/cli/. */
 function dlcVersion(): string {
@@ -65,20 +60,15 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${formatSummary(layers, r, width)}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest, width)}\n`);
     if (opts.weights !== undefined) process.stdout.write(`${await weightsSparsity(opts.weights, r.artifact!.manifest.model, r.artifact!.manifest.params)}\n`);
-  } else if (command === 'viz') {
-    await vizCommand(file, opts);
-  } else if (command === 'eval') {
-    await evalCommand(file, opts);
-  } else if (command === 'predict') {
-    await predictCommand(file, opts);
-  } else if (command === 'export') {
-    await exportCommand(file, opts, dlcVersion());
-  } else if (command === 'quantize') {
-    await quantizeCommand(file, opts, dlcVersion());
-  } else if (command === 'tune') {
-    await tuneCommand(file, opts);
   } else {
-    await trainCommand(file, opts);
+    // Each command's module is loaded when it runs: a training process holds no exporter or plotter.
+    if (command === 'viz') await (await import('./viz.ts')).vizCommand(file, opts);
+    else if (command === 'eval') await (await import('./predict.ts')).evalCommand(file, opts);
+    else if (command === 'predict') await (await import('./predict.ts')).predictCommand(file, opts);
+    else if (command === 'export') await (await import('./export.ts')).exportCommand(file, opts, dlcVersion());
+    else if (command === 'quantize') await (await import('./export.ts')).quantizeCommand(file, opts, dlcVersion());
+    else if (command === 'tune') await (await import('./tune.ts')).tuneCommand(file, opts);
+    else await (await import('./train.ts')).trainCommand(file, opts);
   }
 }
 

@@ -1,5 +1,6 @@
 // The dlc command line: its help text, which options each command takes, and parsing with every
 // value checked. User errors are UserErrors: one line, exit 1.
+import { groupDigits } from '../dsl/group-digits.ts';
 import { parseArgs } from 'node:util';
 import { SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec } from '../compiler/artifact.ts';
 import { PASS_NAMES, type PassName } from '../compiler/pipeline.ts';
@@ -243,7 +244,7 @@ function intFlag(name: string, v: string | undefined, min: number, max = Number.
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got '${printable(v)}'`);
-  if (n > max) throw new UserError(`--${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got '${printable(v)}'`);
+  if (n > max) throw new UserError(`--${name} must be an integer from ${min} to ${groupDigits(max)}, got '${printable(v)}'`);
   return n;
 }
 

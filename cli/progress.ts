@@ -1,6 +1,7 @@
 // Training progress on screen: on a terminal, one line per epoch redrawn in place (bar, steps,
 // samples/s, ETA, running loss and accuracy) and fitted to the window's width; elsewhere (a pipe,
 // a file, CI) only the finished epoch lines, whole, so logs stay readable.
+import { groupDigits } from '../dsl/group-digits.ts';
 import type { EpochResult, EvalResult } from '../runtime/fit.ts';
 import type { Session } from '../runtime/session.ts';
 import { formatDuration, formatEta } from './duration.ts';
@@ -10,7 +11,7 @@ import { fitFields, lineWidth, liveProgress, wrapText, type Field } from './term
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 /** Three significant digits; below 0.001 as 1.23e-5 rather than 0.0000123. */
 const learningRate = (lr: number): string => (lr !== 0 && Math.abs(lr) < 1e-3 ? lr.toExponential(2) : lr.toPrecision(3));
-const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')} samples/s`;
+const rate = (n: number): string => `${groupDigits(Math.round(n))} samples/s`;
 
 /** "loss 0.1234  accuracy 95.00%  f1 0.9412 ..." for an evaluation, each name prefixed (e.g. val_). */
 export function evalParts(ev: EvalResult, prefix = ''): string[] {

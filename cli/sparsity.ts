@@ -1,5 +1,6 @@
 // Pruning and size figures on the command line: the sparsity of pruned tensors (after each epoch of
 // dlc train, by dlc check --weights and dlc eval) and a model's size at f32, f16 and int8.
+import { groupDigits } from '../dsl/group-digits.ts';
 import type { TensorSlot } from '../compiler/artifact.ts';
 import { isPrunedWeight } from '../compiler/passes/prune-masks.ts';
 import { printable } from '../dsl/printable.ts';
@@ -7,7 +8,7 @@ import { sparsityOf, type TensorSparsity } from '../runtime/prune.ts';
 import { wantedWeights } from './export-weights.ts';
 
 const pct = (zeros: number, size: number): string => `${((100 * zeros) / size).toFixed(2)}%`;
-const count = (n: number): string => n.toLocaleString('en-US');
+const count = (n: number): string => groupDigits(n);
 
 /** "sparsity: dense_1.kernel 46.25%  dense_2.kernel 46.17%", with the target when the masks were just recomputed. */
 export function sparsityLine(rows: TensorSparsity[], target?: number): string {

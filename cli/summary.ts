@@ -1,5 +1,6 @@
 // `dlc check`: the model summary in Keras' form (layers, names, shapes, parameters, activations,
 // connections, trainable and non-trainable totals), the train section, and `--stats`.
+import { groupDigits } from '../dsl/group-digits.ts';
 import type { Manifest } from '../compiler/artifact.ts';
 import type { CompileResult } from '../compiler/compile.ts';
 import { printable } from '../dsl/printable.ts';
@@ -8,7 +9,7 @@ import { formatTable, wrapCell, type Column, type TableText } from './table.ts';
 import { wrapText } from './terminal.ts';
 import { formatClip, formatEarlyStopping, formatLoss, formatOptimizer, formatRegularizer, formatSchedule } from './train-text.ts';
 
-const fmtInt = (n: number): string => n.toLocaleString('en-US');
+const fmtInt = (n: number): string => groupDigits(n);
 
 /** Where a train setting's value starts: after two spaces and the padded key. */
 const VALUE_AT = 18;

@@ -1,6 +1,7 @@
 // `dlc tune`'s search space: `--grid lr=1e-3,3e-3 batch=64,128` (every combination, in the order
 // written) or `--random lr=1e-4..1e-2 batch=32,64 --trials 8` (seeded draws). Keys are the train
 // section's own names, so the best settings can be written back as a train section.
+import { groupDigits } from '../dsl/group-digits.ts';
 import { TRAIN_SETTING_RANGES, type OptimizerSpec } from '../compiler/artifact.ts';
 import { OPTIMIZERS } from '../compiler/lower/train.ts';
 import { coerce, HYPER_TYPE_TEXT } from '../compiler/lower/values.ts';
@@ -115,7 +116,7 @@ export function readSpace(mode: 'grid' | 'random', words: SpaceWord[], optimizer
       if (!NUMBER.test(text) || !Number.isFinite(value)) throw new UserError(`${flag}: '${printable(text)}' is not a number`);
       const r = coerce({ kind: 'num', value, isInt: Number.isInteger(value), span: NO_SPAN }, spec.type);
       if ('error' in r) throw new UserError(`${flag}: ${w.key} must be ${HYPER_TYPE_TEXT[spec.type]}, got ${printable(text)}`);
-      if (spec.max !== undefined && value > spec.max) throw new UserError(`${flag}: ${w.key} must be at most ${spec.max.toLocaleString('en-US')}, got ${text}`);
+      if (spec.max !== undefined && value > spec.max) throw new UserError(`${flag}: ${w.key} must be at most ${groupDigits(spec.max)}, got ${text}`);
       return value;
     };
     const range = /^(.*)\.\.(.*)$/.exec(w.text);

@@ -1,4 +1,5 @@
 // The compiler's entry point: parse, run the passes (pipeline.ts), write the artifact.
+import { groupDigits } from '../dsl/group-digits.ts';
 import { parse } from '../dsl/index.ts';
 import type { Diagnostic, Span } from '../dsl/diagnostics.ts';
 import { withoutBom } from '../dsl/source.ts';
@@ -97,7 +98,7 @@ export function limitDiagnostics(g: Graph, code: Pick<Codegen, 'kernels' | 'shad
   for (const k of code.kernels) {
     const most = k.workgroups.reduce((a, b) => Math.max(a, b), 0);
     if (most > MAX_WORKGROUPS_PER_DIM) {
-      report(k, `kernel '${k.name}' needs ${most.toLocaleString('en-US')} workgroups along one axis, more than devices allow (${MAX_WORKGROUPS_PER_DIM.toLocaleString('en-US')}); a smaller batch or layer fits`);
+      report(k, `kernel '${k.name}' needs ${groupDigits(most)} workgroups along one axis, more than devices allow (${groupDigits(MAX_WORKGROUPS_PER_DIM)}); a smaller batch or layer fits`);
     }
     const storage = k.bindings.filter((b) => b.access !== 'uniform').length;
     if (storage > MAX_STORAGE_BUFFERS) {

@@ -2,6 +2,7 @@
 // only the forward program (eval mode: batch norm's moving statistics, dropout the identity) is kept,
 // its kernels rebuilt to read the batch from a uniform block (passes/inference.ts), with the buffers
 // those kernels, the inputs, outputs and weights use (no gradients, no optimizer state).
+import { groupDigits } from '../dsl/group-digits.ts';
 import type { Diagnostic } from '../dsl/diagnostics.ts';
 import { DEVICE_FLOOR } from './ir/kernel-spec.ts';
 import { withoutBom } from '../dsl/source.ts';
@@ -40,7 +41,7 @@ export interface ExportResult {
 export function exportInference(fileText: string, opts: ExportOptions): ExportResult {
   const r = compile(fileText, { ...(opts.file !== undefined ? { file: opts.file } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), batch: opts.maxBatch });
   // The batch a grid is too wide for is the export's --max-batch: say so.
-  const atMaxBatch = (d: Diagnostic): Diagnostic => (d.code === 'E-LIMIT' ? { ...d, message: d.message.replace('a smaller batch or layer fits', `a smaller --max-batch (${opts.maxBatch.toLocaleString('en-US')} here) or layer fits`) } : d);
+  const atMaxBatch = (d: Diagnostic): Diagnostic => (d.code === 'E-LIMIT' ? { ...d, message: d.message.replace('a smaller batch or layer fits', `a smaller --max-batch (${groupDigits(opts.maxBatch)} here) or layer fits`) } : d);
   if (!r.ok) return { ok: false, diagnostics: r.diagnostics.map(atMaxBatch) };
   const g = r.graph!;
   const int8 = opts.int8 ? int8Weights(g) : new Map<ValueId, number>();
@@ -109,7 +110,7 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
  * message says which --max-batch roughly fits.
  */
 function sizeDiagnostic(m: InferenceManifest, span: Diagnostic['span']): Diagnostic | undefined {
-  const count = (n: number): string => n.toLocaleString('en-US');
+  const count = (n: number): string => groupDigits(n);
   const refuse = (what: string, bytes: number, limit: number, name: string): Diagnostic => ({
     code: 'E-LIMIT',
     span,

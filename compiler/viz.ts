@@ -2,6 +2,7 @@
 // summary as nodes (same names, activations and parameter counts), the values between them (with
 // per-sample shapes) as edges; rendered as Graphviz DOT, Mermaid, or a
 // self-contained SVG (laid out by viz/graph.ts), so no Graphviz is needed.
+import { groupDigits } from '../dsl/group-digits.ts';
 import { graphSvg } from '../viz/graph.ts';
 import type { CompileResult } from './compile.ts';
 import { layerTable, nameSaysType, typeDetail, type LayerRow } from './layer-rows.ts';
@@ -25,7 +26,7 @@ export interface LayerGraph {
   edges: VizEdge[];
 }
 
-const fmtInt = (n: number): string => n.toLocaleString('en-US');
+const fmtInt = (n: number): string => groupDigits(n);
 const perSample = (shape: number[]): string => `(${shape.join(', ')})`;
 
 /**

@@ -1,4 +1,5 @@
 // Diagnostics as data: every user error is collected with a code, a message and a span, never thrown.
+import { groupDigits } from './group-digits.ts';
 import { printable } from './printable.ts';
 import { SourceLines, withoutBom } from './source.ts';
 
@@ -85,7 +86,7 @@ export function formatDiagnostics(diags: Diagnostic[], sources: Map<string, stri
     for (const n of d.notes ?? []) out.push(`  note: ${printable(n, MESSAGE_LIMIT)}`);
   }
   const hidden = diags.length - limit;
-  if (hidden > 0) out.push(`… and ${hidden.toLocaleString('en-US')} more error${hidden === 1 ? '' : 's'}`);
+  if (hidden > 0) out.push(`… and ${groupDigits(hidden)} more error${hidden === 1 ? '' : 's'}`);
   return out.join('\n');
 }
 

@@ -1,5 +1,5 @@
 // Front-end entry point: source text in, AST and diagnostics out; never throws.
-import { EOF, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type ILexingError, type IRecognitionException, type IToken } from './chevrotain.ts';
 import type { Program } from './ast.ts';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import { MAX_SYNTAX_ERRORS, parser, TooManySyntaxErrors } from './parser.ts';

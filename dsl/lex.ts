@@ -1,5 +1,5 @@
 // Lexing in chunks of whole lines, so that a file of garbage stops being read after enough errors.
-import type { ILexingError, IToken } from 'chevrotain';
+import type { ILexingError, IToken } from './chevrotain.ts';
 import { lexer } from './tokens.ts';
 
 /** Characters lexed at a time (rounded up to the end of a line). */

@@ -1,5 +1,5 @@
 // The chevrotain grammar of .dl (a recovering CstParser) and its human-readable syntax error messages.
-import { CstParser, EOF, tokenLabel, tokenMatcher, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenLabel, tokenMatcher, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from './chevrotain.ts';
 import {
   allTokens, Arrow, Block, Colon, Comma, Equals, False, Ident, Input, LBracket, LCurly, LParen, Minus, Model,
   NumberLit, Output, Plus, RBracket, RCurly, Return, RParen, Semi, Slash, Star, StringLit, Train, True,

@@ -1,5 +1,5 @@
 // Turns the chevrotain CST into the AST of ast.ts, with spans, plus the checks the grammar cannot express.
-import type { CstNode, IToken, TokenType } from 'chevrotain';
+import type { CstNode, IToken, TokenType } from './chevrotain.ts';
 import type { Arg, Assign, BlockDecl, BlockParam, Decl, Expr, InputDecl, ModelDecl, ModelStmt, OutputDecl, Program, TrainDecl } from './ast.ts';
 import type { Diagnostic, Span } from './diagnostics.ts';
 import {

@@ -1,5 +1,5 @@
 // Token definitions for the .dl language; every token has a LABEL so error messages read like source text.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.ts';
 
 // Newlines are plain whitespace: every statement starts with a keyword or `name =`, so the grammar needs no terminators.
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true, label: 'whitespace' });

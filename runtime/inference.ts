@@ -3,6 +3,7 @@
 // submission whose kernels read its size from the batch uniform block. No compiler, no Node module:
 // this file is what `dlc/infer` ships to the browser.
 /// <reference types="@webgpu/types" preserve="true" />
+import { groupDigits } from '../dsl/group-digits.ts';
 import { printable } from '../dsl/printable.ts';
 import {
   BATCH_PARAMS_BYTES, f16WeightBytes, HALF_FEATURE, int8WeightBytes, scaleTensorName, validateInferenceManifest, workgroupsFor,
@@ -300,7 +301,7 @@ export async function fetchInferenceFiles(base: string | URL, fetchFn: typeof fe
 function checkDeviceLimits(m: InferenceManifest, limits: GPUSupportedLimits, where: string): void {
   const breach = firstLimitBreach(m.buffers, m.kernels, limits);
   if (breach === undefined) return;
-  const count = (n: number): string => n.toLocaleString('en-US');
+  const count = (n: number): string => groupDigits(n);
   const again = `export the model again with a smaller --max-batch (it is ${count(m.maxBatch)})`;
   const allows = `this device allows ${count(breach.limit)}`;
   const fail = (what: string): never => { throw new InferenceError(`${printable(where, 300)}: ${what}`); };

@@ -3,6 +3,7 @@
 // program kernel indices, shapes against the batch, kernel hashes). Each problem is named by its
 // path, e.g. "kernels[3].bindings[1].buffer: 17 is not a buffer index (12 buffers)", and any text
 // quoted from the file goes through printable().
+import { groupDigits } from '../dsl/group-digits.ts';
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, DISPATCH_PARAMS_BYTES, DISPATCH_SLOT_BYTES, STEP_PARAMS_BYTES, TRAIN_SETTING_RANGES, type Manifest } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { INFERENCE_FORMAT } from './inference-manifest.ts';
@@ -56,7 +57,7 @@ function show(v: unknown): string {
   return printable(text ?? String(v), 60);
 }
 
-const count = (n: number): string => n.toLocaleString('en-US');
+const count = (n: number): string => groupDigits(n);
 
 /** Checks `m` (parsed JSON) and returns it typed; throws ManifestError naming `where` and the field. */
 export function validateManifest(m: unknown, where = 'manifest', opts: ManifestCheckOptions = {}): Manifest {

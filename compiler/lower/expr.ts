@@ -1,4 +1,5 @@
 // Evaluates expressions of the language into graph values: chains, calls, blocks, arithmetic.
+import { groupDigits } from '../../dsl/group-digits.ts';
 import type { Arg, Assign, BlockDecl, Expr } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { ShapeError } from '../ir/ops/def.ts';
@@ -286,7 +287,7 @@ export class ExprLowerer {
     if (this.L.tooLarge) return true;
     if (this.g.nodes.length - this.L.modeStart > MAX_MODEL_OPS) {
       this.L.tooLarge = true;
-      this.L.error('E-LIMIT', `the model has more than ${MAX_MODEL_OPS.toLocaleString('en-US')} operations by this ${type} layer; dlc compiles models up to that size`, span);
+      this.L.error('E-LIMIT', `the model has more than ${groupDigits(MAX_MODEL_OPS)} operations by this ${type} layer; dlc compiles models up to that size`, span);
       return true;
     }
     return false;

@@ -1,4 +1,5 @@
 // Lowering pass: AST → IR graph with the training forward, loss, eval forward and eval loss.
+import { groupDigits } from '../../dsl/group-digits.ts';
 import type { BlockDecl, ModelDecl, Program, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Diagnostic } from '../../dsl/diagnostics.ts';
 import { TRAIN_SETTING_RANGES } from '../artifact.ts';
@@ -97,7 +98,7 @@ export function lower(p: Program, opts: { model?: string; batch?: number } = {})
   const batchRange = TRAIN_SETTING_RANGES.batch;
   if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch >= batchRange.min && opts.batch <= batchRange.max)) {
     // Not from the file (the CLI's --batch): shown at the model it applies to.
-    diagnostics.push({ code: 'E-RANGE', message: `the batch size given for model '${model.name}' must be an integer from ${batchRange.min} to ${batchRange.max.toLocaleString('en-US')}, got ${opts.batch}`, span: model.nameSpan });
+    diagnostics.push({ code: 'E-RANGE', message: `the batch size given for model '${model.name}' must be an integer from ${batchRange.min} to ${groupDigits(batchRange.max)}, got ${opts.batch}`, span: model.nameSpan });
     return { diagnostics };
   }
   const g = new Graph();

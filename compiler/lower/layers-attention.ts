@@ -1,5 +1,6 @@
 // Attention layers over [batch, time, features] sequences: Keras MultiHeadAttention (self-attention)
 // and Keras-NLP's PositionEmbedding. Heads are a batch of matrix products: [batch·heads, T, key_dim].
+import { groupDigits } from '../../dsl/group-digits.ts';
 import type { Initializer, ValueId } from '../ir/types.ts';
 import { LayerError, type LayerContext, type LayerDef } from './layers.ts';
 import { maskOf, sequence } from './layers-sequence.ts';
@@ -39,7 +40,7 @@ export const ATTENTION_LAYERS: Record<string, LayerDef> = {
       const H = h.heads as number;
       const D = h.key_dim as number;
       if (B * H > MAX_PRODUCTS) {
-        throw new LayerError(`multi_head_attention runs one attention product per sample and head, ${B} × ${H} = ${B * H} here, more than ${MAX_PRODUCTS.toLocaleString('en-US')} (WebGPU's workgroups along one axis); use fewer heads or a smaller batch`);
+        throw new LayerError(`multi_head_attention runs one attention product per sample and head, ${B} × ${H} = ${B * H} here, more than ${groupDigits(MAX_PRODUCTS)} (WebGPU's workgroups along one axis); use fewer heads or a smaller batch`);
       }
       const flat = cx.op('reshape', [x!], { shape: [B * T, F] });
       // Keras' EinsumDense weights: kernels [F, heads, key_dim] (out: [heads, key_dim, F]), biases [heads, key_dim] (out: [F]).

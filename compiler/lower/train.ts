@@ -1,4 +1,5 @@
 // Reads a `train` section: loss, optimizer and its hyper-parameters, batch, epochs, metrics, regularisation.
+import { groupDigits } from '../../dsl/group-digits.ts';
 import type { Arg, Expr, TrainDecl } from '../../dsl/ast.ts';
 import { didYouMean, type Span } from '../../dsl/diagnostics.ts';
 import { CLASS_METRICS, EARLY_STOPPING_DEFAULTS, REGRESSION_METRICS, SCHEDULE_DEFAULTS, TRAIN_SETTING_RANGES, type ClipSpec, type EarlyStoppingSpec, type OptimizerSpec, type PruneConfig, type ScheduleSpec, type TokenizerSpec } from '../artifact.ts';
@@ -244,7 +245,7 @@ const SETTING_RANGES: Record<'batch' | 'epochs' | 'seed', Range> = {
 const inRange = (n: number, r: Range): boolean => n >= r.min && n <= r.max;
 /** "an integer from 0 to 4,294,967,295" */
 function rangeText(r: Range): string {
-  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const fmt = (n: number): string => groupDigits(n);
   return `an integer from ${fmt(r.min)} to ${fmt(r.max)}`;
 }
 

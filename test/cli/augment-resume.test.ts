@@ -1,4 +1,4 @@
-// Training with augmentation through the command: resuming from a checkpoint gives bitwise the
+// Training with every augmentation layer through the command: resuming from a checkpoint gives bitwise the
 // weights of an uninterrupted run (the draws depend on the seed, the step and the layer, never on
 // the process), and the augmentation really changes the weights.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ describe('augmentation and resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlc-aug-'));
     const augmented = join(dir, 'tiny.dl');
     const plain = join(dir, 'plain.dl');
-    writeFileSync(augmented, model(' -> random_crop(26, 26) -> random_flip(mode: horizontal) -> random_translation(0.1, 0.1) -> cutout(6) -> gaussian_noise(0.1)'));
+    writeFileSync(augmented, model(' -> random_crop(26, 26) -> random_flip(mode: horizontal) -> random_translation(0.1, 0.1) -> random_rotation(0.05) -> random_zoom(0.1) -> cutout(6) -> gaussian_noise(0.1)'));
     // random_crop(26, 26) then the 3×3 convolution and maxpool(4) give the plain model's 6×6 planes: the same weights to compare.
     writeFileSync(plain, model(''));
     const train = (file: string, ...args: string[]) => dlc(['train', file, '--train-size', '96', ...args], { env: { DLC_ADAPTER: 'gles' } });

