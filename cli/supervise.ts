@@ -51,6 +51,17 @@ function childNodeFlags(): string[] {
 }
 
 /**
+ * glibc's malloc for the child: blocks of 1 MiB and more mapped on their own, so freeing one gives
+ * the memory back (unless the user set GLIBC_TUNABLES; other C libraries ignore it). By default the
+ * threshold rises to the largest block freed, up to 32 MiB, so the large blocks Mesa's LLVM frees
+ * after compiling the kernels stay in the heap for the whole run: a streamed 1 GiB CSV trained from
+ * a cold shader cache peaked at 264-270 MiB with this against 274-281 MiB without, its epoch as fast.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, [SUPERVISED_ENV]: '1', ...(process.env.GLIBC_TUNABLES === undefined ? { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=1048576' } : {}) };
+}
+
+/**
  * Runs `bin args` as a watched child with this process's stdin and stdout (its stderr passed on
  * without Dawn's limit notes), and exits as it does: with its exit code, or 1 after ending it when
  * GPU work it announced outlived its deadline.
@@ -58,7 +69,7 @@ function childNodeFlags(): string[] {
 export async function supervise(bin: string, args: string[]): Promise<never> {
   const child = spawn(process.execPath, [...process.execArgv, ...childNodeFlags(), bin, ...args], {
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
-    env: { ...process.env, [SUPERVISED_ENV]: '1' },
+    env: childEnv(),
   });
   const stderr = dawnNoteFilter((bytes) => process.stderr.write(bytes));
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
