@@ -45,8 +45,8 @@ export function startSupervisedChild(): void {
  * memory: a streamed 1 GiB CSV (scripts/make-big-csv.ts) peaked at 280 MiB with 1 MB against 298 MiB
  * with 8 MB, its epoch as fast (22.8 s against 24.8 s), and MNIST MLP epochs took 0.30 s either way.
  */
-function childNodeFlags(): string[] {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space-size'));
+export function childNodeFlags(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = [...execArgv, env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space-size'));
   return given ? [] : ['--max-semi-space-size=1'];
 }
 
@@ -57,8 +57,8 @@ function childNodeFlags(): string[] {
  * after compiling the kernels stay in the heap for the whole run: a streamed 1 GiB CSV trained from
  * a cold shader cache peaked at 264-270 MiB with this against 274-281 MiB without, its epoch as fast.
  */
-function childEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, [SUPERVISED_ENV]: '1', ...(process.env.GLIBC_TUNABLES === undefined ? { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=1048576' } : {}) };
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, [SUPERVISED_ENV]: '1', ...(env.GLIBC_TUNABLES === undefined ? { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=1048576' } : {}) };
 }
 
 /**
