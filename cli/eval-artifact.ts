@@ -21,8 +21,6 @@ import { evalParts } from './progress.ts';
 import type { CliOptions } from './options.ts';
 import { adapterChoice, openChosenDevice } from './setup.ts';
 
-const count = (n: number): string => groupDigits(n);
-
 /**
  * Every output of the inference artifact in `dir` (made from program `m`, checked by its source hash)
  * on `data`, run with InferenceModel on the chosen adapter; and the artifact's manifest.
@@ -96,9 +94,9 @@ function artifactSizeLine(dir: string, weights: { name: string; shape: number[];
   const bytes = statSync(join(dir, INFERENCE_WEIGHTS_FILE)).size;
   const values = (w: { shape: number[] }): number => w.shape.reduce((a, b) => a * b, 1);
   const f32Values = weights.reduce((a, w) => a + values(w), 0);
-  const narrow = (kind: string, list: typeof weights): string => `${count(list.reduce((a, w) => a + values(w), 0))} values ${kind} (${list.length} kernel${list.length === 1 ? '' : 's'}), the other ${count(f32Values - list.reduce((a, w) => a + values(w), 0))} f32`;
+  const narrow = (kind: string, list: typeof weights): string => `${groupDigits(list.reduce((a, w) => a + values(w), 0))} values ${kind} (${list.length} kernel${list.length === 1 ? '' : 's'}), the other ${groupDigits(f32Values - list.reduce((a, w) => a + values(w), 0))} f32`;
   const int8 = weights.filter((w) => w.int8);
   const f16 = weights.filter((w) => w.f16);
-  const kinds = int8.length ? narrow('int8', int8) : f16.length ? narrow('f16', f16) : `${count(f32Values)} values, all f32`;
-  return `model size: ${INFERENCE_WEIGHTS_FILE} ${count(bytes)} bytes (${kinds}; ${count(f32Values * 4)} bytes as f32)`;
+  const kinds = int8.length ? narrow('int8', int8) : f16.length ? narrow('f16', f16) : `${groupDigits(f32Values)} values, all f32`;
+  return `model size: ${INFERENCE_WEIGHTS_FILE} ${groupDigits(bytes)} bytes (${kinds}; ${groupDigits(f32Values * 4)} bytes as f32)`;
 }

@@ -112,15 +112,13 @@ export async function exportNative(job: ExportJob): Promise<void> {
   await writeInferenceFolder(job.out, m, weights, { inputs: job.inputs, force: job.opts.force === true });
   process.stdout.write(`wrote ${printable(join(job.out, 'manifest.json'))} (${m.kernels.length} forward kernels, batches of 1 to ${maxBatch} samples per run) and ${INFERENCE_WEIGHTS_FILE} (${m.weights.length} tensors)\n`);
   if (job.int8) {
-    const count = (n: number): string => groupDigits(n);
     process.stdout.write(`int8 (per output channel): ${int8.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - int8.length}\n`);
-    if (calibrate !== undefined) process.stdout.write(`int8 activations (per tensor, from ${count(calibrate)} training samples): ${actInt8.map((w) => `${printable(w.name)} scale ${actScales.get(w.name)!.toPrecision(4)}`).join(', ')}\n`);
-    process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
+    if (calibrate !== undefined) process.stdout.write(`int8 activations (per tensor, from ${groupDigits(calibrate)} training samples): ${actInt8.map((w) => `${printable(w.name)} scale ${actScales.get(w.name)!.toPrecision(4)}`).join(', ')}\n`);
+    process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${groupDigits(weights.length)} bytes (${groupDigits(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
   }
   if (job.f16) {
-    const count = (n: number): string => groupDigits(n);
     process.stdout.write(`f16: ${half.map((w) => printable(w.name)).join(', ')}; f32: the other ${m.weights.length - half.length} (running it needs an adapter with shader-f16)\n`);
-    process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${count(weights.length)} bytes (${count(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
+    process.stdout.write(`${INFERENCE_WEIGHTS_FILE}: ${groupDigits(weights.length)} bytes (${groupDigits(f32.length)} with f32 weights, ${(f32.length / weights.length).toFixed(2)}× smaller)\n`);
   }
 }
 

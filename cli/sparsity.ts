@@ -8,7 +8,6 @@ import { sparsityOf, type TensorSparsity } from '../runtime/prune.ts';
 import { wantedWeights } from './export-weights.ts';
 
 const pct = (zeros: number, size: number): string => `${((100 * zeros) / size).toFixed(2)}%`;
-const count = (n: number): string => groupDigits(n);
 
 /** "sparsity: dense_1.kernel 46.25%  dense_2.kernel 46.17%", with the target when the masks were just recomputed. */
 export function sparsityLine(rows: TensorSparsity[], target?: number): string {
@@ -21,7 +20,7 @@ export function sparsityTable(rows: TensorSparsity[]): string {
   const w = Math.max(...rows.map((r) => printable(r.name).length), 'total'.length);
   const zeros = rows.reduce((a, r) => a + r.zeros, 0);
   const size = rows.reduce((a, r) => a + r.size, 0);
-  const line = (name: string, z: number, n: number): string => `  ${name.padEnd(w)}  ${count(z).padStart(11)} of ${count(n).padStart(11)} zero  ${pct(z, n).padStart(7)}`;
+  const line = (name: string, z: number, n: number): string => `  ${name.padEnd(w)}  ${groupDigits(z).padStart(11)} of ${groupDigits(n).padStart(11)} zero  ${pct(z, n).padStart(7)}`;
   return [...rows.map((r) => line(printable(r.name), r.zeros, r.size)), line('total', zeros, size)].join('\n');
 }
 
@@ -31,7 +30,7 @@ export function sparsityTable(rows: TensorSparsity[]): string {
  */
 export function sizeLine(slots: readonly Pick<TensorSlot, 'shape'>[]): string {
   const values = slots.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-  return `model size: ${count(values * 4)} bytes as f32 (${count(values)} values; f16 ${count(values * 2)} bytes, int8 ${count(values)} bytes before scales)`;
+  return `model size: ${groupDigits(values * 4)} bytes as f32 (${groupDigits(values)} values; f16 ${groupDigits(values * 2)} bytes, int8 ${groupDigits(values)} bytes before scales)`;
 }
 
 /** The model's tensors that magnitude pruning prunes (dense and conv kernels), whether or not the program prunes. */

@@ -9,8 +9,6 @@ import { formatTable, wrapCell, type Column, type TableText } from './table.ts';
 import { wrapText } from './terminal.ts';
 import { formatClip, formatEarlyStopping, formatLoss, formatOptimizer, formatRegularizer, formatSchedule } from './train-text.ts';
 
-const fmtInt = (n: number): string => groupDigits(n);
-
 /** Where a train setting's value starts: after two spaces and the padded key. */
 const VALUE_AT = 18;
 
@@ -68,7 +66,7 @@ const compactName = (r: LayerRow): string => (nameSaysType(r) ? [r.name, typeDet
 function layerTable(all: LayerRow[], width: number): TableText {
   const cells = (compact: boolean): string[][] => all.map((r) => [
     compact ? compactName(r) : `${r.name} (${r.type})`,
-    r.names.join(', '), r.shape, fmtInt(r.trainable + r.nonTrainable), compact && r.activation === 'linear' ? '' : r.activation, r.inputs.join(', '),
+    r.names.join(', '), r.shape, groupDigits(r.trainable + r.nonTrainable), compact && r.activation === 'linear' ? '' : r.activation, r.inputs.join(', '),
   ]);
   const full = formatTable(COLUMNS, cells(false), Infinity);
   if (full.width <= width) return full;
@@ -99,11 +97,11 @@ export function formatSummary(layers: CompileResult, compiled: CompileResult = l
   const total = trainable + nonTrainable;
   const d = m.stats.dispatches;
   const out = [wrapText(`Model: "${printable(m.model)}"`, width), rule, ...table.header, rule, ...table.rows, rule,
-    `Total params: ${fmtInt(total)} (${fmtInt(total * 4)} bytes)`,
-    `Trainable params: ${fmtInt(trainable)}`,
-    `Non-trainable params: ${fmtInt(nonTrainable)}`, rule];
+    `Total params: ${groupDigits(total)} (${groupDigits(total * 4)} bytes)`,
+    `Trainable params: ${groupDigits(trainable)}`,
+    `Non-trainable params: ${groupDigits(nonTrainable)}`, rule];
   if (m.train.loss) out.push(...trainLines(m, compiled.lowered, width), rule);
-  out.push(wrapText(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${fmtInt(m.stats.bufferBytes)} bytes`, width));
+  out.push(wrapText(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${groupDigits(m.stats.bufferBytes)} bytes`, width));
   return out.join('\n');
 }
 
@@ -111,7 +109,7 @@ export function formatSummary(layers: CompileResult, compiled: CompileResult = l
 export function formatStats(m: Manifest, width = Infinity): string {
   const d = m.stats.dispatches;
   const s = m.stats.memory;
-  const row = (label: string, bytes: number): string => `  ${label.padEnd(30)}${fmtInt(bytes).padStart(14)} bytes`;
+  const row = (label: string, bytes: number): string => `  ${label.padEnd(30)}${groupDigits(bytes).padStart(14)} bytes`;
   return wrapText([
     `Dispatches: train_step ${d.train_step ?? 0}, eval ${d.eval ?? 0}, forward ${d.forward ?? 0} (one submission per program run)`,
     'GPU memory:',
@@ -121,6 +119,6 @@ export function formatStats(m: Manifest, width = Infinity): string {
     row('  optimizer and layer state', s.state),
     row('  inputs', s.inputs),
     row(`  peak live values (${s.peakProgram})`, s.peakActivations),
-    `  allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)} (gradients ${fmtInt(s.gradients)} bytes in all, counted in the peak while alive)`,
+    `  allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)} (gradients ${groupDigits(s.gradients)} bytes in all, counted in the peak while alive)`,
   ].join('\n'), width);
 }

@@ -42,7 +42,7 @@ export function startSupervisedChild(): void {
 /**
  * V8's young generation for the child: semi-spaces of at most 1 MB (16 MB is V8's default), unless
  * the user set them. Training makes little garbage per step, so a larger young generation only holds
- * memory: a streamed 1 GiB CSV (scripts/make-big-csv.ts) peaked at 280 MiB with 1 MB against 298 MiB
+ * memory: a streamed 1 GiB CSV (scripts/make-big-csv.ts) peaked at 280 MiB with 1 MB against 305 MiB
  * with 8 MB, its epoch as fast (22.8 s against 24.8 s), and MNIST MLP epochs took 0.30 s either way.
  */
 export function childNodeFlags(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string[] {

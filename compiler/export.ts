@@ -110,11 +110,10 @@ export function exportInference(fileText: string, opts: ExportOptions): ExportRe
  * message says which --max-batch roughly fits.
  */
 function sizeDiagnostic(m: InferenceManifest, span: Diagnostic['span']): Diagnostic | undefined {
-  const count = (n: number): string => groupDigits(n);
   const refuse = (what: string, bytes: number, limit: number, name: string): Diagnostic => ({
     code: 'E-LIMIT',
     span,
-    message: `with --max-batch ${count(m.maxBatch)} ${what} holds ${count(bytes)} bytes, more than WebGPU devices allow by default (${count(limit)}, ${name}); a --max-batch of at most about ${count(Math.max(1, Math.floor((m.maxBatch * limit) / bytes)))} fits`,
+    message: `with --max-batch ${groupDigits(m.maxBatch)} ${what} holds ${groupDigits(bytes)} bytes, more than WebGPU devices allow by default (${groupDigits(limit)}, ${name}); a --max-batch of at most about ${groupDigits(Math.max(1, Math.floor((m.maxBatch * limit) / bytes)))} fits`,
   });
   for (const b of m.buffers) {
     if (b.size > DEVICE_FLOOR.maxBufferSize) return refuse(`buffer '${b.label}'`, b.size, DEVICE_FLOOR.maxBufferSize, 'maxBufferSize');

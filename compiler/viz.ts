@@ -25,8 +25,6 @@ export interface LayerGraph {
   nodes: VizNode[];
   edges: VizEdge[];
 }
-
-const fmtInt = (n: number): string => groupDigits(n);
 const perSample = (shape: number[]): string => `(${shape.join(', ')})`;
 
 /**
@@ -39,7 +37,7 @@ function detailOf(r: LayerRow): string {
   return [
     nameSaysType(r) ? typeDetail(r) : r.type,
     r.activation === 'linear' ? '' : r.activation,
-    count > 0 ? `${fmtInt(count)} params` : '',
+    count > 0 ? `${groupDigits(count)} params` : '',
   ].filter((t) => t !== '').join(' · ');
 }
 

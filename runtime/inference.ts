@@ -301,18 +301,17 @@ export async function fetchInferenceFiles(base: string | URL, fetchFn: typeof fe
 function checkDeviceLimits(m: InferenceManifest, limits: GPUSupportedLimits, where: string): void {
   const breach = firstLimitBreach(m.buffers, m.kernels, limits);
   if (breach === undefined) return;
-  const count = (n: number): string => groupDigits(n);
-  const again = `export the model again with a smaller --max-batch (it is ${count(m.maxBatch)})`;
-  const allows = `this device allows ${count(breach.limit)}`;
+  const again = `export the model again with a smaller --max-batch (it is ${groupDigits(m.maxBatch)})`;
+  const allows = `this device allows ${groupDigits(breach.limit)}`;
   const fail = (what: string): never => { throw new InferenceError(`${printable(where, 300)}: ${what}`); };
   switch (breach.what) {
     case 'buffer-size':
-      return fail(`buffer '${printable(breach.buffer.label)}' needs ${count(breach.size)} bytes; ${allows} (${breach.limitName}): ${again}`);
+      return fail(`buffer '${printable(breach.buffer.label)}' needs ${groupDigits(breach.size)} bytes; ${allows} (${breach.limitName}): ${again}`);
     case 'storage-buffers':
       return fail(`kernel '${printable(breach.kernel.name)}' binds ${breach.count} storage buffers; ${allows} (${breach.limitName})`);
     case 'binding-size':
-      return fail(`kernel '${printable(breach.kernel.name)}' binds ${count(breach.size)} bytes of '${printable(breach.buffer.label)}'; ${allows} per binding (${breach.limitName}): ${again}`);
+      return fail(`kernel '${printable(breach.kernel.name)}' binds ${groupDigits(breach.size)} bytes of '${printable(breach.buffer.label)}'; ${allows} per binding (${breach.limitName}): ${again}`);
     case 'workgroups':
-      return fail(`kernel '${printable(breach.kernel.name)}' dispatches ${count(breach.count)} workgroups in one dimension at batch ${count(m.maxBatch)}; ${allows} (${breach.limitName}): ${again}`);
+      return fail(`kernel '${printable(breach.kernel.name)}' dispatches ${groupDigits(breach.count)} workgroups in one dimension at batch ${groupDigits(m.maxBatch)}; ${allows} (${breach.limitName}): ${again}`);
   }
 }

@@ -57,8 +57,6 @@ function show(v: unknown): string {
   return printable(text ?? String(v), 60);
 }
 
-const count = (n: number): string => groupDigits(n);
-
 /** Checks `m` (parsed JSON) and returns it typed; throws ManifestError naming `where` and the field. */
 export function validateManifest(m: unknown, where = 'manifest', opts: ManifestCheckOptions = {}): Manifest {
   const maxGroups = opts.maxWorkgroupsPerDispatch ?? DEFAULT_MAX_WORKGROUPS_PER_DISPATCH;
@@ -183,10 +181,10 @@ export function validateManifest(m: unknown, where = 'manifest', opts: ManifestC
     if (wg.length !== 3) fail(`kernels[${i}].workgroups`, 'needs 3 counts');
     const [x, y, z] = wg.map((w, d) => int(w, `kernels[${i}].workgroups[${d}]`, 1, MAX_WORKGROUPS_PER_DIM));
     const total = x! * y! * z!;
-    const grid = `${x} × ${y} × ${z} = ${count(total)} workgroups`;
+    const grid = `${x} × ${y} × ${z} = ${groupDigits(total)} workgroups`;
     // Each dimension fits, but the product is what the driver runs (and Mesa counts it in 32 bits).
-    if (total > maxGroups) fail(`kernels[${i}].workgroups`, `kernel ${show(name)} dispatches ${grid}; at most ${count(maxGroups)} are allowed per dispatch`);
-    if (total > gridCapacity(writes)) fail(`kernels[${i}].workgroups`, `kernel ${show(name)} dispatches ${grid} but writes ${count(writes)} values; a dlc kernel has at most one workgroup per value it writes (at most ${count(gridCapacity(writes))})`);
+    if (total > maxGroups) fail(`kernels[${i}].workgroups`, `kernel ${show(name)} dispatches ${grid}; at most ${groupDigits(maxGroups)} are allowed per dispatch`);
+    if (total > gridCapacity(writes)) fail(`kernels[${i}].workgroups`, `kernel ${show(name)} dispatches ${grid} but writes ${groupDigits(writes)} values; a dlc kernel has at most one workgroup per value it writes (at most ${groupDigits(gridCapacity(writes))})`);
   });
   const programs = obj(m.programs, 'programs');
   for (const p of ['train_step', 'eval', 'forward']) {

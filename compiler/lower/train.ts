@@ -245,8 +245,7 @@ const SETTING_RANGES: Record<'batch' | 'epochs' | 'seed', Range> = {
 const inRange = (n: number, r: Range): boolean => n >= r.min && n <= r.max;
 /** "an integer from 0 to 4,294,967,295" */
 function rangeText(r: Range): string {
-  const fmt = (n: number): string => groupDigits(n);
-  return `an integer from ${fmt(r.min)} to ${fmt(r.max)}`;
+  return `an integer from ${groupDigits(r.min)} to ${groupDigits(r.max)}`;
 }
 
 /**
