@@ -10,6 +10,7 @@ import { checkArtifact, checkLimits, kernelLabel } from './session-checks.ts';
 import { badTokenIdAt } from './token-ids.ts';
 import { SessionError } from './session-error.ts';
 import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
+import { WaitPacer } from './wait-pacer.ts';
 import { warmUpKernels } from './warm-up.ts';
 
 // The session's error type, re-exported: most callers import it with the Session.
@@ -68,6 +69,8 @@ export class Session {
   private readonly buffers: GPUBuffer[];
   private readonly kernels: BoundKernel[];
   private readonly staging = new Map<string, GPUBuffer>();
+  /** Sleeps most of each program's learned wait instead of polling the device for all of it. */
+  private readonly pacer = new WaitPacer();
   private readonly slots = new Map<string, TensorSlot>();
   private disposed = false;
   private readonly deadlines: Deadlines;
@@ -447,6 +450,8 @@ export class Session {
     });
     return this.watch(work, async () => {
       this.device.queue.submit([enc.finish()]);
+      const submitted = performance.now();
+      if (work.program) await this.pacer.pause(work.program);
       const out: TensorData[] = [];
       // Distinct slots may share a buffer only if they are views; map each staging buffer once.
       for (const { sb, bytes, s } of stage) {
@@ -463,6 +468,7 @@ export class Session {
         out.push(s.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy));
       }
       if (stage.length === 0) await this.device.queue.onSubmittedWorkDone();
+      if (work.program) this.pacer.learn(work.program, performance.now() - submitted);
       return out;
     });
   }
