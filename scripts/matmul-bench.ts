@@ -3,11 +3,15 @@
 // size, pipeline creation and first dispatch (where Mesa compiles to machine code), and a check of
 // sampled outputs against a float64 product, so a fast wrong kernel cannot win.
 //   npx tsx scripts/matmul-bench.ts [--adapter gles|vulkan] [--sizes 1024,...] [--rounds 5] [--reps 3]
-//     [--variants registers,registers:WG/TM/TN,tiled,tiled:WG/TM/TN/BK,...] [--trans ab|a|b]
+//     [--variants registers,registers:WG/TM/TN,tiled,tiled:WG/TM/TN/BK,subgroups:G/WG,...] [--trans ab|a|b]
+// subgroups:G/WG (Vulkan on lavapipe only; see matmul-subgroups.ts) is a measurement, not a dlc kernel.
+// Waits sleep most of the variant's last time first (runtime/wait-pacer.ts), as dlc's session does.
 import { matmulBlocking, matmulLayout, TILED_MATMUL, type MatmulBlocking } from '../compiler/ir/ops/structural.ts';
 import { renderKernel } from '../compiler/codegen/render.ts';
 import type { KernelSpec } from '../compiler/ir/kernel-spec.ts';
 import { openDevice } from '../runtime/device-node.ts';
+import { WaitPacer } from '../runtime/wait-pacer.ts';
+import { subgroupMatmulGrid, subgroupMatmulWgsl } from './matmul-subgroups.ts';
 import { Rng } from '../runtime/random.ts';
 import { fail, intOption, scriptArgs } from './args.ts';
 
@@ -42,10 +46,23 @@ function blocking(name: string, n: number): MatmulBlocking {
   return { TM, TN, wg, shared: { BK } };
 }
 
-const handle = await openDevice(args.adapter as 'gles' | 'vulkan' | 'auto');
+const names = args.variants!.split(',');
+const subgroupVariant = (name: string): { g: number; wg: number } | undefined => {
+  const m = /^subgroups:(\d+)\/(\d+)$/.exec(name);
+  return m ? { g: Number(m[1]), wg: Number(m[2]) } : undefined;
+};
+const wantsSubgroups = names.some((v) => subgroupVariant(v));
+if (wantsSubgroups && (transA || transB)) fail('matmul-bench', 'subgroups:G/WG has no transposes');
+for (const name of names) {
+  const sg = subgroupVariant(name);
+  if (sg && (![1, 2].includes(sg.g) || ![8, 16, 32, 64].includes(sg.wg))) fail('matmul-bench', `${name}: G must be 1 or 2, WG 8, 16, 32 or 64`);
+  if (sg) for (const n of sizes) if (n % (8 * sg.g) || (n / 4) % sg.wg) fail('matmul-bench', `${name} needs sizes that are multiples of ${Math.max(8 * sg.g, 4 * sg.wg)}, got ${n}`);
+}
+const handle = await openDevice(args.adapter as 'gles' | 'vulkan' | 'auto', undefined, wantsSubgroups ? { requiredFeatures: ['subgroups' as GPUFeatureName] } : {})
+  .catch((err: Error) => fail('matmul-bench', `${err.message}${wantsSubgroups ? ' (subgroups:G/WG runs on --adapter vulkan)' : ''}`));
+const pacer = new WaitPacer();
 const device = handle.device;
 process.stdout.write(`adapter: ${handle.description}\n`);
-const names = args.variants!.split(',');
 for (const n of sizes) {
   const rng = new Rng(n);
   const a = Float32Array.from({ length: n * n }, () => rng.normal());
@@ -58,14 +75,15 @@ for (const n of sizes) {
   const [ga, gb] = [buf(a), buf(b)];
   const runs = [];
   for (const name of names) {
-    const blk = blocking(name, n);
-    const { workgroups } = matmulLayout(n, n, blk);
+    const sg = subgroupVariant(name);
+    const blk = sg ? { TM: 8 * sg.g, TN: 4, wg: sg.wg } : blocking(name, n);
+    const workgroups = sg ? subgroupMatmulGrid(n, sg.g, sg.wg) : matmulLayout(n, n, blk).workgroups;
     const spec = {
       name: `matmul_${name}`, comment: `matmul ${name}`, shader: '', workgroups,
       bindings: [{ name: 'mm_c', access: 'read_write', dtype: 'f32' }, { name: 'mm_a', access: 'read', dtype: 'f32' }, { name: 'mm_b', access: 'read', dtype: 'f32' }],
       template: { kind: 'matmul', a: 'mm_a', b: 'mm_b', out: 'mm_c', M: n, N: n, K: n, transA, transB, ...blk },
     } as unknown as KernelSpec;
-    const code = renderKernel(spec);
+    const code = sg ? subgroupMatmulWgsl(n, sg.g, sg.wg) : renderKernel(spec);
     const t0 = performance.now();
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
     const createMs = performance.now() - t0;
@@ -80,7 +98,10 @@ for (const n of sizes) {
       pass.dispatchWorkgroups(...workgroups);
       pass.end();
       device.queue.submit([enc.finish()]);
+      const submitted = performance.now();
+      await pacer.pause(name);
       await device.queue.onSubmittedWorkDone();
+      pacer.learn(name, performance.now() - submitted);
       return (performance.now() - t) / 1000;
     };
     const firstMs = (await dispatch()) * 1000;
@@ -112,7 +133,7 @@ for (const n of sizes) {
     const s = [...run.secs].sort((x, y) => x - y);
     const g = (t: number): number => (2 * n ** 3) / t / 1e9;
     const blk = run.blk;
-    const label = `${run.name} ${blk.wg}²×${blk.TM}×${blk.TN}${blk.shared ? ` BK ${blk.shared.BK}` : ''}`;
+    const label = subgroupVariant(run.name) ? `${run.name} ${blk.TM}×${blk.TN} per lane` : `${run.name} ${blk.wg}²×${blk.TM}×${blk.TN}${blk.shared ? ` BK ${blk.shared.BK}` : ''}`;
     process.stdout.write(`${label.padEnd(26)}${g(s[s.length >> 1]!).toFixed(1).padStart(9)}${`${g(s[s.length - 1]!).toFixed(1)}–${g(s[0]!).toFixed(1)}`.padStart(14)}${`${run.bytes} B`.padStart(9)}${`${run.createMs.toFixed(0)} ms`.padStart(10)}${`${run.firstMs.toFixed(0)} ms`.padStart(10)}  ${run.worst.toExponential(1)}\n`);
   }
   ga.destroy();
