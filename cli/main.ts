@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
     // The table reads the layers before fusion merges them into kernels; the costs are the fused step's.
     const layers = await compileFile(file, opts, { fuse: false });
     const width = textWidth(process.stdout);
-    process.stdout.write(`${formatSummary(layers, r, width)}\n`);
+    process.stdout.write(`${formatSummary(layers, r, width, { stats: opts.stats === true })}\n`);
     if (opts.stats) process.stdout.write(`${formatStats(r.artifact!.manifest, width)}\n`);
     if (opts.weights !== undefined) process.stdout.write(`${await weightsSparsity(opts.weights, r.artifact!.manifest.model, r.artifact!.manifest.params)}\n`);
   } else {

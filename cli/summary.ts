@@ -87,7 +87,7 @@ function layerTable(all: LayerRow[], width: number): TableText {
  * @param compiled the result as it runs (fused), for the kernel counts and memory
  * @param width the columns to fit (a terminal's), or Infinity for whole lines (a pipe, a file)
  */
-export function formatSummary(layers: CompileResult, compiled: CompileResult = layers, width = Infinity): string {
+export function formatSummary(layers: CompileResult, compiled: CompileResult = layers, width = Infinity, opts: { stats?: boolean } = {}): string {
   const m = compiled.artifact!.manifest;
   const all = layerRows(layers);
   const table = layerTable(all, width);
@@ -101,7 +101,8 @@ export function formatSummary(layers: CompileResult, compiled: CompileResult = l
     `Trainable params: ${groupDigits(trainable)}`,
     `Non-trainable params: ${groupDigits(nonTrainable)}`, rule];
   if (m.train.loss) out.push(...trainLines(m, compiled.lowered, width), rule);
-  out.push(wrapText(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${groupDigits(m.stats.bufferBytes)} bytes`, width));
+  // With --stats, formatStats follows with the same counts and more: the one-line costs would repeat them.
+  if (!opts.stats) out.push(wrapText(`Kernels: train_step ${d.train_step ?? 0} dispatches, eval ${d.eval ?? 0}, forward ${d.forward ?? 0}; GPU memory ${groupDigits(m.stats.bufferBytes)} bytes`, width));
   return out.join('\n');
 }
 

@@ -42,6 +42,16 @@ describe('dlc compile', () => {
     expect(r.stdout).toContain(`allocated / lower bound: ${(s.allocatedBytes / s.lowerBoundBytes).toFixed(3)}`);
   });
 
+  it('check --stats gives the dispatch counts once: the stats block, without the one-line costs', async () => {
+    const r = await dlc(['check', 'samples/mnist_mlp.dl', '--stats']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/train_step \d+/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/─\nDispatches: train_step \d+, eval \d+, forward \d+/);
+    expect(r.stdout).not.toContain('Kernels:');
+    const plain = await dlc(['check', 'samples/mnist_mlp.dl']);
+    expect(plain.stdout).toMatch(/Kernels: train_step \d+ dispatches, eval \d+, forward \d+; GPU memory [\d,]+ bytes\n$/);
+  });
+
   it('writes manifest.json and the kernels it names', async () => {
     const out = join(tmp(), 'art');
     const r = await dlc(['compile', 'samples/mnist_mlp.dl', '-o', out]);
