@@ -52,15 +52,27 @@ async function profileSteps(artifact: Artifact): Promise<void> {
     inputs[name] = slot.dtype === 'i32' ? Int32Array.from({ length: n }, () => Math.floor(rng.next() * (slot.classes ?? 2))) : Float32Array.from({ length: n }, () => rng.normal());
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const times = new Map<string, number[]>();
+  // A kernel name can run many times a step (a recurrent layer's kernels once per time step): each
+  // step's time of a name is the sum over its dispatches, and the line gives that step total's median.
+  const times = new Map<string, { steps: number[]; dispatches: number }>();
   for (let k = 0; k < 20; k++) {
     const p = await profileKernels(session, 'train_step', inputs);
-    if (k >= 2) for (const { kernel, ms } of p) times.set(kernel, [...(times.get(kernel) ?? []), ms]);
+    if (k < 2) continue;
+    const step = new Map<string, { ms: number; n: number }>();
+    for (const { kernel, ms } of p) {
+      const t = step.get(kernel) ?? { ms: 0, n: 0 };
+      step.set(kernel, { ms: t.ms + ms, n: t.n + 1 });
+    }
+    for (const [kernel, { ms, n }] of step) {
+      const t = times.get(kernel) ?? { steps: [], dispatches: n };
+      t.steps.push(ms);
+      times.set(kernel, t);
+    }
   }
   let total = 0;
-  for (const [kernel, ms] of times) {
-    total += median(ms);
-    process.stdout.write(`${median(ms).toFixed(3).padStart(9)} ms  ${kernel}\n`);
+  for (const [kernel, { steps, dispatches }] of times) {
+    total += median(steps);
+    process.stdout.write(`${median(steps).toFixed(3).padStart(9)} ms  ${kernel}${dispatches > 1 ? ` (${dispatches} dispatches)` : ''}\n`);
   }
   const whole: number[] = [];
   for (let k = 0; k < 40; k++) {
