@@ -221,6 +221,8 @@ export interface AxisCopyTemplate {
   dims: number[];
   /** The start along the axis, or 'param' when it is p0 of the per-dispatch uniform block. */
   start: number | 'param';
+  /** concat only: Da, Db and the element count are p0, p1, p2 of the per-dispatch block, not `dims`/`total`. */
+  sizesParam?: true;
   total: number; wg: number;
 }
 

@@ -1,6 +1,6 @@
-// Per-dispatch values: an unrolled recurrence's time-step slices share one shader each, so the number
-// of distinct kernels (pipelines) does not grow with the sequence length; inference exports keep
-// their starts in the kernel text.
+// Per-dispatch values: an unrolled recurrence's time-step slices, and the concatenations that join
+// their gradients, share one shader each, so the number of distinct kernels (pipelines) does not
+// grow with the sequence length; inference exports keep their starts in the kernel text.
 import { describe, expect, it } from 'vitest';
 import { exportInference } from '../../compiler/export.ts';
 import { compiles } from '../helpers/compile-source.ts';
@@ -38,13 +38,23 @@ describe('slice starts as per-dispatch values', () => {
     expect(m.buffers[d]).toMatchObject({ kind: 'uniform', label: 'dispatch params' });
     const withParams = m.kernels.filter((k) => k.params);
     expect(withParams.length).toBeGreaterThan(2 * 7);
-    expect(withParams.every((k) => k.name.startsWith('slice'))).toBe(true);
+    expect(withParams.every((k) => k.name.startsWith('slice') || k.name.startsWith('concat'))).toBe(true);
     const offsets = withParams.map((k) => k.bindings.find((b) => b.buffer === d)!.offset!);
     expect(new Set(offsets).size).toBe(withParams.length);
     expect(offsets.every((o) => o % 256 === 0 && o + 16 <= m.buffers[d]!.size)).toBe(true);
     // The time-step slices of x·W: starts 0 to 6, one shader.
     const steps = withParams.filter((k) => k.name === 'slice:lstm_1' && k.params![0]! < 7);
     expect(new Set(steps.map((k) => k.shader)).size).toBeLessThanOrEqual(2);
+    // The gradient of x·W joins the steps' gradients by concatenation (compiler/passes/slice-grads.ts):
+    // pieces of many sizes, one shader; each kernel's params are its two sizes and its element count.
+    const joins = withParams.filter((k) => k.name === 'concat:lstm_1');
+    expect(joins.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(joins.map((k) => k.shader)).size).toBeLessThanOrEqual(2);
+    for (const k of joins) {
+      const [da, db, total] = k.params!;
+      expect(total! % (da! + db!)).toBe(0);
+    }
+    expect(joins.some((k) => k.params![0]! + k.params![1]! === 7)).toBe(true);
   });
 
   it('an inference export prints its starts into the kernels (no dispatch-parameter block)', () => {

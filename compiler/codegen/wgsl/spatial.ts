@@ -242,6 +242,23 @@ export function axisCopyBody(t: AxisCopyTemplate, cx: TemplateContext): string {
   switch (t.kind) {
     case 'concat': {
       const [a, b] = t.inputs as [string, string];
+      if (t.sizesParam) {
+        if (!cx.params) throw new Error('internal error: concat sizes from a parameter block that is not bound');
+        const [Da, Db, total] = ['p0', 'p1', 'p2'].map((f) => `${cx.params}.${f}`) as [string, string, string];
+        return `@compute @workgroup_size(${t.wg})
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x;
+  if (i >= ${total}) { return; }
+  let r = i % ${u32Lit(inner)};
+  let a = (i / ${u32Lit(inner)}) % (${Da} + ${Db});
+  let o = i / (${u32Lit(inner)} * (${Da} + ${Db}));
+  if (a < ${Da}) {
+    ${out}[i] = ${a}[(o * ${Da} + a) * ${u32Lit(inner)} + r];
+  } else {
+    ${out}[i] = ${b}[(o * ${Db} + a - ${Da}) * ${u32Lit(inner)} + r];
+  }
+}`;
+      }
       const [Da, Db] = t.dims as [number, number];
       return perElement(t, cx, '', `${axisCoords(inner, Da + Db)}
   if (a < ${u32Lit(Da)}) {

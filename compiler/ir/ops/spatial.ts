@@ -39,9 +39,17 @@ function maxPoolBwdKernel(io: KernelIO, epilogue?: Epilogue): KernelBody {
  */
 function axisKernel(kind: AxisCopyTemplate['kind'], io: KernelIO, inner: number, dims: number[], start: number): KernelBody {
   const total = numel(io.output!.shape);
+  const workgroups = grid(Math.ceil(total / WG));
+  // Per-dispatch values where allowed: a slice's start; a concat's sizes (a gradient assembled from
+  // time steps joins pieces of many sizes, which then share one shader). A grid too large for one
+  // row prints its width into the text, so such a concat keeps its sizes there too.
+  if (io.params === true && kind === 'concat' && workgroups[1] === 1) {
+    const template: AxisCopyTemplate = { kind, inputs: io.inputs.map((i) => i.name), out: io.output!.name, inner, dims, start, sizesParam: true, total, wg: WG };
+    return { template, workgroups, params: [dims[0]!, dims[1]!, total] };
+  }
   const param = io.params === true && kind !== 'concat';
   const template: AxisCopyTemplate = { kind, inputs: io.inputs.map((i) => i.name), out: io.output!.name, inner, dims, start: param ? 'param' : start, total, wg: WG };
-  return { template, workgroups: grid(Math.ceil(total / WG)), ...(param ? { params: [start] } : {}) };
+  return { template, workgroups, ...(param ? { params: [start] } : {}) };
 }
 
 function upsampleKernel(kind: 'upsample' | 'upsample_bwd' | 'upsample_bilinear' | 'upsample_bilinear_bwd') {

@@ -1,4 +1,4 @@
-// add in bidirectional_1 (samples/spam_gru.dl:11)
+// add in lstm_1 (samples/mnist_lstm.dl:11)
 @group(0) @binding(0) var<storage, read_write> b0: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b1: array<vec4f>;
 @group(0) @binding(2) var<storage, read> b2: array<vec4f>;
@@ -7,7 +7,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let w = wid.x;
   for (var j = 0u; j < select(4u, 0u, arrayLength(&b0) == 0u); j = j + 1u) {
     let q = w * 256u + j * 64u + lid;
-    if (q < 48u) {
+    if (q < 8192u) {
       let v0 = b1[q];
       let v1 = b2[q];
       var r: vec4f;
