@@ -10,7 +10,7 @@ import { checkArtifact, checkLimits, kernelLabel } from './session-checks.ts';
 import { badTokenIdAt } from './token-ids.ts';
 import { SessionError } from './session-error.ts';
 import { DEFAULT_DEADLINE, Deadlines, timeoutMessage, type DeadlinePolicy, type GpuWatchdog } from './deadline.ts';
-import { WaitPacer } from './wait-pacer.ts';
+import { pacesWaitsByDefault, WaitPacer } from './wait-pacer.ts';
 import { warmUpKernels } from './warm-up.ts';
 
 // The session's error type, re-exported: most callers import it with the Session.
@@ -50,6 +50,11 @@ export interface SessionOptions {
   timeoutNote?: string;
   /** Told as each distinct pipeline is created: done of total. */
   onPipeline?: PipelineProgress;
+  /**
+   * Sleep most of each program's learned GPU time on a timer before polling for it (WaitPacer).
+   * Default: in Node, whose WebGPU (Dawn) polls by spinning a core; not in a page.
+   */
+  paceWaits?: boolean;
 }
 
 /** What a submission is, for deadlines (its program) and messages ("step 12", "eval batch 3"). */
@@ -69,8 +74,8 @@ export class Session {
   private readonly buffers: GPUBuffer[];
   private readonly kernels: BoundKernel[];
   private readonly staging = new Map<string, GPUBuffer>();
-  /** Sleeps most of each program's learned wait instead of polling the device for all of it. */
-  private readonly pacer = new WaitPacer();
+  /** Sleeps most of each program's learned wait instead of polling the device for all of it; none in a page. */
+  private readonly pacer: WaitPacer | undefined;
   private readonly slots = new Map<string, TensorSlot>();
   private disposed = false;
   private readonly deadlines: Deadlines;
@@ -85,6 +90,7 @@ export class Session {
     this.manifest = artifact.manifest;
     this.source = artifact.source;
     this.deadlines = new Deadlines({ ...DEFAULT_DEADLINE, ...opts.deadline }, opts.timeoutSeconds);
+    this.pacer = opts.paceWaits ?? pacesWaitsByDefault() ? new WaitPacer() : undefined;
     this.kernels = kernels;
     this.buffers = buffers;
     this.lr = artifact.manifest.train.optimizer.lr;
@@ -451,7 +457,8 @@ export class Session {
     return this.watch(work, async () => {
       this.device.queue.submit([enc.finish()]);
       const submitted = performance.now();
-      if (work.program) await this.pacer.pause(work.program);
+      const pacer = work.program ? this.pacer : undefined;
+      const slept = pacer ? await pacer.pause(work.program!) : 0;
       const out: TensorData[] = [];
       // Distinct slots may share a buffer only if they are views; map each staging buffer once.
       for (const { sb, bytes, s } of stage) {
@@ -468,7 +475,7 @@ export class Session {
         out.push(s.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy));
       }
       if (stage.length === 0) await this.device.queue.onSubmittedWorkDone();
-      if (work.program) this.pacer.learn(work.program, performance.now() - submitted);
+      pacer?.learn(work.program!, performance.now() - submitted, slept);
       return out;
     });
   }

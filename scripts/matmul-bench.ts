@@ -41,7 +41,7 @@ function blocking(name: string, n: number): MatmulBlocking {
     return { TM, TN, wg };
   }
   const m = /^tiled:(\d+)\/(\d+)\/(\d+)\/(\d+)$/.exec(name);
-  if (!m) return fail('matmul-bench', `unknown variant '${name}' (registers, registers:WG/TM/TN, rule, tiled, tiled:WG/TM/TN/BK)`);
+  if (!m) return fail('matmul-bench', `unknown variant '${name}' (registers, registers:WG/TM/TN, rule, tiled, tiled:WG/TM/TN/BK, subgroups:G/WG)`);
   const [wg, TM, TN, BK] = m.slice(1).map(Number) as [number, number, number, number];
   return { TM, TN, wg, shared: { BK } };
 }
@@ -58,8 +58,13 @@ for (const name of names) {
   if (sg && (![1, 2].includes(sg.g) || ![8, 16, 32, 64].includes(sg.wg))) fail('matmul-bench', `${name}: G must be 1 or 2, WG 8, 16, 32 or 64`);
   if (sg) for (const n of sizes) if (n % (8 * sg.g) || (n / 4) % sg.wg) fail('matmul-bench', `${name} needs sizes that are multiples of ${Math.max(8 * sg.g, 4 * sg.wg)}, got ${n}`);
 }
+// Every variant name is checked before the device opens.
+for (const name of names) if (!subgroupVariant(name)) for (const n of sizes) blocking(name, n);
 const handle = await openDevice(args.adapter as 'gles' | 'vulkan' | 'auto', undefined, wantsSubgroups ? { requiredFeatures: ['subgroups' as GPUFeatureName] } : {})
   .catch((err: Error) => fail('matmul-bench', `${err.message}${wantsSubgroups ? ' (subgroups:G/WG runs on --adapter vulkan)' : ''}`));
+// The subgroup kernel broadcasts rows from lanes 0-7: it needs subgroups of exactly 8 (lavapipe's).
+const { subgroupMinSize, subgroupMaxSize } = handle.device.adapterInfo;
+if (wantsSubgroups && (subgroupMinSize !== 8 || subgroupMaxSize !== 8)) fail('matmul-bench', `subgroups:G/WG needs subgroups of exactly 8 lanes; this adapter's are ${subgroupMinSize} to ${subgroupMaxSize}`);
 const pacer = new WaitPacer();
 const device = handle.device;
 process.stdout.write(`adapter: ${handle.description}\n`);
@@ -99,9 +104,9 @@ for (const n of sizes) {
       pass.end();
       device.queue.submit([enc.finish()]);
       const submitted = performance.now();
-      await pacer.pause(name);
+      const slept = await pacer.pause(`${name}@${n}`);
       await device.queue.onSubmittedWorkDone();
-      pacer.learn(name, performance.now() - submitted);
+      pacer.learn(`${name}@${n}`, performance.now() - submitted, slept);
       return (performance.now() - t) / 1000;
     };
     const firstMs = (await dispatch()) * 1000;
