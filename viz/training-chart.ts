@@ -46,7 +46,9 @@ export function trainingChart(rows: CurvePoint[], o: TrainingChartOptions): stri
   const ys = rates.map((p) => p.y);
   const varies = ys.length > 1 && Math.max(...ys) - Math.min(...ys) > 1e-6 * Math.max(...ys.map(Math.abs));
   const loss: ChartPanel = { yTitle: 'loss', fromZero: true, series: pair('loss', 'val_loss') };
-  if (ys.length && !varies) loss.note = `learning rate ${Number(ys[0]!.toPrecision(4))} throughout`;
+  // One point cannot say the rate held: a schedule may have moved it within the epoch.
+  if (ys.length > 1 && !varies) loss.note = `learning rate ${Number(ys[0]!.toPrecision(4))} throughout`;
+  else if (ys.length === 1) loss.note = `learning rate ${Number(ys[0]!.toPrecision(4))} at the end`;
   const panels: ChartPanel[] = [loss];
   if (rows.some((r) => r.accuracy !== undefined || r.val_accuracy !== undefined)) panels.push({ yTitle: 'accuracy', percent: true, series: pair('accuracy', 'val_accuracy') });
   let height = o.height;

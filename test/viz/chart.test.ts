@@ -52,6 +52,8 @@ describe('history.svg', () => {
     const plots = boxes(svg, 'plot');
     expect(plots).toHaveLength(2); // loss, accuracy; a constant rate gets no panel...
     expect(texts(svg, 'note')).toEqual(['learning rate 0.001 throughout']); // ...but a note
+    // One epoch cannot show that the rate held (a cosine schedule moves it within the epoch).
+    expect(texts(historySvg(rows(() => 4.815e-6, 1), 'one epoch'), 'note')).toEqual(['learning rate 0.000004815 at the end']);
     expect(texts(svg, 'axis-title')).toEqual(['loss', 'accuracy', 'epoch']);
     expect([...svg.matchAll(/data-series="([^"]+)"/g)].map((m) => m[1])).toEqual(['train', 'validation', 'train', 'validation']);
     // Every legend entry (line and text) lies right of every plot area.
