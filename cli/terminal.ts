@@ -81,6 +81,9 @@ const INDENT = '  ';
 
 function wrapLine(line: string, width: number): string {
   if (line.length <= width) return line;
+  // An indented line (a nested row of a block) keeps its indent on every row it wraps to.
+  const lead = /^ */.exec(line)![0];
+  if (lead !== '') return wrapLine(line.slice(lead.length), Math.max(1, width - lead.length)).split('\n').map((r) => lead + r).join('\n');
   const rows: string[] = [];
   let row = '';
   const put = (piece: string, gap: string): void => {

@@ -48,6 +48,9 @@ describe('fitting lines to the terminal', () => {
     expect(wrapText('held-out: loss 0.1234  accuracy 95.00%  precision 0.9500 on 2000 samples', 30)).toBe('held-out: loss 0.1234\n  accuracy 95.00%\n  precision 0.9500 on 2000\n  samples');
     expect(wrapText('saved weights to runs/a-very-long-model-name/version_12/weights.safetensors (version 12)', 30)).toBe('saved weights to\n  runs/a-very-long-model-name/version_12/weights.safetensors\n  (version 12)');
     expect(wrapText('short\nlines stay', 40)).toBe('short\nlines stay');
+    // An indented row of a block (dlc check --stats) keeps its indent, and its continuations go two further.
+    expect(wrapText('GPU memory:\n  allocated / lower bound: 2.248 (gradients 326,696 bytes in all)', 40))
+      .toBe('GPU memory:\n  allocated / lower bound: 2.248\n    (gradients 326,696 bytes in all)');
     expect(wrapText('x '.repeat(100), Infinity)).toBe('x '.repeat(100));
   });
 
