@@ -5,7 +5,7 @@ import { compile, type CompileOptions } from '../compiler/compile.ts';
 import type { Artifact } from '../compiler/artifact.ts';
 import { Graph } from '../compiler/ir/graph.ts';
 import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
-import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
+import { kernelTargetFor, openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Rng } from '../runtime/random.ts';
 import { Session } from '../runtime/session.ts';
 import { MATMUL_WARMUP, type CnnWorkload, type LstmWorkload, type MlpWorkload, type Peer, type TrainSchedule, type TrainTimes } from './peers/types.ts';
@@ -87,8 +87,9 @@ export async function dlcPeer(adapter: 'gles' | 'vulkan', variant: DlcVariant, k
     handles.set(adapter, handle);
   }
   const device = handle.device;
-  // 'auto' is the register kernel everywhere: on an NVIDIA H200 it also beat the tiled one (README, Speed).
-  const target: KernelTarget = kernels === 'auto' ? 'cpu' : kernels;
+  // 'auto' is what dlc train picks for the adapter: the register kernel everywhere (on an NVIDIA H200
+  // it beat the tiled one, README, Speed), in 16-invocation workgroups on llvmpipe and lavapipe.
+  const target: KernelTarget = kernels === 'auto' ? kernelTargetFor(handle) : kernels;
   const compiled = (source: string): Artifact => {
     const r = compile(source, { file: 'bench.dl', ...variant.options, target });
     if (!r.ok) throw new Error(`bench source does not compile: ${JSON.stringify(r.diagnostics)}`);

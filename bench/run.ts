@@ -2,13 +2,14 @@
 // one process on one Dawn adapter, on identical data, initial weights and optimizer. Prints medians
 // and dlc/peer ratios; writes the same as JSON.
 //   npm run bench -- [--adapter gles|vulkan] [--quick] [--json FILE] [--only dlc,tfjs,...]
-//     [--workload matmul,mlp,cnn,lstm] [--sizes 256,512,1024] [--kernels auto|cpu|gpu] [--variants all|default]
+//     [--workload matmul,mlp,cnn,lstm] [--sizes 256,512,1024] [--kernels auto|cpu|gpu|llvmpipe] [--variants all|default]
 //     [--sync step|window|both] [--sync-every N]
 // --only keeps the peers whose names start so (`--only dlc` keeps dlc's variants, `--only jax` both
 // jax-js peers); --variants default drops dlc's variants without fusion or planning (dlc alone);
 // --workload keeps those workloads (default all four); --sizes sets the matmul sizes;
 // --kernels picks dlc's kernel target (compiler/ir/kernel-spec.ts KernelTarget): 'auto' (default)
-// is 'cpu', the register kernel, which measured faster than 'gpu' (tiled) on an H200 as well.
+// is what dlc train picks: 'llvmpipe' on Mesa's llvmpipe and lavapipe, else 'cpu', the register
+// kernel, which measured faster than 'gpu' (tiled) on an H200 as well.
 // --sync picks how training is synchronised (default both): 'step' reads the loss after every
 // step, 'window' syncs once every N steps (--sync-every N; default 8 for the MLP, 4 for the CNN and
 // LSTM), each library as its users would write that loop (peers/schedule.ts).
@@ -36,8 +37,8 @@ const WORKLOADS = ['matmul', 'mlp', 'cnn', 'lstm'] as const;
 const workloads = args.workload!.split(',');
 for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) fail('bench', `--workload takes ${WORKLOADS.join(', ')}, got '${w}'`);
 const runs = (w: (typeof WORKLOADS)[number]): boolean => workloads.includes(w);
-if (!['auto', 'cpu', 'gpu'].includes(args.kernels!)) fail('bench', `--kernels must be auto, cpu or gpu, got '${args.kernels}'`);
-const kernels = args.kernels as 'auto' | 'cpu' | 'gpu';
+if (!['auto', 'cpu', 'gpu', 'llvmpipe'].includes(args.kernels!)) fail('bench', `--kernels must be auto, cpu, gpu or llvmpipe, got '${args.kernels}'`);
+const kernels = args.kernels as 'auto' | 'cpu' | 'gpu' | 'llvmpipe';
 if (args.variants !== 'all' && args.variants !== 'default') fail('bench', `--variants must be all or default, got '${args.variants}'`);
 const MATMUL_SIZES = args.sizes ? args.sizes.split(',').map((s) => intOption('bench', 'sizes', s, 1, 8192)) : quick ? [256] : [256, 512, 1024];
 /** Interleaved rounds; per round, timed matmuls and train steps of each peer. */

@@ -18,7 +18,7 @@ export function readSource(file: string): string {
  * Reads (bounded: a regular file of at most MAX_SOURCE_BYTES, so a FIFO or /dev/zero is refused
  * at once) and compiles a .dl file; prints diagnostics and throws ReportedError when it has errors.
  */
-export async function compileFile(file: string, opts: CliOptions, extra: Pick<CompileOptions, 'fuse'> = {}): Promise<CompileResult> {
+export async function compileFile(file: string, opts: CliOptions, extra: Pick<CompileOptions, 'fuse' | 'target'> = {}): Promise<CompileResult> {
   const source = readSource(file);
   const r = compile(source, { file, ...extra, ...(opts.dumpIr ? { dumpIr: opts.dumpIr } : {}), ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.batch !== undefined ? { batch: opts.batch } : {}) });
   if (!r.ok) {

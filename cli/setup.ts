@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Artifact } from '../compiler/artifact.ts';
 import { printable } from '../dsl/printable.ts';
 import { loadArtifact } from '../runtime/artifact-node.ts';
-import { openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
+import { kernelTargetFor, openDevice, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../runtime/device.ts';
 import type { SessionOptions } from '../runtime/session.ts';
 import type { InputFile } from '../runtime/write-node.ts';
@@ -20,6 +20,16 @@ export async function artifactFor(path: string, opts: CliOptions): Promise<Artif
   if (!isFolder(path)) return (await compileFile(path, opts)).artifact!;
   if (opts.batch !== undefined || opts.model !== undefined || opts.clip) throw new UserError(`--batch, --model, --clip-norm and --clip-value apply to .dl files; ${printable(path)} is already compiled (recompile it with dlc compile)`);
   return loadArtifact(path);
+}
+
+/**
+ * The artifact to run on `handle`: a .dl file compiled again for the adapter's kernel target when
+ * that is not the default one; a compiled folder, or the default target, as it is.
+ */
+export async function artifactForDevice(path: string, opts: CliOptions, artifact: Artifact, handle: Pick<NodeDeviceHandle, 'softwareDriver'>): Promise<Artifact> {
+  const target = kernelTargetFor(handle);
+  if (target === 'cpu' || isFolder(path)) return artifact;
+  return (await compileFile(path, opts, { target })).artifact!;
 }
 
 /** The adapter from --adapter or DLC_ADAPTER, checked before anything is opened. */

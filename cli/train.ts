@@ -9,7 +9,7 @@ import { initFromWeights, loadCheckpoint, saveCheckpoint, saveWeights } from '..
 import { initFromFile, initReportText } from './init-from.ts';
 import { EARLY_STOPPING_DEFAULTS, type ScheduleSpec } from '../compiler/artifact.ts';
 import { evaluate, fit, type EpochResult } from '../runtime/fit.ts';
-import type { NodeDeviceHandle } from '../runtime/device-node.ts';
+import { kernelTargetFor, type NodeDeviceHandle } from '../runtime/device-node.ts';
 import { Session, type SessionOptions } from '../runtime/session.ts';
 import { compile } from '../compiler/compile.ts';
 import { readSource } from './compile-file.ts';
@@ -25,7 +25,7 @@ import { lineWidth, wrapText } from './terminal.ts';
 import { formatOptimizer } from './train-text.ts';
 import { UserError } from './errors.ts';
 import type { CliOptions } from './options.ts';
-import { adapterChoice, artifactFor, inputsOf, isCompiledFolder, openChosenDevice, watchedSession } from './setup.ts';
+import { adapterChoice, artifactFor, artifactForDevice, inputsOf, isCompiledFolder, openChosenDevice, watchedSession } from './setup.ts';
 import { pipelinesCreated } from '../runtime/pipeline-cache.ts';
 
 /** Writes a line of the run's report to stdout, wrapped between words on a terminal. */
@@ -79,7 +79,7 @@ export function trainingDataOptions(m: Artifact['manifest'], opts: CliOptions): 
  * device: kernels whose code does not depend on the batch come from the device's pipeline cache.
  */
 async function partialBatchSession(file: string, opts: CliOptions, rows: number, handle: NodeDeviceHandle, options: SessionOptions): Promise<Session> {
-  const r = compile(readSource(file), { file, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), batch: rows });
+  const r = compile(readSource(file), { file, ...(opts.clip ? { clip: opts.clip } : {}), ...(opts.model !== undefined ? { model: opts.model } : {}), batch: rows, target: kernelTargetFor(handle) });
   if (!r.ok) {
     const first = r.diagnostics[0];
     throw new UserError(`the last partial batch of ${rows} samples cannot be compiled at batch ${rows} (${first ? printable(first.message, 300) : 'no diagnostic'}): add drop_last = true to the train section to leave it out, or change the batch`);
@@ -118,7 +118,8 @@ export async function trainCommand(file: string, opts: CliOptions): Promise<void
   const handle = await openChosenDevice(choice);
   try {
     say(`adapter: ${handle.summary}`);
-    const session = await compiledSession(artifact, handle, watchedSession(opts, 'the last checkpoint is intact'));
+    // Compiled again for the opened adapter's kernels where they differ (Mesa's llvmpipe and lavapipe).
+    const session = await compiledSession(await artifactForDevice(file, opts, artifact, handle), handle, watchedSession(opts, 'the last checkpoint is intact'));
     let seed = opts.seed ?? m.train.seed;
     session.initialize(seed);
     if (opts.lr !== undefined) session.lr = opts.lr;

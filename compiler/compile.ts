@@ -28,7 +28,7 @@ export interface CompileOptions {
   fuse?: FuseOptions | false;
   /** Memory planning switches (arenas, buffer reuse), for benchmarks and tests. */
   plan?: PlanOptions;
-  /** The adapters kernels are tuned for: 'cpu' (default: software adapters), 'gpu' or 'swiftshader' (see KernelTarget). */
+  /** The adapters kernels are tuned for: 'cpu' (default: software adapters), 'gpu', 'swiftshader' or 'llvmpipe' (see KernelTarget). */
   target?: KernelTarget;
   /** Gradient clipping, overriding the train section's (the CLI's --clip-norm / --clip-value). */
   clip?: ClipSpec;

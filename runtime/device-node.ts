@@ -1,5 +1,6 @@
 // Opening a WebGPU device in Node through Dawn (npm 'webgpu'), on Mesa's Vulkan or OpenGL ES drivers; says exactly what is missing.
 import { existsSync, readdirSync } from 'node:fs';
+import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
 import { join } from 'node:path';
 import {
   ADAPTER_CHOICES,
@@ -27,6 +28,8 @@ export interface NodeDeviceHandle extends DeviceHandle {
   gpu: GPU;
   /** True for a CPU rasteriser (Mesa's llvmpipe or lavapipe, SwiftShader): no GPU does the work. */
   software: boolean;
+  /** The CPU rasteriser by the name people know it ('llvmpipe', 'lavapipe', 'softpipe', 'SwiftShader'), when it is a known one. */
+  softwareDriver?: string;
   /** The API and driver for people, e.g. "OpenGL ES (llvmpipe, software rasteriser)". */
   summary: string;
 }
@@ -134,6 +137,11 @@ const SOFTWARE_DRIVERS: { pattern: RegExp; vulkan: string; gles: string }[] = [
   { pattern: /swiftshader/i, vulkan: 'SwiftShader', gles: 'SwiftShader' },
 ];
 
+/** The kernels for an opened adapter: Mesa's llvmpipe and lavapipe get 'llvmpipe' (its matmul workgroups), every other adapter the default 'cpu'. */
+export function kernelTargetFor(handle: Pick<NodeDeviceHandle, 'softwareDriver'>): KernelTarget {
+  return handle.softwareDriver === 'llvmpipe' || handle.softwareDriver === 'lavapipe' ? 'llvmpipe' : 'cpu';
+}
+
 /** True when the adapter is a CPU rasteriser: Dawn's fallback flag, a software architecture, or a known driver name. */
 export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   const fields = info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
@@ -164,7 +172,11 @@ async function openFound(kind: Kind, found: { gpu: GPU; adapter: GPUAdapter }, n
   if (missing.length) throw new DeviceUnavailableError(`the ${adapterSummary(kind, info)} adapter does not offer the WebGPU feature ${missing.join(', ')}`);
   const device = await requestDeviceFromAdapter(found.adapter, needs.requiredLimits, needs.requiredFeatures);
   // The handle keeps `gpu` reachable: if the instance is collected, Dawn tears down its backend.
-  return { ...handleFor(device, kind, describeAdapter(info)), adapterKind: kind, gpu: found.gpu, software: isSoftwareAdapter(info), summary: adapterSummary(kind, info) };
+  const driver = SOFTWARE_DRIVERS.find((d) => d.pattern.test(`${info.device} ${info.description}`));
+  return {
+    ...handleFor(device, kind, describeAdapter(info)), adapterKind: kind, gpu: found.gpu, software: isSoftwareAdapter(info), summary: adapterSummary(kind, info),
+    ...(driver ? { softwareDriver: driver[kind] } : {}),
+  };
 }
 
 /** Opens one kind of adapter, or throws DeviceUnavailableError naming what is missing. */

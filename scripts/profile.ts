@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '../compiler/artifact.ts';
 import { compile } from '../compiler/compile.ts';
+import type { KernelTarget } from '../compiler/ir/kernel-spec.ts';
 import { formatDiagnostics } from '../dsl/diagnostics.ts';
 import { openDevice } from '../runtime/device-node.ts';
 import { Rng } from '../runtime/random.ts';
@@ -29,11 +30,11 @@ const { values: opts, positionals } = (() => {
   }
 })();
 const file = positionals[0];
-if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] [--target cpu|gpu|swiftshader] net.dl');
-if (opts.target !== 'cpu' && opts.target !== 'gpu' && opts.target !== 'swiftshader') fail('profile', `--target must be cpu, gpu or swiftshader, got '${opts.target}'`);
+if (!file || positionals.length > 1) fail('profile', 'usage: npx tsx scripts/profile.ts [--compile [--kernel TEXT]] [--target cpu|gpu|swiftshader|llvmpipe] net.dl');
+if (!['cpu', 'gpu', 'swiftshader', 'llvmpipe'].includes(opts.target!)) fail('profile', `--target must be cpu, gpu, swiftshader or llvmpipe, got '${opts.target}'`);
 const compileMode = opts.compile === true;
 const source = readFileSync(file, 'utf8');
-const r = compile(source, { file, target: opts.target });
+const r = compile(source, { file, target: opts.target as KernelTarget });
 if (!r.ok) fail('profile', formatDiagnostics(r.diagnostics, source));
 const adapter = process.env.DLC_ADAPTER === 'vulkan' ? 'vulkan' : 'gles';
 if (compileMode) await profileCompile(r.artifact!);

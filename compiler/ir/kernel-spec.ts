@@ -72,9 +72,11 @@ export interface KernelIO {
  * SwiftShader), where workgroup memory is ordinary memory and each invocation's own register block
  * reads fastest; 'gpu' for hardware GPUs, where large matmuls use workgroup-memory tiles;
  * 'swiftshader' as 'cpu' but with convolution blocks SwiftShader compiles in seconds (see
- * ir/ops/conv.ts). Each runs correctly on every adapter.
+ * ir/ops/conv.ts); 'llvmpipe' as 'cpu' but with matmuls in workgroups of 16 invocations, which
+ * Mesa's llvmpipe and lavapipe run faster than 64 (a GPU's 32-wide warp would run half empty; see
+ * ir/ops/structural.ts). Each runs correctly on every adapter.
  */
-export type KernelTarget = 'cpu' | 'gpu' | 'swiftshader';
+export type KernelTarget = 'cpu' | 'gpu' | 'swiftshader' | 'llvmpipe';
 
 /**
  * Flat index of an input at a flat output index under broadcasting: the same index, element 0, or

@@ -26,6 +26,12 @@ describe('matmul blocking by target', () => {
     expect(matmulBlocking(128, 10, 784, 'gpu')).toEqual({ TM: 4, TN: 4, wg: 8 }); // an MLP's output layer
   });
 
+  it("'llvmpipe' keeps each invocation's block and puts 4 × 4 invocations in a workgroup", () => {
+    expect(matmulBlocking(1024, 1024, 1024, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 });
+    expect(matmulBlocking(64, 512, 128, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 }); // an LSTM's recurrent product
+    expect(matmulBlocking(16, 16, 8, 'llvmpipe')).toEqual({ TM: 4, TN: 4, wg: 4 }); // fewer than 4 workgroups of 32 × 32
+  });
+
   it('a network compiled for GPUs tiles its large matmuls, and only those', () => {
     const source = 'model m {\n  input x: f32[784]\n  input y: class[10]\n  logits = x -> dense(128) -> relu -> dense(10)\n  output logits\n}\ntrain m { loss = cross_entropy(logits, y); optimizer = sgd(lr: 0.1); batch = 128 }';
     const tiled = (target: 'cpu' | 'gpu'): string[] => {

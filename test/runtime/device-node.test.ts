@@ -125,7 +125,7 @@ describe("'auto' and the adapter's name", () => {
   });
 
   /** Runs the fixture in a child, so each run loads the drivers afresh. */
-  async function openInChild(choice: string, env: Record<string, string> = {}): Promise<{ ok: boolean; kind?: string; summary?: string; software?: boolean; message?: string }> {
+  async function openInChild(choice: string, env: Record<string, string> = {}): Promise<{ ok: boolean; kind?: string; summary?: string; software?: boolean; softwareDriver?: string; message?: string }> {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', fixture, choice], { env: { ...process.env, ...env } });
     return JSON.parse(stdout.trim().split('\n').pop()!);
   }
@@ -137,9 +137,9 @@ describe("'auto' and the adapter's name", () => {
       if (process.env.CI) throw new Error(`CI needs both of Mesa's software adapters; found ${JSON.stringify(found)}`);
       return ctx.skip();
     }
-    expect(await openInChild('auto')).toMatchObject({ ok: true, kind: 'gles', software: true, summary: 'OpenGL ES (llvmpipe, software rasteriser)' });
+    expect(await openInChild('auto')).toMatchObject({ ok: true, kind: 'gles', software: true, softwareDriver: 'llvmpipe', summary: 'OpenGL ES (llvmpipe, software rasteriser)' });
     // Without a working OpenGL ES, auto still finds Vulkan.
-    expect(await openInChild('auto', { EGL_PLATFORM: 'nonexistent' })).toMatchObject({ ok: true, kind: 'vulkan', software: true, summary: 'Vulkan (lavapipe, software rasteriser)' });
+    expect(await openInChild('auto', { EGL_PLATFORM: 'nonexistent' })).toMatchObject({ ok: true, kind: 'vulkan', software: true, softwareDriver: 'lavapipe', summary: 'Vulkan (lavapipe, software rasteriser)' });
   });
 });
 
