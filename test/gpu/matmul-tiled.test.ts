@@ -4,21 +4,16 @@
 // kernel forced onto tiny shapes (3 rows: a batch of 3), and a dense network's training, whose
 // forward and both gradients go through it.
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/compile.ts';
 import { renderKernel } from '../../compiler/codegen/render.ts';
-import { Graph } from '../../compiler/ir/graph.ts';
 import type { KernelSpec } from '../../compiler/ir/kernel-spec.ts';
 import { matmulLayout, TILED_MATMUL } from '../../compiler/ir/ops/structural.ts';
-import { compileGraph } from '../../compiler/pipeline.ts';
 import { evalOp } from '../../compiler/reference/interp.ts';
 import type { Attrs } from '../../compiler/ir/types.ts';
 import { Rng } from '../../runtime/random.ts';
-import { Session } from '../../runtime/session.ts';
 import { ADAPTERS, relError, useDevice } from '../helpers/gpu.ts';
-import { ReferenceRun } from '../helpers/reference.ts';
+import { caseName, chain, compileWideDense, draw, expectOneOpMatches, expectTrainsAlongReference } from '../helpers/matmul-targets.ts';
 
-const TRAIN = { loss: '', optimizer: { kind: 'sgd' as const, lr: 0, hyper: {} }, batch: 1, epochs: 1, metrics: [], seed: 0, shuffle: false, label: '', prediction: '' };
-const chain = (...steps: [string, number[]][]): string => JSON.stringify(steps.map(([op, args]) => ({ op, args, attrs: {} })));
+const TILED = 'var<workgroup> As';
 
 /** Shapes past the 'gpu' rule's bounds (M, N ≥ 64, K ≥ 32) and off every tile edge. */
 const CASES: { op: string; shapes: number[][]; attrs?: Attrs }[] = [
@@ -28,50 +23,14 @@ const CASES: { op: string; shapes: number[][]; attrs?: Attrs }[] = [
   { op: 'matmul_chain', shapes: [[66, 70], [67, 70], [66, 67]], attrs: { transB: true, chain: chain(['relu_bwd', [1, 0]]) } },
 ];
 
-/** Normal draws; the relu gradient's pre-activations kept away from 0. */
-function draw(rng: Rng, n: number): Float64Array {
-  return Float64Array.from({ length: n }, () => Math.fround(rng.normal()));
-}
-
-function oneOp(op: string, shapes: number[][], attrs: Attrs) {
-  const g = new Graph();
-  const ins = shapes.map((s, k) => g.addInput(`x${k}`, 'f32', s));
-  const out = g.add(op, ins, attrs, { phase: 'eval' });
-  g.programs.eval = g.programs.forward = { nodes: g.nodes.map((n) => n.id), outputs: [{ name: 'out', value: out }] };
-  return { artifact: compileGraph(g, { model: op, sourceHash: '', train: TRAIN }, { target: 'gpu' }), outShape: g.value(out).shape };
-}
-
-// Dense forward and both gradients of the middle layers are ≥ 64 × 64 at batch 67.
-const DENSE = `
-model wide {
-  input x: f32[70]
-  input y: class[5]
-  logits = x -> dense(65) -> tanh -> dense(66, activation: relu) -> dense(5)
-  output logits
-}
-train wide { loss = cross_entropy(logits, y); optimizer = adam(lr: 0.01); batch = 67; seed = 3 }`;
-
 for (const adapter of ADAPTERS) {
   describe(`tiled matmul on ${adapter}`, () => {
     const device = useDevice(adapter);
     for (const c of CASES) {
-      const name = `${c.op} ${c.shapes.map((s) => s.join('×')).join(', ')}${c.attrs?.transA ? ' transA' : ''}${c.attrs?.transB ? ' transB' : ''}`;
-      it(`${name} matches the float64 reference`, async (t) => {
+      it(`${caseName(c.op, c.shapes, c.attrs)} matches the float64 reference`, async (t) => {
         const h = device();
         if (!h) return t.skip();
-        const { artifact, outShape } = oneOp(c.op, c.shapes, c.attrs ?? {});
-        expect(Object.values(artifact.shaders).every((w) => w.includes('var<workgroup> As'))).toBe(true);
-        const rng = new Rng(name.length);
-        const xs = c.shapes.map((s) => ({ shape: s, data: draw(rng, s.reduce((a, b) => a * b, 1)) }));
-        const s = await Session.create(artifact, h.device);
-        try {
-          s.poisonScratch();
-          const res = await s.run('forward', Object.fromEntries(xs.map((x, k) => [`x${k}`, Float32Array.from(x.data)])), ['out']);
-          const ref = evalOp(c.op, xs, c.attrs ?? {}, outShape, { lr: 0, step: 0, seed: 0 })[0]!;
-          expect(relError(res.out!, ref.data)).toBeLessThan(1e-5);
-        } finally {
-          s.dispose();
-        }
+        await expectOneOpMatches(h.device, c.op, c.shapes, c.attrs ?? {}, 'gpu', TILED);
       });
     }
 
@@ -120,25 +79,11 @@ for (const adapter of ADAPTERS) {
     it('a dense network compiled for GPUs trains along the float64 loss curve', async (t) => {
       const h = device();
       if (!h) return t.skip();
-      const r = compile(DENSE, { file: 'wide.dl', target: 'gpu' });
-      expect(r.ok).toBe(true);
-      const tiled = r.artifact!.manifest.kernels.filter((k) => r.artifact!.shaders[k.shader]!.includes('var<workgroup> As')).map((k) => k.name);
+      const r = compileWideDense('gpu');
+      const tiled = r.artifact!.manifest.kernels.filter((k) => r.artifact!.shaders[k.shader]!.includes(TILED)).map((k) => k.name);
       // Forward of the first two layers, their filter gradients, the second layer's input gradient.
       expect(tiled.length).toBeGreaterThanOrEqual(5);
-      const ref = new ReferenceRun(r);
-      const s = await Session.create(r.artifact!, h.device);
-      try {
-        const rng = new Rng(8);
-        for (let step = 0; step < 5; step++) {
-          const x = Float32Array.from({ length: 67 * 70 }, () => rng.normal());
-          const y = Int32Array.from({ length: 67 }, () => rng.int(5));
-          const want = ref.trainStep({ x, y });
-          const got = (await s.trainStep({ x, y }, { readLoss: true }))!;
-          expect(Math.abs(got - want) / Math.abs(want), `step ${step}`).toBeLessThan(1e-4);
-        }
-      } finally {
-        s.dispose();
-      }
+      await expectTrainsAlongReference(r, h.device);
     }, 300_000); // some 20 pipelines: Mesa compiles them slowly on a busy machine
   });
 }
