@@ -29,7 +29,9 @@ describe('matmul blocking by target', () => {
   it("'llvmpipe' keeps each invocation's block and puts 4 × 4 invocations in a workgroup", () => {
     expect(matmulBlocking(1024, 1024, 1024, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 });
     expect(matmulBlocking(64, 512, 128, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 }); // an LSTM's recurrent product
-    expect(matmulBlocking(16, 16, 8, 'llvmpipe')).toEqual({ TM: 4, TN: 4, wg: 4 }); // fewer than 4 workgroups of 32 × 32
+    // The block follows 'cpu''s rule: 4 × 4 when 8 × 8 blocks would fill fewer than 4 workgroups of 64 × 64.
+    expect(matmulBlocking(16, 16, 8, 'llvmpipe')).toEqual({ TM: 4, TN: 4, wg: 4 });
+    expect(matmulBlocking(128, 10, 784, 'llvmpipe')).toEqual({ TM: 4, TN: 4, wg: 4 }); // an MLP's output layer
   });
 
   it('a network compiled for GPUs tiles its large matmuls, and only those', () => {

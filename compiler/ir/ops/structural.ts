@@ -23,8 +23,8 @@ const SUM_WG = 64;
  * On llvmpipe the bigger block wins even with few workgroups (128×784·784×128: 8×8 in 4
  * workgroups ran ~2× faster than 4×4 in 16), since each load is a gather and 8×8 does 4 FMAs per load.
  */
-export function matmulTile(M: number, N: number, batch = 1, wg = MATMUL_WG): { TM: number; TN: number } {
-  const big = Math.ceil(M / (8 * wg)) * Math.ceil(N / (8 * wg)) * batch >= 4;
+export function matmulTile(M: number, N: number, batch = 1): { TM: number; TN: number } {
+  const big = Math.ceil(M / (8 * MATMUL_WG)) * Math.ceil(N / (8 * MATMUL_WG)) * batch >= 4;
   return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
 }
 
@@ -47,8 +47,8 @@ export function matmulBlocking(M: number, N: number, K: number, target: KernelTa
   const { TM, TN, wg, shared } = TILED_MATMUL;
   // The tiled kernel has neither a batch of products nor int8 B: those keep the register kernel.
   if (target === 'gpu' && batch === 1 && !int8B && M >= TM * wg && N >= TN * wg && K >= 2 * shared!.BK) return TILED_MATMUL;
-  const side = target === 'llvmpipe' ? LLVMPIPE_MATMUL_WG : MATMUL_WG;
-  return { ...matmulTile(M, N, batch, side), wg: side };
+  // 'llvmpipe' changes only the workgroup: each invocation's block follows the same rule as 'cpu'.
+  return { ...matmulTile(M, N, batch), wg: target === 'llvmpipe' ? LLVMPIPE_MATMUL_WG : MATMUL_WG };
 }
 
 /** The grid of a matmul kernel with the given blocking: one layer along z per product of a batch. */
