@@ -29,9 +29,10 @@ describe('matmul blocking by target', () => {
   it("'llvmpipe' keeps each invocation's block and puts 4 × 4 invocations in a workgroup", () => {
     expect(matmulBlocking(1024, 1024, 1024, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 });
     expect(matmulBlocking(64, 512, 128, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 }); // an LSTM's recurrent product
-    // The block follows 'cpu''s rule: 4 × 4 when 8 × 8 blocks would fill fewer than 4 workgroups of 64 × 64.
+    // The block rule counts workgroups of 32 × 32: 4 × 4 blocks when 8 × 8 ones would fill fewer than 4.
     expect(matmulBlocking(16, 16, 8, 'llvmpipe')).toEqual({ TM: 4, TN: 4, wg: 4 });
-    expect(matmulBlocking(128, 10, 784, 'llvmpipe')).toEqual({ TM: 4, TN: 4, wg: 4 }); // an MLP's output layer
+    expect(matmulBlocking(64, 128, 512, 'llvmpipe')).toEqual({ TM: 8, TN: 8, wg: 4 }); // 'cpu': 4 × 4 in 8 × 8
+    expect(matmulBlocking(64, 128, 512, 'cpu')).toEqual({ TM: 4, TN: 4, wg: 8 });
   });
 
   it('a network compiled for GPUs tiles its large matmuls, and only those', () => {

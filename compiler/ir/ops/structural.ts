@@ -7,8 +7,8 @@ import { ShapeError, type KernelRow, type ViewRow } from './def.ts';
 /** Invocations per side of a matmul workgroup (WG × WG). */
 const MATMUL_WG = 8;
 /**
- * The same on Mesa's llvmpipe and lavapipe (target 'llvmpipe'): 4 × 4 invocations, each with the
- * same register block, measured faster there than 8 × 8 (scripts/matmul-bench.ts, OpenGL ES, 2 cores:
+ * The same on Mesa's llvmpipe and lavapipe (target 'llvmpipe'): 4 × 4 invocations, each with an
+ * 8×8 register block where matmulTile allows, measured faster there than 8 × 8 (scripts/matmul-bench.ts, OpenGL ES, 2 cores:
  * 17.1 against 15.0 GFLOP/s at 1024, 18.3 against 14.2 at 512; an LSTM's 64×512×128 product 15.9
  * against 10.1), where 32 invocations (8 × 4, 4 × 8) gained nothing.
  */
@@ -23,8 +23,8 @@ const SUM_WG = 64;
  * On llvmpipe the bigger block wins even with few workgroups (128×784·784×128: 8×8 in 4
  * workgroups ran ~2× faster than 4×4 in 16), since each load is a gather and 8×8 does 4 FMAs per load.
  */
-export function matmulTile(M: number, N: number, batch = 1): { TM: number; TN: number } {
-  const big = Math.ceil(M / (8 * MATMUL_WG)) * Math.ceil(N / (8 * MATMUL_WG)) * batch >= 4;
+export function matmulTile(M: number, N: number, batch = 1, wg = MATMUL_WG): { TM: number; TN: number } {
+  const big = Math.ceil(M / (8 * wg)) * Math.ceil(N / (8 * wg)) * batch >= 4;
   return big ? { TM: 8, TN: 8 } : { TM: 4, TN: 4 };
 }
 
@@ -47,8 +47,11 @@ export function matmulBlocking(M: number, N: number, K: number, target: KernelTa
   const { TM, TN, wg, shared } = TILED_MATMUL;
   // The tiled kernel has neither a batch of products nor int8 B: those keep the register kernel.
   if (target === 'gpu' && batch === 1 && !int8B && M >= TM * wg && N >= TN * wg && K >= 2 * shared!.BK) return TILED_MATMUL;
-  // 'llvmpipe' changes only the workgroup: each invocation's block follows the same rule as 'cpu'.
-  return { ...matmulTile(M, N, batch), wg: target === 'llvmpipe' ? LLVMPIPE_MATMUL_WG : MATMUL_WG };
+  // The block rule counts workgroups of the target's size: on 'llvmpipe' an output of 64 × 128 (an
+  // LSTM's input gradient) fills 8 of 32 × 32, so it gets 8 × 8 blocks (14.9 GFLOP/s there against
+  // 10.3 with 4 × 4); 'cpu' gives it 4 × 4 in its 2 workgroups of 64 × 64.
+  const side = target === 'llvmpipe' ? LLVMPIPE_MATMUL_WG : MATMUL_WG;
+  return { ...matmulTile(M, N, batch, side), wg: side };
 }
 
 /** The grid of a matmul kernel with the given blocking: one layer along z per product of a batch. */
