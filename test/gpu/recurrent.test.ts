@@ -57,6 +57,9 @@ for (const [name, layers] of Object.entries(LAYERS)) {
         const h = device();
         if (!h) return t.skip();
         const s = await Session.create(compile(src, { file: `${name}.dl` }).artifact!, h.device);
+        // NaN in every scratch buffer: an element a kernel should write and does not (a concat tree
+        // joining the steps' gradients, a slice) reaches the loss.
+        s.poisonScratch();
         const got: number[] = [];
         for (const b of batches(3)) got.push((await s.trainStep(b, { readLoss: true }))!);
         s.dispose();
